@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# gilscope - see `make help`.
+#
+# Sources are found by wildcard so that modules can be added without editing
+# this file: runtime/*.c -> build/gilrt, user/*.c + tui/*.c -> build/gilscope,
+# bpf/*.bpf.c -> build/*.skel.h, tests/unit/test_*.c -> build/tests/test_*.
+# SAN=1 builds everything with ASan+UBSan into build/san/.
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+SAN ?= 0
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+TOP := $(CURDIR)
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD := build
+SANFLAGS :=
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
+	  -I$(BUILD) -Iuser -Itui -Ibpf -Iruntime
+LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS_GILSCOPE := -lbpf -lelf -lz -lzstd -lncursesw -lm
+LDLIBS_GILRT := -lm
+
+# ---- sources -------------------------------------------------------------
+RT_SRCS   := $(wildcard runtime/*.c)
+RT_MAIN   := runtime/main.c
+RT_LIBSRC := $(filter-out $(RT_MAIN),$(RT_SRCS))
+US_SRCS   := $(wildcard user/*.c) $(wildcard tui/*.c)
+US_MAIN   := user/main.c
+US_LIBSRC := $(filter-out $(US_MAIN),$(US_SRCS))
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELP_SRCS := $(wildcard tests/progs/*.c)
+HELP_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(HELP_SRCS))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+RT_LIBOBJ := $(call obj,$(RT_LIBSRC))
+US_LIBOBJ := $(call obj,$(US_LIBSRC))
+
+GILRT    := $(BUILD)/gilrt
+GILSCOPE := $(BUILD)/gilscope
+
+.PHONY: all deps test unit bench demo help clean traces install fuzz check-ci
+all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
+
+# ---- BPF: .bpf.c -> .bpf.o -> .skel.h ---------------------------------------
+$(BUILD)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/gilscope.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-I$(BUILD) -Ibpf -I/usr/include/$(MULTIARCH) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# ---- C objects -------------------------------------------------------------
+# User objects depend on the skeletons (generated headers) so a clean -j2 build
+# never compiles the loader before its skeleton exists.
+$(BUILD)/obj/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libgilrt.a: $(RT_LIBOBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libgilscope.a: $(US_LIBOBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(GILRT): $(call obj,$(RT_MAIN)) $(BUILD)/libgilrt.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILRT)
+
+$(GILSCOPE): $(call obj,$(US_MAIN)) $(BUILD)/libgilscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libgilscope.a $(BUILD)/libgilrt.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
+
+$(BUILD)/tests/progs/%: tests/progs/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- top-level jobs ----------------------------------------------------------
+deps: ## install every Debian package needed to build, test and bench (as root)
+	./scripts/deps.sh
+
+test: ## build and run all tests (unit, integration, e2e), then unit+integration under ASan+UBSan
+	$(MAKE) all
+	$(MAKE) SAN=1 all
+	./tests/run.sh
+
+unit: all ## run only the unit tests
+	./tests/run.sh --unit
+
+bench: all ## measure speed, size and observer-effect targets (build/bench/results.json)
+	./bench/run.sh
+
+demo: all ## the main job: a live demo of the GIL (needs root for live tracing)
+	./scripts/demo.sh
+
+traces: all ## re-record the sample traces shipped in traces/ (needs root)
+	./scripts/record-traces.sh
+
+PREFIX ?= /usr/local
+install: all ## install gilscope, gilrt and the man page under PREFIX (/usr/local)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(GILSCOPE) $(GILRT) $(DESTDIR)$(PREFIX)/bin/
+	[ ! -f docs/gilscope.1 ] || install -m 644 docs/gilscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean: ## remove build/
+	rm -rf build
+
+help: ## list the targets
+	@echo "gilscope make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
+	@echo "variables: SAN=1 (ASan+UBSan build in build/san), V=1 (show commands)"

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# tests/lib.sh - helpers for shell tests. Source it; each check prints one
+# TAP-like line ("ok NAME", "not ok NAME: why", "skip NAME: why") that
+# tests/run.sh counts. BUILD (build or build/san) picks the binaries.
+BUILD=${BUILD:-build}
+GILSCOPE=${GILSCOPE:-$BUILD/gilscope}
+GILRT=${GILRT:-$BUILD/gilrt}
+TMPD=$(mktemp -d /tmp/gilscope-test.XXXXXX)
+trap 'rm -rf "$TMPD"' EXIT
+_t_failed=0
+
+ok() { echo "ok $1"; }
+not_ok() { echo "not ok $1: $2"; _t_failed=1; }
+# check NAME CMD... : ok if CMD succeeds
+check() { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n" "command failed: $*"; fi; }
+# need_root NAME : true if we may run root/BPF tests; skip outside CI, fail in CI
+need_root() {
+	if [ "$(id -u)" = 0 ]; then return 0; fi
+	if [ "${CI:-}" = true ]; then not_ok "$1" "needs root (CI=true: cannot skip)"; else echo "skip $1: needs root"; fi
+	return 1
+}
+# need_cmd NAME CMD : like need_root, for a tool that make deps installs
+need_cmd() {
+	if command -v "$2" >/dev/null 2>&1; then return 0; fi
+	if [ "${CI:-}" = true ]; then not_ok "$1" "$2 not installed (run make deps)"; else echo "skip $1: $2 not installed"; fi
+	return 1
+}
+# json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
+json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+t_exit() { exit $_t_failed; }
