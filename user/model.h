@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * model.h - the timeline model: events in (time order), out come spans
+ * (half-open intervals) of what every thread, core and lock did, plus
+ * running per-thread and per-core totals. The TUI, `report` and `export` all
+ * read this one model; none of them interprets raw events on its own.
+ *
+ * Feeding: model_feed() each event in non-decreasing ts order (events with
+ * GS_F_KEYFRAME set, from a reader seek, may be older: they set state only
+ * and never count in totals). Whenever a span closes the model calls
+ * opts.on_span (if set). model_finish(end) closes every open span at end.
+ *
+ * A thread's state is derived with this priority: waiting for a lock (between
+ * LOCK_REQUEST and LOCK_ACQUIRED, on or off a CPU) > on a CPU holding a lock >
+ * on a CPU without it (native code, I/O, or no lock in use) > runnable
+ * (woken or preempted, not on a CPU) > sleeping > exited.
+ *
+ * CPU spans are split wherever the running thread takes or drops the lock,
+ * so a view can light exactly the part where the holder ran.
+ *
+ * The model owns its memory; pointers it returns are valid until the next
+ * feed/finish/reset/free call. Functions return 0 or a negative errno.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "gs_types.h"
+
+enum model_state {
+	MS_UNKNOWN = 0,
+	MS_SLEEPING,		/* off CPU, blocked (not on the lock) */
+	MS_RUNNABLE,		/* off CPU, wants one */
+	MS_WAITING,		/* waiting for the lock */
+	MS_RUNNING_LOCKED,	/* on a CPU, holds the lock */
+	MS_RUNNING_FREE,	/* on a CPU without the lock (native, I/O, no lock) */
+	MS_EXITED,
+	MS__COUNT
+};
+
+enum span_kind {
+	SPAN_CPU = 1,	/* a task occupied a CPU (cpu set) */
+	SPAN_HOLD,	/* a thread held a lock (lock set) */
+	SPAN_WAIT,	/* a thread waited for a lock (lock set) */
+	SPAN_STATE,	/* a thread was in one enum model_state (state set) */
+	SPAN_IO,	/* a thread was in blocking I/O (IO_BEGIN..IO_END) */
+	SPAN_NATIVE,	/* a thread ran native code with the lock released */
+};
+
+enum span_flags {
+	SPAN_F_LOCKED = 1 << 0,	/* SPAN_CPU: the thread held the lock throughout */
+	SPAN_F_OTHER = 1 << 1,	/* the task is not in the traced tree (-a) */
+	SPAN_F_OPEN = 1 << 2,	/* closed by model_finish(), not by an event */
+};
+
+struct model_span {
+	uint64_t start_ns;	/* inclusive */
+	uint64_t end_ns;	/* exclusive */
+	uint64_t lock;		/* lock address for HOLD/WAIT, else 0 */
+	uint32_t pid, tid;	/* the thread (tid 0 = idle, on SPAN_CPU never emitted) */
+	uint16_t cpu;		/* SPAN_CPU: the core; others: core at start or 0xffff */
+	uint8_t kind;		/* enum span_kind */
+	uint8_t state;		/* SPAN_STATE: enum model_state */
+	uint32_t flags;		/* enum span_flags */
+};
+
+struct model_thread {
+	uint32_t pid, tid;
+	char name[16];		/* kernel comm or THREAD_NAME; "" if unknown */
+	uint8_t state;		/* enum model_state now */
+	int32_t cpu;		/* CPU it is on now, or last one; -1 unknown */
+	bool traced;		/* in the traced tree (false: -a "other" task) */
+	uint64_t acquisitions;	/* LOCK_ACQUIRED count */
+	uint64_t hold_ns;	/* total time holding a lock */
+	uint64_t wait_ns;	/* total time waiting for a lock */
+	uint64_t cpu_ns;	/* total time on a CPU */
+	uint64_t ctx_switches;	/* times switched out */
+	uint64_t migrations;	/* SCHED_MIGRATE count */
+	uint64_t drop_requests;	/* DROP_REQUEST issued by this thread */
+	uint64_t state_since_ns;/* when the current state began */
+};
+
+struct model_cpu {
+	uint32_t tid;		/* running now (0 idle) */
+	uint32_t pid;
+	uint64_t busy_ns;	/* time running traced tasks */
+	uint64_t lock_held_ns;	/* time running a traced task that held the lock */
+};
+
+typedef void (*model_span_fn)(const struct model_span *span, void *ctx);
+
+struct model_opts {
+	uint32_t ncpus;		/* from trace_meta */
+	model_span_fn on_span;	/* may be NULL */
+	void *ctx;
+};
+
+struct model;
+
+struct model *model_new(const struct model_opts *opts);
+int model_feed(struct model *m, const struct gs_event *ev);
+/* Close every open span at end_ns (flag SPAN_F_OPEN). Totals include them. */
+int model_finish(struct model *m, uint64_t end_ns);
+/* Forget everything (threads, totals, open spans), keep opts. */
+void model_reset(struct model *m);
+void model_free(struct model *m);
+
+/* Threads seen so far, in first-seen order. */
+const struct model_thread *model_threads(const struct model *m, size_t *n);
+const struct model_thread *model_thread(const struct model *m, uint32_t tid);
+const struct model_cpu *model_cpus(const struct model *m, size_t *n);
+/* Current holder of any traced lock (0 = free). */
+uint32_t model_lock_holder(const struct model *m);
+
+#endif
