@@ -7,6 +7,8 @@
 # SAN=1 builds everything with ASan+UBSan into build/san/.
 
 .DELETE_ON_ERROR:
+# keep generated .bpf.o and .skel.h (they are intermediate files to make)
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 SAN ?= 0

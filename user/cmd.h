@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * cmd.h - one entry point per `gilscope` subcommand, each in its own
+ * user/cmd_NAME.c. argv[0] is the subcommand name. A command returns the
+ * process exit status: 0 success, 1 failure (message already printed,
+ * once, as "gilscope NAME: ..."), 2 bad usage.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+int cmd_live(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif
