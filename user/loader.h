@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * loader.h - the kernel side of gilscope, seen from user space: opens the
+ * BPF skeleton (bpf/gilscope.bpf.c), sets its options, loads it and attaches
+ * its programs. Nothing here reads events; the recorder does that through
+ * loader_ringbuf_fd().
+ *
+ * Order of calls: loader_open() -> loader_load() -> any number of
+ * loader_attach_*() and loader_trace_tgid() -> read events -> loader_destroy().
+ * Programs attach to a binary for every process that runs it (pid -1) and
+ * the BPF side keeps only events of tgids in its traced set, which follows
+ * fork() by itself, so the process tree of a traced program is covered.
+ *
+ * The loader owns all its memory and file descriptors. Functions return 0 or
+ * a negative errno; when they fail they also leave a one-line explanation
+ * (what to do about it) in loader_error(), for main() to print.
+ */
+#ifndef LOADER_H
+#define LOADER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loader;
+
+struct loader_opts {
+	bool all_tasks;		/* -a: keep sched events of every task */
+	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
+				 * gilrt probes, for measuring the bare probe cost */
+	uint32_t ringbuf_bytes;	/* 0 = default (16 MiB); power of two */
+};
+
+/* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
+struct lock_target {
+	const char *binary;	/* ELF file holding the functions (exe or .so) */
+	uint64_t acquire_off;	/* file offset of the acquire function */
+	uint64_t release_off;	/* file offset of the release function */
+	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
+	int release_arg;	/* same for release */
+	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the
+				 * arg is -1, the address reported for the lock */
+};
+
+/* Checks privileges (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN), opens the skeleton. */
+int loader_open(struct loader **out, const struct loader_opts *opts);
+/* Loads the programs into the kernel (verifier). */
+int loader_load(struct loader *l);
+/* Attaches the gilrt USDT programs to binary (-ENOENT-like -ENOMSG and a
+ * message suggesting --python/--lock if it has no gilrt probes). */
+int loader_attach_gilrt(struct loader *l, const char *binary);
+/* Attaches the uprobe/uretprobe programs for one lock target. Only one lock
+ * target per loader (-EBUSY for a second). */
+int loader_attach_lock(struct loader *l, const struct lock_target *t);
+/* Attaches the scheduler tracepoints (sched_switch, wakeup, migrate, fork, exit). */
+int loader_attach_sched(struct loader *l);
+/* Adds / removes a process (tgid) to / from the traced set. */
+int loader_trace_tgid(struct loader *l, pid_t tgid);
+int loader_untrace_tgid(struct loader *l, pid_t tgid);
+/* The BPF ring buffer's map fd (for ring_buffer__new). */
+int loader_ringbuf_fd(const struct loader *l);
+/* Total events the BPF side could not reserve space for, since load. */
+uint64_t loader_lost(const struct loader *l);
+/* The last failure explained in one line, or "" (owned by the loader). */
+const char *loader_error(const struct loader *l);
+/* Detaches everything, frees. Safe on NULL. */
+void loader_destroy(struct loader *l);
+
+/* 1 if the ELF file at path has gilrt USDT notes, 0 if not, or a negative errno. */
+int loader_has_gilrt_probes(const char *path);
+/* Which of CAP_BPF, CAP_PERFMON the process lacks, as "CAP_BPF, CAP_PERFMON"
+ * into buf ("" if it has them or CAP_SYS_ADMIN). Returns 1 if something is missing. */
+int loader_missing_caps(char *buf, size_t len);
+
+#endif
