@@ -5,10 +5,24 @@
  * running per-thread and per-core totals. The TUI, `report` and `export` all
  * read this one model; none of them interprets raw events on its own.
  *
- * Feeding: model_feed() each event in non-decreasing ts order (events with
- * GS_F_KEYFRAME set, from a reader seek, may be older: they set state only
- * and never count in totals). Whenever a span closes the model calls
- * opts.on_span (if set). model_finish(end) closes every open span at end.
+ * Feeding: model_feed() each event in non-decreasing ts order (an event
+ * older than the one before is treated as if it happened at that one's time,
+ * so no duration is ever negative). Events with GS_F_KEYFRAME set (given by
+ * the reader after a seek, with their original, older ts) set state only:
+ * they never count in totals and emit no span, but a span they open starts at
+ * their true ts. Among keyframes the newest information wins (a CPU's latest
+ * switch, a thread's latest lock event), whatever their order. Totals count
+ * time from the first non-keyframe event after new/reset (the "origin") on.
+ * Whenever a span closes the model calls opts.on_span (if set).
+ * model_finish(end) closes every open span at end.
+ *
+ * Robustness: an event a thread emits itself (lock, I/O, native) places it
+ * on ev->cpu if no SCHED_SWITCH said so (traces that start mid-run, lost
+ * events); ACQUIRED without REQUEST counts an acquisition with no wait;
+ * RELEASED without ACQUIRED only clears state; DROP_REQUEST from a thread not
+ * known to wait starts its wait; ACQUIRED while the model thinks another
+ * thread holds the same lock ends that hold first. Each thread holds at most
+ * one lock at a time (taking a second one ends the first hold).
  *
  * A thread's state is derived with this priority: waiting for a lock (between
  * LOCK_REQUEST and LOCK_ACQUIRED, on or off a CPU) > on a CPU holding a lock >
@@ -78,6 +92,15 @@ struct model_thread {
 	uint64_t migrations;	/* SCHED_MIGRATE count */
 	uint64_t drop_requests;	/* DROP_REQUEST issued by this thread */
 	uint64_t state_since_ns;/* when the current state began */
+	/* (fields below added after the first version; describe.c reads them) */
+	uint64_t lock;		/* lock held now, 0 = none */
+	uint64_t wait_lock;	/* lock waited for now, 0 = none */
+	uint64_t hold_since_ns;	/* start of the current or last hold */
+	uint64_t wait_since_ns;	/* start of the current or last wait */
+	uint64_t last_hold_ns;	/* length of the last finished hold */
+	uint64_t last_wait_ns;	/* length of the last finished wait */
+	bool in_io;		/* between IO_BEGIN and IO_END */
+	bool in_native;		/* between NATIVE_BEGIN and NATIVE_END */
 };
 
 struct model_cpu {
@@ -85,12 +108,17 @@ struct model_cpu {
 	uint32_t pid;
 	uint64_t busy_ns;	/* time running traced tasks */
 	uint64_t lock_held_ns;	/* time running a traced task that held the lock */
+	/* (added after the first version) */
+	uint64_t since_ns;	/* the current occupant (tid != 0) runs since */
+	uint64_t other_ns;	/* time running untraced tasks (-a) */
+	bool locked;		/* the current occupant holds a lock */
+	bool other;		/* the current occupant is not traced (-a) */
 };
 
 typedef void (*model_span_fn)(const struct model_span *span, void *ctx);
 
 struct model_opts {
-	uint32_t ncpus;		/* from trace_meta */
+	uint32_t ncpus;		/* from trace_meta; grows if an event names a higher cpu */
 	model_span_fn on_span;	/* may be NULL */
 	void *ctx;
 };
@@ -99,7 +127,10 @@ struct model;
 
 struct model *model_new(const struct model_opts *opts);
 int model_feed(struct model *m, const struct gs_event *ev);
-/* Close every open span at end_ns (flag SPAN_F_OPEN). Totals include them. */
+/* Close every open span at end_ns (flag SPAN_F_OPEN). Totals include them.
+ * end_ns earlier than the last event counts as the last event's time. The
+ * state is kept and its spans reopen at end_ns, so feeding may go on (a live
+ * view can call this to flush totals). */
 int model_finish(struct model *m, uint64_t end_ns);
 /* Forget everything (threads, totals, open spans), keep opts. */
 void model_reset(struct model *m);
@@ -111,5 +142,11 @@ const struct model_thread *model_thread(const struct model *m, uint32_t tid);
 const struct model_cpu *model_cpus(const struct model *m, size_t *n);
 /* Current holder of any traced lock (0 = free). */
 uint32_t model_lock_holder(const struct model *m);
+/* ts of the last event fed (non-keyframe), 0 before any. */
+uint64_t model_now(const struct model *m);
+/* Start of the totals (first non-keyframe event), 0 before any. */
+uint64_t model_origin(const struct model *m);
+/* Sum of LOST event counts fed (not keyframes). */
+uint64_t model_lost(const struct model *m);
 
 #endif

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* test_model.c - the timeline model on hand-built event sequences: exact
+ * spans and totals for a lock hand-off, keyframes after a seek, odd and
+ * missing events, CPU spans split at the lock, untraced (-a) tasks. */
+#include "check.h"
+#include "model.h"
+#ifndef GS_F_KEYFRAME
+#define GS_F_KEYFRAME (1u << 7)	/* trace_reader.h */
+#endif
+
+#define PID 100
+#define A 101
+#define B 102
+#define C 103
+#define L 0x5000
+
+struct spans {
+	struct model_span s[4096];
+	size_t n;
+	bool bad;	/* a span ended before it started */
+};
+
+static void on_span(const struct model_span *s, void *ctx)
+{
+	struct spans *sp = ctx;
+
+	if (s->end_ns < s->start_ns)
+		sp->bad = true;
+	if (sp->n < sizeof(sp->s) / sizeof(sp->s[0]))
+		sp->s[sp->n++] = *s;
+}
+
+/* the span of this kind/tid/cpu starting at start, or NULL */
+static const struct model_span *find(const struct spans *sp, uint8_t kind, uint32_t tid,
+				     uint64_t start)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->s[i].kind == kind && sp->s[i].tid == tid && sp->s[i].start_ns == start)
+			return &sp->s[i];
+	return NULL;
+}
+
+static size_t count(const struct spans *sp, uint8_t kind, uint32_t tid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sp->n; i++)
+		n += sp->s[i].kind == kind && sp->s[i].tid == tid;
+	return n;
+}
+
+static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
+			  uint64_t a0, uint64_t a1)
+{
+	struct gs_event e = {
+		.ts_ns = ts, .pid = tid ? PID : 0, .tid = tid, .cpu = cpu, .type = type,
+		.arg0 = a0, .arg1 = a1,
+	};
+	return e;
+}
+
+static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
+			  uint64_t prev_state)
+{
+	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
+			       next ? (uint64_t)next | (uint64_t)PID << 32 : 0, prev_state);
+	e.flags = (prev ? GS_F_TRACED_PREV : 0) | (next ? GS_F_TRACED_NEXT : 0);
+	return e;
+}
+
+static struct gs_event kf(struct gs_event e)
+{
+	e.flags |= GS_F_KEYFRAME;
+	return e;
+}
+
+static struct model *mk(struct spans *sp, uint32_t ncpus)
+{
+	struct model_opts o = { .ncpus = ncpus, .on_span = on_span, .ctx = sp };
+
+	sp->n = 0;
+	sp->bad = false;
+	return model_new(&o);
+}
+
+static void feed(struct model *m, const struct gs_event *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		CHECKF(model_feed(m, &e[i]) == 0, "event %zu", i);
+}
+
+#define SPAN_IS(sp, kind, tid, s, e, fl)                                            \
+	do {                                                                         \
+		const struct model_span *x_ = find(sp, kind, tid, s);                \
+		CHECKF(x_ && x_->end_ns == (e) && x_->flags == (fl),                 \
+		       "kind %d tid %d [%d,%d) flags %d: got end %lld flags %d",     \
+		       kind, tid, (int)(s), (int)(e), (int)(fl),                     \
+		       x_ ? (long long)x_->end_ns : -1LL, x_ ? (int)x_->flags : -1); \
+	} while (0)
+
+static struct spans sp;
+
+/* Two threads on two CPUs hand the lock back and forth. */
+static void test_handoff(void)
+{
+	struct model *m = mk(&sp, 2);
+	struct gs_event e[] = {
+		sw(0, 0, 0, A, 0),
+		sw(0, 1, 0, B, 0),
+		ev(10, GS_EV_LOCK_REQUEST, A, 0, L, 0),
+		ev(20, GS_EV_LOCK_ACQUIRED, A, 0, L, 10),
+		ev(30, GS_EV_LOCK_REQUEST, B, 1, L, 0),
+		ev(100, GS_EV_DROP_REQUEST, B, 1, L, A),
+		ev(110, GS_EV_LOCK_RELEASED, A, 0, L, 90),
+		ev(115, GS_EV_LOCK_ACQUIRED, B, 1, L, 85),
+		ev(120, GS_EV_LOCK_REQUEST, A, 0, L, 0),
+		sw(130, 0, A, 0, 1),
+		ev(200, GS_EV_LOCK_RELEASED, B, 1, L, 85),
+		ev(210, GS_EV_SCHED_WAKEUP, A, 1, 0, B),
+		sw(220, 0, 0, A, 0),
+		ev(225, GS_EV_LOCK_ACQUIRED, A, 0, L, 105),
+	};
+
+	feed(m, e, sizeof(e) / sizeof(e[0]));
+	CHECK(model_lock_holder(m) == A);
+	const struct model_thread *a = model_thread(m, A), *b = model_thread(m, B);
+
+	CHECK(a && b);
+	if (!a || !b)
+		return;
+	CHECK(a->state == MS_RUNNING_LOCKED);
+	CHECK(b->state == MS_RUNNING_FREE);
+	CHECK(a->last_wait_ns == 105 && b->last_hold_ns == 85);
+	CHECK(model_finish(m, 300) == 0);
+	CHECK(!sp.bad);
+
+	CHECKF(a->acquisitions == 2 && a->hold_ns == 165 && a->wait_ns == 115,
+	       "A acq %llu hold %llu wait %llu", (unsigned long long)a->acquisitions,
+	       (unsigned long long)a->hold_ns, (unsigned long long)a->wait_ns);
+	CHECKF(a->cpu_ns == 210 && a->ctx_switches == 1, "A cpu %llu",
+	       (unsigned long long)a->cpu_ns);
+	CHECKF(b->acquisitions == 1 && b->hold_ns == 85 && b->wait_ns == 85 &&
+	       b->cpu_ns == 300 && b->drop_requests == 1 && b->ctx_switches == 0,
+	       "B acq %llu hold %llu wait %llu cpu %llu", (unsigned long long)b->acquisitions,
+	       (unsigned long long)b->hold_ns, (unsigned long long)b->wait_ns,
+	       (unsigned long long)b->cpu_ns);
+
+	size_t n;
+	const struct model_cpu *c = model_cpus(m, &n);
+
+	CHECK(n == 2);
+	CHECKF(c[0].busy_ns == 210 && c[0].lock_held_ns == 165, "cpu0 %llu %llu",
+	       (unsigned long long)c[0].busy_ns, (unsigned long long)c[0].lock_held_ns);
+	CHECKF(c[1].busy_ns == 300 && c[1].lock_held_ns == 85, "cpu1 %llu %llu",
+	       (unsigned long long)c[1].busy_ns, (unsigned long long)c[1].lock_held_ns);
+
+	/* CPU spans split where the lock changes hands */
+	SPAN_IS(&sp, SPAN_CPU, A, 0, 20, 0);
+	SPAN_IS(&sp, SPAN_CPU, A, 20, 110, SPAN_F_LOCKED);
+	SPAN_IS(&sp, SPAN_CPU, A, 110, 130, 0);
+	SPAN_IS(&sp, SPAN_CPU, A, 220, 225, 0);
+	SPAN_IS(&sp, SPAN_CPU, A, 225, 300, SPAN_F_LOCKED | SPAN_F_OPEN);
+	SPAN_IS(&sp, SPAN_CPU, B, 0, 115, 0);
+	SPAN_IS(&sp, SPAN_CPU, B, 115, 200, SPAN_F_LOCKED);
+	SPAN_IS(&sp, SPAN_CPU, B, 200, 300, SPAN_F_OPEN);
+	CHECK(count(&sp, SPAN_CPU, A) == 5 && count(&sp, SPAN_CPU, B) == 3);
+	const struct model_span *x = find(&sp, SPAN_CPU, A, 20);
+
+	CHECK(x && x->cpu == 0 && x->lock == L);
+
+	SPAN_IS(&sp, SPAN_HOLD, A, 20, 110, 0);
+	SPAN_IS(&sp, SPAN_HOLD, B, 115, 200, 0);
+	SPAN_IS(&sp, SPAN_HOLD, A, 225, 300, SPAN_F_OPEN);
+	SPAN_IS(&sp, SPAN_WAIT, A, 10, 20, 0);
+	SPAN_IS(&sp, SPAN_WAIT, B, 30, 115, 0);
+	SPAN_IS(&sp, SPAN_WAIT, A, 120, 225, 0);
+	CHECK(count(&sp, SPAN_HOLD, A) == 2 && count(&sp, SPAN_WAIT, A) == 2);
+	x = find(&sp, SPAN_HOLD, B, 115);
+	CHECK(x && x->lock == L && x->pid == PID);
+
+	/* thread states, waiting outranks being off the CPU */
+	struct {
+		uint64_t s, e;
+		uint8_t st;
+	} want[] = {
+		{ 0, 10, MS_RUNNING_FREE }, { 10, 20, MS_WAITING },
+		{ 20, 110, MS_RUNNING_LOCKED }, { 110, 120, MS_RUNNING_FREE },
+		{ 120, 225, MS_WAITING }, { 225, 300, MS_RUNNING_LOCKED },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		x = find(&sp, SPAN_STATE, A, want[i].s);
+		CHECKF(x && x->end_ns == want[i].e && x->state == want[i].st,
+		       "A state span %zu", i);
+	}
+	CHECK(count(&sp, SPAN_STATE, A) == 6);
+	x = find(&sp, SPAN_STATE, B, 30);
+	CHECK(x && x->state == MS_WAITING && x->end_ns == 115);
+	model_free(m);
+}
+
+/* After a seek: keyframes (older, out of order) set state silently. */
+static void test_keyframes(void)
+{
+	struct model *m = mk(&sp, 2);
+	struct gs_event e[] = {
+		kf(sw(45, 1, C, 0, 1)),		/* CPU1's last switch: idle */
+		kf(sw(50, 0, C, A, 0)),		/* CPU0's last switch: A runs */
+		kf(sw(40, 1, B, C, 1)),		/* B's last off-CPU (older than 45) */
+		kf(ev(60, GS_EV_LOCK_ACQUIRED, A, 0, L, 0)),
+		kf(ev(70, GS_EV_LOCK_REQUEST, B, 1, L, 0)),
+		kf(ev(30, GS_EV_LOCK_REQUEST, A, 0, L, 0)),	/* older than A's ACQUIRED */
+	};
+
+	feed(m, e, sizeof(e) / sizeof(e[0]));
+	CHECK(sp.n == 0);
+	size_t n, nt;
+	const struct model_cpu *c = model_cpus(m, &n);
+
+	CHECK(c[0].tid == A && c[0].since_ns == 60 && c[0].locked);
+	CHECK(c[1].tid == 0);
+	const struct model_thread *a = model_thread(m, A), *b = model_thread(m, B);
+
+	CHECK(a && b);
+	if (!a || !b)
+		return;
+	CHECK(a->state == MS_RUNNING_LOCKED && a->lock == L && a->hold_since_ns == 60);
+	CHECK(a->state_since_ns == 60);
+	CHECK(b->state == MS_WAITING && b->state_since_ns == 70);
+	CHECK(model_lock_holder(m) == A);
+	model_threads(m, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_thread *t = &model_threads(m, &nt)[i];
+
+		CHECK(t->acquisitions == 0 && t->hold_ns == 0 && t->cpu_ns == 0 &&
+		      t->ctx_switches == 0);
+	}
+
+	struct gs_event e2[] = {
+		ev(1005, GS_EV_SCHED_WAKEUP, B, 0, 1, A),
+		sw(1006, 1, 0, B, 0),
+		ev(1010, GS_EV_LOCK_RELEASED, A, 0, L, 0),
+		ev(1012, GS_EV_LOCK_ACQUIRED, B, 1, L, 0),
+	};
+	feed(m, e2, sizeof(e2) / sizeof(e2[0]));
+	CHECK(model_origin(m) == 1005);
+	model_finish(m, 1100);
+	SPAN_IS(&sp, SPAN_HOLD, A, 60, 1010, 0);	/* true start, from the keyframe */
+	SPAN_IS(&sp, SPAN_WAIT, B, 70, 1012, 0);
+	SPAN_IS(&sp, SPAN_CPU, A, 60, 1010, SPAN_F_LOCKED);
+	SPAN_IS(&sp, SPAN_CPU, A, 1010, 1100, SPAN_F_OPEN);
+	SPAN_IS(&sp, SPAN_CPU, B, 1006, 1012, 0);
+	CHECK(find(&sp, SPAN_CPU, C, 40) == NULL);
+	CHECKF(a->hold_ns == 5 && a->acquisitions == 0 && a->cpu_ns == 95,
+	       "A hold %llu cpu %llu", (unsigned long long)a->hold_ns,
+	       (unsigned long long)a->cpu_ns);
+	CHECKF(b->wait_ns == 7 && b->acquisitions == 1 && b->hold_ns == 88 && b->cpu_ns == 94,
+	       "B wait %llu hold %llu cpu %llu", (unsigned long long)b->wait_ns,
+	       (unsigned long long)b->hold_ns, (unsigned long long)b->cpu_ns);
+	CHECK(c[0].busy_ns == 95 && c[0].lock_held_ns == 5);
+	CHECK(!sp.bad);
+
+	/* reset forgets everything */
+	model_reset(m);
+	model_threads(m, &nt);
+	CHECK(nt == 0 && model_lock_holder(m) == 0 && model_now(m) == 0);
+	c = model_cpus(m, &n);
+	CHECK(n == 2 && c[0].tid == 0 && c[0].busy_ns == 0);
+	model_free(m);
+}
+
+/* Missing, duplicated and out-of-order events: no crash, no negative time. */
+static void test_odd(void)
+{
+	struct model *m = mk(&sp, 1);
+	struct gs_event e[] = {
+		ev(5, GS_EV_LOCK_RELEASED, A, 0, L, 3),		/* never acquired */
+		ev(10, GS_EV_LOCK_ACQUIRED, A, 0, L, 0),	/* no REQUEST, no switch */
+		ev(12, GS_EV_LOCK_ACQUIRED, A, 0, L, 0),	/* duplicate */
+		ev(20, GS_EV_LOCK_ACQUIRED, B, 3, L, 0),	/* A's RELEASED lost */
+		ev(15, GS_EV_LOCK_RELEASED, B, 3, L, 0),	/* older than the one before */
+		ev(30, GS_EV_DROP_REQUEST, C, 0, L, B),		/* REQUEST lost */
+		ev(40, GS_EV_LOCK_ACQUIRED, C, 0, L, 0),
+		ev(41, GS_EV_THREAD_NAME, C, 0, 0x2d6f69, 0),	/* "io-" */
+		ev(42, GS_EV_SCHED_MIGRATE, C, 0, 0, 7),
+		ev(43, GS_EV_THREAD_EXIT, C, 0, 0, 0),		/* exits holding */
+		sw(44, 0, C, 0, 0x40),
+		ev(50, GS_EV_LOCK_RELEASED, 0, 0, L, 0),	/* tid 0 */
+		ev(60, 200, A, 0, 0, 0),			/* unknown type */
+		ev(70, GS_EV_LOST, 0, 0, 12, 0),
+		ev(80, GS_EV_IO_END, A, 0, 3, 0),		/* no IO_BEGIN */
+		ev(90, GS_EV_NATIVE_BEGIN, A, 0, 0, 0),
+	};
+
+	feed(m, e, sizeof(e) / sizeof(e[0]));
+	model_finish(m, 10);	/* earlier than the last event */
+	CHECK(!sp.bad);
+	CHECK(model_lost(m) == 12);
+	const struct model_thread *a = model_thread(m, A), *b = model_thread(m, B),
+				   *c = model_thread(m, C);
+
+	CHECK(a && b && c);
+	if (!a || !b || !c)
+		return;
+	CHECK(a->acquisitions == 1 && a->hold_ns == 10 && a->wait_ns == 0);
+	CHECK(b->acquisitions == 1 && b->hold_ns == 0 && b->lock == 0);
+	CHECK(c->acquisitions == 1 && c->wait_ns == 10 && c->hold_ns == 3);
+	CHECK(c->drop_requests == 1 && c->migrations == 1 && c->ctx_switches == 1);
+	CHECK(!strcmp(c->name, "io-"));
+	CHECK(c->state == MS_EXITED && c->lock == 0);
+	CHECK(model_lock_holder(m) == 0);
+	/* cpu 3 appeared though ncpus was 1 */
+	size_t n;
+	model_cpus(m, &n);
+	CHECK(n == 4);
+	CHECK(a->in_native && model_now(m) == 90);
+	const struct model_span *x = find(&sp, SPAN_NATIVE, A, 90);
+
+	CHECK(x && x->end_ns == 90 && (x->flags & SPAN_F_OPEN));
+	model_free(m);
+
+	/* NULL and empty inputs */
+	model_free(NULL);
+	model_reset(NULL);
+	CHECK(model_feed(NULL, &e[0]) < 0);
+	m = model_new(NULL);
+	CHECK(m && model_finish(m, 0) == 0);
+	model_free(m);
+}
+
+/* With -a, untraced tasks occupy CPUs: shown as OTHER, not counted busy. */
+static void test_other_tasks(void)
+{
+	struct model *m = mk(&sp, 1);
+	struct gs_event e[] = {
+		sw(0, 0, 0, A, 0),
+		sw(10, 0, A, 900, 0),	/* A preempted by an untraced task */
+		sw(30, 0, 900, A, 0),
+		sw(40, 0, A, 0, 1),
+	};
+
+	e[1].flags = GS_F_TRACED_PREV;
+	e[1].arg0 = 900 | (uint64_t)901 << 32;
+	e[2].flags = GS_F_TRACED_NEXT;
+	e[2].pid = 901;
+	feed(m, e, 4);
+	model_finish(m, 50);
+	const struct model_thread *a = model_thread(m, A), *o = model_thread(m, 900);
+
+	CHECK(a && o && a->traced && !o->traced && o->pid == 901);
+	if (!a || !o)
+		return;
+	CHECK(a->cpu_ns == 20 && o->cpu_ns == 20);
+	CHECK(a->state == MS_SLEEPING);
+	size_t n;
+	const struct model_cpu *c = model_cpus(m, &n);
+
+	CHECK(c[0].busy_ns == 20 && c[0].other_ns == 20 && c[0].lock_held_ns == 0);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 30, SPAN_F_OTHER);
+	SPAN_IS(&sp, SPAN_CPU, A, 30, 40, 0);
+	const struct model_span *x = find(&sp, SPAN_STATE, A, 10);
+
+	CHECK(x && x->state == MS_RUNNABLE && x->end_ns == 30);
+	model_free(m);
+}
+
+/* Many threads: the tid table grows and keeps finding them all. */
+static void test_many_threads(void)
+{
+	struct model *m = mk(&sp, 2);
+	struct gs_event e;
+
+	for (uint32_t t = 1; t <= 5000; t++) {
+		e = ev(t, GS_EV_SCHED_WAKEUP, t * 7919u, 0, 0, 0);
+		CHECK(model_feed(m, &e) == 0);
+	}
+	size_t n;
+	model_threads(m, &n);
+	CHECK(n == 5000);
+	bool all = true;
+
+	for (uint32_t t = 1; t <= 5000; t++) {
+		const struct model_thread *x = model_thread(m, t * 7919u);
+
+		all &= x && x->tid == t * 7919u && x->state == MS_RUNNABLE;
+	}
+	CHECK(all);
+	CHECK(model_thread(m, 1) == NULL);
+	model_free(m);
+}
+
+int main(void)
+{
+	RUN(test_handoff);
+	RUN(test_keyframes);
+	RUN(test_odd);
+	RUN(test_other_tasks);
+	RUN(test_many_threads);
+	return check_done();
+}
