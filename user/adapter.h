@@ -59,7 +59,8 @@ struct adapter_target {
 	uint64_t acquire_off;		/* file offsets in binary */
 	uint64_t release_off;
 	int lock_arg;			/* argument holding the lock address; -1 none */
-	uint64_t lock_addr;		/* keep only this lock; 0 = every lock */
+	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
+					 * lock_arg -1: the address reported for it */
 	char lock_sym[ADAPTER_SYM_MAX];	/* lock given by symbol ("" if not) */
 	char lock_binary[PATH_MAX];	/* resolved ELF file defining lock_sym */
 	uint64_t lock_sym_vaddr;	/* its link-time address there */

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* test_adapter.c - --lock SPEC parsing and symbol/offset resolution. The
+ * resolution tests resolve functions and a lock variable of this very test
+ * program, then check the answers against the running process: the bytes at
+ * the computed file offset must be the function's code, and the computed
+ * lock address must be &gs_test_lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "check.h"
+#include "adapter.h"
+
+pthread_mutex_t gs_test_lock = PTHREAD_MUTEX_INITIALIZER;
+
+__attribute__((noinline, used)) void gs_test_acquire(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline, used)) void gs_test_release(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	__asm__ volatile("" ::: "memory");
+}
+
+static char err[512];
+
+static int parse(const char *spec, struct adapter_target *a)
+{
+	err[0] = '\0';
+	return adapter_lock_parse(spec, a, err, sizeof(err));
+}
+
+static void test_parse_valid(void)
+{
+	static struct adapter_target a;
+
+	CHECK(parse("./app:pthread_mutex_lock:pthread_mutex_unlock:arg0=counter_lock", &a) == 0);
+	CHECK(!strcmp(a.spec_binary, "./app"));
+	CHECK(!strcmp(a.acquire_sym, "pthread_mutex_lock"));
+	CHECK(!strcmp(a.release_sym, "pthread_mutex_unlock"));
+	CHECK(a.lock_arg == 0 && a.lock_addr == 0 && !strcmp(a.lock_sym, "counter_lock"));
+	CHECK(!strncmp(a.adapter, "lock:./app:pthread_mutex_lock", 29));
+
+	CHECK(parse("./app:lock:unlock:arg2=0x4040a0", &a) == 0);
+	CHECK(a.lock_arg == 2 && a.lock_addr == 0x4040a0 && a.lock_sym[0] == '\0');
+	CHECK(parse("./app:lock:unlock:arg5=4210848", &a) == 0);
+	CHECK(a.lock_arg == 5 && a.lock_addr == 4210848);
+	CHECK(parse("libc.so.6:pthread_mutex_lock:pthread_mutex_unlock", &a) == 0);
+	CHECK(a.lock_arg == -1 && a.lock_addr == 0 && !strcmp(a.spec_binary, "libc.so.6"));
+	CHECK(parse("./app:lock:unlock:arg1", &a) == 0);
+	CHECK(a.lock_arg == 1 && a.lock_addr == 0 && !a.lock_sym[0]);
+	/* empty BINARY = the traced program; BINARY may hold ':' */
+	CHECK(parse(":lock:unlock", &a) == 0);
+	CHECK(a.spec_binary[0] == '\0');
+	CHECK(parse("/opt/a:b/app:lock:unlock:arg0", &a) == 0);
+	CHECK(!strcmp(a.spec_binary, "/opt/a:b/app") && !strcmp(a.acquire_sym, "lock"));
+	CHECK(parse("/opt/a:b/app:lock:unlock", &a) == 0);
+	CHECK(!strcmp(a.spec_binary, "/opt/a:b/app") && !strcmp(a.release_sym, "unlock"));
+	/* functions by address, mangled and versioned-looking names */
+	CHECK(parse("./app:0x1139:0x1160", &a) == 0);
+	CHECK(!strcmp(a.acquire_sym, "0x1139") && !strcmp(a.release_sym, "0x1160"));
+	CHECK(parse("./app:_ZN3foo4lockEv:_ZN3foo6unlockEv:arg0=_ZN3foo1mE", &a) == 0);
+	CHECK(!strcmp(a.lock_sym, "_ZN3foo1mE"));
+	CHECK(parse("./app:lock:unlock:arg0=0xffffffffffffffff", &a) == 0);
+	CHECK(a.lock_addr == UINT64_MAX);
+}
+
+static void expect_bad(const char *spec, const char *why)
+{
+	static struct adapter_target a;
+	int r = parse(spec, &a);
+
+	CHECKF(r == -EINVAL, "spec '%s' gave %d", spec, r);
+	CHECKF(strstr(err, why) != NULL, "spec '%s': error '%s' lacks '%s'", spec, err, why);
+	CHECKF(strlen(err) > 10 && !strchr(err, '\n'), "spec '%s': error '%s'", spec, err);
+}
+
+static void test_parse_invalid(void)
+{
+	char big[5000];
+
+	expect_bad("", "empty");
+	expect_bad("app", "no ':'");
+	expect_bad("app:lock", "missing");
+	expect_bad("app::unlock", "ACQUIRE is empty");
+	expect_bad("app:lock:", "RELEASE is empty");
+	expect_bad("app:lock:unlock:arg6", "arg0..arg5");
+	expect_bad("app:lock:unlock:arg10", "arg0..arg5");
+	expect_bad("app:lock:unlock:arg", "argN");
+	expect_bad("app:lock:unlock:arg=x", "argN");
+	expect_bad("app:lock:unlock:arg0x", "arg0..arg5");
+	expect_bad("app:lock:unlock:arg0=", "nothing after");
+	expect_bad("app:lock:unlock:arg0=0", "non-zero");
+	expect_bad("app:lock:unlock:arg0=0x", "non-zero");
+	expect_bad("app:lock:unlock:arg0=0xZZ", "non-zero");
+	expect_bad("app:lock:unlock:arg0=99999999999999999999999", "non-zero");
+	expect_bad("app:lock:unlock:arg0=a-b", "neither");
+	expect_bad("app:1f:unlock", "neither");
+	expect_bad("app:lo ck:unlock", "neither");
+	expect_bad("app:lock:un\tlock", "control");
+	expect_bad(":arg0", "missing");
+	expect_bad("lock:unlock:arg0", "missing");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[10] = ':';
+	expect_bad(big, "longer than");
+	big[10] = 'a';
+	memcpy(big + sizeof(big) - 12, ":f:g", 5);
+	expect_bad(big, "BINARY is longer");
+}
+
+/* The bytes at file offset off of path equal the code at addr. */
+static bool code_at(const char *path, uint64_t off, const void *addr)
+{
+	unsigned char buf[16];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+	close(fd);
+	return n == sizeof(buf) && !memcmp(buf, addr, sizeof(buf));
+}
+
+static void test_resolve_self_running(void)
+{
+	static struct adapter_target a;
+
+	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=gs_test_lock", &a) == 0);
+	int r = adapter_lock_resolve(getpid(), NULL, &a, err, sizeof(err));
+	CHECKF(r == 0, "%d %s", r, err);
+	CHECK(code_at(a.binary, a.acquire_off, (void *)gs_test_acquire));
+	CHECK(code_at(a.binary, a.release_off, (void *)gs_test_release));
+	CHECKF(a.lock_addr == (uintptr_t)&gs_test_lock, "%llx vs %p",
+	       (unsigned long long)a.lock_addr, (void *)&gs_test_lock);
+	CHECK(!a.lock_pending);
+	CHECK(a.lock.binary == a.binary && a.lock.acquire_arg == 0 && a.lock.release_arg == 0);
+	CHECK(a.lock.lock_addr == a.lock_addr && a.lock.acquire_off == a.acquire_off);
+}
+
+static void test_resolve_self_before_exec(void)
+{
+	static struct adapter_target a;
+	char self[PATH_MAX];
+
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=gs_test_lock", &a) == 0);
+	int r = adapter_lock_resolve(0, self, &a, err, sizeof(err));
+	CHECKF(r == 0, "%d %s", r, err);
+	CHECK(!strcmp(a.binary, self));
+	CHECK(code_at(a.binary, a.acquire_off, (void *)gs_test_acquire));
+	/* a PIE: the address exists once it is mapped */
+	CHECK(a.lock_pending && a.lock_addr == 0 && a.lock_sym_vaddr != 0);
+	CHECK(adapter_resolve_lock_addr(getpid(), &a) == 0);
+	CHECK(a.lock_addr == (uintptr_t)&gs_test_lock && a.lock.lock_addr == a.lock_addr);
+	/* a process that never mapped it */
+	a.lock_pending = true;
+	CHECK(adapter_resolve_lock_addr(getppid(), &a) == -EAGAIN ||
+	      adapter_resolve_lock_addr(getppid(), &a) == -EACCES);
+}
+
+/* ./app only imports pthread_mutex_lock: the probe goes into libc. */
+static void test_resolve_imported(void)
+{
+	static struct adapter_target a;
+	char self[PATH_MAX];
+	pid_t pids[2] = { getpid(), 0 };
+
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	for (int i = 0; i < 2; i++) {
+		CHECK(parse(":pthread_mutex_lock:pthread_mutex_unlock:arg0=gs_test_lock", &a) == 0);
+		int r = adapter_lock_resolve(pids[i], pids[i] ? NULL : self, &a, err, sizeof(err));
+		CHECKF(r == 0, "pid %d: %d %s", pids[i], r, err);
+		CHECKF(strstr(a.binary, "libc.so") != NULL, "%s", a.binary);
+		CHECK(code_at(a.binary, a.acquire_off, (void *)pthread_mutex_lock));
+		CHECK(code_at(a.binary, a.release_off, (void *)pthread_mutex_unlock));
+		CHECK(!strcmp(a.lock_binary, self));
+	}
+	/* by library name */
+	CHECK(parse("libc.so.6:pthread_mutex_lock:pthread_mutex_unlock:arg0", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == 0);
+	CHECK(code_at(a.binary, a.acquire_off, (void *)pthread_mutex_lock));
+	CHECK(parse("libc:pthread_mutex_lock:pthread_mutex_unlock", &a) == 0);
+	CHECK(adapter_lock_resolve(getpid(), NULL, &a, err, sizeof(err)) == 0);
+	CHECK(code_at(a.binary, a.acquire_off, (void *)pthread_mutex_lock));
+}
+
+static void test_resolve_errors(void)
+{
+	static struct adapter_target a;
+	char self[PATH_MAX];
+
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	CHECK(parse(":no_such_function_xyz:gs_test_release", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	CHECKF(strstr(err, "no_such_function_xyz") != NULL, "%s", err);
+	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=no_such_lock_xyz", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	CHECKF(strstr(err, "no_such_lock_xyz") != NULL, "%s", err);
+	CHECK(parse("/nonexistent/app:f:g", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	CHECK(parse("libnosuchlib.so.9:f:g", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	CHECKF(strstr(err, "libnosuchlib") != NULL, "%s", err);
+	/* acquire in libc, release in the program: two files */
+	CHECK(parse(":pthread_mutex_lock:gs_test_release", &a) == 0);
+	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -EINVAL);
+	CHECKF(strstr(err, "one file") != NULL, "%s", err);
+	CHECK(parse(":gs_test_acquire:gs_test_release", &a) == 0);
+	CHECK(adapter_lock_resolve(0, "no-such-command-xyz", &a, err, sizeof(err)) == -ENOENT);
+	CHECKF(strstr(err, "not found") != NULL, "%s", err);
+}
+
+static void test_python(void)
+{
+	static struct adapter_target a;
+	const char *pyenv = "/root/.pyenv/versions/3.11.7/bin/python3.11";
+	struct stat st;
+	int r;
+
+	if (!stat(pyenv, &st)) {
+		r = adapter_python_resolve(0, pyenv, &a, err, sizeof(err));
+		CHECKF(r == 0, "%d %s", r, err);
+		CHECKF(strstr(a.binary, "libpython3.11.so") != NULL, "%s", a.binary);
+		CHECK(a.acquire_off && a.release_off && a.acquire_off != a.release_off);
+		CHECK(a.lock.acquire_arg == -1 && a.lock.lock_addr == ADAPTER_PYTHON_LOCK_ID);
+		CHECK(!strcmp(a.adapter, "python"));
+	} else {
+		printf("# no pyenv python3.11 here\n");
+	}
+	if (!stat("/usr/bin/python3.11-dbg", &st)) {
+		r = adapter_python_resolve(0, "python3.11-dbg", &a, err, sizeof(err));
+		CHECKF(r == 0, "%d %s", r, err);
+		CHECKF(strstr(a.binary, "python3.11") != NULL, "%s", a.binary);
+	}
+	/* Debian's /usr/bin/python3.11 is stripped: the error names the way out */
+	if (!stat("/usr/bin/python3.11", &st)) {
+		r = adapter_python_resolve(0, "/usr/bin/python3.11", &a, err, sizeof(err));
+		CHECK(r == -ENOENT);
+		CHECKF(strstr(err, "python3.11-dbg") && strstr(err, "stripped"), "%s", err);
+	}
+	/* not Python at all */
+	char self[PATH_MAX];
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	CHECK(adapter_python_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	/* a script (like a pyenv shim) */
+	char tmpl[] = "/tmp/gs-test-shim.XXXXXX";
+	int fd = mkstemp(tmpl);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK(write(fd, "#!/bin/sh\nexit 0\n", 17) == 17);
+		fchmod(fd, 0755);
+		close(fd);
+		r = adapter_python_resolve(0, tmpl, &a, err, sizeof(err));
+		CHECK(r == -ENOEXEC);
+		CHECKF(strstr(err, "script") != NULL, "%s", err);
+		unlink(tmpl);
+	}
+}
+
+static void test_thread_label(void)
+{
+	char b[32];
+
+	adapter_thread_label("python3.11", "python3.11", 10, 10, b, sizeof(b));
+	CHECK(!strcmp(b, "python3.11"));
+	adapter_thread_label("python3.11", "python3.11", 10, 12, b, sizeof(b));
+	CHECK(!strcmp(b, "tid 12"));
+	adapter_thread_label("worker-1", "python3.11", 10, 12, b, sizeof(b));
+	CHECK(!strcmp(b, "worker-1"));
+	adapter_thread_label("", NULL, 10, 13, b, sizeof(b));
+	CHECK(!strcmp(b, "tid 13"));
+	adapter_thread_label(NULL, NULL, 10, 4294967295u, b, 6);
+	CHECK(!strcmp(b, "tid 4"));
+}
+
+int main(void)
+{
+	/* keep the functions referenced so the linker keeps them */
+	gs_test_acquire(&gs_test_lock);
+	gs_test_release(&gs_test_lock);
+	RUN(test_parse_valid);
+	RUN(test_parse_invalid);
+	RUN(test_resolve_self_running);
+	RUN(test_resolve_self_before_exec);
+	RUN(test_resolve_imported);
+	RUN(test_resolve_errors);
+	RUN(test_python);
+	RUN(test_thread_label);
+	return check_done();
+}
