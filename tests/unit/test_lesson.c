@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* test_lesson.c - the lesson file parser and the narration state machine. */
+#include <dirent.h>
+#include <errno.h>
+#include "check.h"
+#include "lesson.h"
+
+static const char good[] =
+	"# a comment\n"
+	"title  Threads do not help\n"
+	"about  one line\n"
+	"notes  3\n"
+	"run    cpu --threads 2 --seconds 2\n"
+	"trace  threads.gst\n"
+	"claim  parallelism <= 1.2\n"
+	"claim  acquisitions >= 100\n"
+	"\n"
+	"step at 0.5 pause\n"
+	"  first line\n"
+	"\tsecond line   \n"
+	"step on drop_request\n"
+	"  asked to drop\n"
+	"step on acquired 3 pause\n"
+	"  third acquisition\n"
+	"step at 250ms\n"
+	"  quarter\n"
+	"step end\n"
+	"  bye\n";
+
+static struct lesson *parse(const char *text, char *err, size_t errlen, int *rc)
+{
+	struct lesson *l = NULL;
+	*rc = lesson_parse(&l, "t", text, strlen(text), err, errlen);
+	return l;
+}
+
+static void test_parse_good(void)
+{
+	char err[128];
+	int rc;
+	struct lesson *l = parse(good, err, sizeof(err), &rc);
+	CHECKF(rc == 0 && l, "rc %d: %s", rc, err);
+	if (!l)
+		return;
+	CHECK(!strcmp(lesson_name(l), "t"));
+	CHECK(!strcmp(lesson_title(l), "Threads do not help"));
+	CHECK(!strcmp(lesson_about(l), "one line"));
+	CHECK(!strcmp(lesson_notes(l), "3"));
+	CHECK(!strcmp(lesson_run_args(l), "cpu --threads 2 --seconds 2"));
+	CHECK(!strcmp(lesson_trace(l), "threads.gst"));
+	CHECK(lesson_nclaims(l) == 2);
+	CHECK(lesson_claim(l, 0)->metric == LM_PARALLELISM);
+	CHECK(lesson_claim(l, 0)->op == LO_LE);
+	CHECK(lesson_claim(l, 0)->value == 1.2);
+	CHECK(lesson_claim(l, 1)->op == LO_GE);
+	CHECK(lesson_nsteps(l) == 5);
+	const struct lesson_step *s = lesson_step(l, 0);
+	CHECK(s->trigger == LT_AT && s->at_ns == 500000000ull && s->pause);
+	CHECK(s->nlines == 2 && !strcmp(s->lines[0], "first line") &&
+	      !strcmp(s->lines[1], "second line"));
+	s = lesson_step(l, 1);
+	CHECK(s->trigger == LT_ON && s->ev_type == GS_EV_DROP_REQUEST && s->count == 1 && !s->pause);
+	s = lesson_step(l, 2);
+	CHECK(s->trigger == LT_ON && s->ev_type == GS_EV_LOCK_ACQUIRED && s->count == 3 && s->pause);
+	s = lesson_step(l, 3);
+	CHECK(s->trigger == LT_AT && s->at_ns == 250000000ull);
+	CHECK(lesson_step(l, 4)->trigger == LT_END);
+	CHECK(lesson_step(l, 5) == NULL);
+	lesson_free(l);
+}
+
+/* Each bad lesson fails with a message naming the line and the reason. */
+static void test_parse_bad(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;	/* substring of the error */
+	} cases[] = {
+		{ "title a\nabout b\nrun c\ntrace d\n", "no 'step'" },
+		{ "about b\nrun c\ntrace d\nstep end\n  x\n", "no 'title'" },
+		{ "title a\nabout b\nrun c\nstep end\n  x\n", "no 'trace'" },
+		{ "title a\ntitle b\n", "line 2: 'title' given twice" },
+		{ "title a\nfoo bar\n", "line 2: unknown key 'foo'" },
+		{ "  narration first\n", "line 1: indented narration before" },
+		{ "title a\nstep sometime\n  x\n", "unknown trigger 'sometime'" },
+		{ "title a\nstep at soon\n  x\n", "step at:" },
+		{ "title a\nstep at -1\n  x\n", "step at:" },
+		{ "title a\nstep at 2h\n  x\n", "step at:" },
+		{ "title a\nstep on nothing\n  x\n", "unknown event 'nothing'" },
+		{ "title a\nstep on acquired 0\n  x\n", "count must be" },
+		{ "title a\nstep on acquired -3\n  x\n", "count must be" },
+		{ "title a\nstep on acquired 2x\n  x\n", "count must be" },
+		{ "title a\nstep end later\n  x\n", "step end: unexpected" },
+		{ "title a\nstep at 1 pause pause pause\n  x\n", "too many words" },
+		{ "title a\nstep at 1\nstep at 2\n  x\n", "line 3: the step before has no narration" },
+		{ "title a\nabout b\nrun c\ntrace d\nstep at 1\n", "last step has no narration" },
+		{ "title a\nstep end\n  x\nstep at 1\n  y\n", "only 'end' steps" },
+		{ "title a\nclaim speed >= 2\n", "unknown metric 'speed'" },
+		{ "title a\nclaim parallelism ~ 2\n", "unknown operator" },
+		{ "title a\nclaim parallelism >= two\n", "not a number" },
+		{ "title a\nclaim parallelism >= 2x\n", "not a number" },
+		{ "title a\nclaim parallelism >=\n", "expected METRIC OP VALUE" },
+		{ "title a\ntrace ../etc/passwd\n", "not a path" },
+		{ "title\n", "'title' needs a value" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[160];
+		int rc;
+		struct lesson *l = parse(cases[i].text, err, sizeof(err), &rc);
+		CHECKF(rc == -EINVAL && !l, "case %zu: rc %d", i, rc);
+		CHECKF(strstr(err, cases[i].want), "case %zu: got '%s', want '%s'", i, err,
+		       cases[i].want);
+		lesson_free(l);
+	}
+}
+
+static void test_parse_limits(void)
+{
+	char err[128];
+	int rc;
+	/* 11 narration lines in one step */
+	char text[4096] = "title a\nabout b\nrun c\ntrace d\nstep end\n";
+	for (int i = 0; i < LESSON_MAX_LINES + 1; i++)
+		strcat(text, "  line\n");
+	struct lesson *l = parse(text, err, sizeof(err), &rc);
+	CHECKF(!l && strstr(err, "more than"), "%s", err);
+	/* a line too long for the panel */
+	char longl[512] = "title a\nstep end\n  ";
+	memset(longl + strlen(longl), 'x', 200);
+	l = parse(longl, err, sizeof(err), &rc);
+	CHECKF(!l && strstr(err, "longer than"), "%s", err);
+	/* NUL inside */
+	static const char nul[] = "title a\0b\n";
+	rc = lesson_parse(&l, "t", nul, sizeof(nul) - 1, err, sizeof(err));
+	CHECK(rc == -EINVAL && !l);
+	lesson_free(NULL);
+}
+
+static void test_split_args(void)
+{
+	char **argv;
+	int n = lesson_split_args("  cpu  --threads 2\t--seconds 1 ", 2, &argv);
+	CHECK(n == 7);
+	CHECK(argv[0] == NULL && argv[1] == NULL);
+	CHECK(!strcmp(argv[2], "cpu") && !strcmp(argv[3], "--threads") &&
+	      !strcmp(argv[4], "2") && !strcmp(argv[6], "1") && argv[7] == NULL);
+	free(argv);
+	n = lesson_split_args("", 0, &argv);
+	CHECK(n == 0 && argv[0] == NULL);
+	free(argv);
+}
+
+static struct gs_event ev(uint64_t ms, uint32_t tid, uint8_t type, uint64_t a0, uint64_t a1)
+{
+	struct gs_event e = { .ts_ns = 1000000000ull + ms * 1000000ull, .pid = 100,
+			      .tid = tid, .type = type, .arg0 = a0, .arg1 = a1 };
+	return e;
+}
+
+/* Steps come in order, pause until continued, latch events, and at the end
+ * the unreached ones are shown as missed. */
+static void test_run_steps(void)
+{
+	char err[128];
+	int rc;
+	struct lesson *l = parse(good, err, sizeof(err), &rc);
+	CHECK(l);
+	if (!l)
+		return;
+	struct lesson_run *r;
+	struct lesson_run_opts o = { .ncpus = 2 };
+	CHECK(lesson_run_new(&r, l, &o) == 0);
+	CHECK(lesson_run_current(r) == -1);
+
+	struct gs_event e = ev(0, 1, GS_EV_LOCK_REQUEST, 0x10, 0);
+	lesson_run_event(r, &e);
+	e = ev(0, 1, GS_EV_LOCK_ACQUIRED, 0x10, 0);
+	lesson_run_event(r, &e);
+	/* the drop request comes before step 0 is even due: it must latch */
+	e = ev(100, 2, GS_EV_DROP_REQUEST, 0x10, 1);
+	lesson_run_event(r, &e);
+	CHECK(lesson_run_current(r) == -1);
+	lesson_run_time(r, 1000000000ull + 499000000ull);
+	CHECK(lesson_run_current(r) == -1);
+	CHECK(!lesson_run_changed(r));
+	lesson_run_time(r, 1000000000ull + 500000000ull);
+	CHECK(lesson_run_current(r) == 0);
+	CHECK(lesson_run_paused(r));
+	CHECK(lesson_run_changed(r));
+	CHECK(!lesson_run_changed(r));
+	CHECK(lesson_run_shown_at(r, 0) == 500000000ull);
+	/* time goes on while paused: nothing moves */
+	lesson_run_time(r, 1000000000ull + 900000000ull);
+	CHECK(lesson_run_current(r) == 0);
+	/* go on: step 1 (latched drop request) at once, step 2 waits for a third acquisition */
+	lesson_run_continue(r);
+	CHECK(lesson_run_current(r) == 1);
+	CHECK(!lesson_run_paused(r));
+	e = ev(950, 2, GS_EV_LOCK_ACQUIRED, 0x10, 2000000);
+	lesson_run_event(r, &e);
+	CHECK(lesson_run_current(r) == 1);
+	e = ev(960, 1, GS_EV_LOCK_ACQUIRED, 0x10, 0);
+	lesson_run_event(r, &e);
+	CHECK(lesson_run_current(r) == 2 && lesson_run_paused(r));
+	lesson_run_continue(r);
+	/* step 3 (at 250 ms) is long past: it comes at once */
+	CHECK(lesson_run_current(r) == 3);
+	CHECK(!lesson_run_done(r) && !lesson_run_ended(r));
+	lesson_run_end(r, 0);
+	CHECK(lesson_run_current(r) == 4);
+	CHECK(lesson_run_done(r));
+	CHECK(!lesson_run_missed(r, 3) && !lesson_run_missed(r, 4));
+
+	char text[256];
+	lesson_run_text(r, 0, text, sizeof(text));
+	CHECKF(!strcmp(text, "first line\nsecond line"), "'%s'", text);
+	CHECK(lesson_run_metric(r, LM_ACQUISITIONS) == 3);
+	CHECK(lesson_run_metric(r, LM_LONG_WAITS) == 1);
+	lesson_run_free(r);
+	lesson_free(l);
+}
+
+static void test_run_missed(void)
+{
+	static const char text[] =
+		"title a\nabout b\nrun c\ntrace d\n"
+		"step on native_begin pause\n  native\n"
+		"step end\n  bye\n";
+	char err[128];
+	int rc;
+	struct lesson *l = parse(text, err, sizeof(err), &rc);
+	CHECK(l);
+	if (!l)
+		return;
+	struct lesson_run *r;
+	CHECK(lesson_run_new(&r, l, NULL) == 0);
+	struct gs_event e = ev(0, 1, GS_EV_LOCK_ACQUIRED, 0x10, 0);
+	lesson_run_event(r, &e);
+	lesson_run_end(r, 0);
+	/* the native step is shown anyway, marked missed, and still pauses */
+	CHECK(lesson_run_current(r) == 0 && lesson_run_missed(r, 0) && lesson_run_paused(r));
+	CHECK(!lesson_run_done(r));
+	char buf[256];
+	lesson_run_text(r, 0, buf, sizeof(buf));
+	CHECKF(strstr(buf, "did not happen"), "'%s'", buf);
+	lesson_run_continue(r);
+	CHECK(lesson_run_current(r) == 1 && !lesson_run_missed(r, 1) && lesson_run_done(r));
+	/* a tiny buffer is cut, never overrun */
+	char tiny[4];
+	CHECK(lesson_run_text(r, 0, tiny, sizeof(tiny)) == 3 && !strcmp(tiny, "nat"));
+	lesson_run_free(r);
+	lesson_free(l);
+}
+
+/* The table: two threads taking turns on one lock over 10 ms. */
+static void test_run_table(void)
+{
+	static const char text[] =
+		"title a\nabout b\nrun c\ntrace d\nclaim parallelism <= 1.2\n"
+		"claim acquisitions >= 100\nstep end\n  bye\n";
+	char err[128];
+	int rc;
+	struct lesson *l = parse(text, err, sizeof(err), &rc);
+	CHECK(l);
+	if (!l)
+		return;
+	struct lesson_run *r;
+	struct lesson_run_opts o = { .ncpus = 2 };
+	CHECK(lesson_run_new(&r, l, &o) == 0);
+	struct gs_event e = ev(0, 1, GS_EV_SCHED_SWITCH, 0, 1 | (100ull << 32));
+	e.tid = 0;
+	e.pid = 0;
+	e.arg0 = 1 | (100ull << 32);
+	e.arg1 = 0;
+	e.flags = GS_F_TRACED_NEXT;
+	lesson_run_event(r, &e);
+	e = ev(0, 1, GS_EV_LOCK_ACQUIRED, 0x10, 0);
+	lesson_run_event(r, &e);
+	e = ev(5, 1, GS_EV_LOCK_RELEASED, 0x10, 5000000);
+	lesson_run_event(r, &e);
+	e = ev(5, 2, GS_EV_LOCK_ACQUIRED, 0x10, 5000000);
+	lesson_run_event(r, &e);
+	e = ev(10, 2, GS_EV_LOCK_RELEASED, 0x10, 5000000);
+	lesson_run_event(r, &e);
+	lesson_run_end(r, 0);
+	CHECK(lesson_run_metric(r, LM_ACQUISITIONS) == 2);
+	CHECK(lesson_run_metric(r, LM_LONG_HOLDS) == 2);
+	CHECK(lesson_run_metric(r, LM_ACQ_PER_S) > 199 && lesson_run_metric(r, LM_ACQ_PER_S) < 201);
+	char buf[20 * 80];
+	size_t n = lesson_run_table(r, buf, 80, 20);
+	CHECK(n >= 7);
+	bool claim_yes = false, claim_no = false;
+	for (size_t i = 0; i < n; i++) {
+		const char *row = buf + i * 80;
+		CHECK(strlen(row) < 80);
+		if (strstr(row, "expected parallelism <= 1.2") && strstr(row, "yes"))
+			claim_yes = true;
+		if (strstr(row, "expected acquisitions >= 100") && strstr(row, "NO"))
+			claim_no = true;
+	}
+	CHECK(claim_yes && claim_no);
+	/* too few rows: cut, never overrun */
+	CHECK(lesson_run_table(r, buf, 80, 3) == 3);
+	CHECK(lesson_run_table(r, buf, 10, 20) >= 7 && strlen(buf) == 9);
+	lesson_run_free(r);
+	lesson_free(l);
+}
+
+/* Every shipped lesson parses. */
+static void test_shipped_lessons(void)
+{
+	DIR *d = opendir("lessons");
+	CHECK(d);
+	if (!d)
+		return;
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 8 || strcmp(de->d_name + len - 7, ".lesson"))
+			continue;
+		char path[512], err[160];
+		snprintf(path, sizeof(path), "lessons/%s", de->d_name);
+		struct lesson *l;
+		int rc = lesson_load(&l, path, err, sizeof(err));
+		CHECKF(rc == 0, "%s: %s", path, err);
+		if (rc == 0) {
+			CHECK(lesson_nclaims(l) >= 1);
+			CHECK(lesson_step(l, lesson_nsteps(l) - 1)->trigger == LT_END);
+			CHECKF(!strchr(lesson_name(l), '-'), "%s", lesson_name(l));
+		}
+		lesson_free(l);
+		n++;
+	}
+	closedir(d);
+	CHECKF(n >= 10, "%d lessons", n);
+}
+
+int main(void)
+{
+	RUN(test_parse_good);
+	RUN(test_parse_bad);
+	RUN(test_parse_limits);
+	RUN(test_split_args);
+	RUN(test_run_steps);
+	RUN(test_run_missed);
+	RUN(test_run_table);
+	RUN(test_shipped_lessons);
+	return check_done();
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lesson_play.c - one lesson from start to closing table (lesson_play.h).
+ * The narration state machine (lesson_run) is fed the same ordered events
+ * whatever their source: a trace reader (replay) or the recorder's sink
+ * (live). Only the presentation differs: plain text here, the full-screen
+ * view through the TUI driver.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lesson_play.h"
+#include "trace_reader.h"
+
+#define TABLE_W 100
+#define TABLE_ROWS 40
+
+struct play {
+	const struct lesson *l;
+	struct lesson_run *run;
+	size_t printed;		/* steps printed so far */
+	bool interactive;	/* plain pauses wait for Enter */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void print_header(const struct lesson *l, const char *how)
+{
+	printf("Lesson %s: %s\n", lesson_name(l), lesson_title(l));
+	if (lesson_notes(l)[0])
+		printf("Teaching notes: %s\n", lesson_notes(l));
+	printf("%s\n\n", how);
+}
+
+static void print_new_steps(struct play *p)
+{
+	int cur = lesson_run_current(p->run);
+	char text[2048];
+	while (cur >= 0 && p->printed <= (size_t)cur) {
+		size_t i = p->printed++;
+		lesson_run_text(p->run, i, text, sizeof(text));
+		double at = (double)lesson_run_shown_at(p->run, i) / 1e9;
+		char *line = text, *nl;
+		printf("[%6.3f s] ", at);
+		while ((nl = strchr(line, '\n'))) {
+			printf("%.*s\n%11s", (int)(nl - line), line, "");
+			line = nl + 1;
+		}
+		printf("%s\n", line);
+	}
+}
+
+/* Print what came on screen; wait at pauses if someone is there to go on. */
+static void settle(struct play *p)
+{
+	for (;;) {
+		print_new_steps(p);
+		if (!lesson_run_paused(p->run))
+			break;
+		if (p->interactive) {
+			printf("%11s-- press Enter to go on --", "");
+			fflush(stdout);
+			int c;
+			while ((c = getchar()) != EOF && c != '\n')
+				;
+			if (c == EOF)
+				p->interactive = false;
+		}
+		lesson_run_continue(p->run);
+	}
+	fflush(stdout);
+}
+
+static void print_table(struct play *p)
+{
+	char buf[TABLE_ROWS * TABLE_W];
+	size_t n = lesson_run_table(p->run, buf, TABLE_W, TABLE_ROWS);
+	printf("\n");
+	for (size_t i = 0; i < n; i++)
+		printf("%s\n", buf + i * TABLE_W);
+}
+
+static int play_replay_plain(struct play *p, const char *path)
+{
+	struct trace_reader *rd;
+	int rc = trace_reader_open(&rd, path);
+	if (rc) {
+		fprintf(stderr, "gilscope lesson: %s: %s%s\n", path,
+			rc == -EBADMSG ? "corrupt trace" : strerror(-rc),
+			rc == -ENOENT ? " (re-record the shipped traces: sudo make traces)" : "");
+		return 1;
+	}
+	const struct trace_meta *meta = trace_reader_meta(rd);
+	struct lesson_run_opts ro = { .ncpus = meta->ncpus };
+	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
+		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
+		trace_reader_close(rd);
+		return 1;
+	}
+	char how[PATH_MAX + sizeof(meta->command) + 32];
+	snprintf(how, sizeof(how), "Replay of %s (recorded: %s)", path, meta->command);
+	print_header(p->l, how);
+	const struct gs_event *evs;
+	size_t n;
+	while (!stop_flag && (rc = trace_reader_next_batch(rd, &evs, &n)) == 1) {
+		for (size_t i = 0; i < n; i++) {
+			lesson_run_event(p->run, &evs[i]);
+			settle(p);
+		}
+	}
+	if (rc < 0) {
+		fprintf(stderr, "gilscope lesson: %s: %s\n", path,
+			rc == -EBADMSG ? trace_reader_error(rd) : strerror(-rc));
+		trace_reader_close(rd);
+		return 1;
+	}
+	struct trace_info info;
+	trace_reader_info(rd, &info);
+	trace_reader_close(rd);
+	lesson_run_end(p->run, info.last_ns);
+	settle(p);
+	print_table(p);
+	return 0;
+}
+
+/* Live lessons drive the recorder (recorder.h), which is not built yet. */
+static int play_live_plain(struct play *p)
+{
+	fprintf(stderr, "gilscope lesson: live lessons need the recorder, not built yet "
+		"(try: gilscope lesson %s --replay)\n", lesson_name(p->l));
+	return 1;
+}
+
+int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
+{
+	struct play p = { .l = l, .interactive = isatty(STDIN_FILENO) && o->replay };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	char path[PATH_MAX];
+	if (o->trace)
+		snprintf(path, sizeof(path), "%s", o->trace);
+	else
+		snprintf(path, sizeof(path), "%s/traces/%s", o->data, lesson_trace(l));
+	int rc;
+	if (o->replay)
+		rc = play_replay_plain(&p, path);
+	else
+		rc = play_live_plain(&p);
+	lesson_run_free(p.run);
+	return rc;
+}
