@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * fuzz_lock_spec.c - libFuzzer target for the --lock SPEC parser, which
+ * reads a root-run program's command line. The parser depends on nothing
+ * but libc, so it builds alone:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
+ *     tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c -o build/fuzz_lock_spec
+ *   build/fuzz_lock_spec -max_total_time=30 tests/fuzz/corpus_lock_spec
+ * Besides "no crash", it checks what a successful parse promises.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "adapter.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static struct adapter_target a;
+	char err[256];
+	char *spec = malloc(size + 1);
+
+	if (!spec)
+		return 0;
+	memcpy(spec, data, size);
+	spec[size] = '\0';
+	int r = adapter_lock_parse(spec, &a, err, sizeof(err));
+	if (r == 0) {
+		if (!a.acquire_sym[0] || !a.release_sym[0] || a.lock_arg < -1 ||
+		    a.lock_arg > ADAPTER_MAX_ARG || (a.lock_sym[0] && a.lock_addr) ||
+		    ((a.lock_sym[0] || a.lock_addr) && a.lock_arg < 0) ||
+		    strlen(a.spec_binary) >= sizeof(a.spec_binary) ||
+		    strncmp(a.adapter, "lock:", 5))
+			abort();
+	} else if (r != -EINVAL || !err[0] || strchr(err, '\n')) {
+		abort();
+	}
+	free(spec);
+	return 0;
+}
