@@ -1,5 +1,348 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* placeholder: the BPF programs land here */
+/*
+ * gilscope.bpf.c - every event gilscope records, produced in the kernel.
+ *
+ * Lock events come from gilrt's USDT probes or, for other programs, from
+ * uprobes on an acquire/release function pair. Scheduling comes from BTF
+ * tracepoints. Programs are attached for every process (pid -1) and filter
+ * here by the traced_tgids set, which user space seeds with the target and
+ * which follows fork() (sched_process_fork), so a program's whole process
+ * tree is traced. Events go to one ring buffer submitted without wakeups:
+ * user space drains it on a timer, so the traced program never pays for a
+ * wakeup of the recorder. A reservation that fails is counted, never silent.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+#include "gilscope.h"
+
 char LICENSE[] SEC("license") = "GPL";
+
+/* Options, set by the loader between open and load. */
+const volatile bool all_tasks = false;		/* -a: keep every task's sched events */
+/* Lock uprobe target, written by the loader after load (.data, not rodata:
+ * the target may be resolved after the programs are loaded). */
+volatile int lock_acquire_arg SEC(".data") = 0;	/* which arg is the lock (-1: none) */
+volatile int lock_release_arg SEC(".data") = 0;
+volatile __u64 lock_filter SEC(".data") = 0;	/* keep only this lock (0: all) */
+volatile __u64 lock_addr SEC(".data") = 1;	/* lock address reported when the arg is -1 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);		/* loader_opts.ringbuf_bytes may resize */
+} events SEC(".maps");
+
+/* tgid -> 1 for every traced process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+/* Events that found the ring buffer full, per CPU (slot 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Per thread state of the uprobe lock adapter: which lock it asked for and
+ * when, so that the uretprobe (which has no arguments) can report it. */
+struct lock_tls {
+	__u64 lock;
+	__u64 request_ns;
+	__u64 acquired_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct lock_tls);
+} lock_tls SEC(".maps");
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
+				 __u64 arg0, __u64 arg1)
+{
+	struct gs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost();
+		return;
+	}
+	/* time taken after the reservation keeps each CPU's events in
+	 * ring order; across CPUs the recorder's reorder window fixes it */
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = pid;
+	e->tid = tid;
+	e->cpu = bpf_get_smp_processor_id();
+	e->type = type;
+	e->flags = flags;
+	e->pad = 0;
+	e->arg0 = arg0;
+	e->arg1 = arg1;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* Emits an event about the current thread if its process is traced. */
+static __always_inline bool current_traced(__u32 *pid, __u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	*pid = id >> 32;
+	*tid = (__u32)id;
+	return tgid_traced(*pid);
+}
+
+static __always_inline long usdt_arg(struct pt_regs *ctx, int n)
+{
+	long v = 0;
+
+	bpf_usdt_arg(ctx, n, &v);
+	return v;
+}
+
+/* ---- gilrt USDT probes ------------------------------------------------- */
+
+/* One program per "probe(arg0[, arg1])" shape: filter, read, emit. */
+#define USDT_EVENT(name, type, nargs)						\
+SEC("usdt")									\
+int name(struct pt_regs *ctx)							\
+{										\
+	__u32 pid, tid;								\
+										\
+	if (!current_traced(&pid, &tid))					\
+		return 0;							\
+	emit(type, 0, pid, tid, nargs > 0 ? usdt_arg(ctx, 0) : 0,		\
+	     nargs > 1 ? usdt_arg(ctx, 1) : 0);					\
+	return 0;								\
+}
+
+USDT_EVENT(gil_request, GS_EV_LOCK_REQUEST, 1)
+USDT_EVENT(gil_acquired, GS_EV_LOCK_ACQUIRED, 2)
+USDT_EVENT(gil_released, GS_EV_LOCK_RELEASED, 2)
+USDT_EVENT(gil_drop_request, GS_EV_DROP_REQUEST, 2)
+USDT_EVENT(thread_exit, GS_EV_THREAD_EXIT, 0)
+USDT_EVENT(io_begin, GS_EV_IO_BEGIN, 1)
+USDT_EVENT(io_end, GS_EV_IO_END, 2)
+/* native_begin(0) / native_end(0, ns): arg0 is a placeholder, ns is arg1 */
+SEC("usdt")
+int native_begin(struct pt_regs *ctx)
+{
+	__u32 pid, tid;
+
+	if (current_traced(&pid, &tid))
+		emit(GS_EV_NATIVE_BEGIN, 0, pid, tid, 0, 0);
+	return 0;
+}
+
+SEC("usdt")
+int native_end(struct pt_regs *ctx)
+{
+	__u32 pid, tid;
+
+	if (current_traced(&pid, &tid))
+		emit(GS_EV_NATIVE_END, 0, pid, tid, 0, usdt_arg(ctx, 1));
+	return 0;
+}
+
+/* thread_start(tid, name): THREAD_START, then THREAD_NAME with the name. */
+SEC("usdt")
+int thread_start(struct pt_regs *ctx)
+{
+	union {
+		char c[16];
+		__u64 w[2];
+	} name = {};
+	__u32 pid, tid;
+	long p;
+
+	if (!current_traced(&pid, &tid))
+		return 0;
+	emit(GS_EV_THREAD_START, 0, pid, tid, 0, 0);
+	p = usdt_arg(ctx, 1);
+	if (p && bpf_probe_read_user_str(name.c, sizeof(name.c), (void *)p) > 1)
+		emit(GS_EV_THREAD_NAME, 0, pid, tid, name.w[0], name.w[1]);
+	return 0;
+}
+
+/* ---- lock uprobes (--python, --lock) ------------------------------------ */
+
+static __always_inline __u64 reg_arg(struct pt_regs *ctx, int n)
+{
+	switch (n) {
+	case 0: return PT_REGS_PARM1(ctx);
+	case 1: return PT_REGS_PARM2(ctx);
+	case 2: return PT_REGS_PARM3(ctx);
+	case 3: return PT_REGS_PARM4(ctx);
+	case 4: return PT_REGS_PARM5(ctx);
+#ifdef PT_REGS_PARM6
+	case 5: return PT_REGS_PARM6(ctx);
+#elif defined(__TARGET_ARCH_x86)
+	case 5: return ctx->r9;	/* libbpf 1.1 has no PT_REGS_PARM6 */
+#endif
+	default: return lock_addr;
+	}
+}
+
+SEC("uprobe")
+int lock_acquire_entry(struct pt_regs *ctx)
+{
+	struct lock_tls st = {};
+	__u32 pid, tid;
+
+	if (!current_traced(&pid, &tid))
+		return 0;
+	st.lock = reg_arg(ctx, lock_acquire_arg);
+	if (lock_filter && st.lock != lock_filter)
+		return 0;
+	st.request_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&lock_tls, &tid, &st, BPF_ANY);
+	emit(GS_EV_LOCK_REQUEST, 0, pid, tid, st.lock, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int lock_acquire_return(struct pt_regs *ctx)
+{
+	struct lock_tls *st;
+	__u32 pid, tid;
+	__u64 now;
+
+	if (!current_traced(&pid, &tid))
+		return 0;
+	st = bpf_map_lookup_elem(&lock_tls, &tid);
+	if (!st || !st->request_ns)
+		return 0;	/* filtered at entry, or entered before we attached */
+	now = bpf_ktime_get_ns();
+	emit(GS_EV_LOCK_ACQUIRED, 0, pid, tid, st->lock, now - st->request_ns);
+	st->request_ns = 0;
+	st->acquired_ns = now;
+	return 0;
+}
+
+SEC("uprobe")
+int lock_release_entry(struct pt_regs *ctx)
+{
+	struct lock_tls *st;
+	__u64 lock, held = 0;
+	__u32 pid, tid;
+
+	if (!current_traced(&pid, &tid))
+		return 0;
+	lock = reg_arg(ctx, lock_release_arg);
+	if (lock_filter && lock != lock_filter)
+		return 0;
+	st = bpf_map_lookup_elem(&lock_tls, &tid);
+	if (st && st->lock == lock && st->acquired_ns) {
+		held = bpf_ktime_get_ns() - st->acquired_ns;
+		st->acquired_ns = 0;
+	}
+	emit(GS_EV_LOCK_RELEASED, 0, pid, tid, lock, held);
+	return 0;
+}
+
+/* ---- scheduler --------------------------------------------------------- */
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	__u32 prev_tgid = prev->tgid, next_tgid = next->tgid;
+	__u8 flags = 0;
+
+	if (prev_tgid && tgid_traced(prev_tgid))
+		flags |= GS_F_TRACED_PREV;
+	if (next_tgid && tgid_traced(next_tgid))
+		flags |= GS_F_TRACED_NEXT;
+	if (!flags && !all_tasks)
+		return 0;
+	emit(GS_EV_SCHED_SWITCH, flags, prev_tgid, prev->pid,
+	     (__u64)(__u32)next->pid | (__u64)next_tgid << 32,
+	     preempt ? 0 : prev_state);
+	return 0;
+}
+
+static __always_inline void wakeup(struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u8 flags = tgid_traced(tgid) ? GS_F_TRACED : 0;
+
+	if (!flags && !all_tasks)
+		return;
+	emit(GS_EV_SCHED_WAKEUP, flags, tgid, p->pid, p->thread_info.cpu,
+	     (__u32)bpf_get_current_pid_tgid());
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(on_sched_wakeup, struct task_struct *p)
+{
+	wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(on_sched_wakeup_new, struct task_struct *p)
+{
+	wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
+{
+	__u32 tgid = p->tgid;
+	__u8 flags = tgid_traced(tgid) ? GS_F_TRACED : 0;
+
+	if (!flags && !all_tasks)
+		return 0;
+	emit(GS_EV_SCHED_MIGRATE, flags, tgid, p->pid, p->thread_info.cpu, dest_cpu);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	/* new threads join their traced process by tgid; only new processes
+	 * need adding, before they can run */
+	if (ctgid == ptgid || !tgid_traced(ptgid))
+		return 0;
+	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	emit(GS_EV_PROC_FORK, GS_F_TRACED, ptgid, parent->pid, ctgid, 0);
+	return 0;
+}
+
+/* arg0 = exit code (wait status), arg1 = 1 when the whole process is gone.
+ * The tgid stays traced: the final sched_switch away from the dead task
+ * comes after this; the recorder removes it later. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+
+	if (!tgid_traced(tgid))
+		return 0;
+	emit(GS_EV_PROC_EXIT, GS_F_TRACED, tgid, p->pid, p->exit_code, group_dead);
+	return 0;
+}

@@ -27,7 +27,7 @@ struct loader_opts {
 	bool all_tasks;		/* -a: keep sched events of every task */
 	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
 				 * gilrt probes, for measuring the bare probe cost */
-	uint32_t ringbuf_bytes;	/* 0 = default (16 MiB); power of two */
+	uint32_t ringbuf_bytes;	/* 0 = default (8 MiB); power of two */
 };
 
 /* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
@@ -51,6 +51,9 @@ int loader_attach_gilrt(struct loader *l, const char *binary);
 /* Attaches the uprobe/uretprobe programs for one lock target. Only one lock
  * target per loader (-EBUSY for a second). */
 int loader_attach_lock(struct loader *l, const struct lock_target *t);
+/* Changes which lock the attached lock target keeps (0 = every lock), e.g.
+ * once a lock given by symbol has its runtime address. */
+int loader_set_lock_filter(struct loader *l, uint64_t lock_addr);
 /* Attaches the scheduler tracepoints (sched_switch, wakeup, migrate, fork, exit). */
 int loader_attach_sched(struct loader *l);
 /* Adds / removes a process (tgid) to / from the traced set. */

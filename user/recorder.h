@@ -42,6 +42,8 @@
 #include "loader.h"
 #include "trace_meta.h"
 
+struct recorder;
+
 /* Receives n ordered events; a negative errno return stops the recording
  * (recorder_poll/run return it). */
 typedef int (*recorder_sink_fn)(void *ctx, const struct gs_event *ev, size_t n);
@@ -96,6 +98,9 @@ int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop);
  * Idempotent. Returns the first sink/flush error, if any. */
 int recorder_stop(struct recorder *r);
 void recorder_stats(const struct recorder *r, struct recorder_stats *st);
+/* Sets the traced lock's address once known (see adapter_resolve_lock_addr);
+ * -EINVAL without a lock target or after stop. */
+int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr);
 /* Frees; stops first if needed. Never kills the target. Safe on NULL. */
 void recorder_destroy(struct recorder *r);
 

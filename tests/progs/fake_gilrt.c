@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * fake_gilrt - a stand-in for gilrt with the same USDT probes (provider
+ * "gilrt", semaphores), for testing the recorder on its own: THREADS threads
+ * take turns on a mutex for SECONDS seconds, firing the lock probes, and
+ * print on stdout how many acquisitions each made ("acq TID N").
+ * usage: fake_gilrt THREADS SECONDS
+ */
+#define _SDT_HAS_SEMAPHORES 1
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/sdt.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEM(n) unsigned short gilrt_##n##_semaphore __attribute__((section(".probes")))
+SEM(gil_request); SEM(gil_acquired); SEM(gil_released); SEM(gil_drop_request);
+SEM(thread_start); SEM(thread_exit); SEM(io_begin); SEM(io_end);
+SEM(native_begin); SEM(native_end);
+
+static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;
+static double seconds;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void *worker(void *arg)
+{
+	long tid = syscall(SYS_gettid), n = 0;
+	char name[16];
+	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	volatile uint64_t x = 0;
+
+	snprintf(name, sizeof(name), "worker-%ld", (long)(intptr_t)arg);
+	STAP_PROBE2(gilrt, thread_start, tid, name);
+	while (now_ns() < end) {
+		uint64_t t0 = now_ns(), t1;
+
+		STAP_PROBE1(gilrt, gil_request, &gil);
+		pthread_mutex_lock(&gil);
+		t1 = now_ns();
+		STAP_PROBE2(gilrt, gil_acquired, &gil, t1 - t0);
+		n++;
+		for (int i = 0; i < 200000; i++)
+			x += i;
+		STAP_PROBE2(gilrt, gil_released, &gil, now_ns() - t1);
+		pthread_mutex_unlock(&gil);
+		STAP_PROBE1(gilrt, io_begin, 0);
+		usleep(100);
+		STAP_PROBE2(gilrt, io_end, 0, 100000);
+	}
+	STAP_PROBE1(gilrt, thread_exit, tid);
+	printf("acq %ld %ld\n", tid, n);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int nthreads = argc > 1 ? atoi(argv[1]) : 2;
+	pthread_t th[64];
+
+	seconds = argc > 2 ? atof(argv[2]) : 1.0;
+	if (nthreads < 1 || nthreads > 64 || seconds < 0) {
+		fprintf(stderr, "usage: fake_gilrt THREADS(1..64) SECONDS\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (long i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
