@@ -724,14 +724,13 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	struct table t = { .buf = buf, .width = width, .max = max };
 	double secs = span_s(r);
 	row(&t, "What this run measured");
-	row(&t, "  run time              %.2f s", secs);
-	row(&t, "  cores busy on average %.2f of %u", lesson_run_metric(r, LM_PARALLELISM),
-	    r->ncpus);
-	row(&t, "  lock acquisitions     %.0f (%.0f per second)",
+	row(&t, "  run time                %.2f s on %u cores", secs, r->ncpus);
+	row(&t, "  cores busy on average   %.2f", lesson_run_metric(r, LM_PARALLELISM));
+	row(&t, "  lock acquisitions       %.0f (%.0f per second)",
 	    lesson_run_metric(r, LM_ACQUISITIONS), lesson_run_metric(r, LM_ACQ_PER_S));
-	row(&t, "  lock held             %.1f %% of the time (summed over locks)",
+	row(&t, "  lock held               %.1f %% of the time",
 	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
-	row(&t, "  holds >= 1 ms %-7.0f waits >= 1 ms %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
+	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
 	    lesson_run_metric(r, LM_LONG_WAITS));
 	size_t n;
 	const struct model_thread *th = model_threads(r->model, &n);
@@ -761,8 +760,14 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	for (size_t i = 0; i < r->l->nclaims; i++) {
 		const struct lesson_claim *c = &r->l->claims[i];
 		double v = lesson_run_metric(r, c->metric);
-		row(&t, "  expected %s %s %g: measured %.2f  %s", metric_names[c->metric],
-		    op_names[c->op], c->value, v, lesson_claim_holds(c, v) ? "yes" : "NO");
+		char want[48];
+		snprintf(want, sizeof(want), "%s %s %g", metric_names[c->metric], op_names[c->op],
+			 c->value);
+		/* counts read better without decimals */
+		bool ratio = c->metric == LM_PARALLELISM || c->metric == LM_LOCK_BUSY ||
+			     c->metric == LM_HOLD_SHARE_MAX;
+		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
+		    lesson_claim_holds(c, v) ? "yes" : "NO");
 	}
 	return t.n;
 }

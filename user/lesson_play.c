@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lesson_play.h"
+#include "recorder.h"
 #include "trace_reader.h"
 
 #define TABLE_W 100
@@ -133,12 +134,88 @@ static int play_replay_plain(struct play *p, const char *path)
 	return 0;
 }
 
-/* Live lessons drive the recorder (recorder.h), which is not built yet. */
+static int live_sink(void *ctx, const struct gs_event *ev, size_t n)
+{
+	struct play *p = ctx;
+	for (size_t i = 0; i < n; i++)
+		lesson_run_event(p->run, &ev[i]);
+	/* live: the program does not wait for the class, so neither do we */
+	settle(p);
+	return 0;
+}
+
+/* argv for `gilrt run ARGS`, gilrt taken from beside this binary; the
+ * caller frees *argv_out (one block). gilrt must outlive it. */
+static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	int w = snprintf(gilrt, len, "%s/gilrt", exe);
+	if (w < 0 || (size_t)w >= len)
+		return -ENAMETOOLONG;
+	if (access(gilrt, X_OK))
+		return -ENOENT;
+	char **argv;
+	int rc = lesson_split_args(lesson_run_args(l), 2, &argv);
+	if (rc < 0)
+		return rc;
+	argv[0] = gilrt;
+	argv[1] = "run";
+	*argv_out = argv;
+	return 0;
+}
+
 static int play_live_plain(struct play *p)
 {
-	fprintf(stderr, "gilscope lesson: live lessons need the recorder, not built yet "
-		"(try: gilscope lesson %s --replay)\n", lesson_name(p->l));
-	return 1;
+	char gilrt[PATH_MAX], err[256];
+	char **argv = NULL;
+	int rc = gilrt_argv(p->l, &argv, gilrt, sizeof(gilrt));
+	if (rc) {
+		fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
+		return 1;
+	}
+	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
+	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
+		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
+		free(argv);
+		return 1;
+	}
+	struct recorder_opts opts = {
+		.argv = argv,
+		.adapter = "gilrt",
+		.child_stdout = -1,
+		.sink = live_sink,
+		.ctx = p,
+	};
+	struct recorder *rec;
+	rc = recorder_start(&rec, &opts, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
+			err, lesson_name(p->l));
+		free(argv);
+		return 1;
+	}
+	char how[PATH_MAX + 64];
+	snprintf(how, sizeof(how), "Live: gilrt run %s", lesson_run_args(p->l));
+	print_header(p->l, how);
+	rc = recorder_run(rec, &stop_flag);
+	int rc2 = recorder_stop(rec);
+	recorder_destroy(rec);
+	free(argv);
+	if (rc < 0 || rc2 < 0) {
+		fprintf(stderr, "gilscope lesson: recording failed: %s\n", strerror(-(rc < 0 ? rc : rc2)));
+		return 1;
+	}
+	lesson_run_end(p->run, 0);
+	settle(p);
+	print_table(p);
+	return 0;
 }
 
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
