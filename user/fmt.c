@@ -127,12 +127,8 @@ char *fmt_bar(char *buf, size_t len, uint64_t value, uint64_t max, unsigned widt
 unsigned fmt_hist_bucket(uint64_t ns)
 {
 	uint64_t us = ns / 1000;
-	unsigned k = 0;
+	unsigned k = us ? 64 - (unsigned)__builtin_clzll(us) : 0;	/* bit length */
 
-	while (us) {	/* k = bit length of us */
-		k++;
-		us >>= 1;
-	}
 	return k < FMT_HIST_BUCKETS ? k : FMT_HIST_BUCKETS - 1;
 }
 
