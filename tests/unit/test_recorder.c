@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * test_recorder.c - the reorder window on synthetic input, then (as root)
+ * a real recording of tests/progs/fake_gilrt through the recorder API:
+ * every lock acquisition the program counts is recorded, its threads' sched
+ * switches are there, events come in time order, nothing is lost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include "check.h"
+#include "recorder.h"
+
+/* ---- reorder window ------------------------------------------------------ */
+
+#define MAXOUT 100000
+
+static struct gs_event out[MAXOUT];
+static size_t nout;
+static size_t nbatches;
+
+static int collect(void *ctx, const struct gs_event *ev, size_t n)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n && nout < MAXOUT; i++)
+		out[nout++] = ev[i];
+	nbatches++;
+	return 0;
+}
+
+static struct gs_event ev_at(uint64_t ts, uint64_t tag)
+{
+	struct gs_event e = { .ts_ns = ts, .type = GS_EV_LOCK_REQUEST, .arg0 = tag };
+
+	return e;
+}
+
+static bool sorted(void)
+{
+	for (size_t i = 1; i < nout; i++)
+		if (out[i].ts_ns < out[i - 1].ts_ns)
+			return false;
+	return true;
+}
+
+static void test_reorder_sorts_within_window(void)
+{
+	struct reorder *ro;
+	/* two "CPUs" interleaved as a ring buffer would hand them over */
+	uint64_t ts[] = { 10, 30, 20, 50, 40, 60, 45, 70, 65, 80 };
+
+	nout = 0;
+	CHECK(reorder_new(&ro, 1024, collect, NULL) == 0);
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		struct gs_event e = ev_at(ts[i], i);
+
+		CHECK(reorder_push(ro, &e, 1) == 0);
+	}
+	CHECK(reorder_release(ro, 45) == 0);	/* window: keep what is newer */
+	CHECKF(nout == 5, "released %zu", nout);	/* 10 20 30 40 45 */
+	CHECK(reorder_held(ro) == 5);
+	CHECK(reorder_release(ro, UINT64_MAX) == 0);
+	CHECK(nout == 10);
+	CHECK(sorted());
+	CHECK(reorder_late(ro) == 0);
+	CHECK(out[0].ts_ns == 10 && out[9].ts_ns == 80);
+	reorder_free(ro);
+}
+
+static void test_reorder_equal_times_keep_arrival_order(void)
+{
+	struct reorder *ro;
+
+	nout = 0;
+	CHECK(reorder_new(&ro, 64, collect, NULL) == 0);
+	for (uint64_t i = 0; i < 40; i++) {
+		struct gs_event e = ev_at(i % 2 ? 100 : 50, i);
+
+		CHECK(reorder_push(ro, &e, 1) == 0);
+	}
+	CHECK(reorder_release(ro, UINT64_MAX) == 0);
+	CHECK(nout == 40 && sorted());
+	for (size_t i = 1; i < nout; i++)
+		if (out[i].ts_ns == out[i - 1].ts_ns)
+			CHECKF(out[i].arg0 > out[i - 1].arg0, "tie order broken at %zu", i);
+	reorder_free(ro);
+}
+
+static void test_reorder_late_events_are_clamped_and_counted(void)
+{
+	struct reorder *ro;
+	struct gs_event a = ev_at(100, 1), b = ev_at(200, 2), late = ev_at(150, 3);
+
+	nout = 0;
+	CHECK(reorder_new(&ro, 64, collect, NULL) == 0);
+	CHECK(reorder_push(ro, &a, 1) == 0);
+	CHECK(reorder_push(ro, &b, 1) == 0);
+	CHECK(reorder_release(ro, 200) == 0);
+	CHECK(nout == 2);
+	CHECK(reorder_push(ro, &late, 1) == 0);	/* older than what went out */
+	CHECK(reorder_release(ro, UINT64_MAX) == 0);
+	CHECK(nout == 3);
+	CHECK(out[2].arg0 == 3 && out[2].ts_ns == 200);	/* clamped, not dropped */
+	CHECK(reorder_late(ro) == 1);
+	CHECK(sorted());
+	reorder_free(ro);
+}
+
+static void test_reorder_bounded_memory(void)
+{
+	struct reorder *ro;
+	uint64_t seed = 42;
+
+	nout = 0;
+	CHECK(reorder_new(&ro, 256, collect, NULL) == 0);
+	/* 10000 events, jittered by up to 50 ns, never released by the window */
+	for (uint64_t i = 0; i < 10000; i++) {
+		struct gs_event e;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		e = ev_at(1000 + i * 10 + (seed >> 33) % 50, i);
+		CHECK(reorder_push(ro, &e, 1) == 0);
+		CHECK(reorder_held(ro) <= 256);
+	}
+	CHECK(reorder_release(ro, UINT64_MAX) == 0);
+	CHECKF(nout == 10000, "delivered %zu", nout);
+	CHECK(sorted());
+	/* the jitter (<= 5 events) is far inside what 128 held events absorb */
+	CHECKF(reorder_late(ro) == 0, "late %llu", (unsigned long long)reorder_late(ro));
+	reorder_free(ro);
+}
+
+static void test_reorder_large_batch(void)
+{
+	static struct gs_event in[5000];
+	struct reorder *ro;
+
+	nout = 0;
+	for (size_t i = 0; i < 5000; i++)	/* reversed runs of 100 */
+		in[i] = ev_at((i / 100) * 100 + (99 - i % 100), i);
+	CHECK(reorder_new(&ro, 100000, collect, NULL) == 0);
+	CHECK(reorder_push(ro, in, 5000) == 0);
+	CHECK(reorder_release(ro, UINT64_MAX) == 0);
+	CHECK(nout == 5000 && sorted());
+	CHECK(reorder_late(ro) == 0);
+	reorder_free(ro);
+}
+
+/* ---- a real recording ---------------------------------------------------- */
+
+struct rec_counts {
+	uint64_t events, acquired, released, requests, switches, names, lost;
+	uint64_t switches_of[4];	/* per worker thread, indexed as tids[] */
+	uint32_t tids[4];
+	int ntids;
+	uint64_t last_ts;
+	bool ordered;
+};
+
+static int tid_index(struct rec_counts *c, uint32_t tid)
+{
+	for (int i = 0; i < c->ntids; i++)
+		if (c->tids[i] == tid)
+			return i;
+	if (c->ntids == 4)
+		return -1;
+	c->tids[c->ntids] = tid;
+	return c->ntids++;
+}
+
+static uint64_t acq_of[4];
+
+static int count_events(void *ctx, const struct gs_event *ev, size_t n)
+{
+	struct rec_counts *c = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_event *e = &ev[i];
+		int k;
+
+		if (e->ts_ns < c->last_ts)
+			c->ordered = false;
+		c->last_ts = e->ts_ns;
+		c->events++;
+		switch (e->type) {
+		case GS_EV_LOCK_ACQUIRED:
+			c->acquired++;
+			if ((k = tid_index(c, e->tid)) >= 0)
+				acq_of[k]++;
+			break;
+		case GS_EV_LOCK_RELEASED: c->released++; break;
+		case GS_EV_LOCK_REQUEST: c->requests++; break;
+		case GS_EV_THREAD_NAME: c->names++; break;
+		case GS_EV_LOST: c->lost += e->arg0; break;
+		case GS_EV_SCHED_SWITCH:
+			c->switches++;
+			if ((e->flags & GS_F_TRACED_PREV) && e->pid != e->tid &&
+			    (k = tid_index(c, e->tid)) >= 0)
+				c->switches_of[k]++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void helper_path(char *buf, size_t len, const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	snprintf(buf, len, "%s/progs/%s", dirname(self), name);
+}
+
+static void test_record_fake_gilrt(void)
+{
+	struct rec_counts c = { .ordered = true };
+	char prog[PATH_MAX], err[256], buf[4096];
+	char *argv[] = { prog, "2", "0.5", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = count_events, .ctx = &c };
+	struct recorder_stats st;
+	struct recorder *r;
+	int pfd[2], rc;
+	ssize_t n, got = 0;
+
+	if (!check_need_root("test_record_fake_gilrt"))
+		return;
+	helper_path(prog, sizeof(prog), "fake_gilrt");
+	CHECK(pipe(pfd) == 0);
+	o.child_stdout = pfd[1];
+	rc = recorder_start(&r, &o, err, sizeof(err));
+	close(pfd[1]);
+	CHECKF(rc == 0, "recorder_start: %s", err);
+	if (rc)
+		return;
+	CHECK(recorder_run(r, NULL) == 0);
+	CHECK(recorder_stop(r) == 0);
+	recorder_stats(r, &st);
+	recorder_destroy(r);
+	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(pfd[0]);
+	buf[got] = '\0';
+
+	CHECK(st.exited && WIFEXITED(st.exit_status) && WEXITSTATUS(st.exit_status) == 0);
+	CHECKF(st.lost == 0 && c.lost == 0, "lost %llu", (unsigned long long)st.lost);
+	CHECK(c.ordered);
+	CHECK(st.events == c.events);
+	CHECKF(c.acquired > 10 && c.released == c.acquired && c.requests == c.acquired,
+	       "req %llu acq %llu rel %llu", (unsigned long long)c.requests,
+	       (unsigned long long)c.acquired, (unsigned long long)c.released);
+	CHECKF(c.names >= 3, "names %llu", (unsigned long long)c.names);	/* main + 2 workers */
+	/* each worker's own count ("acq TID N") equals what was recorded */
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned tid;
+		unsigned long long cnt;
+		int k;
+
+		if (sscanf(line, "acq %u %llu", &tid, &cnt) != 2)
+			continue;
+		k = tid_index(&c, tid);
+		CHECKF(k >= 0 && acq_of[k] == cnt, "tid %u: program says %llu, trace %llu",
+		       tid, cnt, k >= 0 ? (unsigned long long)acq_of[k] : 0ull);
+		/* they sleep 100 us per iteration: switched out each time */
+		CHECKF(k >= 0 && c.switches_of[k] >= cnt, "tid %u: %llu switches", tid,
+		       k >= 0 ? (unsigned long long)c.switches_of[k] : 0ull);
+	}
+}
+
+static void test_record_refuses_bad_targets(void)
+{
+	struct rec_counts c = { .ordered = true };
+	char err[256];
+	char *argv[] = { "/bin/true", NULL };
+	char *noexist[] = { "/nonexistent/prog", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = count_events, .ctx = &c,
+				   .child_stdout = -1 };
+	struct recorder *r;
+
+	if (!check_need_root("test_record_refuses_bad_targets"))
+		return;
+	CHECK(recorder_start(&r, &o, err, sizeof(err)) == -ENOMSG && !r);
+	CHECKF(strstr(err, "--python") && strstr(err, "--lock"), "%s", err);
+	o.argv = noexist;
+	CHECK(recorder_start(&r, &o, err, sizeof(err)) == -ENOENT && !r);
+	o.argv = NULL;
+	o.pid = 0x3ffffff0;	/* above pid_max */
+	CHECK(recorder_start(&r, &o, err, sizeof(err)) == -ESRCH && !r);
+	CHECKF(strstr(err, "no such process"), "%s", err);
+}
+
+int main(void)
+{
+	RUN(test_reorder_sorts_within_window);
+	RUN(test_reorder_equal_times_keep_arrival_order);
+	RUN(test_reorder_late_events_are_clamped_and_counted);
+	RUN(test_reorder_bounded_memory);
+	RUN(test_reorder_large_batch);
+	RUN(test_record_fake_gilrt);
+	RUN(test_record_refuses_bad_targets);
+	return check_done();
+}
