@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * app.c - the viewer's controller (see app.h): keys -> view state, time ->
+ * view state, view state + timeline -> grid -> terminal.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "app.h"
+#include "crt.h"
+
+#define MESSAGE_NS 4000000000ull	/* how long a note stays */
+#define LIVE_LAG_NS 40000000ull		/* live edge: this much behind the clock */
+#define FRAME_MS 40			/* 25 frames per second while moving */
+
+enum prompt_kind { PROMPT_NONE = 0, PROMPT_GOTO };
+
+struct app {
+	struct app_opts o;
+	struct tui_state st;
+	int lane_cols;			/* of the last frame */
+	char title[256];
+	char message[160];
+	uint64_t message_left;		/* ns until the note goes */
+	char prompt[64];
+	enum prompt_kind prompt_kind;
+	char input[32];
+	char *panel, *panel_title;
+	bool quit;
+};
+
+/* The next (dir > 0) or previous value of 1, 2, 5, 10, 20, 50... from v,
+ * within [lo, hi]: zoom (ns per column) and speed (x 100). */
+static uint64_t step125(uint64_t v, int dir, uint64_t lo, uint64_t hi)
+{
+	static const uint64_t m[] = { 1, 2, 5 };
+	uint64_t prev = lo, s = 1;
+
+	for (uint64_t p = 1; p <= hi; p *= 10) {
+		for (int i = 0; i < 3; i++) {
+			s = m[i] * p;
+			if (dir > 0 && s > v)
+				return s < hi ? s : hi;
+			if (dir < 0 && s >= v)
+				return prev > lo ? prev : lo;
+			prev = s;
+		}
+	}
+	return dir > 0 ? hi : (prev > lo ? prev : lo);
+}
+
+static uint64_t span_ns(const struct app *a)
+{
+	return (uint64_t)(a->lane_cols ? a->lane_cols : 80) * a->st.ns_per_col;
+}
+
+static void extent(const struct app *a, uint64_t *first, uint64_t *last)
+{
+	timeline_extent(a->o.tl, first, last);
+}
+
+int app_new(struct app **out, const struct app_opts *o)
+{
+	struct app *a = calloc(1, sizeof(*a));
+	uint64_t first, last;
+
+	if (!a)
+		return -ENOMEM;
+	a->o = *o;
+	a->st.mode = o->mode;
+	a->st.ascii = o->ascii;
+	a->st.color = o->color;
+	a->st.speed = o->speed > 0 ? o->speed : 1;
+	a->st.ns_per_col = o->ns_per_col ? o->ns_per_col : 1000000;
+	a->st.pid = o->pid;
+	if (o->title) {
+		snprintf(a->title, sizeof(a->title), "%s", o->title);
+		a->st.title = a->title;
+	}
+	extent(a, &first, &last);
+	a->st.origin_ns = first;
+	if (o->mode == TUI_LIVE) {
+		a->st.follow = true;
+		a->st.now_ns = last + 1;
+	} else {
+		uint64_t at = o->at_ns ? o->at_ns : span_ns(a);
+
+		a->st.now_ns = first + at;
+		if (a->st.now_ns > last + 1)
+			a->st.now_ns = last + 1;
+	}
+	*out = a;
+	return 0;
+}
+
+void app_free(struct app *a)
+{
+	if (!a)
+		return;
+	free(a->panel);
+	free(a->panel_title);
+	free(a);
+}
+
+struct tui_state *app_state(struct app *a)
+{
+	return &a->st;
+}
+
+void app_message(struct app *a, const char *msg)
+{
+	snprintf(a->message, sizeof(a->message), "%s", msg);
+	a->st.message = a->message;
+	a->message_left = MESSAGE_NS;
+}
+
+void app_panel(struct app *a, const char *title, const char *text)
+{
+	free(a->panel);
+	free(a->panel_title);
+	a->panel = text ? strdup(text) : NULL;
+	a->panel_title = title && text ? strdup(title) : NULL;
+	a->st.panel = a->panel;
+	a->st.panel_title = a->panel_title;
+}
+
+void app_source_ended(struct app *a)
+{
+	uint64_t first, last;
+
+	timeline_end(a->o.tl);
+	extent(a, &first, &last);
+	if (a->st.follow) {
+		a->st.now_ns = last + 1;
+		a->st.follow = false;
+	}
+}
+
+static void set_now(struct app *a, uint64_t ts)
+{
+	uint64_t first, last;
+
+	extent(a, &first, &last);
+	if (ts > last + 1)
+		ts = last + 1;
+	if (ts < first + 1)
+		ts = first + 1;
+	a->st.now_ns = ts;
+}
+
+static void step(struct app *a, int dir)
+{
+	uint64_t ts;
+	int err;
+
+	a->st.paused = true;
+	a->st.follow = false;
+	err = timeline_find_lock_event(a->o.tl, a->st.now_ns - 1, dir, &ts);
+	if (err == -ENOENT) {
+		app_message(a, dir > 0 ? "no later lock event" : "no earlier lock event");
+		return;
+	}
+	if (err) {
+		app_message(a, "could not read the trace to step");
+		return;
+	}
+	set_now(a, ts + 1);
+}
+
+static void pick_thread(struct app *a)
+{
+	const struct tl_window *w;
+	uint64_t sp = span_ns(a);
+	uint64_t t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
+	char msg[96];
+	size_t i;
+
+	if (timeline_window(a->o.tl, t0, a->st.now_ns, &w) || !w->nthreads) {
+		app_message(a, "no thread to highlight here");
+		return;
+	}
+	for (i = 0; i < w->nthreads; i++)
+		if (w->threads[i].tid == a->st.highlight_tid)
+			break;
+	/* none -> first -> ... -> last -> none */
+	i = i == w->nthreads ? 0 : i + 1;
+	if (i == w->nthreads) {
+		a->st.highlight_tid = 0;
+		app_message(a, "highlight off");
+		return;
+	}
+	a->st.highlight_tid = w->threads[i].tid;
+	snprintf(msg, sizeof(msg), "highlight: %s (tid %u); t: next, Esc: none",
+		 w->threads[i].name[0] ? w->threads[i].name : "thread",
+		 w->threads[i].tid);
+	app_message(a, msg);
+}
+
+static void prompt_key(struct app *a, int key)
+{
+	size_t n = strlen(a->input);
+
+	if (key == CRT_KEY_ESC) {
+		a->prompt_kind = PROMPT_NONE;
+	} else if (key == CRT_KEY_BACKSPACE) {
+		if (n)
+			a->input[n - 1] = '\0';
+	} else if (key == CRT_KEY_ENTER) {
+		char *end;
+		double s = strtod(a->input, &end);
+
+		a->prompt_kind = PROMPT_NONE;
+		if (end == a->input || *end || s < 0) {
+			app_message(a, "not a time: give seconds from the start, e.g. 1.5");
+		} else {
+			a->st.follow = false;
+			set_now(a, a->st.origin_ns + (uint64_t)(s * 1e9) + 1);
+		}
+	} else if (((key >= '0' && key <= '9') || key == '.') && n + 1 < sizeof(a->input)) {
+		a->input[n] = (char)key;
+		a->input[n + 1] = '\0';
+	}
+	if (a->prompt_kind == PROMPT_GOTO) {
+		snprintf(a->prompt, sizeof(a->prompt), "go to time (s, Enter/Esc): %s", a->input);
+		a->st.prompt = a->prompt;
+	} else {
+		a->st.prompt = NULL;
+	}
+}
+
+int app_key(struct app *a, int key)
+{
+	struct tui_state *st = &a->st;
+	uint64_t first, last;
+
+	if (a->o.on_key && a->o.on_key(a->o.ctx, a, key))
+		return a->quit;
+	if (a->prompt_kind) {
+		prompt_key(a, key);
+		return 0;
+	}
+	if (st->help && key != 'q') {
+		st->help = false;	/* any key closes the help */
+		return 0;
+	}
+	extent(a, &first, &last);
+	switch (key) {
+	case 'q':
+	case 'Q':
+		a->quit = true;
+		return 1;
+	case ' ':
+		if (st->mode == TUI_REPLAY && st->paused && st->now_ns >= last + 1)
+			st->now_ns = first + 1;	/* at the end: play again */
+		st->paused = !st->paused;
+		if (st->mode == TUI_LIVE)
+			st->follow = !st->paused && !timeline_ended(a->o.tl);
+		break;
+	case CRT_KEY_LEFT:
+		step(a, -1);
+		break;
+	case CRT_KEY_RIGHT:
+		step(a, 1);
+		break;
+	case '+':
+	case '=':
+		st->ns_per_col = step125(st->ns_per_col, -1, TUI_NS_PER_COL_MIN,
+					 TUI_NS_PER_COL_MAX);
+		break;
+	case '-':
+	case '_':
+		st->ns_per_col = step125(st->ns_per_col, 1, TUI_NS_PER_COL_MIN,
+					 TUI_NS_PER_COL_MAX);
+		break;
+	case '<':
+	case ',':
+		if (st->mode == TUI_REPLAY)
+			st->speed = step125((uint64_t)(st->speed * 100 + 0.5), -1, 1, 10000) / 100.0;
+		break;
+	case '>':
+	case '.':
+		if (st->mode == TUI_REPLAY)
+			st->speed = step125((uint64_t)(st->speed * 100 + 0.5), 1, 1, 10000) / 100.0;
+		break;
+	case 'g':
+		a->prompt_kind = PROMPT_GOTO;
+		a->input[0] = '\0';
+		prompt_key(a, CRT_KEY_NONE);
+		break;
+	case 'f':
+		if (st->mode == TUI_LIVE && !timeline_ended(a->o.tl)) {
+			st->follow = true;
+			st->paused = false;
+		}
+		st->now_ns = last + 1;
+		break;
+	case 't':
+		pick_thread(a);
+		break;
+	case CRT_KEY_ESC:
+		st->highlight_tid = 0;
+		break;
+	case '?':
+	case 'h':
+		st->help = true;
+		break;
+	case 's':
+		if (a->o.save) {
+			char msg[160];
+
+			a->o.save(a->o.ctx, msg, sizeof(msg));
+			app_message(a, msg);
+		} else {
+			app_message(a, "s saves a live recording; this is a replay");
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void app_tick(struct app *a, uint64_t dt_ns)
+{
+	struct tui_state *st = &a->st;
+	uint64_t first, last;
+
+	if (st->message) {
+		if (a->message_left <= dt_ns)
+			st->message = NULL;
+		else
+			a->message_left -= dt_ns;
+	}
+	if (st->paused || !dt_ns)
+		return;
+	extent(a, &first, &last);
+	if (st->mode == TUI_LIVE) {
+		if (!st->follow)
+			return;
+		st->now_ns += dt_ns;
+		if (st->now_ns < last + 1)
+			st->now_ns = last + 1;
+		return;
+	}
+	st->now_ns += (uint64_t)(dt_ns * st->speed);
+	if (st->now_ns >= last + 1) {
+		st->now_ns = last + 1;
+		st->paused = true;
+		app_message(a, "end of the trace: space plays it again");
+	}
+}
+
+int app_render(struct app *a, struct grid *g)
+{
+	const struct tl_window *w;
+	uint64_t sp, t0;
+	int err;
+
+	a->lane_cols = tui_lane_cols(g->w);
+	sp = span_ns(a);
+	t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
+	if (t0 >= a->st.now_ns)
+		a->st.now_ns = t0 + 1;
+	err = timeline_window(a->o.tl, t0, a->st.now_ns, &w);
+	if (err)
+		return err;
+	return tui_render(w, &a->st, g);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int app_run(struct app *a)
+{
+	struct grid *g = NULL;
+	uint64_t t = mono_ns();
+	int err, w, h;
+
+	err = crt_init(a->st.color);
+	if (err)
+		return err;
+	a->st.color = a->st.color && crt_color();
+	crt_size(&w, &h);
+	while (!a->quit && !crt_interrupted()) {
+		struct pollfd pfd[2] = {
+			{ .fd = crt_fd(), .events = POLLIN },
+			{ .fd = a->o.poll_fd, .events = POLLIN },
+		};
+		bool moving = !a->st.paused || a->st.message;
+		int n = a->o.poll_fd >= 0 ? 2 : 1, key;
+		uint64_t now;
+
+		if (!g || g->w != w || g->h != h) {
+			grid_free(g);
+			g = grid_new(w, h);
+			if (!g) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		if ((err = app_render(a, g)))
+			break;
+		crt_draw(g);
+		if (poll(pfd, n, moving || n == 2 ? FRAME_MS : 500) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		if (n == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			int r = a->o.on_poll(a->o.ctx, a);
+
+			if (r < 0) {
+				err = r;
+				break;
+			}
+			if (r == 1) {
+				app_source_ended(a);
+				a->o.poll_fd = -1;
+			}
+		}
+		while ((key = crt_key(0)) != CRT_KEY_NONE) {
+			if (key == CRT_KEY_RESIZE) {
+				crt_size(&w, &h);
+				continue;
+			}
+			if (app_key(a, key))
+				break;
+		}
+		now = mono_ns();
+		app_tick(a, now - t);
+		t = now;
+		if (a->st.mode == TUI_LIVE && a->st.follow && now > LIVE_LAG_NS &&
+		    now - LIVE_LAG_NS > a->st.now_ns)
+			a->st.now_ns = now - LIVE_LAG_NS;
+	}
+	grid_free(g);
+	crt_done();
+	return err;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * crt.c - curses, and nothing else touches it (see crt.h). Like htop's
+ * CRT.c: init, colours, keys, restore. Rendering happened before, into a
+ * grid; here each cell only becomes a curses cell.
+ */
+#define NCURSES_WIDECHAR 1
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <ncursesw/curses.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include "crt.h"
+
+static bool active;
+static bool has_color;
+static bool have_termios;
+static struct termios saved_termios;
+static volatile sig_atomic_t interrupted;
+
+void crt_probe(bool *unicode, bool *color)
+{
+	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
+
+	setlocale(LC_ALL, "");
+	*unicode = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	*color = !(nc && nc[0]) && !(term && !strcmp(term, "dumb"));
+}
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Async-signal-safe: put the tty back by hand, then die of the signal. */
+static void on_fatal(int sig)
+{
+	static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+
+	if (have_termios)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+	if (active) {
+		ssize_t r = write(STDOUT_FILENO, reset, sizeof(reset) - 1);
+
+		(void)r;	/* nothing more we could do */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void at_exit(void)
+{
+	crt_done();
+}
+
+int crt_init(bool color)
+{
+	static const int fatal[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+	static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	static bool registered;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return -ENOTTY;
+	have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = 0;	/* no SA_RESTART: poll() returns EINTR */
+	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaction(stop[i], &sa, NULL);
+	if (!registered) {
+		atexit(at_exit);
+		registered = true;
+	}
+	if (!initscr())
+		return -EIO;
+	active = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	has_color = false;
+	if (color && has_colors() && start_color() == OK) {
+		use_default_colors();
+		has_color = true;
+		/* pair 1 + fg * GC__COUNT + bg; GC_DEFAULT is the terminal's own (-1) */
+		for (int fg = 0; fg < GC__COUNT; fg++)
+			for (int bg = 0; bg < GC__COUNT; bg++) {
+				int p = 1 + fg * GC__COUNT + bg;
+
+				if (p < COLOR_PAIRS)
+					init_pair(p, fg ? fg - 1 : -1, bg ? bg - 1 : -1);
+			}
+	}
+	return 0;
+}
+
+bool crt_color(void)
+{
+	return has_color;
+}
+
+void crt_size(int *w, int *h)
+{
+	getmaxyx(stdscr, *h, *w);
+}
+
+void crt_draw(const struct grid *g)
+{
+	int w, h;
+
+	crt_size(&w, &h);
+	for (int y = 0; y < h && y < g->h; y++) {
+		for (int x = 0; x < w && x < g->w; x++) {
+			const struct cell *c = grid_cell(g, x, y);
+			wchar_t wc[2] = { (wchar_t)c->ch, 0 };
+			attr_t a = 0;
+			short pair = 0;
+			cchar_t cc;
+
+			if (c->st.attr & GA_BOLD)
+				a |= A_BOLD;
+			if (c->st.attr & GA_DIM)
+				a |= A_DIM;
+			if (c->st.attr & GA_REVERSE)
+				a |= A_REVERSE;
+			if (c->st.attr & GA_UNDERLINE)
+				a |= A_UNDERLINE;
+			if (has_color && (c->st.fg || c->st.bg)) {
+				int p = 1 + c->st.fg * GC__COUNT + c->st.bg;
+
+				pair = p < COLOR_PAIRS ? (short)p : 0;
+			}
+			setcchar(&cc, wc, a, pair, NULL);
+			/* the bottom-right cell scrolls some terminals: insert it */
+			if (y == h - 1 && x == w - 1)
+				mvins_wch(y, x, &cc);
+			else
+				mvadd_wch(y, x, &cc);
+		}
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+int crt_key(int timeout_ms)
+{
+	wint_t wc;
+	int r;
+
+	timeout(timeout_ms);
+	r = get_wch(&wc);
+	if (r == ERR)
+		return CRT_KEY_NONE;
+	if (r == KEY_CODE_YES) {
+		switch (wc) {
+		case KEY_LEFT: return CRT_KEY_LEFT;
+		case KEY_RIGHT: return CRT_KEY_RIGHT;
+		case KEY_UP: return CRT_KEY_UP;
+		case KEY_DOWN: return CRT_KEY_DOWN;
+		case KEY_RESIZE: return CRT_KEY_RESIZE;
+		case KEY_ENTER: return CRT_KEY_ENTER;
+		case KEY_BACKSPACE: return CRT_KEY_BACKSPACE;
+		case KEY_HOME: return CRT_KEY_HOME;
+		case KEY_END: return CRT_KEY_END;
+		default: return CRT_KEY_NONE;
+		}
+	}
+	switch (wc) {
+	case '\r':
+	case '\n': return CRT_KEY_ENTER;
+	case 127:
+	case 8: return CRT_KEY_BACKSPACE;
+	case 27: return CRT_KEY_ESC;
+	default: return (int)wc;
+	}
+}
+
+int crt_fd(void)
+{
+	return STDIN_FILENO;
+}
+
+bool crt_interrupted(void)
+{
+	return interrupted;
+}
+
+void crt_done(void)
+{
+	if (!active)
+		return;
+	active = false;
+	curs_set(1);
+	endwin();
+	if (have_termios)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * render.c - layout: split the grid into the views' rectangles and let each
+ * view draw (see tui.h). Also the helpers every view shares (view.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "view.h"
+
+#define LABEL_W 6		/* "CPU12 " */
+#define THREAD_ROWS_MAX 12	/* the event log gets the rest */
+
+static const uint8_t palette[] = {
+	GC_CYAN, GC_GREEN, GC_YELLOW, GC_MAGENTA, GC_BLUE, GC_RED,
+};
+
+int tui_lane_cols(int w)
+{
+	int n = w - LABEL_W;
+
+	if (n < 1)
+		n = 1;
+	return n > LANE_MAX ? LANE_MAX : n;
+}
+
+const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid)
+{
+	for (size_t i = 0; i < c->win->nthreads; i++)
+		if (c->win->threads[i].tid == tid)
+			return &c->win->threads[i];
+	return NULL;
+}
+
+uint32_t view_letter(const struct tl_thread *t)
+{
+	if (!t)
+		return '?';
+	if (t->index < 26)
+		return 'A' + t->index;
+	if (t->index < 36)
+		return '0' + t->index - 26;
+	return '*';
+}
+
+struct cell_style view_thread_style(const struct view_ctx *c,
+				    const struct tl_thread *t, bool bold)
+{
+	struct cell_style st = STYLE_PLAIN;
+
+	if (c->st->color)
+		st.fg = t ? palette[t->index % sizeof(palette)] : GC_WHITE;
+	if (!t)
+		st.attr |= GA_DIM;
+	else if (bold)
+		st.attr |= GA_BOLD;
+	if (c->st->highlight_tid && (!t || t->tid != c->st->highlight_tid))
+		st.attr = (st.attr & ~GA_BOLD) | GA_DIM;
+	return st;
+}
+
+uint32_t view_glyph(const struct view_ctx *c, uint32_t ch, uint32_t ascii)
+{
+	return c->st->ascii ? ascii : ch;
+}
+
+void view_rule(const struct view_ctx *c, struct grid *g, int x, int y, int w,
+	       const char *title)
+{
+	struct cell_style dim = { .attr = GA_DIM };
+	uint32_t h = view_glyph(c, 0x2500, '-');
+	int n;
+
+	grid_fill(g, x, y, w, 1, h, dim);
+	if (!title)
+		return;
+	n = grid_print(g, x + 2, y, w - 3, (struct cell_style){ .attr = GA_BOLD }, title);
+	grid_put(g, x + 1, y, ' ', dim);
+	grid_put(g, x + 2 + n, y, ' ', dim);
+}
+
+void view_fmt_time(const struct view_ctx *c, uint64_t ts, char *buf, size_t len)
+{
+	uint64_t o = c->st->origin_ns;
+
+	if (ts >= o)
+		snprintf(buf, len, "%.4f s", (ts - o) / 1e9);
+	else
+		snprintf(buf, len, "-%.4f s", (o - ts) / 1e9);
+}
+
+const char *view_state_words(uint8_t state)
+{
+	switch (state) {
+	case MS_SLEEPING: return "sleeping";
+	case MS_RUNNABLE: return "runnable";
+	case MS_WAITING: return "waits for lock";
+	case MS_RUNNING_LOCKED: return "runs, holds lock";
+	case MS_RUNNING_FREE: return "runs, no lock";
+	case MS_EXITED: return "exited";
+	default: return "?";
+	}
+}
+
+void view_lane(const struct view_ctx *c, struct lane_col *cols,
+	       bool (*match)(const struct model_span *s, uintptr_t arg),
+	       uintptr_t arg)
+{
+	uint64_t npc = c->st->ns_per_col;
+	uint64_t t0 = c->win->t1 - (uint64_t)c->lane_w * npc;
+	int w = c->lane_w;
+
+	memset(cols, 0, (size_t)w * sizeof(*cols));
+	for (size_t i = 0; i < c->win->nspans; i++) {
+		const struct model_span *s = &c->win->spans[i];
+		uint64_t a, b;
+		int c0, c1;
+
+		if (s->end_ns <= t0 || !match(s, arg))
+			continue;
+		a = s->start_ns > t0 ? s->start_ns : t0;
+		b = s->end_ns;
+		c0 = (int)((a - t0) / npc);
+		c1 = (int)((b - 1 - t0) / npc);
+		if (c1 >= w)
+			c1 = w - 1;
+		for (int k = c0; k <= c1; k++) {
+			uint64_t cs = t0 + (uint64_t)k * npc, ce = cs + npc;
+			uint64_t ov = (b < ce ? b : ce) - (a > cs ? a : cs);
+
+			if (ov > cols[k].ov) {
+				cols[k].ov = ov;
+				cols[k].s = s;
+			}
+		}
+	}
+}
+
+static void too_small(struct grid *g)
+{
+	char msg[96];
+	int n;
+
+	snprintf(msg, sizeof(msg), "terminal too small: %dx%d, need %dx%d",
+		 g->w, g->h, TUI_MIN_W, TUI_MIN_H);
+	n = (int)strlen(msg);
+	grid_print(g, n < g->w ? (g->w - n) / 2 : 0, g->h / 2 - (g->h > 1), g->w,
+		   (struct cell_style){ .attr = GA_BOLD }, msg);
+	if (g->h > 1)
+		grid_print(g, g->w > 26 ? (g->w - 26) / 2 : 0, g->h / 2, g->w,
+			   STYLE_PLAIN, "resize the window, q quits");
+}
+
+/* Rows of wrapped panel text for width w (without the border). */
+static int panel_fit_rows(const char *text, int w)
+{
+	int rows = 0, col = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n' || col >= w) {
+			rows++;
+			col = 0;
+			if (*p == '\n')
+				continue;
+		}
+		col++;
+	}
+	return rows + 1;
+}
+
+int tui_render(const struct tl_window *win, const struct tui_state *st,
+	       struct grid *g)
+{
+	struct view_ctx c = { .win = win, .st = st };
+	int h, y = 0, cpu_rows, lock_rows, thr_rows, panel_rows = 0, rem, min_ev;
+	size_t nthr;
+
+	if (!win || !st || !g || !st->ns_per_col)
+		return -EINVAL;
+	grid_clear(g);
+	if (g->w < TUI_MIN_W || g->h < TUI_MIN_H) {
+		too_small(g);
+		return 0;
+	}
+	c.label_w = LABEL_W;
+	c.lane_w = tui_lane_cols(g->w);
+	nthr = win->nthreads ? win->nthreads : 1;
+
+	h = g->h - 2;		/* status line, key line */
+	if (st->panel) {
+		panel_rows = st->panel_rows ? st->panel_rows :
+			     panel_fit_rows(st->panel, g->w - 4) + 2;
+		if (panel_rows > h / 2)
+			panel_rows = h / 2;
+		h -= panel_rows;
+	}
+	/* CPUs first, then the lock lane and a thread, then the rest */
+	cpu_rows = (int)win->ncpus;
+	if (cpu_rows > h - 3)
+		cpu_rows = h - 3 > 1 ? h - 3 : 1;
+	c.cpu_rows = cpu_rows;
+	rem = h - cpu_rows;
+	lock_rows = rem >= 9 ? 3 : rem >= 6 ? 2 : 1;	/* + wait lane, ruler */
+	rem -= lock_rows;
+	min_ev = rem >= 6 ? 3 : 0;
+	thr_rows = (int)nthr + 1;
+	if (thr_rows > THREAD_ROWS_MAX + 1)
+		thr_rows = THREAD_ROWS_MAX + 1;
+	if (thr_rows > rem - min_ev)
+		thr_rows = rem - min_ev;
+	rem -= thr_rows;
+
+	view_status.draw(&c, g, (struct tui_rect){ 0, y++, g->w, 1 });
+	view_cores.draw(&c, g, (struct tui_rect){ 0, y, g->w, cpu_rows });
+	y += cpu_rows;
+	view_lock.draw(&c, g, (struct tui_rect){ 0, y, g->w, lock_rows });
+	y += lock_rows;
+	if (thr_rows > 0)
+		view_threads.draw(&c, g, (struct tui_rect){ 0, y, g->w, thr_rows });
+	y += thr_rows;
+	if (rem > 0)
+		view_events.draw(&c, g, (struct tui_rect){ 0, y, g->w, rem });
+	y += rem;
+	if (panel_rows)
+		view_panel.draw(&c, g, (struct tui_rect){ 0, y, g->w, panel_rows });
+	view_keys.draw(&c, g, (struct tui_rect){ 0, g->h - 1, g->w, 1 });
+	if (st->help)
+		view_help.draw(&c, g, (struct tui_rect){ 0, 1, g->w, g->h - 2 });
+	return 0;
+}

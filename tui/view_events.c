@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * view_events.c - the event log: the latest notable events before the right
+ * edge of the window, newest at the bottom, each as the subject's letter and
+ * a sentence in plain words (describe.h, via the timeline).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include "view.h"
+
+static void events_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
+{
+	const struct tl_window *w = c->win;
+	struct cell_style dim = { .attr = GA_DIM };
+	size_t n = w->nlog, shown = r.h > 1 ? (size_t)r.h - 1 : 0;
+
+	view_rule(c, g, r.x, r.y, r.w, "events");
+	if (shown > n)
+		shown = n;
+	for (size_t i = 0; i < shown; i++) {
+		const struct tl_note *e = &w->log[n - shown + i];
+		const struct tl_thread *t = view_thread(c, e->ev.tid);
+		struct cell_style text = STYLE_PLAIN;
+		int y = r.y + 1 + (int)i, x = r.x + 1;
+		char ts[32];
+
+		view_fmt_time(c, e->ev.ts_ns, ts, sizeof(ts));
+		x += grid_printf(g, x, y, r.w - 1, dim, "%11s ", ts);
+		if (t)
+			grid_put(g, x, y, view_letter(t), view_thread_style(c, t, true));
+		x += 2;
+		if (e->ev.type == GS_EV_LOST) {
+			text.fg = c->st->color ? GC_RED : 0;
+			text.attr = GA_BOLD;
+		}
+		grid_print(g, x, y, r.x + r.w - x, text, e->text);
+	}
+	if (!n && r.h > 1)
+		grid_print(g, r.x + 1, r.y + 1, r.w - 1, dim, "no lock events in view yet");
+}
+
+const struct view view_events = {
+	.name = "events",
+	.draw = events_draw,
+};

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * view_help.c - the key line at the bottom (or, instead, a prompt or a
+ * message) and the help overlay opened with `?`.
+ */
+#include <string.h>
+#include "view.h"
+
+struct key_help {
+	const char *key, *ascii_key;	/* as drawn */
+	const char *what;
+	uint8_t modes;			/* 1 << enum tui_mode where it applies */
+};
+
+#define BOTH ((1 << TUI_REPLAY) | (1 << TUI_LIVE))
+
+static const struct key_help keys[] = {
+	{ "space", "space", "pause", BOTH },
+	{ "\u2190/\u2192", "<-/->", "step", BOTH },
+	{ "+/-", "+/-", "zoom", BOTH },
+	{ "</>", "</>", "speed", 1 << TUI_REPLAY },
+	{ "g", "g", "go to", BOTH },
+	{ "f", "f", "follow", BOTH },
+	{ "t", "t", "thread", BOTH },
+	{ "s", "s", "save", 1 << TUI_LIVE },
+	{ "?", "?", "help", BOTH },
+	{ "q", "q", "quit", BOTH },
+};
+
+static void keys_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
+{
+	struct cell_style bold = { .attr = GA_BOLD };
+	int x = r.x + 1;
+
+	if (c->st->prompt) {
+		int n = grid_print(g, x, r.y, r.w - 1, bold, c->st->prompt);
+
+		grid_put(g, x + n, r.y, '_', (struct cell_style){ .attr = GA_REVERSE });
+		return;
+	}
+	if (c->st->message) {
+		grid_print(g, x, r.y, r.w - 1, bold, c->st->message);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *k = c->st->ascii ? keys[i].ascii_key : keys[i].key;
+		int need = 3 + (int)strlen(keys[i].what) +
+			   (c->st->ascii ? (int)strlen(k) : (int)(k[0] & 0x80 ? 3 : strlen(k)));
+
+		if (!(keys[i].modes & (1 << c->st->mode)))
+			continue;
+		if (x + need > r.x + r.w)
+			break;
+		x += grid_print(g, x, r.y, -1, bold, k) + 1;
+		x += grid_print(g, x, r.y, -1, STYLE_PLAIN, keys[i].what) + 2;
+	}
+}
+
+const struct view view_keys = {
+	.name = "keys",
+	.draw = keys_draw,
+};
+
+static const char *const help_unicode[] = {
+	"What you see",
+	"  CPUn    one strip per core: who ran there, in the thread's colour",
+	"          \u2587 tall and bright: it held the lock   \u2581 low: it ran without it",
+	"          \u2591 grey: another process (-a)          blank: the core was idle",
+	"  LOCK    the letter of the thread holding the lock; \u00b7 nobody holds it",
+	"  wait    a thread waiting for the lock",
+	"  threads hold % and wait %: share of the window; acq: lock taken",
+	"",
+	"Keys",
+	"  space   pause / go on          \u2190 \u2192   previous / next lock event",
+	"  + -     zoom in / out          < >   slower / faster (replay)",
+	"  g       go to a time (s)       f     follow: jump to the newest",
+	"  t       highlight a thread     s     save the recording (live)",
+	"  ?       close this help        q     quit",
+	NULL,
+};
+
+static const char *const help_ascii[] = {
+	"What you see",
+	"  CPUn    one strip per core: the letter of the thread that ran there",
+	"          upper case: it held the lock      lower case: it ran without it",
+	"          #: another process (-a)           blank: the core was idle",
+	"  LOCK    the letter of the thread holding the lock; . nobody holds it",
+	"  wait    a thread waiting for the lock",
+	"  threads hold % and wait %: share of the window; acq: lock taken",
+	"",
+	"Keys",
+	"  space   pause / go on          <- ->  previous / next lock event",
+	"  + -     zoom in / out          < >    slower / faster (replay)",
+	"  g       go to a time (s)       f      follow: jump to the newest",
+	"  t       highlight a thread     s      save the recording (live)",
+	"  ?       close this help        q      quit",
+	NULL,
+};
+
+static void help_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
+{
+	const char *const *text = c->st->ascii ? help_ascii : help_unicode;
+	bool mono = c->st->ascii || !c->st->color;
+	int lines = 0, bw = 76, bh, x, y;
+
+	for (; text[lines]; lines++)
+		;
+	if (mono && !c->st->ascii)
+		text = help_ascii;	/* the strips show letters then */
+	bh = lines + 2;
+	if (bw > r.w)
+		bw = r.w;
+	if (bh > r.h)
+		bh = r.h;
+	x = r.x + (r.w - bw) / 2;
+	y = r.y + (r.h - bh) / 2;
+	grid_fill(g, x, y, bw, bh, ' ', STYLE_PLAIN);
+	/* frame */
+	for (int i = 1; i < bw - 1; i++) {
+		grid_put(g, x + i, y, view_glyph(c, 0x2500, '-'), STYLE_PLAIN);
+		grid_put(g, x + i, y + bh - 1, view_glyph(c, 0x2500, '-'), STYLE_PLAIN);
+	}
+	for (int j = 1; j < bh - 1; j++) {
+		grid_put(g, x, y + j, view_glyph(c, 0x2502, '|'), STYLE_PLAIN);
+		grid_put(g, x + bw - 1, y + j, view_glyph(c, 0x2502, '|'), STYLE_PLAIN);
+	}
+	grid_put(g, x, y, view_glyph(c, 0x250c, '+'), STYLE_PLAIN);
+	grid_put(g, x + bw - 1, y, view_glyph(c, 0x2510, '+'), STYLE_PLAIN);
+	grid_put(g, x, y + bh - 1, view_glyph(c, 0x2514, '+'), STYLE_PLAIN);
+	grid_put(g, x + bw - 1, y + bh - 1, view_glyph(c, 0x2518, '+'), STYLE_PLAIN);
+	grid_print(g, x + 2, y, bw - 4, (struct cell_style){ .attr = GA_BOLD }, " help ");
+	for (int i = 0; i < lines && i < bh - 2; i++)
+		grid_print(g, x + 2, y + 1 + i, bw - 4,
+			   (struct cell_style){ .attr = text[i][0] != ' ' ? GA_BOLD : 0 },
+			   text[i]);
+}
+
+const struct view view_help = {
+	.name = "help",
+	.draw = help_draw,
+};

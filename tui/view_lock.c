@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * view_lock.c - the lock lane (the holder's letter in every column, a dot
+ * where nobody holds it), the wait lane (who waits for it) and a ruler with
+ * the window's first and last time.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "fmt.h"
+#include "view.h"
+
+static bool is_kind(const struct model_span *s, uintptr_t kind)
+{
+	return s->kind == kind;
+}
+
+static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kind)
+{
+	struct lane_col cols[LANE_MAX];
+	struct cell_style gap = { .attr = GA_DIM };
+
+	view_lane(c, cols, is_kind, (uintptr_t)kind);
+	for (int k = 0; k < c->lane_w; k++) {
+		const struct model_span *s = cols[k].s;
+		const struct tl_thread *t = s ? view_thread(c, s->tid) : NULL;
+
+		if (!s) {
+			if (kind == SPAN_HOLD)
+				grid_put(g, x + k, y, view_glyph(c, 0x00b7, '.'), gap);
+			continue;
+		}
+		grid_put(g, x + k, y, kind == SPAN_HOLD ? view_letter(t) : view_letter(t) | 0x20,
+			 view_thread_style(c, t, kind == SPAN_HOLD));
+		if (t && t->index >= 26)
+			grid_at(g, x + k, y)->ch = view_letter(t);
+	}
+}
+
+static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
+{
+	struct cell_style dim = { .attr = GA_DIM };
+	uint64_t t0 = c->win->t1 - (uint64_t)c->lane_w * c->st->ns_per_col;
+	char a[32], b[32], scale[32], mid[48];
+	int n;
+
+	grid_fill(g, x, y, c->lane_w, 1, view_glyph(c, 0x2500, '-'), dim);
+	grid_put(g, x, y, view_glyph(c, 0x2514, '\''), dim);
+	grid_put(g, x + c->lane_w - 1, y, view_glyph(c, 0x2518, '\''), dim);
+	view_fmt_time(c, t0, a, sizeof(a));
+	view_fmt_time(c, c->win->t1, b, sizeof(b));
+	fmt_duration(scale, sizeof(scale), c->st->ns_per_col);
+	snprintf(mid, sizeof(mid), " 1 col = %s ", scale);
+	grid_printf(g, x + 1, y, c->lane_w - 2, dim, " %s ", a);
+	n = (int)strlen(b) + 2;
+	if (c->lane_w > 2 * n + 4)
+		grid_printf(g, x + c->lane_w - 1 - n, y, n, dim, " %s ", b);
+	n = (int)strlen(mid) - (c->st->ascii ? 0 : 1);
+	if (c->lane_w > 3 * n)
+		grid_print(g, x + (c->lane_w - n) / 2, y, n, dim, mid);
+}
+
+static void lock_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
+{
+	struct cell_style label = { .attr = GA_BOLD };
+	int x = r.x + c->label_w;
+
+	grid_print(g, r.x, r.y, c->label_w, label, "LOCK");
+	lane(c, g, x, r.y, SPAN_HOLD);
+	if (r.h >= 2) {
+		grid_print(g, r.x, r.y + 1, c->label_w, (struct cell_style){ .attr = GA_DIM },
+			   "wait");
+		lane(c, g, x, r.y + 1, SPAN_WAIT);
+	}
+	if (r.h >= 3)
+		ruler(c, g, x, r.y + 2);
+}
+
+const struct view view_lock = {
+	.name = "lock",
+	.draw = lock_draw,
+};
