@@ -335,14 +335,14 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 		fprintf(f, "warning     %s events were lost while recording: the timeline has gaps "
 			"and totals may be short\n", fmt_count(a, sizeof(a), s->lost));
 
-	fprintf(f, "\nthreads          %8s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
+	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
 		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");
 	for (size_t i = 0; i < nt; i++) {
 		char name[24];
 
 		if (!t[i].traced)
 			continue;
-		fprintf(f, "  %-7u %-8.16s %8llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t[i].tid,
+		fprintf(f, "  %-7u %-12.16s %6llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t[i].tid,
 			fmt_thread(name, sizeof(name), &t[i], t[i].tid),
 			(unsigned long long)t[i].acquisitions,
 			fmt_duration(a, sizeof(a), t[i].hold_ns),

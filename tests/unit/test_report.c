@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* test_report.c - the report's numbers and its exact JSON, on hand-built
+ * events fed directly and on the same events written to a .gst file and
+ * read back; the text summary's key lines. */
+#include <errno.h>
+#include "check.h"
+#include "model.h"
+#include "report.h"
+#include "trace_reader.h"
+#include "trace_writer.h"
+
+#define PID 100
+#define A 101
+#define B 102
+#define K 900	/* an untraced task (-a) */
+#define L 0x5000
+#define US 1000ull
+#define MS 1000000ull
+
+static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
+			  uint64_t a0, uint64_t a1)
+{
+	struct gs_event e = {
+		.ts_ns = ts, .pid = tid ? PID : 0, .tid = tid, .cpu = cpu, .type = type,
+		.arg0 = a0, .arg1 = a1,
+	};
+	return e;
+}
+
+static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
+			  uint64_t prev_state)
+{
+	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
+			       next ? (uint64_t)next | (uint64_t)(next == K ? K : PID) << 32 : 0,
+			       prev_state);
+	if (prev == K)
+		e.pid = K;
+	e.flags = (prev && prev != K ? GS_F_TRACED_PREV : 0) |
+		  (next && next != K ? GS_F_TRACED_NEXT : 0);
+	return e;
+}
+
+static struct gs_event name(uint32_t tid, const char *n)
+{
+	struct gs_event e = ev(0, GS_EV_THREAD_NAME, tid, 0, 0, 0);
+	char b[16] = { 0 };
+
+	strncpy(b, n, 15);
+	memcpy(&e.arg0, b, 8);
+	memcpy(&e.arg1, b + 8, 8);
+	return e;
+}
+
+/* A at 1 s on CPU0 and B on CPU1 hand the lock over twice; a kworker takes
+ * CPU1 for 1 ms; the trace runs 20 ms. */
+static size_t story(struct gs_event *e)
+{
+	size_t n = 0;
+	uint64_t t0 = 1000 * MS;
+
+	e[n] = name(A, "worker-1"), e[n++].ts_ns = t0;
+	e[n] = name(B, "io \"1\""), e[n++].ts_ns = t0;
+	e[n++] = sw(t0, 0, 0, A, 0);
+	e[n++] = sw(t0, 1, 0, B, 0);
+	e[n++] = ev(t0 + 500, GS_EV_LOCK_REQUEST, A, 0, L, 0);
+	e[n++] = ev(t0 + 1000, GS_EV_LOCK_ACQUIRED, A, 0, L, 500);		/* wait 500 ns */
+	e[n++] = ev(t0 + 2 * MS, GS_EV_LOCK_REQUEST, B, 1, L, 0);
+	e[n++] = ev(t0 + 7 * MS, GS_EV_DROP_REQUEST, B, 1, L, A);
+	e[n++] = ev(t0 + 7 * MS + 1000, GS_EV_LOCK_RELEASED, A, 0, L, 0);	/* hold ~7 ms */
+	e[n++] = ev(t0 + 7 * MS + 3000, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);	/* hand-off 2 us */
+	e[n++] = ev(t0 + 7 * MS + 4000, GS_EV_LOCK_REQUEST, A, 0, L, 0);
+	e[n++] = sw(t0 + 7 * MS + 5000, 0, A, 0, 1);				/* A sleeps */
+	e[n++] = sw(t0 + 8 * MS, 1, B, K, 0);					/* kworker */
+	e[n++] = sw(t0 + 9 * MS, 1, K, B, 1);
+	e[n++] = ev(t0 + 10 * MS, GS_EV_SCHED_MIGRATE, A, 1, 0, 0);
+	e[n++] = ev(t0 + 12 * MS, GS_EV_LOCK_RELEASED, B, 1, L, 0);		/* hold 5 ms - 3 us */
+	e[n++] = ev(t0 + 12 * MS + 100, GS_EV_SCHED_WAKEUP, A, 1, 0, B);
+	e[n++] = sw(t0 + 12 * MS + 200, 0, 0, A, 0);
+	e[n++] = ev(t0 + 12 * MS + 300, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);	/* hand-off 300 ns */
+	e[n++] = ev(t0 + 20 * MS, GS_EV_LOST, 0, 0, 3, 0);
+	return n;
+}
+
+/* what story() must give, exactly */
+static const char want_json[] =
+	"{\"trace\":{\"events\":20,\"lost\":3,\"duration_ns\":20000000,\"cpus\":2,"
+	"\"command\":\"gilrt run cpu \\\"x\\\"\"},"
+	"\"lock\":{\"acquisitions\":3,\"hold_ns\":19996700,"
+	"\"hold_hist_log2_us\":[0,0,0,0,0,0,0,0,0,0,0,0,0,3],"
+	"\"wait_hist_log2_us\":[1,0,0,0,0,0,0,0,0,0,0,0,0,2],"
+	"\"handoff_p50_ns\":302},"
+	"\"threads\":["
+	"{\"pid\":100,\"tid\":101,\"name\":\"worker-1\",\"acquisitions\":2,\"hold_ns\":14999700,"
+	"\"wait_ns\":4996800,\"cpu_ns\":15004800,\"ctx_switches\":1,\"migrations\":1},"
+	"{\"pid\":100,\"tid\":102,\"name\":\"io \\\"1\\\"\",\"acquisitions\":1,\"hold_ns\":4997000,"
+	"\"wait_ns\":5003000,\"cpu_ns\":19000000,\"ctx_switches\":1,\"migrations\":0}],"
+	"\"cores\":[{\"cpu\":0,\"busy_ns\":15004800,\"lock_held_ns\":14999700},"
+	"{\"cpu\":1,\"busy_ns\":19000000,\"lock_held_ns\":3997000}],"
+	"\"parallelism\":1.700}\n";
+
+static struct trace_meta meta(void)
+{
+	struct trace_meta m = { .ncpus = 2, .root_pid = PID, .clock_id = 1 };
+
+	strcpy(m.command, "gilrt run cpu \"x\"");
+	strcpy(m.host, "testhost");
+	strcpy(m.adapter, "gilrt");
+	return m;
+}
+
+static char *json_of(struct report *rp)
+{
+	static char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	CHECK(f && report_write_json(rp, f) == 0);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void test_fed(void)
+{
+	struct gs_event e[64];
+	size_t n = story(e);
+	struct trace_meta tm = meta();
+	struct report *rp;
+
+	CHECK(report_new(&rp, &tm) == 0);
+	CHECK(report_feed(rp, e, n) == 0);
+	CHECK(report_finish(rp, NULL) == 0);
+	const struct report_summary *s = report_summary(rp);
+
+	CHECK(s->events == n && s->lost == 3 && s->duration_ns == 20 * MS);
+	/* 300 ns lies in a 4 ns step of the hand-off histogram: its middle */
+	CHECK(s->handoffs == 2 && s->handoff_p50_ns == 302);
+	CHECKF(!strcmp(json_of(rp), want_json), "got  %s\nwant %s", json_of(rp), want_json);
+
+	/* the text summary says the same */
+	char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	CHECK(report_write_text(rp, f, false) == 0);
+	fclose(f);
+	CHECKF(strstr(buf, "command     gilrt run cpu \"x\"\n") &&
+	       strstr(buf, "duration    20.0 ms, 20 events, 3 lost, 2 CPUs\n") &&
+	       strstr(buf, "warning     3 events were lost") &&
+	       strstr(buf, "  101     worker-1          2") &&
+	       strstr(buf, "3 acquisitions, held 20.0 ms") &&
+	       strstr(buf, "median 302 ns (2 hand-offs)") &&
+	       strstr(buf, "  4-8 ms         ######################################## 3\n") &&
+	       strstr(buf, "parallelism 1.70 cores busy on average, of 2\n") &&
+	       !strstr(buf, "recovered"), "text:\n%s", buf);
+	report_free(rp);
+	report_free(NULL);
+}
+
+/* The same events through a real .gst file and the reader. */
+static void test_file(void)
+{
+	char path[] = "/tmp/gilscope-test-report.XXXXXX";
+	int fd = mkstemp(path);
+	struct gs_event e[64];
+	size_t n = story(e);
+	struct trace_meta tm = meta();
+	struct trace_writer_opts wo = { .block_events = 7 };	/* several blocks */
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct report *rp;
+
+	CHECK(fd >= 0);
+	CHECK(trace_writer_fdopen(&w, fd, &tm, &wo) == 0);
+	CHECK(trace_writer_append(w, e, n) == 0);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	if (!r)
+		return;
+	CHECK(report_new(&rp, trace_reader_meta(r)) == 0);
+	CHECK(report_read(rp, r) == 0);
+	CHECKF(!strcmp(json_of(rp), want_json), "got  %s\nwant %s", json_of(rp), want_json);
+	CHECK(!report_summary(rp)->recovered);
+	report_free(rp);
+	trace_reader_close(r);
+	unlink(path);
+}
+
+/* No events: zeros, no division by zero, still valid JSON. */
+static void test_empty(void)
+{
+	struct report *rp;
+
+	CHECK(report_new(&rp, NULL) == 0);
+	CHECK(report_finish(rp, NULL) == 0);
+	CHECKF(!strcmp(json_of(rp),
+		       "{\"trace\":{\"events\":0,\"lost\":0,\"duration_ns\":0,\"cpus\":1,"
+		       "\"command\":\"\"},\"lock\":{\"acquisitions\":0,\"hold_ns\":0,"
+		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoff_p50_ns\":0},"
+		       "\"threads\":[],\"cores\":[{\"cpu\":0,\"busy_ns\":0,\"lock_held_ns\":0}],"
+		       "\"parallelism\":0.000}\n"), "got %s", json_of(rp));
+	report_free(rp);
+}
+
+/* Hand-off p50 over many values stays within its stated 0.8 %. */
+static void test_handoff_p50(void)
+{
+	struct report *rp;
+	struct gs_event e[2];
+	uint64_t t = 1000;
+
+	CHECK(report_new(&rp, NULL) == 0);
+	/* 101 hand-offs of 10, 20, ..., 1010 us: median 510 us */
+	for (int i = 0; i <= 101; i++) {
+		uint32_t tid = i % 2 ? A : B;
+
+		e[0] = ev(t, GS_EV_LOCK_ACQUIRED, tid, 0, L, 0);
+		e[1] = ev(t + 100 * US, GS_EV_LOCK_RELEASED, tid, 0, L, 0);
+		report_feed(rp, e, 2);
+		t += 100 * US + (uint64_t)(i + 1) * 10 * US;
+	}
+	report_finish(rp, NULL);
+	const struct report_summary *s = report_summary(rp);
+
+	CHECK(s->handoffs == 101);
+	CHECKF(s->handoff_p50_ns > 506 * US && s->handoff_p50_ns < 514 * US, "p50 %llu",
+	       (unsigned long long)s->handoff_p50_ns);
+	CHECK(s->acquisitions == 102 && s->hold_hist[7] == 102);	/* 64-128 us */
+	report_free(rp);
+}
+
+int main(void)
+{
+	RUN(test_fed);
+	RUN(test_file);
+	RUN(test_empty);
+	RUN(test_handoff_p50);
+	return check_done();
+}
