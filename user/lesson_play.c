@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lesson_play.h"
+#include "lesson_tui.h"
 #include "recorder.h"
 #include "trace_reader.h"
 
@@ -91,7 +92,7 @@ static void print_table(struct play *p)
 		printf("%s\n", buf + i * TABLE_W);
 }
 
-static int play_replay_plain(struct play *p, const char *path)
+static int play_replay_plain(struct play *p, const char *path, const char *output)
 {
 	struct trace_reader *rd;
 	int rc = trace_reader_open(&rd, path);
@@ -131,6 +132,8 @@ static int play_replay_plain(struct play *p, const char *path)
 	lesson_run_end(p->run, info.last_ns);
 	settle(p);
 	print_table(p);
+	if (output)
+		printf("gilrt said when this trace was recorded:\n%s", output);
 	return 0;
 }
 
@@ -171,19 +174,13 @@ static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, siz
 	return 0;
 }
 
-static int play_live_plain(struct play *p)
+static int play_live_plain(struct play *p, char **argv)
 {
-	char gilrt[PATH_MAX], err[256];
-	char **argv = NULL;
-	int rc = gilrt_argv(p->l, &argv, gilrt, sizeof(gilrt));
-	if (rc) {
-		fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
-		return 1;
-	}
+	char err[256];
+	int rc;
 	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
-		free(argv);
 		return 1;
 	}
 	struct recorder_opts opts = {
@@ -198,7 +195,6 @@ static int play_live_plain(struct play *p)
 	if (rc) {
 		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
 			err, lesson_name(p->l));
-		free(argv);
 		return 1;
 	}
 	char how[PATH_MAX + 64];
@@ -207,7 +203,6 @@ static int play_live_plain(struct play *p)
 	rc = recorder_run(rec, &stop_flag);
 	int rc2 = recorder_stop(rec);
 	recorder_destroy(rec);
-	free(argv);
 	if (rc < 0 || rc2 < 0) {
 		fprintf(stderr, "gilscope lesson: recording failed: %s\n", strerror(-(rc < 0 ? rc : rc2)));
 		return 1;
@@ -218,22 +213,62 @@ static int play_live_plain(struct play *p)
 	return 0;
 }
 
+/* What gilrt printed when the shipped trace was recorded (TRACE.txt, next to
+ * it), or NULL. The caller frees it. */
+static char *read_output(const char *trace)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s.txt", trace) >= (int)sizeof(path))
+		return NULL;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char *buf = calloc(1, 4096);
+	if (buf && fread(buf, 1, 4095, f) == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 {
 	struct play p = { .l = l, .interactive = isatty(STDIN_FILENO) && o->replay };
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	char path[PATH_MAX];
 	if (o->trace)
 		snprintf(path, sizeof(path), "%s", o->trace);
 	else
 		snprintf(path, sizeof(path), "%s/traces/%s", o->data, lesson_trace(l));
-	int rc;
-	if (o->replay)
-		rc = play_replay_plain(&p, path);
-	else
-		rc = play_live_plain(&p);
+	int rc = -ENOTTY;
+	if (o->replay) {
+		char *output = o->trace ? NULL : read_output(path);
+		if (!o->plain)
+			rc = lesson_tui_replay(l, path, output);
+		if (rc == -ENOTTY) {
+			struct sigaction sa = { .sa_handler = on_signal };
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			rc = play_replay_plain(&p, path, output) ? -ECANCELED : 0;
+		}
+		free(output);
+	} else {
+		char gilrt[PATH_MAX];
+		char **argv = NULL;
+		rc = gilrt_argv(l, &argv, gilrt, sizeof(gilrt));
+		if (rc) {
+			fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
+			return 1;
+		}
+		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv);
+		if (rc == -ENOTTY) {
+			struct sigaction sa = { .sa_handler = on_signal };
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			rc = play_live_plain(&p, argv) ? -ECANCELED : 0;
+		}
+		free(argv);
+	}
 	lesson_run_free(p.run);
-	return rc;
+	return rc ? 1 : 0;
 }
