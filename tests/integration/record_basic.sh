@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# record_basic.sh - `gilscope record -- CMD` for real (root, BPF): every lock
+# acquisition the traced program counts is in the trace, its threads' context
+# switches are there, nothing is lost; --duration ends early and leaves the
+# program running; gilrt itself when it is built.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+FAKE=$BUILD/tests/progs/fake_gilrt
+
+need_root record_basic || t_exit
+
+# -- CMD: acquisitions per thread equal the program's own counts
+if "$GILSCOPE" record -o "$TMPD/a.gst" -- "$FAKE" 2 0.5 >"$TMPD/a.out" 2>"$TMPD/a.err" &&
+   "$GILSCOPE" report --json "$TMPD/a.gst" >"$TMPD/a.json"; then
+	ok record_cmd_runs
+	lost=$(json_get "$TMPD/a.json" 'j["trace"]["lost"]')
+	[ "$lost" = 0 ] && ok record_cmd_zero_lost || not_ok record_cmd_zero_lost "lost=$lost"
+	bad=
+	while read -r _ tid n; do
+		got=$(json_get "$TMPD/a.json" "[t['acquisitions'] for t in j['threads'] if t['tid']==$tid]")
+		cs=$(json_get "$TMPD/a.json" "[t['ctx_switches'] for t in j['threads'] if t['tid']==$tid][0]")
+		[ "$got" = "[$n]" ] || bad="$bad tid $tid: program $n, trace $got;"
+		[ "$cs" -ge "$n" ] 2>/dev/null || bad="$bad tid $tid: only $cs context switches;"
+	done < <(grep '^acq ' "$TMPD/a.out")
+	[ "$(grep -c '^acq ' "$TMPD/a.out")" = 2 ] || bad="$bad program printed no counts;"
+	[ -z "$bad" ] && ok record_cmd_counts_match || not_ok record_cmd_counts_match "$bad"
+	grep -q "events, 0 lost" "$TMPD/a.err" && ok record_summary ||
+		not_ok record_summary "$(tail -1 "$TMPD/a.err")"
+else
+	not_ok record_cmd_runs "$(tail -1 "$TMPD/a.err")"
+fi
+
+# --duration: stops on time, the program keeps running (never killed)
+start=$(date +%s%N)
+"$GILSCOPE" record -o "$TMPD/d.gst" --duration 0.3 -- "$FAKE" 2 3 >/dev/null 2>"$TMPD/d.err"
+rc=$? end=$(date +%s%N)
+left=$(sed -n 's/.*: \([0-9]*\) still running.*/\1/p' "$TMPD/d.err")
+if [ $rc = 0 ] && [ $(((end - start) / 1000000)) -lt 2500 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+	ok record_duration
+else
+	not_ok record_duration "rc=$rc $(((end - start) / 1000000)) ms left=$left: $(tail -1 "$TMPD/d.err")"
+fi
+[ -n "$left" ] && kill "$left" 2>/dev/null
+dur=$("$GILSCOPE" report --json "$TMPD/d.gst" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["trace"]["duration_ns"])')
+[ -n "$dur" ] && [ "$dur" -lt 1000000000 ] && [ "$dur" -gt 100000000 ] && ok record_duration_trace ||
+	not_ok record_duration_trace "duration_ns=$dur"
+
+# the real gilrt, when built: lock events and sched switches for its threads
+if [ -x "$GILRT" ]; then
+	if "$GILSCOPE" record -o "$TMPD/g.gst" -- "$GILRT" run cpu --threads 2 --seconds 1 \
+		--stats-json "$TMPD/g.stats" >/dev/null 2>"$TMPD/g.err" &&
+	   "$GILSCOPE" report --json "$TMPD/g.gst" >"$TMPD/g.json"; then
+		r=$(python3 - "$TMPD/g.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+w = [t for t in j["threads"] if t["acquisitions"] > 0]
+bad = []
+if j["trace"]["lost"]: bad.append("lost %d" % j["trace"]["lost"])
+if len(w) < 2: bad.append("%d threads took the lock" % len(w))
+if any(t["ctx_switches"] == 0 for t in w): bad.append("a lock thread has no switches")
+print("; ".join(bad) or "ok")
+PY
+)
+		[ "$r" = ok ] && ok record_gilrt || not_ok record_gilrt "$r"
+	else
+		not_ok record_gilrt "$(tail -1 "$TMPD/g.err")"
+	fi
+else
+	echo "skip record_gilrt: $GILRT not built"
+fi
+t_exit

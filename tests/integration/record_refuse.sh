@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# record_refuse.sh - what `gilscope record` refuses, with which exit code and
+# one-line message, and that it leaves nothing behind when it does.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+FAKE=$BUILD/tests/progs/fake_gilrt
+
+# expect NAME RC PATTERN CMD... : exit code RC and one stderr line matching PATTERN
+expect() {
+	local n=$1 want=$2 pat=$3; shift 3
+	"$@" >/dev/null 2>"$TMPD/err"
+	local rc=$? lines
+	lines=$(wc -l <"$TMPD/err")
+	if [ $rc = "$want" ] && [ "$lines" = 1 ] && grep -qE -- "$pat" "$TMPD/err"; then ok "$n"
+	else not_ok "$n" "rc=$rc (want $want), $lines lines: $(head -c 300 "$TMPD/err")"; fi
+}
+
+expect refuse_no_output 2 "-o FILE is required" "$GILSCOPE" record -- "$FAKE" 1 0
+expect refuse_no_target 2 "either -p PID or -- CMD" "$GILSCOPE" record -o "$TMPD/x.gst"
+expect refuse_both_targets 2 "either -p PID or -- CMD" "$GILSCOPE" record -o "$TMPD/x.gst" -p 1 -- "$FAKE"
+expect refuse_bad_duration 2 "bad --duration" "$GILSCOPE" record -o "$TMPD/x.gst" --duration -1 -- "$FAKE"
+expect refuse_bad_pid 2 "bad pid" "$GILSCOPE" record -o "$TMPD/x.gst" -p abc
+
+if need_root refuse_privileged; then
+	echo old >"$TMPD/exists.gst"
+	expect refuse_output_exists 1 "exists; use --force" "$GILSCOPE" record -o "$TMPD/exists.gst" -- "$FAKE" 1 0
+	[ "$(cat "$TMPD/exists.gst")" = old ] && ok refuse_output_untouched || not_ok refuse_output_untouched "overwritten"
+	echo secret >"$TMPD/victim"
+	ln -s "$TMPD/victim" "$TMPD/link.gst"
+	expect refuse_symlink 1 "exists; use --force" "$GILSCOPE" record -o "$TMPD/link.gst" -- "$FAKE" 1 0
+	[ "$(cat "$TMPD/victim")" = secret ] && ok refuse_symlink_not_followed || not_ok refuse_symlink_not_followed "victim changed"
+	expect refuse_no_such_pid 1 "no such process: 4194300" "$GILSCOPE" record -o "$TMPD/np.gst" -p 4194300
+	[ ! -e "$TMPD/np.gst" ] && ok refuse_no_such_pid_no_file || not_ok refuse_no_such_pid_no_file "file left"
+	expect refuse_no_probes 1 "has no gilrt probes.*--python.*--lock" "$GILSCOPE" record -o "$TMPD/t.gst" -- /bin/true
+	[ ! -e "$TMPD/t.gst" ] && ok refuse_no_probes_no_file || not_ok refuse_no_probes_no_file "file left"
+	expect refuse_no_such_cmd 1 "cannot run /nonexistent" "$GILSCOPE" record -o "$TMPD/t.gst" -- /nonexistent
+	# --force replaces; under sudo the file belongs to the invoking user
+	if SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record --force -o "$TMPD/exists.gst" -- "$FAKE" 1 0 >/dev/null 2>&1 &&
+	   [ "$(stat -c %u:%g "$TMPD/exists.gst")" = 65534:65534 ]; then
+		ok record_force_sudo_owner
+	else
+		not_ok record_force_sudo_owner "owner $(stat -c %u:%g "$TMPD/exists.gst")"
+	fi
+	expect refuse_not_privileged 1 "needs root, or CAP_BPF and CAP_PERFMON" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$GILSCOPE" record -o "$TMPD/np2.gst" -- "$FAKE" 1 0
+fi
+t_exit
