@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* compare.c - see compare.h. Each row is an ordinary scenario run. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+#include "compare.h"
+#include "scenario.h"
+
+static const struct {
+	const char *mode;
+	const char *scenario;
+	int coroutines;		/* async: coroutines per worker */
+} modes[RT_COMPARE_MODES] = {
+	{ "sequential", "seq", 0 },
+	{ "threads", "cpu", 0 },
+	{ "processes", "procs", 0 },
+	{ "native", "native", 0 },
+	{ "async", "async-cpu", 4 },
+};
+
+int rt_compare_run(int workers, uint64_t work, struct rt_compare *out, char *err, size_t errlen)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(out, 0, sizeof(*out));
+	out->cores = cores > 0 ? (int)cores : 1;
+	out->workers = workers > 0 ? workers : (out->cores < 2 ? 2 : out->cores);
+	out->work = work ? work : RT_COMPARE_DEFAULT_WORK;
+	out->native_k = rt_native_steps_per_unit();
+	for (int i = 0; i < RT_COMPARE_MODES; i++) {
+		struct rt_options o = {
+			.scenario = modes[i].scenario,
+			.threads = modes[i].coroutines ? out->workers * modes[i].coroutines : out->workers,
+			.work = out->work,
+		};
+		struct rt_result *r;
+		int rc = rt_scenario_run(&o, &r, err, errlen);
+
+		if (rc)
+			return rc;
+		out->rows[i].mode = modes[i].mode;
+		out->rows[i].wall_ns = r->wall_ns;
+		rt_result_destroy(r);
+	}
+	for (int i = 0; i < RT_COMPARE_MODES; i++)
+		out->rows[i].speedup = out->rows[i].wall_ns ?
+			(double)out->rows[0].wall_ns / (double)out->rows[i].wall_ns : 0;
+	return 0;
+}
+
+static const char *explain(const char *mode)
+{
+	if (!strcmp(mode, "sequential"))
+		return "one thread: the baseline";
+	if (!strcmp(mode, "threads"))
+		return "one lock: one thread runs bytecode at a time";
+	if (!strcmp(mode, "processes"))
+		return "a lock per process: real parallelism";
+	if (!strcmp(mode, "native"))
+		return "C work with the lock released runs in parallel";
+	return "one thread interleaving coroutines: no help for CPU work";
+}
+
+void rt_compare_print(const struct rt_compare *c, FILE *f)
+{
+	fprintf(f, "gilrt compare: %" PRIu64 " work units, %d workers, %d cores\n", c->work,
+		c->workers, c->cores);
+	fprintf(f, "  %-11s %9s %8s\n", "mode", "wall", "speedup");
+	for (int i = 0; i < RT_COMPARE_MODES; i++)
+		fprintf(f, "  %-11s %7.3f s %7.2fx  %s\n", c->rows[i].mode,
+			(double)c->rows[i].wall_ns / 1e9, c->rows[i].speedup, explain(c->rows[i].mode));
+}
+
+int rt_compare_write_json(const struct rt_compare *c, FILE *f)
+{
+	fprintf(f, "{\"cores\":%d,\"workers\":%d,\"work\":%" PRIu64 ",\"native_steps_per_unit\":%" PRIu64
+		",\"rows\":[", c->cores, c->workers, c->work, c->native_k);
+	for (int i = 0; i < RT_COMPARE_MODES; i++)
+		fprintf(f, "%s{\"mode\":\"%s\",\"wall_ns\":%" PRIu64 ",\"speedup\":%.3f}", i ? "," : "",
+			c->rows[i].mode, c->rows[i].wall_ns, c->rows[i].speedup);
+	fprintf(f, "]}\n");
+	return ferror(f) ? -EIO : 0;
+}
