@@ -10,22 +10,33 @@ struct key_help {
 	const char *key, *ascii_key;	/* as drawn */
 	const char *what;
 	uint8_t modes;			/* 1 << enum tui_mode where it applies */
+	uint8_t prio;			/* narrow screens drop the highest first */
 };
 
 #define BOTH ((1 << TUI_REPLAY) | (1 << TUI_LIVE))
 
 static const struct key_help keys[] = {
-	{ "space", "space", "pause", BOTH },
-	{ "\u2190/\u2192", "<-/->", "step", BOTH },
-	{ "+/-", "+/-", "zoom", BOTH },
-	{ "</>", "</>", "speed", 1 << TUI_REPLAY },
-	{ "g", "g", "go to", BOTH },
-	{ "f", "f", "follow", BOTH },
-	{ "t", "t", "thread", BOTH },
-	{ "s", "s", "save", 1 << TUI_LIVE },
-	{ "?", "?", "help", BOTH },
-	{ "q", "q", "quit", BOTH },
+	{ "space", "space", "pause", BOTH, 1 },
+	{ "\u2190/\u2192", "<-/->", "step", BOTH, 1 },
+	{ "+/-", "+/-", "zoom", BOTH, 1 },
+	{ "</>", "</>", "speed", 1 << TUI_REPLAY, 3 },
+	{ "g", "g", "go to", BOTH, 2 },
+	{ "f", "f", "follow", BOTH, 3 },
+	{ "t", "t", "thread", BOTH, 2 },
+	{ "s", "s", "save", 1 << TUI_LIVE, 1 },
+	{ "?", "?", "help", BOTH, 0 },
+	{ "q", "q", "quit", BOTH, 0 },
 };
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int key_width(const struct view_ctx *c, const struct key_help *k)
+{
+	const char *s = c->st->ascii ? k->ascii_key : k->key;
+
+	/* the arrows are 3 bytes each, one cell each */
+	return 3 + (int)strlen(k->what) + (!c->st->ascii && (s[0] & 0x80) ? 3 : (int)strlen(s));
+}
 
 static void keys_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {
@@ -42,17 +53,23 @@ static void keys_draw(const struct view_ctx *c, struct grid *g, struct tui_rect 
 		grid_print(g, x, r.y, r.w - 1, bold, c->st->message);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *k = c->st->ascii ? keys[i].ascii_key : keys[i].key;
-		int need = 3 + (int)strlen(keys[i].what) +
-			   (c->st->ascii ? (int)strlen(k) : (int)(k[0] & 0x80 ? 3 : strlen(k)));
+	/* drop the least needed keys until the line fits */
+	int maxprio = 3, total;
 
-		if (!(keys[i].modes & (1 << c->st->mode)))
-			continue;
-		if (x + need > r.x + r.w)
+	for (;; maxprio--) {
+		total = 0;
+		for (size_t i = 0; i < NKEYS; i++)
+			if ((keys[i].modes & (1 << c->st->mode)) && keys[i].prio <= maxprio)
+				total += key_width(c, &keys[i]);
+		if (total <= r.w - 1 || maxprio == 0)
 			break;
-		x += grid_print(g, x, r.y, -1, bold, k) + 1;
-		x += grid_print(g, x, r.y, -1, STYLE_PLAIN, keys[i].what) + 2;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!(keys[i].modes & (1 << c->st->mode)) || keys[i].prio > maxprio)
+			continue;
+		x += grid_print(g, x, r.y, r.x + r.w - x, bold,
+				c->st->ascii ? keys[i].ascii_key : keys[i].key) + 1;
+		x += grid_print(g, x, r.y, r.x + r.w - x, STYLE_PLAIN, keys[i].what) + 2;
 	}
 }
 
@@ -82,7 +99,7 @@ static const char *const help_unicode[] = {
 static const char *const help_ascii[] = {
 	"What you see",
 	"  CPUn    one strip per core: the letter of the thread that ran there",
-	"          upper case: it held the lock      lower case: it ran without it",
+	"          upper case: holds the lock        lower case: runs without it",
 	"          #: another process (-a)           blank: the core was idle",
 	"  LOCK    the letter of the thread holding the lock; . nobody holds it",
 	"  wait    a thread waiting for the lock",

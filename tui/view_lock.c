@@ -54,7 +54,7 @@ static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 	n = (int)strlen(b) + 2;
 	if (c->lane_w > 2 * n + 4)
 		grid_printf(g, x + c->lane_w - 1 - n, y, n, dim, " %s ", b);
-	n = (int)strlen(mid) - (c->st->ascii ? 0 : 1);
+	n = (int)strlen(mid);
 	if (c->lane_w > 3 * n)
 		grid_print(g, x + (c->lane_w - n) / 2, y, n, dim, mid);
 }

@@ -508,7 +508,8 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 			return err;
 	if ((err = add_open(tl, &n, t0, t1)))
 		return err;
-	qsort(tl->out_spans, n, sizeof(*tl->out_spans), cmp_span);
+	if (n)
+		qsort(tl->out_spans, n, sizeof(*tl->out_spans), cmp_span);
 
 	if (grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
 		 sizeof(*tl->out_threads)))
@@ -548,7 +549,8 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	for (first = tl->nnotes; first > 0 && tl->notes[first - 1].ev.ts_ns >= t1; first--)
 		;
 	w->nlog = first < TL_LOG_MAX ? first : TL_LOG_MAX;
-	memcpy(tl->out_log, tl->notes + first - w->nlog, w->nlog * sizeof(*tl->out_log));
+	if (w->nlog)
+		memcpy(tl->out_log, tl->notes + first - w->nlog, w->nlog * sizeof(*tl->out_log));
 	for (size_t i = 0; i < first; i++) {
 		const struct gs_event *e = &tl->notes[i].ev;
 		struct tl_thread *o;

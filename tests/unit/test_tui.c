@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * test_tui.c - the viewer without a terminal: events -> timeline -> app ->
+ * grid, compared with golden screens in tests/golden/ (run from the top of
+ * the tree; GILSCOPE_GOLDEN_UPDATE=1 rewrites them, then review them by eye
+ * with cat on tests/golden), plus exact checks on small hand-built
+ * scenes and on keys.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+#include "app.h"
+#include "crt.h"
+#include "timeline.h"
+#include "trace_reader.h"
+#include "trace_synth.h"
+#include "trace_writer.h"
+
+#define MS 1000000ull
+#define T0 (5000 * MS)		/* hand-built scenes start here */
+#define PID 100
+#define A_TID 101
+#define B_TID 102
+
+static char tmpdir[] = "/tmp/gilscope-tui.XXXXXX";
+
+/* ---- helpers --------------------------------------------------------- */
+
+static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
+			  uint64_t a0, uint64_t a1)
+{
+	return (struct gs_event){ .ts_ns = ts, .pid = tid ? PID : 0, .tid = tid,
+				  .cpu = cpu, .type = type, .arg0 = a0, .arg1 = a1 };
+}
+
+static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
+			  uint64_t prev_state)
+{
+	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
+			       next | (uint64_t)(next ? PID : 0) << 32, prev_state);
+
+	e.flags = (prev ? GS_F_TRACED_PREV : 0) | (next ? GS_F_TRACED_NEXT : 0);
+	return e;
+}
+
+static struct gs_event name_ev(uint64_t ts, uint32_t tid, const char *name)
+{
+	uint64_t a[2] = { 0, 0 };
+
+	memcpy(a, name, strlen(name) < 16 ? strlen(name) : 16);
+	return ev(ts, GS_EV_THREAD_NAME, tid, 0, a[0], a[1]);
+}
+
+#define LOCK 0x1000
+
+/*
+ * Two threads, two CPUs, a lock passed every 10 ms:
+ *   A runs on CPU0 holding the lock [0, 10) ms; B asks at 1 ms and sleeps;
+ *   at 9 ms B asks A to drop it; at 10 ms A drops it, B runs on CPU1 and
+ *   takes it, A asks again and sleeps; at 20 ms it goes back, and so on.
+ */
+static size_t pingpong(struct gs_event *e, int rounds)
+{
+	size_t n = 0;
+
+	e[n++] = name_ev(T0, A_TID, "worker-a");
+	e[n++] = name_ev(T0, B_TID, "worker-b");
+	e[n++] = sw(T0, 0, 0, A_TID, 0);
+	e[n++] = ev(T0, GS_EV_LOCK_ACQUIRED, A_TID, 0, LOCK, 0);
+	e[n++] = sw(T0 + 1 * MS, 1, 0, B_TID, 0);
+	e[n++] = ev(T0 + 1 * MS, GS_EV_LOCK_REQUEST, B_TID, 1, LOCK, 0);
+	e[n++] = sw(T0 + 1 * MS + 1000, 1, B_TID, 0, 1);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = T0 + (uint64_t)r * 10 * MS;
+		uint32_t h = r % 2 ? B_TID : A_TID, w = r % 2 ? A_TID : B_TID;
+		uint16_t hc = r % 2, wc = !hc;
+
+		e[n++] = sw(t + 9 * MS, wc, 0, w, 0);
+		e[n++] = ev(t + 9 * MS, GS_EV_DROP_REQUEST, w, wc, LOCK, h);
+		e[n++] = sw(t + 9 * MS + 1000, wc, w, 0, 1);
+		e[n++] = ev(t + 10 * MS, GS_EV_LOCK_RELEASED, h, hc, LOCK, 10 * MS);
+		e[n++] = sw(t + 10 * MS, wc, 0, w, 0);
+		e[n++] = ev(t + 10 * MS + 1000, GS_EV_LOCK_ACQUIRED, w, wc, LOCK, 9 * MS);
+		e[n++] = ev(t + 10 * MS + 1000, GS_EV_LOCK_REQUEST, h, hc, LOCK, 0);
+		e[n++] = sw(t + 10 * MS + 2000, hc, h, 0, 1);
+	}
+	return n;
+}
+
+static struct timeline *live_of(const struct gs_event *e, size_t n, uint32_t ncpus)
+{
+	struct trace_meta meta = { .ncpus = ncpus, .root_pid = PID };
+	struct timeline *tl = NULL;
+
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (tl) {
+		CHECK(timeline_append(tl, e, n) == 0);
+		timeline_end(tl);
+	}
+	return tl;
+}
+
+static struct timeline *file_of(const char *name, const struct gs_event *e, size_t n,
+				uint32_t ncpus, uint32_t block_events)
+{
+	struct trace_meta meta = { .ncpus = ncpus, .root_pid = PID };
+	struct trace_writer_opts wo = { .block_events = block_events };
+	struct trace_writer *w = NULL;
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	char path[256];
+
+	snprintf(meta.command, sizeof(meta.command), "pingpong");
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+	CHECK(trace_writer_open(&w, path, &meta, &wo) == 0);
+	if (!w)
+		return NULL;
+	CHECK(trace_writer_append(w, e, n) == 0);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	if (r)
+		CHECK(timeline_open_reader(&tl, r, NULL) == 0);
+	return tl;
+}
+
+static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool color)
+{
+	struct app_opts o = { .tl = tl, .mode = mode, .ascii = ascii, .color = color,
+			      .title = "pingpong", .pid = PID, .poll_fd = -1 };
+	struct app *a = NULL;
+
+	CHECK(app_new(&a, &o) == 0);
+	return a;
+}
+
+/* Row y of g as text. */
+static const char *row(const struct grid *g, int y)
+{
+	static char buf[4096];
+
+	grid_row_text(g, y, buf, sizeof(buf));
+	return buf;
+}
+
+/* The row whose text starts with prefix, or -1. */
+static int find_row(const struct grid *g, const char *prefix)
+{
+	for (int y = 0; y < g->h; y++)
+		if (!strncmp(row(g, y), prefix, strlen(prefix)))
+			return y;
+	return -1;
+}
+
+/* Compare the grid's text with tests/golden/NAME.txt (or write it). */
+static void golden(const char *name, const struct grid *g)
+{
+	char path[256], *text = grid_text(g), *want = NULL;
+	const char *upd = getenv("GILSCOPE_GOLDEN_UPDATE");
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "tests/golden/%s.txt", name);
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	if (upd && upd[0] == '1') {
+		f = fopen(path, "w");
+		CHECKF(f != NULL, "cannot write %s", path);
+		if (f) {
+			fputs(text, f);
+			fclose(f);
+		}
+		free(text);
+		return;
+	}
+	f = fopen(path, "r");
+	CHECKF(f != NULL, "%s missing (GILSCOPE_GOLDEN_UPDATE=1 makes it)", path);
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		rewind(f);
+		want = calloc(1, len + 1);
+		if (want && fread(want, 1, len, f) != (size_t)len)
+			want[0] = '\0';
+		fclose(f);
+	}
+	if (want && strcmp(want, text)) {
+		/* show the first line that differs */
+		const char *a = want, *b = text;
+		int line = 1;
+
+		while (*a && *a == *b) {
+			if (*a == '\n')
+				line++;
+			a++;
+			b++;
+		}
+		CHECKF(0, "%s differs at line %d:\n#   want: %.*s\n#   got:  %.*s", path, line,
+		       (int)strcspn(a, "\n"), a,
+		       (int)strcspn(b, "\n"), b);
+	}
+	free(want);
+	free(text);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+/* Exact strips on the hand-built scene: 1 col = 1 ms, the window is [0, 40) ms. */
+static void test_pingpong_lanes(void)
+{
+	struct gs_event e[256];
+	size_t n = pingpong(e, 4);
+	struct timeline *tl = live_of(e, n, 2);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(46, 16);	/* too small: the message */
+	int y;
+
+	if (!a || !g)
+		goto out;
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, 7), "terminal too small: 46x16") != NULL, "%s", row(g, 7));
+	grid_free(g);
+	/* 6 label + 40 lane columns */
+	g = grid_new(46, 20);
+	CHECK(TUI_MIN_W <= 46 + 4);
+	grid_free(g);
+	g = grid_new(56, 20);	/* lane of 50 ms */
+	app_state(a)->now_ns = T0 + 40 * MS;
+	app_state(a)->paused = true;
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "LOCK");
+	CHECKF(y > 0, "no LOCK row");
+	/* 10 columns of nothing before T0, then A, B, A, B for 10 ms each */
+	CHECKF(!strcmp(row(g, y), "LOCK  ..........AAAAAAAAAABBBBBBBBBBAAAAAAAAAABBBBBBBBBB"),
+	       "%s", row(g, y));
+	y = find_row(g, "CPU0");
+	/* A holds [0, 10) and [20, 30) ms; it wakes for a few us at 10 ms (to ask
+	 * again), at 19 ms (drop request) and at 20 ms: lower case, no lock */
+	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0            AAAAAAAAAAa        aAAAAAAAAAAa        a"),
+	       "%s", row(g, y));
+	y = find_row(g, "CPU1");
+	CHECKF(y > 0 && !strcmp(row(g, y),
+				"CPU1             b       bBBBBBBBBBBb        bBBBBBBBBBB"),
+	       "%s", row(g, y));
+	y = find_row(g, "wait");
+	CHECKF(y > 0 && !strcmp(row(g, y),
+				"wait             bbbbbbbbbaaaaaaaaaabbbbbbbbbbaaaaaaaaaa"),
+	       "%s", row(g, y));
+	/* the table: each held the lock for 20 of the 50 ms */
+	y = find_row(g, " A worker-a");
+	CHECKF(y > 0 && strstr(row(g, y), " 40.0 %") != NULL, "%s", y > 0 ? row(g, y) : "");
+	golden("pingpong_56x20_ascii", g);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* The same events from a trace file (small blocks: seeks land on keyframes)
+ * and from memory give the same screen, wherever the window is. */
+static void test_file_equals_live(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct timeline *live = live_of(e, n, 2);
+	struct timeline *file = file_of("pingpong.gst", e, n, 2, 16);
+	struct app *al = app_of(live, TUI_REPLAY, true, false);
+	struct app *af = app_of(file, TUI_REPLAY, true, false);
+	struct grid *gl = grid_new(100, 30), *gf = grid_new(100, 30);
+	static const uint64_t at[] = { 45, 399, 120, 250, 80, 81, 300 };
+
+	if (!al || !af || !gl || !gf)
+		goto out;
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		char *tl_text, *tf_text;
+
+		app_state(al)->now_ns = app_state(af)->now_ns = T0 + at[i] * MS;
+		app_state(al)->paused = app_state(af)->paused = true;
+		CHECK(app_render(al, gl) == 0);
+		CHECK(app_render(af, gf) == 0);
+		tl_text = grid_text(gl);
+		tf_text = grid_text(gf);
+		CHECKF(tl_text && tf_text && !strcmp(tl_text, tf_text),
+		       "at %llu ms:\n%s\n--- file:\n%s", (unsigned long long)at[i],
+		       tl_text, tf_text);
+		free(tl_text);
+		free(tf_text);
+	}
+out:
+	grid_free(gl);
+	grid_free(gf);
+	app_free(al);
+	app_free(af);
+	timeline_free(live);
+	timeline_free(file);
+}
+
+/* Keys: zoom, pause, step, go to, help, highlight. */
+static void test_keys(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct timeline *tl = file_of("keys.gst", e, n, 2, 32);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(100, 30);
+	struct tui_state *st;
+	uint64_t t;
+	int y;
+
+	if (!a || !g)
+		goto out;
+	st = app_state(a);
+	CHECK(st->ns_per_col == MS);
+	CHECK(!st->paused);
+	app_tick(a, 10 * MS);
+	t = st->now_ns;
+	CHECK(app_key(a, ' ') == 0);
+	CHECK(st->paused);
+	app_tick(a, 100 * MS);
+	CHECK(st->now_ns == t);		/* paused: time stands still */
+	app_key(a, '+');
+	CHECK(st->ns_per_col == 500000);
+	app_key(a, '-');
+	app_key(a, '-');
+	CHECK(st->ns_per_col == 2 * MS);
+	for (int i = 0; i < 40; i++)
+		app_key(a, '-');
+	CHECK(st->ns_per_col == TUI_NS_PER_COL_MAX);
+	for (int i = 0; i < 40; i++)
+		app_key(a, '+');
+	CHECK(st->ns_per_col == TUI_NS_PER_COL_MIN);
+	st->ns_per_col = MS;
+	/* go to 0.1 s: the window ends at 100 ms after the first event */
+	app_key(a, 'g');
+	CHECK(st->prompt != NULL);
+	app_key(a, '0');
+	app_key(a, '.');
+	app_key(a, '1');
+	app_key(a, CRT_KEY_ENTER);
+	CHECK(st->prompt == NULL);
+	CHECKF(st->now_ns == st->origin_ns + 100 * MS + 1, "now %llu",
+	       (unsigned long long)(st->now_ns - st->origin_ns));
+	/* step: lock events after 100 ms: acquire + request at 100.001 ms (one
+	 * step: same time), drop request at 109 ms; before: release at 100 ms */
+	app_key(a, CRT_KEY_RIGHT);
+	CHECKF(st->now_ns == T0 + 100 * MS + 1000 + 1, "now %llu",
+	       (unsigned long long)(st->now_ns - T0));
+	app_key(a, CRT_KEY_RIGHT);
+	CHECKF(st->now_ns == T0 + 109 * MS + 1, "now %llu",
+	       (unsigned long long)(st->now_ns - T0));
+	CHECK(st->paused);
+	app_key(a, CRT_KEY_LEFT);
+	CHECKF(st->now_ns == T0 + 100 * MS + 1000 + 1, "now %llu",
+	       (unsigned long long)(st->now_ns - T0));
+	app_key(a, CRT_KEY_LEFT);
+	CHECKF(st->now_ns == T0 + 100 * MS + 1, "now %llu",
+	       (unsigned long long)(st->now_ns - T0));
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "LOCK");
+	CHECK(y > 0);
+	/* the newest event in the log is the release at 100 ms */
+	CHECKF(strstr(row(g, g->h - 2), "0.1000 s B worker-b releases the lock") != NULL,
+	       "%s", row(g, g->h - 2));
+	/* t highlights A, then B, then nothing */
+	app_key(a, 't');
+	CHECK(st->highlight_tid == A_TID);
+	app_key(a, 't');
+	CHECK(st->highlight_tid == B_TID);
+	app_key(a, 't');
+	CHECK(st->highlight_tid == 0);
+	app_key(a, '?');
+	CHECK(st->help);
+	CHECK(app_render(a, g) == 0);
+	golden("help_100x30_ascii", g);
+	app_key(a, 'x');
+	CHECK(!st->help);
+	/* speed */
+	app_key(a, '>');
+	CHECK(st->speed == 2);
+	app_key(a, '<');
+	app_key(a, '<');
+	CHECK(st->speed == 0.5);
+	/* play to the end: it stops there */
+	app_key(a, ' ');
+	app_tick(a, 10000 * MS);
+	CHECK(st->paused);
+	CHECK(app_key(a, 'q') == 1);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* Golden screens of a synthetic trace (4 threads, 2 CPUs, preemptions, I/O). */
+static void test_golden_synth(void)
+{
+	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct app *a = NULL;
+	struct grid *g = NULL;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/synth.gst", tmpdir);
+	unlink(path);
+	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	if (!r)
+		return;
+	CHECK(timeline_open_reader(&tl, r, NULL) == 0);
+	if (!tl)
+		return;
+	a = app_of(tl, TUI_REPLAY, false, true);
+	app_state(a)->title = timeline_meta(tl)->command;
+	g = grid_new(120, 40);
+	if (!a || !g)
+		goto out;
+	app_state(a)->now_ns = app_state(a)->origin_ns + 250 * MS;
+	CHECK(app_render(a, g) == 0);
+	golden("synth_120x40_unicode", g);
+	CHECK(find_row(g, "CPU0") == 1);
+	CHECK(find_row(g, "CPU1") == 2);
+	CHECK(find_row(g, "LOCK") == 3);
+	app_state(a)->ascii = true;
+	app_state(a)->color = false;
+	CHECK(app_render(a, g) == 0);
+	golden("synth_120x40_ascii", g);
+	grid_free(g);
+	g = grid_new(80, 24);
+	app_state(a)->ns_per_col = 200000;
+	CHECK(app_render(a, g) == 0);
+	golden("synth_80x24_ascii_zoomed", g);
+	/* a lesson's narration panel */
+	app_panel(a, "lesson: the lock", "Only the thread holding the lock runs Python code. "
+		  "Watch the LOCK lane: one letter at a time, even with two CPUs.\n"
+		  "Press space to go on.");
+	CHECK(app_render(a, g) == 0);
+	golden("synth_80x24_panel", g);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* Live: events appended while drawing; following keeps the newest in view. */
+static void test_live_follow(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 20), half = n / 2;
+	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
+	struct timeline *tl = NULL;
+	struct app *a = NULL;
+	struct grid *g = grid_new(80, 24);
+	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1 };
+	int y;
+
+	CHECK(timeline_new_live(&tl, &meta, &(struct timeline_opts){ .live_cap = 64 }) == 0);
+	if (!tl || !g)
+		goto out;
+	o.tl = tl;
+	timeline_append(tl, e, half);
+	CHECK(app_new(&a, &o) == 0);
+	if (!a)
+		goto out;
+	CHECK(app_state(a)->follow);
+	CHECK(app_render(a, g) == 0);
+	CHECK(strstr(row(g, 0), "LIVE") != NULL);
+	timeline_append(tl, e + half, n - half);	/* the ring drops the oldest */
+	app_tick(a, 40 * MS);
+	CHECK(app_state(a)->now_ns == e[n - 1].ts_ns + 1);
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "LOCK");
+	CHECKF(y > 0 && strstr(row(g, y), "AAAAAAAAAA") != NULL, "%s", y > 0 ? row(g, y) : "");
+	app_source_ended(a);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, 0), "ENDED") != NULL, "%s", row(g, 0));
+	/* scrolling back before the oldest event kept starts over from it */
+	app_state(a)->now_ns = T0 + 5 * MS;
+	CHECK(app_render(a, g) == 0);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+static void test_bad_trace(void)
+{
+	struct gs_event e[64];
+	size_t n = pingpong(e, 2);
+	struct timeline *tl = live_of(e, n, 2);
+	const struct tl_window *w;
+
+	CHECK(timeline_window(tl, 10, 10, &w) == -EINVAL);
+	CHECK(timeline_window(tl, 0, 1, &w) == 0);
+	CHECK(w->nspans == 0);
+	timeline_free(tl);
+	timeline_free(NULL);
+	app_free(NULL);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(test_pingpong_lanes);
+	RUN(test_file_equals_live);
+	RUN(test_keys);
+	RUN(test_golden_synth);
+	RUN(test_live_follow);
+	RUN(test_bad_trace);
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd))
+		printf("# could not remove %s\n", tmpdir);
+	return check_done();
+}
