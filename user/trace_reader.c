@@ -90,6 +90,8 @@ static int grow(void *pp, size_t *cap, size_t need)
 
 	if (need <= *cap)
 		return 0;
+	/* headroom: blocks after the first carry a keyframe and are a bit larger */
+	need += need / 8;
 	n = realloc(*(void **)pp, need);
 	if (!n)
 		return -ENOMEM;

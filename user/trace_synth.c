@@ -187,7 +187,7 @@ static void episode_start(struct trace_synth *s)
 {
 	for (uint32_t i = 0; i < s->o.threads; i++) {
 		struct synth_thread *t = &s->thr[i];
-		char name[16] = { 0 };
+		char name[24] = { 0 };	/* THREAD_NAME carries the first 16 */
 		uint64_t a[2];
 
 		t->tid = s->o.pid + i;
@@ -195,7 +195,7 @@ static void episode_start(struct trace_synth *s)
 			snprintf(name, sizeof(name), "worker-%u", i);
 		else
 			strcpy(name, "main");
-		memcpy(a, name, sizeof(a));
+		memcpy(a, name, sizeof(a));	/* sizeof(a) == 16 */
 		emit(s, i ? between(s, 20000, 80000) : 0, GS_EV_THREAD_START, t->tid, 0, 0, 0, 0);
 		emit(s, 1000, GS_EV_THREAD_NAME, t->tid, 0, 0, a[0], a[1]);
 		emit(s, 1000, GS_EV_LOCK_REQUEST, t->tid, 0, 0, s->o.lock, 0);

@@ -1,0 +1,922 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * test_trace.c - the .gst writer and reader: round trips of every event type
+ * and extreme values, many blocks, seeks whose keyframes rebuild the same
+ * state a full read does, recovery after truncation at every byte, every
+ * single-bit flip detected, hostile lengths, wrong magic/version, O_EXCL,
+ * a failing disk, and a reader whose memory does not grow with the file.
+ * White-box where it helps: it parses block headers with trace_format.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "check.h"
+#include "crc32c.h"
+#include "trace_codec.h"
+#include "trace_format.h"
+#include "trace_keyframe.h"
+#include "trace_reader.h"
+#include "trace_synth.h"
+#include "trace_writer.h"
+#include "varint.h"
+
+static char dir[64];
+
+static const char *tpath(const char *name)
+{
+	static char p[4][128];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	unlink(p[k]);
+	return p[k];
+}
+
+static struct trace_meta test_meta(void)
+{
+	struct trace_meta m = { .ncpus = 2, .root_pid = 4242, .clock_id = CLOCK_MONOTONIC,
+				.start_ns = 1000, .realtime_offset_ns = -5 };
+
+	strcpy(m.host, "testhost");
+	strcpy(m.kernel, "6.1.0 #1 SMP");
+	strcpy(m.adapter, "gilrt");
+	strcpy(m.command, "gilrt run cpu --threads 4");
+	return m;
+}
+
+static int write_events(const char *path, const struct gs_event *ev, size_t n,
+			uint32_t block_events)
+{
+	struct trace_meta m = test_meta();
+	struct trace_writer_opts o = { .block_events = block_events };
+	struct trace_writer *w;
+	int err = trace_writer_open(&w, path, &m, &o);
+
+	if (err)
+		return err;
+	err = trace_writer_append(w, ev, n);
+	int cerr = trace_writer_close(w);
+
+	return err ? err : cerr;
+}
+
+/* Read every event (sequentially) into a malloc'd array; -errno on failure. */
+static long read_all(const char *path, struct gs_event **out, struct trace_info *info)
+{
+	struct trace_reader *r;
+	struct gs_event ev, *a = NULL;
+	size_t n = 0, cap = 0;
+	int err = trace_reader_open(&r, path);
+
+	if (err)
+		return err;
+	if (info)
+		trace_reader_info(r, info);
+	while ((err = trace_reader_next(r, &ev)) == 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			a = realloc(a, cap * sizeof(*a));
+		}
+		a[n++] = ev;
+	}
+	trace_reader_close(r);
+	if (err) {
+		free(a);
+		return err;
+	}
+	*out = a;
+	return (long)n;
+}
+
+static bool same_event(const struct gs_event *a, const struct gs_event *b)
+{
+	return a->ts_ns == b->ts_ns && a->pid == b->pid && a->tid == b->tid &&
+	       a->cpu == b->cpu && a->type == b->type &&
+	       (a->flags & 0x7f) == (b->flags & 0x7f) && a->arg0 == b->arg0 &&
+	       a->arg1 == b->arg1;
+}
+
+static struct gs_event *synth(size_t n, uint64_t seed)
+{
+	struct trace_synth_opts o = { .seed = seed };
+	struct gs_event *ev = malloc(n * sizeof(*ev));
+	struct trace_synth *s;
+
+	if (trace_synth_new(&s, &o))
+		abort();
+	trace_synth_next(s, ev, n);
+	trace_synth_free(s);
+	return ev;
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	void *buf;
+
+	if (fd < 0 || fstat(fd, &st))
+		abort();
+	buf = malloc((size_t)st.st_size + 1);
+	if (read(fd, buf, (size_t)st.st_size) != st.st_size)
+		abort();
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+/* Offsets of the ends of the blocks of a well-formed file. */
+static size_t block_ends(const uint8_t *buf, size_t len, size_t *ends, size_t max)
+{
+	size_t off = get_le32(buf + 12), n = 0;
+
+	while (off + GST_BLK_HDR <= len && get_le32(buf + off) == GST_BLK_MAGIC && n < max) {
+		off += GST_BLK_HDR + get_le32(buf + off + 4);
+		ends[n++] = off;
+	}
+	return n;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void test_crc32c(void)
+{
+	const char *s = "123456789";
+
+	CHECK(crc32c(0, s, 9) == 0xE3069283u);
+	CHECK(crc32c(crc32c(0, s, 4), s + 4, 5) == 0xE3069283u);
+	CHECK(crc32c(0, "", 0) == 0);
+}
+
+static void test_varint(void)
+{
+	const uint64_t vals[] = { 0, 1, 127, 128, 300, 1ull << 32, UINT64_MAX - 1, UINT64_MAX };
+	uint8_t buf[16];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		uint8_t *end = varint_put(buf, vals[i]);
+		const uint8_t *p = buf;
+		uint64_t v = 42;
+
+		CHECK(varint_get(&p, end, &v) == 0 && v == vals[i] && p == end);
+		p = buf;
+		CHECK(varint_get(&p, end - 1, &v) == -1);	/* truncated */
+		CHECK(unzigzag64(zigzag64((int64_t)vals[i])) == (int64_t)vals[i]);
+	}
+	/* 11 bytes, or a 10th byte with more than bit 63: overlong */
+	memset(buf, 0xff, 10);
+	buf[10] = 0;
+	const uint8_t *p = buf;
+	uint64_t v;
+
+	CHECK(varint_get(&p, buf + 11, &v) == -1);
+	buf[9] = 2;
+	p = buf;
+	CHECK(varint_get(&p, buf + 10, &v) == -1);
+}
+
+/* ---- round trips -------------------------------------------------------- */
+
+static void test_roundtrip_every_type(void)
+{
+	const char *path = tpath("types.gst");
+	struct gs_event ev[4 * 256], *got = NULL;
+	struct trace_info info;
+	size_t n = 0;
+	uint64_t ts = 0, lost = 0;
+	const uint64_t argv_[] = { 0, 1, 0x7f, 0x80, 0xffffffffull, 1ull << 63, UINT64_MAX };
+	const uint32_t ids[] = { 0, 1, 4242, 0x7fffffff, 0xffffffffu };
+
+	/* every type 0..255 (unknown ones too), extreme ids, args and ts jumps */
+	for (int t = 0; t < 256; t++)
+		for (int k = 0; k < 4; k++) {
+			struct gs_event *e = &ev[n++];
+
+			ts += k == 3 ? (1ull << 40) : (uint64_t)(t * k);
+			*e = (struct gs_event){
+				.ts_ns = ts, .pid = ids[(t + k) % 5], .tid = ids[(t * 3 + k) % 5],
+				.cpu = (uint16_t)(k == 2 ? 0xffff : t % 3),
+				.type = (uint8_t)t, .flags = (uint8_t)(t & 0x7f),
+				.arg0 = argv_[(t + k) % 7], .arg1 = argv_[(t * 5 + k) % 7],
+			};
+			if (t == GS_EV_LOST)
+				lost += e->arg0;
+		}
+	ev[n - 1].ts_ns = UINT64_MAX;	/* the largest ts there is */
+	CHECK(write_events(path, ev, n, 97) == 0);
+	long got_n = read_all(path, &got, &info);
+
+	CHECKF(got_n == (long)n, "got %ld of %zu", got_n, n);
+	for (size_t i = 0; got_n == (long)n && i < n; i++)
+		CHECKF(same_event(&ev[i], &got[i]) && !(got[i].flags & GS_F_KEYFRAME) &&
+		       got[i].pad == 0, "event %zu type %u", i, ev[i].type);
+	CHECK(info.events == n && !info.recovered && info.bytes_unreadable == 0);
+	CHECK(info.blocks == (n + 96) / 97);
+	CHECK(info.first_ns == ev[0].ts_ns && info.last_ns == UINT64_MAX);
+	CHECK(info.lost == lost);
+	free(got);
+}
+
+static void test_meta_roundtrip(void)
+{
+	const char *path = tpath("meta.gst");
+	struct trace_meta m = test_meta(), *mm = &m;
+	struct trace_reader *r;
+	struct trace_writer *w;
+	struct trace_info info;
+	struct gs_event e;
+
+	m.flags = TRACE_META_ALL_TASKS;
+	m.realtime_offset_ns = INT64_MIN + 7;
+	memset(m.command, 'x', sizeof(m.command));	/* no NUL: truncated */
+	CHECK(trace_writer_open(&w, path, mm, NULL) == 0);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	const struct trace_meta *g = trace_reader_meta(r);
+
+	CHECK(g->ncpus == 2 && g->root_pid == 4242 && g->flags == TRACE_META_ALL_TASKS);
+	CHECK(g->clock_id == CLOCK_MONOTONIC && g->start_ns == 1000);
+	CHECK(g->realtime_offset_ns == INT64_MIN + 7);
+	CHECK(!strcmp(g->host, "testhost") && !strcmp(g->kernel, "6.1.0 #1 SMP"));
+	CHECK(!strcmp(g->adapter, "gilrt"));
+	CHECK(strlen(g->command) == sizeof(g->command) - 1 && g->command[5] == 'x');
+	trace_reader_info(r, &info);
+	CHECK(info.events == 0 && info.blocks == 0 && !info.recovered);
+	CHECK(trace_reader_next(r, &e) == 0);
+	CHECK(trace_reader_seek(r, 12345) == 0 && trace_reader_next(r, &e) == 0);
+	trace_reader_close(r);
+}
+
+static void test_many_blocks_batches(void)
+{
+	const char *path = tpath("many.gst");
+	size_t n = 200000;
+	struct gs_event *ev = synth(n, 7);
+	struct trace_reader *r;
+	struct trace_info info;
+	const struct gs_event *b;
+	size_t k, got = 0, batches = 0;
+	bool same = true;
+	int ret;
+
+	CHECK(write_events(path, ev, n, 1000) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	trace_reader_info(r, &info);
+	CHECK(info.blocks == 200 && info.events == n && !info.recovered);
+	while ((ret = trace_reader_next_batch(r, &b, &k)) == 1) {
+		batches++;
+		for (size_t i = 0; i < k && got + i < n; i++)
+			same &= same_event(&b[i], &ev[got + i]) && !(b[i].flags & GS_F_KEYFRAME);
+		got += k;
+	}
+	CHECK(ret == 0 && got == n && same && batches == 200);
+	/* rewind gives the same again, from the first event */
+	CHECK(trace_reader_rewind(r) == 0);
+	struct gs_event e;
+
+	CHECK(trace_reader_next(r, &e) == 1 && same_event(&e, &ev[0]));
+	trace_reader_close(r);
+	free(ev);
+}
+
+static void test_append_rules(void)
+{
+	const char *path = tpath("rules.gst");
+	struct trace_meta m = test_meta();
+	struct gs_event ev[3] = { { .ts_ns = 10, .type = 1 }, { .ts_ns = 20, .type = 1 },
+				  { .ts_ns = 15, .type = 1 } };
+	struct trace_writer_opts bad = { .block_events = GST_MAX_BLOCK_EVENTS + 1 };
+	struct trace_write_stats st;
+	struct trace_writer *w;
+	struct trace_info info;
+	struct gs_event *got = NULL;
+
+	CHECK(trace_writer_open(&w, path, &m, &bad) == -EINVAL);
+	CHECK(access(path, F_OK) != 0);	/* nothing left behind */
+	CHECK(trace_writer_open(&w, path, &m, NULL) == 0);
+	CHECK(trace_writer_append(w, ev, 3) == -EINVAL);	/* 15 after 20: all refused */
+	CHECK(trace_writer_append(w, ev, 2) == 0);
+	CHECK(trace_writer_append(w, &ev[2], 1) == -EINVAL);
+	CHECK(trace_writer_flush(w) == 0 && trace_writer_flush(w) == 0);
+	trace_writer_stats(w, &st);
+	CHECK(st.events == 2 && st.blocks == 1 && st.bytes > 0);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(trace_writer_close(NULL) == 0);
+	CHECK(read_all(path, &got, &info) == 2 && info.blocks == 1);
+	free(got);
+}
+
+static void test_o_excl(void)
+{
+	const char *path = tpath("excl.gst");
+	struct trace_meta m = test_meta();
+	struct trace_writer *w;
+	struct stat st;
+
+	write_file(path, "precious", 8);
+	CHECK(trace_writer_open(&w, path, &m, NULL) == -EEXIST);
+	CHECK(stat(path, &st) == 0 && st.st_size == 8);
+	/* and a symlink is not followed into clobbering its target */
+	const char *link = tpath("excl-link.gst");
+
+	CHECK(symlink(path, link) == 0);
+	CHECK(trace_writer_open(&w, link, &m, NULL) == -EEXIST);
+	CHECK(stat(path, &st) == 0 && st.st_size == 8);
+}
+
+/* ---- seeking and keyframes ---------------------------------------------- */
+
+#define MAXT 64
+struct state {
+	uint32_t on_cpu[4];		/* tid running on each CPU (0 idle) */
+	uint32_t holder;		/* lock holder, 0 none */
+	uint64_t waiting;		/* bit i: thread pid+i waits for the lock */
+	uint64_t named;			/* bit i: thread pid+i has a name */
+	uint64_t io;			/* bit i: thread pid+i is in I/O */
+};
+
+static void apply(struct state *s, const struct gs_event *e, uint32_t pid)
+{
+	uint32_t i = e->tid - pid;
+	uint64_t bit = i < MAXT ? 1ull << i : 0;
+
+	switch (e->type) {
+	case GS_EV_SCHED_SWITCH:
+		if (e->cpu < 4)
+			s->on_cpu[e->cpu] = (uint32_t)e->arg0;
+		break;
+	case GS_EV_LOCK_REQUEST:
+		s->waiting |= bit;
+		break;
+	case GS_EV_LOCK_ACQUIRED:
+		s->waiting &= ~bit;
+		s->holder = e->tid;
+		break;
+	case GS_EV_LOCK_RELEASED:
+		if (s->holder == e->tid)
+			s->holder = 0;
+		break;
+	case GS_EV_THREAD_NAME:
+		s->named |= bit;
+		break;
+	case GS_EV_IO_BEGIN:
+		s->io |= bit;
+		break;
+	case GS_EV_IO_END:
+		s->io &= ~bit;
+		break;
+	}
+}
+
+static bool same_state(const struct state *a, const struct state *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static void test_seek_keyframes_rebuild_state(void)
+{
+	const char *path = tpath("seek.gst");
+	size_t n = 60000, nb = 0;
+	struct gs_event *ev = synth(n, 3);
+	uint64_t *first = malloc(n * sizeof(*first));
+	size_t *first_i = malloc(n * sizeof(*first_i));
+	struct trace_reader *r;
+	const struct gs_event *b;
+	size_t k, pos = 0;
+	int bad_state = 0, bad_kf = 0, bad_first = 0, holder_seen = 0;
+
+	CHECK(write_events(path, ev, n, 997) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	while (trace_reader_next_batch(r, &b, &k) == 1) {
+		first[nb] = b[0].ts_ns;
+		first_i[nb++] = pos;
+		pos += k;
+	}
+	CHECK(pos == n && nb == (n + 996) / 997);
+	for (size_t bi = 0; bi < nb; bi++) {
+		struct state want, got;
+
+		memset(&want, 0, sizeof(want));
+		memset(&got, 0, sizeof(got));
+		uint64_t prev_ts = 0;
+
+		for (size_t i = 0; i < first_i[bi]; i++)
+			apply(&want, &ev[i], 4242);
+		CHECK(trace_reader_seek(r, first[bi]) == 0);
+		CHECK(trace_reader_next_batch(r, &b, &k) == 1);
+		size_t j = 0;
+
+		for (; j < k && (b[j].flags & GS_F_KEYFRAME); j++) {
+			if (b[j].ts_ns < prev_ts || b[j].ts_ns > first[bi])
+				bad_kf++;
+			prev_ts = b[j].ts_ns;
+			apply(&got, &b[j], 4242);
+		}
+		if (bi == 0 && j != 0)
+			bad_kf++;	/* nothing precedes the first block */
+		if (j == k || !same_event(&b[j], &ev[first_i[bi]]))
+			bad_first++;
+		if (!same_state(&want, &got))
+			bad_state++;
+		holder_seen += want.holder != 0;
+		for (; j < k; j++)
+			if (b[j].flags & GS_F_KEYFRAME)
+				bad_kf++;
+	}
+	CHECKF(bad_state == 0, "%d of %zu blocks: keyframe state differs", bad_state, nb);
+	CHECK(bad_kf == 0 && bad_first == 0);
+	CHECK(holder_seen > (int)nb / 2);	/* the test did test something */
+
+	/* a ts between events lands in the block holding the next event; before
+	 * the start: the first block; past the end: the last block */
+	struct gs_event e;
+
+	CHECK(trace_reader_seek(r, first[5] - 1) == 0);
+	while (trace_reader_next(r, &e) == 1 && (e.flags & GS_F_KEYFRAME))
+		;
+	CHECK(e.ts_ns <= first[5] - 1 || same_event(&e, &ev[first_i[5]]));
+	CHECK(trace_reader_seek(r, 0) == 0 && trace_reader_next(r, &e) == 1 &&
+	      same_event(&e, &ev[0]));
+	CHECK(trace_reader_seek(r, UINT64_MAX) == 0);
+	while (trace_reader_next(r, &e) == 1 && (e.flags & GS_F_KEYFRAME))
+		;
+	CHECK(same_event(&e, &ev[first_i[nb - 1]]));
+	/* a plain read after a seek has no keyframe in later blocks */
+	size_t kf = 0, total = 0;
+
+	CHECK(trace_reader_seek(r, first[nb - 3]) == 0);
+	while (trace_reader_next(r, &e) == 1) {
+		kf += !!(e.flags & GS_F_KEYFRAME);
+		total++;
+	}
+	CHECK(total - kf == n - first_i[nb - 3] && kf > 0 && kf < 64);
+	trace_reader_close(r);
+	free(first);
+	free(first_i);
+	free(ev);
+}
+
+static void test_keyframe_bounded_and_exits(void)
+{
+	struct gst_keyframe *k;
+	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
+	uint64_t ts = 1;
+
+	CHECK(gst_keyframe_new(&k) == 0);
+	/* a hostile -a trace: 100 000 tasks, each named, on 3 locks, on 2000 CPUs */
+	for (uint32_t t = 1; t <= 100000; t++) {
+		struct gs_event e = { .ts_ns = ts++, .pid = t, .tid = t, .cpu = (uint16_t)(t % 2000) };
+
+		e.type = GS_EV_THREAD_NAME;
+		gst_keyframe_update(k, &e);
+		e.type = GS_EV_SCHED_SWITCH;
+		gst_keyframe_update(k, &e);
+		e.type = GS_EV_PROC_FORK;
+		e.arg0 = t + 1000000;
+		gst_keyframe_update(k, &e);
+		for (int l = 0; l < 6; l++) {
+			e.type = GS_EV_LOCK_REQUEST;
+			e.arg0 = 0x1000 + l;
+			gst_keyframe_update(k, &e);
+		}
+	}
+	size_t n = gst_keyframe_snapshot(k, out);
+
+	CHECKF(n <= GST_KF_MAX_EVENTS && n > 1000, "n=%zu", n);
+	bool sorted = true;
+
+	for (size_t i = 1; i < n; i++)
+		sorted &= out[i - 1].ts_ns <= out[i].ts_ns;
+	CHECK(sorted);
+	gst_keyframe_free(k);
+
+	/* exits drop a thread's entries, the leader's exit its fork */
+	CHECK(gst_keyframe_new(&k) == 0);
+	for (uint32_t t = 100; t < 110; t++) {
+		struct gs_event e = { .ts_ns = ts++, .pid = 100, .tid = t,
+				      .type = GS_EV_THREAD_NAME };
+
+		gst_keyframe_update(k, &e);
+		e.type = GS_EV_LOCK_ACQUIRED;
+		gst_keyframe_update(k, &e);
+	}
+	struct gs_event f = { .ts_ns = ts++, .pid = 1, .tid = 1, .type = GS_EV_PROC_FORK,
+			      .arg0 = 100 };
+
+	gst_keyframe_update(k, &f);
+	CHECK(gst_keyframe_snapshot(k, out) == 21);
+	for (uint32_t t = 101; t < 110; t++) {
+		struct gs_event e = { .ts_ns = ts++, .pid = 100, .tid = t,
+				      .type = GS_EV_THREAD_EXIT };
+
+		gst_keyframe_update(k, &e);
+	}
+	CHECK(gst_keyframe_snapshot(k, out) == 3);
+	struct gs_event x = { .ts_ns = ts++, .pid = 100, .tid = 100, .type = GS_EV_PROC_EXIT };
+
+	gst_keyframe_update(k, &x);
+	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	gst_keyframe_free(k);
+	free(out);
+}
+
+/* ---- damage and hostile input ------------------------------------------- */
+
+static void test_truncation_recovers_whole_blocks(void)
+{
+	const char *full = tpath("trunc-full.gst"), *cut = tpath("trunc.gst");
+	size_t n = 3000, len, ends[256], nb, bad = 0;
+	struct gs_event *ev = synth(n, 11);
+	uint8_t *buf;
+
+	CHECK(write_events(full, ev, n, 100) == 0);
+	buf = read_file(full, &len);
+	nb = block_ends(buf, len, ends, 256);
+	CHECK(nb == 30);
+	uint32_t hdr_len = get_le32(buf + 12);
+
+	for (size_t at = 0; at < len; at += (at < hdr_len + 200 || at > len - 200) ? 1 : 7) {
+		struct trace_info info;
+		struct gs_event *got = NULL;
+		size_t whole = 0;
+
+		write_file(cut, buf, at);
+		long r = read_all(cut, &got, &info);
+
+		while (whole < nb && ends[whole] <= at)
+			whole++;
+		if (at < hdr_len) {
+			bad += r != -EBADMSG || !*trace_reader_error(NULL);
+			continue;
+		}
+		size_t want = whole * 100;
+		bool ok = r == (long)want && info.recovered && info.events == want &&
+			  info.bytes_unreadable == at - (whole ? ends[whole - 1] : hdr_len);
+
+		for (size_t i = 0; ok && i < want; i++)
+			ok = same_event(&got[i], &ev[i]);
+		if (!ok && bad++ < 3)
+			printf("#   cut at %zu: got %ld want %zu unreadable %lu\n", at, r, want,
+			       (unsigned long)info.bytes_unreadable);
+		free(got);
+	}
+	CHECK(bad == 0);
+	free(buf);
+	free(ev);
+}
+
+static void test_every_bit_flip_detected(void)
+{
+	const char *full = tpath("flip-full.gst"), *bad_path = tpath("flip.gst");
+	size_t n = 120, len, undetected = 0, crashes = 0;
+	struct gs_event *ev = synth(n, 5);
+	uint8_t *buf;
+
+	CHECK(write_events(full, ev, n, 40) == 0);
+	buf = read_file(full, &len);
+	for (size_t byte = 0; byte < len; byte++)
+		for (int bit = 0; bit < 8; bit++) {
+			struct trace_reader *r;
+			struct trace_info info;
+			struct gs_event e;
+			int ret;
+
+			buf[byte] ^= (uint8_t)(1 << bit);
+			write_file(bad_path, buf, len);
+			buf[byte] ^= (uint8_t)(1 << bit);
+			ret = trace_reader_open(&r, bad_path);
+			if (ret) {
+				crashes += ret != -EBADMSG;
+				continue;
+			}
+			trace_reader_info(r, &info);
+			bool seen = info.recovered;
+
+			while ((ret = trace_reader_next(r, &e)) != 0)
+				if (ret < 0)
+					seen = true;
+			undetected += !seen;
+			trace_reader_close(r);
+		}
+	CHECKF(undetected == 0 && crashes == 0, "%zu undetected, %zu odd errors", undetected,
+	       crashes);
+	free(buf);
+	free(ev);
+}
+
+static void test_bad_block_skipped(void)
+{
+	const char *path = tpath("skip.gst");
+	size_t n = 500, len, ends[16];
+	struct gs_event *ev = synth(n, 9);
+	struct trace_reader *r;
+	struct gs_event e;
+	uint8_t *buf;
+	size_t got = 0, errors = 0;
+	int ret;
+
+	CHECK(write_events(path, ev, n, 100) == 0);
+	buf = read_file(path, &len);
+	CHECK(block_ends(buf, len, ends, 16) == 5);
+	buf[ends[1] + GST_BLK_HDR + 3] ^= 0x10;	/* in the third block's payload */
+	write_file(path, buf, len);
+	CHECK(trace_reader_open(&r, path) == 0);
+	while ((ret = trace_reader_next(r, &e)) != 0) {
+		if (ret < 0) {
+			errors++;
+			CHECK(ret == -EBADMSG && strstr(trace_reader_error(r), "CRC"));
+			continue;
+		}
+		got++;
+	}
+	CHECK(errors == 1 && got == 400);
+	trace_reader_close(r);
+	free(buf);
+	free(ev);
+}
+
+static void test_wrong_magic_version_and_files(void)
+{
+	const char *good = tpath("v-good.gst"), *bad = tpath("v-bad.gst");
+	struct gs_event ev = { .ts_ns = 1, .type = GS_EV_THREAD_START, .tid = 1 };
+	struct trace_reader *r;
+	size_t len;
+	uint8_t *buf;
+
+	CHECK(write_events(good, &ev, 1, 0) == 0);
+	buf = read_file(good, &len);
+	buf[8] = 2;	/* version 2 */
+	write_file(bad, buf, len);
+	CHECK(trace_reader_open(&r, bad) == -EBADMSG);
+	CHECK(strstr(trace_reader_error(NULL), "version 2"));
+	buf[8] = 1;
+	buf[1] = 'X';
+	write_file(bad, buf, len);
+	CHECK(trace_reader_open(&r, bad) == -EBADMSG);
+	CHECK(strstr(trace_reader_error(NULL), "magic"));
+	write_file(bad, "", 0);
+	CHECK(trace_reader_open(&r, bad) == -EBADMSG);
+	CHECK(strstr(trace_reader_error(NULL), "too short"));
+	CHECK(trace_reader_open(&r, dir) == -EBADMSG);
+	CHECK(strstr(trace_reader_error(NULL), "regular"));
+	const char *fifo = tpath("fifo");
+
+	CHECK(mkfifo(fifo, 0600) == 0);
+	CHECK(trace_reader_open(&r, fifo) == -EBADMSG);	/* refused, not hung */
+	CHECK(trace_reader_open(&r, tpath("missing.gst")) == -ENOENT);
+	free(buf);
+}
+
+/* Re-seal a block header after changing it, as an attacker would. */
+static void reseal(uint8_t *h)
+{
+	put_le32(h + 60, crc32c(0, h, 60));
+}
+
+static void test_hostile_lengths(void)
+{
+	const char *good = tpath("h-good.gst"), *bad = tpath("h-bad.gst");
+	size_t n = 300, len, ends[8];
+	struct gs_event *ev = synth(n, 13);
+	struct trace_info info;
+	struct gs_event *got = NULL;
+	uint8_t *buf, *orig;
+	uint32_t hdr_len;
+
+	CHECK(write_events(good, ev, n, 100) == 0);
+	orig = read_file(good, &len);
+	buf = malloc(len);
+	CHECK(block_ends(orig, len, ends, 8) == 3);
+	hdr_len = get_le32(orig + 12);
+
+	/* (field offset in block 2's header, value): each re-sealed so only the
+	 * limits can catch it; the footer still points at the block */
+	const struct { int off; uint32_t v; } cases[] = {
+		{ 4, 0xffffffffu },		/* payload length */
+		{ 4, 1 },
+		{ 8, 0xfffffff0u },		/* raw length */
+		{ 8, GST_MAX_RAW },
+		{ 12, 0xffffffffu },		/* keyframe count */
+		{ 16, 0xffffffffu },		/* event count */
+		{ 16, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(buf, orig, len);
+		put_le32(buf + ends[0] + cases[i].off, cases[i].v);
+		reseal(buf + ends[0]);
+		write_file(bad, buf, len);
+		long r = read_all(bad, &got, &info);
+
+		CHECKF(r == -EBADMSG, "case %zu: %ld", i, r);
+		if (r >= 0)
+			free(got);
+	}
+
+	/* footer claiming a million blocks (CRC fixed up): not trusted, scanned */
+	memcpy(buf, orig, len);
+	uint64_t foff = get_le64(buf + len - GST_TRAILER);
+	uint32_t flen = get_le32(buf + len - GST_TRAILER + 8);
+
+	put_le32(buf + foff + 4, 1000000);
+	put_le32(buf + len - GST_TRAILER + 12, crc32c(0, buf + foff, flen));
+	write_file(bad, buf, len);
+	CHECK(read_all(bad, &got, &info) == (long)n && info.recovered);
+	free(got);
+
+	/* a trailer pointing anywhere */
+	memcpy(buf, orig, len);
+	put_le64(buf + len - GST_TRAILER, UINT64_MAX - 8);
+	write_file(bad, buf, len);
+	CHECK(read_all(bad, &got, &info) == (long)n && info.recovered);
+	free(got);
+
+	/* header length and string lengths too large (header CRC fixed up) */
+	memcpy(buf, orig, len);
+	put_le32(buf + 12, 0x7fffffff);
+	write_file(bad, buf, len);
+	CHECK(read_all(bad, &got, &info) == -EBADMSG);
+	memcpy(buf, orig, len);
+	put_le16(buf + GST_HDR_FIXED, 0xffff);
+	put_le32(buf + hdr_len - 4, crc32c(0, buf, hdr_len - 4));
+	write_file(bad, buf, len);
+	CHECK(read_all(bad, &got, &info) == -EBADMSG);
+	CHECK(strstr(trace_reader_error(NULL), "string"));
+	free(buf);
+	free(orig);
+	free(ev);
+}
+
+static void test_header_only_and_killed_writer(void)
+{
+	const char *path = tpath("killed.gst");
+	struct trace_meta m = test_meta();
+	struct trace_writer_opts o = { .block_events = 50 };
+	struct trace_writer *w;
+	struct trace_info info;
+	struct gs_event *ev = synth(1000, 17), *got = NULL;
+
+	/* the writer "dies" after 3 flushes + some unflushed events: the file
+	 * has no footer; the flushed blocks must be there */
+	CHECK(trace_writer_open(&w, path, &m, &o) == 0);
+	CHECK(trace_writer_append(w, ev, 120) == 0);	/* 2 blocks sealed */
+	CHECK(trace_writer_flush(w) == 0);		/* a 3rd, of 20 */
+	CHECK(trace_writer_append(w, ev + 120, 30) == 0);	/* never sealed */
+	long n = read_all(path, &got, &info);
+
+	CHECK(n == 120 && info.recovered && info.blocks == 3 && info.bytes_unreadable == 0);
+	free(got);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(read_all(path, &got, &info) == 150 && !info.recovered);
+	free(got);
+	free(ev);
+}
+
+static void test_write_error_leaves_readable_file(void)
+{
+	const char *path = tpath("full.gst");
+	struct trace_meta m = test_meta();
+	struct trace_writer_opts o = { .block_events = 200 };
+	struct rlimit old, lim;
+	struct trace_writer *w;
+	struct trace_info info;
+	size_t n = 20000;
+	struct gs_event *ev = synth(n, 19), *got = NULL;
+	int err = 0;
+	size_t sent = 0;
+
+	/* RLIMIT_FSIZE stands in for a full disk: write() fails part way */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 20000;
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	CHECK(trace_writer_open(&w, path, &m, &o) == 0);
+	while (!err && sent < n) {
+		err = trace_writer_append(w, ev + sent, 100);
+		sent += 100;
+	}
+	CHECK(err == -EFBIG);
+	CHECK(trace_writer_append(w, ev, 0) == -EFBIG);	/* sticky */
+	CHECK(trace_writer_close(w) == -EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+	long r = read_all(path, &got, &info);
+
+	CHECKF(r > 0 && r % 200 == 0 && info.bytes_unreadable == 0, "r=%ld", r);
+	bool same = r > 0;
+
+	for (long i = 0; same && i < r; i++)
+		same = same_event(&got[i], &ev[i]);
+	CHECK(same);
+	free(got);
+	free(ev);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void test_reader_memory_bounded(void)
+{
+	const char *path = tpath("big.gst");
+	struct trace_reader *r;
+	const struct gs_event *b;
+	size_t k, total = 0;
+	long before, after;
+
+	/* 1.5 M events: 60 MB decoded, which a reader must never hold at once */
+	CHECK(trace_synth_write(path, 1500000, NULL, NULL) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	for (int i = 0; i < 2; i++) {	/* the 2nd block has a keyframe: full size */
+		CHECK(trace_reader_next_batch(r, &b, &k) == 1);
+		total += k;
+	}
+	before = rss_kib();
+	while (trace_reader_next_batch(r, &b, &k) == 1)
+		total += k;
+	CHECK(trace_reader_seek(r, 0) == 0 && trace_reader_next_batch(r, &b, &k) == 1);
+	after = rss_kib();
+	CHECK(total == 1500000);
+	CHECKF(after - before < 8 * 1024, "RSS grew by %ld KiB", after - before);
+	trace_reader_close(r);
+	unlink(path);
+}
+
+static void test_synth_is_realistic(void)
+{
+	size_t n = 100000;
+	struct gs_event *ev = synth(n, 1);
+	size_t per_type[GS_EV__COUNT] = { 0 };
+	bool ordered = true;
+
+	for (size_t i = 0; i < n; i++) {
+		per_type[ev[i].type < GS_EV__COUNT ? ev[i].type : 0]++;
+		if (i)
+			ordered &= ev[i].ts_ns >= ev[i - 1].ts_ns;
+	}
+	CHECK(ordered);
+	CHECK(per_type[GS_EV_LOCK_ACQUIRED] > n / 20 && per_type[GS_EV_SCHED_SWITCH] > n / 5);
+	CHECK(per_type[GS_EV_DROP_REQUEST] > 0 && per_type[GS_EV_IO_END] > 0);
+	/* about one hand-off per 5 ms switch interval */
+	double secs = (double)(ev[n - 1].ts_ns - ev[0].ts_ns) / 1e9;
+	double rate = (double)per_type[GS_EV_LOCK_ACQUIRED] / secs;
+
+	CHECKF(rate > 150 && rate < 260, "%.0f hand-offs/s", rate);
+	free(ev);
+}
+
+int main(void)
+{
+	strcpy(dir, "/tmp/gilscope-test-trace.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(test_crc32c);
+	RUN(test_varint);
+	RUN(test_roundtrip_every_type);
+	RUN(test_meta_roundtrip);
+	RUN(test_many_blocks_batches);
+	RUN(test_append_rules);
+	RUN(test_o_excl);
+	RUN(test_seek_keyframes_rebuild_state);
+	RUN(test_keyframe_bounded_and_exits);
+	RUN(test_truncation_recovers_whole_blocks);
+	RUN(test_every_bit_flip_detected);
+	RUN(test_bad_block_skipped);
+	RUN(test_wrong_magic_version_and_files);
+	RUN(test_hostile_lengths);
+	RUN(test_header_only_and_killed_writer);
+	RUN(test_write_error_leaves_readable_file);
+	RUN(test_reader_memory_bounded);
+	RUN(test_synth_is_realistic);
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		return 1;
+	return check_done();
+}
