@@ -420,7 +420,7 @@ static void python_version(const char *path, char *ver, size_t len)
 {
 	const char *b = base_name(path), *p = strstr(b, "python");
 
-	snprintf(ver, len, "3");
+	snprintf(ver, len, "3.X");
 	if (!p)
 		return;
 	p += 6;
@@ -504,12 +504,18 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 		}
 	}
 	const char *last = l.path[l.n - 1];
-	python_version(last, ver, sizeof(ver));
-	r = fail(err, errlen, -ENOENT,
-		 "%s has no take_gil/drop_gil symbols (stripped): use an interpreter with symbols, "
-		 "e.g. Debian's python%s-dbg (apt install python%s-dbg, then run python%s-dbg) "
-		 "or a pyenv build (its libpython%s.so keeps them)",
-		 last, ver, ver, ver, ver);
+	if (l.n == 1 && !strstr(base_name(exe), "python"))
+		r = fail(err, errlen, -ENOENT,
+			 "%s is not a Python interpreter with take_gil/drop_gil symbols (and uses no "
+			 "libpython); run the interpreter itself: --python -- python3.X script.py", exe);
+	else {
+		python_version(last, ver, sizeof(ver));
+		r = fail(err, errlen, -ENOENT,
+			 "%s has no take_gil/drop_gil symbols (stripped): use an interpreter with symbols, "
+			 "e.g. Debian's python%s-dbg (apt install python%s-dbg, then run python%s-dbg) "
+			 "or a pyenv build (its libpython%s.so keeps them)",
+			 last, ver, ver, ver, ver);
+	}
 	list_free(&l);
 	return r;
 }

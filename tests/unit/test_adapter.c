@@ -259,6 +259,7 @@ static void test_python(void)
 	char self[PATH_MAX];
 	CHECK(realpath("/proc/self/exe", self) != NULL);
 	CHECK(adapter_python_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
+	CHECKF(strstr(err, "not a Python interpreter") != NULL, "%s", err);
 	/* a script (like a pyenv shim) */
 	char tmpl[] = "/tmp/gs-test-shim.XXXXXX";
 	int fd = mkstemp(tmpl);
