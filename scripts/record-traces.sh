@@ -5,7 +5,8 @@
 # traces/<its trace>. Needs root (BPF). Each trace must stay under 1 MiB and
 # meet its lesson's claims (checked with `gilscope report --json`); a run
 # that misses a claim (a busy machine) is recorded again, up to 3 times,
-# and the old trace is kept if every try fails.
+# and the old trace is kept if every try fails. What gilrt printed (its own
+# summary) is kept as traces/<trace>.txt for the closing table.
 #   scripts/record-traces.sh [NAME...]   only these lessons (file name contains NAME)
 set -u
 cd "$(dirname "$0")/.."
@@ -20,6 +21,29 @@ fi
 for b in "$GILSCOPE" "$GILRT"; do
 	[ -x "$b" ] || { echo "make traces: $b missing (run make first)" >&2; exit 1; }
 done
+# Percent of CPU time idle over half a second, all cores together.
+idle_pct() {
+	read -r _ u n s i w q sq st _ </proc/stat
+	t1=$((u + n + s + i + w + q + sq + st)) i1=$((i + w))
+	sleep 0.5
+	read -r _ u n s i w q sq st _ </proc/stat
+	t2=$((u + n + s + i + w + q + sq + st)) i2=$((i + w))
+	echo $((100 * (i2 - i1) / (t2 - t1 + 1)))
+}
+# Parallelism claims need idle cores: wait (up to QUIET_WAIT seconds) until
+# the machine is at least QUIET_PCT % idle before each recording.
+QUIET_PCT=${QUIET_PCT:-85}
+QUIET_WAIT=${QUIET_WAIT:-120}
+wait_quiet() {
+	waited=0
+	while [ "$(idle_pct)" -lt "$QUIET_PCT" ]; do
+		waited=$((waited + 1))
+		if [ $waited -ge $((QUIET_WAIT * 2)) ]; then
+			echo "  (machine still busy after ${QUIET_WAIT}s: recording anyway)" >&2
+			return
+		fi
+	done
+}
 tmp=$(mktemp -d /tmp/gilscope-traces.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
@@ -40,6 +64,7 @@ for f in lessons/*.lesson; do
 	for try in 1 2 3; do
 		out=$tmp/$trace
 		rm -f "$out"
+		wait_quiet
 		# $args is word-split on purpose: lessons hold plain words, no quoting
 		# shellcheck disable=SC2086
 		if ! "$GILSCOPE" record -o "$out" -- "$GILRT" run $args >"$tmp/run.log" 2>&1; then
@@ -58,6 +83,8 @@ for f in lessons/*.lesson; do
 		fi
 		if scripts/lesson_claims.py "$f" "$tmp/report.json" >"$tmp/claims" 2>&1; then
 			mv "$out" "traces/$trace"
+			# what gilrt printed: its own counts, shown under the closing table
+			grep -v '^gilscope record:' "$tmp/run.log" | head -n 60 >"traces/$trace.txt"
 			printf '  %-14s %8s bytes  %s\n' "$trace" "$size" \
 				"$(grep -o 'measured [^)]*' "$tmp/claims" | tr '\n' ' ')"
 			done_one=1

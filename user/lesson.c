@@ -463,6 +463,38 @@ int lesson_split_args(const char *args, size_t lead, char ***argv_out)
 	return (int)words;
 }
 
+/* The summary lines are the ones that neither are indented (tables,
+ * histograms) nor end in ':' (their headings) nor are a header line. */
+void lesson_output_summary(char *dst, size_t len, const char *src)
+{
+	const char *keep[LESSON_OUTPUT_LINES] = { 0 };
+	int keep_len[LESSON_OUTPUT_LINES] = { 0 }, n = 0;
+	for (const char *p = src; *p;) {
+		const char *nl = strchr(p, '\n');
+		int l = nl ? (int)(nl - p) : (int)strlen(p);
+		if (l > 0 && p[0] != ' ' && p[0] != '\t' && p[l - 1] != ':' &&
+		    strncmp(p, "gilrt ", 6) && strncmp(p, "gilscope ", 9)) {
+			if (n == LESSON_OUTPUT_LINES) {
+				memmove(keep, keep + 1, sizeof(keep[0]) * (LESSON_OUTPUT_LINES - 1));
+				memmove(keep_len, keep_len + 1, sizeof(keep_len[0]) * (LESSON_OUTPUT_LINES - 1));
+				n--;
+			}
+			keep[n] = p;
+			keep_len[n++] = l;
+		}
+		p = nl ? nl + 1 : p + l;
+	}
+	size_t used = 0;
+	dst[0] = '\0';
+	for (int i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(dst + used, len - used, "%s%.*s", i ? "\n" : "", keep_len[i],
+				 keep[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+	}
+}
+
 /* ---- the narration state machine ------------------------------------------ */
 
 struct lesson_run {

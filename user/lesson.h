@@ -101,6 +101,11 @@ bool lesson_claim_holds(const struct lesson_claim *c, double value);
  * (lead included) or a negative errno. */
 int lesson_split_args(const char *args, size_t lead, char ***argv);
 
+/* The last LESSON_OUTPUT_LINES summary lines of what gilrt printed (its own
+ * counts: lost updates, latencies), '\n'-separated, into dst (len bytes). */
+#define LESSON_OUTPUT_LINES 4
+void lesson_output_summary(char *dst, size_t len, const char *src);
+
 /* ---- one run: the narration state machine -------------------------------- */
 
 struct lesson_run;

@@ -132,8 +132,11 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 	lesson_run_end(p->run, info.last_ns);
 	settle(p);
 	print_table(p);
-	if (output)
-		printf("gilrt said when this trace was recorded:\n%s", output);
+	if (output) {
+		char summary[1024];
+		lesson_output_summary(summary, sizeof(summary), output);
+		printf("gilrt said when this trace was recorded:\n%s\n", summary);
+	}
 	return 0;
 }
 

@@ -32,7 +32,6 @@
 #define PANEL_BYTES 8192
 #define TABLE_W 96
 #define TABLE_ROWS 24
-#define OUTPUT_LINES 4			/* of gilrt's own summary, in the table */
 
 struct ltui {
 	const struct lesson *l;
@@ -54,19 +53,6 @@ struct ltui {
 	char title[256];
 };
 
-/* Keep the last OUTPUT_LINES lines of text (gilrt's own summary). */
-static void keep_tail(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-	while (n && src[n - 1] == '\n')
-		n--;
-	size_t start = n;
-	for (int lines = 0; start > 0; start--)
-		if (src[start - 1] == '\n' && ++lines == OUTPUT_LINES)
-			break;
-	snprintf(dst, len, "%.*s", (int)(n - start), src + start);
-}
-
 static void read_output(struct ltui *t, int fd)
 {
 	char buf[8192];
@@ -76,7 +62,7 @@ static void read_output(struct ltui *t, int fd)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	keep_tail(t->output, sizeof(t->output), buf);
+	lesson_output_summary(t->output, sizeof(t->output), buf);
 }
 
 /* The closing table as panel text, with what gilrt itself printed. */
@@ -249,7 +235,7 @@ int lesson_tui_replay(const struct lesson *l, const char *path, const char *outp
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
 	if (output)
-		keep_tail(t.output, sizeof(t.output), output);
+		lesson_output_summary(t.output, sizeof(t.output), output);
 	if ((rc = trace_reader_open(&t.rd, path)) || (rc = trace_reader_open(&view_rd, path))) {
 		fprintf(stderr, "gilscope lesson: %s: %s\n", path,
 			rc == -EBADMSG ? "corrupt trace" : strerror(-rc));

@@ -306,6 +306,33 @@ static void test_run_table(void)
 	lesson_free(l);
 }
 
+/* gilrt's summary lines, without its tables and histograms. */
+static void test_output_summary(void)
+{
+	static const char out[] =
+		"gilrt unsafe: 2 workers, policy none\n"
+		"  thread   tid  acq\n"
+		"  main     1    0\n"
+		"lock: 0 acquisitions\n"
+		"work: 5 units\n"
+		"shared counter: expected 10, got 7\n"
+		"hold times (log2 buckets):\n"
+		"      32ns .. 64ns  1 #\n"
+		"CORRUPTION DETECTED: lost updates\n";
+	char buf[256];
+	lesson_output_summary(buf, sizeof(buf), out);
+	CHECKF(!strcmp(buf, "work: 5 units\nshared counter: expected 10, got 7\n"
+			    "CORRUPTION DETECTED: lost updates") ||
+	       !strcmp(buf, "lock: 0 acquisitions\nwork: 5 units\n"
+			    "shared counter: expected 10, got 7\nCORRUPTION DETECTED: lost updates"),
+	       "'%s'", buf);
+	char tiny[8];
+	lesson_output_summary(tiny, sizeof(tiny), out);
+	CHECK(strlen(tiny) == 7);
+	lesson_output_summary(buf, sizeof(buf), "");
+	CHECK(buf[0] == '\0');
+}
+
 /* Every shipped lesson parses. */
 static void test_shipped_lessons(void)
 {
@@ -345,6 +372,7 @@ int main(void)
 	RUN(test_run_steps);
 	RUN(test_run_missed);
 	RUN(test_run_table);
+	RUN(test_output_summary);
 	RUN(test_shipped_lessons);
 	return check_done();
 }
