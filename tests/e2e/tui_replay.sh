@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# tests/e2e/tui_replay.sh - `gilscope replay` as a person uses it, in a real
+# terminal (tmux, own server): at 120x40 it shows a strip per CPU and the
+# lock lane; space pauses, +/- zoom, g seeks, -> steps, ? helps; q exits 0
+# and leaves the terminal as it found it. Also: too small a terminal, --ascii,
+# bad arguments. Waits poll the pane with a timeout, never fixed sleeps.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+need_cmd tui_replay tmux || t_exit
+T="tmux -L gilscope-test"
+$T kill-server 2>/dev/null
+
+# a trace: record one when we can (root), else a shipped one
+TRACE=$TMPD/cpu.gst
+if [ "$(id -u)" = 0 ] && [ -x "$GILRT" ] &&
+	"$GILSCOPE" record -o "$TRACE" -- "$GILRT" run cpu --threads 2 --seconds 1 >/dev/null 2>&1; then
+	:
+else
+	TRACE=$(ls traces/*.gst 2>/dev/null | head -n 1)
+fi
+if [ -z "$TRACE" ] || [ ! -f "$TRACE" ]; then
+	if [ "${CI:-}" = true ]; then not_ok tui_replay "no trace: cannot record (not root) and none shipped"; else echo "skip tui_replay: no trace (not root, none shipped)"; fi
+	t_exit
+fi
+NCPU=$("$GILSCOPE" report "$TRACE" --json 2>/dev/null | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["trace"]["cpus"])' 2>/dev/null)
+
+screen() { $T capture-pane -p -t t 2>/dev/null; }
+# wait_for REGEX [SECONDS]: poll the pane until it matches
+wait_for() {
+	local i n=$(( ${2:-5} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# the status line's time, as printed
+now_t() { screen | head -n 1 | grep -Eo 't=[0-9.]+ s' ; }
+start() { # SIZE CMD...: run CMD in a fresh session, then report status and tty
+	local w=${1%x*} h=${1#*x}; shift
+	$T kill-session -t t 2>/dev/null
+	$T new-session -d -s t -x "$w" -y "$h" \
+		"stty -g > $TMPD/tty.before; $*; echo EXIT=\$? > $TMPD/exit; stty -g > $TMPD/tty.after; echo DONE; sleep 60"
+}
+quit_ok() { # NAME: q, exit status 0, terminal settings restored
+	$T send-keys -t t q
+	if wait_for '^DONE' 5 && grep -q '^EXIT=0$' "$TMPD/exit" && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
+		ok "$1"
+	else
+		not_ok "$1" "exit: $(cat "$TMPD/exit" 2>/dev/null); tty same: $(cmp -s "$TMPD/tty.before" "$TMPD/tty.after" && echo yes || echo no)"
+	fi
+}
+
+start 120x40 "$GILSCOPE" replay "$TRACE" --speed 0.05
+if wait_for 'REPLAY' 5 && wait_for '^LOCK +[A-Z.]' 5 && wait_for '^CPU0 ' 1; then
+	ok tui_replay_shows_lanes
+else
+	not_ok tui_replay_shows_lanes "$(screen | head -n 8)"
+fi
+rows=$(screen | grep -Ec '^CPU[0-9]+ ')
+if [ -n "$NCPU" ] && [ "$NCPU" -gt 0 ] 2>/dev/null; then
+	[ "$rows" = "$NCPU" ] && ok tui_replay_strip_per_cpu || not_ok tui_replay_strip_per_cpu "$rows strips for $NCPU CPUs"
+else
+	[ "$rows" -ge 1 ] && ok tui_replay_strip_per_cpu || not_ok tui_replay_strip_per_cpu "no strips"
+fi
+screen | grep -Eq '^ [A-Z] .*%' && ok tui_replay_thread_table || not_ok tui_replay_thread_table "no thread rows"
+
+# space pauses: the status says so and time stands still
+$T send-keys -t t Space
+if wait_for 'PAUSED' 3; then
+	a=$(now_t); b=$a
+	for i in 1 2 3 4 5 6; do sleep 0.1; b=$(now_t); [ "$a" = "$b" ] || break; done
+	[ "$a" = "$b" ] && ok tui_replay_pause || not_ok tui_replay_pause "time moved while paused: $a -> $b"
+else
+	not_ok tui_replay_pause "no PAUSED"
+fi
+# zoom
+$T send-keys -t t +
+wait_for '1 col = 500 us' 3 && ok tui_replay_zoom_in || not_ok tui_replay_zoom_in "$(screen | head -n 1)"
+$T send-keys -t t - -
+wait_for '1 col = 2.0 ms' 3 && ok tui_replay_zoom_out || not_ok tui_replay_zoom_out "$(screen | head -n 1)"
+$T send-keys -t t -
+# go to 0.5 s, then step to the next lock event
+$T send-keys -t t g
+wait_for 'go to time' 3 || not_ok tui_replay_goto "no prompt"
+$T send-keys -t t 0 . 5 Enter
+if wait_for 't=0\.5000 s' 3; then ok tui_replay_goto; else not_ok tui_replay_goto "$(screen | head -n 1)"; fi
+$T send-keys -t t Right
+if wait_for 't=0\.50[0-9][0-9] s' 3 && ! screen | head -n 1 | grep -q 't=0.5000 s'; then
+	ok tui_replay_step
+else
+	not_ok tui_replay_step "$(screen | head -n 1)"
+fi
+$T send-keys -t t '?'
+wait_for 'What you see' 3 && ok tui_replay_help || not_ok tui_replay_help "no help overlay"
+$T send-keys -t t x
+wait_for '^ *space pause' 3 && ok tui_replay_help_closes || not_ok tui_replay_help_closes "help still open"
+quit_ok tui_replay_quit
+
+# Ctrl-C quits cleanly too
+start 120x40 "$GILSCOPE" replay "$TRACE"
+wait_for 'REPLAY|PAUSED' 5
+$T send-keys -t t C-c
+if wait_for '^DONE' 5 && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tui_replay_ctrl_c; else not_ok tui_replay_ctrl_c "terminal not restored"; fi
+
+# --ascii: letters in the strips, no UTF-8 at all
+start 120x40 "$GILSCOPE" replay "$TRACE" --ascii --at 0.5
+if wait_for '^CPU0 +.*[A-Za-z]' 5 && ! screen | LC_ALL=C grep -q '[^ -~]'; then
+	ok tui_replay_ascii
+else
+	not_ok tui_replay_ascii "$(screen | head -n 3)"
+fi
+quit_ok tui_replay_ascii_quit
+
+# too small: a message, not garbage; growing the window brings the view back
+start 40x8 "$GILSCOPE" replay "$TRACE"
+if wait_for 'terminal too small' 5; then ok tui_replay_too_small; else not_ok tui_replay_too_small "$(screen)"; fi
+$T resize-window -t t -x 100 -y 30 2>/dev/null
+wait_for '^LOCK' 5 && ok tui_replay_resize || not_ok tui_replay_resize "$(screen | head -n 3)"
+quit_ok tui_replay_small_quit
+
+# bad input: one line, status 2 / 1, no terminal mess
+"$GILSCOPE" replay >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_usage || not_ok tui_replay_usage "no FILE: not status 2"
+"$GILSCOPE" replay "$TRACE" --speed 1000 >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_bad_speed || not_ok tui_replay_bad_speed "not status 2"
+echo garbage > "$TMPD/bad.gst"
+err=$("$GILSCOPE" replay "$TMPD/bad.gst" 2>&1 >/dev/null); rc=$?
+[ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && ok tui_replay_bad_file || not_ok tui_replay_bad_file "rc $rc: $err"
+
+$T kill-server 2>/dev/null
+t_exit
