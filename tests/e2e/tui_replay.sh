@@ -86,12 +86,17 @@ $T send-keys -t t g
 wait_for 'go to time' 3 || not_ok tui_replay_goto "no prompt"
 $T send-keys -t t 0 . 5 Enter
 if wait_for 't=0\.5000 s' 3; then ok tui_replay_goto; else not_ok tui_replay_goto "$(screen | head -n 1)"; fi
+# -> steps to the next lock event: time moves forward, and the newest line
+# of the event log is that event, at that time
 $T send-keys -t t Right
-if wait_for 't=0\.50[0-9][0-9] s' 3 && ! screen | head -n 1 | grep -q 't=0.5000 s'; then
-	ok tui_replay_step
-else
-	not_ok tui_replay_step "$(screen | head -n 1)"
-fi
+stepped() {
+	local t last
+	t=$(now_t | grep -Eo '[0-9.]+')
+	last=$(screen | grep -E '^ +[0-9]+\.[0-9]+ s [A-Z] ' | tail -n 1)
+	awk -v t="$t" 'BEGIN { exit !(t > 0.5) }' && echo "$last" | grep -q "^ *$t s .*lock"
+}
+for i in $(seq 40); do stepped && break; sleep 0.05; done
+if stepped; then ok tui_replay_step; else not_ok tui_replay_step "$(screen | head -n 1) / $(screen | grep -E '^ +[0-9]+\.[0-9]+ s' | tail -n 1)"; fi
 $T send-keys -t t '?'
 wait_for 'What you see' 3 && ok tui_replay_help || not_ok tui_replay_help "no help overlay"
 $T send-keys -t t x
