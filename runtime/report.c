@@ -91,7 +91,7 @@ void rt_result_print(const struct rt_result *r, FILE *f)
 	if (r->work_done)
 		fprintf(f, "work: %" PRIu64 " %s (%.2f M/s)\n", r->work_done,
 			strcmp(r->scenario, "churn") == 0 ? "lock releases" :
-			r->has_latency ? "events" : "units",
+			r->has_latency && strcmp(r->scenario, "convoy") ? "events" : "units",
 			(double)r->work_done * 1e3 / (double)(r->wall_ns ? r->wall_ns : 1));
 	if (strcmp(r->scenario, "churn") == 0 && tot.acquisitions)
 		fprintf(f, "cost: %s per release+retake\n",
