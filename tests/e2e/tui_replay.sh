@@ -58,7 +58,7 @@ if wait_for 'REPLAY' 5 && wait_for '^LOCK +[A-Z.]' 5 && wait_for '^CPU0 ' 1; the
 else
 	not_ok tui_replay_shows_lanes "$(screen | head -n 8)"
 fi
-rows=$(screen | grep -Ec '^CPU[0-9]+ ')
+rows=$(screen | grep -Ec '^CPU[0-9]+( |$)')
 if [ -n "$NCPU" ] && [ "$NCPU" -gt 0 ] 2>/dev/null; then
 	[ "$rows" = "$NCPU" ] && ok tui_replay_strip_per_cpu || not_ok tui_replay_strip_per_cpu "$rows strips for $NCPU CPUs"
 else
