@@ -119,6 +119,25 @@ $(BUILD)/tests/progs/%: tests/progs/%.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# ---- fuzzing (clang libFuzzer + ASan/UBSan) ------------------------------------
+# New inputs go to build/fuzz/corpus_*; the seeds in tests/fuzz/ stay as they are.
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -Iuser -Ibpf
+FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/crc32c.c user/varint.c \
+		   user/trace_codec.c user/trace_reader.c
+build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TRACE_SRCS) -o $@ -lzstd
+
+.PHONY: fuzz-trace
+fuzz: fuzz-trace ## run each fuzzer for FUZZ_SECONDS (default 30)
+fuzz-trace: build/fuzz/fuzz_trace_reader
+	$(Q)mkdir -p build/fuzz/corpus_trace
+	build/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_trace tests/fuzz/corpus_trace
+
 # ---- top-level jobs ----------------------------------------------------------
 deps: ## install every Debian package needed to build, test and bench (as root)
 	./scripts/deps.sh
