@@ -132,7 +132,8 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct recorder_opts ro = { .child_stdout = -1, .sink = sink_events, .flush = sink_flush };
+	struct recorder_opts ro = { .child_stdout = -1, .sink = sink_events, .flush = sink_flush,
+				   .drop_privileges = true };
 	struct rec_sink sink = { 0 };
 	struct adapter_target *adapter = NULL;
 	struct lock_target lt;

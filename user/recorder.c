@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -448,6 +450,29 @@ static void proc_cmdline(pid_t pid, char *out, size_t len)
 			out[i] = ' ';
 }
 
+/*
+ * Nothing after the attach needs privileges: the ring buffer is mapped, map
+ * fds work without capabilities, the output is open. Under sudo become the
+ * invoking user (also makes us non-dumpable to them: the BPF fds stay ours);
+ * as plain root keep the uid but drop every capability.
+ */
+static int drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2] = {};
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+
+	if (geteuid() != 0)
+		return 0;
+	if (su && sg && atoi(su) > 0) {
+		if (setgroups(0, NULL) || setresgid(atoi(sg), atoi(sg), atoi(sg)) ||
+		    setresuid(atoi(su), atoi(su), atoi(su)))
+			return -errno;
+		return 0;
+	}
+	return syscall(SYS_capset, &hdr, none) ? -errno : 0;
+}
+
 /* ---- lifecycle ------------------------------------------------------------------ */
 
 static int errf(char *err, size_t len, int ret, const char *fmt, ...)
@@ -594,6 +619,13 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		go_fd = err_fd = -1;
 		if (ret) {
 			ret = errf(err, errlen, ret, "cannot run %s: %s", exe, strerror(-ret));
+			goto fail;
+		}
+	}
+	if (opts->drop_privileges) {
+		ret = drop_privileges();
+		if (ret) {
+			ret = errf(err, errlen, ret, "cannot drop privileges: %s", strerror(-ret));
 			goto fail;
 		}
 	}

@@ -42,6 +42,17 @@ if need_root refuse_privileged; then
 	else
 		not_ok record_force_sudo_owner "owner $(stat -c %u:%g "$TMPD/exists.gst")"
 	fi
+	# once attached, a recorder started by sudo runs as the invoking user
+	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$TMPD/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
+	rec=$!
+	for _ in $(seq 500); do	# the header is written after the drop
+		[ -s "$TMPD/drop.gst" ] && break
+		sleep 0.01
+	done
+	ids=$(awk '/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u, c}' /proc/$rec/status 2>/dev/null)
+	wait $rec
+	[ "$ids" = "65534 0000000000000000" ] && ok record_drops_privileges ||
+		not_ok record_drops_privileges "uid/capeff while recording: $ids"
 	expect refuse_not_privileged 1 "needs root, or CAP_BPF and CAP_PERFMON" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$GILSCOPE" record -o "$TMPD/np2.gst" -- "$FAKE" 1 0
 fi
