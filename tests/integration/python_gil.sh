@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# python_gil.sh - `gilscope record --python` on CPython 3.11 itself: two
+# CPU-bound threads for 2 s. Their holds end when the waiter's switch
+# interval runs out, so among holds of 256 us and more the histogram peaks
+# in the bucket of the interval: 4-8 ms (k=13) at the default 5 ms, 1-2 ms
+# (k=11; k=10 accepted) after sys.setswitchinterval(0.001). Short holds
+# (imports, startup I/O) are left out of the peak. gilscope runs at nice -10
+# (inherited by Python) so that other load on the machine does not stretch
+# the waiter's wake-up past the bucket; a hold also includes the time the
+# releasing thread takes to wake and ask again, which on a machine already
+# loaded past its core count can add milliseconds (measured: median 2.8 ms at
+# load 3.3 on 2 cores), so there, and only there, the hold peak may sit one
+# bucket higher (said in the ok line). The wait histogram has no such slack.
+# Also: a stripped interpreter gets a clear error, and Debian's python3.11-dbg
+# works too.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+PY=${GS_TEST_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
+cat >"$TMPD/two.py" <<'PYEOF'
+import sys, threading, time
+if len(sys.argv) > 2:
+    sys.setswitchinterval(float(sys.argv[2]))
+def spin(deadline):
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+deadline = time.monotonic() + float(sys.argv[1])
+ts = [threading.Thread(target=spin, args=(deadline,), name="spin-%d" % i) for i in range(2)]
+for t in ts: t.start()
+for t in ts: t.join()
+PYEOF
+
+# peak NAME REPORT_JSON HIST SLACK ALLOWED... : the peak bucket >= 9 of HIST
+# is one of ALLOWED (or one above the last, if SLACK=1 and the machine is loaded)
+peak() {
+	local name=$1 json=$2 hist=$3 slack=$4; shift 4
+	local r
+	r=$(python3 - "$json" "$hist" "$slack" "$@" <<'PY'
+import json, os, sys
+j = json.load(open(sys.argv[1])); h = j["lock"][sys.argv[2]]
+slack = sys.argv[3] == "1"; allowed = [int(a) for a in sys.argv[4:]]
+long = [(n, k) for k, n in enumerate(h) if k >= 9]
+if not long or max(long)[0] == 0:
+    print("no holds of 256 us or more: %s" % h); sys.exit()
+k = max(long)[1]
+load = os.getloadavg()[0]
+if k in allowed:
+    print("ok")
+elif slack and k == allowed[-1] + 1 and load >= os.cpu_count():
+    print("ok # peak at bucket %d: machine loaded (load %.1f on %d cores): %s" % (k, load, os.cpu_count(), h))
+else:
+    print("peak at bucket %d, want %s (load %.1f): %s" % (k, allowed, load, h))
+PY
+)
+	case $r in ok*) echo "ok $name${r#ok}" ;; *) not_ok "$name" "$r" ;; esac
+}
+
+# record NAME OUT ARGS... : gilscope record --python -o OUT -- ARGS
+record() {
+	local name=$1 out=$2; shift 2
+	if nice -n -10 "$GILSCOPE" record --python -o "$out" -- "$@" >"$out.err" 2>&1 &&
+	   "$GILSCOPE" report --json "$out" >"$out.json" 2>>"$out.err"; then
+		return 0
+	fi
+	not_ok "$name" "$(tail -2 "$out.err")"
+	return 1
+}
+
+if need_root python_gil && need_cmd python_gil "$PY"; then
+	if record python_gil_5ms "$TMPD/a.gst" "$PY" "$TMPD/two.py" 2; then
+		peak python_hold_peak_5ms "$TMPD/a.gst.json" hold_hist_log2_us 1 13
+		peak python_wait_peak_5ms "$TMPD/a.gst.json" wait_hist_log2_us 0 13
+		n=$(json_get "$TMPD/a.gst.json" 'sum(t["acquisitions"] for t in j["threads"])')
+		a=$(json_get "$TMPD/a.gst.json" 'j["lock"]["acquisitions"]')
+		[ "$n" = "$a" ] && [ "$a" -gt 300 ] && ok python_acquisitions ||
+			not_ok python_acquisitions "threads $n, lock $a (want > 300: ~400 switches in 2 s)"
+		# CPython 3.11 does not name its threads in the kernel: "tid N" then
+		r=$(json_get "$TMPD/a.gst.json" '"ok" if sum(1 for t in j["threads"] if t["acquisitions"] > 50) >= 2 else [(t["name"], t["acquisitions"]) for t in j["threads"]]')
+		[ "$r" = ok ] && ok python_two_threads || not_ok python_two_threads "$r"
+	fi
+	if record python_gil_1ms "$TMPD/b.gst" "$PY" "$TMPD/two.py" 2 0.001; then
+		peak python_hold_peak_1ms "$TMPD/b.gst.json" hold_hist_log2_us 1 10 11
+		peak python_wait_peak_1ms "$TMPD/b.gst.json" wait_hist_log2_us 0 10 11
+	fi
+fi
+
+# Debian's python3.11 is stripped: the error names the way out and nothing runs
+if need_root python_stripped && [ -x /usr/bin/python3.11 ]; then
+	if ! readelf -S /usr/bin/python3.11 2>/dev/null | grep -q '\.symtab'; then
+		"$GILSCOPE" record --python -o "$TMPD/s.gst" -- /usr/bin/python3.11 -c 'open("'"$TMPD"'/ran", "w")' >"$TMPD/s.err" 2>&1
+		rc=$?
+		if [ $rc != 0 ] && grep -q 'python3.11-dbg' "$TMPD/s.err" && grep -q 'stripped' "$TMPD/s.err" &&
+		   [ "$(wc -l <"$TMPD/s.err")" = 1 ] && [ ! -e "$TMPD/ran" ]; then
+			ok python_stripped_error
+		else
+			not_ok python_stripped_error "rc=$rc: $(head -2 "$TMPD/s.err")"
+		fi
+	else
+		echo "skip python_stripped_error: /usr/bin/python3.11 is not stripped here"
+	fi
+fi
+
+# Debian's debug interpreter carries take_gil/drop_gil in its own symbol table
+if need_root python_dbg && [ -x /usr/bin/python3.11-dbg ]; then
+	if record python_dbg "$TMPD/d.gst" /usr/bin/python3.11-dbg "$TMPD/two.py" 0.5; then
+		a=$(json_get "$TMPD/d.gst.json" 'j["lock"]["acquisitions"]')
+		[ "$a" -gt 50 ] && ok python_dbg || not_ok python_dbg "$a acquisitions in 0.5 s"
+	fi
+fi
+t_exit

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * mutex_count - a small program for the --lock tests: THREADS threads each
+ * take the global pthread mutex counter_lock ITERS times (doing a little work
+ * inside), and the main thread takes other_lock OTHER times, so a filter
+ * on counter_lock has something to leave out. At the end it prints its own
+ * counts and the lock's address:
+ *   counter_lock 0x55d0c0de1040 acquisitions 40000
+ *   other_lock 0x55d0c0de1080 acquisitions 100
+ *
+ * usage: mutex_count [THREADS [ITERS [OTHER]]] [--wait]
+ * --wait: print "pid N", then wait for a line on stdin before taking any
+ * lock, so that a test can attach `gilscope record -p N` first.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t other_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long counter;		/* guarded by counter_lock */
+static unsigned long acquisitions;	/* guarded by counter_lock */
+static long iters = 10000;
+
+static void *worker(void *arg)
+{
+	volatile unsigned long sink = 0;
+
+	(void)arg;
+	for (long i = 0; i < iters; i++) {
+		pthread_mutex_lock(&counter_lock);
+		acquisitions++;
+		for (int k = 0; k < 50; k++)
+			counter += k;
+		pthread_mutex_unlock(&counter_lock);
+		for (int k = 0; k < 50; k++)
+			sink += k;
+	}
+	return NULL;
+}
+
+static int wait_go(void)
+{
+	char line[16];
+
+	printf("pid %d\n", (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		fprintf(stderr, "mutex_count: stdin closed before the go line\n");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long threads = 4, other = 100;
+	int pos = 0;
+	int want_wait = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait")) {
+			want_wait = 1;
+			continue;
+		}
+		long v = strtol(argv[i], NULL, 10);
+		if (v < 0 || v > 100000000) {
+			fprintf(stderr, "usage: mutex_count [THREADS [ITERS [OTHER]]] [--wait]\n");
+			return 2;
+		}
+		if (pos == 0)
+			threads = v;
+		else if (pos == 1)
+			iters = v;
+		else
+			other = v;
+		pos++;
+	}
+	if (threads < 1 || threads > 256) {
+		fprintf(stderr, "mutex_count: THREADS is 1..256\n");
+		return 2;
+	}
+	if (want_wait && wait_go())
+		return 1;
+
+	pthread_t tid[256];
+	for (long i = 0; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, worker, NULL)) {
+			perror("pthread_create");
+			return 1;
+		}
+	for (long i = 0; i < other; i++) {
+		pthread_mutex_lock(&other_lock);
+		pthread_mutex_unlock(&other_lock);
+	}
+	for (long i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	printf("counter_lock %p acquisitions %lu\n", (void *)&counter_lock, acquisitions);
+	printf("other_lock %p acquisitions %ld\n", (void *)&other_lock, other);
+	return counter == (unsigned long)threads * iters * 1225 ? 0 : 1;
+}
