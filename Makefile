@@ -164,6 +164,9 @@ install: all ## install gilscope, gilrt and the man page under PREFIX (/usr/loca
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(GILSCOPE) $(GILRT) $(DESTDIR)$(PREFIX)/bin/
 	[ ! -f docs/gilscope.1 ] || install -m 644 docs/gilscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/gilscope/lessons $(DESTDIR)$(PREFIX)/share/gilscope/traces
+	install -m 644 lessons/*.lesson $(DESTDIR)$(PREFIX)/share/gilscope/lessons/
+	$(if $(wildcard traces/*.gst),install -m 644 $(wildcard traces/*.gst traces/*.gst.txt) $(DESTDIR)$(PREFIX)/share/gilscope/traces/)
 
 clean: ## remove build/
 	rm -rf build

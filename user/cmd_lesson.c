@@ -28,7 +28,7 @@
 
 static const char usage[] =
 "usage: gilscope lesson --list\n"
-"       gilscope lesson NAME [--replay] [--trace FILE] [--plain]\n"
+"       gilscope lesson NAME [--replay] [--trace FILE] [--plain | --ascii]\n"
 "\n"
 "Guided classroom lessons about the interpreter lock (see docs/teaching.md).\n"
 "  --list        the lessons, in teaching order, with one line each\n"
@@ -36,6 +36,7 @@ static const char usage[] =
 "  --replay      replay the lesson's shipped trace (no privileges needed)\n"
 "  --trace FILE  replay FILE instead of the shipped trace (implies --replay)\n"
 "  --plain       narrate as plain text instead of the full-screen view\n"
+"  --ascii       full-screen view in plain ASCII, no colours\n"
 "  --data DIR    where lessons/ and traces/ are (default: next to gilscope)\n";
 
 static int is_dir(const char *p)
@@ -188,6 +189,7 @@ int cmd_lesson(int argc, char **argv)
 		{ "replay", no_argument, NULL, 'r' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "plain", no_argument, NULL, 'p' },
+		{ "ascii", no_argument, NULL, 'a' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -204,6 +206,7 @@ int cmd_lesson(int argc, char **argv)
 		case 'r': po.replay = true; break;
 		case 't': po.trace = optarg; po.replay = true; break;
 		case 'p': po.plain = true; break;
+		case 'a': po.ascii = true; break;
 		case 'd': data_arg = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:

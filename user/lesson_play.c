@@ -247,7 +247,7 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 	if (o->replay) {
 		char *output = o->trace ? NULL : read_output(path);
 		if (!o->plain)
-			rc = lesson_tui_replay(l, path, output);
+			rc = lesson_tui_replay(l, path, output, o->ascii);
 		if (rc == -ENOTTY) {
 			struct sigaction sa = { .sa_handler = on_signal };
 			sigaction(SIGINT, &sa, NULL);
@@ -263,7 +263,7 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 			fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
 			return 1;
 		}
-		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv);
+		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii);
 		if (rc == -ENOTTY) {
 			struct sigaction sa = { .sa_handler = on_signal };
 			sigaction(SIGINT, &sa, NULL);

@@ -19,6 +19,7 @@ struct lesson_play_opts {
 	const char *trace;	/* replay this file instead of the shipped one */
 	bool replay;		/* replay a trace instead of running live */
 	bool plain;		/* plain text instead of the full-screen view */
+	bool ascii;		/* full-screen view in plain ASCII, no colours */
 };
 
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o);

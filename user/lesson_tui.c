@@ -194,12 +194,12 @@ static int on_key(void *ctx, struct app *a, int key)
 	return 1;
 }
 
-static int run_app(struct ltui *t, struct app_opts *ao)
+static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
 {
 	bool unicode, color;
 	crt_probe(&unicode, &color);
-	ao->ascii = !unicode;
-	ao->color = color;
+	ao->ascii = ascii || !unicode;
+	ao->color = color && !ascii;
 	ao->on_key = on_key;
 	ao->ctx = t;
 	ao->tl = t->tl;
@@ -227,7 +227,8 @@ static void print_table(struct ltui *t)
 		printf("gilrt said:\n%s\n", t->output);
 }
 
-int lesson_tui_replay(const struct lesson *l, const char *path, const char *output)
+int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
+		      bool ascii)
 {
 	struct ltui t = { .l = l, .tfd = -1, .out_fd = -1 };
 	struct trace_reader *view_rd = NULL;
@@ -266,7 +267,7 @@ int lesson_tui_replay(const struct lesson *l, const char *path, const char *outp
 		.poll_fd = t.tfd,
 		.on_poll = on_poll_replay,
 	};
-	rc = run_app(&t, &ao);
+	rc = run_app(&t, &ao, ascii);
 	if (rc == 0)
 		print_table(&t);
 fail:
@@ -285,7 +286,7 @@ out:
 	return rc;
 }
 
-int lesson_tui_live(const struct lesson *l, char *const *argv)
+int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 {
 	struct ltui t = { .l = l, .tfd = -1 };
 	char err[256];
@@ -323,7 +324,7 @@ int lesson_tui_live(const struct lesson *l, char *const *argv)
 		.poll_fd = recorder_fd(t.rec),
 		.on_poll = on_poll_live,
 	};
-	rc = run_app(&t, &ao);
+	rc = run_app(&t, &ao, ascii);
 	recorder_stop(t.rec);
 	if (rc == 0) {
 		if (!lesson_run_ended(t.run)) {

@@ -10,12 +10,14 @@
  */
 #ifndef LESSON_TUI_H
 #define LESSON_TUI_H
+#include <stdbool.h>
 #include "lesson.h"
 
 /* Replay the trace at path. output: what gilrt printed when the trace was
  * recorded (shown under the closing table), or NULL. */
-int lesson_tui_replay(const struct lesson *l, const char *path, const char *output);
+int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
+		      bool ascii);
 /* Run argv (gilrt run ...) under the recorder; needs root. */
-int lesson_tui_live(const struct lesson *l, char *const *argv);
+int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii);
 
 #endif
