@@ -388,16 +388,16 @@ static int func_offset(struct elf_file *ef, const char *name, uint64_t *off, boo
 			return r;
 		}
 		if (r)
-			return fail(err, errlen, r, "%s: no function '%s' in its symbol tables%s", path, name,
+			return fail(err, errlen, r, "--lock: %s: no function '%s' in its symbol tables%s", path, name,
 				    elf_file_has_symtab(ef) ? "" : " (the file is stripped)");
 		if (s.type == STT_GNU_IFUNC)
 			return fail(err, errlen, -EINVAL,
-				    "%s: '%s' is an IFUNC (chosen at load time); name the implementation instead",
+				    "--lock: %s: '%s' is an IFUNC (chosen at load time); name the implementation instead",
 				    path, name);
 	}
 	r = elf_file_vaddr_to_off(ef, s.vaddr, off);
 	if (r)
-		return fail(err, errlen, r, "%s: address 0x%llx of '%s' is not in a loaded segment",
+		return fail(err, errlen, r, "--lock: %s: address 0x%llx of '%s' is not in a loaded segment",
 			    path, (unsigned long long)s.vaddr, name);
 	return 0;
 }

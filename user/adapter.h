@@ -76,7 +76,8 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 			   char *err, size_t errlen);
 
 /* Parse SPEC into a (no file access: safe on hostile input, fuzzed).
- * -EINVAL with the reason in err on a malformed SPEC. */
+ * -EINVAL with the reason in err on a malformed SPEC (err does not repeat
+ * "--lock:"; the caller says where the SPEC came from). */
 int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, size_t errlen);
 
 /* Resolve a parsed SPEC: binary path, function offsets (a function the binary
