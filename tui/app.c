@@ -81,7 +81,8 @@ int app_new(struct app **out, const struct app_opts *o)
 		a->st.title = a->title;
 	}
 	extent(a, &first, &last);
-	a->st.origin_ns = first;
+	/* t=0 is the first event, or (live, nothing yet) when recording began */
+	a->st.origin_ns = first ? first : timeline_meta(o->tl)->start_ns;
 	if (o->mode == TUI_LIVE) {
 		a->st.follow = true;
 		a->st.now_ns = last + 1;

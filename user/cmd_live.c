@@ -1,12 +1,400 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* cmd_live.c - `gilscope live` (not built yet). */
+/*
+ * cmd_live.c - `gilscope live`: trace a program and watch it in the
+ * full-screen view while it runs.
+ *
+ * options -> privileges -> adapter (which lock) -> the recording file (-o
+ * FILE, or a temp file so that `s` can save it later) -> start the recorder
+ * (probes attached before the target runs) -> the viewer, polling the
+ * recorder next to the keyboard: every batch of events goes to the file,
+ * the view's timeline and the closing summary -> when the program exits the
+ * view stays, with the summary -> q: final drain, footer, save.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "adapter.h"
+#include "app.h"
 #include "cmd.h"
+#include "crt.h"
+#include "fmt.h"
+#include "model.h"
+#include "recorder.h"
+#include "report.h"
+#include "timeline.h"
+#include "trace_writer.h"
+
+static const char usage[] =
+"usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE] [--ascii]\n"
+"                     (-p PID | -- CMD [ARGS...])\n"
+"\n"
+"Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
+"who waits, the threads and the events in plain words. When the program\n"
+"exits the view stays with a summary; q quits. Press ? in the view for keys.\n"
+"\n"
+"  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
+"  -a, --all           also show other processes on the cores (grey)\n"
+"  -p, --pid PID       trace a running process\n"
+"  --python            trace CPython's GIL\n"
+"  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
+"  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
+"Needs root (or CAP_BPF and CAP_PERFMON).\n";
+
+struct live {
+	struct recorder *rec;
+	struct trace_writer *w;		/* the recording, until closed */
+	struct timeline *tl;		/* what the view shows */
+	struct report *rp;		/* the closing summary */
+	char path[4096];		/* the recording file */
+	bool temp;			/* path is ours: remove it at the end */
+	char saved[4096];		/* where `s` copied it, or "" */
+	char panel[2048];		/* the summary text */
+	int err;			/* first sink error */
+};
+
+static int sink(void *ctx, const struct gs_event *ev, size_t n)
+{
+	struct live *l = ctx;
+	int err;
+
+	if (l->w && (err = trace_writer_append(l->w, ev, n)))
+		return err;
+	if ((err = timeline_append(l->tl, ev, n)))
+		return err;
+	return report_feed(l->rp, ev, n);
+}
+
+static int flush(void *ctx)
+{
+	struct live *l = ctx;
+
+	return l->w ? trace_writer_flush(l->w) : 0;
+}
+
+/* Copy the recording to dst (created, not overwritten). */
+static int copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out, err = 0;
+	struct stat st;
+	off_t off = 0;
+
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	if (fstat(in, &st))
+		err = -errno;
+	while (!err && off < st.st_size) {
+		ssize_t k = sendfile(out, in, &off, st.st_size - off);
+
+		if (k <= 0)
+			err = k < 0 ? -errno : -EIO;
+	}
+	if (close(out) && !err)
+		err = -errno;
+	close(in);
+	return err;
+}
+
+/* `s`: copy what was recorded so far (blocks are sealed by the flush; a
+ * file without its footer is read by scanning). At the end it is copied
+ * again, complete. */
+static int save(void *ctx, char *msg, size_t len)
+{
+	struct live *l = ctx;
+	int err;
+
+	if (!l->temp) {
+		snprintf(msg, len, "recording to %s already", l->path);
+		return 0;
+	}
+	if (!l->saved[0]) {
+		char stamp[32];
+		time_t t = time(NULL);
+
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		snprintf(l->saved, sizeof(l->saved), "gilscope-%s.gst", stamp);
+	}
+	if (l->w && (err = trace_writer_flush(l->w))) {
+		snprintf(msg, len, "could not save: %s", strerror(-err));
+		return err;
+	}
+	err = copy_file(l->path, l->saved);
+	if (err) {
+		snprintf(msg, len, "could not save %s: %s", l->saved, strerror(-err));
+		l->saved[0] = '\0';
+		return err;
+	}
+	snprintf(msg, len, "saved to %s%s", l->saved,
+		 l->w ? " (completed when you quit)" : "");
+	return 0;
+}
+
+/* The summary shown when the program has exited. */
+static void summarize(struct live *l, const struct recorder_stats *rs)
+{
+	const struct report_summary *s = report_summary(l->rp);
+	const struct model *m = report_model(l->rp);
+	const struct model_thread *t;
+	size_t n, used, k = 0;
+	char d[32], p1[16], p2[16];
+
+	used = snprintf(l->panel, sizeof(l->panel),
+			"The program ended after %s. The lock was held %s of the time; "
+			"parallelism %.2f (CPU time of its threads / wall time). %llu events, "
+			"%llu lost.",
+			fmt_duration(d, sizeof(d), s->duration_ns),
+			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
+			(unsigned long long)s->events, (unsigned long long)rs->lost);
+	t = model_threads(m, &n);
+	for (size_t i = 0; i < n && used < sizeof(l->panel); i++) {
+		if (!t[i].traced)
+			continue;
+		used += snprintf(l->panel + used, sizeof(l->panel) - used,
+				 "%s%s held it %s, waited %s, took it %llu times.",
+				 k++ ? " " : "\n", t[i].name[0] ? t[i].name : "a thread",
+				 fmt_percent(p1, sizeof(p1), t[i].hold_ns, s->duration_ns),
+				 fmt_percent(p2, sizeof(p2), t[i].wait_ns, s->duration_ns),
+				 (unsigned long long)t[i].acquisitions);
+	}
+}
+
+static int on_poll(void *ctx, struct app *a)
+{
+	struct live *l = ctx;
+	struct recorder_stats rs;
+	int rc = recorder_poll(l->rec);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return 0;
+	/* the program is gone: last events, then the summary */
+	if ((rc = recorder_stop(l->rec)))
+		return rc;
+	recorder_stats(l->rec, &rs);
+	report_finish(l->rp, NULL);
+	summarize(l, &rs);
+	app_panel(a, "the program has exited", l->panel);
+	return 1;
+}
+
+static int temp_file(char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, len, "%s/gilscope-live-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
 
 int cmd_live(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "gilscope live: not implemented yet\n");
-	return 1;
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "python", no_argument, NULL, 'P' },
+		{ "lock", required_argument, NULL, 'L' },
+		{ "ascii", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct recorder_opts ro = { .sink = sink, .flush = flush, .drop_privileges = true };
+	struct app_opts ao = { .mode = TUI_LIVE, .on_poll = on_poll, .save = save };
+	struct live l = { 0 };
+	struct adapter_target *adapter = NULL;
+	struct lock_target lt;
+	struct trace_meta meta;
+	struct recorder_stats rs;
+	struct app *a = NULL;
+	const char *out = NULL, *lock_spec = NULL;
+	bool python = false, ascii = false, unicode, color;
+	char err[512], missing[64];
+	int c, fd = -1, ret = 1, rc;
+	pid_t pid = 0;
+
+	/* options */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:p:ah", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'a': ro.all_tasks = true; break;
+		case 'P': python = true; break;
+		case 'L': lock_spec = optarg; break;
+		case 'A': ascii = true; break;
+		case 'p':
+			pid = strtol(optarg, &end, 10);
+			if (*end || pid <= 0) {
+				fprintf(stderr, "gilscope live: bad pid '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if ((pid != 0) == (optind < argc)) {
+		fprintf(stderr, "gilscope live: give either -p PID or -- CMD [ARGS...] (see --help)\n");
+		return 2;
+	}
+	if (python && lock_spec) {
+		fprintf(stderr, "gilscope live: --python and --lock exclude each other\n");
+		return 2;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "gilscope live: needs a terminal (to record into a file: gilscope record)\n");
+		return 1;
+	}
+	ro.pid = pid;
+	ro.argv = optind < argc ? argv + optind : NULL;
+
+	/* privileges: say so before starting anything */
+	if (loader_missing_caps(missing, sizeof(missing))) {
+		fprintf(stderr, "gilscope live: tracing needs root, or CAP_BPF and CAP_PERFMON "
+			"(missing: %s); run it with sudo, or watch a recording: gilscope replay FILE\n",
+			missing);
+		return 1;
+	}
+
+	/* which lock: gilrt's probes unless --python / --lock */
+	if (python || lock_spec) {
+		adapter = calloc(1, sizeof(*adapter));
+		if (!adapter) {
+			fprintf(stderr, "gilscope live: out of memory\n");
+			return 1;
+		}
+		if (lock_spec && adapter_lock_parse(lock_spec, adapter, err, sizeof(err))) {
+			fprintf(stderr, "gilscope live: --lock: %s\n", err);
+			ret = 2;
+			goto out;
+		}
+		rc = python ? adapter_python_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err))
+			    : adapter_lock_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "gilscope live: %s\n", err);
+			goto out;
+		}
+		if (pid && adapter->lock_pending && adapter_resolve_lock_addr(pid, adapter) == 0)
+			adapter->lock_pending = false;
+		adapter_lock_target(adapter, &lt);
+		ro.lock = &lt;
+		ro.adapter = adapter->adapter;
+	}
+
+	/* the recording: -o FILE, or a temp file `s` can copy */
+	if (out) {
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "gilscope live: cannot create %s: %s\n", out, strerror(errno));
+			goto out;
+		}
+		snprintf(l.path, sizeof(l.path), "%s", out);
+	} else {
+		fd = temp_file(l.path, sizeof(l.path));
+		if (fd < 0) {
+			fprintf(stderr, "gilscope live: cannot create a temp file: %s\n", strerror(-fd));
+			goto out;
+		}
+		l.temp = true;
+	}
+	/* under sudo the recording belongs to the user (the recorder drops to
+	 * SUDO_UID once attached, and must still be able to remove it) */
+	if (getenv("SUDO_UID") && getenv("SUDO_GID") && geteuid() == 0 &&
+	    fchown(fd, atoi(getenv("SUDO_UID")), atoi(getenv("SUDO_GID")))) {
+		fprintf(stderr, "gilscope live: cannot give %s to SUDO_UID: %s\n", l.path,
+			strerror(errno));
+		goto out_unlink;
+	}
+	/* the program's own output would scribble over the view */
+	ro.child_stdout = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	ro.ctx = &l;
+	rc = recorder_start(&l.rec, &ro, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "gilscope live: %s\n", err);
+		goto out_unlink;
+	}
+	recorder_meta(l.rec, &meta);
+	if ((rc = trace_writer_fdopen(&l.w, fd, &meta, NULL))) {
+		fprintf(stderr, "gilscope live: cannot write %s: %s\n", l.path, strerror(-rc));
+		goto out_unlink;
+	}
+	fd = -1;	/* the writer owns it now */
+	if ((rc = timeline_new_live(&l.tl, &meta, NULL)) || (rc = report_new(&l.rp, &meta))) {
+		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
+		goto out_unlink;
+	}
+
+	/* the view, until q */
+	crt_probe(&unicode, &color);
+	ao.tl = l.tl;
+	ao.ascii = ascii || !unicode;
+	ao.color = color && !ao.ascii;
+	ao.title = meta.command;
+	ao.pid = meta.root_pid;
+	ao.poll_fd = recorder_fd(l.rec);
+	ao.ctx = &l;
+	if ((rc = app_new(&a, &ao))) {
+		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
+		goto out_unlink;
+	}
+	rc = app_run(a);
+
+	/* the end: last events, footer, the saved copy made complete */
+	c = recorder_stop(l.rec);
+	if (!rc)
+		rc = c;
+	c = trace_writer_close(l.w);
+	l.w = NULL;
+	if (!rc)
+		rc = c;
+	if (rc)
+		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
+	recorder_stats(l.rec, &rs);
+	if (l.saved[0] && (c = copy_file(l.path, l.saved)))
+		fprintf(stderr, "gilscope live: could not save %s: %s\n", l.saved, strerror(-c));
+	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
+		(unsigned long long)rs.events, (unsigned long long)rs.lost,
+		l.temp ? (l.saved[0] ? "; saved to " : "") : "; recorded in ",
+		l.temp ? l.saved : l.path);
+	if (!rs.exited && ro.argv)
+		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
+			(int)rs.pid);
+	ret = rc ? 1 : 0;
+	if (l.temp)
+		unlink(l.path);
+	goto out;
+out_unlink:
+	unlink(l.path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ro.child_stdout > 0)
+		close(ro.child_stdout);
+	app_free(a);
+	trace_writer_close(l.w);
+	recorder_destroy(l.rec);
+	timeline_free(l.tl);
+	report_free(l.rp);
+	free(adapter);
+	return ret;
 }
