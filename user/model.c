@@ -43,12 +43,6 @@ struct mcpu {
 	bool known;		/* a switch (or inference) told us who runs */
 };
 
-struct lk {
-	uint64_t addr;
-	uint32_t holder;	/* tid, 0 = free */
-	uint32_t pid;
-	uint64_t change_ns;	/* when holder last changed */
-};
 
 struct model {
 	struct model_opts opts;
@@ -60,7 +54,7 @@ struct model {
 	struct model_cpu *cpus;
 	struct mcpu *cpriv;
 	size_t ncpus;
-	struct lk *locks;
+	struct model_lock *locks;
 	size_t nlocks, cap_locks;
 	uint64_t now;			/* last non-keyframe ts */
 	uint64_t origin;		/* first non-keyframe ts */
@@ -227,24 +221,27 @@ static int cpus_grow(struct model *m, size_t n)
 	return 0;
 }
 
-static struct lk *lock_get(struct model *m, uint64_t addr)
+/* A lock is an address in a process: after fork(), each process has its
+ * own lock at the same address (gilrt procs). */
+static struct model_lock *lock_get(struct model *m, uint32_t pid, uint64_t addr)
 {
 	for (size_t i = 0; i < m->nlocks; i++)
-		if (m->locks[i].addr == addr)
+		if (m->locks[i].addr == addr && m->locks[i].pid == pid)
 			return &m->locks[i];
 	if (m->nlocks == m->cap_locks) {
 		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
-		struct lk *l = realloc(m->locks, cap * sizeof(*l));
+		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
 
 		if (!l)
 			return NULL;
 		m->locks = l;
 		m->cap_locks = cap;
 	}
-	struct lk *l = &m->locks[m->nlocks++];
+	struct model_lock *l = &m->locks[m->nlocks++];
 
 	memset(l, 0, sizeof(*l));
 	l->addr = addr;
+	l->pid = pid;
 	return l;
 }
 
@@ -445,16 +442,18 @@ static void end_hold(struct model *m, size_t i, uint64_t ts, uint32_t extra)
 	if (!t->lock)
 		return;
 	uint64_t d = dur(t->hold_since_ns, ts);
-	struct lk *l = lock_get(m, t->lock);
+	struct model_lock *l = lock_get(m, t->pid, t->lock);
+	uint64_t c = counted(m, t->hold_since_ns, ts);
 
-	t->hold_ns += counted(m, t->hold_since_ns, ts);
+	t->hold_ns += c;
+	if (l)
+		l->hold_ns += c;
 	t->last_hold_ns = d;
 	emit(m, SPAN_HOLD, t->hold_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
 	     t->lock, 0, extra);
 	if (l && l->holder == t->tid) {
 		l->holder = 0;
-		l->pid = 0;
-		l->change_ns = ts;
+		l->since_ns = ts;
 	}
 	t->lock = 0;
 	cpu_split(m, i, ts);
@@ -481,7 +480,7 @@ static void on_acquired(struct model *m, size_t i, const struct gs_event *ev, ui
 {
 	struct model_thread *t = &m->pub[i];
 	struct thr *p = &m->priv[i];
-	struct lk *l = lock_get(m, ev->arg0);
+	struct model_lock *l = lock_get(m, t->pid, ev->arg0);
 
 	if (!l)
 		return;
@@ -490,7 +489,7 @@ static void on_acquired(struct model *m, size_t i, const struct gs_event *ev, ui
 	end_wait(m, i, ts);
 	if (t->lock && t->lock != ev->arg0)
 		end_hold(m, i, ts, 0);
-	if (l->holder && l->holder != t->tid && ts >= l->change_ns) {
+	if (l->holder && l->holder != t->tid && ts >= l->since_ns) {
 		ssize_t h = thr_find(m, l->holder);	/* its RELEASED got lost */
 
 		if (h >= 0 && m->pub[h].lock == ev->arg0) {
@@ -501,13 +500,14 @@ static void on_acquired(struct model *m, size_t i, const struct gs_event *ev, ui
 	if (t->lock != ev->arg0) {
 		t->lock = ev->arg0;
 		t->hold_since_ns = ts;
-		if (!m->silent)
+		if (!m->silent) {
 			t->acquisitions++;
+			l->acquisitions++;
+		}
 	}
-	if (ts >= l->change_ns) {
+	if (ts >= l->since_ns) {
 		l->holder = t->tid;
-		l->pid = t->pid;
-		l->change_ns = ts;
+		l->since_ns = ts;
 	}
 	p->lock_change_ns = ts;
 	cpu_split(m, i, ts);
@@ -817,7 +817,12 @@ int model_finish(struct model *m, uint64_t end_ns)
 			t->wait_since_ns = end_ns;
 		}
 		if (t->lock) {
-			t->hold_ns += counted(m, t->hold_since_ns, end_ns);
+			struct model_lock *l = lock_get(m, t->pid, t->lock);
+			uint64_t d = counted(m, t->hold_since_ns, end_ns);
+
+			t->hold_ns += d;
+			if (l)
+				l->hold_ns += d;
 			emit(m, SPAN_HOLD, t->hold_since_ns, end_ns, t, c, t->lock, 0,
 			     SPAN_F_OPEN);
 			t->hold_since_ns = end_ns;
@@ -913,6 +918,12 @@ uint32_t model_lock_holder(const struct model *m)
 		if (m->locks[i].holder)
 			return m->locks[i].holder;
 	return 0;
+}
+
+const struct model_lock *model_locks(const struct model *m, size_t *n)
+{
+	*n = m ? m->nlocks : 0;
+	return m ? m->locks : NULL;
 }
 
 uint64_t model_now(const struct model *m)

@@ -70,7 +70,7 @@ enum span_flags {
 struct model_span {
 	uint64_t start_ns;	/* inclusive */
 	uint64_t end_ns;	/* exclusive */
-	uint64_t lock;		/* lock address for HOLD/WAIT, else 0 */
+	uint64_t lock;		/* lock address for HOLD/WAIT (with pid: which lock), else 0 */
 	uint32_t pid, tid;	/* the thread (tid 0 = idle, on SPAN_CPU never emitted) */
 	uint16_t cpu;		/* SPAN_CPU: the core; others: core at start or 0xffff */
 	uint8_t kind;		/* enum span_kind */
@@ -115,6 +115,16 @@ struct model_cpu {
 	bool other;		/* the current occupant is not traced (-a) */
 };
 
+struct model_lock {
+	uint64_t addr;		/* lock address */
+	uint32_t pid;		/* process it lives in: after fork() each process
+				 * has its own lock at the same address */
+	uint32_t holder;	/* tid holding it now, 0 = free */
+	uint64_t since_ns;	/* when holder last changed */
+	uint64_t acquisitions;	/* LOCK_ACQUIRED count */
+	uint64_t hold_ns;	/* total time held */
+};
+
 typedef void (*model_span_fn)(const struct model_span *span, void *ctx);
 
 struct model_opts {
@@ -142,6 +152,8 @@ const struct model_thread *model_thread(const struct model *m, uint32_t tid);
 const struct model_cpu *model_cpus(const struct model *m, size_t *n);
 /* Current holder of any traced lock (0 = free). */
 uint32_t model_lock_holder(const struct model *m);
+/* Locks seen so far (a lock is (pid, addr)), in first-seen order. */
+const struct model_lock *model_locks(const struct model *m, size_t *n);
 /* ts of the last event fed (non-keyframe), 0 before any. */
 uint64_t model_now(const struct model *m);
 /* Start of the totals (first non-keyframe event), 0 before any. */

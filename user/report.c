@@ -40,6 +40,7 @@ static uint64_t ll_value(size_t i)
 
 struct last_hold {
 	uint64_t lock;
+	uint32_t pid;
 	uint64_t end_ns;
 	uint32_t tid;
 };
@@ -56,10 +57,10 @@ struct report {
 	bool oom;			/* a span could not be recorded */
 };
 
-static struct last_hold *last_hold(struct report *rp, uint64_t lock)
+static struct last_hold *last_hold(struct report *rp, uint32_t pid, uint64_t lock)
 {
 	for (size_t i = 0; i < rp->nholds; i++)
-		if (rp->holds[i].lock == lock)
+		if (rp->holds[i].lock == lock && rp->holds[i].pid == pid)
 			return &rp->holds[i];
 	if (rp->nholds == rp->cap_holds) {
 		size_t cap = rp->cap_holds ? rp->cap_holds * 2 : 4;
@@ -74,6 +75,7 @@ static struct last_hold *last_hold(struct report *rp, uint64_t lock)
 
 	memset(h, 0, sizeof(*h));
 	h->lock = lock;
+	h->pid = pid;
 	return h;
 }
 
@@ -90,7 +92,7 @@ static void on_span(const struct model_span *sp, void *ctx)
 		rp->s.hold_hist[fmt_hist_bucket(d)]++;
 		/* holds of one lock close in the order they began, so the
 		 * previous one seen is the one this acquisition followed */
-		struct last_hold *h = last_hold(rp, sp->lock);
+		struct last_hold *h = last_hold(rp, sp->pid, sp->lock);
 
 		if (!h) {
 			rp->oom = true;

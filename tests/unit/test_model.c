@@ -363,6 +363,37 @@ static void test_other_tasks(void)
 	model_free(m);
 }
 
+/* After fork() two processes have a lock each at the same address. */
+static void test_fork_locks(void)
+{
+	struct model *m = mk(&sp, 2);
+	struct gs_event e[] = {
+		ev(0, GS_EV_PROC_FORK, A, 0, 200, 0),
+		ev(10, GS_EV_LOCK_ACQUIRED, A, 0, L, 0),
+		ev(20, GS_EV_LOCK_ACQUIRED, 200, 1, L, 0),	/* the child's own lock */
+		ev(30, GS_EV_LOCK_RELEASED, A, 0, L, 0),
+		ev(40, GS_EV_LOCK_RELEASED, 200, 1, L, 0),
+	};
+
+	e[2].pid = e[4].pid = 200;
+	feed(m, e, 5);
+	model_finish(m, 50);
+	const struct model_thread *a = model_thread(m, A), *c = model_thread(m, 200);
+
+	CHECK(a && c && c->pid == 200 && c->traced);
+	if (!a || !c)
+		return;
+	CHECK(a->hold_ns == 20 && c->hold_ns == 20);
+	size_t n;
+	const struct model_lock *l = model_locks(m, &n);
+
+	CHECK(n == 2);
+	if (n == 2)
+		CHECK(l[0].pid == PID && l[1].pid == 200 && l[0].addr == L && l[1].addr == L &&
+		      l[0].acquisitions == 1 && l[1].hold_ns == 20 && !l[0].holder);
+	model_free(m);
+}
+
 /* Many threads: the tid table grows and keeps finding them all. */
 static void test_many_threads(void)
 {
@@ -394,6 +425,7 @@ int main(void)
 	RUN(test_keyframes);
 	RUN(test_odd);
 	RUN(test_other_tasks);
+	RUN(test_fork_locks);
 	RUN(test_many_threads);
 	return check_done();
 }
