@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# export_trace.sh - `gilscope export`: Chrome Trace Event JSON and CSV of a
+# shipped sample trace (no privileges needed) and of fresh CPython and
+# --lock recordings (root). For each: the JSON parses; lock-held slices
+# equal the report's acquisitions; ts/dur are microseconds (the last slice
+# ends at the trace's duration / 1000); slices on one track never overlap;
+# every CPU slice is on a "CPUs" track named "CPU n"; CSV rows match the
+# JSON slice counts kind by kind. Then the output-file rules: no overwrite
+# without --force, never through a symlink, "-" is stdout, usage errors.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+# verify NAME TRACE : export TRACE both ways and check them against the report
+verify() {
+	local name=$1 gst=$2 out=$TMPD/$1
+	if ! "$GILSCOPE" export "$gst" --format chrome -o "$out.json" 2>"$out.err" ||
+	   ! "$GILSCOPE" export "$gst" --format csv -o "$out.csv" 2>>"$out.err" ||
+	   ! "$GILSCOPE" report --json "$gst" >"$out.report" 2>>"$out.err"; then
+		not_ok "$name" "$(tail -1 "$out.err")"
+		return
+	fi
+	local r
+	r=$(python3 - "$out.json" "$out.csv" "$out.report" <<'PY'
+import collections, csv, json, sys
+bad = []
+try:
+    j = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("JSON does not parse: %s" % e); sys.exit()
+rep = json.load(open(sys.argv[3]))
+ev = j["traceEvents"]
+CPU_PID = 4194305
+kinds = collections.Counter()
+tracks = collections.defaultdict(list)
+end = 0.0
+for e in ev:
+    for k in ("ph", "pid", "tid", "name"):
+        if k not in e: bad.append("event without %s: %s" % (k, e)); break
+    if e["ph"] == "X":
+        if not isinstance(e["ts"], (int, float)) or e["dur"] < 0: bad.append("bad ts/dur %s" % e)
+        tracks[(e["pid"], e["tid"])].append((e["ts"], e["dur"]))
+        end = max(end, e["ts"] + e["dur"])
+        kinds[e["cat"]] += 1
+        if (e["cat"] == "cpu") != (e["pid"] == CPU_PID): bad.append("cpu slice off the CPUs track: %s" % e)
+    elif e["ph"] == "b":
+        kinds[e["cat"]] += 1
+holds = kinds["hold"]
+acq = rep["lock"]["acquisitions"]
+if holds != acq: bad.append("%d hold slices, report says %d acquisitions" % (holds, acq))
+# microseconds: the trace lasts duration_ns; slices end near duration_ns / 1000
+dur_us = rep["trace"]["duration_ns"] / 1000.0
+if not (0.9 * dur_us <= end <= 1.1 * dur_us + 1000): bad.append("last slice ends at %.3f, trace lasts %.3f us" % (end, dur_us))
+over = 0
+for k, sl in tracks.items():
+    sl.sort()
+    for (a, da), (b, db) in zip(sl, sl[1:]):
+        if b < a + da - 0.0005: over += 1
+if over: bad.append("%d overlapping slices on one track" % over)
+names = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+for (pid, tid) in tracks:
+    if (pid, tid) not in names: bad.append("track %d/%d has no name" % (pid, tid)); break
+    if pid == CPU_PID and names[(pid, tid)] != "CPU %d" % tid: bad.append("CPU track %d named %s" % (tid, names[(pid, tid)]))
+if not any(e["ph"] == "M" and e["name"] == "process_name" and e["pid"] == CPU_PID for e in ev): bad.append("no CPUs process name")
+rows = list(csv.reader(open(sys.argv[2])))
+if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns"]: bad.append("CSV header %s" % rows[0])
+ck = collections.Counter(r[0] for r in rows[1:])
+for k in ("cpu", "hold", "wait", "io", "native"):
+    if ck[k] != kinds[k]: bad.append("%s: %d CSV rows, %d JSON slices" % (k, ck[k], kinds[k]))
+if any(int(r[6]) < int(r[5]) for r in rows[1:]): bad.append("CSV row ends before it starts")
+if acq == 0 and rep["trace"]["events"] > 1000 and "lock" in sys.argv[1]: bad.append("no acquisitions")
+print("; ".join(bad[:4]) or "ok")
+PY
+)
+	[ "$r" = ok ] && ok "$name" || not_ok "$name" "$r"
+}
+
+for t in traces/threads.gst traces/io.gst; do
+	[ -f "$t" ] && verify "export_sample_$(basename "$t" .gst)" "$t"
+done
+
+if need_root export_recorded; then
+	PY=${GS_TEST_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
+	cat >"$TMPD/two.py" <<'PYEOF'
+import threading, time
+deadline = time.monotonic() + 1.0
+def spin():
+    while time.monotonic() < deadline: pass
+ts = [threading.Thread(target=spin) for _ in range(2)]
+for t in ts: t.start()
+for t in ts: t.join()
+PYEOF
+	if [ -x "$PY" ] && "$GILSCOPE" record --python -o "$TMPD/py.gst" -- "$PY" "$TMPD/two.py" 2>"$TMPD/py.err"; then
+		verify export_python "$TMPD/py.gst"
+	else
+		not_ok export_python "record failed: $(tail -1 "$TMPD/py.err")"
+	fi
+	P=$BUILD/tests/progs/mutex_count
+	if "$GILSCOPE" record --lock "$P:pthread_mutex_lock:pthread_mutex_unlock:arg0=counter_lock" \
+		-o "$TMPD/lock.gst" -- "$P" 4 2000 10 >/dev/null 2>"$TMPD/lock.err"; then
+		verify export_lock "$TMPD/lock.gst"
+	else
+		not_ok export_lock "record failed: $(tail -1 "$TMPD/lock.err")"
+	fi
+fi
+
+# output rules (no privileges needed: run as nobody when we are root)
+S=traces/threads.gst
+if [ -f "$S" ]; then
+	O=$TMPD/o.csv
+	"$GILSCOPE" export "$S" --format csv -o "$O" 2>/dev/null
+	echo keep >"$TMPD/keep"
+	cp "$TMPD/keep" "$O"
+	"$GILSCOPE" export "$S" --format csv -o "$O" 2>"$TMPD/e1"
+	rc=$?
+	[ $rc = 1 ] && grep -q -- '--force' "$TMPD/e1" && [ "$(cat "$O")" = keep ] && ok export_no_clobber ||
+		not_ok export_no_clobber "rc=$rc $(cat "$TMPD/e1")"
+	"$GILSCOPE" export "$S" --format csv -o "$O" --force 2>/dev/null && head -1 "$O" | grep -q '^kind,pid' &&
+		ok export_force || not_ok export_force "--force did not overwrite"
+	ln -s "$TMPD/keep" "$TMPD/link.json"
+	"$GILSCOPE" export "$S" --format chrome -o "$TMPD/link.json" --force 2>"$TMPD/e2"
+	rc=$?
+	[ $rc = 1 ] && [ "$(cat "$TMPD/keep")" = keep ] && grep -q 'symbolic link' "$TMPD/e2" && ok export_no_symlink ||
+		not_ok export_no_symlink "rc=$rc $(cat "$TMPD/e2")"
+	n=$("$GILSCOPE" export "$S" --format csv -o - 2>/dev/null | wc -l)
+	[ "$n" = "$(wc -l <"$O")" ] && ok export_stdout || not_ok export_stdout "$n lines on stdout"
+	# format from the name; bad usage exits 2; a missing trace exits 1 with its name
+	"$GILSCOPE" export "$S" -o "$TMPD/by-name.json" 2>/dev/null && json_get "$TMPD/by-name.json" '"ok"' >/dev/null 2>&1 &&
+		ok export_format_from_name || not_ok export_format_from_name "no JSON from .json"
+	bad=
+	"$GILSCOPE" export "$S" --format xml -o "$TMPD/x" 2>/dev/null; [ $? = 2 ] || bad="--format xml"
+	"$GILSCOPE" export "$S" 2>/dev/null; [ $? = 2 ] || bad="$bad, no -o"
+	"$GILSCOPE" export -o "$TMPD/y.csv" 2>/dev/null; [ $? = 2 ] || bad="$bad, no FILE"
+	"$GILSCOPE" export "$S" "$S" -o "$TMPD/z.csv" 2>/dev/null; [ $? = 2 ] || bad="$bad, two FILEs"
+	"$GILSCOPE" export "$TMPD/none.gst" -o "$TMPD/n.csv" 2>"$TMPD/e3"; [ $? = 1 ] && grep -q none.gst "$TMPD/e3" &&
+		[ ! -e "$TMPD/n.csv" ] || bad="$bad, missing trace"
+	"$GILSCOPE" export "$TMPD/keep" -o "$TMPD/k.csv" 2>"$TMPD/e4"; [ $? = 1 ] && [ ! -e "$TMPD/k.csv" ] ||
+		bad="$bad, not a trace"
+	[ -z "$bad" ] && ok export_usage || not_ok export_usage "$bad"
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+		chmod 755 "$TMPD"
+		# nobody cannot write into root's TMPD: give it a directory of its own
+		mkdir -p "$TMPD/nb" && chown 65534 "$TMPD/nb"
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$GILSCOPE" export "$S" -o "$TMPD/nb/t.json" 2>"$TMPD/e5" &&
+			[ "$(stat -c %u "$TMPD/nb/t.json")" = 65534 ] && ok export_unprivileged ||
+			not_ok export_unprivileged "$(cat "$TMPD/e5")"
+	fi
+fi
+t_exit
