@@ -6,7 +6,7 @@
  * count is bounded (trace_format.h) before it sizes an allocation, the
  * decompressed size is known from the CRC-checked block header before
  * decompressing, and zstd decodes into a buffer of exactly that size. The
- * reader holds the block index (40 bytes a block, at most GST_MAX_BLOCKS)
+ * reader holds the block index (32 bytes a block, at most GST_MAX_BLOCKS)
  * and one block's buffers, which grow to the largest block seen and never
  * past the format limits, however big the file.
  */

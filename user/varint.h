@@ -35,7 +35,24 @@ static inline int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
 		*p = q + 1;
 		return 0;
 	}
-	return varint_get_slow(p, end, v);
+	if (__builtin_expect(end - q < VARINT_MAX, 0))
+		return varint_get_slow(p, end, v);
+	/* at least 10 bytes left: no bounds check per byte */
+	uint64_t r = 0;
+
+	for (unsigned int shift = 0; shift < 64; shift += 7) {
+		uint8_t b = *q++;
+
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (b < 0x80) {
+			if (shift == 63 && b > 1)
+				return -1;
+			*v = r;
+			*p = q;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static inline uint64_t zigzag64(int64_t v)
