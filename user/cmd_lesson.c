@@ -28,7 +28,7 @@
 
 static const char usage[] =
 "usage: gilscope lesson --list\n"
-"       gilscope lesson NAME [--replay] [--trace FILE] [--plain | --ascii]\n"
+"       gilscope lesson NAME [--replay] [--trace FILE] [--speed X] [--plain | --ascii]\n"
 "\n"
 "Guided classroom lessons about the interpreter lock (see docs/teaching.md).\n"
 "  --list        the lessons, in teaching order, with one line each\n"
@@ -37,6 +37,7 @@ static const char usage[] =
 "  --trace FILE  replay FILE instead of the shipped trace (implies --replay)\n"
 "  --plain       narrate as plain text instead of the full-screen view\n"
 "  --ascii       full-screen view in plain ASCII, no colours\n"
+"  --speed X     replay speed, 0.01 to 100 (default 0.2: time to look)\n"
 "  --data DIR    where lessons/ and traces/ are (default: next to gilscope)\n";
 
 static int is_dir(const char *p)
@@ -190,6 +191,7 @@ int cmd_lesson(int argc, char **argv)
 		{ "trace", required_argument, NULL, 't' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "ascii", no_argument, NULL, 'a' },
+		{ "speed", required_argument, NULL, 's' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -207,6 +209,16 @@ int cmd_lesson(int argc, char **argv)
 		case 't': po.trace = optarg; po.replay = true; break;
 		case 'p': po.plain = true; break;
 		case 'a': po.ascii = true; break;
+		case 's': {
+			char *end;
+			po.speed = strtod(optarg, &end);
+			if (end == optarg || *end || !(po.speed >= 0.01 && po.speed <= 100)) {
+				fprintf(stderr, "gilscope lesson: --speed must be a number from "
+					"0.01 to 100, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'd': data_arg = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:

@@ -97,9 +97,8 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 	struct trace_reader *rd;
 	int rc = trace_reader_open(&rd, path);
 	if (rc) {
-		fprintf(stderr, "gilscope lesson: %s: %s%s\n", path,
-			rc == -EBADMSG ? "corrupt trace" : strerror(-rc),
-			rc == -ENOENT ? " (re-record the shipped traces: sudo make traces)" : "");
+		fprintf(stderr, "gilscope lesson: %s: %s\n", path,
+			rc == -EBADMSG ? "corrupt trace" : strerror(-rc));
 		return 1;
 	}
 	const struct trace_meta *meta = trace_reader_meta(rd);
@@ -244,10 +243,15 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 	else
 		snprintf(path, sizeof(path), "%s/traces/%s", o->data, lesson_trace(l));
 	int rc = -ENOTTY;
+	if (o->replay && !o->trace && access(path, R_OK)) {
+		fprintf(stderr, "gilscope lesson: %s: %s (re-record the shipped traces: "
+			"sudo make traces)\n", path, strerror(errno));
+		return 1;
+	}
 	if (o->replay) {
 		char *output = o->trace ? NULL : read_output(path);
 		if (!o->plain)
-			rc = lesson_tui_replay(l, path, output, o->ascii);
+			rc = lesson_tui_replay(l, path, output, o->ascii, o->speed);
 		if (rc == -ENOTTY) {
 			struct sigaction sa = { .sa_handler = on_signal };
 			sigaction(SIGINT, &sa, NULL);

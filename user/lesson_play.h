@@ -20,6 +20,7 @@ struct lesson_play_opts {
 	bool replay;		/* replay a trace instead of running live */
 	bool plain;		/* plain text instead of the full-screen view */
 	bool ascii;		/* full-screen view in plain ASCII, no colours */
+	double speed;		/* replay speed in the full-screen view; 0 = 0.2 */
 };
 
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o);

@@ -216,11 +216,11 @@ static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
 	return rc;
 }
 
-static void print_table(struct ltui *t)
+static void print_table(struct ltui *t, const char *how)
 {
 	char rows[TABLE_ROWS * TABLE_W];
 	size_t n = lesson_run_table(t->run, rows, TABLE_W, TABLE_ROWS);
-	printf("Lesson %s: %s\n", lesson_name(t->l), lesson_title(t->l));
+	printf("Lesson %s: %s\n%s\n", lesson_name(t->l), lesson_title(t->l), how);
 	for (size_t i = 0; i < n; i++)
 		printf("%s\n", rows + i * TABLE_W);
 	if (t->output[0])
@@ -228,7 +228,7 @@ static void print_table(struct ltui *t)
 }
 
 int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
-		      bool ascii)
+		      bool ascii, double speed)
 {
 	struct ltui t = { .l = l, .tfd = -1, .out_fd = -1 };
 	struct trace_reader *view_rd = NULL;
@@ -261,15 +261,18 @@ int lesson_tui_replay(const struct lesson *l, const char *path, const char *outp
 	}
 	struct app_opts ao = {
 		.mode = TUI_REPLAY,
-		.speed = REPLAY_SPEED,
+		.speed = speed > 0 ? speed : REPLAY_SPEED,
 		.title = meta->command,
 		.pid = meta->root_pid,
 		.poll_fd = t.tfd,
 		.on_poll = on_poll_replay,
 	};
 	rc = run_app(&t, &ao, ascii);
-	if (rc == 0)
-		print_table(&t);
+	if (rc == 0) {
+		char how[PATH_MAX + 16];
+		snprintf(how, sizeof(how), "Replay of %s", path);
+		print_table(&t, how);
+	}
 fail:
 	if (rc && rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
@@ -331,7 +334,9 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 			read_output(&t, t.out_fd);
 			lesson_run_end(t.run, 0);
 		}
-		print_table(&t);
+		char how[sizeof(meta.command) + 16];
+		snprintf(how, sizeof(how), "Live run: %s", meta.command);
+		print_table(&t, how);
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		rc = -ECANCELED;

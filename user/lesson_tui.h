@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include "lesson.h"
 
-/* Replay the trace at path. output: what gilrt printed when the trace was
- * recorded (shown under the closing table), or NULL. */
+/* Replay the trace at path at speed (0: a slow default). output: what gilrt
+ * printed when the trace was recorded (shown under the closing table), or NULL. */
 int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
-		      bool ascii);
+		      bool ascii, double speed);
 /* Run argv (gilrt run ...) under the recorder; needs root. */
 int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii);
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# lesson_cli.sh - `gilscope lesson` on the command line: the list, and one
+# clear line plus the right exit status for every kind of bad input.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+# expect NAME STATUS PATTERN CMD... : CMD exits STATUS and says one line on
+# stderr matching PATTERN (and nothing on stdout).
+expect() {
+	local n=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null
+	local rc=$? lines
+	lines=$(wc -l <"$TMPD/err")
+	if [ $rc != "$want" ]; then
+		not_ok "$n" "exit $rc, want $want ($(head -n 1 "$TMPD/err"))"
+	elif [ "$lines" != 1 ] || ! grep -q -- "$pat" "$TMPD/err"; then
+		not_ok "$n" "stderr: $(head -n 3 "$TMPD/err" | paste -sd '|' -)"
+	elif [ -s "$TMPD/out" ]; then
+		not_ok "$n" "unexpected stdout: $(head -n 1 "$TMPD/out")"
+	else
+		ok "$n"
+	fi
+}
+
+"$GILSCOPE" lesson --list >"$TMPD/list" 2>&1
+rc=$?
+n=$(grep -c -E '^ ?[0-9]+  [a-z]+ +[^ ].+' "$TMPD/list")
+if [ $rc = 0 ] && [ "$n" -ge 10 ] && [ "$n" = "$(ls lessons/*.lesson | wc -l)" ]; then
+	ok "lesson_list ($n lessons)"
+else
+	not_ok lesson_list "exit $rc, $n lines: $(head -n 2 "$TMPD/list" | paste -sd '|' -)"
+fi
+first=$(awk 'NR == 1 { print $2 }' "$TMPD/list")
+check lesson_by_number bash -c "'$GILSCOPE' lesson 1 --replay --plain </dev/null | grep -q '^Lesson $first: '"
+
+expect lesson_unknown 2 "no lesson 'nosuch'" "$GILSCOPE" lesson nosuch --replay
+expect lesson_unknown_number 2 "no lesson '99'" "$GILSCOPE" lesson 99 --replay
+expect lesson_no_name 2 "give --list or one lesson NAME" "$GILSCOPE" lesson
+expect lesson_two_names 2 "give --list or one lesson NAME" "$GILSCOPE" lesson threads procs
+expect lesson_list_and_name 2 "give --list or one lesson NAME" "$GILSCOPE" lesson --list threads
+expect lesson_bad_option 2 "bad option '--frobnicate'" "$GILSCOPE" lesson threads --frobnicate
+expect lesson_bad_speed 2 "speed must be a number" "$GILSCOPE" lesson threads --replay --speed fast
+expect lesson_missing_trace 1 "No such file" "$GILSCOPE" lesson threads --trace "$TMPD/none.gst"
+head -c 5000 /dev/urandom >"$TMPD/junk.gst"
+expect lesson_junk_trace 1 "junk.gst" "$GILSCOPE" lesson threads --trace "$TMPD/junk.gst"
+expect lesson_no_data 1 "no lessons/ directory" "$GILSCOPE" lesson --list --data "$TMPD/nowhere"
+
+# a broken lesson file is named, with its line and the reason
+mkdir -p "$TMPD/data/lessons"
+printf 'title t\nabout a\nrun cpu\ntrace x.gst\nstep at soon\n  hi\n' >"$TMPD/data/lessons/01-broken.lesson"
+GILSCOPE_DATA=$TMPD/data expect lesson_broken_file 1 "01-broken.lesson: line 5: step at" "$GILSCOPE" lesson --list
+
+# live needs privileges: a user without them gets one line and the way out
+if [ "$(id -u)" = 0 ]; then
+	expect lesson_live_unprivileged 1 "try: gilscope lesson threads --replay" \
+		runuser -u nobody -- "$GILSCOPE" lesson threads --plain
+else
+	expect lesson_live_unprivileged 1 "try: gilscope lesson threads --replay" \
+		"$GILSCOPE" lesson threads --plain
+fi
+t_exit
