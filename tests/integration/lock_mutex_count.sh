@@ -35,22 +35,11 @@ run_attached() {
 	exec 3>"$out.go"
 	local pid=
 	for _ in $(seq 500); do
-		pid=$(sed -n 's/^pid //p' "$out.prog")
+		pid=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$out.prog")
 		[ -n "$pid" ] && break
 		sleep 0.01
 	done
-	[ "$field" = ADDR ] && field="arg0=$(python3 - "$pid" <<'PY'
-import sys
-# counter_lock's address, from the program's symbol table and its load address
-pid = sys.argv[1]
-exe = open("/proc/%s/maps" % pid).readline().split()[-1]
-import subprocess
-sym = [l.split() for l in subprocess.run(["readelf", "-sW", exe], capture_output=True, text=True).stdout.splitlines()
-       if l.endswith(" counter_lock")][0]
-base = int(open("/proc/%s/maps" % pid).readline().split("-")[0], 16)
-print(hex(base + int(sym[1], 16)))
-PY
-)"
+	[ "$field" = ADDR ] && field="arg0=$(sed -n 's/^pid .* counter_lock //p' "$out.prog")"
 	"$GILSCOPE" record -p "$pid" --lock "${SPEC%:arg0}:$field" -o "$out.gst" 2>"$out.err" &
 	local rec=$!
 	# the trace header is written once the probes are attached and the pid traced

@@ -11,7 +11,8 @@
 # releasing thread takes to wake and ask again, which on a machine already
 # loaded past its core count can add milliseconds (measured: median 2.8 ms at
 # load 3.3 on 2 cores), so there, and only there, the hold peak may sit one
-# bucket higher (said in the ok line). The wait histogram has no such slack.
+# bucket higher (said in the ok line), and past twice its core count the hold
+# check is skipped (said too). The wait histogram has no such slack.
 # Also: a stripped interpreter gets a clear error, and Debian's python3.11-dbg
 # works too.
 cd "$(dirname "$0")/../.." || exit 1
@@ -48,13 +49,15 @@ k = max(long)[1]
 load = os.getloadavg()[0]
 if k in allowed:
     print("ok")
+elif slack and load >= 2 * os.cpu_count():
+    print("skip: machine too loaded to time holds (load %.1f on %d cores): peak %d in %s" % (load, os.cpu_count(), k, h))
 elif slack and k == allowed[-1] + 1 and load >= os.cpu_count():
     print("ok # peak at bucket %d: machine loaded (load %.1f on %d cores): %s" % (k, load, os.cpu_count(), h))
 else:
     print("peak at bucket %d, want %s (load %.1f): %s" % (k, allowed, load, h))
 PY
 )
-	case $r in ok*) echo "ok $name${r#ok}" ;; *) not_ok "$name" "$r" ;; esac
+	case $r in ok*) echo "ok $name${r#ok}" ;; skip*) echo "skip $name${r#skip}" ;; *) not_ok "$name" "$r" ;; esac
 }
 
 # record NAME OUT ARGS... : gilscope record --python -o OUT -- ARGS

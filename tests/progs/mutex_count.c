@@ -9,8 +9,9 @@
  *   other_lock 0x55d0c0de1080 acquisitions 100
  *
  * usage: mutex_count [THREADS [ITERS [OTHER]]] [--wait]
- * --wait: print "pid N", then wait for a line on stdin before taking any
- * lock, so that a test can attach `gilscope record -p N` first.
+ * --wait: print "pid N counter_lock ADDR", then wait for a line on stdin
+ * before taking any lock, so that a test can attach `gilscope record -p N`
+ * first.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -46,7 +47,7 @@ static int wait_go(void)
 {
 	char line[16];
 
-	printf("pid %d\n", (int)getpid());
+	printf("pid %d counter_lock %p\n", (int)getpid(), (void *)&counter_lock);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin)) {
 		fprintf(stderr, "mutex_count: stdin closed before the go line\n");
