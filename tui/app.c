@@ -371,6 +371,51 @@ int app_render(struct app *a, struct grid *g)
 	return tui_render(w, &a->st, g);
 }
 
+/* Live event-to-screen latency, over the frames of app_run (written to
+ * $GILSCOPE_LATENCY_FILE as JSON at the end, for `make bench`). */
+struct latency {
+	uint64_t frames, measured;	/* frames drawn; frames that showed new events */
+	uint64_t sum_ns, max_ns;	/* over measured frames: age of the oldest new event */
+	uint64_t first_ns, last_ns;	/* when the first and last frames were drawn */
+	uint64_t prev_t1, seen;		/* what the previous frame showed */
+};
+
+static void latency_frame(struct latency *l, struct app *a, uint64_t drawn)
+{
+	uint64_t ts;
+
+	if (!l->frames++)
+		l->first_ns = drawn;
+	l->last_ns = drawn;
+	if (a->st.mode == TUI_LIVE && a->st.follow &&
+	    !timeline_first_new(a->o.tl, l->prev_t1, l->seen, a->st.now_ns, &ts) &&
+	    l->prev_t1 && drawn > ts) {
+		l->measured++;
+		l->sum_ns += drawn - ts;
+		if (drawn - ts > l->max_ns)
+			l->max_ns = drawn - ts;
+	}
+	l->prev_t1 = a->st.now_ns;
+	if (a->st.mode == TUI_LIVE)
+		l->seen = timeline_appended(a->o.tl);
+}
+
+static void latency_write(const struct latency *l)
+{
+	const char *path = getenv("GILSCOPE_LATENCY_FILE");
+	double secs = (l->last_ns - l->first_ns) / 1e9;
+	FILE *f;
+
+	if (!path || !path[0] || !(f = fopen(path, "w")))
+		return;
+	fprintf(f, "{\"frames\": %llu, \"fps\": %.1f, \"latency_frames\": %llu, "
+		"\"latency_mean_ms\": %.2f, \"latency_max_ms\": %.2f}\n",
+		(unsigned long long)l->frames, secs > 0 ? (l->frames - 1) / secs : 0,
+		(unsigned long long)l->measured,
+		l->measured ? l->sum_ns / 1e6 / l->measured : 0, l->max_ns / 1e6);
+	fclose(f);
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -382,6 +427,7 @@ static uint64_t mono_ns(void)
 int app_run(struct app *a)
 {
 	struct grid *g = NULL;
+	struct latency lat = { 0 };
 	uint64_t t = mono_ns();
 	int err, w, h;
 
@@ -410,6 +456,7 @@ int app_run(struct app *a)
 		if ((err = app_render(a, g)))
 			break;
 		crt_draw(g);
+		latency_frame(&lat, a, mono_ns());
 		if (poll(pfd, n, moving || n == 2 ? FRAME_MS : 500) < 0 && errno != EINTR) {
 			err = -errno;
 			break;
@@ -443,5 +490,6 @@ int app_run(struct app *a)
 	}
 	grid_free(g);
 	crt_done();
+	latency_write(&lat);
 	return err;
 }

@@ -620,6 +620,45 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 	return 0;
 }
 
+uint64_t timeline_appended(const struct timeline *tl)
+{
+	return tl->count;
+}
+
+/* First index in [base, count) with ts_ns >= ts (count if none). */
+static uint64_t live_lower_bound(const struct timeline *tl, uint64_t ts)
+{
+	uint64_t lo = tl->base, hi = tl->count;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (tl->ring[mid % tl->cap].ts_ns < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int timeline_first_new(const struct timeline *tl, uint64_t prev_t1, uint64_t seen,
+		       uint64_t t1, uint64_t *ts)
+{
+	/* events are in ts order: new on screen is everything from the first
+	 * one at or after prev_t1, or the first appended since, if earlier */
+	uint64_t i;
+
+	if (tl->r)
+		return -EINVAL;
+	i = live_lower_bound(tl, prev_t1);
+	if (seen < i)
+		i = seen < tl->base ? tl->base : seen;
+	if (i >= tl->count || tl->ring[i % tl->cap].ts_ns >= t1)
+		return -ENOENT;
+	*ts = tl->ring[i % tl->cap].ts_ns;
+	return 0;
+}
+
 static int find_live(struct timeline *tl, uint64_t ts, int dir, uint64_t *out)
 {
 	uint64_t lo = tl->base, hi = tl->count;

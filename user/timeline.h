@@ -106,6 +106,14 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
  * strictly after ts (dir > 0) or strictly before it (dir < 0): 0 and *out,
  * or -ENOENT if there is none. */
 int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t *out);
+/* Live: events appended so far (a counter that only grows). */
+uint64_t timeline_appended(const struct timeline *tl);
+/* Live, for measuring event-to-screen latency: of the events that a frame
+ * showing [.., t1) shows for the first time, given the previous frame ended
+ * at prev_t1 and had seen `seen` events appended, the oldest one's ts
+ * (0 and *ts set; -ENOENT if the frame shows nothing new). */
+int timeline_first_new(const struct timeline *tl, uint64_t prev_t1, uint64_t seen,
+		       uint64_t t1, uint64_t *ts);
 void timeline_free(struct timeline *tl);
 
 #endif

@@ -53,7 +53,7 @@ quit_ok() { # NAME: q, exit status 0, terminal settings restored
 }
 
 start 120x40 "$GILSCOPE" replay "$TRACE" --speed 0.05
-if wait_for 'REPLAY' 5 && wait_for '^LOCK +[A-Z.]' 5 && wait_for '^CPU0 ' 1; then
+if wait_for 'REPLAY' 5 && wait_for '^LOCK +[A-Z.]' 5 && wait_for '^CPU0( |$)' 1; then
 	ok tui_replay_shows_lanes
 else
 	not_ok tui_replay_shows_lanes "$(screen | head -n 8)"
