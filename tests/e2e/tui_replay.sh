@@ -111,7 +111,7 @@ if wait_for '^DONE' 5 && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tu
 
 # --ascii: letters in the strips, no UTF-8 at all
 start 120x40 "$GILSCOPE" replay "$TRACE" --ascii --at 0.5
-if wait_for '^CPU0 +.*[A-Za-z]' 5 && ! screen | LC_ALL=C grep -q '[^ -~]'; then
+if wait_for '^CPU[0-9]+ +.*[A-Za-z]' 5 && ! screen | LC_ALL=C grep -q '[^ -~]'; then
 	ok tui_replay_ascii
 else
 	not_ok tui_replay_ascii "$(screen | head -n 3)"
