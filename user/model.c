@@ -85,7 +85,8 @@ static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t 
 			const struct model_thread *t, uint16_t cpu, uint64_t lock,
 			uint8_t state, uint32_t flags)
 {
-	if (m->silent || !m->opts.on_span)
+	if (m->silent || !m->opts.on_span ||
+	    (m->opts.span_kinds && !(m->opts.span_kinds & (1u << kind))))
 		return;
 	struct model_span s = {
 		.start_ns = start,
@@ -785,6 +786,70 @@ int model_feed(struct model *m, const struct gs_event *ev)
 	return 0;
 }
 
+/* Every open span up to end_ns, flagged SPAN_F_OPEN. Closing (finish) also
+ * counts them and restarts them at end_ns; peeking only shows them. */
+static void open_spans(struct model *m, uint64_t end_ns, bool close)
+{
+	for (size_t c = 0; c < m->ncpus; c++) {
+		struct model_cpu *cpu = &m->cpus[c];
+		ssize_t i;
+
+		if (!cpu->tid || end_ns <= cpu->since_ns)
+			continue;
+		if (close) {
+			cpu_close_span(m, (uint16_t)c, end_ns, SPAN_F_OPEN);
+			cpu->since_ns = end_ns;
+		} else if ((i = thr_lookup(m, cpu->tid)) >= 0) {
+			emit(m, SPAN_CPU, cpu->since_ns, end_ns, &m->pub[i], (uint16_t)c,
+			     cpu->locked ? m->cpriv[c].lock : 0, 0,
+			     SPAN_F_OPEN | (cpu->locked ? SPAN_F_LOCKED : 0) |
+			     (cpu->other ? SPAN_F_OTHER : 0));
+		}
+	}
+	for (size_t i = 0; i < m->nthr; i++) {
+		struct model_thread *t = &m->pub[i];
+		struct thr *p = &m->priv[i];
+		uint16_t c = (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu);
+
+		if (t->wait_lock) {
+			emit(m, SPAN_WAIT, t->wait_since_ns, end_ns, t, c, t->wait_lock, 0,
+			     SPAN_F_OPEN);
+			if (close) {
+				t->wait_ns += counted(m, t->wait_since_ns, end_ns);
+				t->wait_since_ns = end_ns;
+			}
+		}
+		if (t->lock) {
+			emit(m, SPAN_HOLD, t->hold_since_ns, end_ns, t, c, t->lock, 0, SPAN_F_OPEN);
+			if (close) {
+				struct model_lock *l = lock_get(m, t->pid, t->lock);
+				uint64_t d = counted(m, t->hold_since_ns, end_ns);
+
+				t->hold_ns += d;
+				if (l)
+					l->hold_ns += d;
+				t->hold_since_ns = end_ns;
+			}
+		}
+		if (t->in_io) {
+			emit(m, SPAN_IO, p->io_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
+			if (close)
+				p->io_since_ns = end_ns;
+		}
+		if (t->in_native) {
+			emit(m, SPAN_NATIVE, p->native_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
+			if (close)
+				p->native_since_ns = end_ns;
+		}
+		if (t->state != MS_UNKNOWN && end_ns > t->state_since_ns) {
+			emit(m, SPAN_STATE, t->state_since_ns, end_ns, t, c, 0, t->state,
+			     SPAN_F_OPEN);
+			if (close)
+				t->state_since_ns = end_ns;
+		}
+	}
+}
+
 int model_finish(struct model *m, uint64_t end_ns)
 {
 	if (!m)
@@ -797,51 +862,24 @@ int model_finish(struct model *m, uint64_t end_ns)
 	}
 	m->now = end_ns;
 	m->silent = false;
-	for (size_t c = 0; c < m->ncpus; c++) {
-		struct model_cpu *cpu = &m->cpus[c];
-
-		if (cpu->tid && end_ns > cpu->since_ns) {
-			cpu_close_span(m, (uint16_t)c, end_ns, SPAN_F_OPEN);
-			cpu->since_ns = end_ns;
-		}
-	}
-	for (size_t i = 0; i < m->nthr; i++) {
-		struct model_thread *t = &m->pub[i];
-		struct thr *p = &m->priv[i];
-		uint16_t c = (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu);
-
-		if (t->wait_lock) {
-			t->wait_ns += counted(m, t->wait_since_ns, end_ns);
-			emit(m, SPAN_WAIT, t->wait_since_ns, end_ns, t, c, t->wait_lock, 0,
-			     SPAN_F_OPEN);
-			t->wait_since_ns = end_ns;
-		}
-		if (t->lock) {
-			struct model_lock *l = lock_get(m, t->pid, t->lock);
-			uint64_t d = counted(m, t->hold_since_ns, end_ns);
-
-			t->hold_ns += d;
-			if (l)
-				l->hold_ns += d;
-			emit(m, SPAN_HOLD, t->hold_since_ns, end_ns, t, c, t->lock, 0,
-			     SPAN_F_OPEN);
-			t->hold_since_ns = end_ns;
-		}
-		if (t->in_io) {
-			emit(m, SPAN_IO, p->io_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
-			p->io_since_ns = end_ns;
-		}
-		if (t->in_native) {
-			emit(m, SPAN_NATIVE, p->native_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
-			p->native_since_ns = end_ns;
-		}
-		if (t->state != MS_UNKNOWN && end_ns > t->state_since_ns) {
-			emit(m, SPAN_STATE, t->state_since_ns, end_ns, t, c, 0, t->state,
-			     SPAN_F_OPEN);
-			t->state_since_ns = end_ns;
-		}
-	}
+	open_spans(m, end_ns, true);
 	return 0;
+}
+
+void model_open_spans(struct model *m, uint64_t end_ns, model_span_fn fn, void *ctx)
+{
+	if (!m || !fn)
+		return;
+	struct model_opts saved = m->opts;
+
+	if (end_ns < m->now)
+		end_ns = m->now;
+	m->opts.on_span = fn;
+	m->opts.ctx = ctx;
+	m->opts.span_kinds = 0;
+	m->silent = false;
+	open_spans(m, end_ns, false);
+	m->opts = saved;
 }
 
 struct model *model_new(const struct model_opts *opts)

@@ -131,6 +131,7 @@ struct model_opts {
 	uint32_t ncpus;		/* from trace_meta; grows if an event names a higher cpu */
 	model_span_fn on_span;	/* may be NULL */
 	void *ctx;
+	uint32_t span_kinds;	/* bits 1 << SPAN_x wanted by on_span; 0 = all */
 };
 
 struct model;
@@ -142,6 +143,11 @@ int model_feed(struct model *m, const struct gs_event *ev);
  * state is kept and its spans reopen at end_ns, so feeding may go on (a live
  * view can call this to flush totals). */
 int model_finish(struct model *m, uint64_t end_ns);
+/* Show every span still open as if it ended at end_ns (SPAN_F_OPEN set),
+ * by calling fn(span, ctx) (not opts.on_span), without changing the model
+ * or its totals: what a live view draws up to "now". The span pointer is
+ * valid during the call only. */
+void model_open_spans(struct model *m, uint64_t end_ns, model_span_fn fn, void *ctx);
 /* Forget everything (threads, totals, open spans), keep opts. */
 void model_reset(struct model *m);
 void model_free(struct model *m);

@@ -122,6 +122,7 @@ int report_new(struct report **out, const struct trace_meta *meta)
 		.ncpus = meta ? meta->ncpus : 0,
 		.on_span = on_span,
 		.ctx = rp,
+		.span_kinds = 1u << SPAN_HOLD | 1u << SPAN_WAIT,
 	};
 
 	rp->m = model_new(&o);

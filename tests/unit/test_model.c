@@ -131,7 +131,18 @@ static void test_handoff(void)
 	CHECK(a->state == MS_RUNNING_LOCKED);
 	CHECK(b->state == MS_RUNNING_FREE);
 	CHECK(a->last_wait_ns == 105 && b->last_hold_ns == 85);
+
+	/* peeking shows what finishing will close, and changes nothing */
+	static struct spans peek;
+	size_t before = sp.n;
+
+	peek.n = 0;
+	model_open_spans(m, 300, on_span, &peek);
+	CHECK(sp.n == before && a->hold_ns == 90 && a->hold_since_ns == 225);
 	CHECK(model_finish(m, 300) == 0);
+	CHECK(peek.n == sp.n - before);
+	for (size_t i = 0; i < peek.n && before + i < sp.n; i++)
+		CHECKF(!memcmp(&peek.s[i], &sp.s[before + i], sizeof(peek.s[i])), "open span %zu", i);
 	CHECK(!sp.bad);
 
 	CHECKF(a->acquisitions == 2 && a->hold_ns == 165 && a->wait_ns == 115,
