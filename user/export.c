@@ -50,9 +50,36 @@ enum export_format export_format_parse(const char *name)
 
 /* ---- small writers ------------------------------------------------------- */
 
+/* Decimal digits of v into the end of buf; returns where they start. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/* printf is most of the cost of a big export: numbers are formatted by hand. */
+static void put_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf);
+	char *p = u64_digits(e, v);
+
+	fwrite_unlocked(p, 1, (size_t)(e - p), f);
+}
+
+/* ns as microseconds with three decimals: "1234.567" */
 static void put_time(FILE *f, uint64_t ns)
 {
-	fprintf(f, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+	char buf[32], *e = buf + sizeof(buf);
+	unsigned frac = (unsigned)(ns % 1000);
+
+	*--e = (char)('0' + frac % 10);
+	*--e = (char)('0' + frac / 10 % 10);
+	*--e = (char)('0' + frac / 100);
+	*--e = '.';
+	char *p = u64_digits(e, ns / 1000);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
 }
 
 static uint64_t rel(const struct exporter *x, uint64_t ts)
@@ -92,8 +119,13 @@ static size_t utf8_len(const unsigned char *s)
 static void json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t plain = 0;
 
-	fputc('"', f);
+	while (p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '"' && p[plain] != '\\')
+		plain++;
+	fputc_unlocked('"', f);
+	fwrite_unlocked(p, 1, plain, f);
+	p += plain;
 	while (*p) {
 		if (*p == '"' || *p == '\\') {
 			fputc('\\', f);
@@ -133,9 +165,14 @@ static void csv_str(FILE *f, const char *s)
 static void ev_begin(struct exporter *x, const char *ph, const char *name, uint32_t pid,
 		     uint32_t tid)
 {
-	fputs(x->first ? "\n" : ",\n", x->f);
+	fputs_unlocked(x->first ? "\n{\"ph\":\"" : ",\n{\"ph\":\"", x->f);
 	x->first = false;
-	fprintf(x->f, "{\"ph\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"name\":", ph, pid, tid);
+	fputs_unlocked(ph, x->f);
+	fputs_unlocked("\",\"pid\":", x->f);
+	put_u64(x->f, pid);
+	fputs_unlocked(",\"tid\":", x->f);
+	put_u64(x->f, tid);
+	fputs_unlocked(",\"name\":", x->f);
 	json_str(x->f, name);
 }
 
@@ -247,22 +284,35 @@ static void span_csv(struct exporter *x, const struct model_span *s)
 {
 	char buf[32];
 
-	fprintf(x->f, "%s,%" PRIu32 ",%" PRIu32 ",", kind_name[s->kind], s->pid, s->tid);
-	csv_str(x->f, label(x, s->pid, s->tid, buf, sizeof(buf)));
+	FILE *f = x->f;
+
+	fputs_unlocked(kind_name[s->kind], f);
+	fputc_unlocked(',', f);
+	put_u64(f, s->pid);
+	fputc_unlocked(',', f);
+	put_u64(f, s->tid);
+	fputc_unlocked(',', f);
+	csv_str(f, label(x, s->pid, s->tid, buf, sizeof(buf)));
+	fputc_unlocked(',', f);
 	if (s->cpu != 0xffff)
-		fprintf(x->f, ",%u,", s->cpu);
-	else
-		fputs(",,", x->f);
-	fprintf(x->f, "%" PRIu64 ",%" PRIu64 "\n", rel(x, s->start_ns), rel(x, s->end_ns));
+		put_u64(f, s->cpu);
+	fputc_unlocked(',', f);
+	put_u64(f, rel(x, s->start_ns));
+	fputc_unlocked(',', f);
+	put_u64(f, rel(x, s->end_ns));
+	fputc_unlocked('\n', f);
 }
 
 static void span_args(struct exporter *x, const struct model_span *s)
 {
-	fprintf(x->f, ",\"args\":{");
-	if (s->kind == SPAN_CPU)
-		fprintf(x->f, "\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"locked\":%s",
-			s->pid, s->tid, s->flags & SPAN_F_LOCKED ? "true" : "false");
-	else if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT)
+	fputs_unlocked(",\"args\":{", x->f);
+	if (s->kind == SPAN_CPU) {
+		fputs_unlocked("\"pid\":", x->f);
+		put_u64(x->f, s->pid);
+		fputs_unlocked(",\"tid\":", x->f);
+		put_u64(x->f, s->tid);
+		fputs_unlocked(s->flags & SPAN_F_LOCKED ? ",\"locked\":true" : ",\"locked\":false", x->f);
+	} else if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT)
 		fprintf(x->f, "\"lock\":\"0x%" PRIx64 "\"", s->lock);
 	else
 		fprintf(x->f, "\"cpu\":%d", s->cpu == 0xffff ? -1 : s->cpu);
@@ -303,12 +353,14 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 	}
 	t->last_end = s->end_ns;
 	ev_begin(x, "X", nm, pid, tid);
-	fprintf(x->f, ",\"cat\":\"%s\",\"ts\":", kind_name[s->kind]);
+	fputs_unlocked(",\"cat\":\"", x->f);
+	fputs_unlocked(kind_name[s->kind], x->f);
+	fputs_unlocked("\",\"ts\":", x->f);
 	put_time(x->f, rel(x, s->start_ns));
-	fputs(",\"dur\":", x->f);
+	fputs_unlocked(",\"dur\":", x->f);
 	put_time(x->f, s->end_ns - s->start_ns);
 	span_args(x, s);
-	fputc('}', x->f);
+	fputc_unlocked('}', x->f);
 }
 
 void exporter_span(struct exporter *x, const struct model_span *s)
@@ -443,7 +495,10 @@ static void write_names(struct run *r, const struct trace_meta *meta)
 			const char *pn = th[i].name[0] ? th[i].name : "process";
 			char buf[80];
 			if (th[i].pid == meta->root_pid && meta->command[0]) {
-				snprintf(buf, sizeof(buf), "%.79s", meta->command);
+				/* "python3.11 script.py", not the interpreter's whole path */
+				const char *cmd = meta->command, *sp = strchr(cmd, ' ');
+				const char *sl = memrchr(cmd, '/', sp ? (size_t)(sp - cmd) : strlen(cmd));
+				snprintf(buf, sizeof(buf), "%.79s", sl ? sl + 1 : cmd);
 				pn = buf;
 			}
 			exporter_process(r->x, th[i].pid, pn);
