@@ -145,7 +145,7 @@ int gst_decode(const uint8_t *raw, size_t len, struct gs_event *ev, size_t n,
 		ts += v;
 		e->ts_ns = ts;
 		e->type = *c[COL_TYPE]++;
-		e->flags = (uint8_t)(*c[COL_FLAGS]++ | (i < nkey ? 1u << 7 : 0));
+		e->flags = (uint8_t)((*c[COL_FLAGS]++ & 0x7f) | (i < nkey ? 1u << 7 : 0));
 		e->pad = 0;
 		if (varint_get(&c[COL_CPU], ce[COL_CPU], &v) || v > 0xffff)
 			BAD("bad cpu");
