@@ -65,9 +65,11 @@ static double now_s(void)
 
 /* Mean time of one frame at w x h: still (cached window) and playing (the
  * window moves by one 40 ms frame of time at x1 each frame). */
-static int bench_size(struct timeline *tl, int w, int h, double *still_ms, double *play_ms)
+static int bench_size(struct timeline *tl, int w, int h, uint64_t ns_per_col,
+		      double *still_ms, double *play_ms)
 {
-	struct app_opts o = { .tl = tl, .mode = TUI_REPLAY, .color = true, .poll_fd = -1 };
+	struct app_opts o = { .tl = tl, .mode = TUI_REPLAY, .color = true, .poll_fd = -1,
+			      .ns_per_col = ns_per_col };
 	struct grid *g = grid_new(w, h);
 	struct app *a = NULL;
 	int err = -ENOMEM, n = 300;
@@ -76,7 +78,7 @@ static int bench_size(struct timeline *tl, int w, int h, double *still_ms, doubl
 	if (!g || (err = app_new(&a, &o)))
 		goto out;
 	/* start a second in, with threads and lock events in view */
-	app_state(a)->now_ns = app_state(a)->origin_ns + 1000000000ull;
+	app_state(a)->now_ns = app_state(a)->origin_ns + (uint64_t)w * ns_per_col;
 	if ((err = app_render(a, g)))
 		goto out;
 	t = now_s();
@@ -99,7 +101,15 @@ out:
 
 static int bench_render(const char *path)
 {
-	static const int sizes[][2] = { { 200, 60 }, { 80, 24 } };
+	static const struct {
+		int w, h;
+		uint64_t ns_per_col;
+		const char *name;
+	} sizes[] = {
+		{ 200, 60, 1000000, "200x60" },
+		{ 80, 24, 1000000, "80x24" },
+		{ 200, 60, 50000000, "200x60_zoomed_out" },	/* 10 s in view */
+	};
 	struct timeline *tl = NULL;
 	int err;
 
@@ -131,15 +141,14 @@ static int bench_render(const char *path)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		double still = NAN, play = NAN;
 
-		err = bench_size(tl, sizes[i][0], sizes[i][1], &still, &play);
+		err = bench_size(tl, sizes[i].w, sizes[i].h, sizes[i].ns_per_col, &still, &play);
 		if (err) {
 			fprintf(stderr, "gilscope replay: bench: %s\n", strerror(-err));
 			timeline_free(tl);
 			return 1;
 		}
-		printf("%s\"render_%dx%d_ms\": %.4f, \"render_%dx%d_playing_ms\": %.4f",
-		       i ? ", " : "", sizes[i][0], sizes[i][1], still, sizes[i][0],
-		       sizes[i][1], play);
+		printf("%s\"render_%s_ms\": %.4f, \"render_%s_playing_ms\": %.4f",
+		       i ? ", " : "", sizes[i].name, still, sizes[i].name, play);
 	}
 	printf("}\n");
 	timeline_free(tl);

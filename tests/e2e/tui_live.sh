@@ -13,6 +13,8 @@ need_cmd tui_live tmux || t_exit
 [ -x "$GILRT" ] || { not_ok tui_live "no $GILRT (make)"; t_exit; }
 T="tmux -L gilscope-test"
 $T kill-server 2>/dev/null
+# a session that outlives the test ones, so the server never exits between them
+$T new-session -d -s keep "sleep 600"
 TOP=$PWD
 GS=$(realpath "$GILSCOPE") RT=$(realpath "$GILRT")
 

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/../.." || exit 1
 need_cmd tui_replay tmux || t_exit
 T="tmux -L gilscope-test"
 $T kill-server 2>/dev/null
+# a session that outlives the test ones, so the server never exits between them
+$T new-session -d -s keep "sleep 600"
 
 # a trace: record one when we can (root), else a shipped one
 TRACE=$TMPD/cpu.gst
@@ -108,6 +110,17 @@ start 120x40 "$GILSCOPE" replay "$TRACE"
 wait_for 'REPLAY|PAUSED' 5
 $T send-keys -t t C-c
 if wait_for '^DONE' 5 && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tui_replay_ctrl_c; else not_ok tui_replay_ctrl_c "terminal not restored"; fi
+
+# a fatal signal: the terminal is put back before the process dies of it
+start 120x40 "$GILSCOPE" replay "$TRACE"
+wait_for 'REPLAY|PAUSED' 5
+pid=$(pgrep -f "^$GILSCOPE replay $TRACE\$" | head -n 1)
+if [ -n "$pid" ] && kill -SEGV "$pid" && wait_for '^DONE' 5 && grep -q '^EXIT=139$' "$TMPD/exit" &&
+	cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
+	ok tui_replay_fatal_signal
+else
+	not_ok tui_replay_fatal_signal "pid '$pid', exit $(cat "$TMPD/exit" 2>/dev/null)"
+fi
 
 # --ascii: letters in the strips, no UTF-8 at all
 start 120x40 "$GILSCOPE" replay "$TRACE" --ascii --at 0.5
