@@ -11,8 +11,10 @@
 # releasing thread takes to wake and ask again, which on a machine already
 # loaded past its core count can add milliseconds (measured: median 2.8 ms at
 # load 3.3 on 2 cores), so there, and only there, the hold peak may sit one
-# bucket higher (said in the ok line), and past twice its core count the hold
-# check is skipped (said too). The wait histogram has no such slack.
+# bucket higher (said in the ok line), and past twice its core count the
+# check is skipped (said too). Waits (5 ms + the waiter's wake-up) get the
+# same rule: at load 7 on 2 cores they too were pushed into 8-16 ms. On a
+# quiet machine (CI) both checks are exact.
 # Also: a stripped interpreter gets a clear error, and Debian's python3.11-dbg
 # works too.
 cd "$(dirname "$0")/../.." || exit 1
@@ -74,7 +76,7 @@ record() {
 if need_root python_gil && need_cmd python_gil "$PY"; then
 	if record python_gil_5ms "$TMPD/a.gst" "$PY" "$TMPD/two.py" 2; then
 		peak python_hold_peak_5ms "$TMPD/a.gst.json" hold_hist_log2_us 1 13
-		peak python_wait_peak_5ms "$TMPD/a.gst.json" wait_hist_log2_us 0 13
+		peak python_wait_peak_5ms "$TMPD/a.gst.json" wait_hist_log2_us 1 13
 		n=$(json_get "$TMPD/a.gst.json" 'sum(t["acquisitions"] for t in j["threads"])')
 		a=$(json_get "$TMPD/a.gst.json" 'j["lock"]["acquisitions"]')
 		[ "$n" = "$a" ] && [ "$a" -gt 300 ] && ok python_acquisitions ||
@@ -85,8 +87,23 @@ if need_root python_gil && need_cmd python_gil "$PY"; then
 	fi
 	if record python_gil_1ms "$TMPD/b.gst" "$PY" "$TMPD/two.py" 2 0.001; then
 		peak python_hold_peak_1ms "$TMPD/b.gst.json" hold_hist_log2_us 1 10 11
-		peak python_wait_peak_1ms "$TMPD/b.gst.json" wait_hist_log2_us 0 10 11
+		peak python_wait_peak_1ms "$TMPD/b.gst.json" wait_hist_log2_us 1 10 11
 	fi
+fi
+
+# -p PID: libpython found through the running interpreter's memory map
+if need_root python_attach && need_cmd python_attach "$PY"; then
+	"$PY" "$TMPD/two.py" 1.5 &
+	pid=$!
+	for _ in $(seq 200); do [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.01; done
+	if "$GILSCOPE" record --python -p "$pid" -o "$TMPD/p.gst" 2>"$TMPD/p.err" &&
+	   "$GILSCOPE" report --json "$TMPD/p.gst" >"$TMPD/p.json"; then
+		a=$(json_get "$TMPD/p.json" 'sum(1 for t in j["threads"] if t["acquisitions"] > 20)')
+		[ "$a" -ge 2 ] && ok python_attach || not_ok python_attach "$a threads with > 20 acquisitions"
+	else
+		not_ok python_attach "$(tail -1 "$TMPD/p.err")"
+	fi
+	wait "$pid"
 fi
 
 # Debian's python3.11 is stripped: the error names the way out and nothing runs
