@@ -112,6 +112,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libgilscope.a $(BUILD)/li
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
 
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libgilscope.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
+
 $(BUILD)/tests/progs/%: tests/progs/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -150,8 +155,9 @@ test: ## build and run all tests (unit, integration, e2e), then unit+integration
 unit: all ## run only the unit tests
 	./tests/run.sh --unit
 
-bench: all ## measure speed, size and observer-effect targets (build/bench/results.json)
-	./bench/run.sh
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+bench: all $(BENCH_BINS) ## measure speed, size and observer-effect targets, QUICK=1 shorter (build/bench/results.json)
+	python3 bench/run.py $(if $(QUICK),--quick)
 
 demo: all ## the main job: a live demo of the GIL (needs root for live tracing)
 	./scripts/demo.sh

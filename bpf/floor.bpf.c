@@ -6,10 +6,13 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+/* the USDT spec maps that libbpf needs to attach SEC("usdt") programs */
+#include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define FLOOR(name) SEC("usdt") int floor_##name(void *ctx) { return 0; }
+#define FLOOR(name) SEC("usdt") int BPF_USDT(floor_##name) { return 0; }
 
 FLOOR(gil_request)
 FLOOR(gil_acquired)

@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+"""bench/run.py - `make bench`: gilscope's speed, size and observer-effect
+numbers, each beside its target, as ratios measured within this one run.
+
+Prints one table and writes build/bench/results.json:
+  {"name": {"value": V, "unit": U, "target": T, "ok": true|false|null}}
+(ok is null where there is no target, or the row could not be measured;
+"note" then says why). Commands that alternate (untraced, traced, ...) run
+in rounds A B A B so that a drift of the shared machine hits both alike;
+the median of each is used.
+
+Usage: bench/run.py [--quick]   (--quick: fewer rounds, a 10 s churn run)
+Needs root for every row that traces (BPF); the others run anyway.
+"""
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.chdir(TOP)
+B = os.environ.get("BUILD", "build")
+GS, RT = f"{B}/gilscope", f"{B}/gilrt"
+GSB = f"{B}/bench/gst_bench"
+OUT = f"{B}/bench"
+QUICK = "--quick" in sys.argv
+ROUNDS = 3 if QUICK else 5
+ROOT = os.geteuid() == 0
+tmp = tempfile.mkdtemp(prefix="gilscope-bench.")
+results = {}
+
+
+def row(name, value, unit, target=None, ok=None, note=None):
+    r = {"value": value, "unit": unit, "target": target, "ok": ok}
+    if note:
+        r["note"] = note
+    results[name] = r
+    v = "n/a" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value))
+    mark = {True: "ok", False: "MISSED", None: ""}[ok]
+    print(f"  {name:<34} {v:>12} {unit:<10} {target or '':<14} {mark}"
+          + (f"  ({note})" if note else ""), flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw)
+
+
+def timed(cmd):
+    t = time.monotonic()
+    p = run(cmd)
+    return time.monotonic() - t, p
+
+
+def gilrt_stats(args, tracer=None):
+    """Run gilrt (optionally under a tracer prefix) and return its stats."""
+    sj = os.path.join(tmp, "stats.json")
+    if os.path.exists(sj):
+        os.unlink(sj)
+    cmd = [RT, "run"] + args + ["--stats-json", sj]
+    if tracer:
+        cmd = tracer + cmd
+    wall, p = timed(cmd)
+    if p.returncode != 0 or not os.path.exists(sj):
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr.strip()[-300:]}")
+    with open(sj) as f:
+        s = json.load(f)
+    s["_wall"] = wall
+    return s
+
+
+def acq(s):
+    return sum(t["acquisitions"] for t in s["threads"])
+
+
+def ctxsw(s):
+    return s["process"]["voluntary_ctxsw"] + s["process"]["involuntary_ctxsw"]
+
+
+def trace_path(tag):
+    p = os.path.join(tmp, f"{tag}.gst")
+    if os.path.exists(p):
+        os.unlink(p)
+    return p
+
+
+def report_json(path):
+    p = run([GS, "report", path, "--json"])
+    if p.returncode != 0:
+        raise RuntimeError(f"report {path}: {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def gs_record(tag):
+    return [GS, "record", "-o", trace_path(tag), "--"]
+
+
+def bpftrace_cmd():
+    if not shutil.which("bpftrace"):
+        return None
+    probes = ",".join(f"usdt:{os.path.abspath(RT)}:gilrt:{p}"
+                      for p in ("gil_request", "gil_acquired", "gil_released"))
+    return ["bpftrace", "-q", "-e", probes + " { @n = count(); }", "-c"]
+
+
+# ---------------------------------------------------------------------------
+def per_event_cost():
+    """churn: time per lock cycle untraced, under the empty floor programs,
+    under gilscope, and under bpftrace counting the same probes."""
+    secs = "2"
+    modes = {"untraced": None,
+             "floor": [GS, "record", "--floor", "--"],
+             "gilscope": "gilscope"}
+    if bpftrace_cmd():
+        modes["bpftrace"] = "bpftrace"
+    ns_per_cycle = {m: [] for m in modes}
+    lost = 0
+    for _ in range(ROUNDS):
+        for m, tracer in modes.items():
+            args = ["churn", "--seconds", secs]
+            if tracer == "gilscope":
+                tracer = gs_record("churn")
+            if tracer == "bpftrace":
+                # bpftrace -c takes one string
+                sj = os.path.join(tmp, "stats.json")
+                if os.path.exists(sj):
+                    os.unlink(sj)
+                p = run(bpftrace_cmd() + [f"{RT} run churn --seconds {secs} --stats-json {sj}"])
+                if p.returncode != 0 or not os.path.exists(sj):
+                    modes_note["bpftrace"] = p.stderr.strip().splitlines()[-1:] or ["failed"]
+                    continue
+                s = json.load(open(sj))
+            else:
+                s = gilrt_stats(args, tracer)
+            ns_per_cycle[m].append(s["wall_ns"] / max(acq(s), 1))
+            if m == "gilscope":
+                lost += report_json(os.path.join(tmp, "churn.gst"))["trace"]["lost"]
+    med = {m: statistics.median(v) for m, v in ns_per_cycle.items() if v}
+    base = med["untraced"]
+    # three probe events (request, acquired, released) per cycle
+    cost = {m: (med[m] - base) / 3 for m in med if m != "untraced"}
+    row("churn_untraced_ns_per_cycle", round(base, 1), "ns")
+    for m in ("floor", "gilscope", "bpftrace"):
+        if m in cost:
+            row(f"event_cost_{m}_ns", round(cost[m], 1), "ns/event")
+        elif m == "bpftrace":
+            row("event_cost_bpftrace_ns", None, "ns/event",
+                note="bpftrace not usable here: " + " ".join(modes_note.get("bpftrace", ["not installed"])))
+    ratio = cost["gilscope"] / cost["floor"] if cost.get("floor", 0) > 0 else None
+    row("event_cost_vs_floor", round(ratio, 3) if ratio else None, "x", "<= 1.15",
+        ratio is not None and ratio <= 1.15)
+    row("churn_lost_events", lost, "events", "0 (counted)", None,
+        note="churn is a stress test: any loss is counted and reported")
+
+
+modes_note = {}
+
+
+def observer_effect():
+    """gilrt cpu --threads 4, fixed work, traced vs untraced, A B A B."""
+    work = ["cpu", "--threads", "4", "--work", "3000000"]
+    un, tr = [], []
+    for _ in range(ROUNDS):
+        un.append(gilrt_stats(work))
+        tr.append(gilrt_stats(work, gs_record("cpu4")))
+    cs = statistics.median(ctxsw(t) for t in tr) / statistics.median(ctxsw(u) for u in un)
+    wall = statistics.median(t["wall_ns"] for t in tr) / statistics.median(u["wall_ns"] for u in un)
+    row("observer_ctxsw_ratio", round(cs, 4), "x", "<= 1.02", cs <= 1.02)
+    row("observer_wall_ratio", round(wall, 4), "x", "<= 1.03", wall <= 1.03)
+    row("observer_ctxsw_untraced", statistics.median(ctxsw(u) for u in un), "switches")
+    rj = report_json(os.path.join(tmp, "cpu4.gst"))
+    size = os.path.getsize(os.path.join(tmp, "cpu4.gst"))
+    bpe = size / max(rj["trace"]["events"], 1)
+    row("trace_bytes_per_event_cpu", round(bpe, 2), "B/event", "<= 8", bpe <= 8)
+    row("cpu4_lost_events", rj["trace"]["lost"], "events", "0", rj["trace"]["lost"] == 0)
+    return rj
+
+
+def python_observer_effect():
+    py = None
+    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
+        if os.path.exists(cand):
+            py = cand
+            break
+    if not py:
+        row("python_observer_wall_ratio", None, "x", "<= 1.03", None,
+            note="no Python with take_gil symbols")
+        return
+    script = os.path.join(tmp, "two.py")
+    with open(script, "w") as f:
+        f.write("import threading\n"
+                "def work():\n"
+                "    n = 0\n"
+                "    for i in range(3_000_000):\n"
+                "        n += i\n"
+                "ts = [threading.Thread(target=work) for _ in range(2)]\n"
+                "[t.start() for t in ts]\n[t.join() for t in ts]\n")
+    un, tr = [], []
+    for _ in range(ROUNDS):
+        un.append(timed([py, script])[0])
+        w, p = timed([GS, "record", "--python", "-o", trace_path("py"), "--", py, script])
+        if p.returncode != 0:
+            row("python_observer_wall_ratio", None, "x", "<= 1.03", None,
+                note=p.stderr.strip()[-200:])
+            return
+        tr.append(w)
+    # the traced wall time includes gilscope's own start (BPF load, attach)
+    r = statistics.median(tr) / statistics.median(un)
+    row("python_traced_wall_ratio", round(r, 3), "x", None, None,
+        note="includes BPF load+attach time of the recorder")
+
+
+def trace_sizes(cpu_report):
+    # io scenario
+    p = run(gs_record("io") + [RT, "run", "io", "--seconds", "2"])
+    if p.returncode == 0:
+        rj = report_json(os.path.join(tmp, "io.gst"))
+        bpe = os.path.getsize(os.path.join(tmp, "io.gst")) / max(rj["trace"]["events"], 1)
+        row("trace_bytes_per_event_io", round(bpe, 2), "B/event", "<= 8", bpe <= 8)
+    # the same cpu trace as Chrome JSON
+    cj = os.path.join(tmp, "cpu4.json")
+    p = run([GS, "export", os.path.join(tmp, "cpu4.gst"), "--format", "chrome", "-o", cj])
+    if p.returncode == 0:
+        row("chrome_json_bytes_per_event_cpu",
+            round(os.path.getsize(cj) / max(cpu_report["trace"]["events"], 1), 1), "B/event")
+    # perf record of the same kind of run (scheduler tracepoints + gilrt USDT)
+    if not shutil.which("perf"):
+        row("perf_data_bytes_per_event_cpu", None, "B/event", note="perf not installed")
+        return
+    pd = os.path.join(tmp, "perf.data")
+    ev = "sched:sched_switch,sched:sched_wakeup,sched:sched_migrate_task"
+    p = run(["perf", "record", "-q", "-o", pd, "-e", ev, "--",
+             RT, "run", "cpu", "--threads", "4", "--work", "3000000"])
+    if p.returncode != 0 or not os.path.exists(pd):
+        row("perf_data_bytes_per_event_cpu", None, "B/event",
+            note="perf record failed: " + (p.stderr.strip().splitlines() or ["?"])[-1][:120])
+        return
+    s = run(["perf", "script", "-i", pd])
+    n = len(s.stdout.splitlines())
+    row("perf_data_bytes_per_event_cpu", round(os.path.getsize(pd) / max(n, 1), 1), "B/event",
+        note=f"perf record -e {ev} (scheduler events only), {n} events")
+
+
+def reader():
+    big = os.path.join(tmp, "10m.gst")
+    p = run([GSB, "synth", "-o", big, "-n", "10000000"])
+    if p.returncode != 0:
+        row("decode_events_per_s", None, "ev/s", ">= 20e6", None, note=p.stderr.strip())
+        return
+    best = None
+    for _ in range(3):
+        w, q = timed([GS, "report", big, "--json"])
+        if q.returncode != 0:
+            raise RuntimeError("report of the 10 M trace failed: " + q.stderr)
+        best = w if best is None else min(best, w)
+    rate = 10e6 / best
+    row("decode_events_per_s", round(rate / 1e6, 2), "M ev/s", ">= 20", rate >= 20e6)
+    row("synthetic_bytes_per_event", round(os.path.getsize(big) / 10e6, 2), "B/event")
+    s = json.loads(run([GSB, "seek", big, "-n", "100"]).stdout)
+    row("seek_max_ms", s["seek_max_ms"], "ms", "< 50", s["seek_max_ms"] < 50)
+    row("seek_window_max_ms", s["window_max_ms"], "ms", "< 50", s["window_max_ms"] < 50,
+        note="cold open + seek + model of a 200 ms window")
+    row("reader_peak_rss_mib", round(s["peak_rss_kib"] / 1024, 1), "MiB")
+    t = run(["/usr/bin/time", "-f", "%M", GS, "report", big, "--json"])
+    kib = int(t.stderr.strip().splitlines()[-1])
+    row("report_peak_rss_mib_10m", round(kib / 1024, 1), "MiB", None, None,
+        note="report of a 36 MB, 10 M-event trace")
+
+
+def tui():
+    p = run(["bash", "bench/tui.sh"])
+    if p.returncode != 0:
+        row("render_200x60_ms", None, "ms", "< 1", None, note=p.stderr.strip()[-200:])
+        return
+    j = json.loads(p.stdout)
+    for k in ("render_200x60_ms", "render_80x24_ms", "render_200x60_playing_ms"):
+        if k in j:
+            row(k, j[k], "ms", "< 1", j[k] < 1)
+    if "live_latency_max_ms" in j:
+        row("live_latency_max_ms", j["live_latency_max_ms"], "ms", "< 100",
+            j["live_latency_max_ms"] < 100)
+        row("live_fps", j.get("live_fps"), "fps", ">= 20", (j.get("live_fps") or 0) >= 20)
+
+
+def recorder_memory():
+    secs = "10" if QUICK else "60"
+    t = run(["/usr/bin/time", "-f", "%M"] + gs_record("churn60")
+            + [RT, "run", "churn", "--seconds", secs])
+    kib = int(t.stderr.strip().splitlines()[-1])
+    row(f"recorder_peak_rss_mib_churn_{secs}s", round(kib / 1024, 1), "MiB", "< 64", kib < 64 * 1024)
+    rj = report_json(os.path.join(tmp, "churn60.gst"))
+    row(f"churn_{secs}s_events", rj["trace"]["events"], "events")
+    row(f"churn_{secs}s_lost", rj["trace"]["lost"], "events", "counted", None)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    print(f"gilscope bench ({os.cpu_count()} CPUs, {ROUNDS} rounds{' quick' if QUICK else ''})")
+    print(f"  {'name':<34} {'value':>12} {'unit':<10} {'target':<14}")
+    reader()
+    tui()
+    if ROOT:
+        per_event_cost()
+        cpu = observer_effect()
+        trace_sizes(cpu)
+        python_observer_effect()
+        recorder_memory()
+    else:
+        row("tracing_rows", None, "", note="not root: BPF rows (event cost, observer effect, "
+            "trace size, recorder memory) not measured")
+    with open(f"{OUT}/results.json", "w") as f:
+        json.dump(results, f, indent=1)
+    missed = [k for k, v in results.items() if v["ok"] is False]
+    print(f"results: {OUT}/results.json; targets missed: {', '.join(missed) or 'none'}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
