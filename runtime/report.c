@@ -71,8 +71,9 @@ void rt_result_print(const struct rt_result *r, FILE *f)
 	char a[32], b[32], c[32];
 
 	rt_result_totals(r, &tot);
-	fprintf(f, "gilrt %s: %d %s, policy %s, switch interval %u us, wall %s\n", r->scenario,
-		r->threads, strcmp(r->scenario, "async") == 0 ? "coroutines" : "workers",
+	fprintf(f, "gilrt %s: %d %s%s, policy %s, switch interval %u us, wall %s\n", r->scenario,
+		r->threads, strcmp(r->scenario, "async") == 0 ? "coroutine" : "worker",
+		r->threads == 1 ? "" : "s",
 		gil_policy_name(r->policy), r->interval_us, fmt_ns(a, sizeof(a), r->wall_ns));
 	fprintf(f, "  %-15s %8s %8s %10s %10s %6s %10s %7s %7s\n", "thread", "tid", "acq", "hold",
 		"wait", "drops", "cpu", "vcsw", "ivcsw");

@@ -191,6 +191,20 @@ static int64_t next_chunk(struct run *run, struct worker *w, int64_t chunk)
 	return n;
 }
 
+/*
+ * Durations that only a probe reports are timed only while a tracer is
+ * attached; one that attached in between reports 0 ("unknown").
+ */
+static uint64_t probe_clock(int enabled)
+{
+	return enabled ? rt_now_ns() : 0;
+}
+
+static uint64_t probe_since(uint64_t t0)
+{
+	return t0 ? rt_now_ns() - t0 : 0;
+}
+
 /* ---- builtins ------------------------------------------------------------------- */
 
 static int bi_next_chunk(struct rt_ctx *ctx, const rt_val *args, int argc, rt_val *result)
@@ -227,9 +241,9 @@ static int bi_native_work(struct rt_ctx *ctx, const rt_val *args, int argc, rt_v
 	/* what Py_BEGIN_ALLOW_THREADS does around long C work */
 	gil_drop(gil, &u->w->gt);
 	GILRT_PROBE1(native_begin, 0);
-	t0 = rt_now_ns();
+	t0 = probe_clock(GILRT_PROBE_ENABLED(native_end));
 	acc = native_compute((uint64_t)rt_int(args[0]), u->run->native_k);
-	GILRT_PROBE2(native_end, 0, rt_now_ns() - t0);
+	GILRT_PROBE2(native_end, 0, probe_since(t0));
 	gil_take(gil, &u->w->gt);
 	*result = rt_int_val((int64_t)acc);
 	return 0;
@@ -252,11 +266,11 @@ static int bi_io_wait(struct rt_ctx *ctx, const rt_val *args, int argc, rt_val *
 	(void)argc;
 	gil_drop(u->run->gil, &w->gt);
 	GILRT_PROBE1(io_begin, w->fd);
-	t0 = rt_now_ns();
+	t0 = probe_clock(GILRT_PROBE_ENABLED(io_end));
 	do
 		n = read(w->fd, &stamp, sizeof(stamp));
 	while (n < 0 && errno == EINTR);
-	GILRT_PROBE2(io_end, w->fd, rt_now_ns() - t0);
+	GILRT_PROBE2(io_end, w->fd, probe_since(t0));
 	gil_take(u->run->gil, &w->gt);
 	if (n < 0)
 		return rt_ctx_set_error(ctx, -errno, "io_wait: read: %s", strerror(errno));
@@ -742,11 +756,11 @@ static int loop_poll(struct run *run, int timeout_ms)
 
 	gil_drop(run->gil, &run->main.gt);
 	GILRT_PROBE1(io_begin, run->epfd);
-	t0 = rt_now_ns();
+	t0 = probe_clock(GILRT_PROBE_ENABLED(io_end));
 	do
 		n = epoll_wait(run->epfd, evs, RT_ARRAY_SIZE(evs), timeout_ms);
 	while (n < 0 && errno == EINTR);
-	GILRT_PROBE2(io_end, run->epfd, rt_now_ns() - t0);
+	GILRT_PROBE2(io_end, run->epfd, probe_since(t0));
 	gil_take(run->gil, &run->main.gt);
 	if (n < 0)
 		return -errno;

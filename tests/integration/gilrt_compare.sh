@@ -4,47 +4,88 @@
 # and native work (lock released) scale on 2 cores, threads do not.
 # The machine may be shared: a run that misses a bound is repeated (up to 3
 # runs) and each row keeps its best speedup, since other load can only make
-# parallel rows slower, never faster.
+# parallel rows slower, never faster. Before each run a probe independent of
+# gilrt (two plain processes spinning) measures how much parallelism the
+# machine gives right now; if it never gave 1.7 the bounds cannot be judged
+# and the check is skipped, saying so.
 . "$(dirname "$0")/../lib.sh"
+
+# parallelism two busy processes get right now (2.0 = two free cores)
+machine_parallelism() {
+	python3 - <<'PY'
+import os, time
+def burn(n):
+    x = 0
+    for i in range(n):
+        x += i
+def timed(procs, n):
+    t = time.monotonic()
+    pids = []
+    for _ in range(procs):
+        pid = os.fork()
+        if pid == 0:
+            burn(n)
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    return time.monotonic() - t
+n = 2000000
+one = min(timed(1, n) for _ in range(2))
+two = min(timed(2, n) for _ in range(2))
+print("%.2f" % (2 * one / two))
+PY
+}
 
 cores=$(nproc)
 if [ "$cores" -lt 2 ]; then
 	echo "skip gilrt_compare: needs 2 cores, have $cores"
 	exit 0
 fi
-best="$TMPD/best.json"
-echo '{}' >"$best"
+# An attempt counts only as a whole (its rows share one sequential baseline).
+best_par=0 good= last="not measured"
 for attempt in 1 2 3; do
+	par=$(machine_parallelism)
+	best_par=$(python3 -c "print(max($best_par, $par))")
+	if [ "$(python3 -c "print($par < 1.5)")" = True ]; then
+		echo "# attempt $attempt: machine parallelism ${par}x: too busy to measure, not running"
+		continue
+	fi
 	if ! "$GILRT" compare --json --workers 2 >"$TMPD/c.json" 2>"$TMPD/err"; then
 		not_ok gilrt_compare_runs "$(cat "$TMPD/err")"
 		t_exit
 	fi
-	verdict=$(python3 - "$TMPD/c.json" "$best" <<'PY'
+	verdict=$(python3 - "$TMPD/c.json" <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1])); best = json.load(open(sys.argv[2]))
+c = json.load(open(sys.argv[1]))
 modes = [r["mode"] for r in c["rows"]]
 assert modes == ["sequential", "threads", "processes", "native", "async"], modes
 assert c["workers"] == 2 and c["cores"] >= 2
-for r in c["rows"]:
-    m = r["mode"]
-    # parallel rows: best is highest; threads/async: the bound is an upper one, keep lowest
-    if m in ("processes", "native"):
-        best[m] = max(best.get(m, 0), r["speedup"])
-    else:
-        best[m] = min(best.get(m, 1e9), r["speedup"])
-json.dump(best, open(sys.argv[2], "w"))
-good = best["processes"] >= 1.6 and best["native"] >= 1.6 and best["threads"] <= 1.2
+s = dict((r["mode"], r["speedup"]) for r in c["rows"])
+good = s["processes"] >= 1.6 and s["native"] >= 1.6 and s["threads"] <= 1.2
 print("good" if good else "again", " ".join("%s=%.2f" % (r["mode"], r["speedup"]) for r in c["rows"]))
 PY
 ) || { not_ok gilrt_compare_json "bad JSON: $(head -c 300 "$TMPD/c.json")"; t_exit; }
-	echo "# attempt $attempt: $verdict"
-	case $verdict in good*) break ;; esac
+	echo "# attempt $attempt: machine parallelism ${par}x; $verdict"
+	last=${verdict#* }
+	case $verdict in good*) good=1; break ;; esac
 done
-ok gilrt_compare_json
-chk() { # NAME PYEXPR
-	if [ "$(json_get "$best" "$2")" = True ]; then ok "$1"; else not_ok "$1" "$2 with $(cat "$best")"; fi
-}
-chk gilrt_compare_processes_scale 'j["processes"] >= 1.6'
-chk gilrt_compare_native_scales 'j["native"] >= 1.6'
-chk gilrt_compare_threads_do_not 'j["threads"] <= 1.2'
+if [ "$last" = "not measured" ]; then
+	# still check that compare works and what it writes
+	if "$GILRT" compare --json --workers 2 --work 2000000 >"$TMPD/c.json" 2>"$TMPD/err" &&
+	   [ "$(json_get "$TMPD/c.json" '[r["mode"] for r in j["rows"]] == ["sequential", "threads", "processes", "native", "async"] and j["workers"] == 2')" = True ]; then
+		ok gilrt_compare_json
+	else
+		not_ok gilrt_compare_json "$(cat "$TMPD/err") $(head -c 300 "$TMPD/c.json")"
+	fi
+else
+	ok gilrt_compare_json
+fi
+if [ -n "$good" ]; then
+	ok gilrt_compare_speedups
+elif [ "$(python3 -c "print($best_par < 1.7)")" = True ]; then
+	echo "skip gilrt_compare_speedups: machine too loaded (two plain processes got at best ${best_par}x): $last"
+else
+	not_ok gilrt_compare_speedups "want processes, native >= 1.6 and threads <= 1.2; got $last (machine parallelism ${best_par}x)"
+fi
 t_exit
