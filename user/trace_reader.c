@@ -208,14 +208,17 @@ static int read_footer(struct trace_reader *r, uint64_t hdr_len, char *why)
 		return fail(why, "no footer (recorder stopped before closing the file?)");
 	foff = get_le64(tr);
 	flen = get_le32(tr + 8);
-	if (foff < hdr_len || flen < GST_IDX_FIXED ||
+	/* no sums of file values: a huge offset must not wrap into range */
+	if (foff < hdr_len || foff > size || flen < GST_IDX_FIXED ||
 	    (uint64_t)flen > GST_IDX_FIXED + (uint64_t)GST_MAX_BLOCKS * GST_IDX_ENTRY ||
-	    foff + flen + GST_TRAILER != size)
+	    size - foff != (uint64_t)flen + GST_TRAILER)
 		return fail(why, "footer position/length inconsistent with the file size");
 	buf = malloc(flen);
 	if (!buf)
 		return -ENOMEM;
 	ret = read_at(r->fd, buf, flen, foff);
+	if (ret == -EBADMSG)
+		fail(why, "file shrank while reading");
 	if (!ret && get_le32(tr + 12) != crc32c(0, buf, flen))
 		ret = fail(why, "footer CRC mismatch");
 	if (!ret && get_le32(buf) != GST_IDX_MAGIC)
@@ -233,7 +236,8 @@ static int read_footer(struct trace_reader *r, uint64_t hdr_len, char *why)
 		const struct blk_ref *prev = r->nidx ? &r->idx[r->nidx - 1] : NULL;
 
 		if (b.offset < (prev ? prev->offset + GST_BLK_HDR + 1 : hdr_len) ||
-		    b.offset + GST_BLK_HDR + 1 > foff || b.first_ts > b.last_ts ||
+		    b.offset >= foff || foff - b.offset < GST_BLK_HDR + 1 ||
+		    b.first_ts > b.last_ts ||
 		    (prev && b.first_ts < prev->last_ts) || b.nev == 0 ||
 		    b.nev > GST_MAX_BLOCK_EVENTS || b.nkey > GST_MAX_KEYFRAME)
 			ret = fail(why, "footer index entry %u is inconsistent", i);

@@ -73,6 +73,7 @@ static long read_all(const char *path, struct gs_event **out, struct trace_info 
 	size_t n = 0, cap = 0;
 	int err = trace_reader_open(&r, path);
 
+	*out = NULL;
 	if (err)
 		return err;
 	if (info)
@@ -749,6 +750,14 @@ static void test_hostile_lengths(void)
 	uint32_t flen = get_le32(buf + len - GST_TRAILER + 8);
 
 	put_le32(buf + foff + 4, 1000000);
+	put_le32(buf + len - GST_TRAILER + 12, crc32c(0, buf + foff, flen));
+	write_file(bad, buf, len);
+	CHECK(read_all(bad, &got, &info) == (long)n && info.recovered);
+	free(got);
+
+	/* an index entry at an offset that wraps around when added to */
+	memcpy(buf, orig, len);
+	put_le64(buf + foff + GST_IDX_FIXED, UINT64_MAX - 10);
 	put_le32(buf + len - GST_TRAILER + 12, crc32c(0, buf + foff, flen));
 	write_file(bad, buf, len);
 	CHECK(read_all(bad, &got, &info) == (long)n && info.recovered);
