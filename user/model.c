@@ -667,6 +667,12 @@ int model_feed(struct model *m, const struct gs_event *ev)
 		if (i < 0)
 			return (int)i;
 		thr_here(m, (size_t)i, ev->cpu, ts);
+		/* address 0 is "no lock": a request or grant for it says nothing */
+		if (!ev->arg0 && (ev->type == GS_EV_LOCK_REQUEST ||
+				  ev->type == GS_EV_LOCK_ACQUIRED || ev->type == GS_EV_DROP_REQUEST)) {
+			thr_update(m, (size_t)i, ts);
+			break;
+		}
 		switch (ev->type) {
 		case GS_EV_LOCK_REQUEST:
 			on_request(m, (size_t)i, ev, ts);
@@ -725,6 +731,8 @@ int model_feed(struct model *m, const struct gs_event *ev)
 		case GS_EV_THREAD_START:
 			t->traced = true;
 			if (p->exited && ts >= p->exit_ns) {	/* tid reused */
+				end_wait(m, (size_t)i, ts);
+				end_hold(m, (size_t)i, ts, 0);
 				p->exited = false;
 				t->pid = ev->pid;
 				t->name[0] = '\0';

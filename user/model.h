@@ -19,7 +19,9 @@
  * Robustness: an event a thread emits itself (lock, I/O, native) places it
  * on ev->cpu if no SCHED_SWITCH said so (traces that start mid-run, lost
  * events); ACQUIRED without REQUEST counts an acquisition with no wait;
- * RELEASED without ACQUIRED only clears state; DROP_REQUEST from a thread not
+ * RELEASED without ACQUIRED only clears state; lock address 0 is no lock
+ * (REQUEST/ACQUIRED/DROP_REQUEST for it are ignored, RELEASED of it ends
+ * whatever the thread holds); DROP_REQUEST from a thread not
  * known to wait starts its wait; ACQUIRED while the model thinks another
  * thread holds the same lock ends that hold first. Each thread holds at most
  * one lock at a time (taking a second one ends the first hold).

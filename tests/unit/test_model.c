@@ -430,6 +430,109 @@ static void test_many_threads(void)
 	model_free(m);
 }
 
+/* Random events, odd on purpose: the model's books must still balance. */
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % n;
+}
+
+static void check_books(struct model *m, const char *when)
+{
+	size_t nt, nc, nl;
+	const struct model_thread *t = model_threads(m, &nt);
+	const struct model_cpu *c = model_cpus(m, &nc);
+	const struct model_lock *l = model_locks(m, &nl);
+	uint64_t cpu_t = 0, cpu_c = 0, hold_t = 0, hold_l = 0, acq_t = 0, acq_l = 0;
+
+	for (size_t i = 0; i < nt; i++) {
+		cpu_t += t[i].cpu_ns;
+		hold_t += t[i].hold_ns;
+		acq_t += t[i].acquisitions;
+		CHECKF(t[i].state < MS__COUNT, "%s: tid %u state %d", when, t[i].tid, t[i].state);
+	}
+	for (size_t k = 0; k < nc; k++) {
+		cpu_c += c[k].busy_ns + c[k].other_ns;
+		CHECKF(c[k].lock_held_ns <= c[k].busy_ns, "%s: cpu %zu", when, k);
+		if (!c[k].tid)
+			continue;
+		const struct model_thread *x = model_thread(m, c[k].tid);
+
+		CHECKF(x && x->cpu == (int32_t)k &&
+		       (x->state == MS_RUNNING_FREE || x->state == MS_RUNNING_LOCKED ||
+			x->state == MS_WAITING),
+		       "%s: cpu %zu runs tid %u: cpu %d state %d", when, k, c[k].tid,
+		       x ? x->cpu : -9, x ? x->state : -1);
+		CHECKF(!x || c[k].locked == (x->lock != 0), "%s: cpu %zu locked flag", when, k);
+		for (size_t j = k + 1; j < nc; j++)
+			CHECKF(c[j].tid != c[k].tid, "%s: tid %u on cpus %zu and %zu", when,
+			       c[k].tid, k, j);
+	}
+	for (size_t k = 0; k < nl; k++) {
+		hold_l += l[k].hold_ns;
+		acq_l += l[k].acquisitions;
+		if (l[k].holder) {
+			const struct model_thread *x = model_thread(m, l[k].holder);
+
+			CHECKF(x && x->lock == l[k].addr && x->pid == l[k].pid,
+			       "%s: lock %zu holder %u: holds %llx pid %u, lock %llx pid %u", when, k, l[k].holder, x ? (unsigned long long)x->lock : 0ull, x ? x->pid : 0, (unsigned long long)l[k].addr, l[k].pid);
+		}
+	}
+	CHECKF(cpu_t == cpu_c, "%s: threads' cpu %llu, cores' %llu", when,
+	       (unsigned long long)cpu_t, (unsigned long long)cpu_c);
+	CHECKF(hold_t == hold_l && acq_t == acq_l, "%s: holds %llu/%llu acq %llu/%llu", when,
+	       (unsigned long long)hold_t, (unsigned long long)hold_l,
+	       (unsigned long long)acq_t, (unsigned long long)acq_l);
+}
+
+static void test_random(void)
+{
+	static const uint8_t types[] = {
+		GS_EV_LOCK_REQUEST, GS_EV_LOCK_ACQUIRED, GS_EV_LOCK_RELEASED, GS_EV_DROP_REQUEST,
+		GS_EV_SCHED_SWITCH, GS_EV_SCHED_SWITCH, GS_EV_SCHED_SWITCH, GS_EV_SCHED_WAKEUP,
+		GS_EV_SCHED_MIGRATE, GS_EV_IO_BEGIN, GS_EV_IO_END, GS_EV_NATIVE_BEGIN,
+		GS_EV_NATIVE_END, GS_EV_THREAD_START, GS_EV_THREAD_EXIT, GS_EV_THREAD_NAME,
+		GS_EV_PROC_FORK, GS_EV_PROC_EXIT, GS_EV_LOST, 0, 99,
+	};
+	struct model *m = mk(&sp, 2);
+	uint64_t ts = 1000;
+
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 50000; i++) {
+			uint32_t tid = (uint32_t)rnd(12);
+			struct gs_event e = {
+				.ts_ns = ts, .pid = tid ? 100 + (uint32_t)rnd(2) : 0, .tid = tid,
+				.cpu = (uint16_t)rnd(i % 1000 ? 3 : 9),
+				.type = types[rnd(sizeof(types))],
+				.flags = (uint8_t)rnd(8) | (rnd(50) ? 0 : GS_F_KEYFRAME),
+				.arg0 = rnd(3) ? 0x5000 : rnd(4) * 0x1000,
+				.arg1 = rnd(3),
+			};
+
+			if (e.type == GS_EV_SCHED_SWITCH)
+				e.arg0 = rnd(12) | (uint64_t)(100 + rnd(2)) << 32;
+			if (e.flags & GS_F_KEYFRAME)
+				e.ts_ns -= rnd(ts);
+			else
+				ts += rnd(1000) - (rnd(20) ? 0 : 400);	/* now and then back */
+			CHECK(model_feed(m, &e) == 0);
+			if (i % 5000 == 0)
+				check_books(m, "feeding");
+		}
+		model_finish(m, ts);
+		check_books(m, "finished");
+		CHECK(!sp.bad);
+		sp.n = 0;
+		if (round == 2)
+			model_reset(m);
+	}
+	model_free(m);
+}
+
 int main(void)
 {
 	RUN(test_handoff);
@@ -438,5 +541,6 @@ int main(void)
 	RUN(test_other_tasks);
 	RUN(test_fork_locks);
 	RUN(test_many_threads);
+	RUN(test_random);
 	return check_done();
 }
