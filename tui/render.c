@@ -169,10 +169,42 @@ static int panel_fit_rows(const char *text, int w)
 	return rows + 1;
 }
 
+/* Which CPUs get a strip: all of them if they fit in budget rows, else
+ * those where the traced program ran in the window (the rest are counted
+ * as hidden). */
+static int pick_cpus(const struct tl_window *win, int budget, uint16_t *ids, int *hidden)
+{
+	bool active[CPU_MAX] = { false };
+	int ncpus = win->ncpus < CPU_MAX ? (int)win->ncpus : CPU_MAX, n = 0;
+
+	if (budget < 1)
+		budget = 1;
+	if (ncpus <= budget) {
+		for (int c = 0; c < ncpus; c++)
+			ids[n++] = (uint16_t)c;
+		*hidden = (int)win->ncpus - n;
+		return n;
+	}
+	for (size_t i = 0; i < win->nspans; i++) {
+		const struct model_span *s = &win->spans[i];
+
+		if (s->kind == SPAN_CPU && !(s->flags & SPAN_F_OTHER) && s->cpu < CPU_MAX)
+			active[s->cpu] = true;
+	}
+	for (int c = 0; c < ncpus && n < budget; c++)
+		if (active[c])
+			ids[n++] = (uint16_t)c;
+	if (!n)
+		ids[n++] = 0;
+	*hidden = (int)win->ncpus - n;
+	return n;
+}
+
 int tui_render(const struct tl_window *win, const struct tui_state *st,
 	       struct grid *g)
 {
 	struct view_ctx c = { .win = win, .st = st };
+	uint16_t cpus[CPU_MAX];
 	int h, y = 0, cpu_rows, lock_rows, thr_rows, panel_rows = 0, rem, min_ev;
 	size_t nthr;
 
@@ -196,9 +228,10 @@ int tui_render(const struct tl_window *win, const struct tui_state *st,
 		h -= panel_rows;
 	}
 	/* CPUs first, then the lock lane and a thread, then the rest */
-	cpu_rows = (int)win->ncpus;
-	if (cpu_rows > h - 3)
-		cpu_rows = h - 3 > 1 ? h - 3 : 1;
+	/* with many CPUs, half the screen at most goes to strips */
+	cpu_rows = (int)win->ncpus <= h - 3 ? (int)win->ncpus : h / 2;
+	cpu_rows = pick_cpus(win, cpu_rows, cpus, &c.cpus_hidden);
+	c.cpus = cpus;
 	c.cpu_rows = cpu_rows;
 	rem = h - cpu_rows;
 	lock_rows = rem >= 9 ? 3 : rem >= 6 ? 2 : 1;	/* + wait lane, ruler */

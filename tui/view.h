@@ -19,8 +19,12 @@ struct view_ctx {
 	const struct tui_state *st;	/* the view state */
 	int label_w;			/* width of the lane labels ("CPU0 ") */
 	int lane_w;			/* columns of a lane */
-	int cpu_rows;			/* CPU strips that fit */
+	const uint16_t *cpus;		/* the CPUs with a strip, in order */
+	int cpu_rows;			/* how many */
+	int cpus_hidden;		/* CPUs left out (no room, nothing traced) */
 };
+
+#define CPU_MAX 1024			/* CPUs the strips can tell apart */
 
 struct view {
 	const char *name;		/* for debugging and tests */

@@ -18,14 +18,11 @@ static void cores_draw(const struct view_ctx *c, struct grid *g, struct tui_rect
 	struct lane_col cols[LANE_MAX];
 	struct cell_style label = { .attr = GA_BOLD };
 
-	for (int row = 0; row < r.h; row++) {
+	for (int row = 0; row < r.h && row < c->cpu_rows; row++) {
 		int y = r.y + row;
 
-		if (row == r.h - 1 && (int)c->win->ncpus > r.h)
-			grid_printf(g, r.x, y, c->label_w, label, "+%u", c->win->ncpus - row);
-		else
-			grid_printf(g, r.x, y, c->label_w, label, "CPU%d", row);
-		view_lane(c, cols, on_cpu, (uintptr_t)row);
+		grid_printf(g, r.x, y, c->label_w, label, "CPU%u", c->cpus[row]);
+		view_lane(c, cols, on_cpu, (uintptr_t)c->cpus[row]);
 		for (int k = 0; k < c->lane_w; k++) {
 			const struct model_span *s = cols[k].s;
 			const struct tl_thread *t;

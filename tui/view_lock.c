@@ -40,7 +40,7 @@ static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 {
 	struct cell_style dim = { .attr = GA_DIM };
 	uint64_t t0 = c->win->t1 - (uint64_t)c->lane_w * c->st->ns_per_col;
-	char a[32], b[32], scale[32], mid[48];
+	char a[32], b[32], scale[32], mid[96];
 	int n;
 
 	grid_fill(g, x, y, c->lane_w, 1, view_glyph(c, 0x2500, '-'), dim);
@@ -49,13 +49,17 @@ static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 	view_fmt_time(c, t0, a, sizeof(a));
 	view_fmt_time(c, c->win->t1, b, sizeof(b));
 	fmt_duration(scale, sizeof(scale), c->st->ns_per_col);
-	snprintf(mid, sizeof(mid), " 1 col = %s ", scale);
+	if (c->cpus_hidden)
+		snprintf(mid, sizeof(mid), " 1 col = %s, %d other CPUs not shown ", scale,
+			 c->cpus_hidden);
+	else
+		snprintf(mid, sizeof(mid), " 1 col = %s ", scale);
 	grid_printf(g, x + 1, y, c->lane_w - 2, dim, " %s ", a);
 	n = (int)strlen(b) + 2;
 	if (c->lane_w > 2 * n + 4)
 		grid_printf(g, x + c->lane_w - 1 - n, y, n, dim, " %s ", b);
 	n = (int)strlen(mid);
-	if (c->lane_w > 3 * n)
+	if (c->lane_w > 2 * n + 2 && c->lane_w - n > 2 * (int)strlen(b) + 8)
 		grid_print(g, x + (c->lane_w - n) / 2, y, n, dim, mid);
 }
 

@@ -17,7 +17,7 @@
 #include "timeline.h"
 #include "trace_reader.h"
 
-#define DEFAULT_LIVE_CAP (1u << 20)
+#define DEFAULT_LIVE_CAP (1u << 19)
 #define BACK_SEARCH_BLOCKS 64
 
 struct tl_reg {			/* stable thread numbers, open addressing */
@@ -603,8 +603,9 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 		return 0;
 	}
 	tl->win_valid = false;
+	/* a live cursor overtaken by the ring matters only when feeding on */
 	if (!tl->fed_valid || t1 < tl->fed_ts || t0 < tl->keep_from ||
-	    (!tl->r && tl->live_i < tl->base)) {
+	    (!tl->r && tl->live_i < tl->base && t1 > tl->fed_ts)) {
 		if ((err = restart(tl, t0)))
 			return err;
 	}

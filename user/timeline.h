@@ -38,7 +38,7 @@ struct timeline;
 struct trace_reader;
 
 struct timeline_opts {
-	size_t live_cap;	/* live: events kept in memory; 0 = 1 Mi (40 MiB) */
+	size_t live_cap;	/* live: events kept in memory; 0 = 512 Ki (20 MiB) */
 };
 
 /* One thread as seen in a window. */
@@ -75,7 +75,8 @@ struct tl_window {
 					 * oldest first, at most TL_LOG_MAX */
 	size_t nlog;
 	uint32_t holder;		/* lock holder at t1 (0 = free) */
-	uint64_t lost;			/* events lost before t1 */
+	uint64_t lost;			/* events lost in the whole file, or
+					 * live so far */
 	uint64_t first_ns, last_ns;	/* time covered by the source so far */
 	bool ended;			/* the source will not grow */
 };

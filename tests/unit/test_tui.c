@@ -488,6 +488,109 @@ out:
 	timeline_free(tl);
 }
 
+/* Many CPUs: strips only where the program ran, the rest counted. */
+static void test_many_cpus(void)
+{
+	struct trace_synth_opts so = { .threads = 4, .cpus = 64 };
+	struct trace_meta meta = { .ncpus = 64, .root_pid = 4242 };
+	struct trace_synth *s = NULL;
+	struct timeline *tl = NULL;
+	struct gs_event e[4000];
+	struct app *a = NULL;
+	struct grid *g = grid_new(100, 30);
+	int strips = 0;
+
+	CHECK(trace_synth_new(&s, &so) == 0);
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (!s || !tl || !g)
+		goto out;
+	trace_synth_next(s, e, 4000);
+	timeline_append(tl, e, 4000);
+	timeline_end(tl);
+	a = app_of(tl, TUI_REPLAY, true, false);
+	if (!a)
+		goto out;
+	app_state(a)->now_ns = app_state(a)->origin_ns + 200 * MS;
+	CHECK(app_render(a, g) == 0);
+	for (int y = 0; y < g->h; y++)
+		strips += !strncmp(row(g, y), "CPU", 3);
+	CHECKF(strips >= 1 && strips <= 14, "%d strips", strips);
+	CHECK(find_row(g, "LOCK") == strips + 1);
+	CHECKF(strstr(row(g, strips + 3), "other CPUs not shown") != NULL, "%s", row(g, strips + 3));
+	golden("synth64cpus_100x30_ascii", g);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+	trace_synth_free(s);
+}
+
+/* Lost events: counted in the status line, said in the log. */
+static void test_lost(void)
+{
+	struct gs_event e[256];
+	size_t n = pingpong(e, 4);
+	struct timeline *tl;
+	struct app *a;
+	struct grid *g = grid_new(100, 30);
+
+	e[n] = ev(e[n - 1].ts_ns, GS_EV_LOST, 0, 0, 7, 0);
+	tl = live_of(e, n + 1, 2);
+	a = app_of(tl, TUI_REPLAY, true, false);
+	if (!a || !g)
+		goto out;
+	app_state(a)->now_ns = e[n].ts_ns + 1;
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, 0), "LOST 7 events") != NULL, "%s", row(g, 0));
+	CHECKF(strstr(row(g, g->h - 2), "7") != NULL && strstr(row(g, g->h - 2), "lost") != NULL,
+	       "%s", row(g, g->h - 2));
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* Paused live: the view stays as it was while the ring forgets old events. */
+static void test_live_paused_wraps(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
+	struct timeline *tl = NULL;
+	struct app *a = NULL;
+	struct grid *g = grid_new(80, 24);
+	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1 };
+	char *before = NULL, *after = NULL;
+
+	CHECK(timeline_new_live(&tl, &meta, &(struct timeline_opts){ .live_cap = 100 }) == 0);
+	if (!tl || !g)
+		goto out;
+	o.tl = tl;
+	timeline_append(tl, e, 60);
+	CHECK(app_new(&a, &o) == 0);
+	if (!a)
+		goto out;
+	app_key(a, ' ');
+	CHECK(app_state(a)->paused && !app_state(a)->follow);
+	CHECK(app_render(a, g) == 0);
+	before = grid_text(g);
+	timeline_append(tl, e + 60, n - 60);	/* wraps the ring several times */
+	app_tick(a, 100 * MS);
+	CHECK(app_render(a, g) == 0);
+	after = grid_text(g);
+	CHECKF(before && after && !strcmp(before, after), "before:\n%s\nafter:\n%s", before, after);
+	app_key(a, 'f');			/* follow again: the newest events */
+	CHECK(app_state(a)->follow && !app_state(a)->paused);
+	CHECK(app_state(a)->now_ns == e[n - 1].ts_ns + 1);
+	CHECK(app_render(a, g) == 0);
+out:
+	free(before);
+	free(after);
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
 static void test_bad_trace(void)
 {
 	struct gs_event e[64];
@@ -514,6 +617,9 @@ int main(void)
 	RUN(test_keys);
 	RUN(test_golden_synth);
 	RUN(test_live_follow);
+	RUN(test_many_cpus);
+	RUN(test_lost);
+	RUN(test_live_paused_wraps);
 	RUN(test_bad_trace);
 	char cmd[300];
 
