@@ -790,6 +790,13 @@ static int run_async(struct run *run)
 {
 	int n = run->nworkers, live = n, rc = 0, io = run->sid == SC_ASYNC;
 	struct coro **cos = calloc((size_t)n, sizeof(*cos));
+	struct rlimit rl;
+
+	/* two pipe ends per coroutine: raise the soft fd limit as far as allowed */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 
 	run->readyq = calloc((size_t)n + 1, sizeof(*run->readyq));
 	run->rq_cap = (size_t)n + 1;
@@ -1097,6 +1104,7 @@ int rt_scenario_run(const struct rt_options *o, struct rt_result **out, char *er
 	struct run run;
 	uint64_t t0;
 	long underflows = rt_obj_underflows();
+	char comm[16];
 
 	if (sid < 0) {
 		snprintf(err, errlen, "unknown scenario '%s' (see gilrt list)", o->scenario ? o->scenario : "");
@@ -1123,6 +1131,9 @@ int rt_scenario_run(const struct rt_options *o, struct rt_result **out, char *er
 	res->interval_us = gil_interval_us(run.gil);
 	res->threads = nworkers;
 
+	/* the kernel shows our main thread as "main" while we run; put its name back after */
+	if (pthread_getname_np(pthread_self(), comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "gilrt");
 	thread_begin(&run.main, 1);
 	gil_take(run.gil, &run.main.gt);
 	t0 = rt_now_ns();
@@ -1143,8 +1154,7 @@ int rt_scenario_run(const struct rt_options *o, struct rt_result **out, char *er
 	gil_drop(run.gil, &run.main.gt);
 	res->wall_ns = rt_now_ns() - t0;
 	thread_end(&run, &run.main);
-	/* the kernel keeps the name; give the process its own back */
-	pthread_setname_np(pthread_self(), "gilrt");
+	pthread_setname_np(pthread_self(), comm);
 	if (!rc && run.failed)
 		rc = -EIO;
 	if (rc) {
