@@ -374,13 +374,24 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 		fputs(fmt_hist(hist, sizeof(hist), s->wait_hist, FMT_HIST_BUCKETS, 40, unicode), f);
 	}
 
-	fputs("\ncores       busy (traced)   lock held\n", f);
-	for (size_t i = 0; i < nc; i++)
-		fprintf(f, "  CPU%-4zu %14s %11s\n", i, fmt_percent(a, sizeof(a), c[i].busy_ns, dur),
+	/* without -a only switches touching our tasks are recorded, so time
+	 * of other tasks is known only in traces recorded with -a */
+	bool others = rp->have_meta && (rp->meta.flags & TRACE_META_ALL_TASKS);
+
+	fprintf(f, "\ncores       busy (traced)   lock held%s\n", others ? "   other tasks" : "");
+	for (size_t i = 0; i < nc; i++) {
+		fprintf(f, "  CPU%-4zu %14s %11s", i, fmt_percent(a, sizeof(a), c[i].busy_ns, dur),
 			fmt_percent(b, sizeof(b), c[i].lock_held_ns, dur));
+		if (others)
+			fprintf(f, " %13s", fmt_percent(d, sizeof(d), c[i].other_ns, dur));
+		fputc('\n', f);
+	}
 	fprintf(f, "\nparallelism %.2f cores busy on average, of %u\n", s->parallelism, s->cpus);
-	if (s->acquisitions && s->parallelism < 1.2 && s->cpus > 1)
-		fputs("            the lock lets one thread run at a time: threads do not add speed "
-		      "here\n", f);
+	/* the lesson, when the numbers tell it: threads queued on the lock
+	 * while cores stood idle */
+	if (s->cpus > 1 && s->parallelism < 1.2 && s->wait_ns > dur / 2)
+		fprintf(f, "            threads waited %s for the lock in all: it lets one run at "
+			"a time, so more threads do not add speed here\n",
+			fmt_duration(a, sizeof(a), s->wait_ns));
 	return ferror(f) ? -EIO : 0;
 }
