@@ -723,6 +723,13 @@ static int run_threads(struct run *run, int with_feeder)
 		rc = start_thread(run, &run->workers[i]);
 	if (!rc && with_feeder)
 		rc = start_thread(run, &run->feeder);
+	if (rc && !run->feeder.started) {
+		/* no feeder: EOF now, or the I/O threads would wait forever */
+		for (int i = 0; i < run->nfeed; i++) {
+			close(run->feed_fds[i]);
+			run->feed_fds[i] = -1;
+		}
+	}
 	gil_drop(run->gil, &run->main.gt);
 	if (run->sid == SC_CONVOY && run->work_mode) {
 		/* the CPU worker's work is the run; then the feed stops */
