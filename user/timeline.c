@@ -366,6 +366,11 @@ static void compact(struct timeline *tl, uint64_t t0)
 		tl->keep_from = t0;
 }
 
+static size_t reg_slot(uint32_t tid, size_t mask)
+{
+	return (tid * 2654435761u) & mask;	/* tids are dense: spread them */
+}
+
 static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 {
 	size_t mask, i;
@@ -379,7 +384,7 @@ static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 		for (size_t k = 0; k < tl->capreg; k++) {
 			if (!tl->reg[k].tid)
 				continue;
-			for (i = tl->reg[k].tid & (ncap - 1); n[i].tid; i = (i + 1) & (ncap - 1))
+			for (i = reg_slot(tl->reg[k].tid, ncap - 1); n[i].tid; i = (i + 1) & (ncap - 1))
 				;
 			n[i] = tl->reg[k];
 		}
@@ -388,7 +393,7 @@ static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 		tl->capreg = ncap;
 	}
 	mask = tl->capreg - 1;
-	for (i = (tid * 2654435761u) & mask; tl->reg[i].tid; i = (i + 1) & mask)
+	for (i = reg_slot(tid, mask); tl->reg[i].tid; i = (i + 1) & mask)
 		if (tl->reg[i].tid == tid)
 			return tl->reg[i].index;
 	tl->reg[i].tid = tid;
@@ -453,7 +458,7 @@ static int add_open(struct timeline *tl, size_t *n, uint64_t t0, uint64_t t1)
 		s.start_ns = tl->cpu_end[c] > tl->cpu_since[c] ? tl->cpu_end[c] : tl->cpu_since[c];
 		s.end_ns = t1;
 		s.flags = SPAN_F_OPEN;
-		if (t && !t->traced)
+		if (!t || !t->traced)
 			s.flags |= SPAN_F_OTHER;
 		else if (holder && holder == s.tid)
 			s.flags |= SPAN_F_LOCKED;

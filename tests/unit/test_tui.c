@@ -525,6 +525,51 @@ out:
 	trace_synth_free(s);
 }
 
+/* Thread numbers (letters) stay the same across restarts, with many threads. */
+static void test_stable_letters(void)
+{
+	struct trace_synth_opts so = { .threads = 48, .cpus = 4 };
+	struct trace_meta meta = { .ncpus = 4, .root_pid = 4242 };
+	struct trace_synth *s = NULL;
+	struct timeline *tl = NULL;
+	static struct gs_event e[40000];
+	const struct tl_window *w;
+	uint32_t idx[64] = { 0 }, seen = 0;
+	bool used[64] = { false };
+
+	CHECK(trace_synth_new(&s, &so) == 0);
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (!s || !tl)
+		goto out;
+	trace_synth_next(s, e, 40000);
+	timeline_append(tl, e, 40000);
+	for (int pass = 0; pass < 3; pass++) {
+		/* late, early (a restart), late again */
+		uint64_t t1 = e[pass == 1 ? 5000 : 39000].ts_ns;
+
+		CHECK(timeline_window(tl, t1 - 50 * MS, t1, &w) == 0);
+		for (size_t i = 0; i < w->nthreads; i++) {
+			uint32_t k = w->threads[i].tid - 4242;
+
+			CHECK(k < 64);
+			if (k >= 64)
+				continue;
+			CHECKF(!idx[k] || idx[k] == w->threads[i].index + 1, "tid %u: %u then %u",
+			       w->threads[i].tid, idx[k] - 1, w->threads[i].index);
+			if (!idx[k]) {
+				CHECK(!used[w->threads[i].index % 64]);
+				used[w->threads[i].index % 64] = true;
+				seen++;
+			}
+			idx[k] = w->threads[i].index + 1;
+		}
+	}
+	CHECKF(seen >= 40, "%u threads", seen);
+out:
+	timeline_free(tl);
+	trace_synth_free(s);
+}
+
 /* Lost events: counted in the status line, said in the log. */
 static void test_lost(void)
 {
@@ -619,6 +664,7 @@ int main(void)
 	RUN(test_live_follow);
 	RUN(test_many_cpus);
 	RUN(test_lost);
+	RUN(test_stable_letters);
 	RUN(test_live_paused_wraps);
 	RUN(test_bad_trace);
 	char cmd[300];
