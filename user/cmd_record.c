@@ -53,7 +53,18 @@ static void on_signal(int sig)
 
 struct rec_sink {
 	struct trace_writer *w;	/* NULL until the header is written */
+	struct adapter_target *adapter;	/* --python/--lock, or NULL */
 };
+
+/* The child has exec'd and not run yet: a lock given by symbol in the
+ * program (a PIE) is mapped now, so the filter is right from the start. */
+static void on_exec(void *ctx, struct recorder *r, pid_t pid)
+{
+	struct rec_sink *s = ctx;
+
+	if (s->adapter && s->adapter->lock_pending && adapter_resolve_lock_addr(pid, s->adapter) == 0)
+		recorder_set_lock_filter(r, s->adapter->lock_addr);
+}
 
 static int sink_events(void *ctx, const struct gs_event *ev, size_t n)
 {
@@ -227,6 +238,9 @@ int cmd_record(int argc, char **argv)
 		if (pid && adapter->lock_pending && adapter_resolve_lock_addr(pid, adapter) == 0)
 			adapter->lock_pending = false;
 		adapter_lock_target(adapter, &lt);
+		sink.adapter = adapter;
+		if (adapter->lock_pending)
+			ro.on_exec = on_exec;
 		ro.lock = &lt;
 		ro.adapter = adapter->adapter;
 	}

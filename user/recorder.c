@@ -16,6 +16,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -303,6 +304,9 @@ static int spawn_held(struct recorder *r, const char *exe, int *go_fd, int *err_
 		}
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		/* stop at exec, so on_exec sees the new image before it runs */
+		if (r->opts.on_exec)
+			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		execv(exe, r->opts.argv);
 		e = errno;
 		if (write(ep[1], &e, sizeof(e)) < 0)
@@ -337,6 +341,10 @@ static int release_child(struct recorder *r, int go_fd, int err_fd)
 		waitpid(r->pid, &status, 0);
 		r->child = false;
 		return -(e ? e : EIO);
+	}
+	if (r->opts.on_exec && waitpid(r->pid, &status, 0) == r->pid && WIFSTOPPED(status)) {
+		r->opts.on_exec(r->opts.ctx, r, r->pid);
+		ptrace(PTRACE_DETACH, r->pid, NULL, NULL);
 	}
 	return 0;
 }

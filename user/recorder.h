@@ -65,6 +65,10 @@ struct recorder_opts {
 					 * sudo) or give up every capability (root) */
 	int child_stdout;		/* argv: dup2 this onto the child's stdout and
 					 * stderr (e.g. /dev/null under a TUI); -1 = inherit */
+	/* argv: called once the child has exec'd, stopped before its first
+	 * instruction (ptrace exec stop), e.g. to find a lock's address in the
+	 * new image and set the filter; NULL = not stopped */
+	void (*on_exec)(void *ctx, struct recorder *r, pid_t pid);
 	recorder_sink_fn sink;		/* required */
 	recorder_flush_fn flush;	/* optional */
 	void *ctx;			/* passed to sink and flush */
