@@ -131,6 +131,20 @@ else
 fi
 quit_ok tui_replay_ascii_quit
 
+# colours by default; NO_COLOR=1: none (attributes only), letters in the strips
+colours() { $T capture-pane -e -p -t t | grep -cP '\x1b\[(?:[0-9]+;)*(?:3[0-7]|4[0-7])m'; }
+start 120x40 "$GILSCOPE" replay "$TRACE" --at 0.5
+wait_for '^LOCK +[A-Z]' 5
+[ "$(colours)" -gt 0 ] && ok tui_replay_colour || not_ok tui_replay_colour "no colour in the pane"
+quit_ok tui_replay_colour_quit
+start 120x40 NO_COLOR=1 "$GILSCOPE" replay "$TRACE" --at 0.5
+if wait_for '^CPU[0-9]+ +.*[A-Za-z]' 5 && [ "$(colours)" = 0 ]; then
+	ok tui_replay_no_color
+else
+	not_ok tui_replay_no_color "$(colours) lines with colour"
+fi
+quit_ok tui_replay_no_color_quit
+
 # too small: a message, not garbage; growing the window brings the view back
 start 40x8 "$GILSCOPE" replay "$TRACE"
 if wait_for 'terminal too small' 5; then ok tui_replay_too_small; else not_ok tui_replay_too_small "$(screen)"; fi
