@@ -19,17 +19,17 @@
 enum prompt_kind { PROMPT_NONE = 0, PROMPT_GOTO };
 
 struct app {
-	struct app_opts o;
-	struct tui_state st;
-	int lane_cols;			/* of the last frame */
-	char title[256];
-	char message[160];
+	struct app_opts o;		/* as given (the timeline is not ours) */
+	struct tui_state st;		/* what tui_render draws from */
+	int lane_cols;			/* lane width of the last frame */
+	char title[256];		/* st.title points here */
+	char message[160];		/* st.message points here */
 	uint64_t message_left;		/* ns until the note goes */
-	char prompt[64];
-	enum prompt_kind prompt_kind;
-	char input[32];
-	char *panel, *panel_title;
-	bool quit;
+	char prompt[64];		/* st.prompt points here */
+	enum prompt_kind prompt_kind;	/* a prompt takes the keys */
+	char input[32];			/* what was typed at the prompt */
+	char *panel, *panel_title;	/* st.panel / panel_title (owned) */
+	bool quit;			/* q was pressed */
 };
 
 /* The next (dir > 0) or previous value of 1, 2, 5, 10, 20, 50... from v,
