@@ -42,7 +42,8 @@ extern const struct view view_help;	/* help overlay */
 
 /* Shared helpers (tui/render.c). */
 const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid);
-/* The thread's letter: A..Z, then 0..9, then '*'. */
+/* The thread's letter: A..Z, then 0..9, then '*'. `| 0x20` makes it lower
+ * case where there is one and leaves digits and '*' as they are. */
 uint32_t view_letter(const struct tl_thread *t);
 /* Its colour style; bold when it holds the lock, dim when another thread is
  * highlighted. A NULL thread is "someone else" (grey). */

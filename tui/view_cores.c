@@ -39,9 +39,6 @@ static void cores_draw(const struct view_ctx *c, struct grid *g, struct tui_rect
 				ch = locked ? 0x2587 : 0x2581;
 			else
 				ch = locked ? view_letter(t) : view_letter(t) | 0x20;
-			/* letters beyond Z have no lower case: keep them */
-			if (t && t->index >= 26 && !locked && !(c->st->color && !c->st->ascii))
-				ch = view_letter(t);
 			grid_put(g, r.x + c->label_w + k, y, ch,
 				 view_thread_style(c, t, locked));
 		}

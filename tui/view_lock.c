@@ -31,8 +31,6 @@ static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kin
 		}
 		grid_put(g, x + k, y, kind == SPAN_HOLD ? view_letter(t) : view_letter(t) | 0x20,
 			 view_thread_style(c, t, kind == SPAN_HOLD));
-		if (t && t->index >= 26)
-			grid_at(g, x + k, y)->ch = view_letter(t);
 	}
 }
 
