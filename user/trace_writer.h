@@ -24,7 +24,8 @@
 struct trace_writer;
 
 struct trace_writer_opts {
-	uint32_t block_events;	/* seal after this many events; 0 = default (65536) */
+	uint32_t block_events;	/* seal after this many events; 0 = default (65536),
+				 * at most 1048576 (-EINVAL above) */
 	int zstd_level;		/* 0 = default (3) */
 };
 
@@ -43,7 +44,8 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 int trace_writer_fdopen(struct trace_writer **out, int fd,
 			const struct trace_meta *meta,
 			const struct trace_writer_opts *opts);
-/* Append n events; -EINVAL if one is older than the last appended. */
+/* Append n events; -EINVAL (and none appended) if one is older than the one
+ * before it. pad and flag bit 7 (GS_F_KEYFRAME) are not stored. */
 int trace_writer_append(struct trace_writer *w, const struct gs_event *ev, size_t n);
 /* Seal the current block (if not empty) and write it out. */
 int trace_writer_flush(struct trace_writer *w);

@@ -4,12 +4,13 @@
  * files people send each other, as root. Built and run by `make fuzz`
  * (build/fuzz/fuzz_trace_reader, seeds in tests/fuzz/corpus_trace/).
  *
- * Each input is used twice. As a whole file (through a memfd, so the reader
+ * Each input is used three ways. As a whole file (through a memfd, so the reader
  * opens it by path like any trace): open, read everything in batches, seek
  * around, read again. And, because CRCs stop random mutations at the block
- * boundary, as a raw block payload handed straight to the column decoder and
- * a 64-byte block header to its parser, so the code behind the CRCs is
- * fuzzed too. Besides "no crash", it checks what the reader promises.
+ * boundary, once more with every CRC recomputed, and as a raw block payload
+ * handed straight to the column decoder and a 64-byte block header to its
+ * parser, so the code behind the CRCs is fuzzed too. Besides "no crash", it
+ * checks what the reader promises.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "crc32c.h"
 #include "trace_codec.h"
+#include "trace_format.h"
 #include "trace_reader.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -76,6 +79,36 @@ static void fuzz_file(const unsigned char *data, size_t size)
 	close(fd);
 }
 
+/* Make every CRC in a mutated file right again, where the structure can be
+ * followed, so that mutations reach the checks and decoders behind them. */
+static void fix_crcs(uint8_t *b, size_t len)
+{
+	size_t off;
+
+	if (len < GST_HDR_FIXED || memcmp(b, GST_MAGIC, 8))
+		return;
+	off = get_le32(b + 12);
+	if (off < 8 || off > len)
+		return;
+	put_le32(b + off - 4, crc32c(0, b, off - 4));
+	while (len - off >= GST_BLK_HDR && get_le32(b + off) == GST_BLK_MAGIC) {
+		size_t plen = get_le32(b + off + 4);
+
+		if (plen > len - off - GST_BLK_HDR)
+			break;
+		put_le32(b + off + 20, crc32c(0, b + off + GST_BLK_HDR, plen));
+		put_le32(b + off + 60, crc32c(0, b + off, 60));
+		off += GST_BLK_HDR + plen;
+	}
+	if (len - off >= GST_TRAILER && !memcmp(b + len - 8, GST_TRAILER_MAGIC, 8)) {
+		uint64_t foff = get_le64(b + len - GST_TRAILER);
+		uint32_t flen = get_le32(b + len - GST_TRAILER + 8);
+
+		if (foff <= len - GST_TRAILER && flen <= len - GST_TRAILER - foff)
+			put_le32(b + len - GST_TRAILER + 12, crc32c(0, b + foff, flen));
+	}
+}
+
 static void fuzz_codec(const unsigned char *data, size_t size)
 {
 	struct gst_block_hdr h;
@@ -100,7 +133,16 @@ static void fuzz_codec(const unsigned char *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
+	uint8_t *fixed = malloc(size ? size : 1);
+
+	if (!fixed)
+		abort();
 	fuzz_file(data, size);
+	memcpy(fixed, data, size);
+	fix_crcs(fixed, size);
+	if (memcmp(fixed, data, size))
+		fuzz_file(fixed, size);
+	free(fixed);
 	fuzz_codec(data, size);
 	return 0;
 }
