@@ -103,6 +103,16 @@ const char *view_state_words(uint8_t state)
 	}
 }
 
+/* Ties go to the span that ends first (of two waiters, the one served
+ * next), then to the lower tid: the picture does not depend on the order
+ * of the spans. */
+static bool earlier(const struct model_span *a, const struct model_span *b)
+{
+	if (a->end_ns != b->end_ns)
+		return a->end_ns < b->end_ns;
+	return a->tid < b->tid;
+}
+
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
 	       bool (*match)(const struct model_span *s, uintptr_t arg),
 	       uintptr_t arg)
@@ -129,7 +139,7 @@ void view_lane(const struct view_ctx *c, struct lane_col *cols,
 			uint64_t cs = t0 + (uint64_t)k * npc, ce = cs + npc;
 			uint64_t ov = (b < ce ? b : ce) - (a > cs ? a : cs);
 
-			if (ov > cols[k].ov) {
+			if (ov > cols[k].ov || (ov == cols[k].ov && earlier(s, cols[k].s))) {
 				cols[k].ov = ov;
 				cols[k].s = s;
 			}

@@ -418,15 +418,6 @@ static int add_out(struct timeline *tl, size_t *n, const struct model_span *s,
 	return 0;
 }
 
-static int cmp_span(const void *a, const void *b)
-{
-	const struct model_span *x = a, *y = b;
-
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	return (int)x->kind - (int)y->kind;
-}
-
 static int cmp_thread(const void *a, const void *b)
 {
 	const struct tl_thread *x = a, *y = b;
@@ -513,8 +504,6 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 			return err;
 	if ((err = add_open(tl, &n, t0, t1)))
 		return err;
-	if (n)
-		qsort(tl->out_spans, n, sizeof(*tl->out_spans), cmp_span);
 
 	if (grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
 		 sizeof(*tl->out_threads)))

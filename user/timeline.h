@@ -66,7 +66,7 @@ struct tl_window {
 	uint64_t t0, t1;		/* the window asked for */
 	uint32_t ncpus;			/* CPU lanes */
 	const struct model_span *spans;	/* CPU, HOLD and WAIT spans clipped to
-					 * [t0, t1), sorted by start */
+					 * [t0, t1), in no particular order */
 	size_t nspans;
 	const struct tl_thread *threads;/* traced threads known at t1, by index */
 	size_t nthreads;
