@@ -250,7 +250,7 @@ int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 		}
 		fputs("},\"traceEvents\":[", f);
 		exporter_process(x, EXPORT_CPU_PID, "CPUs");
-		ev_begin(x, "M", "process_sort_index", EXPORT_CPU_PID, 0);
+		ev_begin(x, "M", "process_sort_index", EXPORT_CPU_PID, EXPORT_CPU_PID);
 		fputs(",\"args\":{\"sort_index\":-1}}", f);
 	}
 	*out = x;
@@ -329,7 +329,7 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 
 	if (s->kind == SPAN_CPU) {
 		pid = EXPORT_CPU_PID;
-		tid = s->cpu;
+		tid = (uint32_t)s->cpu + 1;
 		x->cpu_seen[s->cpu / 8] |= 1 << (s->cpu % 8);
 		snprintf(name, sizeof(name), "%s%s", label(x, s->pid, s->tid, buf, sizeof(buf)),
 			 s->flags & SPAN_F_LOCKED ? " [lock]" : s->flags & SPAN_F_OTHER ? " (other)" : "");
@@ -384,7 +384,7 @@ void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
 	if (x->fmt != EXPORT_CHROME)
 		return;
 	snprintf(name, sizeof(name), "lost %" PRIu64 " events", n);
-	ev_begin(x, "i", name, EXPORT_CPU_PID, 0);
+	ev_begin(x, "i", name, EXPORT_CPU_PID, EXPORT_CPU_PID);
 	fputs(",\"s\":\"g\",\"cat\":\"lost\",\"ts\":", x->f);
 	put_time(x->f, rel(x, ts_ns));
 	fprintf(x->f, ",\"args\":{\"count\":%" PRIu64 "}}", n);
@@ -394,7 +394,7 @@ void exporter_process(struct exporter *x, uint32_t pid, const char *name)
 {
 	if (x->fmt != EXPORT_CHROME)
 		return;
-	ev_begin(x, "M", "process_name", pid, 0);
+	ev_begin(x, "M", "process_name", pid, pid);
 	fputs(",\"args\":{\"name\":", x->f);
 	json_str(x->f, name);
 	fputs("}}", x->f);
@@ -418,8 +418,8 @@ int exporter_finish(struct exporter *x, struct export_stats *st)
 				continue;
 			char name[16];
 			snprintf(name, sizeof(name), "CPU %" PRIu32, c);
-			exporter_thread(x, EXPORT_CPU_PID, c, name);
-			ev_begin(x, "M", "thread_sort_index", EXPORT_CPU_PID, c);
+			exporter_thread(x, EXPORT_CPU_PID, c + 1, name);
+			ev_begin(x, "M", "thread_sort_index", EXPORT_CPU_PID, c + 1);
 			fprintf(x->f, ",\"args\":{\"sort_index\":%" PRIu32 "}}", c);
 		}
 		fputs("\n]}\n", x->f);

@@ -7,7 +7,8 @@
  *
  * Chrome JSON ({"traceEvents":[...]}, one event per line):
  *   - a process "CPUs" (pid EXPORT_CPU_PID, above any real pid) with one
- *     track per core (tid = core): complete "X" slices named after the thread
+ *     track per core, "CPU n" (tid = n + 1: Perfetto treats tid 0 as the
+ *     idle task and has merged it with tid 1): complete "X" slices named after the thread
  *     that ran there, " [lock]" appended while it held the lock;
  *   - per traced thread (real pid/tid) "X" slices "hold" and "wait" (args:
  *     lock address), plus "io" and "native"; a slice that would overlap the

@@ -5,7 +5,8 @@
 # --lock recordings (root). For each: the JSON parses; lock-held slices
 # equal the report's acquisitions; ts/dur are microseconds (the last slice
 # ends at the trace's duration / 1000); slices on one track never overlap;
-# every CPU slice is on a "CPUs" track named "CPU n"; CSV rows match the
+# every CPU slice is on a "CPUs" track named "CPU n", no event uses tid 0
+# (the idle task to Perfetto); CSV rows match the
 # JSON slice counts kind by kind. Then the output-file rules: no overwrite
 # without --force, never through a symlink, "-" is stdout, usage errors, a
 # truncated trace exports what is readable with a warning, and nobody (no
@@ -62,7 +63,8 @@ if over: bad.append("%d overlapping slices on one track" % over)
 names = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
 for (pid, tid) in tracks:
     if (pid, tid) not in names: bad.append("track %d/%d has no name" % (pid, tid)); break
-    if pid == CPU_PID and names[(pid, tid)] != "CPU %d" % tid: bad.append("CPU track %d named %s" % (tid, names[(pid, tid)]))
+    if pid == CPU_PID and names[(pid, tid)] != "CPU %d" % (tid - 1): bad.append("CPU track %d named %s" % (tid, names[(pid, tid)]))
+if any(e.get("tid") == 0 for e in ev): bad.append("an event on tid 0 (Perfetto: the idle task)")
 if not any(e["ph"] == "M" and e["name"] == "process_name" and e["pid"] == CPU_PID for e in ev): bad.append("no CPUs process name")
 rows = list(csv.reader(open(sys.argv[2])))
 if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns"]: bad.append("CSV header %s" % rows[0])

@@ -60,14 +60,15 @@ static void test_writer_chrome(void)
 	CHECK(st.cpu == 1 && st.hold == 2 && st.wait == 1 && st.async == 1 && st.lost == 3);
 	/* ts in us with ns precision, relative to base */
 	CHECKF(strstr(out, "\"name\":\"a\\\"b\\\\c\\u000a\\u0001\\ufffd,d [lock]\",\"cat\":\"cpu\",\"ts\":0.000,\"dur\":2.500"), "%s", out);
-	CHECK(strstr(out, "{\"ph\":\"X\",\"pid\":4194305,\"tid\":1,"));
+	CHECK(strstr(out, "{\"ph\":\"X\",\"pid\":4194305,\"tid\":2,"));	/* CPU 1 */
 	CHECK(strstr(out, "{\"ph\":\"X\",\"pid\":1,\"tid\":7,\"name\":\"wait\",\"cat\":\"wait\",\"ts\":3.000,\"dur\":1.000,\"args\":{\"lock\":\"0x20\"}}"));
 	CHECK(strstr(out, "{\"ph\":\"b\",\"pid\":1,\"tid\":7,\"name\":\"hold\",\"cat\":\"hold\",\"id\":1,\"ts\":2.600,\"args\":{\"lock\":\"0x10\",\"open\":true}}"));
 	CHECK(strstr(out, "{\"ph\":\"e\",\"pid\":1,\"tid\":7,\"name\":\"hold\",\"cat\":\"hold\",\"id\":1,\"ts\":4.000}"));
 	CHECK(strstr(out, "\"name\":\"lost 3 events\",\"s\":\"g\",\"cat\":\"lost\",\"ts\":500.000"));
 	CHECK(strstr(out, "\"command\":\"python3 \\\"x.py\\\"\""));
-	CHECK(strstr(out, "{\"ph\":\"M\",\"pid\":4194305,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"CPUs\"}}"));
-	CHECK(strstr(out, "\"name\":\"thread_name\",\"args\":{\"name\":\"CPU 1\"}}"));
+	CHECK(strstr(out, "{\"ph\":\"M\",\"pid\":4194305,\"tid\":4194305,\"name\":\"process_name\",\"args\":{\"name\":\"CPUs\"}}"));
+	CHECK(strstr(out, "{\"ph\":\"M\",\"pid\":4194305,\"tid\":2,\"name\":\"thread_name\",\"args\":{\"name\":\"CPU 1\"}}"));
+	CHECK(!strstr(out, "\"tid\":0,"));
 	CHECK(!strstr(out, "\"state\""));
 	size_t n = strlen(out);
 	CHECK(n > 4 && !strcmp(out + n - 4, "\n]}\n"));
