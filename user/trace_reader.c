@@ -488,18 +488,16 @@ int trace_reader_seek(struct trace_reader *r, uint64_t ts_ns)
 {
 	size_t lo = 0, hi = r->nidx;
 
-	/* the first block whose last event is at or after ts */
+	/* the number of blocks whose first event is <= ts; the last of them */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (r->idx[mid].last_ts < ts_ns)
+		if (r->idx[mid].first_ts <= ts_ns)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == r->nidx && lo)
-		lo--;
-	r->next_blk = lo;
+	r->next_blk = lo ? lo - 1 : 0;
 	r->pos = r->end = 0;
 	r->want_key = true;
 	return 0;

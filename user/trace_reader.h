@@ -9,13 +9,12 @@
  *
  * Reading is block by block; only one decoded block is held at a time.
  * After open() (or rewind()) events come from the first block. seek(ts) moves
- * to the earliest block holding an event at or after ts (so every event with
- * ts_ns >= ts is still ahead; past the end: the last block): next() then
- * yields that block's keyframe events first, each with GS_F_KEYFRAME set in
- * flags and its original ts_ns (older than the block), then every event of
- * the block from its start, then the following blocks. Keyframe events are
- * only given after a seek, never during a plain sequential read (where the
- * state they describe was already seen).
+ * to the block that contains ts (the last block whose first event is <= ts):
+ * next() then yields that block's keyframe events first, each with
+ * GS_F_KEYFRAME set in flags and its original ts_ns (older than the block),
+ * then every event of the block from its start, then the following blocks.
+ * Keyframe events are only given after a seek, never during a plain
+ * sequential read (where the state they describe was already seen).
  *
  * The reader owns all memory it hands out; a batch pointer is valid until
  * the next call on the reader. Functions return 0 or a negative errno;
@@ -54,9 +53,9 @@ void trace_reader_info(const struct trace_reader *r, struct trace_info *info);
 int trace_reader_next(struct trace_reader *r, struct gs_event *ev);
 /* Next batch of up to one block's events (faster): 1 with evs and n set, 0 at end. */
 int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs, size_t *n);
-/* Position at the earliest block with an event at or after ts (see above).
- * ts before the first event goes to the first block, after the last to the
- * last block. Reads nothing: an error shows at the next read. */
+/* Position at the block containing ts (see above). ts before the first
+ * event goes to the first block, after the last to the last block. Reads
+ * nothing: an error shows at the next read. */
 int trace_reader_seek(struct trace_reader *r, uint64_t ts_ns);
 int trace_reader_rewind(struct trace_reader *r);
 /* One-line description of the last error, or "" (owned by the reader). After
