@@ -366,6 +366,22 @@ int app_render(struct app *a, struct grid *g)
 	if (t0 >= a->st.now_ns)
 		a->st.now_ns = t0 + 1;
 	err = timeline_window(a->o.tl, t0, a->st.now_ns, &w);
+	if (err == -EBADMSG || err == -EIO) {
+		/* a damaged part of the file: say so over an empty window and
+		 * let the user go elsewhere or quit */
+		struct tl_window empty = {
+			.t0 = t0, .t1 = a->st.now_ns, .ended = true,
+			.ncpus = timeline_meta(a->o.tl)->ncpus ? timeline_meta(a->o.tl)->ncpus : 1,
+		};
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "cannot read the trace here (%s): "
+			 "g goes elsewhere, q quits", strerror(-err));
+		a->st.paused = true;
+		if (!a->st.message || strcmp(a->st.message, msg))
+			app_message(a, msg);
+		return tui_render(&empty, &a->st, g);
+	}
 	if (err)
 		return err;
 	return tui_render(w, &a->st, g);

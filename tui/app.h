@@ -49,7 +49,8 @@ void app_free(struct app *a);
 int app_key(struct app *a, int key);
 /* Let dt_ns of real time pass (playback, following, message expiry). */
 void app_tick(struct app *a, uint64_t dt_ns);
-/* Draw the current frame into g (its size is the screen size). */
+/* Draw the current frame into g (its size is the screen size). A damaged
+ * part of a trace file gives an empty window with a note, not an error. */
 int app_render(struct app *a, struct grid *g);
 /* The view state, for callers that want to look or adjust. */
 struct tui_state *app_state(struct app *a);

@@ -7,6 +7,8 @@
  * scenes and on keys.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,6 +638,51 @@ out:
 	timeline_free(tl);
 }
 
+/* A damaged block in the middle of a file: a note over an empty window,
+ * and the rest of the file still shows. */
+static void test_damaged_file(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct timeline *tl = file_of("damaged.gst", e, n, 2, 16);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(100, 30);
+	char path[256];
+	struct stat sb;
+	int fd;
+
+	if (!a || !g)
+		goto out;
+	snprintf(path, sizeof(path), "%s/damaged.gst", tmpdir);
+	/* flip bytes in the middle of the file (inside some block) */
+	fd = open(path, O_RDWR);
+	CHECK(fd >= 0 && fstat(fd, &sb) == 0);
+	if (fd >= 0) {
+		char junk[64];
+
+		memset(junk, 0x5a, sizeof(junk));
+		CHECK(pwrite(fd, junk, sizeof(junk), sb.st_size / 2) == sizeof(junk));
+		close(fd);
+	}
+	bool noted = false, drawn = false;
+
+	app_key(a, ' ');
+	for (uint64_t t = 20; t <= 400; t += 20) {
+		app_state(a)->now_ns = T0 + t * MS;
+		CHECK(app_render(a, g) == 0);
+		if (strstr(row(g, g->h - 1), "cannot read the trace here"))
+			noted = true;
+		else if (find_row(g, "LOCK") > 0 && strchr(row(g, find_row(g, "LOCK")), 'A'))
+			drawn = true;
+	}
+	CHECK(noted);
+	CHECK(drawn);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
 static void test_bad_trace(void)
 {
 	struct gs_event e[64];
@@ -666,6 +713,7 @@ int main(void)
 	RUN(test_lost);
 	RUN(test_stable_letters);
 	RUN(test_live_paused_wraps);
+	RUN(test_damaged_file);
 	RUN(test_bad_trace);
 	char cmd[300];
 
