@@ -26,7 +26,8 @@ void crt_probe(bool *unicode, bool *color)
 {
 	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
 
-	setlocale(LC_ALL, "");
+	/* the character set only: numbers keep their '.' whatever the locale */
+	setlocale(LC_CTYPE, "");
 	*unicode = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	*color = !(nc && nc[0]) && !(term && !strcmp(term, "dumb"));
 }

@@ -29,7 +29,7 @@ enum crt_key {
 };
 
 /* What the terminal can do, before starting: UTF-8 locale, colours allowed
- * (NO_COLOR unset, TERM not "dumb"). Sets the locale from the environment. */
+ * (NO_COLOR unset, TERM not "dumb"). Sets LC_CTYPE from the environment. */
 void crt_probe(bool *unicode, bool *color);
 /* Takes over the terminal. color: use colours if it has them. Returns 0 or
  * -ENOTTY (stdin/stdout is not a terminal) / -EIO. */

@@ -219,8 +219,9 @@ int cmd_replay(int argc, char **argv)
 	crt_probe(&unicode, &color);
 	meta = timeline_meta(tl);
 	o.tl = tl;
-	o.ascii = o.ascii || !unicode;
+	/* --ascii: plain ASCII and monochrome; a non-UTF-8 terminal: ASCII only */
 	o.color = color && !o.ascii;
+	o.ascii = o.ascii || !unicode;
 	o.at_ns = (uint64_t)(at * 1e9);
 	o.title = meta->command[0] ? meta->command : argv[optind];
 	o.pid = meta->root_pid;
