@@ -28,8 +28,14 @@
  *
  * A thread's state is derived with this priority: waiting for a lock (between
  * LOCK_REQUEST and LOCK_ACQUIRED, on or off a CPU) > on a CPU holding a lock >
- * on a CPU without it (native code, I/O, or no lock in use) > runnable
- * (woken or preempted, not on a CPU) > sleeping > exited.
+ * on a CPU without it (native code, I/O, or no lock in use) > exited (after
+ * THREAD_EXIT/PROC_EXIT, once off its CPU) > runnable (woken or preempted,
+ * not on a CPU) or sleeping, whichever happened last.
+ *
+ * Untraced tasks (SCHED_SWITCH without GS_F_TRACED_*) get SPAN_F_OTHER CPU
+ * spans and count in model_cpu.other_ns. Without -a only switches touching a
+ * traced task are recorded, so an untraced task seems to keep its CPU until
+ * the next recorded switch there (it may have gone idle in between).
  *
  * CPU spans are split wherever the running thread takes or drops the lock,
  * so a view can light exactly the part where the holder ran.
