@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "adapter.h"
 #include "elf_sym.h"
+#include "recorder.h"
 
 #if defined(__x86_64__)
 #define MULTIARCH "x86_64-linux-gnu"
@@ -691,6 +692,40 @@ int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 	if (!r)
 		adapter_lock_target(a, &a->lock);
 	return r;
+}
+
+int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, pid_t pid,
+		  const char *argv0, bool *usage, char *err, size_t errlen)
+{
+	int r;
+
+	*usage = false;
+	if (!python) {
+		r = adapter_lock_parse(lock_spec, a, err, errlen);
+		if (r) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "--lock: %s", why);
+			*usage = true;
+			return r;
+		}
+	}
+	r = python ? adapter_python_resolve(pid, argv0, a, err, errlen)
+		   : adapter_lock_resolve(pid, argv0, a, err, errlen);
+	if (r)
+		return r;
+	if (pid > 0 && a->lock_pending && !adapter_resolve_lock_addr(pid, a))
+		a->lock_pending = false;
+	adapter_lock_target(a, &a->lock);
+	return 0;
+}
+
+void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid)
+{
+	struct adapter_target *a = exec_ctx;
+
+	if (a && a->lock_pending && !adapter_resolve_lock_addr(pid, a))
+		recorder_set_lock_filter(r, a->lock_addr);
 }
 
 static bool same_file(const char *a, const struct stat *b_st, bool b_ok, const char *map_path,

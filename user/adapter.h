@@ -91,6 +91,19 @@ int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
  * -EAGAIN if pid has not mapped a->lock_binary (yet). */
 int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a);
 
+/* What record and live do with --python / --lock SPEC: parse, resolve, and
+ * for a running pid place the lock. On failure err says why (ready to print
+ * after "gilscope CMD: ") and *usage tells a bad SPEC (exit 2) from a target
+ * that cannot be traced (exit 1). */
+int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, pid_t pid,
+		  const char *argv0, bool *usage, char *err, size_t errlen);
+
+struct recorder;
+/* recorder_opts.on_exec with exec_ctx = the adapter_target: the started
+ * program is mapped and has not run yet, so a lock given by symbol is placed
+ * and the BPF filter set before its first lock call. */
+void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid);
+
 /* Fill the loader's view of a (t->binary points into a). */
 void adapter_lock_target(const struct adapter_target *a, struct lock_target *t);
 

@@ -53,18 +53,7 @@ static void on_signal(int sig)
 
 struct rec_sink {
 	struct trace_writer *w;	/* NULL until the header is written */
-	struct adapter_target *adapter;	/* --python/--lock, or NULL */
 };
-
-/* The child has exec'd and not run yet: a lock given by symbol in the
- * program (a PIE) is mapped now, so the filter is right from the start. */
-static void on_exec(void *ctx, struct recorder *r, pid_t pid)
-{
-	struct rec_sink *s = ctx;
-
-	if (s->adapter && s->adapter->lock_pending && adapter_resolve_lock_addr(pid, s->adapter) == 0)
-		recorder_set_lock_filter(r, s->adapter->lock_addr);
-}
 
 static int sink_events(void *ctx, const struct gs_event *ev, size_t n)
 {
@@ -154,7 +143,7 @@ int cmd_record(int argc, char **argv)
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: wake epoll */
 	const char *out = NULL, *lock_spec = NULL;
-	bool force = false, python = false;
+	bool force = false, python = false, bad_spec;
 	char err[512], missing[64], size[32];
 	int c, fd = -1, ret = 1, rc;
 	double dur = 0;
@@ -224,23 +213,19 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "gilscope record: out of memory\n");
 			return 1;
 		}
-		if (lock_spec && adapter_lock_parse(lock_spec, adapter, err, sizeof(err))) {
-			fprintf(stderr, "gilscope record: --lock: %s\n", err);
-			ret = 2;
-			goto out;
-		}
-		rc = python ? adapter_python_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err))
-			    : adapter_lock_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err));
+		rc = adapter_setup(adapter, python, lock_spec, pid, ro.argv ? ro.argv[0] : NULL,
+				   &bad_spec, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "gilscope record: %s\n", err);
+			ret = bad_spec ? 2 : 1;
 			goto out;
 		}
-		if (pid && adapter->lock_pending && adapter_resolve_lock_addr(pid, adapter) == 0)
-			adapter->lock_pending = false;
 		adapter_lock_target(adapter, &lt);
-		sink.adapter = adapter;
-		if (adapter->lock_pending)
-			ro.on_exec = on_exec;
+		if (adapter->lock_pending) {
+			/* a PIE's lock is placed at exec: stop there to set the filter */
+			ro.on_exec = adapter_on_exec;
+			ro.exec_ctx = adapter;
+		}
 		ro.lock = &lt;
 		ro.adapter = adapter->adapter;
 	}

@@ -343,7 +343,7 @@ static int release_child(struct recorder *r, int go_fd, int err_fd)
 		return -(e ? e : EIO);
 	}
 	if (r->opts.on_exec && waitpid(r->pid, &status, 0) == r->pid && WIFSTOPPED(status)) {
-		r->opts.on_exec(r->opts.ctx, r, r->pid);
+		r->opts.on_exec(r->opts.exec_ctx, r, r->pid);
 		ptrace(PTRACE_DETACH, r->pid, NULL, NULL);
 	}
 	return 0;

@@ -67,8 +67,9 @@ struct recorder_opts {
 					 * stderr (e.g. /dev/null under a TUI); -1 = inherit */
 	/* argv: called once the child has exec'd, stopped before its first
 	 * instruction (ptrace exec stop), e.g. to find a lock's address in the
-	 * new image and set the filter; NULL = not stopped */
-	void (*on_exec)(void *ctx, struct recorder *r, pid_t pid);
+	 * new image and set the filter (adapter_on_exec); NULL = not stopped */
+	void (*on_exec)(void *exec_ctx, struct recorder *r, pid_t pid);
+	void *exec_ctx;			/* passed to on_exec */
 	recorder_sink_fn sink;		/* required */
 	recorder_flush_fn flush;	/* optional */
 	void *ctx;			/* passed to sink and flush */
