@@ -104,9 +104,11 @@ static void get_str(char *dst, size_t field, const uint8_t *src, size_t len)
 {
 	if (len >= field)
 		len = field - 1;
-	memcpy(dst, src, len);
+	/* control bytes would reach terminals (escape sequences in a command
+	 * line from a hostile file): '?' instead; a NUL ends the string early */
+	for (size_t i = 0; i < len; i++)
+		dst[i] = src[i] && (src[i] < 0x20 || src[i] == 0x7f) ? '?' : (char)src[i];
 	dst[len] = '\0';
-	/* an embedded NUL just ends the string early: strnlen semantics */
 }
 
 static int read_header(struct trace_reader *r, char *err)

@@ -261,6 +261,7 @@ static void test_meta_roundtrip(void)
 	m.flags = TRACE_META_ALL_TASKS;
 	m.realtime_offset_ns = INT64_MIN + 7;
 	memset(m.command, 'x', sizeof(m.command));	/* no NUL: truncated */
+	strcpy(m.host, "evil\033]0;pwned\007host");	/* control bytes neutralised */
 	CHECK(trace_writer_open(&w, path, mm, NULL) == 0);
 	CHECK(trace_writer_close(w) == 0);
 	CHECK(trace_reader_open(&r, path) == 0);
@@ -269,7 +270,7 @@ static void test_meta_roundtrip(void)
 	CHECK(g->ncpus == 2 && g->root_pid == 4242 && g->flags == TRACE_META_ALL_TASKS);
 	CHECK(g->clock_id == CLOCK_MONOTONIC && g->start_ns == 1000);
 	CHECK(g->realtime_offset_ns == INT64_MIN + 7);
-	CHECK(!strcmp(g->host, "testhost") && !strcmp(g->kernel, "6.1.0 #1 SMP"));
+	CHECK(!strcmp(g->host, "evil?]0;pwned?host") && !strcmp(g->kernel, "6.1.0 #1 SMP"));
 	CHECK(!strcmp(g->adapter, "gilrt"));
 	CHECK(strlen(g->command) == sizeof(g->command) - 1 && g->command[5] == 'x');
 	trace_reader_info(r, &info);
