@@ -505,6 +505,9 @@ struct lesson_run {
 	uint64_t now;		/* latest time seen */
 	uint64_t seen[GS_EV__COUNT];	/* events per kind so far */
 	uint64_t long_holds, long_waits;
+	uint64_t retakes;	/* acquisitions by the thread that last released */
+	uint64_t last_lock;	/* the lock last released, and by whom */
+	uint32_t last_releaser;
 	size_t next;		/* next step to consider */
 	int cur;		/* step on screen, -1 before the first */
 	bool paused, ended, finished_model, changed;
@@ -589,6 +592,13 @@ int lesson_run_event(struct lesson_run *r, const struct gs_event *ev)
 		r->long_holds++;
 	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg1 >= LONG_NS)
 		r->long_waits++;
+	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg0 == r->last_lock &&
+	    ev->tid == r->last_releaser)
+		r->retakes++;
+	if (ev->type == GS_EV_LOCK_RELEASED) {
+		r->last_lock = ev->arg0;
+		r->last_releaser = ev->tid;
+	}
 	int rc = model_feed(r->model, ev);
 	advance(r);
 	return rc;
@@ -764,6 +774,10 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
 	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
 	    lesson_run_metric(r, LM_LONG_WAITS));
+	double acq = lesson_run_metric(r, LM_ACQUISITIONS);
+	if (acq > 0)
+		row(&t, "  taken right back        %.0f %% of acquisitions (by the thread that "
+		    "just released)", 100.0 * (double)r->retakes / acq);
 	size_t n;
 	const struct model_thread *th = model_threads(r->model, &n);
 	size_t shown = 0, busy = 0;
