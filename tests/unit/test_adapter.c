@@ -275,6 +275,27 @@ static void test_python(void)
 	}
 }
 
+static void test_setup(void)
+{
+	static struct adapter_target a;
+	char self[PATH_MAX];
+	bool usage;
+
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	CHECK(adapter_setup(&a, false, "x:y", 0, self, &usage, err, sizeof(err)) == -EINVAL);
+	CHECKF(usage && !strncmp(err, "--lock: ", 8), "%s", err);
+	CHECK(adapter_setup(&a, false, ":nope_xyz:gs_test_release", 0, self, &usage, err, sizeof(err)) == -ENOENT);
+	CHECK(!usage);
+	/* running: placed at once; not started: placed at exec */
+	CHECK(adapter_setup(&a, false, ":gs_test_acquire:gs_test_release:arg0=gs_test_lock", getpid(), NULL,
+			    &usage, err, sizeof(err)) == 0);
+	CHECK(!a.lock_pending && a.lock.lock_addr == (uintptr_t)&gs_test_lock && a.lock.binary == a.binary);
+	CHECK(adapter_setup(&a, false, ":gs_test_acquire:gs_test_release:arg0=gs_test_lock", 0, self,
+			    &usage, err, sizeof(err)) == 0);
+	CHECK(a.lock_pending && a.lock.lock_addr == 0);
+	CHECK(adapter_setup(&a, true, NULL, 0, self, &usage, err, sizeof(err)) == -ENOENT && !usage);
+}
+
 static void test_thread_label(void)
 {
 	char b[32];
@@ -303,6 +324,7 @@ int main(void)
 	RUN(test_resolve_imported);
 	RUN(test_resolve_errors);
 	RUN(test_python);
+	RUN(test_setup);
 	RUN(test_thread_label);
 	return check_done();
 }
