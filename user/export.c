@@ -282,9 +282,8 @@ static void count(struct exporter *x, uint8_t kind)
 
 static void span_csv(struct exporter *x, const struct model_span *s)
 {
-	char buf[32];
-
 	FILE *f = x->f;
+	char buf[32];
 
 	fputs_unlocked(kind_name[s->kind], f);
 	fputc_unlocked(',', f);
