@@ -55,6 +55,8 @@ size_t gst_encode(const struct gs_event *ev, size_t n, uint8_t *out)
 	/* Columns are written at fixed worst-case offsets of out, then packed
 	 * behind the directory; memmove keeps this to one buffer. */
 	static const uint8_t col_max[GST_NCOLS] = { 10, 1, 3, 1, 5, 5, 10, 10 };
+	_Static_assert(10 + 1 + 3 + 1 + 5 + 5 + 10 + 10 == GST_EV_MAX_RAW,
+		       "col_max must add up to GST_EV_MAX_RAW");
 	uint8_t *col[GST_NCOLS], *start[GST_NCOLS];
 	uint64_t last_arg[256][2] = { { 0 } };
 	uint64_t prev_ts = 0;

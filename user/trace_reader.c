@@ -323,6 +323,9 @@ static int scan_blocks(struct trace_reader *r, const char *no_footer)
 		if (!ret && r->nidx && h.first_ts < r->idx[r->nidx - 1].last_ts)
 			ret = fail(why, "block at offset %llu goes back in time",
 				   (unsigned long long)off);
+		if (!ret && h.seq != r->nidx)
+			ret = fail(why, "block at offset %llu is out of sequence",
+				   (unsigned long long)off);
 		if (ret == -EBADMSG) {
 			ret = 0;
 			break;
@@ -429,7 +432,7 @@ static int load_block(struct trace_reader *r, size_t i)
 	if (ret)
 		return ret;
 	if (h.nev != b->nev || h.nkey != b->nkey || h.first_ts != b->first_ts ||
-	    h.last_ts != b->last_ts)
+	    h.last_ts != b->last_ts || h.seq != i)
 		return fail(r->err, "block %zu disagrees with the index", i);
 	ret = read_payload(r, b->offset, &h, r->err);
 	if (ret)
