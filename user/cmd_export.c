@@ -22,7 +22,8 @@ static const char usage[] =
 "                   or chrome://tracing (a track per CPU, one per thread with its\n"
 "                   lock hold and wait slices, lost events as instant markers)\n"
 "  --format csv     one row per interval: kind,pid,tid,thread,cpu,start_ns,end_ns\n"
-"                   (kind: cpu, hold, wait, io, native; ns since the trace start)\n"
+"                   (kind: cpu, hold, wait, io, native; ns since the trace start;\n"
+"                   rows come in the order the intervals end)\n"
 "  -o OUT           output file (- = stdout); the format defaults from .json/.csv\n"
 "  -f, --force      overwrite OUT if it exists (never through a symlink)\n";
 

@@ -22,7 +22,8 @@
  *   clock, CLOCK_MONOTONIC).
  * CSV: header "kind,pid,tid,thread,cpu,start_ns,end_ns", one row per span
  *   (kind cpu, hold, wait, io or native), ns from the same start; cpu empty
- *   when unknown; thread quoted when it needs to be.
+ *   when unknown; thread quoted when it needs to be. Rows (and JSON events)
+ *   come in the order the intervals end: sorting would need the whole trace.
  *
  * The exporter writes to a FILE it does not own. Functions return 0 or a
  * negative errno (a write error, e.g. -ENOSPC, is sticky and returned by
