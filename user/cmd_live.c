@@ -221,7 +221,7 @@ int cmd_live(int argc, char **argv)
 	struct recorder_stats rs;
 	struct app *a = NULL;
 	const char *out = NULL, *lock_spec = NULL;
-	bool python = false, ascii = false, unicode, color;
+	bool python = false, ascii = false, bad_spec = false, unicode, color;
 	char err[512], missing[64];
 	int c, fd = -1, ret = 1, rc;
 	pid_t pid = 0;
@@ -260,10 +260,6 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "gilscope live: --python and --lock exclude each other\n");
 		return 2;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "gilscope live: needs a terminal (to record into a file: gilscope record)\n");
-		return 1;
-	}
 	ro.pid = pid;
 	ro.argv = optind < argc ? argv + optind : NULL;
 
@@ -282,22 +278,26 @@ int cmd_live(int argc, char **argv)
 			fprintf(stderr, "gilscope live: out of memory\n");
 			return 1;
 		}
-		if (lock_spec && adapter_lock_parse(lock_spec, adapter, err, sizeof(err))) {
-			fprintf(stderr, "gilscope live: --lock: %s\n", err);
-			ret = 2;
-			goto out;
-		}
-		rc = python ? adapter_python_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err))
-			    : adapter_lock_resolve(pid, ro.argv ? ro.argv[0] : NULL, adapter, err, sizeof(err));
+		rc = adapter_setup(adapter, python, lock_spec, pid, ro.argv ? ro.argv[0] : NULL,
+				   &bad_spec, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "gilscope live: %s\n", err);
+			ret = bad_spec ? 2 : 1;
 			goto out;
 		}
-		if (pid && adapter->lock_pending && adapter_resolve_lock_addr(pid, adapter) == 0)
-			adapter->lock_pending = false;
 		adapter_lock_target(adapter, &lt);
+		if (adapter->lock_pending) {
+			/* a PIE's lock is placed at exec: stop there to set the filter */
+			ro.on_exec = adapter_on_exec;
+			ro.exec_ctx = adapter;
+		}
 		ro.lock = &lt;
 		ro.adapter = adapter->adapter;
+	}
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "gilscope live: needs a terminal (to record into a file: gilscope record)\n");
+		goto out;
 	}
 
 	/* the recording: -o FILE, or a temp file `s` can copy */
@@ -347,8 +347,8 @@ int cmd_live(int argc, char **argv)
 	/* the view, until q */
 	crt_probe(&unicode, &color);
 	ao.tl = l.tl;
+	ao.color = color && !ascii;	/* as in replay */
 	ao.ascii = ascii || !unicode;
-	ao.color = color && !ao.ascii;
 	ao.title = meta.command;
 	ao.pid = meta.root_pid;
 	ao.poll_fd = recorder_fd(l.rec);
