@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "check.h"
 #include "adapter.h"
+#include "elf_sym.h"
 
 pthread_mutex_t gs_test_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -296,6 +297,57 @@ static void test_setup(void)
 	CHECK(adapter_setup(&a, true, NULL, 0, self, &usage, err, sizeof(err)) == -ENOENT && !usage);
 }
 
+/* Truncated and bit-flipped copies of a real ELF file: every lookup
+ * fails cleanly or answers, never crashes (run under ASan too). */
+static void test_elf_hostile(void)
+{
+	char self[PATH_MAX], tmpl[] = "/tmp/gs-test-elf.XXXXXX";
+	static unsigned char buf[1 << 20];
+	struct elf_file *ef;
+	struct elf_sym sym;
+	uint64_t off;
+	char id[128];
+
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	int in = open(self, O_RDONLY);
+	ssize_t n = in >= 0 ? read(in, buf, sizeof(buf)) : -1;
+	if (in >= 0)
+		close(in);
+	CHECK(n > 4096);
+	int fd = mkstemp(tmpl);
+	CHECK(fd >= 0);
+	if (fd < 0 || n <= 4096)
+		return;
+	uint64_t seed = 12345;
+	for (int round = 0; round < 200; round++) {
+		size_t len = (size_t)n;
+		if (round < 100) {
+			len = (size_t)n * (size_t)round / 100;	/* truncated */
+		} else {
+			for (int k = 0; k < 16; k++) {		/* flipped bytes */
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				buf[(seed >> 33) % (uint64_t)n] ^= (unsigned char)(seed >> 13) | 1;
+			}
+		}
+		CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, buf, len, 0) == (ssize_t)len);
+		if (elf_file_open(&ef, tmpl))
+			continue;
+		elf_file_find(ef, "gs_test_acquire", &sym);
+		elf_file_find(ef, "pthread_mutex_lock", &sym);
+		elf_file_vaddr_to_off(ef, 0x1000, &off);
+		elf_file_first_load(ef, &off, &off);
+		elf_file_build_id(ef, id, sizeof(id));
+		for (size_t i = 0; elf_file_needed(ef, i); i++)
+			CHECK(strlen(elf_file_needed(ef, i)) < (size_t)n);
+		elf_file_close(ef);
+	}
+	close(fd);
+	unlink(tmpl);
+	/* not ELF at all */
+	CHECK(elf_file_open(&ef, "/proc/self/status") == -ENOEXEC);
+	CHECK(elf_file_open(&ef, "/nonexistent") == -ENOENT);
+}
+
 static void test_thread_label(void)
 {
 	char b[32];
@@ -325,6 +377,7 @@ int main(void)
 	RUN(test_resolve_errors);
 	RUN(test_python);
 	RUN(test_setup);
+	RUN(test_elf_hostile);
 	RUN(test_thread_label);
 	return check_done();
 }
