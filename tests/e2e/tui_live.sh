@@ -91,5 +91,7 @@ else
 fi
 # usage errors
 "$GS" live >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_usage || not_ok tui_live_usage "not status 2"
+"$GS" live --lock bogus -- true >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_bad_lock || not_ok tui_live_bad_lock "not status 2"
+"$GS" live -- true </dev/null >/dev/null 2>&1; [ $? = 1 ] && ok tui_live_no_tty || not_ok tui_live_no_tty "not status 1"
 $T kill-server 2>/dev/null
 cd "$TOP" && t_exit

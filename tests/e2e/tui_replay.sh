@@ -19,7 +19,8 @@ if [ "$(id -u)" = 0 ] && [ -x "$GILRT" ] &&
 	"$GILSCOPE" record -o "$TRACE" -- "$GILRT" run cpu --threads 2 --seconds 1 >/dev/null 2>&1; then
 	:
 else
-	TRACE=$(ls traces/*.gst 2>/dev/null | head -n 1)
+	TRACE=traces/threads.gst
+	[ -f "$TRACE" ] || TRACE=$(ls traces/*.gst 2>/dev/null | head -n 1)
 fi
 if [ -z "$TRACE" ] || [ ! -f "$TRACE" ]; then
 	if [ "${CI:-}" = true ]; then not_ok tui_replay "no trace: cannot record (not root) and none shipped"; else echo "skip tui_replay: no trace (not root, none shipped)"; fi
