@@ -143,6 +143,19 @@ fuzz-trace: build/fuzz/fuzz_trace_reader
 	build/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_trace tests/fuzz/corpus_trace
 
+# The --lock SPEC parser depends on libc alone, so it builds without the rest.
+build/fuzz/fuzz_lock_spec: tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c user/adapter.h user/loader.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c -o $@
+
+.PHONY: fuzz-lock-spec
+fuzz: fuzz-lock-spec
+fuzz-lock-spec: build/fuzz/fuzz_lock_spec
+	$(Q)mkdir -p build/fuzz/corpus_lock_spec
+	build/fuzz/fuzz_lock_spec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_lock_spec tests/fuzz/corpus_lock_spec
+
 # ---- top-level jobs ----------------------------------------------------------
 deps: ## install every Debian package needed to build, test and bench (as root)
 	./scripts/deps.sh
