@@ -2,11 +2,9 @@
 /*
  * fuzz_lock_spec.c - libFuzzer target for the --lock SPEC parser, which
  * reads a root-run program's command line. The parser depends on nothing
- * but libc, so it builds alone:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
- *     tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c -o build/fuzz_lock_spec
- *   build/fuzz_lock_spec -max_total_time=30 tests/fuzz/corpus_lock_spec
- * Besides "no crash", it checks what a successful parse promises.
+ * but libc, so it builds alone: `make fuzz-lock-spec` (FUZZ_SECONDS=30)
+ * builds it with clang -fsanitize=fuzzer,address,undefined and runs it on
+ * the seeds in tests/fuzz/corpus_lock_spec. Besides "no crash", it checks what a successful parse promises.
  */
 #include <errno.h>
 #include <stdlib.h>
