@@ -4,7 +4,8 @@
  * reads a root-run program's command line. The parser depends on nothing
  * but libc, so it builds alone: `make fuzz-lock-spec` (FUZZ_SECONDS=30)
  * builds it with clang -fsanitize=fuzzer,address,undefined and runs it on
- * the seeds in tests/fuzz/corpus_lock_spec. Besides "no crash", it checks what a successful parse promises.
+ * the seeds in tests/fuzz/corpus_lock_spec. Besides "no crash", it checks
+ * what a successful parse promises.
  */
 #include <errno.h>
 #include <stdlib.h>
