@@ -40,16 +40,22 @@ struct thr {
 
 struct mcpu {
 	uint64_t lock;		/* lock the occupant held when the span began */
+	uint32_t idx;		/* the occupant's thread index (valid if tid != 0) */
 	bool known;		/* a switch (or inference) told us who runs */
 };
 
+
+struct slot {
+	uint32_t tid;
+	uint32_t idx;		/* thread index + 1, 0 = empty */
+};
 
 struct model {
 	struct model_opts opts;
 	struct model_thread *pub;	/* threads, first-seen order */
 	struct thr *priv;		/* parallel to pub */
 	size_t nthr, cap_thr;
-	uint32_t *hash;			/* index + 1, 0 = empty */
+	struct slot *hash;		/* tid -> index; idx 0 = empty */
 	size_t hash_cap;		/* power of two */
 	struct model_cpu *cpus;
 	struct mcpu *cpriv;
@@ -113,16 +119,17 @@ static inline size_t hash_slot(uint32_t tid, size_t cap)
 static int hash_grow(struct model *m)
 {
 	size_t cap = m->hash_cap ? m->hash_cap * 2 : 1024;
-	uint32_t *h = calloc(cap, sizeof(*h));
+	struct slot *h = calloc(cap, sizeof(*h));
 
 	if (!h)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nthr; i++) {
 		size_t s = hash_slot(m->pub[i].tid, cap);
 
-		while (h[s])
+		while (h[s].idx)
 			s = (s + 1) & (cap - 1);
-		h[s] = (uint32_t)i + 1;
+		h[s].tid = m->pub[i].tid;
+		h[s].idx = (uint32_t)i + 1;
 	}
 	free(m->hash);
 	m->hash = h;
@@ -135,12 +142,10 @@ static ssize_t thr_lookup(const struct model *m, uint32_t tid)
 	if (!m->hash_cap)
 		return -1;
 	for (size_t s = hash_slot(tid, m->hash_cap);; s = (s + 1) & (m->hash_cap - 1)) {
-		uint32_t v = m->hash[s];
-
-		if (!v)
+		if (m->hash[s].tid == tid && m->hash[s].idx)
+			return m->hash[s].idx - 1;
+		if (!m->hash[s].idx)
 			return -1;
-		if (m->pub[v - 1].tid == tid)
-			return v - 1;
 	}
 }
 
@@ -194,9 +199,10 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 	m->priv[i].on_cpu = NO_CPU;
 	size_t s = hash_slot(tid, m->hash_cap);
 
-	while (m->hash[s])
+	while (m->hash[s].idx)
 		s = (s + 1) & (m->hash_cap - 1);
-	m->hash[s] = (uint32_t)i + 1;
+	m->hash[s].tid = tid;
+	m->hash[s].idx = (uint32_t)i + 1;
 	m->last_tid = tid;
 	m->last_idx = (size_t)i;
 	return i;
@@ -275,7 +281,7 @@ static uint64_t derived_since(const struct model_thread *t, const struct thr *p,
 	}
 }
 
-static void thr_update(struct model *m, size_t i, uint64_t ts)
+static inline void thr_update(struct model *m, size_t i, uint64_t ts)
 {
 	struct model_thread *t = &m->pub[i];
 	struct thr *p = &m->priv[i];
@@ -297,9 +303,9 @@ static void cpu_close_span(struct model *m, uint16_t c, uint64_t ts, uint32_t ex
 
 	if (!cpu->tid)
 		return;
-	ssize_t i = thr_find(m, cpu->tid);
+	uint32_t i = m->cpriv[c].idx;
 
-	if (i < 0)
+	if (i >= m->nthr || m->pub[i].tid != cpu->tid)
 		return;
 	struct model_thread *t = &m->pub[i];
 	uint64_t d = counted(m, cpu->since_ns, ts);
@@ -366,9 +372,9 @@ static void cpu_evict(struct model *m, uint16_t c, uint64_t ts)
 	struct model_cpu *cpu = &m->cpus[c];
 
 	if (cpu->tid) {
-		ssize_t i = thr_find(m, cpu->tid);
+		uint32_t i = m->cpriv[c].idx;
 
-		if (i >= 0 && m->priv[i].on_cpu == c) {
+		if (i < m->nthr && m->pub[i].tid == cpu->tid && m->priv[i].on_cpu == c) {
 			thr_off_cpu(m, (size_t)i, ts, MS_RUNNABLE);
 		} else {
 			cpu_close_span(m, c, ts, 0);
@@ -394,6 +400,7 @@ static void thr_on_cpu(struct model *m, size_t i, uint16_t c, uint64_t ts)
 		cpu_evict(m, c, ts);
 	cpu->tid = t->tid;
 	cpu->pid = t->pid;
+	m->cpriv[c].idx = (uint32_t)i;
 	cpu->since_ns = ts;
 	cpu->locked = t->lock != 0;
 	cpu->other = !t->traced;
