@@ -7,7 +7,8 @@
  * open-span bookkeeping. A thread is found by tid through an open-addressing
  * hash table of indexes, so feeding an event never allocates once the tables
  * have grown to the trace's thread count. Each CPU has one record saying who
- * occupies it since when; each lock one record saying who holds it.
+ * occupies it since when (and that thread's index, so closing a CPU span
+ * needs no lookup); each lock, (pid, address), one record saying who holds it.
  *
  * A thread's state is derived (derive()) from a few facts (waiting, on which
  * CPU, holding, off-CPU reason, exited); every handler changes facts and then
@@ -30,12 +31,12 @@
 struct thr {
 	uint64_t cpu_change_ns;	/* when on_cpu last changed */
 	uint64_t lock_change_ns;/* when holding/waiting last changed */
-	uint64_t io_since_ns;
-	uint64_t native_since_ns;
-	uint64_t exit_ns;
+	uint64_t io_since_ns;	/* IO_BEGIN, while in_io */
+	uint64_t native_since_ns;/* NATIVE_BEGIN, while in_native */
+	uint64_t exit_ns;	/* THREAD_EXIT / PROC_EXIT, once exited */
 	int32_t on_cpu;		/* core it runs on now, NO_CPU when off */
 	uint8_t off_state;	/* MS_RUNNABLE / MS_SLEEPING / MS_UNKNOWN when off CPU */
-	bool exited;
+	bool exited;		/* THREAD_EXIT / PROC_EXIT seen */
 };
 
 struct mcpu {
@@ -44,8 +45,7 @@ struct mcpu {
 	bool known;		/* a switch (or inference) told us who runs */
 };
 
-
-struct slot {
+struct slot {			/* one entry of the tid hash table */
 	uint32_t tid;
 	uint32_t idx;		/* thread index + 1, 0 = empty */
 };
@@ -66,7 +66,7 @@ struct model {
 	uint64_t origin;		/* first non-keyframe ts */
 	bool started;			/* origin is set */
 	bool silent;			/* handling a keyframe event */
-	uint64_t lost;
+	uint64_t lost;			/* sum of LOST counts */
 	uint32_t last_tid;		/* one-entry lookup cache */
 	size_t last_idx;
 };
