@@ -357,14 +357,29 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 			(unsigned long long)t[i].ctx_switches, (unsigned long long)t[i].migrations);
 	}
 
-	fprintf(f, "\nlock        %s acquisitions, held %s (%s of the time), waited for %s in all",
-		fmt_count(a, sizeof(a), s->acquisitions), fmt_duration(b, sizeof(b), s->hold_ns),
-		fmt_percent(d, sizeof(d), s->hold_ns, dur), fmt_duration(e, sizeof(e), s->wait_ns));
+	size_t nl;
+	const struct model_lock *l = model_locks(rp->m, &nl);
+
+	if (nl > 1)
+		fprintf(f, "\nlocks       %s acquisitions of %zu locks, held %s in all, waited for %s "
+			"in all", fmt_count(a, sizeof(a), s->acquisitions), nl,
+			fmt_duration(b, sizeof(b), s->hold_ns), fmt_duration(e, sizeof(e), s->wait_ns));
+	else
+		fprintf(f, "\nlock        %s acquisitions, held %s (%s of the time), waited for %s "
+			"in all", fmt_count(a, sizeof(a), s->acquisitions),
+			fmt_duration(b, sizeof(b), s->hold_ns),
+			fmt_percent(d, sizeof(d), s->hold_ns, dur), fmt_duration(e, sizeof(e), s->wait_ns));
 	if (s->handoffs)
 		fprintf(f, "\n            hand-off to another thread: median %s (%s hand-offs)",
 			fmt_duration(a, sizeof(a), s->handoff_p50_ns),
 			fmt_count(b, sizeof(b), s->handoffs));
 	fputc('\n', f);
+	/* several processes (procs) each have their own lock: one line each */
+	for (size_t i = 0; nl > 1 && i < nl; i++)
+		fprintf(f, "  pid %-7u lock %#llx: %s acquisitions, held %s (%s)\n", l[i].pid,
+			(unsigned long long)l[i].addr, fmt_count(a, sizeof(a), l[i].acquisitions),
+			fmt_duration(b, sizeof(b), l[i].hold_ns),
+			fmt_percent(d, sizeof(d), l[i].hold_ns, dur));
 	if (fmt_hist_used(s->hold_hist, FMT_HIST_BUCKETS)) {
 		fputs("\nhold times (how long the lock was kept each time)\n", f);
 		fputs(fmt_hist(hist, sizeof(hist), s->hold_hist, FMT_HIST_BUCKETS, 40, unicode), f);
