@@ -744,8 +744,10 @@ int model_feed(struct model *m, const struct gs_event *ev)
 				t->pid = ev->pid;
 				t->name[0] = '\0';
 			}
-			if (p->on_cpu == NO_CPU && p->off_state == MS_UNKNOWN)
+			if (p->on_cpu == NO_CPU && p->off_state == MS_UNKNOWN) {
 				p->off_state = MS_RUNNABLE;
+				p->cpu_change_ns = ts;
+			}
 			break;
 		case GS_EV_THREAD_EXIT:
 		case GS_EV_PROC_EXIT:
