@@ -55,6 +55,7 @@ struct report {
 	size_t nholds, cap_holds;
 	uint64_t *handoff;		/* LL_BUCKETS */
 	bool oom;			/* a span could not be recorded */
+	bool finished;			/* report_finish() ran: numbers are final */
 };
 
 static struct last_hold *last_hold(struct report *rp, uint32_t pid, uint64_t lock)
@@ -149,10 +150,9 @@ int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 {
 	if (!n)
 		return 0;
-	if (!rp->seen) {
-		rp->seen = true;
-		rp->s.first_ns = evs[0].ts_ns;
-	}
+	if (rp->finished)
+		return -EINVAL;
+	rp->seen = true;
 	for (size_t i = 0; i < n; i++) {
 		int err = model_feed(rp->m, &evs[i]);
 
@@ -168,6 +168,9 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	struct report_summary *s = &rp->s;
 	int err;
 
+	if (rp->finished)	/* the open spans were counted once already */
+		return 0;
+	rp->finished = true;
 	/* the model clamps stray older events, so its clock is the last ts */
 	s->last_ns = model_now(rp->m);
 	if (!rp->seen)

@@ -63,7 +63,8 @@ int report_new(struct report **out, const struct trace_meta *meta);
 /* Feed events in time order. */
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n);
 /* End of input: closes open spans at the last event. info (may be NULL)
- * supplies the lost count and recovery state when the trace file has them. */
+ * supplies the lost count and recovery state when the trace file has them.
+ * A second call does nothing; feeding after it is -EINVAL. */
 int report_finish(struct report *rp, const struct trace_info *info);
 /* Feed every remaining event of r, then report_finish() with its info.
  * On a reader error returns it (the reader's trace_reader_error() says why). */

@@ -129,6 +129,8 @@ static void test_fed(void)
 	CHECK(report_new(&rp, &tm) == 0);
 	CHECK(report_feed(rp, e, n) == 0);
 	CHECK(report_finish(rp, NULL) == 0);
+	CHECK(report_finish(rp, NULL) == 0);	/* twice: counts open spans once */
+	CHECK(report_feed(rp, e, 1) == -EINVAL);
 	const struct report_summary *s = report_summary(rp);
 
 	CHECK(s->events == n && s->lost == 3 && s->duration_ns == 20 * MS);
