@@ -309,7 +309,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "gilscope record: %d still running (not stopped by gilscope)\n",
 			(int)st.pid);
 	ret = rc ? 1 : 0;
-	goto out;
+	goto out;	/* detach (slow) only now that the file is complete */
 out_unlink:
 	if (out)
 		unlink(out);

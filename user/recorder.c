@@ -737,10 +737,8 @@ int recorder_stop(struct recorder *r)
 	if (!r->err)
 		r->err = err;
 	r->end_ns = mono_ns();
-	ring_buffer__free(r->rb);
-	r->rb = NULL;
-	loader_destroy(r->ld);	/* detaches the probes */
-	r->ld = NULL;
+	/* stop feeding the map; detaching is slow and left to destroy() */
+	loader_untrace_tgid(r->ld, r->pid);
 	return r->err;
 }
 

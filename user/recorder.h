@@ -101,14 +101,17 @@ int recorder_poll(struct recorder *r);
 /* Blocks, polling, until finished, an error, or *stop becomes non-zero
  * (set it from a SIGINT/SIGTERM handler installed without SA_RESTART). */
 int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop);
-/* Final drain: delivers every held event, flushes, detaches the probes.
- * Idempotent. Returns the first sink/flush error, if any. */
+/* Final drain: delivers every held event and flushes. The sink is not
+ * called after this. Idempotent. Returns the first sink/flush error, if any. */
 int recorder_stop(struct recorder *r);
 void recorder_stats(const struct recorder *r, struct recorder_stats *st);
 /* Sets the traced lock's address once known (see adapter_resolve_lock_addr);
  * -EINVAL without a lock target or after stop. */
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr);
-/* Frees; stops first if needed. Never kills the target. Safe on NULL. */
+/* Detaches the probes and frees; stops first if needed. Never kills the
+ * target. Safe on NULL. Detaching uprobes can take a second or more (the
+ * kernel waits out a grace period per probe site), so close the output and
+ * restore the terminal first. */
 void recorder_destroy(struct recorder *r);
 
 /*
