@@ -114,7 +114,8 @@ static bool earlier(const struct model_span *a, const struct model_span *b)
 }
 
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
-	       bool (*match)(const struct model_span *s, uintptr_t arg),
+	       bool (*match)(const struct view_ctx *c, const struct model_span *s,
+			     uintptr_t arg),
 	       uintptr_t arg)
 {
 	uint64_t npc = c->st->ns_per_col;
@@ -127,7 +128,7 @@ void view_lane(const struct view_ctx *c, struct lane_col *cols,
 		uint64_t a, b;
 		int c0, c1;
 
-		if (s->end_ns <= t0 || !match(s, arg))
+		if (s->end_ns <= t0 || !match(c, s, arg))
 			continue;
 		a = s->start_ns > t0 ? s->start_ns : t0;
 		b = s->end_ns;
@@ -244,7 +245,12 @@ int tui_render(const struct tl_window *win, const struct tui_state *st,
 	c.cpus = cpus;
 	c.cpu_rows = cpu_rows;
 	rem = h - cpu_rows;
-	lock_rows = rem >= 9 ? 3 : rem >= 6 ? 2 : 1;	/* + wait lane, ruler */
+	/* a lane per lock (forked processes have one each), then the wait
+	 * lane and the ruler if there is room */
+	c.lock_lanes = win->nlocks > 1 ? (int)win->nlocks : 1;
+	if (c.lock_lanes > rem - 3)
+		c.lock_lanes = rem - 3 > 1 ? rem - 3 : 1;
+	lock_rows = c.lock_lanes + (rem - c.lock_lanes >= 8 ? 2 : rem - c.lock_lanes >= 5 ? 1 : 0);
 	rem -= lock_rows;
 	min_ev = rem >= 6 ? 3 : 0;
 	thr_rows = (int)nthr + 1;

@@ -22,6 +22,7 @@ struct view_ctx {
 	const uint16_t *cpus;		/* the CPUs with a strip, in order */
 	int cpu_rows;			/* how many */
 	int cpus_hidden;		/* CPUs left out (no room, nothing traced) */
+	int lock_lanes;			/* lock lanes that fit (one per lock) */
 };
 
 #define CPU_MAX 1024			/* CPUs the strips can tell apart */
@@ -67,7 +68,8 @@ struct lane_col {
 #define LANE_MAX 1024
 /* Fill cols[0..ctx->lane_w) from the spans that match(span, arg). */
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
-	       bool (*match)(const struct model_span *s, uintptr_t arg),
+	       bool (*match)(const struct view_ctx *c, const struct model_span *s,
+			     uintptr_t arg),
 	       uintptr_t arg);
 
 #endif

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include "view.h"
 
-static bool on_cpu(const struct model_span *s, uintptr_t cpu)
+static bool on_cpu(const struct view_ctx *c, const struct model_span *s, uintptr_t cpu)
 {
+	(void)c;
 	return s->kind == SPAN_CPU && s->cpu == cpu;
 }
 

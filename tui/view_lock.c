@@ -9,17 +9,31 @@
 #include "fmt.h"
 #include "view.h"
 
-static bool is_kind(const struct model_span *s, uintptr_t kind)
+static bool is_wait(const struct view_ctx *c, const struct model_span *s, uintptr_t arg)
 {
-	return s->kind == kind;
+	(void)c;
+	(void)arg;
+	return s->kind == SPAN_WAIT;
 }
 
-static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kind)
+/* A hold of the lock in lane arg; the last lane also takes the locks that
+ * did not get one of their own. */
+static bool is_hold(const struct view_ctx *c, const struct model_span *s, uintptr_t arg)
+{
+	size_t l;
+
+	if (s->kind != SPAN_HOLD)
+		return false;
+	l = tl_lock_lane(c->win, s);
+	return l == arg || (arg == (uintptr_t)c->lock_lanes - 1 && l > arg);
+}
+
+static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kind, int n)
 {
 	struct lane_col cols[LANE_MAX];
 	struct cell_style gap = { .attr = GA_DIM };
 
-	view_lane(c, cols, is_kind, (uintptr_t)kind);
+	view_lane(c, cols, kind == SPAN_HOLD ? is_hold : is_wait, (uintptr_t)n);
 	for (int k = 0; k < c->lane_w; k++) {
 		const struct model_span *s = cols[k].s;
 		const struct tl_thread *t = s ? view_thread(c, s->tid) : NULL;
@@ -64,17 +78,22 @@ static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 static void lock_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {
 	struct cell_style label = { .attr = GA_BOLD };
-	int x = r.x + c->label_w;
+	int x = r.x + c->label_w, n = c->lock_lanes;
 
-	grid_print(g, r.x, r.y, c->label_w, label, "LOCK");
-	lane(c, g, x, r.y, SPAN_HOLD);
-	if (r.h >= 2) {
-		grid_print(g, r.x, r.y + 1, c->label_w, (struct cell_style){ .attr = GA_DIM },
-			   "wait");
-		lane(c, g, x, r.y + 1, SPAN_WAIT);
+	for (int i = 0; i < n; i++) {
+		if (n == 1)
+			grid_print(g, r.x, r.y, c->label_w, label, "LOCK");
+		else
+			grid_printf(g, r.x, r.y + i, c->label_w, label, "LOCK%d", i + 1);
+		lane(c, g, x, r.y + i, SPAN_HOLD, i);
 	}
-	if (r.h >= 3)
-		ruler(c, g, x, r.y + 2);
+	if (r.h >= n + 1) {
+		grid_print(g, r.x, r.y + n, c->label_w, (struct cell_style){ .attr = GA_DIM },
+			   "wait");
+		lane(c, g, x, r.y + n, SPAN_WAIT, 0);
+	}
+	if (r.h >= n + 2)
+		ruler(c, g, x, r.y + n + 1);
 }
 
 const struct view view_lock = {

@@ -55,7 +55,19 @@ struct timeline {
 	size_t nnotes, capnotes;
 	uint64_t *cpu_end;		/* per CPU: end of the last closed span */
 	uint64_t *cpu_since;		/* per CPU: last switch in */
-	uint64_t hold_since;		/* last LOCK_ACQUIRED */
+	struct tl_hold {		/* locks held now: who, since when */
+		uint32_t pid, tid;
+		uint64_t addr, since;
+	} holds[TL_LOCKS_MAX * 4];
+	size_t nholds;
+	struct tl_wait {		/* threads waiting now: for which lock */
+		uint32_t tid;
+		uint64_t addr;
+	} *waits;
+	size_t nwaits, capwaits;
+	struct tl_lock reglocks[64];	/* (pid, lock) -> stable index */
+	size_t nreglocks;
+	struct tl_lock out_locks[TL_LOCKS_MAX];
 
 	struct tl_reg *reg;		/* tid -> stable index */
 	size_t capreg, nreg;
@@ -107,6 +119,64 @@ static bool is_notable(uint8_t type)
 	}
 }
 
+/* The model tells when a hold ends (a release, an exit, a reused tid);
+ * when one begins is in the LOCK_ACQUIRED event. */
+static void hold_begin(struct timeline *tl, const struct gs_event *ev)
+{
+	struct tl_hold *h = NULL;
+
+	for (size_t i = 0; i < tl->nholds; i++)
+		if (tl->holds[i].pid == ev->pid && tl->holds[i].addr == ev->arg0)
+			h = &tl->holds[i];
+	if (!h && tl->nholds < sizeof(tl->holds) / sizeof(tl->holds[0]))
+		h = &tl->holds[tl->nholds++];
+	if (h)
+		*h = (struct tl_hold){ .pid = ev->pid, .tid = ev->tid, .addr = ev->arg0,
+				       .since = ev->ts_ns };
+}
+
+static void hold_end(struct timeline *tl, const struct model_span *s)
+{
+	for (size_t i = 0; i < tl->nholds; i++)
+		if (tl->holds[i].tid == s->tid && tl->holds[i].addr == s->lock) {
+			tl->holds[i] = tl->holds[--tl->nholds];
+			return;
+		}
+}
+
+static void wait_end(struct timeline *tl, uint32_t tid)
+{
+	for (size_t i = 0; i < tl->nwaits; i++)
+		if (tl->waits[i].tid == tid) {
+			tl->waits[i] = tl->waits[--tl->nwaits];
+			return;
+		}
+}
+
+static void wait_begin(struct timeline *tl, const struct gs_event *ev)
+{
+	wait_end(tl, ev->tid);
+	if (grow((void **)&tl->waits, &tl->capwaits, tl->nwaits + 1, sizeof(*tl->waits)))
+		return;		/* only the lane of an open wait is lost */
+	tl->waits[tl->nwaits++] = (struct tl_wait){ .tid = ev->tid, .addr = ev->arg0 };
+}
+
+static uint64_t waits_for(const struct timeline *tl, uint32_t tid)
+{
+	for (size_t i = 0; i < tl->nwaits; i++)
+		if (tl->waits[i].tid == tid)
+			return tl->waits[i].addr;
+	return 0;
+}
+
+static bool holds_any(const struct timeline *tl, uint32_t tid)
+{
+	for (size_t i = 0; i < tl->nholds; i++)
+		if (tl->holds[i].tid == tid)
+			return true;
+	return false;
+}
+
 static void on_span(const struct model_span *s, void *ctx)
 {
 	struct timeline *tl = ctx;
@@ -115,6 +185,10 @@ static void on_span(const struct model_span *s, void *ctx)
 		return;
 	if (s->kind == SPAN_CPU && s->cpu < tl->ncpus && s->end_ns > tl->cpu_end[s->cpu])
 		tl->cpu_end[s->cpu] = s->end_ns;
+	if (s->kind == SPAN_HOLD)
+		hold_end(tl, s);
+	else if (s->kind == SPAN_WAIT)
+		wait_end(tl, s->tid);
 	if (s->end_ns <= tl->keep_from)
 		return;
 	/* out of memory loses a span from the picture, not the session */
@@ -196,6 +270,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->cpu_end);
 	free(tl->cpu_since);
 	free(tl->reg);
+	free(tl->waits);
 	free(tl->out_spans);
 	free(tl->out_threads);
 	free(tl);
@@ -254,7 +329,8 @@ static int restart(struct timeline *tl, uint64_t t0)
 	tl->nnotes = 0;
 	memset(tl->cpu_end, 0, tl->ncpus * sizeof(uint64_t));
 	memset(tl->cpu_since, 0, tl->ncpus * sizeof(uint64_t));
-	tl->hold_since = 0;
+	tl->nholds = 0;
+	tl->nwaits = 0;
 	tl->fed_ts = 0;
 	tl->keep_from = t0;
 	tl->batch = NULL;
@@ -324,7 +400,9 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 		if (ev->type == GS_EV_SCHED_SWITCH && ev->cpu < tl->ncpus)
 			tl->cpu_since[ev->cpu] = ev->ts_ns;
 		else if (ev->type == GS_EV_LOCK_ACQUIRED)
-			tl->hold_since = ev->ts_ns;
+			hold_begin(tl, ev);
+		else if (ev->type == GS_EV_LOCK_REQUEST)
+			wait_begin(tl, ev);
 		if (!key && is_notable(ev->type)) {
 			struct tl_note *nt;
 
@@ -431,7 +509,6 @@ static int add_open(struct timeline *tl, size_t *n, uint64_t t0, uint64_t t1)
 	size_t ncpu, nthr;
 	const struct model_cpu *cpus = model_cpus(tl->m, &ncpu);
 	const struct model_thread *thr = model_threads(tl->m, &nthr);
-	uint32_t holder = model_lock_holder(tl->m);
 	struct model_span s;
 	int err;
 
@@ -451,17 +528,19 @@ static int add_open(struct timeline *tl, size_t *n, uint64_t t0, uint64_t t1)
 		s.flags = SPAN_F_OPEN;
 		if (!t || !t->traced)
 			s.flags |= SPAN_F_OTHER;
-		else if (holder && holder == s.tid)
+		else if (holds_any(tl, s.tid))
 			s.flags |= SPAN_F_LOCKED;
 		if ((err = add_out(tl, n, &s, t0, t1)))
 			return err;
 	}
-	if (holder) {
+	for (size_t i = 0; i < tl->nholds; i++) {
 		memset(&s, 0, sizeof(s));
 		s.kind = SPAN_HOLD;
-		s.tid = holder;
+		s.pid = tl->holds[i].pid;
+		s.tid = tl->holds[i].tid;
+		s.lock = tl->holds[i].addr;
 		s.cpu = 0xffff;
-		s.start_ns = tl->hold_since;
+		s.start_ns = tl->holds[i].since;
 		s.end_ns = t1;
 		s.flags = SPAN_F_OPEN;
 		if ((err = add_out(tl, n, &s, t0, t1)))
@@ -474,6 +553,7 @@ static int add_open(struct timeline *tl, size_t *n, uint64_t t0, uint64_t t1)
 		s.kind = SPAN_WAIT;
 		s.pid = thr[i].pid;
 		s.tid = thr[i].tid;
+		s.lock = waits_for(tl, thr[i].tid);
 		s.cpu = 0xffff;
 		s.start_ns = thr[i].state_since_ns;
 		s.end_ns = t1;
@@ -490,6 +570,71 @@ static struct tl_thread *find_thread(struct tl_thread *v, size_t n, uint32_t tid
 		if (v[i].tid == tid)
 			return &v[i];
 	return NULL;
+}
+
+static uint32_t lock_index(struct timeline *tl, uint32_t pid, uint64_t addr)
+{
+	for (size_t i = 0; i < tl->nreglocks; i++)
+		if (tl->reglocks[i].pid == pid && tl->reglocks[i].addr == addr)
+			return tl->reglocks[i].index;
+	if (tl->nreglocks == sizeof(tl->reglocks) / sizeof(tl->reglocks[0]))
+		return UINT32_MAX;	/* beyond 64 locks, they share a lane */
+	tl->reglocks[tl->nreglocks] = (struct tl_lock){ pid, addr, (uint32_t)tl->nreglocks };
+	return (uint32_t)tl->nreglocks++;
+}
+
+static int cmp_lock(const void *a, const void *b)
+{
+	const struct tl_lock *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The locks of the window: the first TL_LOCKS_MAX by stable index. */
+static void build_locks(struct timeline *tl, struct tl_window *w)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nspans; i++) {
+		const struct model_span *s = &w->spans[i];
+		struct tl_lock l;
+		size_t k;
+
+		if ((s->kind != SPAN_HOLD && s->kind != SPAN_WAIT) || !s->lock)
+			continue;
+		l = (struct tl_lock){ s->pid, s->lock, lock_index(tl, s->pid, s->lock) };
+		for (k = 0; k < n; k++)
+			if (tl->out_locks[k].pid == l.pid && tl->out_locks[k].addr == l.addr)
+				break;
+		if (k < n)
+			continue;
+		if (n < TL_LOCKS_MAX) {
+			tl->out_locks[n++] = l;
+			continue;
+		}
+		/* full: keep the lowest indices */
+		for (k = 0; k < n; k++)
+			if (tl->out_locks[k].index > l.index) {
+				size_t worst = k;
+
+				for (size_t j = 0; j < n; j++)
+					if (tl->out_locks[j].index > tl->out_locks[worst].index)
+						worst = j;
+				tl->out_locks[worst] = l;
+				break;
+			}
+	}
+	qsort(tl->out_locks, n, sizeof(*tl->out_locks), cmp_lock);
+	w->locks = tl->out_locks;
+	w->nlocks = n;
+}
+
+size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s)
+{
+	for (size_t i = 0; i < w->nlocks; i++)
+		if (w->locks[i].pid == s->pid && w->locks[i].addr == s->lock)
+			return i;
+	return w->nlocks ? w->nlocks - 1 : 0;
 }
 
 static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
@@ -576,6 +721,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	w->threads = tl->out_threads;
 	w->nthreads = nt;
 	w->log = tl->out_log;
+	build_locks(tl, w);
 	w->holder = model_lock_holder(tl->m);
 	w->lost = tl->lost;
 	w->first_ns = tl->first_ns;

@@ -56,6 +56,16 @@ struct tl_thread {
 	uint64_t state_since_ns;/* when the state at t1 began */
 };
 
+/* A lock, as (process, address): forked processes each have their own lock
+ * at the same address. */
+struct tl_lock {
+	uint32_t pid;		/* process whose lock it is */
+	uint64_t addr;		/* its address there */
+	uint32_t index;		/* stable number: 0 = first lock ever seen */
+};
+
+#define TL_LOCKS_MAX 8		/* locks a window tells apart; more share the last */
+
 /* A notable event and what it means in plain words (describe.h). */
 struct tl_note {
 	struct gs_event ev;
@@ -74,6 +84,9 @@ struct tl_window {
 					 * native, process, lost) before t1,
 					 * oldest first, at most TL_LOG_MAX */
 	size_t nlog;
+	const struct tl_lock *locks;	/* locks held or waited for in the
+					 * window, by index, at most TL_LOCKS_MAX */
+	size_t nlocks;
 	uint32_t holder;		/* lock holder at t1 (0 = free) */
 	uint64_t lost;			/* events lost in the whole file, or
 					 * live so far */
@@ -107,6 +120,8 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
  * strictly after ts (dir > 0) or strictly before it (dir < 0): 0 and *out,
  * or -ENOENT if there is none. */
 int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t *out);
+/* Which of win->locks a HOLD or WAIT span is about (0 if not found). */
+size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s);
 /* Live: events appended so far (a counter that only grows). */
 uint64_t timeline_appended(const struct timeline *tl);
 /* Live, for measuring event-to-screen latency: of the events that a frame
