@@ -61,7 +61,7 @@ drive() {
 	done
 	tm kill-server 2>/dev/null
 	[ -z "$why" ] || return 1
-	[ $table = 1 ] || { why="never showed the closing table"; return 1; }
+	[ $table = 1 ] || { why="never showed the closing table; the end: $(echo "$pane" | grep -v '^$' | tail -n 3 | paste -sd '|' -)"; return 1; }
 	echo "$pane" | grep -q 'LESSON_EXIT=0' || { why="exit: $(echo "$pane" | grep -o 'LESSON_EXIT=[0-9]*')"; return 1; }
 	# the terminal is back to normal and the table stays printed on it
 	echo "$pane" | grep -q "^Lesson $name: " && echo "$pane" | grep -q '^  cores busy on average' ||
