@@ -157,6 +157,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct recorder *r = ctx;
 	const struct gs_event *e = data;
+	bool all = r->opts.all_tasks;
 	int err;
 
 	if (size < sizeof(*e))
@@ -167,15 +168,16 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	switch (e->type) {
 	case GS_EV_THREAD_NAME:		/* gilrt named it: that wins */
 		return tid_set_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
-	case GS_EV_SCHED_SWITCH:
-		if ((e->flags & GS_F_TRACED_PREV) && (err = name_thread(r, e->ts_ns, e->pid, e->tid)))
+	case GS_EV_SCHED_SWITCH:	/* with -a, "someone else" gets a name too */
+		if ((all || (e->flags & GS_F_TRACED_PREV)) &&
+		    (err = name_thread(r, e->ts_ns, e->pid, e->tid)))
 			return err;
-		if (e->flags & GS_F_TRACED_NEXT)
+		if (all || (e->flags & GS_F_TRACED_NEXT))
 			return name_thread(r, e->ts_ns, e->arg0 >> 32, (uint32_t)e->arg0);
 		return 0;
 	case GS_EV_SCHED_WAKEUP:
 	case GS_EV_SCHED_MIGRATE:
-		return (e->flags & GS_F_TRACED) ? name_thread(r, e->ts_ns, e->pid, e->tid) : 0;
+		return all || (e->flags & GS_F_TRACED) ? name_thread(r, e->ts_ns, e->pid, e->tid) : 0;
 	case GS_EV_PROC_FORK:
 	case GS_EV_LOST:
 		return 0;
