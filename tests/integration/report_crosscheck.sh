@@ -4,9 +4,10 @@
 # recordings (root, BPF):
 #  - gilrt cpu, 3 threads: per thread, acquisitions equal gilrt's counts; hold
 #    and wait within 1 % (floor 100 us: each probe hit itself takes ~1 us of
-#    the runtime's measured interval); cpu_ns within 2 % of the kernel's
-#    accounting (gilrt's CLOCK_THREAD_CPUTIME_ID at thread end; floor 1 ms,
-#    main keeps running after it measured itself); no lost events.
+#    the runtime's measured interval); cpu_ns of the workers within 2 % of
+#    the kernel's accounting (gilrt's CLOCK_THREAD_CPUTIME_ID at thread end;
+#    not main's, which measures itself before it joins the workers and prints
+#    its report); no lost events.
 #  - procs, 2 processes: parallelism >= 1.7; cpu, 2 threads: <= 1.2.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -57,7 +58,7 @@ for g in rt["threads"]:
         if not close(t[k], g[k], 0.01, 100000):
             hold.append("%s %s %d vs gilrt %d (%+.2f %%)" % (g["name"], k, t[k], g[k],
                         100.0 * (t[k] - g[k]) / max(g[k], 1)))
-    if not close(t["cpu_ns"], g["cpu_ns"], 0.02, 1000000):
+    if g["name"] != "main" and not close(t["cpu_ns"], g["cpu_ns"], 0.02, 0):
         cpu.append("%s cpu_ns %d vs kernel %d (%+.2f %%)" % (g["name"], t["cpu_ns"], g["cpu_ns"],
                    100.0 * (t["cpu_ns"] - g["cpu_ns"]) / max(g["cpu_ns"], 1)))
 for k in ("hold_ns", "wait_ns"):
