@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# record_load.sh - a high event rate (gilrt churn, about a million events a
+# second here): the recorder's peak memory stays under 64 MiB, nothing is
+# lost, nothing arrives later than the reorder window.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+need_root record_load || t_exit
+if [ ! -x "$GILRT" ]; then
+	not_ok record_load "$GILRT not built"
+	t_exit
+fi
+"$GILSCOPE" record -o "$TMPD/c.gst" -- "$GILRT" run churn --seconds 3 >/dev/null 2>"$TMPD/err" &
+rec=$!
+hwm=0
+while kill -0 $rec 2>/dev/null; do	# VmHWM is the peak so far: keep the last
+	h=$(awk '/^VmHWM/{print $2}' /proc/$rec/status 2>/dev/null)
+	[ -n "$h" ] && hwm=$h
+	sleep 0.1
+done
+wait $rec
+rc=$?
+ev=$(sed -n 's/.*: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$TMPD/err")
+set -- $ev
+if [ $rc = 0 ] && [ "${1:-0}" -gt 100000 ] && [ "${2:-1}" = 0 ] && ! grep -q "reorder window" "$TMPD/err"; then
+	ok record_load_no_loss
+else
+	not_ok record_load_no_loss "rc=$rc $(head -c 300 "$TMPD/err")"
+fi
+[ "$hwm" -gt 0 ] && [ "$hwm" -lt 65536 ] && ok record_load_memory || not_ok record_load_memory "peak RSS ${hwm} kB"
+echo "# churn: ${1:-?} events, peak RSS ${hwm} kB"
+t_exit
