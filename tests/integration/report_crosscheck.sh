@@ -6,8 +6,8 @@
 #    and wait within 1 % (floor 100 us: each probe hit itself takes ~1 us of
 #    the runtime's measured interval); cpu_ns of the workers within 2 % of
 #    the kernel's accounting (gilrt's CLOCK_THREAD_CPUTIME_ID at thread end;
-#    not main's, which measures itself before it joins the workers and prints
-#    its report); no lost events.
+#    not main's, which measures itself when the run ends, before it collects,
+#    prints and writes its numbers, all still traced); no lost events.
 #  - procs, 2 processes: parallelism >= 1.7; cpu, 2 threads: <= 1.2.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
