@@ -13,8 +13,11 @@
 #include "crt.h"
 
 #define MESSAGE_NS 4000000000ull	/* how long a note stays */
-#define LIVE_LAG_NS 40000000ull		/* live edge: this much behind the clock */
-#define FRAME_MS 40			/* 25 frames per second while moving */
+#define LIVE_LAG_NS 20000000ull		/* live edge: this much behind the clock
+					 * (events come up to 35 ms late: the
+					 * few that do are drawn when they come) */
+#define FRAME_MS 30			/* 33 frames per second while moving */
+#define MIN_FRAME_MS 15			/* at most 66 while live events come */
 
 enum prompt_kind { PROMPT_NONE = 0, PROMPT_GOTO };
 
@@ -394,6 +397,7 @@ struct latency {
 	uint64_t sum_ns, max_ns;	/* over measured frames: age of the oldest new event */
 	uint64_t first_ns, last_ns;	/* when the first and last frames were drawn */
 	uint64_t prev_t1, seen;		/* what the previous frame showed */
+	uint64_t frame_ns;		/* render + copy to the terminal, summed */
 };
 
 static void latency_frame(struct latency *l, struct app *a, uint64_t drawn)
@@ -424,10 +428,10 @@ static void latency_write(const struct latency *l)
 
 	if (!path || !path[0] || !(f = fopen(path, "w")))
 		return;
-	fprintf(f, "{\"frames\": %llu, \"fps\": %.1f, \"latency_frames\": %llu, "
-		"\"latency_mean_ms\": %.2f, \"latency_max_ms\": %.2f}\n",
+	fprintf(f, "{\"frames\": %llu, \"fps\": %.1f, \"frame_mean_ms\": %.3f, "
+		"\"latency_frames\": %llu, \"latency_mean_ms\": %.2f, \"latency_max_ms\": %.2f}\n",
 		(unsigned long long)l->frames, secs > 0 ? (l->frames - 1) / secs : 0,
-		(unsigned long long)l->measured,
+		l->frames ? l->frame_ns / 1e6 / l->frames : 0, (unsigned long long)l->measured,
 		l->measured ? l->sum_ns / 1e6 / l->measured : 0, l->max_ns / 1e6);
 	fclose(f);
 }
@@ -444,7 +448,8 @@ int app_run(struct app *a)
 {
 	struct grid *g = NULL;
 	struct latency lat = { 0 };
-	uint64_t t = mono_ns();
+	uint64_t t = mono_ns(), next_frame = 0;
+	bool redraw = true, fresh = false;
 	int err, w, h;
 
 	err = crt_init(a->st.color);
@@ -458,22 +463,35 @@ int app_run(struct app *a)
 			{ .fd = a->o.poll_fd, .events = POLLIN },
 		};
 		bool moving = !a->st.paused || a->st.message;
-		int n = a->o.poll_fd >= 0 ? 2 : 1, key;
-		uint64_t now;
+		int n = a->o.poll_fd >= 0 ? 2 : 1, key, timeout;
+		uint64_t now = mono_ns();
 
-		if (!g || g->w != w || g->h != h) {
-			grid_free(g);
-			g = grid_new(w, h);
-			if (!g) {
-				err = -ENOMEM;
-				break;
+		/* a frame when one is due, at once after a key, and soon after
+		 * new live events (for the latency, at most every MIN_FRAME_MS) */
+		if (redraw || now >= next_frame ||
+		    (fresh && now >= next_frame - (FRAME_MS - MIN_FRAME_MS) * 1000000ull)) {
+			if (!g || g->w != w || g->h != h) {
+				grid_free(g);
+				g = grid_new(w, h);
+				if (!g) {
+					err = -ENOMEM;
+					break;
+				}
 			}
+			if ((err = app_render(a, g)))
+				break;
+			crt_draw(g);
+			next_frame = mono_ns();
+			lat.frame_ns += next_frame - now;
+			latency_frame(&lat, a, next_frame);
+			next_frame += FRAME_MS * 1000000ull;
+			redraw = fresh = false;
+			now = mono_ns();
 		}
-		if ((err = app_render(a, g)))
-			break;
-		crt_draw(g);
-		latency_frame(&lat, a, mono_ns());
-		if (poll(pfd, n, moving || n == 2 ? FRAME_MS : 500) < 0 && errno != EINTR) {
+		timeout = moving || n == 2 ? (int)((next_frame - now) / 1000000) : 500;
+		if (fresh)
+			timeout = MIN_FRAME_MS;
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			err = -errno;
 			break;
 		}
@@ -487,9 +505,12 @@ int app_run(struct app *a)
 			if (r == 1) {
 				app_source_ended(a);
 				a->o.poll_fd = -1;
+				redraw = true;
 			}
+			fresh = a->st.follow;
 		}
 		while ((key = crt_key(0)) != CRT_KEY_NONE) {
+			redraw = true;
 			if (key == CRT_KEY_RESIZE) {
 				crt_size(&w, &h);
 				continue;

@@ -17,6 +17,7 @@
 #include "crt.h"
 
 static bool active;
+static struct grid *shown;	/* what the screen holds: only changes are sent */
 static bool has_color;
 static bool have_termios;
 static struct termios saved_termios;
@@ -118,18 +119,37 @@ void crt_size(int *w, int *h)
 	getmaxyx(stdscr, *h, *w);
 }
 
+static bool same_cell(const struct cell *a, const struct cell *b)
+{
+	return a->ch == b->ch && a->st.fg == b->st.fg && a->st.bg == b->st.bg &&
+	       a->st.attr == b->st.attr;
+}
+
 void crt_draw(const struct grid *g)
 {
 	int w, h;
 
 	crt_size(&w, &h);
+	if (!shown || shown->w != g->w || shown->h != g->h) {
+		grid_free(shown);
+		shown = grid_new(g->w, g->h);	/* NULL: every cell is sent */
+		if (shown)
+			shown->cells[0].ch = 0;	/* differs from any cell */
+		clear();
+	}
 	for (int y = 0; y < h && y < g->h; y++) {
 		for (int x = 0; x < w && x < g->w; x++) {
 			const struct cell *c = grid_cell(g, x, y);
+			struct cell *was = shown ? grid_at(shown, x, y) : NULL;
 			wchar_t wc[2] = { (wchar_t)c->ch, 0 };
 			attr_t a = 0;
 			short pair = 0;
 			cchar_t cc;
+
+			if (was && same_cell(was, c))
+				continue;
+			if (was)
+				*was = *c;
 
 			if (c->st.attr & GA_BOLD)
 				a |= A_BOLD;
@@ -204,6 +224,8 @@ void crt_done(void)
 	if (!active)
 		return;
 	active = false;
+	grid_free(shown);
+	shown = NULL;
 	curs_set(1);
 	endwin();
 	if (have_termios)
