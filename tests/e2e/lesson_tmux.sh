@@ -72,7 +72,7 @@ drive() {
 # replay, as a user without privileges
 for name in $LESSONS; do
 	sock=$TDIR/replay-$name
-	if drive user "$name" "$sock" 60 "$GS" lesson "$name" --replay --speed 2; then
+	if drive user "$name" "$sock" 60 "$GS" lesson "$name" --replay --speed 5; then
 		ok "lesson_replay_$name${AS:+ (as nobody)}"
 	else
 		not_ok "lesson_replay_$name" "$why"
