@@ -83,11 +83,15 @@ void view_rule(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 void view_fmt_time(const struct view_ctx *c, uint64_t ts, char *buf, size_t len)
 {
 	uint64_t o = c->st->origin_ns;
+	int digits = 3;
 
+	/* about one digit finer than a column: 1 ms -> 0.1 ms, 10 us -> 1 us */
+	for (uint64_t q = 10000000; q > c->st->ns_per_col && digits < 6; q /= 10)
+		digits++;
 	if (ts >= o)
-		snprintf(buf, len, "%.4f s", (ts - o) / 1e9);
+		snprintf(buf, len, "%.*f s", digits, (ts - o) / 1e9);
 	else
-		snprintf(buf, len, "-%.4f s", (o - ts) / 1e9);
+		snprintf(buf, len, "-%.*f s", digits, (o - ts) / 1e9);
 }
 
 const char *view_state_words(uint8_t state)

@@ -61,6 +61,7 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	mode_st.fg = st->color ? GC_RED : 0;
 	grid_print(g, x, r.y, r.w - (x - r.x), mode_st, lost);
 }
+
 const struct view view_status = {
 	.name = "status",
 	.draw = status_draw,
