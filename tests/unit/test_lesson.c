@@ -2,6 +2,7 @@
 /* test_lesson.c - the lesson file parser and the narration state machine. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include "check.h"
 #include "lesson.h"
 
@@ -306,6 +307,71 @@ static void test_run_table(void)
 	lesson_free(l);
 }
 
+/* File names give lesson names; what is not a small regular file is refused. */
+static void test_load(void)
+{
+	char dir[] = "/tmp/test_lesson.XXXXXX", path[256], err[160];
+	CHECK(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/07-convoy.lesson", dir);
+	FILE *f = fopen(path, "w");
+	CHECK(f);
+	if (!f)
+		return;
+	fputs(good, f);
+	fclose(f);
+	struct lesson *l;
+	CHECK(lesson_load(&l, path, err, sizeof(err)) == 0);
+	CHECK(l && !strcmp(lesson_name(l), "convoy"));
+	lesson_free(l);
+	/* too big */
+	f = fopen(path, "a");
+	for (int i = 0; f && i < 70000 / 8; i++)
+		fputs("# pad..\n", f);
+	if (f)
+		fclose(f);
+	CHECK(lesson_load(&l, path, err, sizeof(err)) == -EINVAL && !l);
+	CHECKF(strstr(err, "not a lesson file"), "%s", err);
+	unlink(path);
+	CHECK(lesson_load(&l, path, err, sizeof(err)) == -ENOENT && !l);
+	CHECK(lesson_load(&l, dir, err, sizeof(err)) == -EINVAL && !l);
+	rmdir(dir);
+}
+
+/* Random damage to a good lesson: parsed or refused, never a crash (ASan). */
+static void test_parse_damaged(void)
+{
+	uint64_t x = 42;
+	size_t len = strlen(good), parsed = 0;
+	char buf[sizeof(good)], err[160];
+	for (int round = 0; round < 3000; round++) {
+		memcpy(buf, good, len);
+		for (int k = 0; k < 1 + round % 6; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t at = (size_t)(x % len);
+			static const char junk[] = " \t\n#-0123456789.steponatendpause<=>\xff\x01";
+			buf[at] = junk[(x >> 32) % (sizeof(junk) - 1)];
+		}
+		struct lesson *l = NULL;
+		int rc = lesson_parse(&l, "d", buf, len - (size_t)(x >> 40) % 8, err, sizeof(err));
+		CHECK((rc == 0) == (l != NULL));
+		CHECK(rc == 0 || rc == -EINVAL);
+		if (l) {
+			parsed++;
+			struct lesson_run *r;
+			if (lesson_run_new(&r, l, NULL) == 0) {
+				lesson_run_end(r, 0);
+				while (!lesson_run_done(r))
+					lesson_run_continue(r);
+				char tab[8 * 60];
+				lesson_run_table(r, tab, 60, 8);
+				lesson_run_free(r);
+			}
+		}
+		lesson_free(l);
+	}
+	CHECKF(parsed > 0, "no damaged lesson parsed at all");
+}
+
 /* gilrt's summary lines, without its tables and histograms. */
 static void test_output_summary(void)
 {
@@ -372,6 +438,8 @@ int main(void)
 	RUN(test_run_steps);
 	RUN(test_run_missed);
 	RUN(test_run_table);
+	RUN(test_load);
+	RUN(test_parse_damaged);
 	RUN(test_output_summary);
 	RUN(test_shipped_lessons);
 	return check_done();
