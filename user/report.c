@@ -5,6 +5,7 @@
  * hand-offs) and reads its totals at the end.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -221,10 +222,76 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	return rp->oom ? -ENOMEM : 0;
 }
 
-int report_read(struct report *rp, struct trace_reader *r)
+/*
+ * Reading overlaps decoding with modelling: a helper thread decodes batches
+ * into a small ring of buffers while this thread feeds the model, so on two
+ * cores `report` runs at about the speed of the slower of the two instead of
+ * their sum. Memory stays bounded: RING buffers of at most one block each.
+ */
+#define RING 3
+
+struct slot {
+	struct gs_event *ev;
+	size_t n, cap;
+};
+
+struct pipe {
+	struct trace_reader *r;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot slot[RING];
+	size_t head, tail;	/* filled slots are [tail, head), counts mod RING */
+	int done;		/* producer finished: 0 at end, or its error */
+	bool finished;		/* done is valid */
+	bool stop;		/* consumer gave up */
+};
+
+static void *decode_thread(void *arg)
+{
+	struct pipe *p = arg;
+	const struct gs_event *evs;
+	size_t n;
+	int ret;
+
+	while ((ret = trace_reader_next_batch(p->r, &evs, &n)) > 0) {
+		pthread_mutex_lock(&p->mu);
+		while (p->head - p->tail == RING && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		bool stop = p->stop;
+		struct slot *s = &p->slot[p->head % RING];
+
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		/* the slot is ours until head moves past it */
+		if (n > s->cap) {
+			struct gs_event *ev = realloc(s->ev, n * sizeof(*ev));
+
+			if (!ev) {
+				ret = -ENOMEM;
+				break;
+			}
+			s->ev = ev;
+			s->cap = n;
+		}
+		memcpy(s->ev, evs, n * sizeof(*evs));
+		s->n = n;
+		pthread_mutex_lock(&p->mu);
+		p->head++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->done = ret < 0 ? ret : 0;
+	p->finished = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int read_plain(struct report *rp, struct trace_reader *r)
 {
 	const struct gs_event *evs;
-	struct trace_info info;
 	size_t n;
 	int ret;
 
@@ -233,6 +300,59 @@ int report_read(struct report *rp, struct trace_reader *r)
 		if (ret)
 			return ret;
 	}
+	return ret;
+}
+
+static int read_piped(struct report *rp, struct trace_reader *r)
+{
+	struct pipe p = { .r = r };
+	pthread_t th;
+	int ret = 0;
+
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (pthread_create(&th, NULL, decode_thread, &p)) {
+		ret = 1;	/* no thread: read in line */
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(&p.mu);
+		while (p.head == p.tail && !p.finished)
+			pthread_cond_wait(&p.cv, &p.mu);
+		if (p.head == p.tail) {		/* finished and drained */
+			ret = p.done;
+			pthread_mutex_unlock(&p.mu);
+			break;
+		}
+		struct slot *s = &p.slot[p.tail % RING];
+
+		pthread_mutex_unlock(&p.mu);
+		ret = report_feed(rp, s->ev, s->n);
+		pthread_mutex_lock(&p.mu);
+		p.tail++;
+		if (ret)
+			p.stop = true;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		if (ret)
+			break;
+	}
+	pthread_join(th, NULL);
+out:
+	for (int i = 0; i < RING; i++)
+		free(p.slot[i].ev);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	return ret;
+}
+
+int report_read(struct report *rp, struct trace_reader *r)
+{
+	struct trace_info info;
+	int ret = read_piped(rp, r);
+
+	if (ret > 0)
+		ret = read_plain(rp, r);
 	if (ret < 0)
 		return ret;
 	trace_reader_info(r, &info);
