@@ -92,8 +92,14 @@ static void show(struct ltui *t)
 	int cur = lesson_run_current(t->run);
 	size_t nsteps = lesson_nsteps(t->l);
 	if (lesson_run_done(t->run)) {
+		size_t n = 0;
 		snprintf(t->title, sizeof(t->title), "What this run measured (q: quit)");
-		table_text(t, t->panel, sizeof(t->panel));
+		/* a last step that did not wait for space would never be read */
+		if (cur >= 0 && !lesson_step(t->l, (size_t)cur)->pause) {
+			n = lesson_run_text(t->run, (size_t)cur, t->panel, sizeof(t->panel) - 1);
+			t->panel[n++] = '\n';
+		}
+		table_text(t, t->panel + n, sizeof(t->panel) - n);
 	} else if (cur < 0) {
 		snprintf(t->title, sizeof(t->title), "Lesson %s: %s", lesson_name(t->l),
 			 lesson_title(t->l));
@@ -206,14 +212,11 @@ static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
 	int rc = app_new(&t->app, ao);
 	if (rc)
 		return rc;
-	lesson_run_changed(t->run);	/* force the first panel */
-	t->title[0] = '\0';
 	/* the panel before any step: the lesson's title and what it is about */
 	snprintf(t->title, sizeof(t->title), "Lesson %s: %s", lesson_name(t->l),
 		 lesson_title(t->l));
 	app_panel(t->app, t->title, lesson_about(t->l));
-	rc = app_run(t->app);
-	return rc;
+	return app_run(t->app);
 }
 
 static void print_table(struct ltui *t, const char *how)
