@@ -83,6 +83,14 @@ static void table_text(struct ltui *t, char *out, size_t len)
 		snprintf(out + used, len - used, "\ngilrt said:\n%s", t->output);
 }
 
+/* Before the first step: what the lesson is about, and where in the notes. */
+static void about_text(struct ltui *t)
+{
+	const char *notes = lesson_notes(t->l);
+	snprintf(t->panel, sizeof(t->panel), "%s%s%s", lesson_about(t->l),
+		 notes[0] ? "\nTeaching notes: " : "", notes);
+}
+
 /* Put the lesson's state into the panel and, at a pause, stop the view. */
 static void show(struct ltui *t)
 {
@@ -103,7 +111,7 @@ static void show(struct ltui *t)
 	} else if (cur < 0) {
 		snprintf(t->title, sizeof(t->title), "Lesson %s: %s", lesson_name(t->l),
 			 lesson_title(t->l));
-		snprintf(t->panel, sizeof(t->panel), "%s", lesson_about(t->l));
+		about_text(t);
 	} else {
 		bool paused = lesson_run_paused(t->run);
 		snprintf(t->title, sizeof(t->title), "Lesson %s: %s  (step %d of %zu)",
@@ -215,7 +223,8 @@ static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
 	/* the panel before any step: the lesson's title and what it is about */
 	snprintf(t->title, sizeof(t->title), "Lesson %s: %s", lesson_name(t->l),
 		 lesson_title(t->l));
-	app_panel(t->app, t->title, lesson_about(t->l));
+	about_text(t);
+	app_panel(t->app, t->title, t->panel);
 	return app_run(t->app);
 }
 
