@@ -229,11 +229,64 @@ static void test_handoff_p50(void)
 	report_free(rp);
 }
 
+static char *text_of(struct report *rp)
+{
+	static char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	CHECK(f && report_write_text(rp, f, false) == 0);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* -a traces show other tasks' share; processes with a lock each, one line
+ * per lock; a recovered file says so. */
+static void test_text_variants(void)
+{
+	struct gs_event e[64];
+	size_t n = story(e);
+	struct trace_meta tm = meta();
+	struct trace_info info = { .recovered = true, .bytes_unreadable = 1234 };
+	struct report *rp;
+	char *t;
+
+	tm.flags = TRACE_META_ALL_TASKS;
+	CHECK(report_new(&rp, &tm) == 0);
+	report_feed(rp, e, n);
+	report_finish(rp, &info);
+	t = text_of(rp);
+	CHECKF(strstr(t, "cores       busy (traced)   lock held   other tasks\n") &&
+	       strstr(t, "  CPU1            95.0 %      20.0 %         5.0 %\n") &&
+	       strstr(t, "recovered from a truncated file") && strstr(t, "1,234 bytes"),
+	       "text:\n%s", t);
+	report_free(rp);
+
+	struct gs_event f[] = {
+		ev(1000, GS_EV_LOCK_ACQUIRED, A, 0, L, 0),
+		ev(2000, GS_EV_LOCK_ACQUIRED, 200, 1, L, 0),
+		ev(3000, GS_EV_LOCK_RELEASED, A, 0, L, 0),
+		ev(4000, GS_EV_LOCK_RELEASED, 200, 1, L, 0),
+	};
+	f[1].pid = f[3].pid = 200;
+	CHECK(report_new(&rp, NULL) == 0);
+	report_feed(rp, f, 4);
+	report_finish(rp, NULL);
+	t = text_of(rp);
+	CHECKF(strstr(t, "locks       2 acquisitions of 2 locks, held 4.0 us in all") &&
+	       strstr(t, "  pid 100     lock 0x5000: 1 acquisitions, held 2.0 us (66.7 %)\n") &&
+	       strstr(t, "  pid 200     lock 0x5000: 1 acquisitions") &&
+	       !strstr(t, "hand-off"), "text:\n%s", t);
+	CHECK(report_summary(rp)->handoffs == 0);	/* two locks: no hand-off */
+	report_free(rp);
+}
+
 int main(void)
 {
 	RUN(test_fed);
 	RUN(test_file);
 	RUN(test_empty);
 	RUN(test_handoff_p50);
+	RUN(test_text_variants);
 	return check_done();
 }
