@@ -177,6 +177,8 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			fputs("\n", stdout);
+			fputs(ADAPTER_LOCK_SPEC_HELP, stdout);
 			return 0;
 		default:
 			fputs(usage, stderr);
