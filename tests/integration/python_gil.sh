@@ -1,36 +1,37 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # python_gil.sh - `gilscope record --python` on CPython 3.11 itself: two
-# CPU-bound threads for 2 s. Their holds end when the waiter's switch
-# interval runs out, so among holds of 256 us and more the histogram peaks
-# in the bucket of the interval: 4-8 ms (k=13) at the default 5 ms, 1-2 ms
+# CPU-bound threads for 2 s. A hold ends when the waiter's switch interval
+# runs out, so among holds of 256 us and more the hold and wait histograms
+# peak in the interval's bucket: 4-8 ms (k=13) at the default 5 ms, 1-2 ms
 # (k=11; k=10 accepted) after sys.setswitchinterval(0.001). Short holds
-# (imports, startup I/O) are left out of the peak. gilscope runs at nice -10
-# (inherited by Python) so that other load on the machine does not stretch
-# the waiter's wake-up past the bucket; a hold also includes the time the
-# releasing thread takes to wake and ask again, which on a machine already
-# loaded past its core count can add milliseconds (measured: median 2.8 ms at
-# load 3.3 on 2 cores), so there, and only there, the hold peak may sit one
-# bucket higher (said in the ok line), and past twice its core count the
-# check is skipped (said too). Waits (5 ms + the waiter's wake-up) get the
-# same rule: at load 7 on 2 cores they too were pushed into 8-16 ms. On a
-# quiet machine (CI) both checks are exact.
-# Also: a stripped interpreter gets a clear error, and Debian's python3.11-dbg
-# works too.
+# (imports, startup I/O) are left out of the peak.
+# Each thread pins itself to a core of its own: left alone, the kernel (6.18
+# here) usually wakes the thread that just let go onto the new holder's core,
+# where it asks again only when the holder's slice ends (2.9 ms median), so
+# holds sit at 5 + 3 = 8 ms, the edge of the bucket. Pinned: ~360 holds of
+# 4-8 ms in 2 s. gilscope runs at nice -10 (inherited by Python) against
+# other load; on a machine loaded past its core count the peak may still sit
+# one bucket higher (accepted, and said in the ok line), past twice its core
+# count the check is skipped (said too). On a quiet machine (CI) it is exact.
+# Also: -p PID, a stripped interpreter's clear error, Debian's python3.11-dbg.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 PY=${GS_TEST_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
 cat >"$TMPD/two.py" <<'PYEOF'
-import sys, threading, time
+import os, sys, threading, time
 if len(sys.argv) > 2:
     sys.setswitchinterval(float(sys.argv[2]))
-def spin(deadline):
+cpus = sorted(os.sched_getaffinity(0))
+def spin(i, deadline):
+    # one core each: unpinned, the scheduler often stacks both on one core
+    os.sched_setaffinity(0, {cpus[i % len(cpus)]})
     n = 0
     while time.monotonic() < deadline:
         n += 1
 deadline = time.monotonic() + float(sys.argv[1])
-ts = [threading.Thread(target=spin, args=(deadline,), name="spin-%d" % i) for i in range(2)]
+ts = [threading.Thread(target=spin, args=(i, deadline), name="spin-%d" % i) for i in range(2)]
 for t in ts: t.start()
 for t in ts: t.join()
 PYEOF
