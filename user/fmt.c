@@ -75,8 +75,23 @@ char *fmt_count(char *buf, size_t len, uint64_t n)
 char *fmt_thread(char *buf, size_t len, const struct model_thread *t, uint32_t tid)
 {
 	if (t && t->name[0])
-		return put(buf, len, "%.16s", t->name);
+		return fmt_printable(buf, len, t->name, sizeof(t->name));
 	return put(buf, len, "tid %u", t ? t->tid : tid);
+}
+
+char *fmt_printable(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < max && s[i] && o + 1 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 char *fmt_bar(char *buf, size_t len, uint64_t value, uint64_t max, unsigned width,

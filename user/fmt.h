@@ -28,7 +28,10 @@ char *fmt_duration(char *buf, size_t len, uint64_t ns);
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
 /* 1234567 as "1,234,567" */
 char *fmt_count(char *buf, size_t len, uint64_t n);
-/* The thread's name, or "tid N" when it has none (t may be NULL). */
+/* At most max bytes of s with control characters (a trace is input: no
+ * terminal escapes get through) shown as '?'. */
+char *fmt_printable(char *buf, size_t len, const char *s, size_t max);
+/* The thread's name (printable), or "tid N" when it has none (t may be NULL). */
 char *fmt_thread(char *buf, size_t len, const struct model_thread *t, uint32_t tid);
 /* A bar of value/max * width cells: '#' in ASCII, or eighth blocks in
  * UTF-8 (then up to 3 bytes a cell). A non-zero value gets at least a sliver. */

@@ -447,10 +447,14 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 	uint64_t dur = s->duration_ns;
 
 	if (rp->have_meta && rp->meta.command[0])
-		fprintf(f, "command     %s\n", rp->meta.command);
+		fprintf(f, "command     %s\n", fmt_printable(hist, sizeof(hist), rp->meta.command,
+							  sizeof(rp->meta.command)));
 	if (rp->have_meta && (rp->meta.host[0] || rp->meta.adapter[0]))
-		fprintf(f, "recorded    on %s, adapter %s\n", rp->meta.host[0] ? rp->meta.host : "?",
-			rp->meta.adapter[0] ? rp->meta.adapter : "?");
+		fprintf(f, "recorded    on %s, adapter %s\n",
+			rp->meta.host[0] ? fmt_printable(hist, 128, rp->meta.host,
+							 sizeof(rp->meta.host)) : "?",
+			rp->meta.adapter[0] ? fmt_printable(hist + 128, 128, rp->meta.adapter,
+							    sizeof(rp->meta.adapter)) : "?");
 	fprintf(f, "duration    %s, %s events, %s lost, %u CPUs\n", fmt_duration(a, sizeof(a), dur),
 		fmt_count(b, sizeof(b), s->events), fmt_count(d, sizeof(d), s->lost), s->cpus);
 	if (s->recovered)

@@ -50,6 +50,10 @@ static void test_percent_count_thread(void)
 	EQ(fmt_thread(b, sizeof(b), &t, 0), "worker-1");
 	memcpy(t.name, "0123456789abcdef", 16);	/* 16 bytes, no NUL */
 	EQ(fmt_thread(b, sizeof(b), &t, 0), "0123456789abcdef");
+	memcpy(t.name, "evil\x1b[2J\x7f", 10);	/* no terminal escapes */
+	EQ(fmt_thread(b, sizeof(b), &t, 0), "evil?[2J?");
+	EQ(fmt_printable(b, 4, "abcdef", 6), "abc");
+	EQ(fmt_printable(b, sizeof(b), "ab\ncd", 3), "ab?");
 }
 
 static void test_bar(void)
