@@ -28,3 +28,11 @@ need_cmd() {
 # json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_exit() { exit $_t_failed; }
+# stage_unprivileged DIR : copy gilscope, gilrt, demo.sh, lessons/ and traces/
+# into DIR, world-readable, for runs as nobody (the checkout may be in /root).
+# Prints the staged gilscope path; it finds lessons/ next to its directory.
+stage_unprivileged() {
+	mkdir -p "$1/build" "$1/scripts" && chmod 755 "$1" &&
+	cp "$GILSCOPE" "$GILRT" "$1/build/" && cp scripts/demo.sh "$1/scripts/" &&
+	cp -r lessons traces "$1/" && chmod -R a+rX "$1" && echo "$1/build/gilscope"
+}

@@ -54,8 +54,9 @@ GILSCOPE_DATA=$TMPD/data expect lesson_broken_file 1 "01-broken.lesson: line 5: 
 
 # live needs privileges: a user without them gets one line and the way out
 if [ "$(id -u)" = 0 ]; then
+	chmod 711 "$TMPD"
 	expect lesson_live_unprivileged 1 "try: gilscope lesson threads --replay" \
-		runuser -u nobody -- "$GILSCOPE" lesson threads --plain
+		runuser -u nobody -- "$(stage_unprivileged "$TMPD/stage")" lesson threads --plain
 else
 	expect lesson_live_unprivileged 1 "try: gilscope lesson threads --replay" \
 		"$GILSCOPE" lesson threads --plain

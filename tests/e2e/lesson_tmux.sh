@@ -18,12 +18,14 @@ TDIR=$TMPD/tmux
 chmod 711 "$TMPD"
 mkdir -p "$TDIR" && chmod 1777 "$TDIR"
 AS=()
+GS_USER=$GS
 if [ "$(id -u)" = 0 ]; then
 	if command -v runuser >/dev/null; then
 		AS=(runuser -u nobody --)
 	else
 		AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	fi
+	GS_USER=$(stage_unprivileged "$TDIR/stage")
 fi
 
 # drive AS_USER NAME SOCKET TIMEOUT CMD... : run CMD in a 120x40 tmux and
@@ -72,7 +74,7 @@ drive() {
 # replay, as a user without privileges
 for name in $LESSONS; do
 	sock=$TDIR/replay-$name
-	if drive user "$name" "$sock" 60 "$GS" lesson "$name" --replay --speed 5; then
+	if drive user "$name" "$sock" 60 "$GS_USER" lesson "$name" --replay --speed 5; then
 		ok "lesson_replay_$name${AS:+ (as nobody)}"
 	else
 		not_ok "lesson_replay_$name" "$why"
