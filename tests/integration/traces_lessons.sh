@@ -13,6 +13,12 @@ for f in lessons/*.lesson; do
 	name=${name#*-}
 	trace=traces/$(sed -n 's/^trace[[:space:]]\{1,\}//p' "$f")
 	n=$((n + 1))
+	scenario=$(sed -n 's/^run[[:space:]]\{1,\}\([a-z]*\).*/\1/p' "$f")
+	if "$GILRT" list | grep -q "^$scenario "; then
+		ok "lesson_scenario_$name ($scenario)"
+	else
+		not_ok "lesson_scenario_$name" "gilrt has no scenario '$scenario'"
+	fi
 	if [ ! -f "$trace" ]; then
 		not_ok "trace_$name" "$trace missing (sudo make traces)"
 		continue
