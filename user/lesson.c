@@ -508,6 +508,7 @@ struct lesson_run {
 	uint64_t retakes;	/* acquisitions by the thread that last released */
 	uint64_t last_lock;	/* the lock last released, and by whom */
 	uint32_t last_releaser;
+	double machine_busy;	/* cores busy machine-wide (live), < 0 unknown */
 	size_t next;		/* next step to consider */
 	int cur;		/* step on screen, -1 before the first */
 	bool paused, ended, finished_model, changed;
@@ -524,6 +525,7 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 		return -ENOMEM;
 	r->l = l;
 	r->cur = -1;
+	r->machine_busy = -1;
 	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
 	struct model_opts mo = { .ncpus = r->ncpus };
 	r->model = model_new(&mo);
@@ -738,6 +740,11 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric)
 	return 0;
 }
 
+void lesson_run_set_machine_busy(struct lesson_run *r, double cores)
+{
+	r->machine_busy = cores;
+}
+
 /* ---- the closing table ---------------------------------------------------- */
 
 struct table {
@@ -767,7 +774,12 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	double secs = span_s(r);
 	row(&t, "What this run measured");
 	row(&t, "  run time                %.2f s on %u cores", secs, r->ncpus);
-	row(&t, "  cores busy on average   %.2f", lesson_run_metric(r, LM_PARALLELISM));
+	double par = lesson_run_metric(r, LM_PARALLELISM);
+	row(&t, "  cores busy on average   %.2f", par);
+	/* other programs took cores: claims about cores cannot hold then */
+	if (r->machine_busy - par >= 0.25)
+		row(&t, "  other programs          kept %.2f cores busy meanwhile",
+		    r->machine_busy - par);
 	row(&t, "  lock acquisitions       %.0f (%.0f per second)",
 	    lesson_run_metric(r, LM_ACQUISITIONS), lesson_run_metric(r, LM_ACQ_PER_S));
 	row(&t, "  lock held               %.1f %% of the time",

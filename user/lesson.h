@@ -147,6 +147,11 @@ size_t lesson_run_text(const struct lesson_run *r, size_t step, char *buf, size_
 /* What this run measured so far (metrics above). */
 double lesson_run_metric(const struct lesson_run *r, unsigned metric);
 
+/* Live runs: how many cores the whole machine kept busy on average during
+ * the run (from /proc/stat), so the table can say when other programs took
+ * the cores a lesson is about. Not called: nothing is said. */
+void lesson_run_set_machine_busy(struct lesson_run *r, double cores);
+
 /* The closing table: up to max lines of at most width-1 chars, written into
  * buf (rows of width bytes). Returns the number of lines. */
 size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width,

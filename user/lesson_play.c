@@ -139,6 +139,31 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 	return 0;
 }
 
+int lesson_machine_ticks(uint64_t *busy, uint64_t *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f)
+		return -errno;
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		       &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 5)
+		return -EIO;
+	/* idle and iowait are the idle ticks; guest time is inside user */
+	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*busy = *total - v[3] - v[4];
+	return 0;
+}
+
+double lesson_machine_cores(uint64_t busy0, uint64_t total0, uint32_t ncpus)
+{
+	uint64_t busy, total;
+	if (lesson_machine_ticks(&busy, &total) || total <= total0)
+		return -1;
+	return (double)ncpus * (double)(busy - busy0) / (double)(total - total0);
+}
+
 static int live_sink(void *ctx, const struct gs_event *ev, size_t n)
 {
 	struct play *p = ctx;
@@ -202,6 +227,8 @@ static int play_live_plain(struct play *p, char **argv)
 	char how[PATH_MAX + 64];
 	snprintf(how, sizeof(how), "Live: gilrt run %s", lesson_run_args(p->l));
 	print_header(p->l, how);
+	uint64_t busy0 = 0, total0 = 0;
+	lesson_machine_ticks(&busy0, &total0);
 	rc = recorder_run(rec, &stop_flag);
 	int rc2 = recorder_stop(rec);
 	recorder_destroy(rec);
@@ -209,6 +236,7 @@ static int play_live_plain(struct play *p, char **argv)
 		fprintf(stderr, "gilscope lesson: recording failed: %s\n", strerror(-(rc < 0 ? rc : rc2)));
 		return 1;
 	}
+	lesson_run_set_machine_busy(p->run, lesson_machine_cores(busy0, total0, ro.ncpus));
 	lesson_run_end(p->run, 0);
 	settle(p);
 	print_table(p);

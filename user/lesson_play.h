@@ -12,6 +12,7 @@
 #ifndef LESSON_PLAY_H
 #define LESSON_PLAY_H
 #include <stdbool.h>
+#include <stdint.h>
 #include "lesson.h"
 
 struct lesson_play_opts {
@@ -24,5 +25,11 @@ struct lesson_play_opts {
 };
 
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o);
+
+/* CPU time of the whole machine from /proc/stat: busy and total, in clock
+ * ticks summed over cores. 0 or a negative errno. Two readings around a
+ * run give how many cores were busy: ncpus * dbusy / dtotal. */
+int lesson_machine_ticks(uint64_t *busy, uint64_t *total);
+double lesson_machine_cores(uint64_t busy0, uint64_t total0, uint32_t ncpus);
 
 #endif

@@ -22,6 +22,7 @@
 #include <sys/timerfd.h>
 #include "app.h"
 #include "crt.h"
+#include "lesson_play.h"
 #include "lesson_tui.h"
 #include "recorder.h"
 #include "timeline.h"
@@ -49,6 +50,8 @@ struct ltui {
 	struct recorder *rec;
 	int out_fd;			/* gilrt's stdout/stderr (memfd) */
 	char output[1024];		/* its last lines, for the table */
+	uint64_t busy0, total0;		/* machine CPU ticks when it started */
+	uint32_t ncpus;
 	char panel[PANEL_BYTES];
 	char title[256];
 };
@@ -186,6 +189,8 @@ static int on_poll_live(void *ctx, struct app *a)
 		if (rc < 0)
 			return rc;
 		read_output(t, t->out_fd);
+		lesson_run_set_machine_busy(t->run, lesson_machine_cores(t->busy0, t->total0,
+									  t->ncpus));
 		lesson_run_end(t->run, 0);
 		show(t);
 		return 1;
@@ -314,6 +319,8 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto out;
+	t.ncpus = ro.ncpus;
+	lesson_machine_ticks(&t.busy0, &t.total0);
 	struct recorder_opts opts = {
 		.argv = argv,
 		.adapter = "gilrt",
@@ -344,6 +351,8 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	if (rc == 0) {
 		if (!lesson_run_ended(t.run)) {
 			read_output(&t, t.out_fd);
+			lesson_run_set_machine_busy(t.run, lesson_machine_cores(t.busy0, t.total0,
+										 t.ncpus));
 			lesson_run_end(t.run, 0);
 		}
 		char how[sizeof(meta.command) + 16];
