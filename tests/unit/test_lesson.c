@@ -300,6 +300,16 @@ static void test_run_table(void)
 			claim_no = true;
 	}
 	CHECK(claim_yes && claim_no);
+	bool other = false;
+	for (size_t i = 0; i < n; i++)
+		other |= strstr(buf + i * 80, "other programs") != NULL;
+	CHECK(!other);
+	/* the machine was busier than the traced program: the table says so */
+	lesson_run_set_machine_busy(r, 1.9);
+	n = lesson_run_table(r, buf, 80, 20);
+	for (size_t i = 0; i < n; i++)
+		other |= strstr(buf + i * 80, "other programs") != NULL;
+	CHECK(other);
 	/* too few rows: cut, never overrun */
 	CHECK(lesson_run_table(r, buf, 80, 3) == 3);
 	CHECK(lesson_run_table(r, buf, 10, 20) >= 7 && strlen(buf) == 9);
