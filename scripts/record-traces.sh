@@ -33,7 +33,9 @@ idle_pct() {
 # Parallelism claims need idle cores: wait (up to QUIET_WAIT seconds) until
 # the machine is at least QUIET_PCT % idle before each recording.
 QUIET_PCT=${QUIET_PCT:-85}
-QUIET_WAIT=${QUIET_WAIT:-120}
+QUIET_WAIT=${QUIET_WAIT:-20}
+# nice value of the recording's own autogroup (see below)
+PRIO=${PRIO:--15}
 wait_quiet() {
 	waited=0
 	while [ "$(idle_pct)" -lt "$QUIET_PCT" ]; do
@@ -65,9 +67,12 @@ for f in lessons/*.lesson; do
 		out=$tmp/$trace
 		rm -f "$out"
 		wait_quiet
-		# $args is word-split on purpose: lessons hold plain words, no quoting
+		# Its own session (so its own scheduler autogroup) at a high priority:
+		# other work on a shared machine (builds, tests) must not take the
+		# cores the lesson is about. $args is word-split on purpose (plain words).
 		# shellcheck disable=SC2086
-		if ! "$GILSCOPE" record -o "$out" -- "$GILRT" run $args >"$tmp/run.log" 2>&1; then
+		if ! setsid sh -c 'echo "$0" >/proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"' \
+			"$PRIO" "$GILSCOPE" record -o "$out" -- "$GILRT" run $args >"$tmp/run.log" 2>&1; then
 			echo "make traces: $f: record failed:" >&2
 			tail -n 5 "$tmp/run.log" >&2
 			break
