@@ -3,7 +3,7 @@
 # scripts/demo.sh (make demo) - the first lesson. Live when this machine can
 # trace (`gilscope check` passes: root, BTF, BPF); otherwise its replay from
 # the shipped trace, after one line saying why (check's first FAIL line).
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 GILSCOPE=$BUILD/gilscope
 first=$("$GILSCOPE" lesson --list | awk 'NR == 1 { print $2 }')

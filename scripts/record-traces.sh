@@ -9,7 +9,7 @@
 # summary) is kept as traces/<trace>.txt for the closing table.
 #   scripts/record-traces.sh [NAME...]   only these lessons (file name contains NAME)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 GILSCOPE=$BUILD/gilscope
 GILRT=$BUILD/gilrt

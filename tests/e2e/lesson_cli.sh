@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # lesson_cli.sh - `gilscope lesson` on the command line: the list, and one
 # clear line plus the right exit status for every kind of bad input.
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # expect NAME STATUS PATTERN CMD... : CMD exits STATUS and says one line on

@@ -3,7 +3,7 @@
 # lesson_demo.sh - scripts/demo.sh (make demo): live first lesson where the
 # machine can trace, else its replay after one line saying why. Run without
 # a terminal, so the lesson narrates as plain text.
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 first=$("$GILSCOPE" lesson --list | awk 'NR == 1 { print $2 }')
 AS=()

@@ -9,7 +9,7 @@
 # The pane is polled (short steps, a deadline per lesson), never waited on
 # with a fixed sleep.
 #   LESSONS="threads procs" bash tests/e2e/lesson_tmux.sh   (a subset)
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_cmd lesson_tmux tmux || t_exit
 GS=$(pwd)/$GILSCOPE
@@ -39,7 +39,7 @@ drive() {
 	# the shell prints the exit status, then keeps the pane open
 	tm -f /dev/null new-session -d -s L -x 120 -y 40 \
 		"$* ; echo LESSON_EXIT=\$? ; exec cat" || { why="tmux did not start"; return 1; }
-	local deadline=$((SECONDS + limit)) pressed= table=0 step
+	local deadline=$((SECONDS + limit)) pressed='' table=0 step
 	why=
 	while :; do
 		pane=$(tm capture-pane -p -t L 2>/dev/null)

@@ -5,7 +5,7 @@
 # (scripts/lesson_claims.py on report --json); and the lesson's own model
 # (the closing table of `lesson NAME --replay --plain`) agrees: every
 # claim "yes". No privileges needed.
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 n=0
 for f in lessons/*.lesson; do
