@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -632,6 +633,11 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 			goto fail;
 		}
 	}
+	/* our timer wakeups must not preempt the traced threads (each would be
+	 * an involuntary context switch we caused): SCHED_BATCH wakees never
+	 * preempt; we run on an idle core or at the next tick instead. Only
+	 * this thread, and after the child forked: it keeps its policy. */
+	sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){ 0 });
 	if (opts->drop_privileges) {
 		ret = drop_privileges();
 		if (ret) {
