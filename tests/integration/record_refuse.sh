@@ -42,6 +42,9 @@ if need_root refuse_privileged; then
 	else
 		not_ok record_force_sudo_owner "owner $(stat -c %u:%g "$TMPD/exists.gst")"
 	fi
+	# under sudo, only processes of the invoking user (pid 1 is root's)
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_users_pid 1 "belongs to uid 0, not to you" \
+		"$GILSCOPE" record -o "$TMPD/p1.gst" -p 1
 	# once attached, a recorder started by sudo runs as the invoking user
 	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$TMPD/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
 	rec=$!

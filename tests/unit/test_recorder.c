@@ -270,6 +270,21 @@ static void test_record_fake_gilrt(void)
 	}
 }
 
+static void test_loader_finds_gilrt_probes(void)
+{
+	char prog[PATH_MAX], txt[] = "/tmp/gilscope-notelf.XXXXXX";
+	int fd = mkstemp(txt);
+
+	helper_path(prog, sizeof(prog), "fake_gilrt");
+	CHECK(loader_has_gilrt_probes(prog) == 1);
+	CHECK(loader_has_gilrt_probes("/bin/true") == 0);
+	CHECK(loader_has_gilrt_probes("/nonexistent/x") == -ENOENT);
+	CHECK(fd >= 0 && write(fd, "#!/bin/sh\n", 10) == 10);
+	CHECK(loader_has_gilrt_probes(txt) == -ENOEXEC);
+	close(fd);
+	unlink(txt);
+}
+
 static void test_record_refuses_bad_targets(void)
 {
 	struct rec_counts c = { .ordered = true };
@@ -299,6 +314,7 @@ int main(void)
 	RUN(test_reorder_late_events_are_clamped_and_counted);
 	RUN(test_reorder_bounded_memory);
 	RUN(test_reorder_large_batch);
+	RUN(test_loader_finds_gilrt_probes);
 	RUN(test_record_fake_gilrt);
 	RUN(test_record_refuses_bad_targets);
 	return check_done();
