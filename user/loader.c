@@ -203,10 +203,14 @@ int loader_load(struct loader *l)
 
 	if (!err)
 		return 0;
-	if (err == -EPERM || err == -EACCES)
+	if (err == -EPERM)
 		return fail(l, err, "the kernel refused to load the BPF programs (%s); "
 			    "run as root, check kernel.unprivileged_bpf_disabled and lockdown",
 			    strerror(-err));
+	if (err == -EACCES)	/* the verifier said no: not a privilege problem */
+		return fail(l, err, "the kernel's BPF verifier rejected a program (%s); this "
+			    "kernel may be too old or different: run with GILSCOPE_DEBUG=1 and "
+			    "report it", libbpf_last[0] ? libbpf_last : "no details");
 	return fail(l, err, "cannot load the BPF programs: %s (%s)", strerror(-err),
 		    libbpf_last[0] ? libbpf_last : "run with GILSCOPE_DEBUG=1 for details");
 }
