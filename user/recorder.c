@@ -524,7 +524,8 @@ static int setup_fds(struct recorder *r)
 int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		   char *err, size_t errlen)
 {
-	struct loader_opts lo = { .all_tasks = opts->all_tasks, .floor = opts->floor };
+	struct loader_opts lo = { .all_tasks = opts->all_tasks, .floor = opts->floor,
+				  .ringbuf_bytes = opts->ringbuf_bytes };
 	char exe[PATH_MAX];
 	int go_fd = -1, err_fd = -1, ret;
 	struct recorder *r;

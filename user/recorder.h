@@ -61,6 +61,8 @@ struct recorder_opts {
 	uint32_t drain_ms;		/* ring buffer drain period; 0 = 15 */
 	uint32_t window_ms;		/* reorder window; 0 = 20 */
 	uint32_t flush_ms;		/* flush period; 0 = 1000 */
+	uint32_t ringbuf_bytes;		/* BPF ring buffer size; 0 = default (tests use
+					 * a tiny one to provoke LOST events) */
 	bool drop_privileges;		/* once attached, become SUDO_UID/SUDO_GID (under
 					 * sudo) or give up every capability (root) */
 	int child_stdout;		/* argv: dup2 this onto the child's stdout and

@@ -270,6 +270,40 @@ static void test_record_fake_gilrt(void)
 	}
 }
 
+/* A ring buffer far too small for a million events: losses are counted,
+ * and every lost event is reported in LOST events (never silent). */
+static void test_record_losses_are_reported(void)
+{
+	struct rec_counts c = { .ordered = true };
+	char prog[PATH_MAX], err[256];
+	char *argv[] = { prog, "1000000", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = count_events, .ctx = &c,
+				   .ringbuf_bytes = 4096 };
+	struct recorder_stats st;
+	struct recorder *r;
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+
+	if (!check_need_root("test_record_losses_are_reported"))
+		return;
+	helper_path(prog, sizeof(prog), "probe_loop");
+	o.child_stdout = devnull;
+	rc = recorder_start(&r, &o, err, sizeof(err));
+	close(devnull);
+	CHECKF(rc == 0, "recorder_start: %s", err);
+	if (rc)
+		return;
+	CHECK(recorder_run(r, NULL) == 0);
+	CHECK(recorder_stop(r) == 0);
+	recorder_stats(r, &st);
+	recorder_destroy(r);
+	CHECKF(st.lost > 0 && c.lost == st.lost, "stats %llu, LOST events %llu",
+	       (unsigned long long)st.lost, (unsigned long long)c.lost);
+	/* each of the million probes was either recorded or counted as lost */
+	CHECKF(c.acquired + st.lost >= 1000000, "acquired %llu + lost %llu",
+	       (unsigned long long)c.acquired, (unsigned long long)st.lost);
+	CHECK(c.ordered);
+}
+
 static void test_loader_finds_gilrt_probes(void)
 {
 	char prog[PATH_MAX], txt[] = "/tmp/gilscope-notelf.XXXXXX";
@@ -317,5 +351,6 @@ int main(void)
 	RUN(test_loader_finds_gilrt_probes);
 	RUN(test_record_fake_gilrt);
 	RUN(test_record_refuses_bad_targets);
+	RUN(test_record_losses_are_reported);
 	return check_done();
 }
