@@ -47,12 +47,17 @@ static char libbpf_last[256];	/* libbpf's last warning, for error messages */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	va_list copy;
+
+	if (getenv("GILSCOPE_DEBUG")) {	/* everything, verifier logs included */
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
 	libbpf_last[strcspn(libbpf_last, "\n")] = '\0';
-	if (getenv("GILSCOPE_DEBUG"))
-		fprintf(stderr, "libbpf: %s\n", libbpf_last);
 	return 0;
 }
 
