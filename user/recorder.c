@@ -666,8 +666,9 @@ void recorder_meta(const struct recorder *r, struct trace_meta *m)
 	struct utsname u;
 
 	memset(m, 0, sizeof(*m));
-	m->ncpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus()
-						 : sysconf(_SC_NPROCESSORS_CONF);
+	/* present CPUs, not possible ones (a VM may reserve dozens of
+	 * hotplug slots that would become empty rows in every view) */
+	m->ncpus = sysconf(_SC_NPROCESSORS_CONF) > 0 ? sysconf(_SC_NPROCESSORS_CONF) : 1;
 	m->root_pid = r->pid;
 	m->flags = r->opts.all_tasks ? TRACE_META_ALL_TASKS : 0;
 	m->clock_id = CLOCK_MONOTONIC;
