@@ -301,7 +301,7 @@ static int spawn_held(struct recorder *r, const char *exe, int *go_fd, int *err_
 
 		close(go[1]);
 		close(ep[0]);
-		if (r->opts.child_stdout >= 0) {
+		if (r->opts.child_stdout > 0) {	/* 0 (unset) or -1: inherit */
 			dup2(r->opts.child_stdout, 1);
 			dup2(r->opts.child_stdout, 2);
 		}

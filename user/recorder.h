@@ -66,7 +66,8 @@ struct recorder_opts {
 	bool drop_privileges;		/* once attached, become SUDO_UID/SUDO_GID (under
 					 * sudo) or give up every capability (root) */
 	int child_stdout;		/* argv: dup2 this onto the child's stdout and
-					 * stderr (e.g. /dev/null under a TUI); -1 = inherit */
+					 * stderr (e.g. /dev/null under a TUI); 0 or -1:
+					 * inherit (so a zeroed opts inherits) */
 	/* argv: called once the child has exec'd, stopped before its first
 	 * instruction (ptrace exec stop), e.g. to find a lock's address in the
 	 * new image and set the filter (adapter_on_exec); NULL = not stopped */
