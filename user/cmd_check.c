@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "adapter.h"
 #include "cmd.h"
 #include "gs_types.h"
 #include "loader.h"
@@ -54,7 +55,19 @@ static __attribute__((noinline)) void fire_probes(void)
 	STAP_PROBE2(gilrt, gil_drop_request, &lock, 0);
 }
 
+/* A lock for the uprobe/uretprobe programs of --lock, traced in ourselves. */
+__attribute__((noinline, used)) void gilscope_check_acquire(int *lock)
+{
+	__atomic_store_n(lock, 1, __ATOMIC_SEQ_CST);
+}
+
+__attribute__((noinline, used)) void gilscope_check_release(int *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_SEQ_CST);
+}
+
 static int seen_types;
+static struct ring_buffer *rb_for_check;
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -64,6 +77,35 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size >= sizeof(*e) && e->pid == (uint32_t)getpid() && e->type < 32)
 		seen_types |= 1 << e->type;
 	return 0;
+}
+
+/* --lock's uprobe + uretprobe programs on gilscope_check_acquire/release. */
+static void check_lock_probes(struct loader *l)
+{
+	static struct adapter_target a;	/* large: not on the stack */
+	int want = 1 << GS_EV_LOCK_REQUEST | 1 << GS_EV_LOCK_ACQUIRED | 1 << GS_EV_LOCK_RELEASED;
+	struct lock_target t;
+	char err[256];
+	bool usage;
+	static int lock;
+
+	if (adapter_setup(&a, false, ":gilscope_check_acquire:gilscope_check_release:arg0",
+			  getpid(), NULL, &usage, err, sizeof(err))) {
+		info("uprobe", "not tried: gilscope's own symbols are stripped");
+		return;
+	}
+	adapter_lock_target(&a, &t);
+	if (loader_attach_lock(l, &t)) {
+		item(false, "uprobe", "%s", loader_error(l));
+		return;
+	}
+	seen_types = 0;
+	gilscope_check_acquire(&lock);
+	gilscope_check_release(&lock);
+	ring_buffer__consume(rb_for_check);
+	item((seen_types & want) == want, "uprobe", "%s", (seen_types & want) == want
+	     ? "lock uprobe and uretprobe fired and read back (--python, --lock work)"
+	     : "lock probes attached but no events came back: report this as a bug");
 }
 
 static int kernel_at_least(const char *release, int maj, int min)
@@ -145,9 +187,11 @@ int cmd_check(int argc, char **argv)
 
 		fire_probes();
 		ring_buffer__consume(rb);
+		rb_for_check = rb;
 		item((seen_types & want) == want, "usdt", "%s", (seen_types & want) == want
 		     ? "probes fired and their events read back (uprobes work)"
 		     : "probes attached but no events came back: report this as a bug");
+		check_lock_probes(l);
 	} else {
 		item(false, "usdt", "%s", loader_error(l)[0] ? loader_error(l) : strerror(-err));
 	}

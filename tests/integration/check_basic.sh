@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.." || exit 1
 
 if need_root check_root; then
 	if "$GILSCOPE" check >"$TMPD/c.out" 2>&1 && ! grep -q '^FAIL' "$TMPD/c.out" &&
-	   grep -q '^ok    usdt' "$TMPD/c.out" && grep -q '^ok    tp_btf' "$TMPD/c.out"; then
+	   grep -q '^ok    usdt' "$TMPD/c.out" && grep -q '^ok    tp_btf' "$TMPD/c.out" &&
+	   grep -q '^ok    uprobe' "$TMPD/c.out"; then
 		ok check_root
 	else
 		not_ok check_root "$(grep -v '^ok' "$TMPD/c.out" | head -3)"
