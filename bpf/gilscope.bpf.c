@@ -5,7 +5,7 @@
  * Lock events come from gilrt's USDT probes or, for other programs, from
  * uprobes on an acquire/release function pair. Scheduling comes from BTF
  * tracepoints. Programs are attached for every process (pid -1) and filter
- * here by the traced_tgids set, which user space seeds with the target and
+ * here by the traced set (tgids), which user space seeds with the target and
  * which follows fork() (sched_process_fork), so a program's whole process
  * tree is traced. Events go to one ring buffer submitted without wakeups:
  * user space drains it on a timer, so the traced program never pays for a
@@ -34,13 +34,31 @@ struct {
 	__uint(max_entries, 8 << 20);		/* loader_opts.ringbuf_bytes may resize */
 } events SEC(".maps");
 
-/* tgid -> 1 for every traced process. */
+/*
+ * The traced set. sched_switch asks it twice per context switch of the whole
+ * machine, so the common case is one inlined array load: traced_slots holds a
+ * traced tgid at index tgid % TGID_SLOTS. Tgids that do not get a slot (the
+ * slot is taken, or a fork added them: BPF has no compare-and-swap here to
+ * claim a slot safely) live in the traced_tgids hash, and once that holds
+ * anything (traced_overflow) a slot miss must look there too.
+ */
+#define TGID_SLOTS 4096
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TGID_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} traced_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
+
+volatile __u32 traced_overflow;	/* traced_tgids may hold tgids */
 
 /* Events that found the ring buffer full, per CPU (slot 0). */
 struct {
@@ -67,7 +85,14 @@ struct {
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	__u32 slot = tgid & (TGID_SLOTS - 1);
+	__u32 *v = bpf_map_lookup_elem(&traced_slots, &slot);
+
+	if (!tgid)
+		return false;	/* the idle task; also what an empty slot holds */
+	if (v && *v == tgid)
+		return true;
+	return traced_overflow && bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
 
 static __always_inline void count_lost(void)
@@ -374,7 +399,8 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 	 * need adding, before they can run */
 	if (ctgid == ptgid || !tgid_traced(ptgid))
 		return 0;
-	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY) == 0)
+		traced_overflow = 1;
 	emit(GS_EV_PROC_FORK, GS_F_TRACED, ptgid, parent->pid, ctgid, 0);
 	return 0;
 }

@@ -333,17 +333,38 @@ int loader_attach_sched(struct loader *l)
 	return 0;
 }
 
+/* See traced_slots in gilscope.bpf.c: a tgid takes its slot if free, else
+ * goes to the hash, which BPF then consults on every slot miss. */
 static int tgid_update(struct loader *l, pid_t tgid, bool add)
 {
-	__u32 key = tgid;
+	__u32 key = tgid, slot, cur = 0;
+	int sfd, hfd, err;
 	__u8 one = 1;
-	int fd, err;
 
 	if (!l->skel)
 		return 0;
-	fd = bpf_map__fd(l->skel->maps.traced_tgids);
-	err = add ? bpf_map_update_elem(fd, &key, &one, BPF_ANY) : bpf_map_delete_elem(fd, &key);
-	if (err && !(err == -ENOENT && !add))
+	if (tgid <= 0)
+		return fail(l, -EINVAL, "bad process id %d", (int)tgid);
+	slot = key % bpf_map__max_entries(l->skel->maps.traced_slots);
+	sfd = bpf_map__fd(l->skel->maps.traced_slots);
+	hfd = bpf_map__fd(l->skel->maps.traced_tgids);
+	if (bpf_map_lookup_elem(sfd, &slot, &cur))
+		cur = 0;
+	if (add && (cur == 0 || cur == key)) {
+		err = bpf_map_update_elem(sfd, &slot, &key, BPF_ANY);
+	} else if (add) {
+		err = bpf_map_update_elem(hfd, &key, &one, BPF_ANY);
+		if (!err)
+			l->skel->bss->traced_overflow = 1;
+	} else if (cur == key) {
+		cur = 0;
+		err = bpf_map_update_elem(sfd, &slot, &cur, BPF_ANY);
+	} else {
+		err = bpf_map_delete_elem(hfd, &key);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	if (err)
 		return fail(l, err, "cannot %s process %d in the traced set: %s",
 			    add ? "add" : "remove", (int)tgid, strerror(-err));
 	return 0;
