@@ -10,7 +10,9 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/sdt.h>
 #include <sys/wait.h>
+#include <bpf/libbpf.h>
 #include "check.h"
 #include "recorder.h"
 
@@ -304,6 +306,66 @@ static void test_record_losses_are_reported(void)
 	CHECK(c.ordered);
 }
 
+/* ---- the traced set: slots and their overflow hash ---------------------- */
+
+static int probe_hits;
+
+static int count_hit(void *ctx, void *data, size_t size)
+{
+	const struct gs_event *e = data;
+
+	(void)ctx;
+	if (size >= sizeof(*e) && e->type == GS_EV_LOCK_REQUEST && e->pid == (uint32_t)getpid())
+		probe_hits++;
+	return 0;
+}
+
+/* Fires this test's own gilrt probe; 1 if its event came back. */
+static int fired(struct ring_buffer *rb)
+{
+	static int lock;
+
+	probe_hits = 0;
+	STAP_PROBE1(gilrt, gil_request, &lock);
+	ring_buffer__consume(rb);
+	return probe_hits;
+}
+
+static void test_traced_set_slots_and_overflow(void)
+{
+	struct loader_opts lo = { 0 };
+	struct loader *l = NULL;
+	struct ring_buffer *rb = NULL;
+	pid_t me = getpid(), twin = me + 4096;	/* same slot as me */
+
+	if (!check_need_root("test_traced_set_slots_and_overflow"))
+		return;
+	CHECK(loader_open(&l, &lo) == 0);
+	CHECKF(loader_load(l) == 0, "%s", loader_error(l));
+	CHECKF(loader_attach_gilrt(l, "/proc/self/exe") == 0, "%s", loader_error(l));
+	rb = ring_buffer__new(loader_ringbuf_fd(l), count_hit, NULL, NULL);
+	CHECK(rb != NULL);
+	if (!rb)
+		goto out;
+	CHECK(fired(rb) == 0);				/* not traced */
+	CHECK(loader_trace_tgid(l, me) == 0);		/* takes its slot */
+	CHECK(fired(rb) == 1);
+	CHECK(loader_untrace_tgid(l, me) == 0);
+	CHECK(fired(rb) == 0);
+	CHECK(loader_trace_tgid(l, twin) == 0);		/* the slot is the twin's... */
+	CHECK(fired(rb) == 0);
+	CHECK(loader_trace_tgid(l, me) == 0);		/* ...so I overflow to the hash */
+	CHECK(fired(rb) == 1);
+	CHECK(loader_untrace_tgid(l, me) == 0);
+	CHECK(fired(rb) == 0);
+	CHECK(loader_untrace_tgid(l, twin) == 0);
+	CHECK(loader_trace_tgid(l, me) == 0);		/* the slot again */
+	CHECK(fired(rb) == 1);
+out:
+	ring_buffer__free(rb);
+	loader_destroy(l);
+}
+
 static void test_loader_finds_gilrt_probes(void)
 {
 	char prog[PATH_MAX], txt[] = "/tmp/gilscope-notelf.XXXXXX";
@@ -349,6 +411,7 @@ int main(void)
 	RUN(test_reorder_bounded_memory);
 	RUN(test_reorder_large_batch);
 	RUN(test_loader_finds_gilrt_probes);
+	RUN(test_traced_set_slots_and_overflow);
 	RUN(test_record_fake_gilrt);
 	RUN(test_record_refuses_bad_targets);
 	RUN(test_record_losses_are_reported);
