@@ -65,6 +65,26 @@ PY
 	else
 		not_ok record_gilrt "$(tail -1 "$TMPD/g.err")"
 	fi
+	# procs: the forked workers are followed (BPF adds them to the traced set)
+	if "$GILSCOPE" record -o "$TMPD/f.gst" -- "$GILRT" run procs --threads 2 --seconds 0.5 \
+		--stats-json "$TMPD/f.stats" >/dev/null 2>"$TMPD/f.err" &&
+	   "$GILSCOPE" report --json "$TMPD/f.gst" >"$TMPD/f.json"; then
+		r=$(python3 - "$TMPD/f.json" "$TMPD/f.stats" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+root = min(t["pid"] for t in j["threads"])
+kids = {t["pid"] for t in j["threads"] if t["pid"] != root and t["acquisitions"] > 0 and t["cpu_ns"] > 0}
+want = {t["pid"] for t in s["threads"] if t["pid"] != root} if all("pid" in t for t in s["threads"]) else None
+bad = []
+if len(kids) != 2: bad.append("worker processes traced: %s" % sorted(kids))
+if want is not None and kids != want: bad.append("gilrt says %s" % sorted(want))
+print("; ".join(bad) or "ok")
+PY
+)
+		[ "$r" = ok ] && ok record_follows_fork || not_ok record_follows_fork "$r"
+	else
+		not_ok record_follows_fork "$(tail -1 "$TMPD/f.err")"
+	fi
 else
 	echo "skip record_gilrt: $GILRT not built"
 fi
