@@ -23,7 +23,7 @@
  *   IO_BEGIN/IO_END    the thread              fd                      ns blocked (END only)
  *   NATIVE_BEGIN/END   the thread              -                       ns with lock released (END only)
  *   PROC_FORK          the parent              child pid               -
- *   PROC_EXIT          the exiting thread      exit code               -
+ *   PROC_EXIT          the exiting thread      exit code (wait status) 1 = last thread: the process is gone
  *   LOST               (0/0)                   events lost             -
  *
  * flags: GS_F_TRACED_PREV / GS_F_TRACED_NEXT on SCHED_SWITCH say whether
