@@ -77,9 +77,11 @@ static int create_output(const char *path, bool force)
 	struct stat st;
 	int fd;
 
+	/* --force replaces a trace, never a device, a directory or a symlink
+	 * (as root, "-o /dev/stdout --force" must not delete /dev/stdout) */
 	if (force && !lstat(path, &st)) {
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
+		if (!S_ISREG(st.st_mode))
+			return -EEXIST;
 		if (unlink(path))
 			return -errno;
 	}
@@ -235,7 +237,10 @@ int cmd_record(int argc, char **argv)
 	if (out) {
 		fd = create_output(out, force);
 		if (fd < 0) {
-			if (fd == -EEXIST)
+			if (fd == -EEXIST && force)
+				fprintf(stderr, "gilscope record: %s exists and is not a regular file: "
+					"not replacing it\n", out);
+			else if (fd == -EEXIST)
 				fprintf(stderr, "gilscope record: %s exists; use --force to overwrite it\n", out);
 			else
 				fprintf(stderr, "gilscope record: cannot create %s: %s\n", out, strerror(-fd));

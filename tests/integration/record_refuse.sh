@@ -30,6 +30,9 @@ if need_root refuse_privileged; then
 	ln -s "$TMPD/victim" "$TMPD/link.gst"
 	expect refuse_symlink 1 "exists; use --force" "$GILSCOPE" record -o "$TMPD/link.gst" -- "$FAKE" 1 0
 	[ "$(cat "$TMPD/victim")" = secret ] && ok refuse_symlink_not_followed || not_ok refuse_symlink_not_followed "victim changed"
+	expect refuse_force_symlink 1 "not a regular file" "$GILSCOPE" record --force -o "$TMPD/link.gst" -- "$FAKE" 1 0
+	[ -L "$TMPD/link.gst" ] && [ "$(cat "$TMPD/victim")" = secret ] && ok refuse_force_symlink_kept ||
+		not_ok refuse_force_symlink_kept "symlink or victim changed"
 	expect refuse_no_such_pid 1 "no such process: 4194300" "$GILSCOPE" record -o "$TMPD/np.gst" -p 4194300
 	[ ! -e "$TMPD/np.gst" ] && ok refuse_no_such_pid_no_file || not_ok refuse_no_such_pid_no_file "file left"
 	expect refuse_no_probes 1 "has no gilrt probes.*--python.*--lock" "$GILSCOPE" record -o "$TMPD/t.gst" -- /bin/true
