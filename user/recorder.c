@@ -410,9 +410,11 @@ static int name_existing(struct recorder *r, pid_t pid)
 	return err;
 }
 
-static int proc_uid(pid_t pid, uid_t *uid)
+/* A number from /proc/PID/status ("Uid:", "Tgid:"...), first one on the line. */
+static int proc_status(pid_t pid, const char *field, unsigned *val)
 {
 	char path[64], line[256];
+	size_t n = strlen(field);
 	FILE *f;
 	int err = -ENOENT;
 
@@ -420,10 +422,7 @@ static int proc_uid(pid_t pid, uid_t *uid)
 	if (!(f = fopen(path, "re")))
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned u;
-
-		if (sscanf(line, "Uid: %u", &u) == 1) {
-			*uid = u;
+		if (!strncmp(line, field, n) && sscanf(line + n, "%u", val) == 1) {
 			err = 0;
 			break;
 		}
@@ -547,7 +546,7 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 
 	/* the target first: a bad pid or command fails before any BPF work */
 	if (opts->pid) {
-		uid_t uid = 0;
+		unsigned uid = 0, tgid;
 		const char *sudo_uid = getenv("SUDO_UID");
 
 		r->pid = opts->pid;
@@ -555,8 +554,11 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 			ret = errf(err, errlen, -ESRCH, "no such process: %d", (int)r->pid);
 			goto fail;
 		}
+		/* a thread id means its process: events carry the tgid */
+		if (!proc_status(r->pid, "Tgid:", &tgid) && tgid)
+			r->pid = tgid;
 		/* under sudo, trace only what the invoking user could ptrace */
-		if (sudo_uid && atoi(sudo_uid) != 0 && !proc_uid(r->pid, &uid) &&
+		if (sudo_uid && atoi(sudo_uid) != 0 && !proc_status(r->pid, "Uid:", &uid) &&
 		    uid != (uid_t)atoi(sudo_uid)) {
 			ret = errf(err, errlen, -EPERM, "process %d belongs to uid %u, not to you "
 				   "(SUDO_UID %s): refusing to trace it", (int)r->pid, (unsigned)uid, sudo_uid);
