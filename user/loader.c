@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -405,12 +406,56 @@ const char *loader_error(const struct loader *l)
 	return l ? l->err : "out of memory";
 }
 
+/*
+ * Releasing a uprobe waits out RCU grace periods, about 0.1 s per probe site
+ * here: over a second for gilrt, paid by whoever drops the last reference to
+ * the probes' file descriptors. A forked helper holds copies of them until
+ * we have let go of ours, then exits and pays that in the background, so
+ * gilscope exits at once. Returns the fd whose closing lets the helper go,
+ * or -1 (then we simply pay ourselves).
+ */
+static int detach_helper(void)
+{
+	int p[2], devnull;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* the helper's child does the waiting, so nobody has to reap it */
+		if (fork() != 0)
+			_exit(0);
+		close(p[1]);
+		/* do not hold the terminal or a pipe someone reads to EOF */
+		devnull = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && devnull >= 0; fd++)
+			dup2(devnull, fd);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
+		close(p[1]);
+		return -1;
+	}
+	return p[1];
+}
+
 void loader_destroy(struct loader *l)
 {
+	int helper = -1;
+
 	if (!l)
 		return;
+	if (l->nlinks)
+		helper = detach_helper();
 	for (int i = l->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(l->links[i]);
+	if (helper >= 0)
+		close(helper);
 	gilscope_bpf__destroy(l->skel);
 	floor_bpf__destroy(l->floor);
 	free(l);

@@ -65,7 +65,11 @@ int loader_ringbuf_fd(const struct loader *l);
 uint64_t loader_lost(const struct loader *l);
 /* The last failure explained in one line, or "" (owned by the loader). */
 const char *loader_error(const struct loader *l);
-/* Detaches everything, frees. Safe on NULL. */
+/* Detaches everything, frees. Safe on NULL. Releasing uprobes costs the
+ * kernel a grace period per probe site (over a second for gilrt): a forked
+ * helper keeps copies of the fds and pays that after we let go, so this
+ * returns at once; any fd open at this point stays open in the helper until
+ * it is done (its stdin/out/err are /dev/null). */
 void loader_destroy(struct loader *l);
 
 /* 1 if the ELF file at path has gilrt USDT notes, 0 if not, or a negative errno. */

@@ -111,11 +111,8 @@ void recorder_stats(const struct recorder *r, struct recorder_stats *st);
 /* Sets the traced lock's address once known (see adapter_resolve_lock_addr);
  * -EINVAL without a lock target or after stop. */
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr);
-/* Detaches the probes and frees; stops first if needed. Never kills the
- * target. Safe on NULL. Releasing uprobes takes the kernel a grace period
- * per probe site (over a second for gilrt): a forked helper that holds
- * copies of the fds pays it after we are gone, so this returns at once;
- * fds open at this point stay open in the helper until then. */
+/* Detaches the probes (see loader_destroy) and frees; stops first if
+ * needed. Never kills the target. Safe on NULL. */
 void recorder_destroy(struct recorder *r);
 
 /*
