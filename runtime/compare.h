@@ -4,7 +4,8 @@
  * sequential (one thread), threads (N threads, one lock), processes (N
  * processes, a lock each), native (N threads in a C builtin with the lock
  * released) and async (one thread, coroutines); wall time and speedup
- * against sequential. Native work is scaled so that one thread of it costs
+ * against sequential (run first and last, the better of the two, after a
+ * warm-up). Native work is scaled so that one thread of it costs
  * what the bytecode does: its speedup is parallelism, not faster code.
  */
 #ifndef GILRT_COMPARE_H

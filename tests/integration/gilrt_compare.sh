@@ -31,9 +31,11 @@ def timed(procs, n):
         os.waitpid(pid, 0)
     return time.monotonic() - t
 n = 2000000
-one = min(timed(1, n) for _ in range(2))
-two = min(timed(2, n) for _ in range(2))
-print("%.2f" % (2 * one / two))
+one, two = [], []
+for _ in range(3):
+    one.append(timed(1, n))
+    two.append(timed(2, n))
+print("%.2f" % min(2.0, 2 * min(one) / min(two)))
 PY
 }
 
@@ -42,12 +44,13 @@ if [ "$cores" -lt 2 ]; then
 	echo "skip gilrt_compare: needs 2 cores, have $cores"
 	exit 0
 fi
-# An attempt counts only as a whole (its rows share one sequential baseline).
-best_par=0 good= last="not measured"
-for attempt in 1 2 3; do
+# An attempt counts only as a whole (its rows share one sequential baseline),
+# and judges gilrt only if the machine gave parallelism before and after it.
+trusted=0 good= last="not measured" best_par=0
+for attempt in 1 2 3 4; do
 	par=$(machine_parallelism)
 	best_par=$(python3 -c "print(max($best_par, $par))")
-	if [ "$(python3 -c "print($par < 1.5)")" = True ]; then
+	if [ "$(python3 -c "print($par < 1.7)")" = True ]; then
 		echo "# attempt $attempt: machine parallelism ${par}x: too busy to measure, not running"
 		continue
 	fi
@@ -66,8 +69,10 @@ good = s["processes"] >= 1.6 and s["native"] >= 1.6 and s["threads"] <= 1.2
 print("good" if good else "again", " ".join("%s=%.2f" % (r["mode"], r["speedup"]) for r in c["rows"]))
 PY
 ) || { not_ok gilrt_compare_json "bad JSON: $(head -c 300 "$TMPD/c.json")"; t_exit; }
-	echo "# attempt $attempt: machine parallelism ${par}x; $verdict"
+	after=$(machine_parallelism)
+	echo "# attempt $attempt: machine parallelism ${par}x before, ${after}x after; $verdict"
 	last=${verdict#* }
+	[ "$(python3 -c "print($after >= 1.7)")" = True ] && trusted=$((trusted + 1))
 	case $verdict in good*) good=1; break ;; esac
 done
 if [ "$last" = "not measured" ]; then
@@ -83,8 +88,8 @@ else
 fi
 if [ -n "$good" ]; then
 	ok gilrt_compare_speedups
-elif [ "$(python3 -c "print($best_par < 1.7)")" = True ]; then
-	echo "skip gilrt_compare_speedups: machine too loaded (two plain processes got at best ${best_par}x): $last"
+elif [ "$trusted" = 0 ]; then
+	echo "skip gilrt_compare_speedups: machine too loaded to judge (two plain processes got at best ${best_par}x): $last"
 else
 	not_ok gilrt_compare_speedups "want processes, native >= 1.6 and threads <= 1.2; got $last (machine parallelism ${best_par}x)"
 fi
