@@ -56,6 +56,9 @@ int rt_compare_run(int workers, uint64_t work, struct rt_compare *out, char *err
 			return rc;
 		out->rows[i].mode = modes[i].mode;
 		out->rows[i].wall_ns = wall;
+		/* native units must cost what the sequential run's units cost */
+		if (i == 0)
+			out->native_k = rt_native_match(wall * 1000 / out->work);
 	}
 	/* the baseline again, last: the better of the two, so drift cannot favour a row */
 	rc = run_once("seq", 1, out->work, &wall, err, errlen);

@@ -373,23 +373,62 @@ static uint64_t time_vm_work(void *arg)
 
 static uint64_t time_native(void *arg)
 {
+	const uint64_t *k = arg;
 	uint64_t t0 = rt_now_ns();
 
-	(void)arg;
 	/* an empty asm that "uses" the result keeps the loop from being dropped */
-	uint64_t acc = native_compute(CAL_UNITS, 1);
+	uint64_t acc = native_compute(CAL_UNITS, *k);
 
 	__asm__ __volatile__("" : : "r"(acc));
 	return rt_now_ns() - t0;
 }
 
+/* Best-of-9 times of the bytecode and of the C loop at k steps, interleaved. */
+static void calibrate(struct rt_ctx *ctx, uint64_t k, uint64_t *vm_ns, uint64_t *c_ns)
+{
+	/*
+	 * Best of several, the two interleaved: the fastest run is the least
+	 * disturbed one, and a CPU clock still ramping up slows both alike.
+	 */
+	*vm_ns = *c_ns = UINT64_MAX;
+	for (int i = 0; i < 9; i++) {
+		uint64_t v = min_ns_of(time_vm_work, ctx, 1), c = min_ns_of(time_native, &k, 1);
+
+		*vm_ns = v < *vm_ns ? v : *vm_ns;
+		*c_ns = c < *c_ns ? c : *c_ns;
+	}
+}
+
+static uint64_t native_k;
+
+uint64_t rt_native_match(uint64_t unit_ps)
+{
+	uint64_t k = rt_native_steps_per_unit(), best = UINT64_MAX, units = 200000;
+
+	/* C time per unit at the current k, best of 5 runs of several ms */
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rt_now_ns(), acc = native_compute(units, k), t;
+
+		__asm__ __volatile__("" : : "r"(acc));
+		t = rt_now_ns() - t0;
+		best = t < best ? t : best;
+	}
+	if (best && unit_ps) {
+		/* k steps cost best*1000/units ps; scale k to cost unit_ps */
+		uint64_t nk = (k * unit_ps * units + best * 500) / (best * 1000);
+
+		native_k = nk ? nk : 1;
+	}
+	return native_k;
+}
+
 uint64_t rt_native_steps_per_unit(void)
 {
-	static uint64_t k;
+	uint64_t k = native_k;
 	struct rt_program *prog = NULL;
 	struct rt_vm *vm = NULL;
 	struct rt_ctx *ctx = NULL;
-	uint64_t vm_ns, c_ns;
+	uint64_t vm_ns, c_ns, k1;
 
 	if (k)
 		return k;
@@ -398,25 +437,21 @@ uint64_t rt_native_steps_per_unit(void)
 	    rt_vm_create(&vm, prog, builtins, RT_ARRAY_SIZE(builtins), NULL, NULL, 0) ||
 	    rt_ctx_create(&ctx, vm, NULL, NULL))
 		goto out;
-	/*
-	 * Best of several, the two interleaved: the fastest run is the least
-	 * disturbed one, and a CPU clock still ramping up slows both alike.
-	 */
-	vm_ns = c_ns = UINT64_MAX;
-	for (int i = 0; i < 9; i++) {
-		uint64_t v = min_ns_of(time_vm_work, ctx, 1), c = min_ns_of(time_native, NULL, 1);
-
-		vm_ns = v < vm_ns ? v : vm_ns;
-		c_ns = c < c_ns ? c : c_ns;
-	}
+	/* a first guess at one step per unit, then measured again at the guess */
+	calibrate(ctx, 1, &vm_ns, &c_ns);
+	if (vm_ns == UINT64_MAX || !c_ns)
+		goto out;
+	k1 = vm_ns / c_ns ? vm_ns / c_ns : 1;
+	calibrate(ctx, k1, &vm_ns, &c_ns);
 	if (vm_ns != UINT64_MAX && c_ns)
-		k = (vm_ns + c_ns / 2) / c_ns;
+		k = (k1 * vm_ns + c_ns / 2) / c_ns;
 	if (k < 1)
 		k = 1;
 out:
 	rt_ctx_destroy(ctx);
 	rt_vm_destroy(vm);
 	rt_prog_destroy(prog);
+	native_k = k;
 	return k;
 }
 

@@ -79,8 +79,15 @@ void rt_result_totals(const struct rt_result *r, struct gil_stats *out);
 void rt_result_print(const struct rt_result *r, FILE *f);
 int rt_result_write_json(const struct rt_result *r, FILE *f);
 
-/* Work units per second of the interpreter and how many C loop steps
- * cost as much as one unit (native work is scaled to match). */
+/*
+ * How many steps of the C loop of native work make one work unit: measured
+ * once against the interpreter (short runs), so that native work costs what
+ * bytecode does and its speedup shows parallelism, not faster code.
+ * rt_native_match() measures the C loop again and sets the steps so that a
+ * unit costs unit_ps picoseconds (compare passes what its sequential run
+ * measured); it returns the new value.
+ */
 uint64_t rt_native_steps_per_unit(void);
+uint64_t rt_native_match(uint64_t unit_ps);
 
 #endif /* GILRT_SCENARIO_H */
