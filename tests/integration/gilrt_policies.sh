@@ -46,7 +46,7 @@ legacy=$(json_get "$TMPD/p.json" '"%d %d" % (j["switches"], sum(t["acquisitions"
 run fifo 5000 || not_ok gilrt_fifo_alternates "run failed"
 fifo=$(json_get "$TMPD/p.json" '"%d %d" % (j["switches"], sum(t["acquisitions"] for t in j["threads"]))')
 set -- $legacy
-if [ "$2" -gt 10000 ] && [ $(($1 * 100)) -lt "$2" ]; then ok gilrt_legacy_unfair
+if [ "$2" -gt 10000 ] && [ $(($1 * 5)) -lt "$2" ]; then ok gilrt_legacy_unfair
 else not_ok gilrt_legacy_unfair "switches/acquisitions $1/$2"; fi
 set -- $fifo
 if [ "$2" -gt 50 ] && [ $(($1 * 10)) -ge $(($2 * 7)) ]; then ok gilrt_fifo_alternates
