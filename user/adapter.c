@@ -720,6 +720,36 @@ int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, 
 	return 0;
 }
 
+int adapter_configure(struct recorder_opts *ro, bool python, const char *lock_spec,
+		      struct adapter_target **out, char *err, size_t errlen)
+{
+	struct adapter_target *a;
+	bool usage = false;
+
+	*out = NULL;
+	if (!python && !lock_spec)
+		return 0;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	if (adapter_setup(a, python, lock_spec, ro->pid, ro->argv ? ro->argv[0] : NULL,
+			  &usage, err, errlen)) {
+		free(a);
+		return usage ? 2 : 1;
+	}
+	if (a->lock_pending) {
+		/* a PIE's lock is placed at exec: stop there to set the filter */
+		ro->on_exec = adapter_on_exec;
+		ro->exec_ctx = a;
+	}
+	ro->lock = &a->lock;
+	ro->adapter = a->adapter;
+	*out = a;
+	return 0;
+}
+
 void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid)
 {
 	struct adapter_target *a = exec_ctx;

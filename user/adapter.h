@@ -99,6 +99,17 @@ int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, 
 		  const char *argv0, bool *usage, char *err, size_t errlen);
 
 struct recorder;
+struct recorder_opts;
+/* What `record` and `live` share: with --python or --lock SPEC, allocate
+ * *out, adapter_setup() it for the target in ro (ro->pid, or ro->argv[0] not
+ * started yet) and point ro->lock and ro->adapter at it (and ro->on_exec when
+ * the lock is placed at exec). With neither, *out = NULL and ro is untouched
+ * (gilrt's probes). Returns 0, or the exit status for main (2: bad SPEC,
+ * 1: cannot trace that) with err set. The caller frees *out with free()
+ * after the recorder is gone. */
+int adapter_configure(struct recorder_opts *ro, bool python, const char *lock_spec,
+		      struct adapter_target **out, char *err, size_t errlen);
+
 /* recorder_opts.on_exec with exec_ctx = the adapter_target: the started
  * program is mapped and has not run yet, so a lock given by symbol is placed
  * and the BPF filter set before its first lock call. */

@@ -216,12 +216,11 @@ int cmd_live(int argc, char **argv)
 	struct app_opts ao = { .mode = TUI_LIVE, .on_poll = on_poll, .save = save };
 	struct live l = { 0 };
 	struct adapter_target *adapter = NULL;
-	struct lock_target lt;
 	struct trace_meta meta;
 	struct recorder_stats rs;
 	struct app *a = NULL;
 	const char *out = NULL, *lock_spec = NULL;
-	bool python = false, ascii = false, bad_spec = false, unicode, color;
+	bool python = false, ascii = false, unicode, color;
 	char err[512], missing[64];
 	int c, fd = -1, ret = 1, rc;
 	pid_t pid = 0;
@@ -272,28 +271,12 @@ int cmd_live(int argc, char **argv)
 	}
 
 	/* which lock: gilrt's probes unless --python / --lock */
-	if (python || lock_spec) {
-		adapter = calloc(1, sizeof(*adapter));
-		if (!adapter) {
-			fprintf(stderr, "gilscope live: out of memory\n");
-			return 1;
-		}
-		rc = adapter_setup(adapter, python, lock_spec, pid, ro.argv ? ro.argv[0] : NULL,
-				   &bad_spec, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "gilscope live: %s\n", err);
-			ret = bad_spec ? 2 : 1;
-			goto out;
-		}
-		adapter_lock_target(adapter, &lt);
-		if (adapter->lock_pending) {
-			/* a PIE's lock is placed at exec: stop there to set the filter */
-			ro.on_exec = adapter_on_exec;
-			ro.exec_ctx = adapter;
-		}
-		ro.lock = &lt;
-		ro.adapter = adapter->adapter;
+	ret = adapter_configure(&ro, python, lock_spec, &adapter, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gilscope live: %s\n", err);
+		goto out;
 	}
+	ret = 1;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "gilscope live: needs a terminal (to record into a file: gilscope record)\n");

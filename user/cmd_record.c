@@ -138,14 +138,13 @@ int cmd_record(int argc, char **argv)
 				   .drop_privileges = true };
 	struct rec_sink sink = { 0 };
 	struct adapter_target *adapter = NULL;
-	struct lock_target lt;
 	struct recorder *rec = NULL;
 	struct recorder_stats st;
 	struct trace_write_stats ws = { 0 };
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: wake epoll */
 	const char *out = NULL, *lock_spec = NULL;
-	bool force = false, python = false, bad_spec;
+	bool force = false, python = false;
 	char err[512], missing[64], size[32];
 	int c, fd = -1, ret = 1, rc;
 	double dur = 0;
@@ -211,28 +210,12 @@ int cmd_record(int argc, char **argv)
 	}
 
 	/* which lock: gilrt's probes unless --python / --lock */
-	if (python || lock_spec) {
-		adapter = calloc(1, sizeof(*adapter));
-		if (!adapter) {
-			fprintf(stderr, "gilscope record: out of memory\n");
-			return 1;
-		}
-		rc = adapter_setup(adapter, python, lock_spec, pid, ro.argv ? ro.argv[0] : NULL,
-				   &bad_spec, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "gilscope record: %s\n", err);
-			ret = bad_spec ? 2 : 1;
-			goto out;
-		}
-		adapter_lock_target(adapter, &lt);
-		if (adapter->lock_pending) {
-			/* a PIE's lock is placed at exec: stop there to set the filter */
-			ro.on_exec = adapter_on_exec;
-			ro.exec_ctx = adapter;
-		}
-		ro.lock = &lt;
-		ro.adapter = adapter->adapter;
+	ret = adapter_configure(&ro, python, lock_spec, &adapter, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gilscope record: %s\n", err);
+		goto out;
 	}
+	ret = 1;
 
 	if (out) {
 		fd = create_output(out, force);
