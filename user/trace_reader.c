@@ -456,8 +456,8 @@ static int load_block(struct trace_reader *r, size_t i)
 	return 0;
 }
 
-int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
-			    size_t *n)
+/* Load blocks until one has events left: 1, 0 at the end, or an error. */
+static int have_events(struct trace_reader *r)
 {
 	while (r->pos == r->end) {
 		int ret;
@@ -468,6 +468,16 @@ int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
 		if (ret)
 			return ret;
 	}
+	return 1;
+}
+
+int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
+			    size_t *n)
+{
+	int ret = have_events(r);
+
+	if (ret <= 0)
+		return ret;
 	*evs = r->ev + r->pos;
 	*n = r->end - r->pos;
 	r->pos = r->end;
@@ -476,15 +486,10 @@ int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
 
 int trace_reader_next(struct trace_reader *r, struct gs_event *ev)
 {
-	while (r->pos == r->end) {
-		int ret;
+	int ret = have_events(r);
 
-		if (r->next_blk >= r->nidx)
-			return 0;
-		ret = load_block(r, r->next_blk);
-		if (ret)
-			return ret;
-	}
+	if (ret <= 0)
+		return ret;
 	*ev = r->ev[r->pos++];
 	return 1;
 }
