@@ -160,7 +160,7 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 deps: ## install every Debian package needed to build, test and bench (as root)
 	./scripts/deps.sh
 
-test: ## build and run all tests (unit, integration, e2e), then unit+integration under ASan+UBSan
+test: ## build (also with ASan+UBSan) and run every test: unit (both builds), integration (BPF), e2e (tmux), fuzz
 	$(MAKE) all
 	$(MAKE) SAN=1 all
 	./tests/run.sh
@@ -172,7 +172,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 bench: all $(BENCH_BINS) ## measure speed, size and observer-effect targets, QUICK=1 shorter (build/bench/results.json)
 	python3 bench/run.py $(if $(QUICK),--quick)
 
-demo: all ## the main job: a live demo of the GIL (needs root for live tracing)
+demo: all ## the main job: the first lesson, live as root (its shipped replay otherwise)
 	./scripts/demo.sh
 
 traces: all ## re-record the sample traces shipped in traces/ (needs root)
@@ -192,5 +192,6 @@ clean: ## remove build/
 
 help: ## list the targets
 	@echo "gilscope make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
-	@echo "variables: SAN=1 (ASan+UBSan build in build/san), V=1 (show commands)"
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -e 's/:.*## /\t/' | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
+	@echo "variables: SAN=1 (ASan+UBSan build in build/san), V=1 (show commands), QUICK=1 (bench),"
+	@echo "           FUZZ_SECONDS=N (fuzz), PREFIX=DIR (install)"
