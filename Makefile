@@ -160,7 +160,7 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 deps: ## install every Debian package needed to build, test and bench (as root)
 	./scripts/deps.sh
 
-test: ## build (also with ASan+UBSan) and run every test: unit (both builds), integration (BPF), e2e (tmux), fuzz
+test: ## build (also with ASan+UBSan) and run every test: unit, integration (BPF), e2e (tmux), fuzz
 	$(MAKE) all
 	$(MAKE) SAN=1 all
 	./tests/run.sh

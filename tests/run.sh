@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # tests/run.sh - run the test suite and end with one line "N passed, N failed".
-#   tests/run.sh            unit (normal + ASan/UBSan), integration, e2e
+#   tests/run.sh            unit (normal + ASan/UBSan), integration, e2e; the
+#                           file-reading and root parts also on the ASan build
 #   tests/run.sh --unit     unit tests only (normal build)
 #   tests/run.sh FILTER     only tests whose file name contains FILTER
 # Each test prints TAP-like lines; a test program that exits non-zero
@@ -36,6 +37,12 @@ for b in build/tests/test_*; do [ -x "$b" ] && run_one "unit/${b##*/}" "$b"; don
 if [ "$mode" = all ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	for b in build/san/tests/test_*; do [ -x "$b" ] && run_one "san/${b##*/}" "$b"; done
+	# the parts that read untrusted files or run as root, again on the ASan+UBSan binaries
+	for t in integration/report_cli integration/export_trace integration/record_basic \
+		 integration/record_refuse integration/record_kill integration/lock_mutex_count \
+		 e2e/tui_replay; do
+		[ -x build/san/gilscope ] && run_one "san/$t.sh" env BUILD=build/san bash "tests/$t.sh"
+	done
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 	for t in tests/integration/*.sh; do [ -f "$t" ] && run_one "integration/${t##*/}" bash "$t"; done
 	for t in tests/e2e/*.sh; do [ -f "$t" ] && run_one "e2e/${t##*/}" bash "$t"; done
