@@ -135,7 +135,7 @@ static __always_inline void fill(struct gs_event *e, __u8 type, __u8 flags, __u3
  * that reach the ring that way are out of ring order, never lost: the
  * recorder orders by time within its window.
  */
-#define STAGE_N 16
+#define STAGE_N 32
 
 struct stage {
 	__u64 busy;			/* owned by a running program */
@@ -217,7 +217,11 @@ static __always_inline bool current_traced(__u32 *pid, __u32 *tid)
  * once and take them from a snapshot of the registers (a third of the
  * program's cost). Anything else goes the generic way.
  */
+#ifdef __TARGET_ARCH_x86	/* the general registers; rsp, rip go the generic way */
+#define NREGS (__builtin_offsetof(struct pt_regs, orig_ax) / 8)
+#else
 #define NREGS (sizeof(struct pt_regs) / 8)
+#endif
 
 static __always_inline long spec_arg(struct pt_regs *ctx, const __u64 *regs,
 				     struct __bpf_usdt_spec *spec, int n)
