@@ -7,9 +7,11 @@
  * tracepoints. Programs are attached for every process (pid -1) and filter
  * here by the traced set (tgids), which user space seeds with the target and
  * which follows fork() (sched_process_fork), so a program's whole process
- * tree is traced. Events go to one ring buffer submitted without wakeups:
- * user space drains it on a timer, so the traced program never pays for a
- * wakeup of the recorder. A reservation that fails is counted, never silent.
+ * tree is traced. Events are staged per CPU and go to one ring buffer in
+ * batches, submitted without wakeups: user space flushes every CPU's batch
+ * and drains the ring on a timer, so the traced program never pays for a
+ * wakeup of the recorder. An event that finds no room is counted, never
+ * silent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -95,26 +97,18 @@ static __always_inline bool tgid_traced(__u32 tgid)
 	return traced_overflow && bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(__u64 n)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	__u64 *v = bpf_map_lookup_elem(&lost, &zero);
 
-	if (n)
-		(*n)++;
+	if (v)
+		*v += n;
 }
 
-static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
-				 __u64 arg0, __u64 arg1)
+static __always_inline void fill(struct gs_event *e, __u8 type, __u8 flags, __u32 pid,
+				 __u32 tid, __u64 arg0, __u64 arg1)
 {
-	struct gs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		count_lost();
-		return;
-	}
-	/* time taken after the reservation keeps each CPU's events in
-	 * ring order; across CPUs the recorder's reorder window fixes it */
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = pid;
 	e->tid = tid;
@@ -124,7 +118,87 @@ static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
 	e->pad = 0;
 	e->arg0 = arg0;
 	e->arg1 = arg1;
+}
+
+/*
+ * The per-CPU stage. A reserve/submit pair per event was most of an event's
+ * cost (the ring's lock is shared by every CPU), so events collect in their
+ * CPU's stage and reach the ring STAGE_N at a time with one
+ * bpf_ringbuf_output. A stage is flushed when full and by user space before
+ * every drain (flush_stage, run on each CPU), so nothing waits in it longer
+ * than a drain period: the reorder window already covers that.
+ *
+ * Programs on one CPU can still interleave (a uprobe program may be
+ * preempted or interrupted), so the stage has an owner: busy, taken with an
+ * atomic exchange. Whoever finds it taken writes straight to the ring; a
+ * flush that finds it taken leaves a request the owner carries out. Events
+ * that reach the ring that way are out of ring order, never lost: the
+ * recorder orders by time within its window.
+ */
+#define STAGE_N 32
+
+struct stage {
+	__u64 busy;			/* owned by a running program */
+	__u32 n;			/* events staged */
+	__u32 flush;			/* a flush found it busy: the owner flushes */
+	struct gs_event ev[STAGE_N];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage);
+} stage SEC(".maps");
+
+static __always_inline void emit_direct(__u8 type, __u8 flags, __u32 pid, __u32 tid,
+					__u64 arg0, __u64 arg1)
+{
+	struct gs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost(1);
+		return;
+	}
+	fill(e, type, flags, pid, tid, arg0, arg1);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* Called by the stage's owner. */
+static __always_inline void stage_flush(struct stage *s)
+{
+	__u32 n = s->n;
+
+	s->n = 0;
+	s->flush = 0;
+	if (n > STAGE_N)	/* cannot be; bounds the size for the verifier */
+		n = STAGE_N;
+	if (n && bpf_ringbuf_output(&events, s->ev, n * sizeof(s->ev[0]), BPF_RB_NO_WAKEUP))
+		count_lost(n);
+}
+
+static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
+				 __u64 arg0, __u64 arg1)
+{
+	__u32 zero = 0, n;
+	struct stage *s = bpf_map_lookup_elem(&stage, &zero);
+
+	if (!s || __sync_lock_test_and_set(&s->busy, 1)) {
+		emit_direct(type, flags, pid, tid, arg0, arg1);
+		return;
+	}
+	n = s->n;
+	if (n >= STAGE_N) {	/* cannot be: full stages are flushed at once */
+		stage_flush(s);
+		n = 0;
+	}
+	/* time taken by the owner keeps each stage in time order */
+	fill(&s->ev[n], type, flags, pid, tid, arg0, arg1);
+	s->n = ++n;
+	if (n == STAGE_N || s->flush)
+		stage_flush(s);
+	barrier();
+	s->busy = 0;
 }
 
 /* Emits an event about the current thread if its process is traced. */
@@ -143,7 +217,11 @@ static __always_inline bool current_traced(__u32 *pid, __u32 *tid)
  * once and take them from a snapshot of the registers (a third of the
  * program's cost). Anything else goes the generic way.
  */
+#ifdef __TARGET_ARCH_x86	/* the general registers; rsp, rip go the generic way */
+#define NREGS (__builtin_offsetof(struct pt_regs, orig_ax) / 8)
+#else
 #define NREGS (sizeof(struct pt_regs) / 8)
+#endif
 
 static __always_inline long spec_arg(struct pt_regs *ctx, const __u64 *regs,
 				     struct __bpf_usdt_spec *spec, int n)
@@ -416,5 +494,26 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p, bool group_dead)
 	if (!tgid_traced(tgid))
 		return 0;
 	emit(GS_EV_PROC_EXIT, GS_F_TRACED, tgid, p->pid, p->exit_code, group_dead);
+	return 0;
+}
+
+/* ---- flushing ------------------------------------------------------------ */
+
+/* Run by user space on each CPU (BPF_PROG_TEST_RUN) before every drain. */
+SEC("raw_tp")
+int flush_stage(void *ctx)
+{
+	__u32 zero = 0;
+	struct stage *s = bpf_map_lookup_elem(&stage, &zero);
+
+	if (!s)
+		return 0;
+	if (__sync_lock_test_and_set(&s->busy, 1)) {
+		s->flush = 1;	/* we interrupted the owner: it flushes */
+		return 0;
+	}
+	stage_flush(s);
+	barrier();
+	s->busy = 0;
 	return 0;
 }

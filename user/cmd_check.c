@@ -74,8 +74,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct gs_event *e = data;
 
 	(void)ctx;
-	if (size >= sizeof(*e) && e->pid == (uint32_t)getpid() && e->type < 32)
-		seen_types |= 1 << e->type;
+	for (size_t i = 0; i < size / sizeof(*e); i++)	/* a record is a batch */
+		if (e[i].pid == (uint32_t)getpid() && e[i].type < 32)
+			seen_types |= 1 << e[i].type;
 	return 0;
 }
 
@@ -102,6 +103,7 @@ static void check_lock_probes(struct loader *l)
 	seen_types = 0;
 	gilscope_check_acquire(&lock);
 	gilscope_check_release(&lock);
+	loader_flush(l);
 	ring_buffer__consume(rb_for_check);
 	item((seen_types & want) == want, "uprobe", "%s", (seen_types & want) == want
 	     ? "lock uprobe and uretprobe fired and read back (--python, --lock work)"
@@ -186,6 +188,7 @@ int cmd_check(int argc, char **argv)
 			   1 << GS_EV_LOCK_RELEASED | 1 << GS_EV_DROP_REQUEST;
 
 		fire_probes();
+		loader_flush(l);
 		ring_buffer__consume(rb);
 		rb_for_check = rb;
 		item((seen_types & want) == want, "usdt", "%s", (seen_types & want) == want

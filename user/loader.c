@@ -30,6 +30,7 @@ struct loader {
 	int nlinks;
 	bool lock_attached;		/* one lock target per loader */
 	int ncpus;			/* possible CPUs: size of per-CPU values */
+	bool *online;			/* [ncpus]: CPUs whose stage loader_flush() empties */
 	char err[256];			/* last failure, one line */
 };
 
@@ -166,6 +167,34 @@ int loader_has_gilrt_probes(const char *path)
 	return mask < 0 ? mask : mask != 0;
 }
 
+/* Marks the CPUs listed in /sys/devices/system/cpu/online ("0-3,8"); if it
+ * cannot be read, every possible CPU (flushing an absent one just fails). */
+static void read_online(bool *online, int ncpus)
+{
+	char buf[1024], *p = buf, *end;
+	ssize_t n = -1;
+	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		memset(online, 1, ncpus * sizeof(*online));
+		return;
+	}
+	buf[n] = '\0';
+	while (*p >= '0' && *p <= '9') {
+		long a = strtol(p, &end, 10), b = a;
+
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long c = a; c <= b && c < ncpus; c++)
+			online[c] = true;
+		p = end + (*end == ',');
+	}
+}
+
 int loader_open(struct loader **out, const struct loader_opts *opts)
 {
 	struct loader *l;
@@ -181,6 +210,10 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	l->ncpus = libbpf_num_possible_cpus();
 	if (l->ncpus <= 0)
 		return fail(l, l->ncpus ? l->ncpus : -EINVAL, "cannot count the possible CPUs");
+	l->online = calloc(l->ncpus, sizeof(*l->online));
+	if (!l->online)
+		return fail(l, -ENOMEM, "out of memory");
+	read_online(l->online, l->ncpus);
 	if (loader_missing_caps(missing, sizeof(missing)))
 		return fail(l, -EPERM, "tracing needs root, or the capabilities %s "
 			    "(missing: %s); run it with sudo", "CAP_BPF and CAP_PERFMON", missing);
@@ -386,6 +419,26 @@ int loader_ringbuf_fd(const struct loader *l)
 	return l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
 }
 
+int loader_flush(struct loader *l)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_RUN_ON_CPU);
+	int fd, err;
+
+	if (!l->skel)
+		return 0;
+	fd = bpf_program__fd(l->skel->progs.flush_stage);
+	for (int cpu = 0; cpu < l->ncpus; cpu++) {
+		if (!l->online[cpu])
+			continue;
+		opts.cpu = cpu;
+		err = bpf_prog_test_run_opts(fd, &opts);
+		/* ENXIO: the CPU went offline (its stage waits for it) */
+		if (err && err != -ENXIO)
+			return err;
+	}
+	return 0;
+}
+
 uint64_t loader_lost(const struct loader *l)
 {
 	__u64 vals[l->ncpus > 0 ? l->ncpus : 1];
@@ -458,5 +511,6 @@ void loader_destroy(struct loader *l)
 		close(helper);
 	gilscope_bpf__destroy(l->skel);
 	floor_bpf__destroy(l->floor);
+	free(l->online);
 	free(l);
 }

@@ -59,8 +59,15 @@ int loader_attach_sched(struct loader *l);
 /* Adds / removes a process (tgid) to / from the traced set. */
 int loader_trace_tgid(struct loader *l, pid_t tgid);
 int loader_untrace_tgid(struct loader *l, pid_t tgid);
-/* The BPF ring buffer's map fd (for ring_buffer__new). */
+/* The BPF ring buffer's map fd (for ring_buffer__new). Events are staged
+ * per CPU in the kernel and reach the ring in batches: call loader_flush()
+ * before consuming it, or the latest events may not be there yet. A ring
+ * record holds one or more struct gs_event back to back. */
 int loader_ringbuf_fd(const struct loader *l);
+/* Moves every online CPU's staged events to the ring buffer (a CPU whose
+ * stage is in use at that moment hands it over with its next event). Works
+ * after privileges are dropped. 0 or a negative errno; 0 in floor mode. */
+int loader_flush(struct loader *l);
 /* Total events the BPF side could not reserve space for, since load. */
 uint64_t loader_lost(const struct loader *l);
 /* The last failure explained in one line, or "" (owned by the loader). */

@@ -154,18 +154,11 @@ static int name_thread(struct recorder *r, uint64_t ts, pid_t pid, pid_t tid)
 
 /* ---- draining --------------------------------------------------------------- */
 
-static int on_ring_event(void *ctx, void *data, size_t size)
+static int on_event(struct recorder *r, const struct gs_event *e)
 {
-	struct recorder *r = ctx;
-	const struct gs_event *e = data;
 	bool all = r->opts.all_tasks;
 	int err;
 
-	if (size < sizeof(*e))
-		return 0;
-	err = reorder_push(r->ro, e, 1);
-	if (err)
-		return err;
 	switch (e->type) {
 	case GS_EV_THREAD_NAME:		/* gilrt named it: that wins */
 		return tid_set_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
@@ -185,6 +178,21 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	default:
 		return name_thread(r, e->ts_ns, e->pid, e->tid);
 	}
+}
+
+/* A ring record is a CPU's batch of events (see loader_ringbuf_fd()). */
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	struct recorder *r = ctx;
+	const struct gs_event *e = data;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < size / sizeof(*e); i++) {
+		err = reorder_push(r->ro, &e[i], 1);
+		if (!err)
+			err = on_event(r, &e[i]);
+	}
+	return err;
 }
 
 /* Sees every ordered event before the caller's sink. */
@@ -208,7 +216,9 @@ static int drain(struct recorder *r, uint64_t cutoff)
 	int err;
 
 	if (r->rb) {
-		err = ring_buffer__consume(r->rb);
+		err = loader_flush(r->ld);
+		if (!err)
+			err = ring_buffer__consume(r->rb);
 		if (err < 0)
 			return err;
 	}
@@ -593,7 +603,7 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 	}
 	ret = reorder_new(&r->ro, REORDER_CAP, on_ordered, r);
 	if (!ret && loader_ringbuf_fd(r->ld) >= 0) {
-		r->rb = ring_buffer__new(loader_ringbuf_fd(r->ld), on_ring_event, r, NULL);
+		r->rb = ring_buffer__new(loader_ringbuf_fd(r->ld), on_ring_record, r, NULL);
 		if (!r->rb)
 			ret = -errno;
 	}
