@@ -2,8 +2,9 @@
 /*
  * reorder.c - the recorder's reorder window (see recorder.h).
  *
- * Events arrive in ring buffer order: each CPU's events in time order, the
- * CPUs interleaved by when they reserved space, so the stream is nearly
+ * Events arrive in ring buffer order: each CPU stages its events and hands
+ * them to the ring in batches (bpf/gilscope.bpf.c), so the stream is runs of
+ * one CPU's events in time order, the CPUs' batches interleaved: nearly
  * sorted. New events collect unsorted in `in`; release() sorts them with a
  * stable merge sort that skips already-ordered runs (linear on sorted input),
  * merges them into `held` (sorted, ties keep arrival order) and delivers the
