@@ -621,9 +621,7 @@ static void copy_name(struct model_thread *t, const struct gs_event *ev)
 {
 	char n[16];
 
-	memcpy(n, &ev->arg0, 8);
-	memcpy(n + 8, &ev->arg1, 8);
-	n[15] = '\0';
+	gs_event_name(ev, n);
 	if (n[0])
 		memcpy(t->name, n, sizeof(n));
 }

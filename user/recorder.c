@@ -125,11 +125,8 @@ static int read_comm(pid_t pid, pid_t tid, char name[16])
 static struct gs_event name_event(uint64_t ts, pid_t pid, pid_t tid, const char name[16])
 {
 	struct gs_event e = { .ts_ns = ts, .pid = pid, .tid = tid, .type = GS_EV_THREAD_NAME };
-	char buf[16] = {};
 
-	memcpy(buf, name, strnlen(name, 15));
-	memcpy(&e.arg0, buf, 8);
-	memcpy(&e.arg1, buf + 8, 8);
+	gs_event_set_name(&e, name);
 	return e;
 }
 

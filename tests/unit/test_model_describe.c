@@ -25,11 +25,8 @@ static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
 static struct gs_event named(uint32_t tid, const char *name)
 {
 	struct gs_event e = ev(0, GS_EV_THREAD_NAME, tid, 0, 0, 0);
-	char n[16] = { 0 };
 
-	strncpy(n, name, 15);
-	memcpy(&e.arg0, n, 8);
-	memcpy(&e.arg1, n + 8, 8);
+	gs_event_set_name(&e, name);
 	return e;
 }
 

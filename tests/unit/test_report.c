@@ -43,11 +43,8 @@ static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t nex
 static struct gs_event name(uint32_t tid, const char *n)
 {
 	struct gs_event e = ev(0, GS_EV_THREAD_NAME, tid, 0, 0, 0);
-	char b[16] = { 0 };
 
-	strncpy(b, n, 15);
-	memcpy(&e.arg0, b, 8);
-	memcpy(&e.arg1, b + 8, 8);
+	gs_event_set_name(&e, n);
 	return e;
 }
 

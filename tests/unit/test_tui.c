@@ -51,10 +51,10 @@ static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t nex
 
 static struct gs_event name_ev(uint64_t ts, uint32_t tid, const char *name)
 {
-	uint64_t a[2] = { 0, 0 };
+	struct gs_event e = ev(ts, GS_EV_THREAD_NAME, tid, 0, 0, 0);
 
-	memcpy(a, name, strlen(name) < 16 ? strlen(name) : 16);
-	return ev(ts, GS_EV_THREAD_NAME, tid, 0, a[0], a[1]);
+	gs_event_set_name(&e, name);
+	return e;
 }
 
 #define LOCK 0x1000
