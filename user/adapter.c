@@ -802,14 +802,3 @@ int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a)
 	fclose(f);
 	return r;
 }
-
-void adapter_thread_label(const char *name, const char *proc_name, uint32_t pid,
-			  uint32_t tid, char *buf, size_t len)
-{
-	if (!len)
-		return;
-	if (!name || !*name || (tid != pid && proc_name && !strcmp(name, proc_name)))
-		snprintf(buf, len, "tid %u", tid);
-	else
-		snprintf(buf, len, "%s", name);
-}

@@ -118,11 +118,5 @@ void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid);
 /* Fill the loader's view of a (t->binary points into a). */
 void adapter_lock_target(const struct adapter_target *a, struct lock_target *t);
 
-/* Label for a thread: name (its kernel comm, e.g. from THREAD_NAME) unless
- * it is empty or, for a thread other than the main one (tid != pid), merely
- * repeats the process's name (CPython before 3.14 never names its threads
- * in the kernel): then "tid N". NUL-terminated, at most len bytes. */
-void adapter_thread_label(const char *name, const char *proc_name, uint32_t pid,
-			  uint32_t tid, char *buf, size_t len);
 
 #endif

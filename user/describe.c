@@ -18,7 +18,7 @@ static struct name who(const struct model *m, uint32_t tid)
 	if (t && !t->traced && !t->name[0])
 		snprintf(n.s, sizeof(n.s), "another task (tid %u)", tid);
 	else
-		fmt_thread(n.s, sizeof(n.s), t, tid);
+		fmt_thread(n.s, sizeof(n.s), m, t, tid);
 	return n;
 }
 

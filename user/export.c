@@ -13,8 +13,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "adapter.h"
 #include "export.h"
+#include "fmt.h"
 #include "trace_reader.h"
 
 struct track {
@@ -460,7 +460,8 @@ static const char *model_label(void *ctx, uint32_t pid, uint32_t tid)
 	const struct model_thread *t = model_thread(r->m, tid);
 	const struct model_thread *p = model_thread(r->m, pid);
 
-	adapter_thread_label(t ? t->name : NULL, p ? p->name : NULL, pid, tid, r->buf, sizeof(r->buf));
+	fmt_thread_label(r->buf, sizeof(r->buf), t ? t->name : NULL, sizeof(t->name),
+			 p ? p->name : NULL, pid, tid);
 	return r->buf;
 }
 

@@ -72,11 +72,24 @@ char *fmt_count(char *buf, size_t len, uint64_t n)
 	return put(buf, len, "%s", out);
 }
 
-char *fmt_thread(char *buf, size_t len, const struct model_thread *t, uint32_t tid)
+char *fmt_thread_label(char *buf, size_t len, const char *name, size_t name_max,
+		       const char *proc_name, uint32_t pid, uint32_t tid)
 {
-	if (t && t->name[0])
-		return fmt_printable(buf, len, t->name, sizeof(t->name));
-	return put(buf, len, "tid %u", t ? t->tid : tid);
+	if (!name || !name[0] ||
+	    (tid != pid && proc_name && !strncmp(name, proc_name, name_max)))
+		return put(buf, len, "tid %u", tid);
+	return fmt_printable(buf, len, name, name_max);
+}
+
+char *fmt_thread(char *buf, size_t len, const struct model *m,
+		 const struct model_thread *t, uint32_t tid)
+{
+	const struct model_thread *p = m && t && t->tid != t->pid ? model_thread(m, t->pid) : NULL;
+
+	if (!t)
+		return put(buf, len, "tid %u", tid);
+	return fmt_thread_label(buf, len, t->name, sizeof(t->name), p ? p->name : NULL,
+				t->pid, t->tid);
 }
 
 char *fmt_printable(char *buf, size_t len, const char *s, size_t max)

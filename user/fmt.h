@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct model;
 struct model_thread;
 
 #define FMT_HIST_BUCKETS 32	/* up to 2^31 us, about 36 minutes */
@@ -31,8 +32,16 @@ char *fmt_count(char *buf, size_t len, uint64_t n);
 /* At most max bytes of s with control characters (a trace is input: no
  * terminal escapes get through) shown as '?'. */
 char *fmt_printable(char *buf, size_t len, const char *s, size_t max);
-/* The thread's name (printable), or "tid N" when it has none (t may be NULL). */
-char *fmt_thread(char *buf, size_t len, const struct model_thread *t, uint32_t tid);
+/* A thread's label: its name (printable, at most name_max bytes), or
+ * "tid N" when it has none or only repeats its process's name proc_name (a
+ * new thread inherits its creator's kernel name: CPython's threads all look
+ * like "python3.11"). name and proc_name may be NULL. */
+char *fmt_thread_label(char *buf, size_t len, const char *name, size_t name_max,
+		       const char *proc_name, uint32_t pid, uint32_t tid);
+/* fmt_thread_label() of a model thread, its process's name taken from the
+ * model's thread tid == pid. m and t may be NULL (then "tid N"). */
+char *fmt_thread(char *buf, size_t len, const struct model *m,
+		 const struct model_thread *t, uint32_t tid);
 /* A bar of value/max * width cells: '#' in ASCII, or eighth blocks in
  * UTF-8 (then up to 3 bytes a cell). A non-zero value gets at least a sliver. */
 char *fmt_bar(char *buf, size_t len, uint64_t value, uint64_t max, unsigned width,

@@ -420,7 +420,7 @@ int report_write_json(const struct report *rp, FILE *f)
 			continue;
 		fprintf(f, "%s{\"pid\":%u,\"tid\":%u,\"name\":", first ? "" : ",", t[i].pid,
 			t[i].tid);
-		json_str(f, fmt_thread(name, sizeof(name), &t[i], t[i].tid));
+		json_str(f, fmt_thread(name, sizeof(name), rp->m, &t[i], t[i].tid));
 		fprintf(f, ",\"acquisitions\":%llu,\"hold_ns\":%llu,\"wait_ns\":%llu,"
 			"\"cpu_ns\":%llu,\"ctx_switches\":%llu,\"migrations\":%llu}",
 			(unsigned long long)t[i].acquisitions, (unsigned long long)t[i].hold_ns,
@@ -473,7 +473,7 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 		if (!t[i].traced)
 			continue;
 		fprintf(f, "  %-7u %-12.16s %6llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t[i].tid,
-			fmt_thread(name, sizeof(name), &t[i], t[i].tid),
+			fmt_thread(name, sizeof(name), rp->m, &t[i], t[i].tid),
 			(unsigned long long)t[i].acquisitions,
 			fmt_duration(a, sizeof(a), t[i].hold_ns),
 			fmt_percent(b, sizeof(b), t[i].hold_ns, dur),

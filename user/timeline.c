@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "describe.h"
+#include "fmt.h"
 #include "timeline.h"
 #include "trace_reader.h"
 
@@ -664,8 +665,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 		o->pid = t->pid;
 		o->tid = t->tid;
 		o->index = reg_index(tl, t->tid);
-		memcpy(o->name, t->name, sizeof(o->name));
-		o->name[sizeof(o->name) - 1] = '\0';
+		fmt_thread(o->name, sizeof(o->name), tl->m, t, t->tid);
 		o->state = t->state;
 		o->cpu = t->cpu;
 		o->traced = t->traced;

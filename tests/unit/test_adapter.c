@@ -348,22 +348,6 @@ static void test_elf_hostile(void)
 	CHECK(elf_file_open(&ef, "/nonexistent") == -ENOENT);
 }
 
-static void test_thread_label(void)
-{
-	char b[32];
-
-	adapter_thread_label("python3.11", "python3.11", 10, 10, b, sizeof(b));
-	CHECK(!strcmp(b, "python3.11"));
-	adapter_thread_label("python3.11", "python3.11", 10, 12, b, sizeof(b));
-	CHECK(!strcmp(b, "tid 12"));
-	adapter_thread_label("worker-1", "python3.11", 10, 12, b, sizeof(b));
-	CHECK(!strcmp(b, "worker-1"));
-	adapter_thread_label("", NULL, 10, 13, b, sizeof(b));
-	CHECK(!strcmp(b, "tid 13"));
-	adapter_thread_label(NULL, NULL, 10, 4294967295u, b, 6);
-	CHECK(!strcmp(b, "tid 4"));
-}
-
 int main(void)
 {
 	/* keep the functions referenced so the linker keeps them */
@@ -378,6 +362,5 @@ int main(void)
 	RUN(test_python);
 	RUN(test_setup);
 	RUN(test_elf_hostile);
-	RUN(test_thread_label);
 	return check_done();
 }

@@ -44,14 +44,21 @@ static void test_percent_count_thread(void)
 	EQ(fmt_count(b, sizeof(b), 1000), "1,000");
 	EQ(fmt_count(b, sizeof(b), 1234567), "1,234,567");
 	EQ(fmt_count(b, sizeof(b), UINT64_MAX), "18,446,744,073,709,551,615");
-	EQ(fmt_thread(b, sizeof(b), &t, 0), "tid 42");
-	EQ(fmt_thread(b, sizeof(b), NULL, 7), "tid 7");
+	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "tid 42");
+	EQ(fmt_thread(b, sizeof(b), NULL, NULL, 7), "tid 7");
 	memcpy(t.name, "worker-1", 9);
-	EQ(fmt_thread(b, sizeof(b), &t, 0), "worker-1");
+	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "worker-1");
 	memcpy(t.name, "0123456789abcdef", 16);	/* 16 bytes, no NUL */
-	EQ(fmt_thread(b, sizeof(b), &t, 0), "0123456789abcdef");
+	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "0123456789abcdef");
 	memcpy(t.name, "evil\x1b[2J\x7f", 10);	/* no terminal escapes */
-	EQ(fmt_thread(b, sizeof(b), &t, 0), "evil?[2J?");
+	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "evil?[2J?");
+	/* a thread that only repeats its process's (inherited) name */
+	EQ(fmt_thread_label(b, sizeof(b), "python3.11", 16, "python3.11", 10, 11), "tid 11");
+	EQ(fmt_thread_label(b, sizeof(b), "python3.11", 16, "python3.11", 10, 10), "python3.11");
+	EQ(fmt_thread_label(b, sizeof(b), "worker-1", 16, "python3.11", 10, 11), "worker-1");
+	EQ(fmt_thread_label(b, sizeof(b), NULL, 16, NULL, 10, 12), "tid 12");
+	EQ(fmt_thread_label(b, sizeof(b), "", 16, NULL, 10, 13), "tid 13");
+	EQ(fmt_thread_label(b, 6, NULL, 16, NULL, 10, 4294967295u), "tid 4");
 	EQ(fmt_printable(b, 4, "abcdef", 6), "abc");
 	EQ(fmt_printable(b, sizeof(b), "ab\ncd", 3), "ab?");
 }
