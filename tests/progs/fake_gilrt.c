@@ -40,6 +40,8 @@ static void *worker(void *arg)
 	volatile uint64_t x = 0;
 
 	snprintf(name, sizeof(name), "worker-%ld", (long)(intptr_t)arg);
+	/* as gilrt does: a tracer that attaches later finds it in /proc */
+	pthread_setname_np(pthread_self(), name);
 	STAP_PROBE2(gilrt, thread_start, tid, name);
 	while (now_ns() < end) {
 		uint64_t t0 = now_ns(), t1;
