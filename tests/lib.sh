@@ -28,6 +28,17 @@ need_cmd() {
 # json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_exit() { exit $_t_failed; }
+# tmux tests: the test sets T="tmux -L ITS-SERVER" and runs the program in session "t".
+screen() { $T capture-pane -p -t t 2>/dev/null; }
+# wait_for REGEX [SECONDS]: poll the pane until it matches (default 5 s)
+wait_for() {
+	local i n=$(( ${2:-5} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 # stage_unprivileged DIR : copy gilscope, gilrt, demo.sh, lessons/ and traces/
 # into DIR, world-readable, for runs as nobody (the checkout may be in /root).
 # Prints the staged gilscope path; it finds lessons/ next to its directory.

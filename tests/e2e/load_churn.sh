@@ -51,15 +51,6 @@ T="tmux -L gilscope-load"
 $T kill-server 2>/dev/null
 $T new-session -d -s keep "sleep 600"
 trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
-screen() { $T capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	local i n=$(( ${2:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 GS=$(realpath "$GILSCOPE") RT=$(realpath "$GILRT")
 $T new-session -d -s t -x 120 -y 40 -c "$TMPD" \
 	"$GS live -- $RT run churn --seconds 30; echo EXIT=\$? > $TMPD/exit; sleep 60"

@@ -18,15 +18,6 @@ $T new-session -d -s keep "sleep 600"
 TOP=$PWD
 GS=$(realpath "$GILSCOPE") RT=$(realpath "$GILRT")
 
-screen() { $T capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	local i n=$(( ${2:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 now_t() { screen | head -n 1 | grep -Eo 't=[0-9.]+ s' ; }
 start() { # CMD...: in $TMPD, then report status and tty
 	$T kill-session -t t 2>/dev/null

@@ -28,16 +28,6 @@ if [ -z "$TRACE" ] || [ ! -f "$TRACE" ]; then
 fi
 NCPU=$("$GILSCOPE" report "$TRACE" --json 2>/dev/null | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["trace"]["cpus"])' 2>/dev/null)
 
-screen() { $T capture-pane -p -t t 2>/dev/null; }
-# wait_for REGEX [SECONDS]: poll the pane until it matches
-wait_for() {
-	local i n=$(( ${2:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # the status line's time, as printed
 now_t() { screen | head -n 1 | grep -Eo 't=[0-9.]+ s' ; }
 start() { # SIZE CMD...: run CMD in a fresh session, then report status and tty
