@@ -28,6 +28,18 @@ need_cmd() {
 # json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_exit() { exit $_t_failed; }
+# wait_peak PID: wait for PID (a child of this shell) to exit, keeping its
+# peak memory (VmHWM, KiB) in $hwm; returns its exit status
+wait_peak() {
+	hwm=0
+	local h
+	while kill -0 "$1" 2>/dev/null; do	# VmHWM is the peak so far: keep the last
+		h=$(awk '/^VmHWM/{print $2}' /proc/"$1"/status 2>/dev/null)
+		[ -n "$h" ] && hwm=$h
+		sleep 0.1
+	done
+	wait "$1"
+}
 # tmux tests: the test sets T="tmux -L ITS-SERVER" and runs the program in session "t".
 screen() { $T capture-pane -p -t t 2>/dev/null; }
 # wait_for REGEX [SECONDS]: poll the pane until it matches (default 5 s)

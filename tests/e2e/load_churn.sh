@@ -19,14 +19,7 @@ secs=${LOAD_SECONDS:-60}
 
 # ---- recorder memory over a long churn run -----------------------------------
 "$GILSCOPE" record -o "$TMPD/c.gst" -- "$GILRT" run churn --seconds "$secs" >/dev/null 2>"$TMPD/err" &
-rec=$!
-hwm=0
-while kill -0 $rec 2>/dev/null; do	# VmHWM is the peak so far: keep the last
-	h=$(awk '/^VmHWM/{print $2}' /proc/$rec/status 2>/dev/null)
-	[ -n "$h" ] && hwm=$h
-	sleep 0.2
-done
-wait $rec
+wait_peak $!
 rc=$?
 if [ $rc = 0 ] && [ "$hwm" -gt 0 ] && [ "$hwm" -lt $((64 * 1024)) ]; then
 	ok "load_recorder_memory_${secs}s ($((hwm / 1024)) MiB)"

@@ -12,14 +12,7 @@ if [ ! -x "$GILRT" ]; then
 	t_exit
 fi
 "$GILSCOPE" record -o "$TMPD/c.gst" -- "$GILRT" run churn --seconds 3 >/dev/null 2>"$TMPD/err" &
-rec=$!
-hwm=0
-while kill -0 $rec 2>/dev/null; do	# VmHWM is the peak so far: keep the last
-	h=$(awk '/^VmHWM/{print $2}' /proc/$rec/status 2>/dev/null)
-	[ -n "$h" ] && hwm=$h
-	sleep 0.1
-done
-wait $rec
+wait_peak $!
 rc=$?
 ev=$(sed -n 's/.*: \([0-9]*\) events, \([0-9]*\) lost.*/\1 \2/p' "$TMPD/err")
 set -- $ev
