@@ -35,7 +35,9 @@ drive() {
 	shift 4
 	local -a run=()
 	[ "$who" = user ] && run=("${AS[@]}")
-	tm() { "${run[@]}" tmux -S "$sock" "$@"; }
+	# tmux runs the pane's command with $SHELL, else the user's login shell:
+	# nobody's is nologin, and CI may give us no SHELL at all
+	tm() { "${run[@]}" env SHELL=/bin/sh tmux -S "$sock" "$@"; }
 	# the shell prints the exit status, then keeps the pane open
 	tm -f /dev/null new-session -d -s L -x 120 -y 40 \
 		"$* ; echo LESSON_EXIT=\$? ; exec cat" || { why="tmux did not start"; return 1; }
