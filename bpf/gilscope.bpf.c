@@ -106,10 +106,14 @@ static __always_inline void count_lost(__u64 n)
 		*v += n;
 }
 
-static __always_inline void fill(struct gs_event *e, __u8 type, __u8 flags, __u32 pid,
-				 __u32 tid, __u64 arg0, __u64 arg1)
+/*
+ * ts: when it happened, if the probe said (CLOCK_MONOTONIC, the clock of
+ * bpf_ktime_get_ns); 0 takes the time now.
+ */
+static __always_inline void fill(struct gs_event *e, __u64 ts, __u8 type, __u8 flags,
+				 __u32 pid, __u32 tid, __u64 arg0, __u64 arg1)
 {
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = ts ? ts : bpf_ktime_get_ns();
 	e->pid = pid;
 	e->tid = tid;
 	e->cpu = bpf_get_smp_processor_id();
@@ -151,8 +155,8 @@ struct {
 	__type(value, struct stage);
 } stage SEC(".maps");
 
-static __always_inline void emit_direct(__u8 type, __u8 flags, __u32 pid, __u32 tid,
-					__u64 arg0, __u64 arg1)
+static __always_inline void emit_direct(__u64 ts, __u8 type, __u8 flags, __u32 pid,
+					__u32 tid, __u64 arg0, __u64 arg1)
 {
 	struct gs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -160,7 +164,7 @@ static __always_inline void emit_direct(__u8 type, __u8 flags, __u32 pid, __u32 
 		count_lost(1);
 		return;
 	}
-	fill(e, type, flags, pid, tid, arg0, arg1);
+	fill(e, ts, type, flags, pid, tid, arg0, arg1);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
@@ -177,14 +181,14 @@ static __always_inline void stage_flush(struct stage *s)
 		count_lost(n);
 }
 
-static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
+static __always_inline void emit(__u64 ts, __u8 type, __u8 flags, __u32 pid, __u32 tid,
 				 __u64 arg0, __u64 arg1)
 {
 	__u32 zero = 0, n;
 	struct stage *s = bpf_map_lookup_elem(&stage, &zero);
 
 	if (!s || __sync_lock_test_and_set(&s->busy, 1)) {
-		emit_direct(type, flags, pid, tid, arg0, arg1);
+		emit_direct(ts, type, flags, pid, tid, arg0, arg1);
 		return;
 	}
 	n = s->n;
@@ -192,8 +196,11 @@ static __always_inline void emit(__u8 type, __u8 flags, __u32 pid, __u32 tid,
 		stage_flush(s);
 		n = 0;
 	}
-	/* time taken by the owner keeps each stage in time order */
-	fill(&s->ev[n], type, flags, pid, tid, arg0, arg1);
+	/*
+	 * time taken by the owner keeps a stage nearly in time order (a time a
+	 * probe passed may be a little older): the recorder sorts anyway
+	 */
+	fill(&s->ev[n], ts, type, flags, pid, tid, arg0, arg1);
 	s->n = ++n;
 	if (n == STAGE_N || s->flush)
 		stage_flush(s);
@@ -244,14 +251,14 @@ static __always_inline long spec_arg(struct pt_regs *ctx, const __u64 *regs,
 	return as->arg_signed ? ((long)v) >> as->arg_bitshift : v >> as->arg_bitshift;
 }
 
-/* The first nargs (0..2) arguments of the probe that fired; 0 if absent. */
-static __always_inline void usdt_args(struct pt_regs *ctx, int nargs, long *a0, long *a1)
+/* The first nargs (0..3) arguments of the probe that fired into a[]; 0 if absent. */
+static __always_inline void usdt_args(struct pt_regs *ctx, int nargs, long a[3])
 {
 	struct __bpf_usdt_spec *spec;
 	__u64 regs[NREGS];
 	int id;
 
-	*a0 = *a1 = 0;
+	a[0] = a[1] = a[2] = 0;
 	if (!nargs)
 		return;
 	id = bpf_get_attach_cookie(ctx);
@@ -260,31 +267,41 @@ static __always_inline void usdt_args(struct pt_regs *ctx, int nargs, long *a0, 
 		return;
 	__builtin_memcpy(regs, ctx, sizeof(regs));
 	if (spec->arg_cnt > 0)
-		*a0 = spec_arg(ctx, regs, spec, 0);
+		a[0] = spec_arg(ctx, regs, spec, 0);
 	if (nargs > 1 && spec->arg_cnt > 1)
-		*a1 = spec_arg(ctx, regs, spec, 1);
+		a[1] = spec_arg(ctx, regs, spec, 1);
+	if (nargs > 2 && spec->arg_cnt > 2)
+		a[2] = spec_arg(ctx, regs, spec, 2);
 }
 
 /* ---- gilrt USDT probes ------------------------------------------------- */
 
-/* One program per "probe(arg0[, arg1])" shape: filter, read, emit. */
-#define USDT_EVENT(name, type, nargs)						\
+/*
+ * One program per "probe(arg0[, arg1])" shape: filter, read, emit. The lock
+ * probes end with the time gilrt took or dropped the lock (argument ts_arg,
+ * see runtime/gilrt_probes.h): the runtime reads CLOCK_MONOTONIC there
+ * anyway, and taking it again here was about half of what the program costs
+ * over an empty one. A gilrt without that argument reads 0: the time now.
+ */
+#define USDT_EVENT_TS(name, type, nargs, ts_arg)				\
 SEC("usdt")									\
 int name(struct pt_regs *ctx)							\
 {										\
 	__u32 pid, tid;								\
-	long a0, a1;								\
+	long a[3];								\
 										\
 	if (!current_traced(&pid, &tid))					\
 		return 0;							\
-	usdt_args(ctx, nargs, &a0, &a1);					\
-	emit(type, 0, pid, tid, a0, a1);					\
+	usdt_args(ctx, nargs, a);						\
+	emit(ts_arg ? a[ts_arg] : 0, type, 0, pid, tid, a[0],			\
+	     ts_arg == 1 ? 0 : a[1]);						\
 	return 0;								\
 }
+#define USDT_EVENT(name, type, nargs) USDT_EVENT_TS(name, type, nargs, 0)
 
-USDT_EVENT(gil_request, GS_EV_LOCK_REQUEST, 1)
-USDT_EVENT(gil_acquired, GS_EV_LOCK_ACQUIRED, 2)
-USDT_EVENT(gil_released, GS_EV_LOCK_RELEASED, 2)
+USDT_EVENT_TS(gil_request, GS_EV_LOCK_REQUEST, 2, 1)
+USDT_EVENT_TS(gil_acquired, GS_EV_LOCK_ACQUIRED, 3, 2)
+USDT_EVENT_TS(gil_released, GS_EV_LOCK_RELEASED, 3, 2)
 USDT_EVENT(gil_drop_request, GS_EV_DROP_REQUEST, 2)
 USDT_EVENT(thread_exit, GS_EV_THREAD_EXIT, 0)
 USDT_EVENT(io_begin, GS_EV_IO_BEGIN, 1)
@@ -296,7 +313,7 @@ int native_begin(struct pt_regs *ctx)
 	__u32 pid, tid;
 
 	if (current_traced(&pid, &tid))
-		emit(GS_EV_NATIVE_BEGIN, 0, pid, tid, 0, 0);
+		emit(0, GS_EV_NATIVE_BEGIN, 0, pid, tid, 0, 0);
 	return 0;
 }
 
@@ -304,12 +321,12 @@ SEC("usdt")
 int native_end(struct pt_regs *ctx)
 {
 	__u32 pid, tid;
-	long a0, ns;
+	long a[3];
 
 	if (!current_traced(&pid, &tid))
 		return 0;
-	usdt_args(ctx, 2, &a0, &ns);
-	emit(GS_EV_NATIVE_END, 0, pid, tid, 0, ns);
+	usdt_args(ctx, 2, a);
+	emit(0, GS_EV_NATIVE_END, 0, pid, tid, 0, a[1]);
 	return 0;
 }
 
@@ -322,14 +339,14 @@ int thread_start(struct pt_regs *ctx)
 		__u64 w[2];
 	} name = {};
 	__u32 pid, tid;
-	long t, p;
+	long a[3];
 
 	if (!current_traced(&pid, &tid))
 		return 0;
-	emit(GS_EV_THREAD_START, 0, pid, tid, 0, 0);
-	usdt_args(ctx, 2, &t, &p);
-	if (p && bpf_probe_read_user_str(name.c, sizeof(name.c), (void *)p) > 1)
-		emit(GS_EV_THREAD_NAME, 0, pid, tid, name.w[0], name.w[1]);
+	emit(0, GS_EV_THREAD_START, 0, pid, tid, 0, 0);
+	usdt_args(ctx, 2, a);
+	if (a[1] && bpf_probe_read_user_str(name.c, sizeof(name.c), (void *)a[1]) > 1)
+		emit(0, GS_EV_THREAD_NAME, 0, pid, tid, name.w[0], name.w[1]);
 	return 0;
 }
 
@@ -365,7 +382,7 @@ int lock_acquire_entry(struct pt_regs *ctx)
 		return 0;
 	st.request_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&lock_tls, &tid, &st, BPF_ANY);
-	emit(GS_EV_LOCK_REQUEST, 0, pid, tid, st.lock, 0);
+	emit(st.request_ns, GS_EV_LOCK_REQUEST, 0, pid, tid, st.lock, 0);
 	return 0;
 }
 
@@ -382,7 +399,7 @@ int lock_acquire_return(struct pt_regs *ctx)
 	if (!st || !st->request_ns)
 		return 0;	/* filtered at entry, or entered before we attached */
 	now = bpf_ktime_get_ns();
-	emit(GS_EV_LOCK_ACQUIRED, 0, pid, tid, st->lock, now - st->request_ns);
+	emit(now, GS_EV_LOCK_ACQUIRED, 0, pid, tid, st->lock, now - st->request_ns);
 	st->request_ns = 0;
 	st->acquired_ns = now;
 	return 0;
@@ -392,7 +409,7 @@ SEC("uprobe")
 int lock_release_entry(struct pt_regs *ctx)
 {
 	struct lock_tls *st;
-	__u64 lock, held = 0;
+	__u64 lock, now, held = 0;
 	__u32 pid, tid;
 
 	if (!current_traced(&pid, &tid))
@@ -400,12 +417,13 @@ int lock_release_entry(struct pt_regs *ctx)
 	lock = reg_arg(ctx, lock_release_arg);
 	if (lock_filter && lock != lock_filter)
 		return 0;
+	now = bpf_ktime_get_ns();
 	st = bpf_map_lookup_elem(&lock_tls, &tid);
 	if (st && st->lock == lock && st->acquired_ns) {
-		held = bpf_ktime_get_ns() - st->acquired_ns;
+		held = now - st->acquired_ns;
 		st->acquired_ns = 0;
 	}
-	emit(GS_EV_LOCK_RELEASED, 0, pid, tid, lock, held);
+	emit(now, GS_EV_LOCK_RELEASED, 0, pid, tid, lock, held);
 	return 0;
 }
 
@@ -424,7 +442,7 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev,
 		flags |= GS_F_TRACED_NEXT;
 	if (!flags && !all_tasks)
 		return 0;
-	emit(GS_EV_SCHED_SWITCH, flags, prev_tgid, prev->pid,
+	emit(0, GS_EV_SCHED_SWITCH, flags, prev_tgid, prev->pid,
 	     (__u64)(__u32)next->pid | (__u64)next_tgid << 32,
 	     preempt ? 0 : prev_state);
 	return 0;
@@ -437,7 +455,7 @@ static __always_inline void wakeup(struct task_struct *p)
 
 	if (!flags && !all_tasks)
 		return;
-	emit(GS_EV_SCHED_WAKEUP, flags, tgid, p->pid, p->thread_info.cpu,
+	emit(0, GS_EV_SCHED_WAKEUP, flags, tgid, p->pid, p->thread_info.cpu,
 	     (__u32)bpf_get_current_pid_tgid());
 }
 
@@ -463,7 +481,7 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 
 	if (!flags && !all_tasks)
 		return 0;
-	emit(GS_EV_SCHED_MIGRATE, flags, tgid, p->pid, p->thread_info.cpu, dest_cpu);
+	emit(0, GS_EV_SCHED_MIGRATE, flags, tgid, p->pid, p->thread_info.cpu, dest_cpu);
 	return 0;
 }
 
@@ -479,7 +497,7 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 		return 0;
 	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY) == 0)
 		traced_overflow = 1;
-	emit(GS_EV_PROC_FORK, GS_F_TRACED, ptgid, parent->pid, ctgid, 0);
+	emit(0, GS_EV_PROC_FORK, GS_F_TRACED, ptgid, parent->pid, ctgid, 0);
 	return 0;
 }
 
@@ -493,7 +511,7 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p, bool group_dead)
 
 	if (!tgid_traced(tgid))
 		return 0;
-	emit(GS_EV_PROC_EXIT, GS_F_TRACED, tgid, p->pid, p->exit_code, group_dead);
+	emit(0, GS_EV_PROC_EXIT, GS_F_TRACED, tgid, p->pid, p->exit_code, group_dead);
 	return 0;
 }
 

@@ -204,19 +204,20 @@ static void account_acquired(struct gil *gil, struct gil_thread *gt)
 	gt->stats.wait_hist[rt_hist_bucket(waited)]++;
 	if (gil->hooks.acquired)
 		gil->hooks.acquired(gil->hooks.arg, gt);
-	GILRT_PROBE2(gil_acquired, gil, waited);
+	GILRT_PROBE3(gil_acquired, gil, waited, now);
 }
 
 static void account_releasing(struct gil *gil, struct gil_thread *gt)
 {
-	uint64_t held = rt_now_ns() - gt->t_acquired;
+	uint64_t now = rt_now_ns();
+	uint64_t held = now - gt->t_acquired;
 
 	gt->holding = 0;
 	gt->stats.hold_ns += held;
 	gt->stats.hold_hist[rt_hist_bucket(held)]++;
 	if (gil->hooks.releasing)
 		gil->hooks.releasing(gil->hooks.arg, gt);
-	GILRT_PROBE2(gil_released, gil, held);
+	GILRT_PROBE3(gil_released, gil, held, now);
 }
 
 /* CPython take_gil(). */
@@ -329,10 +330,13 @@ static void drop_fifo(struct gil *gil)
 
 void gil_take(struct gil *gil, struct gil_thread *gt)
 {
+	uint64_t now;
+
 	if (gil->policy == GIL_NONE)
 		return;
-	gt->t_request = rt_now_ns();
-	GILRT_PROBE1(gil_request, gil);
+	now = rt_now_ns();
+	gt->t_request = now;
+	GILRT_PROBE2(gil_request, gil, now);
 	switch (gil->policy) {
 	case GIL_NEW:
 		take_new(gil, gt);

@@ -8,10 +8,10 @@
  * integer (sdt.h records it as 8@...).
  *
  *   probe              arg0                 arg1                fired by / when
- *   gil_request        lock address         -                   a thread that asks for the lock
- *   gil_acquired       lock address         ns waited           the new holder, after it holds it
+ *   gil_request        lock address         now                 a thread that asks for the lock
+ *   gil_acquired       lock address         ns waited, now      the new holder, after it holds it
  *                                                               (waited = since its gil_request)
- *   gil_released       lock address         ns held             the holder, just before it lets go
+ *   gil_released       lock address         ns held, now        the holder, just before it lets go
  *                                                               (held = since its gil_acquired)
  *   gil_drop_request   lock address         holder tid          a waiter whose timed wait expired
  *                                                               and that asks the holder to drop
@@ -27,6 +27,10 @@
  * gilrt counts in its own statistics (--stats-json), and waited/held are the
  * very CLOCK_MONOTONIC differences gilrt adds to its wait_ns / hold_ns, so
  * a trace can be checked against the runtime's own numbers exactly.
+ * "now" (the last argument of the three gil_* probes above) is the
+ * CLOCK_MONOTONIC time in ns that gilrt read for its own accounting: the
+ * tracer records it as the event's time instead of reading the clock again
+ * (the same clock as bpf_ktime_get_ns), which is most of a lock event's cost.
  * Policy "none" has no lock: it fires no gil_* probes.
  *
  * Probes use USDT semaphores: gilrt_<probe>_semaphore is non-zero only while
@@ -70,6 +74,13 @@ GILRT_DECLARE_SEMA(native_end);
 	do {                                                                   \
 		if (GILRT_PROBE_ENABLED(name))                                 \
 			STAP_PROBE2(gilrt, name, (int64_t)(a), (int64_t)(b));  \
+	} while (0)
+
+#define GILRT_PROBE3(name, a, b, c)                                            \
+	do {                                                                   \
+		if (GILRT_PROBE_ENABLED(name))                                 \
+			STAP_PROBE3(gilrt, name, (int64_t)(a), (int64_t)(b),   \
+				    (int64_t)(c));                             \
 	} while (0)
 
 #endif /* GILRT_PROBES_H */

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 notes=$(readelf -n "$GILRT" 2>&1)
-for p in gil_request:1 gil_acquired:2 gil_released:2 gil_drop_request:2 thread_start:2 \
+for p in gil_request:2 gil_acquired:3 gil_released:3 gil_drop_request:2 thread_start:2 \
 	 thread_exit:1 io_begin:1 io_end:2 native_begin:1 native_end:2; do
 	name=${p%%:*} nargs=${p##*:}
 	# the note lines of this probe: Provider, Name, Location/Semaphore, Arguments
