@@ -25,6 +25,7 @@ struct app {
 	struct app_opts o;		/* as given (the timeline is not ours) */
 	struct tui_state st;		/* what tui_render draws from */
 	int lane_cols;			/* lane width of the last frame */
+	int screen_w, screen_h;		/* size of the last frame */
 	char title[256];		/* st.title points here */
 	char message[160];		/* st.message points here */
 	uint64_t message_left;		/* ns until the note goes */
@@ -174,15 +175,40 @@ static void step(struct app *a, int dir)
 	set_now(a, ts + 1);
 }
 
+/* The window the screen shows: [*t0, now), as wide as the lanes. */
+static int shown_window(struct app *a, uint64_t *t0, const struct tl_window **w)
+{
+	uint64_t sp = span_ns(a);
+
+	*t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
+	if (*t0 >= a->st.now_ns)
+		a->st.now_ns = *t0 + 1;
+	return timeline_window(a->o.tl, *t0, a->st.now_ns, w);
+}
+
+/* Highlight thread t (NULL: none), saying so on the key line. */
+static void highlight(struct app *a, const struct tl_thread *t)
+{
+	char msg[96];
+
+	if (!t) {
+		a->st.highlight_tid = 0;
+		app_message(a, "highlight off");
+		return;
+	}
+	a->st.highlight_tid = t->tid;
+	snprintf(msg, sizeof(msg), "highlight: %s (tid %u); t: next, Esc: none",
+		 t->name[0] ? t->name : "thread", t->tid);
+	app_message(a, msg);
+}
+
 static void pick_thread(struct app *a)
 {
 	const struct tl_window *w;
-	uint64_t sp = span_ns(a);
-	uint64_t t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
-	char msg[96];
+	uint64_t t0;
 	size_t i;
 
-	if (timeline_window(a->o.tl, t0, a->st.now_ns, &w) || !w->nthreads) {
+	if (shown_window(a, &t0, &w) || !w->nthreads) {
 		app_message(a, "no thread to highlight here");
 		return;
 	}
@@ -191,16 +217,36 @@ static void pick_thread(struct app *a)
 			break;
 	/* none -> first -> ... -> last -> none */
 	i = i == w->nthreads ? 0 : i + 1;
-	if (i == w->nthreads) {
-		a->st.highlight_tid = 0;
-		app_message(a, "highlight off");
-		return;
+	highlight(a, i == w->nthreads ? NULL : &w->threads[i]);
+}
+
+int app_click(struct app *a, int x, int y)
+{
+	const struct tl_window *w;
+	struct tui_hit hit;
+	uint64_t t0;
+
+	if (a->prompt_kind)
+		return 0;
+	if (a->st.help) {
+		a->st.help = false;	/* as any key does */
+		return 0;
 	}
-	a->st.highlight_tid = w->threads[i].tid;
-	snprintf(msg, sizeof(msg), "highlight: %s (tid %u); t: next, Esc: none",
-		 w->threads[i].name[0] ? w->threads[i].name : "thread",
-		 w->threads[i].tid);
-	app_message(a, msg);
+	if (shown_window(a, &t0, &w) ||
+	    tui_hit(w, &a->st, a->screen_w, a->screen_h, x, y, &hit))
+		return 0;
+	if (hit.kind == TUI_HIT_TIME) {
+		/* the clicked column becomes the last one: what the table and
+		 * the log call "now" */
+		a->st.paused = true;
+		a->st.follow = false;
+		set_now(a, hit.ts_ns + a->st.ns_per_col);
+	} else if (hit.kind == TUI_HIT_THREAD) {
+		for (size_t i = 0; i < w->nthreads; i++)
+			if (w->threads[i].tid == hit.tid)
+				highlight(a, hit.tid == a->st.highlight_tid ? NULL : &w->threads[i]);
+	}
+	return 0;
 }
 
 static void prompt_key(struct app *a, int key)
@@ -271,11 +317,13 @@ int app_key(struct app *a, int key)
 		break;
 	case '+':
 	case '=':
+	case CRT_KEY_WHEEL_UP:
 		st->ns_per_col = step125(st->ns_per_col, -1, TUI_NS_PER_COL_MIN,
 					 TUI_NS_PER_COL_MAX);
 		break;
 	case '-':
 	case '_':
+	case CRT_KEY_WHEEL_DOWN:
 		st->ns_per_col = step125(st->ns_per_col, 1, TUI_NS_PER_COL_MIN,
 					 TUI_NS_PER_COL_MAX);
 		break;
@@ -360,15 +408,13 @@ void app_tick(struct app *a, uint64_t dt_ns)
 int app_render(struct app *a, struct grid *g)
 {
 	const struct tl_window *w;
-	uint64_t sp, t0;
+	uint64_t t0;
 	int err;
 
 	a->lane_cols = tui_lane_cols(g->w);
-	sp = span_ns(a);
-	t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
-	if (t0 >= a->st.now_ns)
-		a->st.now_ns = t0 + 1;
-	err = timeline_window(a->o.tl, t0, a->st.now_ns, &w);
+	a->screen_w = g->w;
+	a->screen_h = g->h;
+	err = shown_window(a, &t0, &w);
 	if (err == -EBADMSG || err == -EIO) {
 		/* a damaged part of the file: say so over an empty window and
 		 * let the user go elsewhere or quit */
@@ -513,6 +559,13 @@ int app_run(struct app *a)
 			redraw = true;
 			if (key == CRT_KEY_RESIZE) {
 				crt_size(&w, &h);
+				continue;
+			}
+			if (key == CRT_KEY_CLICK) {
+				int x, y;
+
+				crt_click_at(&x, &y);
+				app_click(a, x, y);
 				continue;
 			}
 			if (app_key(a, key))

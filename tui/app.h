@@ -47,6 +47,10 @@ int app_new(struct app **out, const struct app_opts *opts);
 void app_free(struct app *a);
 /* Apply one key (a crt_key code or a character). Returns 1 to quit. */
 int app_key(struct app *a, int key);
+/* A click at cell (x, y) of the last frame drawn: on the strips, lanes or
+ * ruler it pauses there (that column becomes "now"); on a thread's row it
+ * highlights that thread (again: none). Returns 0. */
+int app_click(struct app *a, int x, int y);
 /* Let dt_ns of real time pass (playback, following, message expiry). */
 void app_tick(struct app *a, uint64_t dt_ns);
 /* Draw the current frame into g (its size is the screen size). A damaged

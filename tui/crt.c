@@ -93,6 +93,10 @@ int crt_init(bool color)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	/* clicks and the wheel; presses only, at once (no click timing).
+	 * Shift + drag still selects text in most terminals. */
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
 	has_color = false;
 	if (color && has_colors() && start_color() == OK) {
 		use_default_colors();
@@ -176,6 +180,31 @@ void crt_draw(const struct grid *g)
 	doupdate();
 }
 
+static int click_x, click_y;
+
+static int mouse_key(void)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return CRT_KEY_NONE;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return CRT_KEY_WHEEL_UP;
+	if (ev.bstate & BUTTON5_PRESSED)
+		return CRT_KEY_WHEEL_DOWN;
+	if (!(ev.bstate & BUTTON1_PRESSED))
+		return CRT_KEY_NONE;
+	click_x = ev.x;
+	click_y = ev.y;
+	return CRT_KEY_CLICK;
+}
+
+void crt_click_at(int *x, int *y)
+{
+	*x = click_x;
+	*y = click_y;
+}
+
 int crt_key(int timeout_ms)
 {
 	wint_t wc;
@@ -196,6 +225,7 @@ int crt_key(int timeout_ms)
 		case KEY_BACKSPACE: return CRT_KEY_BACKSPACE;
 		case KEY_HOME: return CRT_KEY_HOME;
 		case KEY_END: return CRT_KEY_END;
+		case KEY_MOUSE: return mouse_key();
 		default: return CRT_KEY_NONE;
 		}
 	}
@@ -227,6 +257,7 @@ void crt_done(void)
 	grid_free(shown);
 	shown = NULL;
 	curs_set(1);
+	mousemask(0, NULL);	/* the terminal's own mouse handling back */
 	endwin();
 	if (have_termios)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);

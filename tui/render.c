@@ -117,13 +117,18 @@ static bool earlier(const struct model_span *a, const struct model_span *b)
 	return a->tid < b->tid;
 }
 
+uint64_t view_lane_t0(const struct view_ctx *c)
+{
+	return c->win->t1 - (uint64_t)c->lane_w * c->st->ns_per_col;
+}
+
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
 	       bool (*match)(const struct view_ctx *c, const struct model_span *s,
 			     uintptr_t arg),
 	       uintptr_t arg)
 {
 	uint64_t npc = c->st->ns_per_col;
-	uint64_t t0 = c->win->t1 - (uint64_t)c->lane_w * npc;
+	uint64_t t0 = view_lane_t0(c);
 	int w = c->lane_w;
 
 	memset(cols, 0, (size_t)w * sizeof(*cols));
@@ -215,13 +220,66 @@ static int pick_cpus(const struct tl_window *win, int budget, uint16_t *ids, int
 	return n;
 }
 
+/* Where each view goes on a w x h screen: tui_render draws it, tui_hit
+ * reads it, so a click lands on what was drawn. */
+struct layout {
+	struct view_ctx c;
+	uint16_t cpus[CPU_MAX];
+	int cpu_y, lock_y, lock_rows, thr_y, thr_rows, ev_y, ev_rows, panel_y, panel_rows;
+};
+
+static void layout(const struct tl_window *win, const struct tui_state *st, int w, int h,
+		   struct layout *L)
+{
+	int y = 1, cpu_rows, rem, min_ev;
+	size_t nthr = win->nthreads ? win->nthreads : 1;
+
+	L->c = (struct view_ctx){ .win = win, .st = st, .cpus = L->cpus };
+	L->c.label_w = LABEL_W;
+	L->c.lane_w = tui_lane_cols(w);
+	L->panel_rows = 0;
+	h -= 2;			/* status line, key line */
+	if (st->panel) {
+		L->panel_rows = st->panel_rows ? st->panel_rows :
+				panel_fit_rows(st->panel, w - 4) + 2;
+		if (L->panel_rows > h / 2)
+			L->panel_rows = h / 2;
+		h -= L->panel_rows;
+	}
+	/* CPUs first, then the lock lane and a thread, then the rest */
+	/* with many CPUs, half the screen at most goes to strips */
+	cpu_rows = (int)win->ncpus <= h - 3 ? (int)win->ncpus : h / 2;
+	cpu_rows = pick_cpus(win, cpu_rows, L->cpus, &L->c.cpus_hidden);
+	L->c.cpu_rows = cpu_rows;
+	rem = h - cpu_rows;
+	/* a lane per lock (forked processes have one each), then the wait
+	 * lane and the ruler if there is room */
+	L->c.lock_lanes = win->nlocks > 1 ? (int)win->nlocks : 1;
+	if (L->c.lock_lanes > rem - 3)
+		L->c.lock_lanes = rem - 3 > 1 ? rem - 3 : 1;
+	L->lock_rows = L->c.lock_lanes +
+		       (rem - L->c.lock_lanes >= 8 ? 2 : rem - L->c.lock_lanes >= 5 ? 1 : 0);
+	rem -= L->lock_rows;
+	min_ev = rem >= 6 ? 3 : 0;
+	L->thr_rows = (int)nthr + 1;
+	if (L->thr_rows > THREAD_ROWS_MAX + 1)
+		L->thr_rows = THREAD_ROWS_MAX + 1;
+	if (L->thr_rows > rem - min_ev)
+		L->thr_rows = rem - min_ev;
+	rem -= L->thr_rows;
+	L->ev_rows = rem;
+	L->cpu_y = y;
+	L->lock_y = y += cpu_rows;
+	L->thr_y = y += L->lock_rows;
+	L->ev_y = y += L->thr_rows > 0 ? L->thr_rows : 0;
+	L->panel_y = y + (rem > 0 ? rem : 0);
+}
+
 int tui_render(const struct tl_window *win, const struct tui_state *st,
 	       struct grid *g)
 {
-	struct view_ctx c = { .win = win, .st = st };
-	uint16_t cpus[CPU_MAX];
-	int h, y = 0, cpu_rows, lock_rows, thr_rows, panel_rows = 0, rem, min_ev;
-	size_t nthr;
+	struct layout L;
+	const struct view_ctx *c = &L.c;
 
 	if (!win || !st || !g || !st->ns_per_col)
 		return -EINVAL;
@@ -230,55 +288,46 @@ int tui_render(const struct tl_window *win, const struct tui_state *st,
 		too_small(g);
 		return 0;
 	}
-	c.label_w = LABEL_W;
-	c.lane_w = tui_lane_cols(g->w);
-	nthr = win->nthreads ? win->nthreads : 1;
-
-	h = g->h - 2;		/* status line, key line */
-	if (st->panel) {
-		panel_rows = st->panel_rows ? st->panel_rows :
-			     panel_fit_rows(st->panel, g->w - 4) + 2;
-		if (panel_rows > h / 2)
-			panel_rows = h / 2;
-		h -= panel_rows;
-	}
-	/* CPUs first, then the lock lane and a thread, then the rest */
-	/* with many CPUs, half the screen at most goes to strips */
-	cpu_rows = (int)win->ncpus <= h - 3 ? (int)win->ncpus : h / 2;
-	cpu_rows = pick_cpus(win, cpu_rows, cpus, &c.cpus_hidden);
-	c.cpus = cpus;
-	c.cpu_rows = cpu_rows;
-	rem = h - cpu_rows;
-	/* a lane per lock (forked processes have one each), then the wait
-	 * lane and the ruler if there is room */
-	c.lock_lanes = win->nlocks > 1 ? (int)win->nlocks : 1;
-	if (c.lock_lanes > rem - 3)
-		c.lock_lanes = rem - 3 > 1 ? rem - 3 : 1;
-	lock_rows = c.lock_lanes + (rem - c.lock_lanes >= 8 ? 2 : rem - c.lock_lanes >= 5 ? 1 : 0);
-	rem -= lock_rows;
-	min_ev = rem >= 6 ? 3 : 0;
-	thr_rows = (int)nthr + 1;
-	if (thr_rows > THREAD_ROWS_MAX + 1)
-		thr_rows = THREAD_ROWS_MAX + 1;
-	if (thr_rows > rem - min_ev)
-		thr_rows = rem - min_ev;
-	rem -= thr_rows;
-
-	view_status.draw(&c, g, (struct tui_rect){ 0, y++, g->w, 1 });
-	view_cores.draw(&c, g, (struct tui_rect){ 0, y, g->w, cpu_rows });
-	y += cpu_rows;
-	view_lock.draw(&c, g, (struct tui_rect){ 0, y, g->w, lock_rows });
-	y += lock_rows;
-	if (thr_rows > 0)
-		view_threads.draw(&c, g, (struct tui_rect){ 0, y, g->w, thr_rows });
-	y += thr_rows;
-	if (rem > 0)
-		view_events.draw(&c, g, (struct tui_rect){ 0, y, g->w, rem });
-	y += rem;
-	if (panel_rows)
-		view_panel.draw(&c, g, (struct tui_rect){ 0, y, g->w, panel_rows });
-	view_keys.draw(&c, g, (struct tui_rect){ 0, g->h - 1, g->w, 1 });
+	layout(win, st, g->w, g->h, &L);
+	view_status.draw(c, g, (struct tui_rect){ 0, 0, g->w, 1 });
+	view_cores.draw(c, g, (struct tui_rect){ 0, L.cpu_y, g->w, c->cpu_rows });
+	view_lock.draw(c, g, (struct tui_rect){ 0, L.lock_y, g->w, L.lock_rows });
+	if (L.thr_rows > 0)
+		view_threads.draw(c, g, (struct tui_rect){ 0, L.thr_y, g->w, L.thr_rows });
+	if (L.ev_rows > 0)
+		view_events.draw(c, g, (struct tui_rect){ 0, L.ev_y, g->w, L.ev_rows });
+	if (L.panel_rows)
+		view_panel.draw(c, g, (struct tui_rect){ 0, L.panel_y, g->w, L.panel_rows });
+	view_keys.draw(c, g, (struct tui_rect){ 0, g->h - 1, g->w, 1 });
 	if (st->help)
-		view_help.draw(&c, g, (struct tui_rect){ 0, 1, g->w, g->h - 2 });
+		view_help.draw(c, g, (struct tui_rect){ 0, 1, g->w, g->h - 2 });
+	return 0;
+}
+
+int tui_hit(const struct tl_window *win, const struct tui_state *st, int w, int h,
+	    int x, int y, struct tui_hit *hit)
+{
+	struct layout L;
+	int row;
+
+	if (!win || !st || !hit || !st->ns_per_col)
+		return -EINVAL;
+	*hit = (struct tui_hit){ .kind = TUI_HIT_NONE };
+	if (w < TUI_MIN_W || h < TUI_MIN_H || x < 0 || y < 0 || x >= w || y >= h || st->help)
+		return 0;
+	layout(win, st, w, h, &L);
+	if (y >= L.cpu_y && y < L.thr_y && x >= L.c.label_w &&
+	    x < L.c.label_w + L.c.lane_w) {
+		/* the strips, the lock and wait lanes and the ruler share columns */
+		hit->kind = TUI_HIT_TIME;
+		hit->ts_ns = view_lane_t0(&L.c) + (uint64_t)(x - L.c.label_w) * st->ns_per_col;
+		return 0;
+	}
+	row = y - L.thr_y - 1;	/* below the table's header */
+	if (L.thr_rows > 0 && row >= 0 && y < L.thr_y + L.thr_rows &&
+	    (size_t)row < view_threads_shown(win->nthreads, L.thr_rows)) {
+		hit->kind = TUI_HIT_THREAD;
+		hit->tid = win->threads[row].tid;
+	}
 	return 0;
 }

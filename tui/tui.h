@@ -60,4 +60,23 @@ int tui_lane_cols(int w);
 int tui_render(const struct tl_window *win, const struct tui_state *st,
 	       struct grid *g);
 
+/* What a click at cell (x, y) of a w x h screen that tui_render drew from
+ * the same window and state points at: a moment (a column of the strips,
+ * lanes or ruler: ts_ns is where that column starts), a thread (a row of
+ * the thread table), or nothing. Returns 0, or -EINVAL on bad arguments. */
+enum tui_hit_kind {
+	TUI_HIT_NONE = 0,
+	TUI_HIT_TIME,
+	TUI_HIT_THREAD,
+};
+
+struct tui_hit {
+	uint8_t kind;		/* enum tui_hit_kind */
+	uint64_t ts_ns;		/* TUI_HIT_TIME */
+	uint32_t tid;		/* TUI_HIT_THREAD */
+};
+
+int tui_hit(const struct tl_window *win, const struct tui_state *st, int w, int h,
+	    int x, int y, struct tui_hit *hit);
+
 #endif

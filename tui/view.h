@@ -41,6 +41,10 @@ extern const struct view view_panel;	/* narration / summary text */
 extern const struct view view_keys;	/* key line, prompt or message */
 extern const struct view view_help;	/* help overlay */
 
+/* Rows of the thread table h rows high (header included) that show a
+ * thread, the rest being the header and a "+N more" line (view_threads.c). */
+size_t view_threads_shown(size_t nthreads, int h);
+
 /* Shared helpers (tui/render.c). */
 const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid);
 /* The thread's letter: A..Z, then 0..9, then '*'. `| 0x20` makes it lower
@@ -66,6 +70,8 @@ struct lane_col {
 	const struct model_span *s;	/* NULL: nothing in this column */
 };
 #define LANE_MAX 1024
+/* When the first column of the lanes starts (they end at win->t1). */
+uint64_t view_lane_t0(const struct view_ctx *c);
 /* Fill cols[0..ctx->lane_w) from the spans that match(span, arg). */
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
 	       bool (*match)(const struct view_ctx *c, const struct model_span *s,

@@ -94,6 +94,7 @@ static const char *const help_unicode[] = {
 	"  g       go to a time (s)       f     follow: jump to the newest",
 	"  t       highlight a thread     s     save the recording (live)",
 	"  ?       close this help        q     quit",
+	"  mouse   click: go to that moment / highlight a thread; wheel: zoom",
 	NULL,
 };
 
@@ -113,6 +114,7 @@ static const char *const help_ascii[] = {
 	"  g       go to a time (s)       f      follow: jump to the newest",
 	"  t       highlight a thread     s      save the recording (live)",
 	"  ?       close this help        q      quit",
+	"  mouse   click: go to that moment / highlight a thread; wheel: zoom",
 	NULL,
 };
 

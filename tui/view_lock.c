@@ -51,7 +51,7 @@ static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kin
 static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 {
 	struct cell_style dim = { .attr = GA_DIM };
-	uint64_t t0 = c->win->t1 - (uint64_t)c->lane_w * c->st->ns_per_col;
+	uint64_t t0 = view_lane_t0(c);
 	char a[32], b[32], scale[32], mid[96];
 	int n;
 

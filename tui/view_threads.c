@@ -43,11 +43,19 @@ static void row(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 		grid_printf(g, x + X_CPU, y, -1, plain, "CPU%" PRId32, t->cpu);
 }
 
+size_t view_threads_shown(size_t nthreads, int h)
+{
+	/* all of them under the header, or all but the "+N more" line */
+	if ((int)nthreads > h - 1)
+		return h - 2 > 0 ? (size_t)h - 2 : 0;
+	return nthreads;
+}
+
 static void threads_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {
 	const struct tl_window *w = c->win;
 	uint64_t span = w->t1 > w->t0 ? w->t1 - w->t0 : 1;
-	size_t shown = w->nthreads;
+	size_t shown = view_threads_shown(w->nthreads, r.h);
 
 	header(c, g, r);
 	if (!w->nthreads) {
@@ -56,8 +64,6 @@ static void threads_draw(const struct view_ctx *c, struct grid *g, struct tui_re
 				   "no threads seen yet");
 		return;
 	}
-	if ((int)shown > r.h - 1)
-		shown = r.h - 2 > 0 ? (size_t)r.h - 2 : 0;
 	for (size_t i = 0; i < shown; i++)
 		row(c, g, r.x + 1, r.y + 1 + (int)i, r.w - 1, &w->threads[i], span);
 	if (shown < w->nthreads && r.h > 1)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # tests/e2e/tui_replay.sh - `gilscope replay` as a person uses it, in a real
 # terminal (tmux, own server): at 120x40 it shows a strip per CPU and the
-# lock lane; space pauses, +/- zoom, g seeks, -> steps, ? helps; q exits 0
+# lock lane; space pauses, +/- zoom, g seeks, -> steps, ? helps, clicks and
+# the wheel work; q exits 0
 # and leaves the terminal as it found it. Also: too small a terminal, --ascii,
 # bad arguments. Waits poll the pane with a timeout, never fixed sleeps.
 cd "$(dirname "$0")/../.." || exit 1
@@ -94,6 +95,34 @@ $T send-keys -t t '?'
 wait_for 'What you see' 3 && ok tui_replay_help || not_ok tui_replay_help "no help overlay"
 $T send-keys -t t x
 wait_for '^ *space pause' 3 && ok tui_replay_help_closes || not_ok tui_replay_help_closes "help still open"
+# the mouse, as a terminal sends it (X10 encoding: ESC [ M, button + 32,
+# column + 33, row + 33; a press, then the release): a click on a strip
+# goes back to that moment, on a thread's row highlights it; the wheel zooms
+click() { # X Y (0-based cell)
+	local x y
+	x=$(printf '%x' $(($1 + 33))) y=$(printf '%x' $(($2 + 33)))
+	$T send-keys -t t -H 1b 5b 4d 20 "$x" "$y" 1b 5b 4d 23 "$x" "$y"
+}
+secs() { now_t | grep -Eo '[0-9.]+'; }
+zoom=$(screen | head -n 1 | grep -Eo '1 col = [0-9.]+ [mu]?s')
+t_before=$(secs)
+cpu0=$(( $(screen | grep -n '^CPU0' | head -n 1 | cut -d: -f1) - 1 ))
+# column 54 of 114 at 5 ms a column becomes the last: 59 columns, 0.295 s, back
+click 60 "$cpu0"
+for i in $(seq 40); do [ "$(secs)" != "$t_before" ] && break; sleep 0.05; done
+t_after=$(secs)
+if [ "$zoom" = "1 col = 5.0 ms" ] &&
+	awk -v a="$t_before" -v b="$t_after" 'BEGIN { d = a - b - 0.295; exit !(d > -0.0011 && d < 0.0011) }'; then
+	ok tui_replay_click_strip
+else
+	not_ok tui_replay_click_strip "$zoom, t $t_before -> $t_after (want 0.295 s back)"
+fi
+ya=$(( $(screen | grep -n '^ A ' | head -n 1 | cut -d: -f1) - 1 ))
+name=$(screen | grep '^ A ' | head -n 1 | awk '{ print $2 }')
+click 10 "$ya"
+wait_for "highlight: $name " 3 && ok tui_replay_click_thread || not_ok tui_replay_click_thread "$(screen | tail -n 1)"
+$T send-keys -t t -H 1b 5b 4d 60 50 30	# wheel up: zoom in
+wait_for '1 col = 2.0 ms' 3 && ok tui_replay_wheel || not_ok tui_replay_wheel "$(screen | head -n 1)"
 quit_ok tui_replay_quit
 
 # Ctrl-C quits cleanly too

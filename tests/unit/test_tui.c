@@ -399,6 +399,96 @@ out:
 }
 
 /* Golden screens of a synthetic trace (4 threads, 2 CPUs, preemptions, I/O). */
+/* The mouse: a click on the strips goes to that moment, on a thread's row
+ * highlights it; the wheel zooms; clicks elsewhere change nothing. */
+static void test_mouse(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct timeline *tl = file_of("mouse.gst", e, n, 2, 32);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(100, 30);
+	struct tui_state *st;
+	const struct tl_window *w;
+	struct tui_hit hit;
+	uint32_t before[94];
+	uint64_t now;
+	int y, ya;
+
+	if (!a || !g)
+		goto out;
+	st = app_state(a);
+	app_key(a, 'g');
+	for (const char *k = "0.1"; *k; k++)
+		app_key(a, *k);
+	app_key(a, CRT_KEY_ENTER);
+	now = st->now_ns;
+	CHECK(!st->paused);	/* going to a time keeps playing */
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "CPU0");
+	CHECK(y > 0);
+	if (y <= 0)
+		goto out;
+	for (int k = 0; k < 94; k++)
+		before[k] = grid_cell(g, 6 + k, y)->ch;
+	/* outside the lanes: the status line, the labels */
+	app_click(a, 50, 0);
+	app_click(a, 2, y);
+	CHECK(st->now_ns == now && !st->paused);
+	/* column 50 of the lanes: it becomes the last column */
+	app_click(a, 6 + 50, y);
+	CHECK(st->paused);
+	CHECKF(st->now_ns == now - 94 * MS + 51 * MS, "now %lld ns off",
+	       (long long)(st->now_ns - (now - 94 * MS + 51 * MS)));
+	CHECK(app_render(a, g) == 0);
+	/* the strip moved 43 columns right: what was at 0..50 is at 43..93 */
+	for (int k = 0; k <= 50; k++)
+		CHECKF(grid_cell(g, 6 + 43 + k, y)->ch == before[k], "column %d: '%c', was '%c'",
+		       43 + k, (int)grid_cell(g, 6 + 43 + k, y)->ch, (int)before[k]);
+	/* the lock lane, the wait lane and the ruler share the strips' columns */
+	if (timeline_window(tl, st->now_ns - 94 * MS, st->now_ns, &w) == 0) {
+		struct tui_hit cpu;
+
+		CHECK(tui_hit(w, st, 100, 30, 6 + 20, y, &cpu) == 0);
+		CHECK(cpu.kind == TUI_HIT_TIME && cpu.ts_ns == st->now_ns - 94 * MS + 20 * MS);
+		for (int dy = 1; dy <= 3; dy++) {
+			CHECK(tui_hit(w, st, 100, 30, 6 + 20, find_row(g, "LOCK") + dy - 1,
+				      &hit) == 0);
+			CHECK(hit.kind == TUI_HIT_TIME && hit.ts_ns == cpu.ts_ns);
+		}
+		CHECK(tui_hit(w, st, 100, 30, 6 + 20, 0, &hit) == 0 && hit.kind == TUI_HIT_NONE);
+		CHECK(tui_hit(w, st, 40, 30, 6 + 20, y, &hit) == 0 && hit.kind == TUI_HIT_NONE);
+	}
+	CHECK(tui_hit(NULL, st, 100, 30, 0, 0, &hit) == -EINVAL);
+	/* a thread's row highlights it; again: none */
+	ya = find_row(g, " A worker-a");
+	CHECK(ya > y);
+	app_click(a, 10, ya);
+	CHECK(st->highlight_tid == A_TID);
+	app_click(a, 10, ya + 1);
+	CHECK(st->highlight_tid == B_TID);
+	app_click(a, 10, ya + 1);
+	CHECK(st->highlight_tid == 0);
+	/* the header of the table is not a thread */
+	app_click(a, 10, ya - 1);
+	CHECK(st->highlight_tid == 0);
+	/* the wheel zooms like + and - */
+	app_key(a, CRT_KEY_WHEEL_UP);
+	CHECK(st->ns_per_col == MS / 2);
+	app_key(a, CRT_KEY_WHEEL_DOWN);
+	CHECK(st->ns_per_col == MS);
+	/* with the help open, a click only closes it */
+	now = st->now_ns;
+	app_key(a, '?');
+	CHECK(app_render(a, g) == 0);
+	app_click(a, 6 + 10, y);
+	CHECK(!st->help && st->now_ns == now);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
 static void test_golden_synth(void)
 {
 	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
@@ -755,6 +845,7 @@ int main(void)
 	RUN(test_pingpong_lanes);
 	RUN(test_file_equals_live);
 	RUN(test_keys);
+	RUN(test_mouse);
 	RUN(test_golden_synth);
 	RUN(test_live_follow);
 	RUN(test_many_cpus);
