@@ -84,9 +84,20 @@ par() {
 	if python3 -c "import sys; sys.exit(not ($2 <= $p <= $3))"; then
 		ok "crosscheck_parallelism_$1"
 	else
-		not_ok "crosscheck_parallelism_$1" "parallelism $p not in [$2, $3] (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+		not_ok "crosscheck_parallelism_$1" "parallelism $p not in [$2, $3] (load: $(cut -d' ' -f1-3 /proc/loadavg)${TRIES:+; $TRIES})"
 	fi
 }
-rec procs2 procs --threads 2 --seconds 2 && par procs2 1.7 99
+# two processes need both cores the whole time: a burst of other load on a
+# shared host takes one away for a moment, so up to three recordings (the
+# message lists every attempt's parallelism)
+tries=
+for i in 1 2 3; do
+	rm -f "$TMPD/procs2.gst"
+	rec procs2 procs --threads 2 --seconds 2 || break
+	p=$(json_get "$TMPD/procs2.json" 'j["parallelism"]')
+	tries="$tries $p"
+	python3 -c "import sys; sys.exit(not $p >= 1.7)" && break
+done
+[ -n "$tries" ] && TRIES="attempts:$tries" par procs2 1.7 99
 rec cpu2 cpu --threads 2 --seconds 2 && par cpu2 0 1.2
 t_exit
