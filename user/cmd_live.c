@@ -16,20 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "adapter.h"
 #include "app.h"
 #include "cmd.h"
 #include "crt.h"
 #include "fmt.h"
+#include "live_file.h"
 #include "model.h"
 #include "recorder.h"
 #include "report.h"
 #include "timeline.h"
-#include "trace_writer.h"
 
 static const char usage[] =
 "usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE] [--ascii]\n"
@@ -49,14 +46,10 @@ static const char usage[] =
 
 struct live {
 	struct recorder *rec;
-	struct trace_writer *w;		/* the recording, until closed */
+	struct live_file *file;		/* the recording */
 	struct timeline *tl;		/* what the view shows */
 	struct report *rp;		/* the closing summary */
-	char path[4096];		/* the recording file */
-	bool temp;			/* path is ours: remove it at the end */
-	char saved[4096];		/* where `s` copied it, or "" */
 	char panel[2048];		/* the summary text */
-	int err;			/* first sink error */
 };
 
 static int sink(void *ctx, const struct gs_event *ev, size_t n)
@@ -64,7 +57,7 @@ static int sink(void *ctx, const struct gs_event *ev, size_t n)
 	struct live *l = ctx;
 	int err;
 
-	if (l->w && (err = trace_writer_append(l->w, ev, n)))
+	if ((err = live_file_append(l->file, ev, n)))
 		return err;
 	if ((err = timeline_append(l->tl, ev, n)))
 		return err;
@@ -75,70 +68,14 @@ static int flush(void *ctx)
 {
 	struct live *l = ctx;
 
-	return l->w ? trace_writer_flush(l->w) : 0;
+	return live_file_flush(l->file);
 }
 
-/* Copy the recording to dst (created, not overwritten). */
-static int copy_file(const char *src, const char *dst)
-{
-	int in = open(src, O_RDONLY | O_CLOEXEC), out, err = 0;
-	struct stat st;
-	off_t off = 0;
-
-	if (in < 0)
-		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0) {
-		err = -errno;
-		close(in);
-		return err;
-	}
-	if (fstat(in, &st))
-		err = -errno;
-	while (!err && off < st.st_size) {
-		ssize_t k = sendfile(out, in, &off, st.st_size - off);
-
-		if (k <= 0)
-			err = k < 0 ? -errno : -EIO;
-	}
-	if (close(out) && !err)
-		err = -errno;
-	close(in);
-	return err;
-}
-
-/* `s`: copy what was recorded so far (blocks are sealed by the flush; a
- * file without its footer is read by scanning). At the end it is copied
- * again, complete. */
 static int save(void *ctx, char *msg, size_t len)
 {
 	struct live *l = ctx;
-	int err;
 
-	if (!l->temp) {
-		snprintf(msg, len, "recording to %s already", l->path);
-		return 0;
-	}
-	if (!l->saved[0]) {
-		char stamp[32];
-		time_t t = time(NULL);
-
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		snprintf(l->saved, sizeof(l->saved), "gilscope-%s.gst", stamp);
-	}
-	if (l->w && (err = trace_writer_flush(l->w))) {
-		snprintf(msg, len, "could not save: %s", strerror(-err));
-		return err;
-	}
-	err = copy_file(l->path, l->saved);
-	if (err) {
-		snprintf(msg, len, "could not save %s: %s", l->saved, strerror(-err));
-		l->saved[0] = '\0';
-		return err;
-	}
-	snprintf(msg, len, "saved to %s%s", l->saved,
-		 l->w ? " (completed when you quit)" : "");
-	return 0;
+	return live_file_save(l->file, msg, len);
 }
 
 /* The summary shown when the program has exited. */
@@ -190,16 +127,6 @@ static int on_poll(void *ctx, struct app *a)
 	return 1;
 }
 
-static int temp_file(char *path, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(path, len, "%s/gilscope-live-XXXXXX", dir && dir[0] ? dir : "/tmp");
-	fd = mkostemp(path, O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 int cmd_live(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -222,7 +149,8 @@ int cmd_live(int argc, char **argv)
 	const char *out = NULL, *lock_spec = NULL;
 	bool python = false, ascii = false, unicode, color;
 	char err[512], missing[64];
-	int c, fd = -1, ret = 1, rc;
+	const char *where;
+	int c, ret = 1, rc;
 	pid_t pid = 0;
 
 	/* options */
@@ -284,28 +212,9 @@ int cmd_live(int argc, char **argv)
 	}
 
 	/* the recording: -o FILE, or a temp file `s` can copy */
-	if (out) {
-		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr, "gilscope live: cannot create %s: %s\n", out, strerror(errno));
-			goto out;
-		}
-		snprintf(l.path, sizeof(l.path), "%s", out);
-	} else {
-		fd = temp_file(l.path, sizeof(l.path));
-		if (fd < 0) {
-			fprintf(stderr, "gilscope live: cannot create a temp file: %s\n", strerror(-fd));
-			goto out;
-		}
-		l.temp = true;
-	}
-	/* under sudo the recording belongs to the user (the recorder drops to
-	 * SUDO_UID once attached, and must still be able to remove it) */
-	if (getenv("SUDO_UID") && getenv("SUDO_GID") && geteuid() == 0 &&
-	    fchown(fd, atoi(getenv("SUDO_UID")), atoi(getenv("SUDO_GID")))) {
-		fprintf(stderr, "gilscope live: cannot give %s to SUDO_UID: %s\n", l.path,
-			strerror(errno));
-		goto out_unlink;
+	if (live_file_create(&l.file, out, err, sizeof(err))) {
+		fprintf(stderr, "gilscope live: %s\n", err);
+		goto out;
 	}
 	/* the program's own output would scribble over the view */
 	ro.child_stdout = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -317,11 +226,10 @@ int cmd_live(int argc, char **argv)
 		goto out_unlink;
 	}
 	recorder_meta(l.rec, &meta);
-	if ((rc = trace_writer_fdopen(&l.w, fd, &meta, NULL))) {
-		fprintf(stderr, "gilscope live: cannot write %s: %s\n", l.path, strerror(-rc));
+	if ((rc = live_file_begin(l.file, &meta))) {
+		fprintf(stderr, "gilscope live: cannot write the recording: %s\n", strerror(-rc));
 		goto out_unlink;
 	}
-	fd = -1;	/* the writer owns it now */
 	if ((rc = timeline_new_live(&l.tl, &meta, NULL)) || (rc = report_new(&l.rp, &meta))) {
 		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
 		goto out_unlink;
@@ -344,37 +252,30 @@ int cmd_live(int argc, char **argv)
 
 	/* the end: last events, footer, the saved copy made complete */
 	c = recorder_stop(l.rec);
-	if (!rc)
-		rc = c;
-	c = trace_writer_close(l.w);
-	l.w = NULL;
-	if (!rc)
-		rc = c;
-	if (rc)
-		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
+	if (rc || c)
+		fprintf(stderr, "gilscope live: %s\n", strerror(-(rc ? rc : c)));
+	rc = rc ? rc : c;
+	if ((c = live_file_finish(l.file, err, sizeof(err))))
+		fprintf(stderr, "gilscope live: %s\n", err);
+	rc = rc ? rc : c;
 	recorder_stats(l.rec, &rs);
-	if (l.saved[0] && (c = copy_file(l.path, l.saved)))
-		fprintf(stderr, "gilscope live: could not save %s: %s\n", l.saved, strerror(-c));
+	where = live_file_where(l.file);
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.lost,
-		l.temp ? (l.saved[0] ? "; saved to " : "") : "; recorded in ",
-		l.temp ? l.saved : l.path);
+		!where[0] ? "" : live_file_is_temp(l.file) ? "; saved to " : "; recorded in ",
+		where);
 	if (!rs.exited && ro.argv)
 		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
 			(int)rs.pid);
 	ret = rc ? 1 : 0;
-	if (l.temp)
-		unlink(l.path);
 	goto out;
 out_unlink:
-	unlink(l.path);
+	live_file_abandon(l.file);
 out:
-	if (fd >= 0)
-		close(fd);
 	if (ro.child_stdout > 0)
 		close(ro.child_stdout);
 	app_free(a);
-	trace_writer_close(l.w);
+	live_file_free(l.file);
 	recorder_destroy(l.rec);
 	timeline_free(l.tl);
 	report_free(l.rp);

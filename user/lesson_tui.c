@@ -6,7 +6,8 @@
  * The narration follows what is on screen, not what was decoded: in replay
  * the lesson has its own trace reader and is fed events up to the view's
  * playback time, on a timer (a timerfd given to the app as its poll fd);
- * live, the recorder's sink feeds the timeline and the lesson together.
+ * live, the recorder's sink feeds the timeline, the lesson and a temp
+ * recording that `s` saves (live_file.h).
  * A step with `pause` stops the view (replay: time stands still; live: the
  * view stops following while the program and the recording go on) until
  * the teacher presses space, which the lesson takes before the app does.
@@ -24,6 +25,7 @@
 #include "crt.h"
 #include "lesson_play.h"
 #include "lesson_tui.h"
+#include "live_file.h"
 #include "recorder.h"
 #include "timeline.h"
 #include "trace_reader.h"
@@ -48,6 +50,7 @@ struct ltui {
 	int tfd;
 	/* live */
 	struct recorder *rec;
+	struct live_file *file;		/* the recording, for `s` */
 	int out_fd;			/* gilrt's stdout/stderr (memfd) */
 	char output[1024];		/* its last lines, for the table */
 	uint64_t busy0, total0;		/* machine CPU ticks when it started */
@@ -171,10 +174,24 @@ static int on_poll_replay(void *ctx, struct app *a)
 static int live_sink(void *ctx, const struct gs_event *ev, size_t n)
 {
 	struct ltui *t = ctx;
-	int rc = timeline_append(t->tl, ev, n);
+	int rc = live_file_append(t->file, ev, n);
+	if (!rc)
+		rc = timeline_append(t->tl, ev, n);
 	for (size_t i = 0; i < n; i++)
 		lesson_run_event(t->run, &ev[i]);
 	return rc;
+}
+
+static int live_flush(void *ctx)
+{
+	struct ltui *t = ctx;
+	return live_file_flush(t->file);
+}
+
+static int live_save(void *ctx, char *msg, size_t len)
+{
+	struct ltui *t = ctx;
+	return live_file_save(t->file, msg, len);
 }
 
 static int on_poll_live(void *ctx, struct app *a)
@@ -320,12 +337,18 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto out;
 	t.ncpus = ro.ncpus;
+	if ((rc = live_file_create(&t.file, NULL, err, sizeof(err)))) {
+		fprintf(stderr, "gilscope lesson: %s\n", err);
+		rc = -ECANCELED;	/* said already */
+		goto out;
+	}
 	lesson_machine_ticks(&t.busy0, &t.total0);
 	struct recorder_opts opts = {
 		.argv = argv,
 		.adapter = "gilrt",
 		.child_stdout = t.out_fd,
 		.sink = live_sink,
+		.flush = live_flush,
 		.ctx = &t,
 	};
 	rc = recorder_start(&t.rec, &opts, err, sizeof(err));
@@ -337,7 +360,7 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	}
 	struct trace_meta meta;
 	recorder_meta(t.rec, &meta);
-	if ((rc = timeline_new_live(&t.tl, &meta, NULL)))
+	if ((rc = live_file_begin(t.file, &meta)) || (rc = timeline_new_live(&t.tl, &meta, NULL)))
 		goto out;
 	struct app_opts ao = {
 		.mode = TUI_LIVE,
@@ -345,9 +368,13 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 		.pid = meta.root_pid,
 		.poll_fd = recorder_fd(t.rec),
 		.on_poll = on_poll_live,
+		.save = live_save,
 	};
 	rc = run_app(&t, &ao, ascii);
 	recorder_stop(t.rec);
+	/* the recording made complete where `s` saved it; the temp file goes */
+	if (live_file_finish(t.file, err, sizeof(err)))
+		fprintf(stderr, "gilscope lesson: %s\n", err);
 	if (rc == 0) {
 		if (!lesson_run_ended(t.run)) {
 			read_output(&t, t.out_fd);
@@ -355,8 +382,10 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 										 t.ncpus));
 			lesson_run_end(t.run, 0);
 		}
-		char how[sizeof(meta.command) + 16];
-		snprintf(how, sizeof(how), "Live run: %s", meta.command);
+		char how[sizeof(meta.command) + 4200];
+		const char *saved = live_file_where(t.file);
+		snprintf(how, sizeof(how), "Live run: %s%s%s", meta.command,
+			 saved[0] ? "\nSaved to " : "", saved);
 		print_table(&t, how);
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
@@ -365,6 +394,9 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 out:
 	app_free(t.app);
 	recorder_destroy(t.rec);
+	if (rc)
+		live_file_abandon(t.file);	/* a temp file: gone */
+	live_file_free(t.file);
 	timeline_free(t.tl);
 	lesson_run_free(t.run);
 	close(t.out_fd);

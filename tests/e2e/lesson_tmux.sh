@@ -30,6 +30,8 @@ fi
 
 # drive AS_USER NAME SOCKET TIMEOUT CMD... : run CMD in a 120x40 tmux and
 # play the lesson to its end. Sets $pane (last capture) and $why (failure).
+# With SAVE=1 it presses s at the closing table and quits once it is saved;
+# CWD= is where CMD runs.
 drive() {
 	local who=$1 name=$2 sock=$3 limit=$4
 	shift 4
@@ -39,9 +41,9 @@ drive() {
 	# nobody's is nologin, and CI may give us no SHELL at all
 	tm() { "${run[@]}" env SHELL=/bin/sh tmux -S "$sock" "$@"; }
 	# the shell prints the exit status, then keeps the pane open
-	tm -f /dev/null new-session -d -s L -x 120 -y 40 \
+	tm -f /dev/null new-session -d -s L -x 120 -y 40 -c "${CWD:-$PWD}" \
 		"$* ; echo LESSON_EXIT=\$? ; exec cat" || { why="tmux did not start"; return 1; }
-	local deadline=$((SECONDS + limit)) pressed='' table=0 step
+	local deadline=$((SECONDS + limit)) pressed='' table=0 step asked=
 	why=
 	while :; do
 		pane=$(tm capture-pane -p -t L 2>/dev/null)
@@ -52,7 +54,12 @@ drive() {
 		fi
 		if echo "$pane" | grep -q 'What this run measured (q: quit)'; then
 			table=1
-			tm send-keys -t L q
+			if [ -n "${SAVE:-}" ] && [ -z "$asked" ]; then
+				tm send-keys -t L s
+				asked=1
+			elif [ -z "${SAVE:-}" ] || echo "$pane" | grep -q 'saved to gilscope-'; then
+				tm send-keys -t L q
+			fi
 		elif echo "$pane" | grep -q 'space: go on'; then
 			step=$(echo "$pane" | grep -o 'step [0-9]* of [0-9]*' | head -n 1)
 			# once per step: a second space would pause the replay itself
@@ -97,5 +104,30 @@ if need_root lesson_live; then
 			not_ok "lesson_live_$name" "$why"
 		fi
 	done
+	# s saves what the class saw: a trace of the run, the sudo user's, and
+	# the temp recording is gone at the end
+	name=${LESSONS%% *}
+	mkdir -p "$TDIR/save" "$TDIR/tmp"
+	if SAVE=1 CWD=$TDIR/save drive root "$name" "$TDIR/live-save" 60 \
+		TMPDIR="$TDIR/tmp" SUDO_UID=65534 SUDO_GID=65534 "$GS" lesson "$name"; then
+		saved=$(ls "$TDIR"/save/gilscope-*.gst 2>/dev/null | head -n 1)
+		if [ -z "$saved" ]; then
+			not_ok lesson_live_save "no gilscope-*.gst in $TDIR/save"
+		elif ! echo "$pane" | grep -q "^Saved to $(basename "$saved")"; then
+			not_ok lesson_live_save "the table does not say where: $(echo "$pane" | grep -i saved)"
+		elif [ "$(stat -c %u:%g "$saved")" != 65534:65534 ]; then
+			not_ok lesson_live_save "owned by $(stat -c %u:%g "$saved"), not SUDO_UID"
+		elif ! "$GS" report --json "$saved" > "$TDIR/save.json" 2>"$TDIR/save.err"; then
+			not_ok lesson_live_save "report: $(head -n 1 "$TDIR/save.err")"
+		elif [ "$(json_get "$TDIR/save.json" 'j["lock"]["acquisitions"] > 0')" != True ]; then
+			not_ok lesson_live_save "no lock acquisitions in the saved trace"
+		elif [ -n "$(ls "$TDIR/tmp")" ]; then
+			not_ok lesson_live_save "left in TMPDIR: $(ls "$TDIR/tmp")"
+		else
+			ok lesson_live_save
+		fi
+	else
+		not_ok lesson_live_save "$why"
+	fi
 fi
 t_exit
