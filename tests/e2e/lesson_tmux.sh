@@ -106,7 +106,7 @@ if need_root lesson_live; then
 	done
 	# s saves what the class saw: a trace of the run, the sudo user's, and
 	# the temp recording is gone at the end
-	name=${LESSONS%% *}
+	name=$(echo $LESSONS | cut -d" " -f1)	# the first lesson (the list may be one a line)
 	mkdir -p "$TDIR/save" "$TDIR/tmp"
 	if SAVE=1 CWD=$TDIR/save drive root "$name" "$TDIR/live-save" 60 \
 		TMPDIR="$TDIR/tmp" SUDO_UID=65534 SUDO_GID=65534 "$GS" lesson "$name"; then
@@ -119,8 +119,8 @@ if need_root lesson_live; then
 			not_ok lesson_live_save "owned by $(stat -c %u:%g "$saved"), not SUDO_UID"
 		elif ! "$GS" report --json "$saved" > "$TDIR/save.json" 2>"$TDIR/save.err"; then
 			not_ok lesson_live_save "report: $(head -n 1 "$TDIR/save.err")"
-		elif [ "$(json_get "$TDIR/save.json" 'j["lock"]["acquisitions"] > 0')" != True ]; then
-			not_ok lesson_live_save "no lock acquisitions in the saved trace"
+		elif [ "$(json_get "$TDIR/save.json" 'j["trace"]["events"] > 0 and "gilrt run" in j["trace"]["command"]')" != True ]; then
+			not_ok lesson_live_save "not the lesson's run: $(json_get "$TDIR/save.json" 'j["trace"]')"
 		elif [ -n "$(ls "$TDIR/tmp")" ]; then
 			not_ok lesson_live_save "left in TMPDIR: $(ls "$TDIR/tmp")"
 		else
