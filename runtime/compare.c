@@ -33,42 +33,67 @@ static int run_once(const char *scenario, int threads, uint64_t work, uint64_t *
 	return 0;
 }
 
-int rt_compare_run(int workers, uint64_t work, struct rt_compare *out, char *err, size_t errlen)
+/* The median of v[0..n), n >= 1 (v is sorted in place). */
+static double median(double *v, int n)
 {
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int rt_compare_run(int workers, uint64_t work, int repeat, struct rt_compare *out, char *err,
+		   size_t errlen)
+{
+	/* wall[r][i]: round r, mode i; wall[repeat][0]: the closing sequential run */
+	uint64_t wall[RT_COMPARE_REPEAT_MAX + 1][RT_COMPARE_MODES] = { { 0 } };
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t wall;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->cores = cores > 0 ? (int)cores : 1;
 	out->workers = workers > 0 ? workers : (out->cores < 2 ? 2 : out->cores);
 	out->work = work ? work : RT_COMPARE_DEFAULT_WORK;
+	out->repeat = repeat < 1 ? 1 : repeat > RT_COMPARE_REPEAT_MAX ? RT_COMPARE_REPEAT_MAX : repeat;
 	/* a CPU coming out of idle runs slow for a while: warm it before measuring */
-	rc = run_once("seq", 1, out->work / 8 + 1, &wall, err, errlen);
+	rc = run_once("seq", 1, out->work / 8 + 1, &wall[0][0], err, errlen);
 	if (rc)
 		return rc;
 	out->native_k = rt_native_steps_per_unit();
-	for (int i = 0; i < RT_COMPARE_MODES; i++) {
-		rc = run_once(modes[i].scenario,
-			      modes[i].coroutines ? out->workers * modes[i].coroutines : out->workers,
-			      out->work, &wall, err, errlen);
-		if (rc)
-			return rc;
-		out->rows[i].mode = modes[i].mode;
-		out->rows[i].wall_ns = wall;
-		/* native units must cost what the sequential run's units cost */
-		if (i == 0)
-			out->native_k = rt_native_match(wall * 1000 / out->work);
+	for (int r = 0; r < out->repeat; r++) {
+		for (int i = 0; i < RT_COMPARE_MODES; i++) {
+			rc = run_once(modes[i].scenario,
+				      modes[i].coroutines ? out->workers * modes[i].coroutines :
+							    out->workers,
+				      out->work, &wall[r][i], err, errlen);
+			if (rc)
+				return rc;
+			/* native units must cost what the first sequential run's cost */
+			if (r == 0 && i == 0)
+				out->native_k = rt_native_match(wall[0][0] * 1000 / out->work);
+		}
 	}
-	/* the baseline again, last: the better of the two, so drift cannot favour a row */
-	rc = run_once("seq", 1, out->work, &wall, err, errlen);
+	rc = run_once("seq", 1, out->work, &wall[out->repeat][0], err, errlen);
 	if (rc)
 		return rc;
-	if (wall < out->rows[0].wall_ns)
-		out->rows[0].wall_ns = wall;
-	for (int i = 0; i < RT_COMPARE_MODES; i++)
-		out->rows[i].speedup = out->rows[i].wall_ns ?
-			(double)out->rows[0].wall_ns / (double)out->rows[i].wall_ns : 0;
+	for (int i = 0; i < RT_COMPARE_MODES; i++) {
+		double sp[RT_COMPARE_REPEAT_MAX], ns[RT_COMPARE_REPEAT_MAX];
+
+		for (int r = 0; r < out->repeat; r++) {
+			uint64_t base = wall[r][0] < wall[r + 1][0] ? wall[r][0] : wall[r + 1][0];
+
+			/* the sequential row is its own baseline: 1.0 by definition */
+			ns[r] = (double)(i ? wall[r][i] : base);
+			sp[r] = ns[r] ? (double)base / ns[r] : 0;
+		}
+		out->rows[i].mode = modes[i].mode;
+		out->rows[i].wall_ns = (uint64_t)median(ns, out->repeat);
+		out->rows[i].speedup = median(sp, out->repeat);
+	}
 	return 0;
 }
 
@@ -97,8 +122,9 @@ void rt_compare_print(const struct rt_compare *c, FILE *f)
 
 int rt_compare_write_json(const struct rt_compare *c, FILE *f)
 {
-	fprintf(f, "{\"cores\":%d,\"workers\":%d,\"work\":%" PRIu64 ",\"native_steps_per_unit\":%" PRIu64
-		",\"rows\":[", c->cores, c->workers, c->work, c->native_k);
+	fprintf(f, "{\"cores\":%d,\"workers\":%d,\"repeat\":%d,\"work\":%" PRIu64
+		",\"native_steps_per_unit\":%" PRIu64 ",\"rows\":[", c->cores, c->workers, c->repeat,
+		c->work, c->native_k);
 	for (int i = 0; i < RT_COMPARE_MODES; i++)
 		fprintf(f, "%s{\"mode\":\"%s\",\"wall_ns\":%" PRIu64 ",\"speedup\":%.3f}", i ? "," : "",
 			c->rows[i].mode, c->rows[i].wall_ns, c->rows[i].speedup);

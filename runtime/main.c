@@ -16,7 +16,7 @@ static const char usage[] =
 	"usage: gilrt run SCENARIO [--threads N] [--seconds S | --work N] [--policy P]\n"
 	"                          [--switch-interval-us U] [--stats-json FILE]\n"
 	"       gilrt list\n"
-	"       gilrt compare [--json] [--work N] [--workers N]\n"
+	"       gilrt compare [--json] [--work N] [--workers N] [--repeat N]\n"
 	"       gilrt --help\n"
 	"\n"
 	"  --threads N             worker threads (coroutines for async); default 2\n"
@@ -27,6 +27,9 @@ static const char usage[] =
 	"                          fifo (fair hand-off), none (no lock; unsafe's default)\n"
 	"  --switch-interval-us U  how long a waiter waits before asking (default 5000)\n"
 	"  --stats-json FILE       write the runtime's own numbers as JSON ('-' = stdout)\n"
+	"  --workers N             compare: threads / processes (default: the cores, >= 2)\n"
+	"  --repeat N              compare: run the table N times, keep each row's best\n"
+	"                          (other load only slows a run; default 1)\n"
 	"\n"
 	"USDT probes (provider gilrt): gil_request gil_acquired gil_released\n"
 	"gil_drop_request thread_start thread_exit io_begin io_end native_begin native_end\n";
@@ -198,7 +201,7 @@ static int cmd_run(int argc, char **argv)
 static int cmd_compare(int argc, char **argv)
 {
 	struct rt_compare c;
-	uint64_t work = 0, workers = 0;
+	uint64_t work = 0, workers = 0, repeat = 1;
 	int json = 0, rc;
 	char err[256];
 	const char *v;
@@ -216,11 +219,15 @@ static int cmd_compare(int argc, char **argv)
 			v = opt_value(argc, argv, &i, "--workers");
 			if (parse_u64(v, 1, 256, &workers))
 				return usage_error("--workers wants a number from 1 to 256, not '%s'", v ? v : "");
+		} else if (is_opt(a, "--repeat")) {
+			v = opt_value(argc, argv, &i, "--repeat");
+			if (parse_u64(v, 1, 20, &repeat))
+				return usage_error("--repeat wants a number from 1 to 20, not '%s'", v ? v : "");
 		} else {
 			return usage_error("compare: unknown argument '%s'", a);
 		}
 	}
-	rc = rt_compare_run((int)workers, work, &c, err, sizeof(err));
+	rc = rt_compare_run((int)workers, work, (int)repeat, &c, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "gilrt: compare: %s\n", err);
 		return 1;

@@ -42,6 +42,8 @@ bad interval_neg run cpu --switch-interval-us -5
 bad unknown_option run cpu --frob
 bad compare_work compare --work lots
 bad compare_option compare --fast
+bad compare_repeat_zero compare --repeat 0
+bad compare_repeat_huge compare --repeat 21
 bad list_arg list extra
 
 # every scenario: a short run whose JSON has the documented shape
