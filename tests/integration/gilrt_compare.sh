@@ -5,7 +5,7 @@
 # The machine may be shared, and its speed drifts within seconds: a run is
 # three rounds of the five rows, each row the median of its rounds against
 # its own round's baseline (`--repeat 3`). A run that misses a bound is
-# repeated (up to 8 runs, each judged whole) and the first good run passes,
+# repeated (up to 12 runs, each judged whole) and the first good run passes,
 # since other load can only make parallel rows slower, never faster. Before each run a probe independent of
 # gilrt (two plain processes spinning) measures how much parallelism the
 # machine gives right now; if it never gave 1.7 the bounds cannot be judged
@@ -49,7 +49,7 @@ fi
 # An attempt counts only as a whole (its rows share one sequential baseline),
 # and judges gilrt only if the machine gave parallelism before and after it.
 trusted=0 good= last="not measured" best_par=0
-for attempt in 1 2 3 4 5 6 7 8; do
+for attempt in $(seq 12); do
 	par=$(machine_parallelism)
 	best_par=$(python3 -c "print(max($best_par, $par))")
 	if [ "$(python3 -c "print($par < 1.7)")" = True ]; then
