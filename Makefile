@@ -2,9 +2,14 @@
 # gilscope - see `make help`.
 #
 # Sources are found by wildcard so that modules can be added without editing
-# this file: runtime/*.c -> build/gilrt, user/*.c + tui/*.c -> build/gilscope,
+# this file: runtime/*.c -> build/gilrt, user/*/*.c + tui/*.c -> build/gilscope,
 # bpf/*.bpf.c -> build/*.skel.h, tests/unit/test_*.c -> build/tests/test_*.
 # SAN=1 builds everything with ASan+UBSan into build/san/.
+#
+# gilscope's layers, lowest first; each includes only the ones before it
+# (tests/integration/layers.sh checks): bpf/ -> user/util -> user/trace ->
+# user/model -> user/record -> tui -> user/lesson -> user/cmd. Includes name
+# the layer: #include "model/model.h", "tui/app.h", "bpf/gilscope.h".
 
 .DELETE_ON_ERROR:
 # keep generated .bpf.o and .skel.h (they are intermediate files to make)
@@ -36,11 +41,15 @@ BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -dumpmachine)
 
+# CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 keeps working); what the
+# build needs (warnings as errors, includes, sanitizers) is added apart.
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
-	  -I$(BUILD) -Iuser -Itui -Ibpf -Iruntime
-LDFLAGS += -pthread $(SANFLAGS)
+GS_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
+	     -I$(BUILD) -I. -Iuser -Iruntime
+GS_LDFLAGS := -pthread $(SANFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(GS_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(GS_LDFLAGS)
 LDLIBS_GILSCOPE := -lbpf -lelf -lz -lzstd -lncursesw -lm
 LDLIBS_GILRT := -lm
 
@@ -48,8 +57,8 @@ LDLIBS_GILRT := -lm
 RT_SRCS   := $(wildcard runtime/*.c)
 RT_MAIN   := runtime/main.c
 RT_LIBSRC := $(filter-out $(RT_MAIN),$(RT_SRCS))
-US_SRCS   := $(wildcard user/*.c) $(wildcard tui/*.c)
-US_MAIN   := user/main.c
+US_SRCS   := $(wildcard user/*/*.c) $(wildcard tui/*.c)
+US_MAIN   := user/cmd/main.c
 US_LIBSRC := $(filter-out $(US_MAIN),$(US_SRCS))
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -89,7 +98,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/obj/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libgilrt.a: $(RT_LIBOBJ)
 	$(call msg,AR,$@)
@@ -101,26 +110,26 @@ $(BUILD)/libgilscope.a: $(US_LIBOBJ)
 
 $(GILRT): $(call obj,$(RT_MAIN)) $(BUILD)/libgilrt.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILRT)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILRT)
 
 $(GILSCOPE): $(call obj,$(US_MAIN)) $(BUILD)/libgilscope.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libgilscope.a $(BUILD)/libgilrt.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libgilscope.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
 
 $(BUILD)/tests/progs/%: tests/progs/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -128,10 +137,10 @@ $(BUILD)/tests/progs/%: tests/progs/%.c
 # New inputs go to build/fuzz/corpus_*; the seeds in tests/fuzz/ stay as they are.
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	       -std=gnu11 -D_GNU_SOURCE -Iuser -Ibpf
-FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/crc32c.c user/varint.c \
-		   user/trace_codec.c user/trace_reader.c
-build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*.h)
+	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
+FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
+		   user/trace/trace_codec.c user/trace/trace_reader.c
+build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TRACE_SRCS) -o $@ -lzstd
@@ -144,10 +153,11 @@ fuzz-trace: build/fuzz/fuzz_trace_reader
 		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_trace tests/fuzz/corpus_trace
 
 # The --lock SPEC parser depends on libc alone, so it builds without the rest.
-build/fuzz/fuzz_lock_spec: tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c user/adapter.h user/loader.h
+build/fuzz/fuzz_lock_spec: tests/fuzz/fuzz_lock_spec.c user/record/adapter_lock.c user/record/adapter.h \
+			  user/record/loader.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_lock_spec.c user/adapter_lock.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_lock_spec.c user/record/adapter_lock.c -o $@
 
 .PHONY: fuzz-lock-spec
 fuzz: fuzz-lock-spec

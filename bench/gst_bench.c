@@ -18,9 +18,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
-#include "timeline.h"
-#include "trace_reader.h"
-#include "trace_synth.h"
+#include "tui/timeline.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_synth.h"
 
 static double now_ms(void)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "app.h"
-#include "crt.h"
+#include "tui/app.h"
+#include "tui/crt.h"
 
 #define MESSAGE_NS 4000000000ull	/* how long a note stays */
 #define LIVE_LAG_NS 20000000ull		/* live edge: this much behind the clock

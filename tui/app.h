@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "grid.h"
-#include "timeline.h"
-#include "tui.h"
+#include "tui/grid.h"
+#include "tui/timeline.h"
+#include "tui/tui.h"
 
 struct app;
 

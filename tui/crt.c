@@ -14,7 +14,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-#include "crt.h"
+#include "tui/crt.h"
 
 static bool active;
 static struct grid *shown;	/* what the screen holds: only changes are sent */

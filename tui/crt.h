@@ -11,7 +11,7 @@
 #ifndef CRT_H
 #define CRT_H
 #include <stdbool.h>
-#include "grid.h"
+#include "tui/grid.h"
 
 /* Key codes beyond Unicode; printable keys are their own code. */
 enum crt_key {

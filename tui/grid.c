@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "grid.h"
+#include "tui/grid.h"
 
 struct grid *grid_new(int w, int h)
 {

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "view.h"
+#include "tui/view.h"
 
 #define LABEL_W 6		/* "CPU12 " */
 #define THREAD_ROWS_MAX 12	/* the event log gets the rest */

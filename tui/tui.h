@@ -18,8 +18,8 @@
 #define TUI_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "grid.h"
-#include "timeline.h"
+#include "tui/grid.h"
+#include "tui/timeline.h"
 
 #define TUI_MIN_W 50
 #define TUI_MIN_H 10

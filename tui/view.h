@@ -7,8 +7,8 @@
  */
 #ifndef VIEW_H
 #define VIEW_H
-#include "grid.h"
-#include "tui.h"
+#include "tui/grid.h"
+#include "tui/tui.h"
 
 struct tui_rect {
 	int x, y, w, h;

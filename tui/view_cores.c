@@ -6,7 +6,7 @@
  * Monochrome: the thread's letter, upper case with the lock, lower without.
  */
 #include <stdio.h>
-#include "view.h"
+#include "tui/view.h"
 
 static bool on_cpu(const struct view_ctx *c, const struct model_span *s, uintptr_t cpu)
 {

@@ -6,7 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include "view.h"
+#include "tui/view.h"
 
 static void events_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {

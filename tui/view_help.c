@@ -4,7 +4,7 @@
  * message) and the help overlay opened with `?`.
  */
 #include <string.h>
-#include "view.h"
+#include "tui/view.h"
 
 struct key_help {
 	const char *key, *ascii_key;	/* as drawn */

@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "fmt.h"
-#include "view.h"
+#include "util/fmt.h"
+#include "tui/view.h"
 
 static bool is_wait(const struct view_ctx *c, const struct model_span *s, uintptr_t arg)
 {

@@ -5,7 +5,7 @@
  * spaces; '\n' starts a new line; what does not fit is cut.
  */
 #include <string.h>
-#include "view.h"
+#include "tui/view.h"
 
 static void panel_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {

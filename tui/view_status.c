@@ -3,8 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "fmt.h"
-#include "view.h"
+#include "util/fmt.h"
+#include "tui/view.h"
 
 static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "adapter.h"
+#include "record/adapter.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "crc32c.h"
-#include "trace_codec.h"
-#include "trace_format.h"
-#include "trace_reader.h"
+#include "util/crc32c.h"
+#include "trace/trace_codec.h"
+#include "trace/trace_format.h"
+#include "trace/trace_reader.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "check.h"
-#include "adapter.h"
-#include "elf_sym.h"
+#include "record/adapter.h"
+#include "record/elf_sym.h"
 
 pthread_mutex_t gs_test_lock = PTHREAD_MUTEX_INITIALIZER;
 

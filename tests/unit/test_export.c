@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include "check.h"
-#include "export.h"
-#include "trace_synth.h"
+#include "model/export.h"
+#include "trace/trace_synth.h"
 
 static const char *weird_label(void *ctx, uint32_t pid, uint32_t tid)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* test_fmt.c - durations, percentages, counts, bars and log2 histograms. */
 #include "check.h"
-#include "fmt.h"
-#include "model.h"
+#include "util/fmt.h"
+#include "model/describe.h"
+#include "model/model.h"
 
 #define EQ(got, want) CHECKF(!strcmp((got), (want)), "got '%s' want '%s'", (got), (want))
 
@@ -44,14 +45,14 @@ static void test_percent_count_thread(void)
 	EQ(fmt_count(b, sizeof(b), 1000), "1,000");
 	EQ(fmt_count(b, sizeof(b), 1234567), "1,234,567");
 	EQ(fmt_count(b, sizeof(b), UINT64_MAX), "18,446,744,073,709,551,615");
-	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "tid 42");
-	EQ(fmt_thread(b, sizeof(b), NULL, NULL, 7), "tid 7");
+	EQ(describe_thread(b, sizeof(b), NULL, &t, 0), "tid 42");
+	EQ(describe_thread(b, sizeof(b), NULL, NULL, 7), "tid 7");
 	memcpy(t.name, "worker-1", 9);
-	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "worker-1");
+	EQ(describe_thread(b, sizeof(b), NULL, &t, 0), "worker-1");
 	memcpy(t.name, "0123456789abcdef", 16);	/* 16 bytes, no NUL */
-	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "0123456789abcdef");
+	EQ(describe_thread(b, sizeof(b), NULL, &t, 0), "0123456789abcdef");
 	memcpy(t.name, "evil\x1b[2J\x7f", 10);	/* no terminal escapes */
-	EQ(fmt_thread(b, sizeof(b), NULL, &t, 0), "evil?[2J?");
+	EQ(describe_thread(b, sizeof(b), NULL, &t, 0), "evil?[2J?");
 	/* a thread that only repeats its process's (inherited) name */
 	EQ(fmt_thread_label(b, sizeof(b), "python3.11", 16, "python3.11", 10, 11), "tid 11");
 	EQ(fmt_thread_label(b, sizeof(b), "python3.11", 16, "python3.11", 10, 10), "python3.11");

@@ -2,7 +2,7 @@
 /* test_grid.c - the in-memory screen: clipping, UTF-8 in and out, styles. */
 #include <stdlib.h>
 #include "check.h"
-#include "grid.h"
+#include "tui/grid.h"
 
 static void test_new_clear(void)
 {

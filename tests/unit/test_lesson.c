@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include "check.h"
-#include "lesson.h"
+#include "lesson/lesson.h"
 
 static const char good[] =
 	"# a comment\n"

@@ -3,7 +3,7 @@
  * spans and totals for a lock hand-off, keyframes after a seek, odd and
  * missing events, CPU spans split at the lock, untraced (-a) tasks. */
 #include "check.h"
-#include "model.h"
+#include "model/model.h"
 #ifndef GS_F_KEYFRAME
 #define GS_F_KEYFRAME (1u << 7)	/* trace_reader.h */
 #endif

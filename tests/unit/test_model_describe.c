@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* test_model_describe.c - events in plain words, fed through the model. */
 #include "check.h"
-#include "describe.h"
-#include "model.h"
+#include "model/describe.h"
+#include "model/model.h"
 
 #define PID 100
 #define W1 101

@@ -5,10 +5,10 @@
  * synthetic trace (hand-offs, preemption by an untraced task, I/O) written
  * in small blocks. */
 #include "check.h"
-#include "model.h"
-#include "trace_reader.h"
-#include "trace_synth.h"
-#include "trace_writer.h"
+#include "model/model.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_synth.h"
+#include "trace/trace_writer.h"
 
 #define NEV 30000
 #define BLOCK 1000

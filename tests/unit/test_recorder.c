@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "check.h"
-#include "recorder.h"
+#include "record/recorder.h"
 
 /* ---- reorder window ------------------------------------------------------ */
 

@@ -4,10 +4,10 @@
  * read back; the text summary's key lines. */
 #include <errno.h>
 #include "check.h"
-#include "model.h"
-#include "report.h"
-#include "trace_reader.h"
-#include "trace_writer.h"
+#include "model/model.h"
+#include "model/report.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 #define PID 100
 #define A 101

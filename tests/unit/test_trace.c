@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "check.h"
-#include "crc32c.h"
-#include "trace_codec.h"
-#include "trace_format.h"
-#include "trace_keyframe.h"
-#include "trace_reader.h"
-#include "trace_synth.h"
-#include "trace_writer.h"
-#include "varint.h"
+#include "util/crc32c.h"
+#include "trace/trace_codec.h"
+#include "trace/trace_format.h"
+#include "trace/trace_keyframe.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_synth.h"
+#include "trace/trace_writer.h"
+#include "util/varint.h"
 
 static char dir[64];
 

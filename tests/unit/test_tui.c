@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-#include "app.h"
-#include "crt.h"
-#include "timeline.h"
-#include "trace_reader.h"
-#include "trace_synth.h"
-#include "trace_writer.h"
+#include "tui/app.h"
+#include "tui/crt.h"
+#include "tui/timeline.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_synth.h"
+#include "trace/trace_writer.h"
 
 #define MS 1000000ull
 #define T0 (5000 * MS)		/* hand-built scenes start here */

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * cmd_check.c - `gilscope check`: can this machine trace? One line per item,
+ * each saying what to do when it fails. The BPF items are not guessed from
+ * the kernel version: the programs are really loaded and attached, and the
+ * USDT probes below (in gilscope itself) are fired and their events read
+ * back from the ring buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sdt.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "record/adapter.h"
+#include "cmd/cmd.h"
+#include "util/gs_types.h"
+#include "record/loader.h"
+
+static int nfail;
+
+__attribute__((format(printf, 3, 4)))
+static void item(bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-5s %-12s ", ok ? "ok" : "FAIL", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		nfail++;
+}
+
+static void info(const char *what, const char *text)
+{
+	printf("%-5s %-12s %s\n", "info", what, text);
+}
+
+/* gilrt's lock probes, in gilscope itself, so check can fire them (no
+ * semaphores: they always fire; a probe costs a nop here). */
+static __attribute__((noinline)) void fire_probes(void)
+{
+	static int lock;
+
+	STAP_PROBE1(gilrt, gil_request, &lock);
+	STAP_PROBE2(gilrt, gil_acquired, &lock, 1);
+	STAP_PROBE2(gilrt, gil_released, &lock, 2);
+	STAP_PROBE2(gilrt, gil_drop_request, &lock, 0);
+}
+
+/* A lock for the uprobe/uretprobe programs of --lock, traced in ourselves. */
+__attribute__((noinline, used)) void gilscope_check_acquire(int *lock)
+{
+	__atomic_store_n(lock, 1, __ATOMIC_SEQ_CST);
+}
+
+__attribute__((noinline, used)) void gilscope_check_release(int *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_SEQ_CST);
+}
+
+static int seen_types;
+static struct ring_buffer *rb_for_check;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct gs_event *e = data;
+
+	(void)ctx;
+	for (size_t i = 0; i < size / sizeof(*e); i++)	/* a record is a batch */
+		if (e[i].pid == (uint32_t)getpid() && e[i].type < 32)
+			seen_types |= 1 << e[i].type;
+	return 0;
+}
+
+/* --lock's uprobe + uretprobe programs on gilscope_check_acquire/release. */
+static void check_lock_probes(struct loader *l)
+{
+	static struct adapter_target a;	/* large: not on the stack */
+	int want = 1 << GS_EV_LOCK_REQUEST | 1 << GS_EV_LOCK_ACQUIRED | 1 << GS_EV_LOCK_RELEASED;
+	struct lock_target t;
+	char err[256];
+	bool usage;
+	static int lock;
+
+	if (adapter_setup(&a, false, ":gilscope_check_acquire:gilscope_check_release:arg0",
+			  getpid(), NULL, &usage, err, sizeof(err))) {
+		info("uprobe", "not tried: gilscope's own symbols are stripped");
+		return;
+	}
+	adapter_lock_target(&a, &t);
+	if (loader_attach_lock(l, &t)) {
+		item(false, "uprobe", "%s", loader_error(l));
+		return;
+	}
+	seen_types = 0;
+	gilscope_check_acquire(&lock);
+	gilscope_check_release(&lock);
+	loader_flush(l);
+	ring_buffer__consume(rb_for_check);
+	item((seen_types & want) == want, "uprobe", "%s", (seen_types & want) == want
+	     ? "lock uprobe and uretprobe fired and read back (--python, --lock work)"
+	     : "lock probes attached but no events came back: report this as a bug");
+}
+
+static int kernel_at_least(const char *release, int maj, int min)
+{
+	int a = 0, b = 0;
+
+	sscanf(release, "%d.%d", &a, &b);
+	return a > maj || (a == maj && b >= min);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct loader_opts lo = { 0 };
+	struct loader *l = NULL;
+	struct ring_buffer *rb = NULL;
+	char missing[64], lockdown[128] = "";
+	struct utsname u;
+	struct stat st;
+	bool can_bpf;
+	int fd, err;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			puts("usage: gilscope check\n\nSays, one line per item, whether this machine "
+			     "can trace, and what to do about each failure. Exit 0 when it can.");
+			return 0;
+		}
+		fprintf(stderr, "gilscope check: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
+
+	uname(&u);
+	item(kernel_at_least(u.release, 5, 15), "kernel", "%s %s", u.release,
+	     kernel_at_least(u.release, 5, 15) ? "(>= 5.15: ring buffer, BTF tracepoints, USDT)"
+					     : "is older than 5.15: upgrade the kernel");
+	item(!stat("/sys/kernel/btf/vmlinux", &st), "btf", "%s",
+	     !stat("/sys/kernel/btf/vmlinux", &st) ? "/sys/kernel/btf/vmlinux present"
+		: "/sys/kernel/btf/vmlinux missing: use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	can_bpf = !loader_missing_caps(missing, sizeof(missing));
+	if (can_bpf)
+		item(true, "privileges", "%s", geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON");
+	else
+		item(false, "privileges", "missing %s: run as root (sudo gilscope ...) or grant "
+		     "CAP_BPF,CAP_PERFMON", missing);
+	if ((fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC)) >= 0) {
+		ssize_t n = read(fd, lockdown, sizeof(lockdown) - 1);
+
+		close(fd);
+		lockdown[n > 0 ? n : 0] = '\0';
+		lockdown[strcspn(lockdown, "\n")] = '\0';
+		if (strstr(lockdown, "[confidentiality]"))
+			item(false, "lockdown", "%s: BPF tracing is blocked; boot with lockdown=integrity "
+			     "or none", lockdown);
+	}
+
+	if (!can_bpf) {
+		item(false, "bpf", "not tried (needs the privileges above)");
+		goto out;
+	}
+	err = loader_open(&l, &lo);
+	if (!err)
+		err = loader_load(l);
+	item(!err, "bpf load", "%s", err ? loader_error(l)
+		: "ring buffer, BTF tracepoint and uprobe programs pass the verifier");
+	if (err)
+		goto out;
+	err = loader_attach_sched(l);
+	item(!err, "tp_btf", "%s", err ? loader_error(l) : "sched_switch/wakeup/migrate/fork/exit attached");
+	err = loader_attach_gilrt(l, "/proc/self/exe");
+	if (!err)
+		err = loader_trace_tgid(l, getpid());
+	if (!err) {
+		rb = ring_buffer__new(loader_ringbuf_fd(l), on_event, NULL, NULL);
+		err = rb ? 0 : -errno;
+	}
+	if (!err) {
+		int want = 1 << GS_EV_LOCK_REQUEST | 1 << GS_EV_LOCK_ACQUIRED |
+			   1 << GS_EV_LOCK_RELEASED | 1 << GS_EV_DROP_REQUEST;
+
+		fire_probes();
+		loader_flush(l);
+		ring_buffer__consume(rb);
+		rb_for_check = rb;
+		item((seen_types & want) == want, "usdt", "%s", (seen_types & want) == want
+		     ? "probes fired and their events read back (uprobes work)"
+		     : "probes attached but no events came back: report this as a bug");
+		check_lock_probes(l);
+	} else {
+		item(false, "usdt", "%s", loader_error(l)[0] ? loader_error(l) : strerror(-err));
+	}
+	info("tracefs", !stat("/sys/kernel/tracing/events", &st) ? "mounted (not required)"
+		: "not mounted (not required: probes attach without it)");
+out:
+	ring_buffer__free(rb);
+	loader_destroy(l);
+	printf("%s\n", nfail ? "gilscope cannot trace here: fix the FAIL lines above"
+			     : "gilscope can trace on this machine");
+	return nfail ? 1 : 0;
+}

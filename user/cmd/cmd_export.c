@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * cmd_export.c - `gilscope export FILE --format chrome|csv -o OUT [--force]`.
+ * Needs no privileges. The output is created with O_EXCL|O_NOFOLLOW (never
+ * clobbering a file or following a symlink planted in /tmp) unless --force,
+ * which still refuses symlinks; "-o -" writes to stdout. Under sudo the file
+ * is given to the invoking user.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd/cmd.h"
+#include "model/export.h"
+
+static const char usage[] =
+"usage: gilscope export FILE --format chrome|csv -o OUT [--force]\n"
+"  --format chrome  Trace Event Format JSON: open OUT in https://ui.perfetto.dev\n"
+"                   or chrome://tracing (a track per CPU, one per thread with its\n"
+"                   lock hold and wait slices, lost events as instant markers)\n"
+"  --format csv     one row per interval: kind,pid,tid,thread,cpu,start_ns,end_ns\n"
+"                   (kind: cpu, hold, wait, io, native; ns since the trace start;\n"
+"                   rows come in the order the intervals end)\n"
+"  -o OUT           output file (- = stdout); the format defaults from .json/.csv\n"
+"  -f, --force      overwrite OUT if it exists (never through a symlink)\n";
+
+/* Under sudo, the file belongs to whoever ran sudo, not root. */
+static void give_to_sudo_user(int fd)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+
+	if (geteuid() != 0 || !u || !g)
+		return;
+	char *e1, *e2;
+	long uid = strtol(u, &e1, 10), gid = strtol(g, &e2, 10);
+	if (*u && *g && !*e1 && !*e2 && uid > 0 && gid >= 0 && fchown(fd, (uid_t)uid, (gid_t)gid))
+		fprintf(stderr, "gilscope export: warning: cannot give the output to uid %ld: %s\n",
+			uid, strerror(errno));
+}
+
+static enum export_format format_from_name(const char *out)
+{
+	size_t n = strlen(out);
+
+	if (n > 5 && !strcmp(out + n - 5, ".json"))
+		return EXPORT_CHROME;
+	if (n > 4 && !strcmp(out + n - 4, ".csv"))
+		return EXPORT_CSV;
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *fmt_name = NULL, *out = NULL, *in = NULL;
+	bool force = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F': fmt_name = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case ':':
+			fprintf(stderr, "gilscope export: %s needs a value\n%s", argv[optind - 1], usage);
+			return 2;
+		default:
+			fprintf(stderr, "gilscope export: unknown option '%s'\n%s", argv[optind - 1], usage);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		in = argv[optind++];
+	if (!in || optind < argc || !out) {
+		fprintf(stderr, "gilscope export: %s\n%s",
+			!in ? "no trace FILE given" : !out ? "no output given (-o OUT)" : "too many arguments",
+			usage);
+		return 2;
+	}
+	enum export_format fmt = fmt_name ? export_format_parse(fmt_name) : format_from_name(out);
+	if (!fmt) {
+		if (fmt_name)
+			fprintf(stderr, "gilscope export: unknown format '%s' (chrome or csv)\n", fmt_name);
+		else
+			fprintf(stderr, "gilscope export: give --format chrome or --format csv\n");
+		return 2;
+	}
+
+	bool to_stdout = !strcmp(out, "-");
+	int fd = STDOUT_FILENO;
+	if (!to_stdout) {
+		int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+		fd = open(out, flags, 0644);
+		if (fd < 0) {
+			int e = errno;
+			fprintf(stderr, "gilscope export: %s: %s\n", out,
+				e == EEXIST ? "exists (use --force to overwrite)" :
+				e == ELOOP ? "is a symbolic link (refusing to write through it)" : strerror(e));
+			return 1;
+		}
+		give_to_sudo_user(fd);
+	}
+	FILE *f = to_stdout ? stdout : fdopen(fd, "w");
+	if (!f) {
+		fprintf(stderr, "gilscope export: %s: %s\n", out, strerror(errno));
+		close(fd);
+		unlink(out);
+		return 1;
+	}
+	static char iobuf[1 << 20];
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
+
+	struct export_stats st;
+	char err[512] = "";
+	int ret = export_trace(in, f, fmt, &st, err, sizeof(err));
+	if (!to_stdout && fclose(f) && !ret) {
+		ret = -errno;
+		snprintf(err, sizeof(err), "writing %s: %s", out, strerror(errno));
+	}
+	if (ret) {
+		fprintf(stderr, "gilscope export: %s\n", err);
+		if (!to_stdout)
+			unlink(out);	/* a half-written export is worse than none */
+		return 1;
+	}
+	if (st.recovered)
+		fprintf(stderr, "gilscope export: warning: %s was not closed properly; exported what was "
+			"readable (%llu bytes at the end could not be read)\n",
+			in, (unsigned long long)st.bytes_unreadable);
+	if (!to_stdout)
+		fprintf(stderr, "gilscope export: %s: %llu cpu, %llu hold, %llu wait, %llu io, %llu native "
+			"intervals%s\n", out, (unsigned long long)st.cpu, (unsigned long long)st.hold,
+			(unsigned long long)st.wait, (unsigned long long)st.io,
+			(unsigned long long)st.native, st.lost ? " (events were lost while recording)" : "");
+	return 0;
+}

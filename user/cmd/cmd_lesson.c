@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * cmd_lesson.c - `gilscope lesson`: list the classroom lessons, or run one,
+ * live (root: gilrt under the recorder) or from its shipped trace (--replay,
+ * no privileges). The lesson files and traces live in a data directory:
+ * $GILSCOPE_DATA, else next to the binary (build/gilscope -> ./lessons), else
+ * PREFIX/share/gilscope for an installed copy.
+ *
+ * Where the narration goes: the TUI's narration panel on a terminal, or
+ * plain text (--plain, or when stdout is not a terminal), which prints each
+ * step as it comes and the closing table at the end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cmd/cmd.h"
+#include "lesson/lesson.h"
+#include "lesson/lesson_play.h"
+
+#define MAX_LESSONS 64
+
+static const char usage[] =
+"usage: gilscope lesson --list\n"
+"       gilscope lesson NAME [--replay] [--trace FILE] [--speed X] [--plain | --ascii]\n"
+"\n"
+"Guided classroom lessons about the interpreter lock (see docs/teaching.md).\n"
+"  --list        the lessons, in teaching order, with one line each\n"
+"  NAME          a lesson's name or number; live (needs root) unless --replay\n"
+"  --replay      replay the lesson's shipped trace (no privileges needed)\n"
+"  --trace FILE  replay FILE instead of the shipped trace (implies --replay)\n"
+"  --plain       narrate as plain text instead of the full-screen view\n"
+"  --ascii       full-screen view in plain ASCII, no colours\n"
+"  --speed X     replay speed, 0.01 to 100 (default 0.2: time to look)\n"
+"  --data DIR    where lessons/ and traces/ are (default: next to gilscope)\n"
+"In the view: space goes on, s saves a live run to gilscope-DATE.gst, q quits\n"
+"and prints the closing table; ? shows every key.\n";
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Find the directory holding lessons/ (and traces/). */
+static int find_data(char *out, size_t len, const char *given)
+{
+	char path[PATH_MAX + 32];
+	if (!given)
+		given = getenv("GILSCOPE_DATA");
+	if (given) {
+		snprintf(path, sizeof(path), "%s/lessons", given);
+		if (!is_dir(path))
+			return -ENOENT;
+		int w = snprintf(out, len, "%s", given);
+		return w > 0 && (size_t)w < len ? 0 : -ENAMETOOLONG;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	/* build/gilscope, build/san/gilscope, PREFIX/bin/gilscope */
+	static const char *const rel[] = { "..", "../..", "../share/gilscope" };
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/lessons", exe, rel[i]);
+		if (is_dir(path)) {
+			int w = snprintf(out, len, "%s/%s", exe, rel[i]);
+			return w > 0 && (size_t)w < len ? 0 : -ENAMETOOLONG;
+		}
+	}
+	return -ENOENT;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lesson file names in teaching order; *files is freed with free_list. */
+static int list_files(const char *data, char ***files)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/lessons", data);
+	DIR *d = opendir(path);
+	if (!d)
+		return -errno;
+	char **v = calloc(MAX_LESSONS, sizeof(char *));
+	int n = 0;
+	struct dirent *de;
+	while (v && (de = readdir(d)) && n < MAX_LESSONS) {
+		size_t l = strlen(de->d_name);
+		if (l > 7 && !strcmp(de->d_name + l - 7, ".lesson") && de->d_name[0] != '.')
+			v[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		if (!v[i]) {
+			for (int j = 0; j < n; j++)
+				free(v[j]);
+			free(v);
+			return -ENOMEM;
+		}
+	qsort(v, (size_t)n, sizeof(char *), by_name);
+	*files = v;
+	return n;
+}
+
+static void free_list(char **v, int n)
+{
+	for (int i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int load_file(struct lesson **l, const char *data, const char *file)
+{
+	char path[PATH_MAX], err[256];
+	snprintf(path, sizeof(path), "%s/lessons/%s", data, file);
+	int rc = lesson_load(l, path, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "gilscope lesson: %s: %s\n", path, err);
+	return rc;
+}
+
+static int do_list(const char *data)
+{
+	char **files;
+	int n = list_files(data, &files);
+	if (n < 0) {
+		fprintf(stderr, "gilscope lesson: %s/lessons: %s\n", data, strerror(-n));
+		return 1;
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		struct lesson *l;
+		if (load_file(&l, data, files[i])) {
+			bad = 1;
+			continue;
+		}
+		printf("%2d  %-10s %s\n", i + 1, lesson_name(l), lesson_about(l));
+		lesson_free(l);
+	}
+	free_list(files, n);
+	return bad;
+}
+
+/* NAME or its number in --list order. 0, or 2 (usage: unknown) / 1. */
+static int find_lesson(struct lesson **out, const char *data, const char *name)
+{
+	char **files;
+	int n = list_files(data, &files);
+	if (n < 0) {
+		fprintf(stderr, "gilscope lesson: %s/lessons: %s\n", data, strerror(-n));
+		return 1;
+	}
+	char *end;
+	long num = strtol(name, &end, 10);
+	int rc = 2;
+	for (int i = 0; i < n && rc == 2; i++) {
+		struct lesson *l;
+		if (load_file(&l, data, files[i]))
+			continue;
+		if ((*end == '\0' && end != name && num == i + 1) || !strcmp(lesson_name(l), name)) {
+			*out = l;
+			rc = 0;
+		} else {
+			lesson_free(l);
+		}
+	}
+	free_list(files, n);
+	if (rc == 2)
+		fprintf(stderr, "gilscope lesson: no lesson '%s' (gilscope lesson --list)\n", name);
+	return rc;
+}
+
+int cmd_lesson(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "replay", no_argument, NULL, 'r' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "plain", no_argument, NULL, 'p' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "speed", required_argument, NULL, 's' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool list = false;
+	struct lesson_play_opts po = { 0 };
+	const char *data_arg = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': list = true; break;
+		case 'r': po.replay = true; break;
+		case 't': po.trace = optarg; po.replay = true; break;
+		case 'p': po.plain = true; break;
+		case 'a': po.ascii = true; break;
+		case 's': {
+			char *end;
+			po.speed = strtod(optarg, &end);
+			if (end == optarg || *end || !(po.speed >= 0.01 && po.speed <= 100)) {
+				fprintf(stderr, "gilscope lesson: --speed must be a number from "
+					"0.01 to 100, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'd': data_arg = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default:
+			fprintf(stderr, "gilscope lesson: bad option '%s' (gilscope lesson --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	int rest = argc - optind;
+	if ((list && rest) || (!list && rest != 1)) {
+		fprintf(stderr, "gilscope lesson: give --list or one lesson NAME "
+			"(gilscope lesson --help)\n");
+		return 2;
+	}
+	char data[PATH_MAX];
+	if (find_data(data, sizeof(data), data_arg)) {
+		fprintf(stderr, "gilscope lesson: no lessons/ directory found%s%s "
+			"(set GILSCOPE_DATA or --data)\n", data_arg ? " in " : "",
+			data_arg ? data_arg : "");
+		return 1;
+	}
+	char real[PATH_MAX];
+	if (realpath(data, real))
+		snprintf(data, sizeof(data), "%s", real);
+	if (list)
+		return do_list(data);
+
+	struct lesson *l = NULL;
+	int rc = find_lesson(&l, data, argv[optind]);
+	if (rc)
+		return rc;
+	po.data = data;
+	rc = lesson_play(l, &po);
+	lesson_free(l);
+	return rc;
+}

@@ -1,0 +1,831 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lesson.c - lesson files and the narration state machine (see lesson.h).
+ *
+ * A parsed lesson keeps one copy of the file text; every string it hands
+ * out points into that copy, cut in place with NULs, so a lesson is two
+ * allocations however many steps it has.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "lesson/lesson.h"
+#include "model/model.h"
+#include "trace/trace_reader.h"
+
+#define LESSON_MAX_BYTES (64 * 1024)	/* a lesson is a page of text, not a book */
+#define LESSON_MAX_LINE 160		/* narration line: fits a projector row */
+#define LONG_NS 1024000ull		/* "long" hold/wait: histogram bucket >= 11 */
+
+struct lesson {
+	char *text;		/* the file, cut into strings in place */
+	char *name;		/* short name, own allocation */
+	const char *title, *about, *notes, *run, *trace;
+	size_t nsteps;
+	struct lesson_step steps[LESSON_MAX_STEPS];
+	size_t nclaims;
+	struct lesson_claim claims[LESSON_MAX_CLAIMS];
+};
+
+/* Event kinds as lesson files name them, indexed by enum gs_event_type. */
+static const char *const ev_names[GS_EV__COUNT] = {
+	[GS_EV_LOCK_REQUEST] = "request",
+	[GS_EV_LOCK_ACQUIRED] = "acquired",
+	[GS_EV_LOCK_RELEASED] = "released",
+	[GS_EV_DROP_REQUEST] = "drop_request",
+	[GS_EV_THREAD_START] = "thread_start",
+	[GS_EV_THREAD_EXIT] = "thread_exit",
+	[GS_EV_THREAD_NAME] = "thread_name",
+	[GS_EV_SCHED_SWITCH] = "switch",
+	[GS_EV_SCHED_WAKEUP] = "wakeup",
+	[GS_EV_SCHED_MIGRATE] = "migrate",
+	[GS_EV_IO_BEGIN] = "io_begin",
+	[GS_EV_IO_END] = "io_end",
+	[GS_EV_NATIVE_BEGIN] = "native_begin",
+	[GS_EV_NATIVE_END] = "native_end",
+	[GS_EV_PROC_FORK] = "fork",
+	[GS_EV_PROC_EXIT] = "proc_exit",
+	[GS_EV_LOST] = "lost",
+};
+
+static const char *const metric_names[LM__COUNT] = {
+	[LM_PARALLELISM] = "parallelism",
+	[LM_ACQUISITIONS] = "acquisitions",
+	[LM_ACQ_PER_S] = "acq_per_s",
+	[LM_LOCK_BUSY] = "lock_busy",
+	[LM_PROCESSES] = "processes",
+	[LM_THREADS] = "threads",
+	[LM_LONG_HOLDS] = "long_holds",
+	[LM_LONG_WAITS] = "long_waits",
+	[LM_HOLD_SHARE_MAX] = "hold_share_max",
+};
+
+static const char *const op_names[] = {
+	[LO_LT] = "<", [LO_LE] = "<=", [LO_GT] = ">", [LO_GE] = ">=", [LO_EQ] = "==",
+};
+
+const char *lesson_event_name(unsigned t)
+{
+	return t < GS_EV__COUNT ? ev_names[t] : NULL;
+}
+
+const char *lesson_metric_name(unsigned m)
+{
+	return m < LM__COUNT ? metric_names[m] : NULL;
+}
+
+const char *lesson_op_name(unsigned op)
+{
+	return op < sizeof(op_names) / sizeof(op_names[0]) ? op_names[op] : NULL;
+}
+
+bool lesson_claim_holds(const struct lesson_claim *c, double v)
+{
+	switch (c->op) {
+	case LO_LT: return v < c->value;
+	case LO_LE: return v <= c->value;
+	case LO_GT: return v > c->value;
+	case LO_GE: return v >= c->value;
+	case LO_EQ: return fabs(v - c->value) < 1e-9;
+	}
+	return false;
+}
+
+static int lookup(const char *const *names, size_t n, const char *word)
+{
+	for (size_t i = 1; i < n; i++)
+		if (names[i] && !strcmp(names[i], word))
+			return (int)i;
+	return -1;
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+struct parse {
+	struct lesson *l;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parse *p, const char *fmt, ...)
+{
+	if (p->err && p->errlen) {
+		int n = p->line ? snprintf(p->err, p->errlen, "line %d: ", p->line) : 0;
+		va_list ap;
+		va_start(ap, fmt);
+		if (n >= 0 && (size_t)n < p->errlen)
+			vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Next whitespace-separated word of *s (cut in place), or NULL. */
+static char *word(char **s)
+{
+	char *w = *s;
+	while (*w == ' ' || *w == '\t')
+		w++;
+	if (!*w)
+		return NULL;
+	char *e = w;
+	while (*e && *e != ' ' && *e != '\t')
+		e++;
+	if (*e)
+		*e++ = '\0';
+	*s = e;
+	return w;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int parse_number(const char *w, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(w, &end);
+	if (errno || end == w || !isfinite(v))
+		return -EINVAL;
+	*out = v;
+	return (int)(end - w);
+}
+
+/* "1.5", "1.5s", "250ms": seconds into the run. */
+static int parse_time(const char *w, uint64_t *ns)
+{
+	double v;
+	int n = parse_number(w, &v);
+	if (n < 0 || v < 0 || v > 3600)
+		return -EINVAL;
+	const char *unit = w + n;
+	if (!strcmp(unit, "ms"))
+		v /= 1e3;
+	else if (*unit && strcmp(unit, "s"))
+		return -EINVAL;
+	*ns = (uint64_t)llround(v * 1e9);
+	return 0;
+}
+
+static int parse_step(struct parse *p, char *rest)
+{
+	struct lesson *l = p->l;
+	if (l->nsteps == LESSON_MAX_STEPS)
+		return fail(p, "more than %d steps", LESSON_MAX_STEPS);
+	if (l->nsteps && l->steps[l->nsteps - 1].nlines == 0)
+		return fail(p, "the step before has no narration lines");
+	char *w[4];	/* on EVENT N pause */
+	size_t n = 0;
+	while (n < 4 && (w[n] = word(&rest)))
+		n++;
+	if (word(&rest))
+		return fail(p, "step: too many words");
+	struct lesson_step *s = &l->steps[l->nsteps];
+	memset(s, 0, sizeof(*s));
+	if (n && !strcmp(w[n - 1], "pause")) {
+		s->pause = true;
+		n--;
+	}
+	if (!n)
+		return fail(p, "step needs a trigger: at TIME, on EVENT [N] or end");
+	if (n == 4)
+		return fail(p, "step: too many words");
+	if (!strcmp(w[0], "at")) {
+		if (n != 2 || parse_time(w[1], &s->at_ns))
+			return fail(p, "step at: expected one time such as 1.5 or 250ms");
+		s->trigger = LT_AT;
+	} else if (!strcmp(w[0], "on")) {
+		int t = n >= 2 ? lookup(ev_names, GS_EV__COUNT, w[1]) : -1;
+		if (t < 0)
+			return fail(p, "step on: unknown event '%s' (see lessons/README.md)",
+				    n >= 2 ? w[1] : "");
+		s->trigger = LT_ON;
+		s->ev_type = (uint8_t)t;
+		s->count = 1;
+		if (n == 3) {
+			char *end;
+			errno = 0;
+			unsigned long c = strtoul(w[2], &end, 10);
+			if (errno || *end || !isdigit((unsigned char)w[2][0]) || c < 1 ||
+			    c > 1000000000ul)
+				return fail(p, "step on %s: count must be a number >= 1", w[1]);
+			s->count = (uint32_t)c;
+		}
+	} else if (!strcmp(w[0], "end")) {
+		if (n != 1)
+			return fail(p, "step end: unexpected '%s'", w[1]);
+		s->trigger = LT_END;
+	} else {
+		return fail(p, "step: unknown trigger '%s' (at, on or end)", w[0]);
+	}
+	if (l->nsteps && l->steps[l->nsteps - 1].trigger == LT_END && s->trigger != LT_END)
+		return fail(p, "only 'end' steps may follow an 'end' step");
+	l->nsteps++;
+	return 0;
+}
+
+static int parse_claim(struct parse *p, char *rest)
+{
+	struct lesson *l = p->l;
+	if (l->nclaims == LESSON_MAX_CLAIMS)
+		return fail(p, "more than %d claims", LESSON_MAX_CLAIMS);
+	char *m = word(&rest), *o = word(&rest), *v = word(&rest);
+	if (!m || !o || !v || word(&rest))
+		return fail(p, "claim: expected METRIC OP VALUE, e.g. parallelism <= 1.2");
+	struct lesson_claim *c = &l->claims[l->nclaims];
+	int mi = lookup(metric_names, LM__COUNT, m);
+	if (mi < 0)
+		return fail(p, "claim: unknown metric '%s'", m);
+	int oi = lookup(op_names, sizeof(op_names) / sizeof(op_names[0]), o);
+	if (oi < 0)
+		return fail(p, "claim: unknown operator '%s' (< <= > >= ==)", o);
+	double val = 0;
+	if (parse_number(v, &val) != (int)strlen(v))
+		return fail(p, "claim: '%s' is not a number", v);
+	c->metric = (uint8_t)mi;
+	c->op = (uint8_t)oi;
+	c->value = val;
+	l->nclaims++;
+	return 0;
+}
+
+static int set_once(struct parse *p, const char **field, const char *key, char *val)
+{
+	if (*field)
+		return fail(p, "'%s' given twice", key);
+	if (!*val)
+		return fail(p, "'%s' needs a value", key);
+	*field = val;
+	return 0;
+}
+
+static int parse_line(struct parse *p, char *s)
+{
+	struct lesson *l = p->l;
+	if (*s == ' ' || *s == '\t') {
+		char *t = trim(s);
+		if (!l->nsteps)
+			return fail(p, "indented narration before any 'step'");
+		struct lesson_step *st = &l->steps[l->nsteps - 1];
+		if (st->nlines == LESSON_MAX_LINES)
+			return fail(p, "more than %d lines in one step", LESSON_MAX_LINES);
+		if (strlen(t) > LESSON_MAX_LINE)
+			return fail(p, "narration line longer than %d characters", LESSON_MAX_LINE);
+		st->lines[st->nlines++] = t;
+		return 0;
+	}
+	char *rest = s;
+	char *key = word(&rest);
+	char *val = trim(rest);
+	if (!strcmp(key, "title"))
+		return set_once(p, &l->title, key, val);
+	if (!strcmp(key, "about"))
+		return set_once(p, &l->about, key, val);
+	if (!strcmp(key, "notes"))
+		return set_once(p, &l->notes, key, val);
+	if (!strcmp(key, "run"))
+		return set_once(p, &l->run, key, val);
+	if (!strcmp(key, "trace")) {
+		if (strchr(val, '/') || !strcmp(val, "..") || !strcmp(val, "."))
+			return fail(p, "trace: a file name in traces/, not a path");
+		return set_once(p, &l->trace, key, val);
+	}
+	if (!strcmp(key, "step"))
+		return parse_step(p, rest);
+	if (!strcmp(key, "claim"))
+		return parse_claim(p, rest);
+	return fail(p, "unknown key '%s'", key);
+}
+
+int lesson_parse(struct lesson **out, const char *name, const char *text,
+		 size_t len, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	*out = NULL;
+	struct parse p = { .err = err, .errlen = errlen };
+	if (len > LESSON_MAX_BYTES)
+		return fail(&p, "lesson larger than %d bytes", LESSON_MAX_BYTES);
+	if (memchr(text, '\0', len))
+		return fail(&p, "NUL byte in a lesson file");
+	struct lesson *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->text = malloc(len + 1);
+	l->name = strdup(name ? name : "");
+	if (!l->text || !l->name) {
+		lesson_free(l);
+		return -ENOMEM;
+	}
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	p.l = l;
+	int rc = 0;
+	char *s = l->text;
+	while (s && rc == 0) {
+		p.line++;
+		char *nl = strchr(s, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t n = strlen(s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			s[--n] = '\0';
+		const char *first = s + strspn(s, " \t");
+		if (*first && *first != '#')
+			rc = parse_line(&p, s);
+		s = nl ? nl + 1 : NULL;
+	}
+	if (rc == 0) {
+		p.line = 0;
+		if (!l->title)
+			rc = fail(&p, "no 'title'");
+		else if (!l->about)
+			rc = fail(&p, "no 'about' (the one line shown by --list)");
+		else if (!l->run)
+			rc = fail(&p, "no 'run' (the gilrt scenario to run live)");
+		else if (!l->trace)
+			rc = fail(&p, "no 'trace' (the shipped trace to replay)");
+		else if (!l->nsteps)
+			rc = fail(&p, "no 'step'");
+		else if (!l->steps[l->nsteps - 1].nlines)
+			rc = fail(&p, "the last step has no narration lines");
+	}
+	if (rc) {
+		lesson_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+int lesson_load(struct lesson **out, const char *path, char *err, size_t errlen)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s", strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > LESSON_MAX_BYTES) {
+		snprintf(err, errlen, "not a lesson file (regular, at most %d bytes)",
+			 LESSON_MAX_BYTES);
+		close(fd);
+		return -EINVAL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	/* name: basename without ".lesson" and without a "NN-" order prefix */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dash = base + strspn(base, "0123456789");
+	if (dash != base && *dash == '-')
+		base = dash + 1;
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+	int rc = lesson_parse(out, name, buf, got, err, errlen);
+	free(buf);
+	return rc;
+}
+
+void lesson_free(struct lesson *l)
+{
+	if (!l)
+		return;
+	free(l->text);
+	free(l->name);
+	free(l);
+}
+
+const char *lesson_name(const struct lesson *l) { return l->name; }
+const char *lesson_title(const struct lesson *l) { return l->title; }
+const char *lesson_about(const struct lesson *l) { return l->about; }
+const char *lesson_notes(const struct lesson *l) { return l->notes ? l->notes : ""; }
+const char *lesson_run_args(const struct lesson *l) { return l->run; }
+const char *lesson_trace(const struct lesson *l) { return l->trace; }
+size_t lesson_nsteps(const struct lesson *l) { return l->nsteps; }
+size_t lesson_nclaims(const struct lesson *l) { return l->nclaims; }
+
+const struct lesson_step *lesson_step(const struct lesson *l, size_t i)
+{
+	return i < l->nsteps ? &l->steps[i] : NULL;
+}
+
+const struct lesson_claim *lesson_claim(const struct lesson *l, size_t i)
+{
+	return i < l->nclaims ? &l->claims[i] : NULL;
+}
+
+int lesson_split_args(const char *args, size_t lead, char ***argv_out)
+{
+	size_t len = strlen(args), words = lead;
+	/* at most one word per two characters, plus the lead and the NULL */
+	size_t slots = lead + len / 2 + 2;
+	char **argv = calloc(1, slots * sizeof(char *) + len + 1);
+	if (!argv)
+		return -ENOMEM;
+	char *copy = (char *)(argv + slots);
+	memcpy(copy, args, len + 1);
+	char *rest = copy, *w;
+	while ((w = word(&rest)))
+		argv[words++] = w;
+	argv[words] = NULL;
+	*argv_out = argv;
+	return (int)words;
+}
+
+/* The summary lines are the ones that neither are indented (tables,
+ * histograms) nor end in ':' (their headings) nor are a header line. */
+void lesson_output_summary(char *dst, size_t len, const char *src)
+{
+	const char *keep[LESSON_OUTPUT_LINES] = { 0 };
+	int keep_len[LESSON_OUTPUT_LINES] = { 0 }, n = 0;
+	for (const char *p = src; *p;) {
+		const char *nl = strchr(p, '\n');
+		int l = nl ? (int)(nl - p) : (int)strlen(p);
+		if (l > 0 && p[0] != ' ' && p[0] != '\t' && p[l - 1] != ':' &&
+		    strncmp(p, "gilrt ", 6) && strncmp(p, "gilscope ", 9)) {
+			if (n == LESSON_OUTPUT_LINES) {
+				memmove(keep, keep + 1, sizeof(keep[0]) * (LESSON_OUTPUT_LINES - 1));
+				memmove(keep_len, keep_len + 1, sizeof(keep_len[0]) * (LESSON_OUTPUT_LINES - 1));
+				n--;
+			}
+			keep[n] = p;
+			keep_len[n++] = l;
+		}
+		p = nl ? nl + 1 : p + l;
+	}
+	size_t used = 0;
+	dst[0] = '\0';
+	for (int i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(dst + used, len - used, "%s%.*s", i ? "\n" : "", keep_len[i],
+				 keep[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+	}
+}
+
+/* ---- the narration state machine ------------------------------------------ */
+
+struct lesson_run {
+	const struct lesson *l;
+	struct model *model;	/* our own, fed every event */
+	uint32_t ncpus;
+	uint64_t t0;		/* first event (0: none yet) */
+	uint64_t now;		/* latest time seen */
+	uint64_t seen[GS_EV__COUNT];	/* events per kind so far */
+	uint64_t long_holds, long_waits;
+	uint64_t retakes;	/* acquisitions by the thread that last released */
+	uint64_t last_lock;	/* the lock last released, and by whom */
+	uint32_t last_releaser;
+	double machine_busy;	/* cores busy machine-wide (live), < 0 unknown */
+	size_t next;		/* next step to consider */
+	int cur;		/* step on screen, -1 before the first */
+	bool paused, ended, finished_model, changed;
+	bool missed[LESSON_MAX_STEPS];
+	uint64_t shown_at[LESSON_MAX_STEPS];
+};
+
+int lesson_run_new(struct lesson_run **out, const struct lesson *l,
+		   const struct lesson_run_opts *opts)
+{
+	*out = NULL;
+	struct lesson_run *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->l = l;
+	r->cur = -1;
+	r->machine_busy = -1;
+	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
+	struct model_opts mo = { .ncpus = r->ncpus };
+	r->model = model_new(&mo);
+	if (!r->model) {
+		free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void lesson_run_free(struct lesson_run *r)
+{
+	if (!r)
+		return;
+	model_free(r->model);
+	free(r);
+}
+
+static bool due(struct lesson_run *r, const struct lesson_step *s)
+{
+	switch (s->trigger) {
+	case LT_AT:
+		return r->t0 && r->now - r->t0 >= s->at_ns;
+	case LT_ON:
+		return r->seen[s->ev_type] >= s->count;
+	case LT_END:
+		return r->ended;
+	}
+	return false;
+}
+
+/* Bring on every step whose moment came, stopping at a pause. */
+static void advance(struct lesson_run *r)
+{
+	while (!r->paused && r->next < r->l->nsteps) {
+		const struct lesson_step *s = &r->l->steps[r->next];
+		bool ok = due(r, s);
+		if (!ok && r->ended) {
+			r->missed[r->next] = true;
+			ok = true;
+		}
+		if (!ok)
+			return;
+		r->cur = (int)r->next;
+		r->shown_at[r->next] = r->t0 && r->now > r->t0 ? r->now - r->t0 : 0;
+		r->next++;
+		r->paused = s->pause;
+		r->changed = true;
+	}
+}
+
+int lesson_run_event(struct lesson_run *r, const struct gs_event *ev)
+{
+	if (ev->flags & GS_F_KEYFRAME)
+		return 0;
+	if (r->ended)
+		return 0;
+	if (!r->t0)
+		r->t0 = ev->ts_ns ? ev->ts_ns : 1;
+	if (ev->ts_ns > r->now)
+		r->now = ev->ts_ns;
+	if (ev->type < GS_EV__COUNT)
+		r->seen[ev->type]++;
+	if (ev->type == GS_EV_LOCK_RELEASED && ev->arg1 >= LONG_NS)
+		r->long_holds++;
+	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg1 >= LONG_NS)
+		r->long_waits++;
+	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg0 == r->last_lock &&
+	    ev->tid == r->last_releaser)
+		r->retakes++;
+	if (ev->type == GS_EV_LOCK_RELEASED) {
+		r->last_lock = ev->arg0;
+		r->last_releaser = ev->tid;
+	}
+	int rc = model_feed(r->model, ev);
+	advance(r);
+	return rc;
+}
+
+void lesson_run_time(struct lesson_run *r, uint64_t now_ns)
+{
+	if (now_ns > r->now)
+		r->now = now_ns;
+	advance(r);
+}
+
+void lesson_run_end(struct lesson_run *r, uint64_t end_ns)
+{
+	if (end_ns > r->now)
+		r->now = end_ns;
+	if (!r->finished_model) {
+		model_finish(r->model, r->now);
+		r->finished_model = true;
+	}
+	r->ended = true;
+	advance(r);
+}
+
+void lesson_run_continue(struct lesson_run *r)
+{
+	if (!r->paused)
+		return;
+	r->paused = false;
+	r->changed = true;
+	advance(r);
+}
+
+int lesson_run_current(const struct lesson_run *r) { return r->cur; }
+bool lesson_run_paused(const struct lesson_run *r) { return r->paused; }
+bool lesson_run_ended(const struct lesson_run *r) { return r->ended; }
+
+bool lesson_run_done(const struct lesson_run *r)
+{
+	return r->ended && !r->paused && r->next >= r->l->nsteps;
+}
+
+bool lesson_run_changed(struct lesson_run *r)
+{
+	bool c = r->changed;
+	r->changed = false;
+	return c;
+}
+
+bool lesson_run_missed(const struct lesson_run *r, size_t step)
+{
+	return step < LESSON_MAX_STEPS && r->missed[step];
+}
+
+uint64_t lesson_run_shown_at(const struct lesson_run *r, size_t step)
+{
+	return step < LESSON_MAX_STEPS ? r->shown_at[step] : 0;
+}
+
+size_t lesson_run_text(const struct lesson_run *r, size_t step, char *buf, size_t len)
+{
+	size_t n = 0;
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	if (step >= r->l->nsteps)
+		return 0;
+	const struct lesson_step *s = &r->l->steps[step];
+	for (size_t i = 0; i < s->nlines && n + 1 < len; i++) {
+		int w = snprintf(buf + n, len - n, "%s%s", i ? "\n" : "", s->lines[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w < len - n ? (size_t)w : len - n - 1;
+	}
+	if (r->missed[step] && n + 1 < len) {
+		int w = snprintf(buf + n, len - n, "\n(this moment did not happen in this run)");
+		if (w > 0)
+			n += (size_t)w < len - n ? (size_t)w : len - n - 1;
+	}
+	return n;
+}
+
+static double span_s(const struct lesson_run *r)
+{
+	return r->t0 && r->now > r->t0 ? (double)(r->now - r->t0) / 1e9 : 0;
+}
+
+double lesson_run_metric(const struct lesson_run *r, unsigned metric)
+{
+	double secs = span_s(r);
+	size_t n, i;
+	switch (metric) {
+	case LM_PARALLELISM: {
+		const struct model_cpu *c = model_cpus(r->model, &n);
+		double busy = 0;
+		for (i = 0; i < n; i++)
+			busy += (double)c[i].busy_ns;
+		return secs > 0 ? busy / 1e9 / secs : 0;
+	}
+	case LM_ACQUISITIONS:
+		return (double)r->seen[GS_EV_LOCK_ACQUIRED];
+	case LM_ACQ_PER_S:
+		return secs > 0 ? (double)r->seen[GS_EV_LOCK_ACQUIRED] / secs : 0;
+	case LM_LOCK_BUSY:
+	case LM_HOLD_SHARE_MAX: {
+		const struct model_thread *t = model_threads(r->model, &n);
+		double held = 0, most = 0;
+		for (i = 0; i < n; i++) {
+			held += (double)t[i].hold_ns;
+			if ((double)t[i].hold_ns > most)
+				most = (double)t[i].hold_ns;
+		}
+		if (metric == LM_HOLD_SHARE_MAX)
+			return held > 0 ? most / held : 0;
+		return secs > 0 ? held / 1e9 / secs : 0;
+	}
+	case LM_PROCESSES:
+	case LM_THREADS: {
+		const struct model_thread *t = model_threads(r->model, &n);
+		size_t count = 0;
+		for (i = 0; i < n; i++) {
+			if (!t[i].traced || !t[i].cpu_ns)
+				continue;
+			bool first = true;
+			for (size_t j = 0; metric == LM_PROCESSES && j < i && first; j++)
+				if (t[j].traced && t[j].cpu_ns && t[j].pid == t[i].pid)
+					first = false;
+			count += first;
+		}
+		return (double)count;
+	}
+	case LM_LONG_HOLDS:
+		return (double)r->long_holds;
+	case LM_LONG_WAITS:
+		return (double)r->long_waits;
+	}
+	return 0;
+}
+
+void lesson_run_set_machine_busy(struct lesson_run *r, double cores)
+{
+	r->machine_busy = cores;
+}
+
+/* ---- the closing table ---------------------------------------------------- */
+
+struct table {
+	char *buf;
+	size_t width, max, n;
+};
+
+static void row(struct table *t, const char *fmt, ...)
+{
+	if (t->n >= t->max || t->width == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->buf + t->n * t->width, t->width, fmt, ap);
+	va_end(ap);
+	t->n++;
+}
+
+static double pct(uint64_t part, double secs)
+{
+	return secs > 0 ? 100.0 * (double)part / 1e9 / secs : 0;
+}
+
+size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, size_t max)
+{
+	struct table t = { .buf = buf, .width = width, .max = max };
+	double secs = span_s(r);
+	row(&t, "What this run measured");
+	row(&t, "  run time                %.2f s on %u cores", secs, r->ncpus);
+	double par = lesson_run_metric(r, LM_PARALLELISM);
+	row(&t, "  cores busy on average   %.2f", par);
+	/* other programs took cores: claims about cores cannot hold then */
+	if (r->machine_busy - par >= 0.25)
+		row(&t, "  other programs          kept %.2f cores busy meanwhile",
+		    r->machine_busy - par);
+	row(&t, "  lock acquisitions       %.0f (%.0f per second)",
+	    lesson_run_metric(r, LM_ACQUISITIONS), lesson_run_metric(r, LM_ACQ_PER_S));
+	row(&t, "  lock held               %.1f %% of the time",
+	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
+	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
+	    lesson_run_metric(r, LM_LONG_WAITS));
+	double acq = lesson_run_metric(r, LM_ACQUISITIONS);
+	if (acq > 0)
+		row(&t, "  taken right back        %.0f %% of acquisitions (by the thread that "
+		    "just released)", 100.0 * (double)r->retakes / acq);
+	size_t n;
+	const struct model_thread *th = model_threads(r->model, &n);
+	size_t shown = 0, busy = 0;
+	for (size_t i = 0; i < n; i++)
+		busy += th[i].traced && th[i].cpu_ns;
+	/* leave room for the claims below the thread rows */
+	size_t room = t.max > t.n + 2 + r->l->nclaims ? t.max - t.n - 2 - r->l->nclaims : 0;
+	if (busy && room) {
+		row(&t, "  %-16s %7s %7s %7s %7s", "thread", "hold %", "wait %", "cpu %", "acq");
+		for (size_t i = 0; i < n && shown + 1 < room; i++) {
+			if (!th[i].traced || !th[i].cpu_ns)
+				continue;
+			char name[24];
+			if (th[i].name[0])
+				snprintf(name, sizeof(name), "%.15s", th[i].name);
+			else
+				snprintf(name, sizeof(name), "tid %u", th[i].tid);
+			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu", name, pct(th[i].hold_ns, secs),
+			    pct(th[i].wait_ns, secs), pct(th[i].cpu_ns, secs),
+			    (unsigned long long)th[i].acquisitions);
+			shown++;
+		}
+		if (shown < busy)
+			row(&t, "  ... and %zu more threads", busy - shown);
+	}
+	for (size_t i = 0; i < r->l->nclaims; i++) {
+		const struct lesson_claim *c = &r->l->claims[i];
+		double v = lesson_run_metric(r, c->metric);
+		char want[48];
+		snprintf(want, sizeof(want), "%s %s %g", metric_names[c->metric], op_names[c->op],
+			 c->value);
+		/* counts read better without decimals */
+		bool ratio = c->metric == LM_PARALLELISM || c->metric == LM_LOCK_BUSY ||
+			     c->metric == LM_HOLD_SHARE_MAX;
+		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
+		    lesson_claim_holds(c, v) ? "yes" : "NO");
+	}
+	return t.n;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lesson_tui.h - a lesson in the full-screen viewer: the timeline views
+ * plus a narration panel that pauses at the lesson's moments and ends with
+ * the closing table (also printed on stdout once the terminal is back).
+ *
+ * Both return 0 when the teacher quit, -ENOTTY when there is no terminal
+ * (nothing was started: the caller may narrate as plain text), or another
+ * negative errno after printing one line on stderr.
+ */
+#ifndef LESSON_TUI_H
+#define LESSON_TUI_H
+#include <stdbool.h>
+#include "lesson/lesson.h"
+
+/* Replay the trace at path at speed (0: a slow default). output: what gilrt
+ * printed when the trace was recorded (shown under the closing table), or NULL. */
+int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
+		      bool ascii, double speed);
+/* Run argv (gilrt run ...) under the recorder; needs root. */
+int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii);
+
+#endif

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * export.c - Chrome Trace Event JSON and CSV writers (see export.h).
+ *
+ * Spans arrive in the order the model closes them, which is the order of
+ * their end times, not their starts. That is enough to keep a track free of
+ * overlaps with one number per track: the end of the last slice written
+ * there. A slice starting before that end would overlap (or nest, which some
+ * viewers draw badly), so it goes to an async track instead.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/export.h"
+#include "util/fmt.h"
+#include "trace/trace_reader.h"
+
+struct track {
+	uint64_t key;		/* pid << 32 | tid; 0 = empty slot */
+	uint64_t last_end;	/* end of the last slice on this track */
+};
+
+struct exporter {
+	FILE *f;
+	enum export_format fmt;
+	uint64_t base_ns;
+	exporter_label_fn label_fn;
+	void *label_ctx;
+	bool first;			/* no event written yet (JSON commas) */
+	struct track *tracks;		/* open addressing, power-of-two capacity */
+	size_t ntracks, cap;
+	uint64_t async_id;
+	uint8_t cpu_seen[65536 / 8];	/* cores that got a track (names at finish) */
+	uint32_t ncpus;
+	struct export_stats st;
+};
+
+enum export_format export_format_parse(const char *name)
+{
+	if (!name)
+		return 0;
+	if (!strcmp(name, "chrome") || !strcmp(name, "json") || !strcmp(name, "perfetto"))
+		return EXPORT_CHROME;
+	if (!strcmp(name, "csv"))
+		return EXPORT_CSV;
+	return 0;
+}
+
+/* ---- small writers ------------------------------------------------------- */
+
+/* Decimal digits of v into the end of buf; returns where they start. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/* printf is most of the cost of a big export: numbers are formatted by hand. */
+static void put_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf);
+	char *p = u64_digits(e, v);
+
+	fwrite_unlocked(p, 1, (size_t)(e - p), f);
+}
+
+/* ns as microseconds with three decimals: "1234.567" */
+static void put_time(FILE *f, uint64_t ns)
+{
+	char buf[32], *e = buf + sizeof(buf);
+	unsigned frac = (unsigned)(ns % 1000);
+
+	*--e = (char)('0' + frac % 10);
+	*--e = (char)('0' + frac / 10 % 10);
+	*--e = (char)('0' + frac / 100);
+	*--e = '.';
+	char *p = u64_digits(e, ns / 1000);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
+static uint64_t rel(const struct exporter *x, uint64_t ts)
+{
+	return ts > x->base_ns ? ts - x->base_ns : 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (0 if invalid). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string: thread names come from the traced program, so anything
+ * (quotes, control characters, broken UTF-8) is escaped or replaced. */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t plain = 0;
+
+	while (p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '"' && p[plain] != '\\')
+		plain++;
+	fputc_unlocked('"', f);
+	fwrite_unlocked(p, 1, plain, f);
+	p += plain;
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else {
+			size_t n = utf8_len(p);
+			if (n) {
+				fwrite(p, 1, n, f);
+				p += n;
+			} else {
+				fputs("\\ufffd", f);
+				p++;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Starts a JSON event: the separator and the common fields. */
+static void ev_begin(struct exporter *x, const char *ph, const char *name, uint32_t pid,
+		     uint32_t tid)
+{
+	fputs_unlocked(x->first ? "\n{\"ph\":\"" : ",\n{\"ph\":\"", x->f);
+	x->first = false;
+	fputs_unlocked(ph, x->f);
+	fputs_unlocked("\",\"pid\":", x->f);
+	put_u64(x->f, pid);
+	fputs_unlocked(",\"tid\":", x->f);
+	put_u64(x->f, tid);
+	fputs_unlocked(",\"name\":", x->f);
+	json_str(x->f, name);
+}
+
+/* ---- tracks ---------------------------------------------------------------- */
+
+static size_t slot(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
+}
+
+static struct track *track_get(struct exporter *x, uint64_t key)
+{
+	key |= 1ull << 63;	/* never 0, even for pid 0 tid 0 */
+	if (x->ntracks * 2 >= x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 256;
+		struct track *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < x->cap; i++) {
+			if (!x->tracks[i].key)
+				continue;
+			size_t s = slot(x->tracks[i].key, cap);
+			while (t[s].key)
+				s = (s + 1) & (cap - 1);
+			t[s] = x->tracks[i];
+		}
+		free(x->tracks);
+		x->tracks = t;
+		x->cap = cap;
+	}
+	size_t s = slot(key, x->cap);
+	while (x->tracks[s].key && x->tracks[s].key != key)
+		s = (s + 1) & (x->cap - 1);
+	if (!x->tracks[s].key) {
+		x->tracks[s].key = key;
+		x->ntracks++;
+	}
+	return &x->tracks[s];
+}
+
+/* ---- the exporter ---------------------------------------------------------- */
+
+int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
+		 const struct trace_meta *meta, uint64_t base_ns,
+		 exporter_label_fn label_fn, void *label_ctx)
+{
+	struct exporter *x = calloc(1, sizeof(*x));
+
+	*out = NULL;
+	if (!x)
+		return -ENOMEM;
+	if (fmt != EXPORT_CHROME && fmt != EXPORT_CSV) {
+		free(x);
+		return -EINVAL;
+	}
+	x->f = f;
+	x->fmt = fmt;
+	x->base_ns = base_ns;
+	x->label_fn = label_fn;
+	x->label_ctx = label_ctx;
+	x->first = true;
+	x->ncpus = meta ? meta->ncpus : 0;
+	if (fmt == EXPORT_CSV) {
+		fputs("kind,pid,tid,thread,cpu,start_ns,end_ns\n", f);
+	} else {
+		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"gilscope\"", f);
+		fprintf(f, ",\"base_ns\":%" PRIu64 ",\"clock\":\"CLOCK_MONOTONIC\"", base_ns);
+		if (meta) {
+			static const char *const keys[] = { "host", "kernel", "adapter", "command" };
+			const char *vals[] = { meta->host, meta->kernel, meta->adapter, meta->command };
+			for (size_t i = 0; i < 4; i++) {
+				fprintf(f, ",\"%s\":", keys[i]);
+				json_str(f, vals[i]);
+			}
+		}
+		fputs("},\"traceEvents\":[", f);
+		exporter_process(x, EXPORT_CPU_PID, "CPUs");
+		ev_begin(x, "M", "process_sort_index", EXPORT_CPU_PID, EXPORT_CPU_PID);
+		fputs(",\"args\":{\"sort_index\":-1}}", f);
+	}
+	*out = x;
+	return 0;
+}
+
+static const char *label(struct exporter *x, uint32_t pid, uint32_t tid, char *buf, size_t len)
+{
+	const char *l = x->label_fn ? x->label_fn(x->label_ctx, pid, tid) : NULL;
+
+	if (l && *l)
+		return l;
+	snprintf(buf, len, "tid %" PRIu32, tid);
+	return buf;
+}
+
+static const char *const kind_name[] = {
+	[SPAN_CPU] = "cpu", [SPAN_HOLD] = "hold", [SPAN_WAIT] = "wait",
+	[SPAN_IO] = "io", [SPAN_NATIVE] = "native",
+};
+
+static void count(struct exporter *x, uint8_t kind)
+{
+	uint64_t *c[] = { [SPAN_CPU] = &x->st.cpu, [SPAN_HOLD] = &x->st.hold,
+			  [SPAN_WAIT] = &x->st.wait, [SPAN_IO] = &x->st.io,
+			  [SPAN_NATIVE] = &x->st.native };
+	(*c[kind])++;
+}
+
+static void span_csv(struct exporter *x, const struct model_span *s)
+{
+	FILE *f = x->f;
+	char buf[32];
+
+	fputs_unlocked(kind_name[s->kind], f);
+	fputc_unlocked(',', f);
+	put_u64(f, s->pid);
+	fputc_unlocked(',', f);
+	put_u64(f, s->tid);
+	fputc_unlocked(',', f);
+	csv_str(f, label(x, s->pid, s->tid, buf, sizeof(buf)));
+	fputc_unlocked(',', f);
+	if (s->cpu != 0xffff)
+		put_u64(f, s->cpu);
+	fputc_unlocked(',', f);
+	put_u64(f, rel(x, s->start_ns));
+	fputc_unlocked(',', f);
+	put_u64(f, rel(x, s->end_ns));
+	fputc_unlocked('\n', f);
+}
+
+static void span_args(struct exporter *x, const struct model_span *s)
+{
+	fputs_unlocked(",\"args\":{", x->f);
+	if (s->kind == SPAN_CPU) {
+		fputs_unlocked("\"pid\":", x->f);
+		put_u64(x->f, s->pid);
+		fputs_unlocked(",\"tid\":", x->f);
+		put_u64(x->f, s->tid);
+		fputs_unlocked(s->flags & SPAN_F_LOCKED ? ",\"locked\":true" : ",\"locked\":false", x->f);
+	} else if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT)
+		fprintf(x->f, "\"lock\":\"0x%" PRIx64 "\"", s->lock);
+	else
+		fprintf(x->f, "\"cpu\":%d", s->cpu == 0xffff ? -1 : s->cpu);
+	if (s->flags & SPAN_F_OPEN)
+		fputs(",\"open\":true", x->f);
+	fputc('}', x->f);
+}
+
+static void span_chrome(struct exporter *x, const struct model_span *s)
+{
+	char buf[32], name[96];
+	uint32_t pid = s->pid, tid = s->tid;
+	const char *nm = kind_name[s->kind];
+
+	if (s->kind == SPAN_CPU) {
+		pid = EXPORT_CPU_PID;
+		tid = (uint32_t)s->cpu + 1;
+		x->cpu_seen[s->cpu / 8] |= 1 << (s->cpu % 8);
+		snprintf(name, sizeof(name), "%s%s", label(x, s->pid, s->tid, buf, sizeof(buf)),
+			 s->flags & SPAN_F_LOCKED ? " [lock]" : s->flags & SPAN_F_OTHER ? " (other)" : "");
+		nm = name;
+	}
+	struct track *t = track_get(x, (uint64_t)pid << 32 | tid);
+	if (!t || s->start_ns < t->last_end) {
+		/* Would overlap the track's last slice: an async slice of its own. */
+		x->st.async++;
+		x->async_id++;
+		ev_begin(x, "b", nm, pid, tid);
+		fprintf(x->f, ",\"cat\":\"%s\",\"id\":%" PRIu64 ",\"ts\":", kind_name[s->kind], x->async_id);
+		put_time(x->f, rel(x, s->start_ns));
+		span_args(x, s);
+		fputc('}', x->f);
+		ev_begin(x, "e", nm, pid, tid);
+		fprintf(x->f, ",\"cat\":\"%s\",\"id\":%" PRIu64 ",\"ts\":", kind_name[s->kind], x->async_id);
+		put_time(x->f, rel(x, s->end_ns));
+		fputc('}', x->f);
+		return;
+	}
+	t->last_end = s->end_ns;
+	ev_begin(x, "X", nm, pid, tid);
+	fputs_unlocked(",\"cat\":\"", x->f);
+	fputs_unlocked(kind_name[s->kind], x->f);
+	fputs_unlocked("\",\"ts\":", x->f);
+	put_time(x->f, rel(x, s->start_ns));
+	fputs_unlocked(",\"dur\":", x->f);
+	put_time(x->f, s->end_ns - s->start_ns);
+	span_args(x, s);
+	fputc_unlocked('}', x->f);
+}
+
+void exporter_span(struct exporter *x, const struct model_span *s)
+{
+	if (s->kind < SPAN_CPU || s->kind > SPAN_NATIVE || s->kind == SPAN_STATE)
+		return;
+	if (s->end_ns < s->start_ns)
+		return;		/* the model never does this; a bug must not wrap dur */
+	count(x, s->kind);
+	if (x->fmt == EXPORT_CSV)
+		span_csv(x, s);
+	else
+		span_chrome(x, s);
+}
+
+void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
+{
+	char name[48];
+
+	x->st.lost += n;
+	if (x->fmt != EXPORT_CHROME)
+		return;
+	snprintf(name, sizeof(name), "lost %" PRIu64 " events", n);
+	ev_begin(x, "i", name, EXPORT_CPU_PID, EXPORT_CPU_PID);
+	fputs(",\"s\":\"g\",\"cat\":\"lost\",\"ts\":", x->f);
+	put_time(x->f, rel(x, ts_ns));
+	fprintf(x->f, ",\"args\":{\"count\":%" PRIu64 "}}", n);
+}
+
+void exporter_process(struct exporter *x, uint32_t pid, const char *name)
+{
+	if (x->fmt != EXPORT_CHROME)
+		return;
+	ev_begin(x, "M", "process_name", pid, pid);
+	fputs(",\"args\":{\"name\":", x->f);
+	json_str(x->f, name);
+	fputs("}}", x->f);
+}
+
+void exporter_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char *name)
+{
+	if (x->fmt != EXPORT_CHROME)
+		return;
+	ev_begin(x, "M", "thread_name", pid, tid);
+	fputs(",\"args\":{\"name\":", x->f);
+	json_str(x->f, name);
+	fputs("}}", x->f);
+}
+
+int exporter_finish(struct exporter *x, struct export_stats *st)
+{
+	if (x->fmt == EXPORT_CHROME) {
+		for (uint32_t c = 0; c < 65536; c++) {
+			if (c >= x->ncpus && !(x->cpu_seen[c / 8] & (1 << (c % 8))))
+				continue;
+			char name[16];
+			snprintf(name, sizeof(name), "CPU %" PRIu32, c);
+			exporter_thread(x, EXPORT_CPU_PID, c + 1, name);
+			ev_begin(x, "M", "thread_sort_index", EXPORT_CPU_PID, c + 1);
+			fprintf(x->f, ",\"args\":{\"sort_index\":%" PRIu32 "}}", c);
+		}
+		fputs("\n]}\n", x->f);
+	}
+	if (st) {
+		uint64_t ev = st->events, acq = st->acquisitions;
+		bool rec = st->recovered;
+		uint64_t unread = st->bytes_unreadable;
+		*st = x->st;
+		st->events = ev;
+		st->acquisitions = acq;
+		st->recovered = rec;
+		st->bytes_unreadable = unread;
+	}
+	if (fflush(x->f) || ferror(x->f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+void exporter_free(struct exporter *x)
+{
+	if (!x)
+		return;
+	free(x->tracks);
+	free(x);
+}
+
+/* ---- driving it from a trace -------------------------------------------- */
+
+struct run {
+	struct model *m;
+	struct exporter *x;
+	char buf[64];
+};
+
+static const char *model_label(void *ctx, uint32_t pid, uint32_t tid)
+{
+	struct run *r = ctx;
+	const struct model_thread *t = model_thread(r->m, tid);
+	const struct model_thread *p = model_thread(r->m, pid);
+
+	fmt_thread_label(r->buf, sizeof(r->buf), t ? t->name : NULL, sizeof(t->name),
+			 p ? p->name : NULL, pid, tid);
+	return r->buf;
+}
+
+static void on_span(const struct model_span *s, void *ctx)
+{
+	struct run *r = ctx;
+
+	exporter_span(r->x, s);
+}
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Names for the per-thread tracks, once the model knows every thread. */
+static void write_names(struct run *r, const struct trace_meta *meta)
+{
+	size_t n;
+	const struct model_thread *th = model_threads(r->m, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!th[i].traced)
+			continue;
+		if (th[i].tid == th[i].pid || (i == 0 && !model_thread(r->m, th[i].pid))) {
+			const char *pn = th[i].name[0] ? th[i].name : "process";
+			char buf[80];
+			if (th[i].pid == meta->root_pid && meta->command[0]) {
+				/* "python3.11 script.py", not the interpreter's whole path */
+				const char *cmd = meta->command, *sp = strchr(cmd, ' ');
+				const char *sl = memrchr(cmd, '/', sp ? (size_t)(sp - cmd) : strlen(cmd));
+				snprintf(buf, sizeof(buf), "%.79s", sl ? sl + 1 : cmd);
+				pn = buf;
+			}
+			exporter_process(r->x, th[i].pid, pn);
+		}
+		exporter_thread(r->x, th[i].pid, th[i].tid, model_label(r, th[i].pid, th[i].tid));
+	}
+}
+
+int export_trace(const char *in_path, FILE *out, enum export_format fmt,
+		 struct export_stats *st, char *err, size_t errlen)
+{
+	struct trace_reader *rd = NULL;
+	struct run r = { 0 };
+	struct export_stats local = { 0 };
+	struct trace_info info;
+	int ret;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	ret = trace_reader_open(&rd, in_path);
+	if (ret) {
+		const char *why = trace_reader_error(NULL);
+		return fail(err, errlen, ret, "%s: %s", in_path, why && *why ? why : strerror(-ret));
+	}
+	const struct trace_meta *meta = trace_reader_meta(rd);
+	trace_reader_info(rd, &info);
+	st->recovered = info.recovered;
+	st->bytes_unreadable = info.bytes_unreadable;
+	uint64_t base = info.first_ns;
+	if (meta->start_ns && meta->start_ns <= base)
+		base = meta->start_ns;
+
+	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
+	r.m = model_new(&mo);
+	if (!r.m) {
+		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = exporter_new(&r.x, out, fmt, meta, base, model_label, &r);
+	if (ret) {
+		fail(err, errlen, ret, "cannot start the export: %s", strerror(-ret));
+		goto out;
+	}
+	const struct gs_event *evs;
+	size_t n;
+	uint64_t last = base;
+	while ((ret = trace_reader_next_batch(rd, &evs, &n)) == 1) {
+		for (size_t i = 0; i < n; i++) {
+			if (evs[i].type == GS_EV_LOST)
+				exporter_lost(r.x, evs[i].ts_ns, evs[i].arg0);
+			model_feed(r.m, &evs[i]);
+			if (evs[i].ts_ns > last)
+				last = evs[i].ts_ns;
+		}
+		st->events += n;
+		if (ferror(out)) {
+			ret = 0;
+			break;	/* exporter_finish reports the write error */
+		}
+	}
+	if (ret < 0) {
+		fail(err, errlen, ret, "%s: %s", in_path,
+		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
+		goto out;
+	}
+	model_finish(r.m, last);
+	write_names(&r, meta);
+	size_t nt;
+	const struct model_thread *th = model_threads(r.m, &nt);
+	for (size_t i = 0; i < nt; i++)
+		st->acquisitions += th[i].acquisitions;
+	ret = exporter_finish(r.x, st);
+	if (ret)
+		fail(err, errlen, ret, "writing the export: %s", strerror(-ret));
+out:
+	exporter_free(r.x);
+	model_free(r.m);
+	trace_reader_close(rd);
+	return ret;
+}

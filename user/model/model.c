@@ -1,0 +1,995 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * model.c - the timeline model (contract in model.h).
+ *
+ * Data model: every thread is two parallel records, the public struct
+ * model_thread (handed out as an array) and a private struct thr holding the
+ * open-span bookkeeping. A thread is found by tid through an open-addressing
+ * hash table of indexes, so feeding an event never allocates once the tables
+ * have grown to the trace's thread count. Each CPU has one record saying who
+ * occupies it since when (and that thread's index, so closing a CPU span
+ * needs no lookup); each lock, (pid, address), one record saying who holds it.
+ *
+ * A thread's state is derived (derive()) from a few facts (waiting, on which
+ * CPU, holding, off-CPU reason, exited); every handler changes facts and then
+ * calls thr_update(), which closes the STATE span when the derived state
+ * changed. Every fact carries the time it was learnt, so keyframes (older
+ * events after a seek, in any order) only apply when they are newer than what
+ * is already known: for in-order events that test always passes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <string.h>
+#include "model/model.h"
+#ifndef GS_F_KEYFRAME		/* as in trace_reader.h, set by the reader only */
+#define GS_F_KEYFRAME (1u << 7)
+#endif
+
+#define NO_CPU (-1)
+
+struct thr {
+	uint64_t cpu_change_ns;	/* when on_cpu last changed */
+	uint64_t lock_change_ns;/* when holding/waiting last changed */
+	uint64_t io_since_ns;	/* IO_BEGIN, while in_io */
+	uint64_t native_since_ns;/* NATIVE_BEGIN, while in_native */
+	uint64_t exit_ns;	/* THREAD_EXIT / PROC_EXIT, once exited */
+	int32_t on_cpu;		/* core it runs on now, NO_CPU when off */
+	uint8_t off_state;	/* MS_RUNNABLE / MS_SLEEPING / MS_UNKNOWN when off CPU */
+	bool exited;		/* THREAD_EXIT / PROC_EXIT seen */
+};
+
+struct mcpu {
+	uint64_t lock;		/* lock the occupant held when the span began */
+	uint32_t idx;		/* the occupant's thread index (valid if tid != 0) */
+	bool known;		/* a switch (or inference) told us who runs */
+};
+
+struct slot {			/* one entry of the tid hash table */
+	uint32_t tid;
+	uint32_t idx;		/* thread index + 1, 0 = empty */
+};
+
+struct model {
+	struct model_opts opts;
+	struct model_thread *pub;	/* threads, first-seen order */
+	struct thr *priv;		/* parallel to pub */
+	size_t nthr, cap_thr;
+	struct slot *hash;		/* tid -> index; idx 0 = empty */
+	size_t hash_cap;		/* power of two */
+	struct model_cpu *cpus;
+	struct mcpu *cpriv;
+	size_t ncpus;
+	struct model_lock *locks;
+	size_t nlocks, cap_locks;
+	uint64_t now;			/* last non-keyframe ts */
+	uint64_t origin;		/* first non-keyframe ts */
+	bool started;			/* origin is set */
+	bool silent;			/* handling a keyframe event */
+	uint64_t lost;			/* sum of LOST counts */
+	uint32_t last_tid;		/* one-entry lookup cache */
+	size_t last_idx;
+};
+
+static inline uint64_t dur(uint64_t start, uint64_t end)
+{
+	return end > start ? end - start : 0;
+}
+
+/* Time of [start, end) that counts in totals: none for keyframes, and only
+ * from the origin on (a span opened by a keyframe started before it). */
+static inline uint64_t counted(const struct model *m, uint64_t start, uint64_t end)
+{
+	if (m->silent)
+		return 0;
+	if (start < m->origin)
+		start = m->origin;
+	return dur(start, end);
+}
+
+static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t end,
+			const struct model_thread *t, uint16_t cpu, uint64_t lock,
+			uint8_t state, uint32_t flags)
+{
+	if (m->silent || !m->opts.on_span ||
+	    (m->opts.span_kinds && !(m->opts.span_kinds & (1u << kind))))
+		return;
+	struct model_span s = {
+		.start_ns = start,
+		.end_ns = end > start ? end : start,
+		.lock = lock,
+		.pid = t->pid,
+		.tid = t->tid,
+		.cpu = cpu,
+		.kind = kind,
+		.state = state,
+		/* a CPU span says itself whether its occupant was traced */
+		.flags = flags | (kind == SPAN_CPU || t->traced ? 0 : SPAN_F_OTHER),
+	};
+	m->opts.on_span(&s, m->opts.ctx);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static inline size_t hash_slot(uint32_t tid, size_t cap)
+{
+	return (size_t)(((uint64_t)tid * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static int hash_grow(struct model *m)
+{
+	size_t cap = m->hash_cap ? m->hash_cap * 2 : 1024;
+	struct slot *h = calloc(cap, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nthr; i++) {
+		size_t s = hash_slot(m->pub[i].tid, cap);
+
+		while (h[s].idx)
+			s = (s + 1) & (cap - 1);
+		h[s].tid = m->pub[i].tid;
+		h[s].idx = (uint32_t)i + 1;
+	}
+	free(m->hash);
+	m->hash = h;
+	m->hash_cap = cap;
+	return 0;
+}
+
+static ssize_t thr_lookup(const struct model *m, uint32_t tid)
+{
+	if (!m->hash_cap)
+		return -1;
+	for (size_t s = hash_slot(tid, m->hash_cap);; s = (s + 1) & (m->hash_cap - 1)) {
+		if (m->hash[s].tid == tid && m->hash[s].idx)
+			return m->hash[s].idx - 1;
+		if (!m->hash[s].idx)
+			return -1;
+	}
+}
+
+/* thr_lookup() behind a one-entry cache: consecutive events of one thread
+ * (request, acquired, released) are the common case. */
+static inline ssize_t thr_find(struct model *m, uint32_t tid)
+{
+	if (tid == m->last_tid && m->last_idx < m->nthr)
+		return (ssize_t)m->last_idx;
+	ssize_t i = thr_lookup(m, tid);
+
+	if (i >= 0) {
+		m->last_tid = tid;
+		m->last_idx = (size_t)i;
+	}
+	return i;
+}
+
+/* The thread tid, created if new. Returns its index or a negative errno. */
+static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
+{
+	ssize_t i = thr_find(m, tid);
+
+	if (i >= 0) {
+		if (pid && !m->pub[i].pid)
+			m->pub[i].pid = pid;
+		return i;
+	}
+	if ((m->nthr + 1) * 2 > m->hash_cap && hash_grow(m))
+		return -ENOMEM;
+	if (m->nthr == m->cap_thr) {
+		size_t cap = m->cap_thr ? m->cap_thr * 2 : 64;
+		struct model_thread *p = realloc(m->pub, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		m->pub = p;
+		struct thr *q = realloc(m->priv, cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		m->priv = q;
+		m->cap_thr = cap;
+	}
+	i = (ssize_t)m->nthr++;
+	memset(&m->pub[i], 0, sizeof(m->pub[i]));
+	memset(&m->priv[i], 0, sizeof(m->priv[i]));
+	m->pub[i].pid = pid;
+	m->pub[i].tid = tid;
+	m->pub[i].cpu = -1;
+	m->priv[i].on_cpu = NO_CPU;
+	size_t s = hash_slot(tid, m->hash_cap);
+
+	while (m->hash[s].idx)
+		s = (s + 1) & (m->hash_cap - 1);
+	m->hash[s].tid = tid;
+	m->hash[s].idx = (uint32_t)i + 1;
+	m->last_tid = tid;
+	m->last_idx = (size_t)i;
+	return i;
+}
+
+static int cpus_grow(struct model *m, size_t n)
+{
+	if (n <= m->ncpus)
+		return 0;
+	struct model_cpu *c = realloc(m->cpus, n * sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	m->cpus = c;
+	struct mcpu *p = realloc(m->cpriv, n * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	m->cpriv = p;
+	memset(&m->cpus[m->ncpus], 0, (n - m->ncpus) * sizeof(*c));
+	memset(&m->cpriv[m->ncpus], 0, (n - m->ncpus) * sizeof(*p));
+	m->ncpus = n;
+	return 0;
+}
+
+/* A lock is an address in a process: after fork(), each process has its
+ * own lock at the same address (gilrt procs). */
+static struct model_lock *lock_get(struct model *m, uint32_t pid, uint64_t addr)
+{
+	for (size_t i = 0; i < m->nlocks; i++)
+		if (m->locks[i].addr == addr && m->locks[i].pid == pid)
+			return &m->locks[i];
+	if (m->nlocks == m->cap_locks) {
+		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
+		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
+
+		if (!l)
+			return NULL;
+		m->locks = l;
+		m->cap_locks = cap;
+	}
+	struct model_lock *l = &m->locks[m->nlocks++];
+
+	memset(l, 0, sizeof(*l));
+	l->addr = addr;
+	l->pid = pid;
+	return l;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+static uint8_t derive(const struct model_thread *t, const struct thr *p)
+{
+	if (t->wait_lock)
+		return MS_WAITING;
+	if (p->on_cpu != NO_CPU)
+		return t->lock ? MS_RUNNING_LOCKED : MS_RUNNING_FREE;
+	if (p->exited)
+		return MS_EXITED;
+	return p->off_state;
+}
+
+/* When a state derived from keyframes began: the time of the fact that
+ * decides it, not the time of the keyframe that happened to come last. */
+static uint64_t derived_since(const struct model_thread *t, const struct thr *p, uint8_t st)
+{
+	switch (st) {
+	case MS_WAITING:
+		return t->wait_since_ns;
+	case MS_RUNNING_LOCKED:
+		return t->hold_since_ns > p->cpu_change_ns ? t->hold_since_ns : p->cpu_change_ns;
+	case MS_EXITED:
+		return p->exit_ns;
+	default:
+		return p->cpu_change_ns;
+	}
+}
+
+static inline void thr_update(struct model *m, size_t i, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+	uint8_t st = derive(t, p);
+
+	if (st == t->state)
+		return;
+	if (t->state != MS_UNKNOWN && ts > t->state_since_ns)
+		emit(m, SPAN_STATE, t->state_since_ns, ts, t,
+		     t->cpu < 0 ? 0xffff : (uint16_t)t->cpu, 0, t->state, 0);
+	t->state = st;
+	t->state_since_ns = m->silent ? derived_since(t, p, st) : ts;
+}
+
+/* End the CPU span on core c at ts (totals, span), keeping the occupant. */
+static void cpu_close_span(struct model *m, uint16_t c, uint64_t ts, uint32_t extra)
+{
+	struct model_cpu *cpu = &m->cpus[c];
+
+	if (!cpu->tid)
+		return;
+	uint32_t i = m->cpriv[c].idx;
+
+	if (i >= m->nthr || m->pub[i].tid != cpu->tid)
+		return;
+	struct model_thread *t = &m->pub[i];
+	uint64_t d = counted(m, cpu->since_ns, ts);
+
+	t->cpu_ns += d;
+	if (cpu->other) {
+		cpu->other_ns += d;
+	} else {
+		cpu->busy_ns += d;
+		if (cpu->locked)
+			cpu->lock_held_ns += d;
+	}
+	if (ts > cpu->since_ns)
+		emit(m, SPAN_CPU, cpu->since_ns, ts, t, c, cpu->locked ? m->cpriv[c].lock : 0, 0,
+		     (cpu->locked ? SPAN_F_LOCKED : 0) | (cpu->other ? SPAN_F_OTHER : 0) | extra);
+}
+
+/* The thread on core c may have changed its lock: split the CPU span there. */
+static void cpu_split(struct model *m, size_t i, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	int32_t c = m->priv[i].on_cpu;
+
+	if (c == NO_CPU || m->cpus[c].tid != t->tid)
+		return;
+	struct model_cpu *cpu = &m->cpus[c];
+	bool locked = t->lock != 0;
+
+	if (locked == cpu->locked)
+		return;
+	if (ts > cpu->since_ns) {
+		cpu_close_span(m, (uint16_t)c, ts, 0);
+		cpu->since_ns = ts;
+	}
+	cpu->locked = locked;
+	m->cpriv[c].lock = t->lock;
+}
+
+/* Take thread i off whatever CPU it is on (it left at ts). */
+static void thr_off_cpu(struct model *m, size_t i, uint64_t ts, uint8_t off_state)
+{
+	struct thr *p = &m->priv[i];
+
+	if (p->on_cpu != NO_CPU) {
+		struct model_cpu *cpu = &m->cpus[p->on_cpu];
+
+		if (cpu->tid == m->pub[i].tid) {
+			cpu_close_span(m, (uint16_t)p->on_cpu, ts, 0);
+			cpu->tid = 0;
+			cpu->pid = 0;
+			cpu->since_ns = ts;
+		}
+		p->on_cpu = NO_CPU;
+	}
+	p->off_state = off_state;
+	p->cpu_change_ns = ts;
+	thr_update(m, i, ts);
+}
+
+/* Make core c idle at ts, taking its occupant off (state: runnable, since a
+ * task we did not see leave was most likely preempted). */
+static void cpu_evict(struct model *m, uint16_t c, uint64_t ts)
+{
+	struct model_cpu *cpu = &m->cpus[c];
+
+	if (cpu->tid) {
+		uint32_t i = m->cpriv[c].idx;
+
+		if (i < m->nthr && m->pub[i].tid == cpu->tid && m->priv[i].on_cpu == c) {
+			thr_off_cpu(m, (size_t)i, ts, MS_RUNNABLE);
+		} else {
+			cpu_close_span(m, c, ts, 0);
+		}
+	}
+	cpu->tid = 0;
+	cpu->pid = 0;
+	cpu->since_ns = ts;
+}
+
+/* Put thread i on core c at ts. */
+static void thr_on_cpu(struct model *m, size_t i, uint16_t c, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+	struct model_cpu *cpu = &m->cpus[c];
+
+	if (p->on_cpu == c && cpu->tid == t->tid)
+		return;
+	if (p->on_cpu != NO_CPU)
+		thr_off_cpu(m, i, ts, MS_RUNNABLE);
+	if (cpu->tid)
+		cpu_evict(m, c, ts);
+	cpu->tid = t->tid;
+	cpu->pid = t->pid;
+	m->cpriv[c].idx = (uint32_t)i;
+	cpu->since_ns = ts;
+	cpu->locked = t->lock != 0;
+	cpu->other = !t->traced;
+	m->cpriv[c].lock = t->lock;
+	m->cpriv[c].known = true;
+	p->on_cpu = c;
+	p->cpu_change_ns = ts;
+	t->cpu = c;
+	thr_update(m, i, ts);
+}
+
+/* An event the thread emitted itself: it runs on ev->cpu right now. Not for
+ * keyframes, whose cpu was true only at their old time. */
+static void thr_here(struct model *m, size_t i, uint16_t c, uint64_t ts)
+{
+	m->pub[i].traced = true;
+	if (m->silent)
+		return;
+	if (m->priv[i].on_cpu == c && m->cpus[c].tid == m->pub[i].tid) {
+		m->cpus[c].other = false;
+		return;
+	}
+	thr_on_cpu(m, i, c, ts);
+}
+
+/* ---- lock --------------------------------------------------------------- */
+
+static void end_wait(struct model *m, size_t i, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+
+	if (!t->wait_lock)
+		return;
+	uint64_t d = dur(t->wait_since_ns, ts);
+
+	t->wait_ns += counted(m, t->wait_since_ns, ts);
+	t->last_wait_ns = d;
+	emit(m, SPAN_WAIT, t->wait_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
+	     t->wait_lock, 0, 0);
+	t->wait_lock = 0;
+}
+
+static void end_hold(struct model *m, size_t i, uint64_t ts, uint32_t extra)
+{
+	struct model_thread *t = &m->pub[i];
+
+	if (!t->lock)
+		return;
+	uint64_t d = dur(t->hold_since_ns, ts);
+	struct model_lock *l = lock_get(m, t->pid, t->lock);
+	uint64_t c = counted(m, t->hold_since_ns, ts);
+
+	t->hold_ns += c;
+	if (l)
+		l->hold_ns += c;
+	t->last_hold_ns = d;
+	emit(m, SPAN_HOLD, t->hold_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
+	     t->lock, 0, extra);
+	if (l && l->holder == t->tid) {
+		l->holder = 0;
+		l->since_ns = ts;
+	}
+	t->lock = 0;
+	cpu_split(m, i, ts);
+}
+
+static void on_request(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+
+	if (ts < p->lock_change_ns)
+		return;
+	if (t->lock == ev->arg0)	/* asks for what it holds: a RELEASED got lost */
+		end_hold(m, i, ts, 0);
+	if (t->wait_lock != ev->arg0) {
+		end_wait(m, i, ts);
+		t->wait_lock = ev->arg0;
+		t->wait_since_ns = ts;
+	}
+	p->lock_change_ns = ts;
+}
+
+static void on_acquired(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+	struct model_lock *l = lock_get(m, t->pid, ev->arg0);
+
+	if (!l)
+		return;
+	if (ts < p->lock_change_ns)
+		return;
+	end_wait(m, i, ts);
+	if (t->lock && t->lock != ev->arg0)
+		end_hold(m, i, ts, 0);
+	if (l->holder && l->holder != t->tid && ts >= l->since_ns) {
+		ssize_t h = thr_find(m, l->holder);	/* its RELEASED got lost */
+
+		if (h >= 0 && m->pub[h].lock == ev->arg0) {
+			end_hold(m, (size_t)h, ts, 0);
+			thr_update(m, (size_t)h, ts);
+		}
+	}
+	if (t->lock != ev->arg0) {
+		t->lock = ev->arg0;
+		t->hold_since_ns = ts;
+		if (!m->silent) {
+			t->acquisitions++;
+			l->acquisitions++;
+		}
+	}
+	if (ts >= l->since_ns) {
+		l->holder = t->tid;
+		l->since_ns = ts;
+	}
+	p->lock_change_ns = ts;
+	cpu_split(m, i, ts);
+}
+
+static void on_released(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+
+	if (ts < p->lock_change_ns)
+		return;
+	if (t->lock == ev->arg0 || !ev->arg0)
+		end_hold(m, i, ts, 0);
+	p->lock_change_ns = ts;
+}
+
+static void on_drop_request(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+
+	if (!m->silent)
+		t->drop_requests++;
+	if (ts < p->lock_change_ns)
+		return;
+	/* only a waiter asks the holder to drop: a lost (or, in a keyframe,
+	 * superseded) REQUEST still means it waits */
+	if (!t->wait_lock && t->lock != ev->arg0) {
+		t->wait_lock = ev->arg0;
+		t->wait_since_ns = ts;
+		p->lock_change_ns = ts;
+	}
+}
+
+/* ---- scheduling ----------------------------------------------------------- */
+
+static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
+{
+	uint16_t c = ev->cpu;
+	uint32_t next_tid = (uint32_t)ev->arg0;
+	uint32_t next_pid = (uint32_t)(ev->arg0 >> 32);
+	struct model_cpu *cpu = &m->cpus[c];
+
+	/* a keyframe older than what we know of this core says nothing new
+	 * about it, but may still be the latest word on prev */
+	bool cpu_newer = !m->cpriv[c].known || ts >= cpu->since_ns;
+
+	if (ev->tid) {
+		ssize_t i = thr_get(m, ev->pid, ev->tid);
+
+		if (i < 0)
+			return (int)i;
+		if (ev->flags & GS_F_TRACED_PREV)
+			m->pub[i].traced = true;
+		if (ts >= m->priv[i].cpu_change_ns) {
+			if (!m->silent)
+				m->pub[i].ctx_switches++;
+			thr_off_cpu(m, (size_t)i, ts, ev->arg1 == 0 ? MS_RUNNABLE : MS_SLEEPING);
+		}
+	}
+	if (!cpu_newer)
+		return 0;
+	if (cpu->tid && cpu->tid != next_tid)
+		cpu_evict(m, c, ts);
+	m->cpriv[c].known = true;
+	if (!next_tid) {
+		cpu->since_ns = ts;
+		return 0;
+	}
+	ssize_t n = thr_get(m, next_pid, next_tid);
+
+	if (n < 0)
+		return (int)n;
+	if (ev->flags & GS_F_TRACED_NEXT)
+		m->pub[n].traced = true;
+	if (ts >= m->priv[n].cpu_change_ns)
+		thr_on_cpu(m, (size_t)n, c, ts);
+	else
+		cpu->since_ns = ts;	/* newer news put it elsewhere */
+	return 0;
+}
+
+static void on_thread_exit(struct model *m, size_t i, uint64_t ts)
+{
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+
+	end_wait(m, i, ts);
+	end_hold(m, i, ts, 0);
+	if (t->in_io)
+		emit(m, SPAN_IO, p->io_since_ns, ts, t, 0xffff, 0, 0, 0);
+	if (t->in_native)
+		emit(m, SPAN_NATIVE, p->native_since_ns, ts, t, 0xffff, 0, 0, 0);
+	t->in_io = t->in_native = false;
+	p->exited = true;
+	p->exit_ns = ts;
+}
+
+/* ---- feeding ------------------------------------------------------------ */
+
+static void copy_name(struct model_thread *t, const struct gs_event *ev)
+{
+	char n[16];
+
+	gs_event_name(ev, n);
+	if (n[0])
+		memcpy(t->name, n, sizeof(n));
+}
+
+int model_feed(struct model *m, const struct gs_event *ev)
+{
+	uint64_t ts = ev->ts_ns;
+	ssize_t i;
+	int err;
+
+	if (!m || !ev)
+		return -EINVAL;
+	m->silent = (ev->flags & GS_F_KEYFRAME) != 0;
+	if (!m->silent) {
+		if (!m->started) {
+			m->started = true;
+			m->origin = ts;
+			m->now = ts;
+		}
+		if (ts < m->now)
+			ts = m->now;
+		m->now = ts;
+	}
+	if (ev->cpu >= m->ncpus && (err = cpus_grow(m, (size_t)ev->cpu + 1)))
+		return err;
+
+	switch (ev->type) {
+	case GS_EV_SCHED_SWITCH:
+		err = on_switch(m, ev, ts);
+		if (err)
+			return err;
+		break;
+	case GS_EV_LOST:
+		if (!m->silent)
+			m->lost += ev->arg0;
+		break;
+	case GS_EV_LOCK_REQUEST:
+	case GS_EV_LOCK_ACQUIRED:
+	case GS_EV_LOCK_RELEASED:
+	case GS_EV_DROP_REQUEST:
+	case GS_EV_IO_BEGIN:
+	case GS_EV_IO_END:
+	case GS_EV_NATIVE_BEGIN:
+	case GS_EV_NATIVE_END:
+		if (!ev->tid)
+			break;
+		i = thr_get(m, ev->pid, ev->tid);
+		if (i < 0)
+			return (int)i;
+		thr_here(m, (size_t)i, ev->cpu, ts);
+		/* address 0 is "no lock": a request or grant for it says nothing */
+		if (!ev->arg0 && (ev->type == GS_EV_LOCK_REQUEST ||
+				  ev->type == GS_EV_LOCK_ACQUIRED || ev->type == GS_EV_DROP_REQUEST)) {
+			thr_update(m, (size_t)i, ts);
+			break;
+		}
+		switch (ev->type) {
+		case GS_EV_LOCK_REQUEST:
+			on_request(m, (size_t)i, ev, ts);
+			break;
+		case GS_EV_LOCK_ACQUIRED:
+			on_acquired(m, (size_t)i, ev, ts);
+			break;
+		case GS_EV_LOCK_RELEASED:
+			on_released(m, (size_t)i, ev, ts);
+			break;
+		case GS_EV_DROP_REQUEST:
+			on_drop_request(m, (size_t)i, ev, ts);
+			break;
+		case GS_EV_IO_BEGIN:
+			if (!m->pub[i].in_io) {
+				m->pub[i].in_io = true;
+				m->priv[i].io_since_ns = ts;
+			}
+			break;
+		case GS_EV_IO_END:
+			if (m->pub[i].in_io && ts >= m->priv[i].io_since_ns)
+				emit(m, SPAN_IO, m->priv[i].io_since_ns, ts, &m->pub[i],
+				     ev->cpu, 0, 0, 0);
+			m->pub[i].in_io = false;
+			break;
+		case GS_EV_NATIVE_BEGIN:
+			if (!m->pub[i].in_native) {
+				m->pub[i].in_native = true;
+				m->priv[i].native_since_ns = ts;
+			}
+			break;
+		case GS_EV_NATIVE_END:
+			if (m->pub[i].in_native && ts >= m->priv[i].native_since_ns)
+				emit(m, SPAN_NATIVE, m->priv[i].native_since_ns, ts, &m->pub[i],
+				     ev->cpu, 0, 0, 0);
+			m->pub[i].in_native = false;
+			break;
+		}
+		thr_update(m, (size_t)i, ts);
+		break;
+	case GS_EV_THREAD_START:
+	case GS_EV_THREAD_EXIT:
+	case GS_EV_THREAD_NAME:
+	case GS_EV_PROC_EXIT:
+	case GS_EV_SCHED_WAKEUP:
+	case GS_EV_SCHED_MIGRATE:
+		if (!ev->tid)
+			break;
+		i = thr_get(m, ev->pid, ev->tid);
+		if (i < 0)
+			return (int)i;
+		struct model_thread *t = &m->pub[i];
+		struct thr *p = &m->priv[i];
+
+		switch (ev->type) {
+		case GS_EV_THREAD_START:
+			t->traced = true;
+			if (p->exited && ts >= p->exit_ns) {	/* tid reused */
+				end_wait(m, (size_t)i, ts);
+				end_hold(m, (size_t)i, ts, 0);
+				p->exited = false;
+				t->pid = ev->pid;
+				t->name[0] = '\0';
+			}
+			if (p->on_cpu == NO_CPU && p->off_state == MS_UNKNOWN) {
+				p->off_state = MS_RUNNABLE;
+				p->cpu_change_ns = ts;
+			}
+			break;
+		case GS_EV_THREAD_EXIT:
+		case GS_EV_PROC_EXIT:
+			t->traced = true;
+			if (!p->exited)
+				on_thread_exit(m, (size_t)i, ts);
+			break;
+		case GS_EV_THREAD_NAME:
+			copy_name(t, ev);
+			break;
+		case GS_EV_SCHED_WAKEUP:
+			if (ev->flags & GS_F_TRACED)
+				t->traced = true;
+			if (p->on_cpu == NO_CPU && ts >= p->cpu_change_ns) {
+				p->off_state = MS_RUNNABLE;
+				p->cpu_change_ns = ts;
+			}
+			break;
+		case GS_EV_SCHED_MIGRATE:
+			if (ev->flags & GS_F_TRACED)
+				t->traced = true;
+			if (!m->silent)
+				t->migrations++;
+			if (p->on_cpu == NO_CPU && ts >= p->cpu_change_ns)
+				t->cpu = (int32_t)(uint32_t)ev->arg1;
+			break;
+		}
+		thr_update(m, (size_t)i, ts);
+		break;
+	case GS_EV_PROC_FORK:
+		if (ev->tid) {
+			i = thr_get(m, ev->pid, ev->tid);
+			if (i < 0)
+				return (int)i;
+			m->pub[i].traced = true;
+		}
+		if (ev->arg0 && ev->arg0 <= UINT32_MAX) {
+			i = thr_get(m, (uint32_t)ev->arg0, (uint32_t)ev->arg0);
+			if (i < 0)
+				return (int)i;
+			m->pub[i].traced = true;
+			if (m->priv[i].on_cpu == NO_CPU && m->priv[i].off_state == MS_UNKNOWN) {
+				m->priv[i].off_state = MS_RUNNABLE;
+				m->priv[i].cpu_change_ns = ts;
+				thr_update(m, (size_t)i, ts);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	m->silent = false;
+	return 0;
+}
+
+/* Every open span up to end_ns, flagged SPAN_F_OPEN. Closing (finish) also
+ * counts them and restarts them at end_ns; peeking only shows them. */
+static void open_spans(struct model *m, uint64_t end_ns, bool close)
+{
+	for (size_t c = 0; c < m->ncpus; c++) {
+		struct model_cpu *cpu = &m->cpus[c];
+		ssize_t i;
+
+		if (!cpu->tid || end_ns <= cpu->since_ns)
+			continue;
+		if (close) {
+			cpu_close_span(m, (uint16_t)c, end_ns, SPAN_F_OPEN);
+			cpu->since_ns = end_ns;
+		} else if ((i = thr_lookup(m, cpu->tid)) >= 0) {
+			emit(m, SPAN_CPU, cpu->since_ns, end_ns, &m->pub[i], (uint16_t)c,
+			     cpu->locked ? m->cpriv[c].lock : 0, 0,
+			     SPAN_F_OPEN | (cpu->locked ? SPAN_F_LOCKED : 0) |
+			     (cpu->other ? SPAN_F_OTHER : 0));
+		}
+	}
+	for (size_t i = 0; i < m->nthr; i++) {
+		struct model_thread *t = &m->pub[i];
+		struct thr *p = &m->priv[i];
+		uint16_t c = (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu);
+
+		if (t->wait_lock) {
+			emit(m, SPAN_WAIT, t->wait_since_ns, end_ns, t, c, t->wait_lock, 0,
+			     SPAN_F_OPEN);
+			if (close) {
+				t->wait_ns += counted(m, t->wait_since_ns, end_ns);
+				t->wait_since_ns = end_ns;
+			}
+		}
+		if (t->lock) {
+			emit(m, SPAN_HOLD, t->hold_since_ns, end_ns, t, c, t->lock, 0, SPAN_F_OPEN);
+			if (close) {
+				struct model_lock *l = lock_get(m, t->pid, t->lock);
+				uint64_t d = counted(m, t->hold_since_ns, end_ns);
+
+				t->hold_ns += d;
+				if (l)
+					l->hold_ns += d;
+				t->hold_since_ns = end_ns;
+			}
+		}
+		if (t->in_io) {
+			emit(m, SPAN_IO, p->io_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
+			if (close)
+				p->io_since_ns = end_ns;
+		}
+		if (t->in_native) {
+			emit(m, SPAN_NATIVE, p->native_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
+			if (close)
+				p->native_since_ns = end_ns;
+		}
+		if (t->state != MS_UNKNOWN && end_ns > t->state_since_ns) {
+			emit(m, SPAN_STATE, t->state_since_ns, end_ns, t, c, 0, t->state,
+			     SPAN_F_OPEN);
+			if (close)
+				t->state_since_ns = end_ns;
+		}
+	}
+}
+
+int model_finish(struct model *m, uint64_t end_ns)
+{
+	if (!m)
+		return -EINVAL;
+	if (end_ns < m->now)
+		end_ns = m->now;
+	if (!m->started) {
+		m->started = true;
+		m->origin = end_ns;
+	}
+	m->now = end_ns;
+	m->silent = false;
+	open_spans(m, end_ns, true);
+	return 0;
+}
+
+void model_open_spans(struct model *m, uint64_t end_ns, model_span_fn fn, void *ctx)
+{
+	if (!m || !fn)
+		return;
+	struct model_opts saved = m->opts;
+
+	if (end_ns < m->now)
+		end_ns = m->now;
+	m->opts.on_span = fn;
+	m->opts.ctx = ctx;
+	m->opts.span_kinds = 0;
+	m->silent = false;
+	open_spans(m, end_ns, false);
+	m->opts = saved;
+}
+
+struct model *model_new(const struct model_opts *opts)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (opts)
+		m->opts = *opts;
+	if (cpus_grow(m, m->opts.ncpus ? m->opts.ncpus : 1) || hash_grow(m)) {
+		model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void model_reset(struct model *m)
+{
+	if (!m)
+		return;
+	m->nthr = 0;
+	m->nlocks = 0;
+	if (m->hash)
+		memset(m->hash, 0, m->hash_cap * sizeof(*m->hash));
+	memset(m->cpus, 0, m->ncpus * sizeof(*m->cpus));
+	memset(m->cpriv, 0, m->ncpus * sizeof(*m->cpriv));
+	m->now = m->origin = 0;
+	m->started = m->silent = false;
+	m->lost = 0;
+	m->last_tid = 0;
+	m->last_idx = 0;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->pub);
+	free(m->priv);
+	free(m->hash);
+	free(m->cpus);
+	free(m->cpriv);
+	free(m->locks);
+	free(m);
+}
+
+const struct model_thread *model_threads(const struct model *m, size_t *n)
+{
+	*n = m ? m->nthr : 0;
+	return m ? m->pub : NULL;
+}
+
+const struct model_thread *model_thread(const struct model *m, uint32_t tid)
+{
+	if (!m)
+		return NULL;
+	ssize_t i = thr_lookup(m, tid);
+
+	return i < 0 ? NULL : &m->pub[i];
+}
+
+const struct model_cpu *model_cpus(const struct model *m, size_t *n)
+{
+	*n = m ? m->ncpus : 0;
+	return m ? m->cpus : NULL;
+}
+
+uint32_t model_lock_holder(const struct model *m)
+{
+	if (!m)
+		return 0;
+	for (size_t i = 0; i < m->nlocks; i++)
+		if (m->locks[i].holder)
+			return m->locks[i].holder;
+	return 0;
+}
+
+const struct model_lock *model_locks(const struct model *m, size_t *n)
+{
+	*n = m ? m->nlocks : 0;
+	return m ? m->locks : NULL;
+}
+
+uint64_t model_now(const struct model *m)
+{
+	return m ? m->now : 0;
+}
+
+uint64_t model_origin(const struct model *m)
+{
+	return m ? m->origin : 0;
+}
+
+uint64_t model_lost(const struct model *m)
+{
+	return m ? m->lost : 0;
+}

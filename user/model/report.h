@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * report.h - the summary of a trace behind `gilscope report`: per-thread
+ * totals, lock hold and wait histograms, hand-off latency, per-core use and
+ * parallelism, computed by streaming events through the timeline model
+ * (never holding the trace in memory).
+ *
+ * Use: report_new(), then either report_read(rp, reader) (streams a whole
+ * .gst from its current position) or report_feed() events yourself in time
+ * order followed by report_finish(); then write it out as text or JSON.
+ *
+ * Numbers (struct report_summary):
+ *   duration   last event ts - first event ts
+ *   hist       log2 buckets as in fmt.h (bucket 0: < 1 us); one entry per
+ *              finished or still-open hold / wait, so sum(hold_hist) equals
+ *              the acquisitions
+ *   handoff    from a LOCK_RELEASED to the next LOCK_ACQUIRED of the same
+ *              lock by another thread; the p50 comes from a bounded
+ *              log-linear histogram (64 steps per power of two, so within
+ *              0.8 % of the exact median; exact below 128 ns)
+ *   parallelism  time traced tasks spent on CPUs / duration
+ * JSON lists only traced threads (not -a "other" tasks) and trims trailing
+ * zero buckets of the histograms.
+ *
+ * The report owns its memory (the model included); report_model() stays
+ * valid until report_free(). Functions return 0 or a negative errno.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "util/fmt.h"
+#include "util/gs_types.h"
+#include "trace/trace_meta.h"
+
+struct model;
+struct trace_reader;
+struct trace_info;
+
+struct report_summary {
+	uint64_t events;		/* events fed */
+	uint64_t lost;			/* events lost by the recorder */
+	uint64_t first_ns, last_ns;	/* first and last event ts */
+	uint64_t duration_ns;		/* last_ns - first_ns */
+	uint32_t cpus;			/* CPUs of the recording machine */
+	uint64_t acquisitions;		/* over traced threads */
+	uint64_t hold_ns, wait_ns;	/* over traced threads */
+	uint64_t hold_hist[FMT_HIST_BUCKETS];
+	uint64_t wait_hist[FMT_HIST_BUCKETS];
+	uint64_t handoffs;		/* hand-offs measured */
+	uint64_t handoff_p50_ns;	/* 0 if none */
+	uint64_t busy_ns;		/* traced tasks on CPUs, all cores */
+	double parallelism;		/* busy_ns / duration_ns */
+	bool recovered;			/* trace was recovered from a truncated file */
+	uint64_t bytes_unreadable;	/* what recovery left behind */
+};
+
+struct report;
+
+/* meta may be NULL (then cpus come from the events, command is ""). */
+int report_new(struct report **out, const struct trace_meta *meta);
+/* Feed events in time order. */
+int report_feed(struct report *rp, const struct gs_event *evs, size_t n);
+/* End of input: closes open spans at the last event. info (may be NULL)
+ * supplies the lost count and recovery state when the trace file has them.
+ * A second call does nothing; feeding after it is -EINVAL. */
+int report_finish(struct report *rp, const struct trace_info *info);
+/* Feed every remaining event of r, then report_finish() with its info.
+ * On a reader error returns it (the reader's trace_reader_error() says why). */
+int report_read(struct report *rp, struct trace_reader *r);
+
+const struct report_summary *report_summary(const struct report *rp);
+const struct model *report_model(const struct report *rp);
+
+/* Human-readable summary; unicode picks UTF-8 bars over '#'. */
+int report_write_text(const struct report *rp, FILE *f, bool unicode);
+/* The JSON object documented in issue 4 / README, one line + newline. */
+int report_write_json(const struct report *rp, FILE *f);
+
+void report_free(struct report *rp);
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * adapter.h - turns "--python" or "--lock SPEC" into a struct lock_target
+ * (loader.h) that loader_attach_lock() can attach: the ELF file to probe, the
+ * file offsets of the acquire and release functions (uprobes attach by file
+ * offset, so symbol addresses are converted through the PT_LOAD segment that
+ * holds them), which argument is the lock, and which lock to keep.
+ *
+ *   CPython:  take_gil entry = LOCK_REQUEST, its return = LOCK_ACQUIRED,
+ *             drop_gil entry = LOCK_RELEASED; no lock argument (one GIL per
+ *             process), reported lock address ADAPTER_PYTHON_LOCK_ID.
+ *   --lock:   SPEC = BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]], see
+ *             ADAPTER_LOCK_SPEC_HELP for the exact syntax.
+ *
+ * Usage:
+ *   struct adapter_target a;
+ *   adapter_python_resolve(pid, argv0, &a, err, sizeof(err))      or
+ *   adapter_lock_parse(spec, &a, ...) then adapter_lock_resolve(pid, argv0, &a, ...)
+ *   adapter_lock_target(&a, &lt);  loader_attach_lock(l, &lt);
+ * pid > 0 is a running process (libraries found through /proc/PID/maps);
+ * pid == 0 means "not started yet": argv0 is the command to be exec'd
+ * (searched in $PATH like execvp) and libraries are found like ld.so would
+ * (DT_RPATH/LD_LIBRARY_PATH/DT_RUNPATH with $ORIGIN, ld.so.conf, defaults).
+ *
+ * A lock given by SYMBOL lives in a file that may be loaded at a random
+ * address (PIE, shared library): its runtime address exists only once the
+ * process has mapped that file. Then a->lock_pending is true and the caller
+ * must call adapter_resolve_lock_addr(pid, a) after the target has exec'd
+ * (and before it runs user code, e.g. while stopped at exec under ptrace)
+ * and hand a->lock.lock_addr to the BPF filter. Until then lock_addr is 0
+ * (keep every lock).
+ *
+ * All memory is the caller's (struct adapter_target is self-contained, but
+ * its lock.binary points into itself: do not copy it, call
+ * adapter_lock_target() instead). Functions return 0 or a negative errno
+ * and, on failure, write a one-line reason (what to do about it) into err.
+ */
+#ifndef ADAPTER_H
+#define ADAPTER_H
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "record/loader.h"
+
+/* Reported as the lock address of CPython's GIL (no lock argument). */
+#define ADAPTER_PYTHON_LOCK_ID 1
+#define ADAPTER_SYM_MAX 128	/* longest symbol name accepted, with the NUL */
+#define ADAPTER_MAX_ARG 5	/* argN: 0..5, the six register arguments */
+
+struct adapter_target {
+	struct lock_target lock;	/* filled by adapter_lock_target() */
+	char adapter[64];		/* for trace_meta.adapter: "python", "lock:SPEC" */
+	char spec_binary[PATH_MAX];	/* BINARY as written in SPEC ("" = the target's exe) */
+	char binary[PATH_MAX];		/* resolved ELF file holding both functions */
+	char acquire_sym[ADAPTER_SYM_MAX];	/* function names (or "0x..." vaddr) */
+	char release_sym[ADAPTER_SYM_MAX];
+	uint64_t acquire_off;		/* file offsets in binary */
+	uint64_t release_off;
+	int lock_arg;			/* argument holding the lock address; -1 none */
+	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
+					 * lock_arg -1: the address reported for it */
+	char lock_sym[ADAPTER_SYM_MAX];	/* lock given by symbol ("" if not) */
+	char lock_binary[PATH_MAX];	/* resolved ELF file defining lock_sym */
+	uint64_t lock_sym_vaddr;	/* its link-time address there */
+	bool lock_pending;		/* lock_sym needs adapter_resolve_lock_addr() */
+};
+
+/* Help text for --lock, shared by --help and README. */
+extern const char ADAPTER_LOCK_SPEC_HELP[];
+
+/* CPython: find take_gil/drop_gil in the interpreter or its libpython.
+ * -ENOENT (with a hint naming python3.X-dbg or a pyenv build) if stripped. */
+int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
+			   char *err, size_t errlen);
+
+/* Parse SPEC into a (no file access: safe on hostile input, fuzzed).
+ * -EINVAL with the reason in err on a malformed SPEC (err does not repeat
+ * "--lock:"; the caller says where the SPEC came from). */
+int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, size_t errlen);
+
+/* Resolve a parsed SPEC: binary path, function offsets (a function the binary
+ * only imports, like pthread_mutex_lock in ./app, is followed into the
+ * library that defines it), and the lock symbol (address now if it can be). */
+int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
+			 char *err, size_t errlen);
+
+/* Lock given by symbol -> runtime address from /proc/PID/maps. 0 and
+ * a->lock_addr (and a->lock.lock_addr) set, 0 if there is nothing to do,
+ * -EAGAIN if pid has not mapped a->lock_binary (yet). */
+int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a);
+
+/* What record and live do with --python / --lock SPEC: parse, resolve, and
+ * for a running pid place the lock. On failure err says why (ready to print
+ * after "gilscope CMD: ") and *usage tells a bad SPEC (exit 2) from a target
+ * that cannot be traced (exit 1). */
+int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, pid_t pid,
+		  const char *argv0, bool *usage, char *err, size_t errlen);
+
+struct recorder;
+struct recorder_opts;
+/* What `record` and `live` share: with --python or --lock SPEC, allocate
+ * *out, adapter_setup() it for the target in ro (ro->pid, or ro->argv[0] not
+ * started yet) and point ro->lock and ro->adapter at it (and ro->on_exec when
+ * the lock is placed at exec). With neither, *out = NULL and ro is untouched
+ * (gilrt's probes). Returns 0, or the exit status for main (2: bad SPEC,
+ * 1: cannot trace that) with err set. The caller frees *out with free()
+ * after the recorder is gone. */
+int adapter_configure(struct recorder_opts *ro, bool python, const char *lock_spec,
+		      struct adapter_target **out, char *err, size_t errlen);
+
+/* recorder_opts.on_exec with exec_ctx = the adapter_target: the started
+ * program is mapped and has not run yet, so a lock given by symbol is placed
+ * and the BPF filter set before its first lock call. */
+void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid);
+
+/* Fill the loader's view of a (t->binary points into a). */
+void adapter_lock_target(const struct adapter_target *a, struct lock_target *t);
+
+
+#endif

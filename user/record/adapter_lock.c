@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * adapter_lock.c - the --lock SPEC parser. It touches no file and depends on
+ * nothing but libc, so that tests/fuzz/fuzz_lock_spec.c can build it alone:
+ * the SPEC comes from the command line of a program that runs as root.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "record/adapter.h"
+
+const char ADAPTER_LOCK_SPEC_HELP[] =
+"--lock BINARY:ACQUIRE:RELEASE[:argN[=LOCK]]\n"
+"  BINARY   the program or library whose functions to trace: a path (./app,\n"
+"           /usr/lib/x86_64-linux-gnu/libc.so.6), a library name looked up in\n"
+"           the target's memory map or the linker's paths (libc.so.6), or\n"
+"           empty for the traced program itself. If BINARY only imports a\n"
+"           function (./app calling pthread_mutex_lock), the library that\n"
+"           defines it is traced.\n"
+"  ACQUIRE  function that takes the lock: its entry is \"asks\", its return\n"
+"           \"got it\" (a symbol name, or 0xADDR: a link-time address in BINARY)\n"
+"  RELEASE  function that releases the lock (symbol name or 0xADDR)\n"
+"  argN     which argument (arg0..arg5) is the lock's address; without it all\n"
+"           calls count as one lock\n"
+"  =LOCK    keep only this lock: 0xADDR (its address in the running process)\n"
+"           or the name of a global lock variable (found in BINARY, the\n"
+"           program or its libraries; PIE and libraries are relocated)\n"
+"  example: --lock ./app:pthread_mutex_lock:pthread_mutex_unlock:arg0=counter_lock\n";
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool sym_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '$';
+}
+
+static bool sym_char(char c)
+{
+	return sym_start(c) || (c >= '0' && c <= '9');
+}
+
+/* A C or mangled C++ symbol name of len bytes. */
+static bool is_symbol(const char *s, size_t len)
+{
+	if (!len || !sym_start(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!sym_char(s[i]))
+			return false;
+	return true;
+}
+
+/* 0x-prefixed hex or decimal, non-zero, no overflow: 0 ok, -1 bad. */
+static int parse_number(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	size_t i = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == len)
+		return -1;
+	for (; i < len; i++) {
+		unsigned d;
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	if (!v)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static bool is_number_start(const char *s, size_t len)
+{
+	return len && s[0] >= '0' && s[0] <= '9';
+}
+
+/* ACQUIRE or RELEASE: a symbol name or a 0x address, copied into dst. */
+static int parse_func(const char *what, const char *s, size_t len, char *dst,
+		      char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (!len)
+		return fail(err, errlen, "%s is empty (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", what);
+	if (len >= ADAPTER_SYM_MAX)
+		return fail(err, errlen, "%s is longer than %d characters", what, ADAPTER_SYM_MAX - 1);
+	if (is_number_start(s, len) ? parse_number(s, len, &v) : !is_symbol(s, len))
+		return fail(err, errlen, "%s '%.*s' is neither a symbol name nor a 0x address",
+			    what, (int)len, s);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+/* "argN" or "argN=LOCK" of len bytes. */
+static int parse_lock_field(const char *s, size_t len, struct adapter_target *a,
+			    char *err, size_t errlen)
+{
+	if (len < 4 || s[3] < '0' || s[3] > '9')
+		return fail(err, errlen, "'%.*s' should be argN or argN=LOCK", (int)(len > 64 ? 64 : len), s);
+	if (s[3] - '0' > ADAPTER_MAX_ARG || (len > 4 && s[4] != '='))
+		return fail(err, errlen, "'%.*s': the lock argument is arg0..arg%d",
+			    (int)(len > 64 ? 64 : len), s, ADAPTER_MAX_ARG);
+	a->lock_arg = s[3] - '0';
+	if (len == 4)
+		return 0;
+	const char *v = s + 5;
+	size_t vlen = len - 5;
+	if (!vlen)
+		return fail(err, errlen, "nothing after '=' (give 0xADDR or a lock variable's name)");
+	if (is_number_start(v, vlen)) {
+		if (parse_number(v, vlen, &a->lock_addr))
+			return fail(err, errlen, "'%.*s' is not a non-zero address",
+				    (int)(vlen > 64 ? 64 : vlen), v);
+		return 0;
+	}
+	if (vlen >= ADAPTER_SYM_MAX)
+		return fail(err, errlen, "the lock's name is longer than %d characters", ADAPTER_SYM_MAX - 1);
+	if (!is_symbol(v, vlen))
+		return fail(err, errlen, "'%.*s' is neither an address nor a symbol name", (int)vlen, v);
+	memcpy(a->lock_sym, v, vlen);
+	a->lock_sym[vlen] = '\0';
+	return 0;
+}
+
+/* The last field is a lock field if it reads "arg", "argDIGIT..." or "arg=...":
+ * function names hardly look like that, and a BINARY may itself contain ':'. */
+static bool looks_like_lock_field(const char *s, size_t len)
+{
+	return len >= 3 && !strncmp(s, "arg", 3) &&
+	       (len == 3 || (s[3] >= '0' && s[3] <= '9') || s[3] == '=');
+}
+
+int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, size_t errlen)
+{
+	memset(a, 0, sizeof(*a));
+	a->lock_arg = -1;
+	if (!spec || !*spec)
+		return fail(err, errlen, "empty SPEC (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+	size_t n = strlen(spec);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
+			return fail(err, errlen, "SPEC contains a control character");
+
+	/* Split from the right: [lock field], RELEASE, ACQUIRE, then BINARY is the rest. */
+	const char *end = spec + n;
+	const char *c = memrchr(spec, ':', n);
+	if (!c)
+		return fail(err, errlen, "'%.64s' has no ':' (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", spec);
+	if (looks_like_lock_field(c + 1, end - c - 1)) {
+		int r = parse_lock_field(c + 1, end - c - 1, a, err, errlen);
+		if (r)
+			return r;
+		end = c;
+		c = memrchr(spec, ':', end - spec);
+		if (!c)
+			return fail(err, errlen, "missing RELEASE (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+	}
+	int r = parse_func("RELEASE", c + 1, end - c - 1, a->release_sym, err, errlen);
+	if (r)
+		return r;
+	end = c;
+	c = memrchr(spec, ':', end - spec);
+	if (!c)
+		return fail(err, errlen, "missing ACQUIRE or BINARY (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+	r = parse_func("ACQUIRE", c + 1, end - c - 1, a->acquire_sym, err, errlen);
+	if (r)
+		return r;
+	size_t blen = c - spec;
+	if (blen >= sizeof(a->spec_binary))
+		return fail(err, errlen, "BINARY is longer than %zu characters", sizeof(a->spec_binary) - 1);
+	memcpy(a->spec_binary, spec, blen);
+	a->spec_binary[blen] = '\0';
+
+	/* "lock:SPEC" for the trace header, cut at a character boundary if long. */
+	size_t room = sizeof(a->adapter) - sizeof("lock:");
+	size_t take = n < room ? n : room;
+	memcpy(a->adapter, "lock:", 5);
+	memcpy(a->adapter + 5, spec, take);
+	a->adapter[5 + take] = '\0';
+	return 0;
+}

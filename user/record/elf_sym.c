@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* elf_sym.c - symbol, segment and dynamic-section lookups (see elf_sym.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "record/elf_sym.h"
+
+#define MAX_NEEDED 64
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	GElf_Ehdr ehdr;
+	bool has_symtab;
+	const char *needed[MAX_NEEDED];	/* point into libelf's copy of .dynstr */
+	size_t n_needed;
+	const char *rpath, *runpath;
+};
+
+/* Reads DT_NEEDED/DT_RPATH/DT_RUNPATH once, so lookups are plain reads. */
+static void read_dynamic(struct elf_file *ef)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d || !sh.sh_entsize)
+			return;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Dyn dyn;
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH &&
+			    dyn.d_tag != DT_RUNPATH)
+				continue;
+			const char *s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
+			if (!s)
+				continue;
+			if (dyn.d_tag == DT_NEEDED && ef->n_needed < MAX_NEEDED)
+				ef->needed[ef->n_needed++] = s;
+			else if (dyn.d_tag == DT_RPATH)
+				ef->rpath = s;
+			else if (dyn.d_tag == DT_RUNPATH)
+				ef->runpath = s;
+		}
+		return;
+	}
+}
+
+int elf_file_open(struct elf_file **out, const char *path)
+{
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	struct elf_file *ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return -ENOMEM;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0) {
+		int e = -errno;
+		free(ef);
+		return e;
+	}
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ef->ehdr)) {
+		elf_file_close(ef);
+		return -ENOEXEC;
+	}
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			ef->has_symtab = true;
+	}
+	read_dynamic(ef);
+	*out = ef;
+	return 0;
+}
+
+void elf_file_close(struct elf_file *ef)
+{
+	if (!ef)
+		return;
+	if (ef->elf)
+		elf_end(ef->elf);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	free(ef);
+}
+
+int elf_file_type(const struct elf_file *ef)
+{
+	return ef->ehdr.e_type;
+}
+
+int elf_file_machine(const struct elf_file *ef)
+{
+	return ef->ehdr.e_machine;
+}
+
+bool elf_file_has_symtab(const struct elf_file *ef)
+{
+	return ef->has_symtab;
+}
+
+static bool name_matches(const char *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(s, name, n) && (s[n] == '\0' || s[n] == '@');
+}
+
+/* Searches every section of one type; 0 found, -ENXIO only undefined, -ENOENT. */
+static int find_in(const struct elf_file *ef, Elf64_Word type, const char *name,
+		   struct elf_sym *out)
+{
+	Elf_Scn *scn = NULL;
+	int ret = -ENOENT;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d)
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 1; i < n; i++) {
+			GElf_Sym s;
+			if (!gelf_getsym(d, (int)i, &s))
+				break;
+			const char *sn = elf_strptr(ef->elf, sh.sh_link, s.st_name);
+			if (!sn || !name_matches(sn, name))
+				continue;
+			if (s.st_shndx == SHN_UNDEF) {
+				ret = -ENXIO;
+				continue;
+			}
+			out->vaddr = s.st_value;
+			out->size = s.st_size;
+			out->type = GELF_ST_TYPE(s.st_info);
+			out->local = GELF_ST_BIND(s.st_info) == STB_LOCAL;
+			return 0;
+		}
+	}
+	return ret;
+}
+
+int elf_file_find(const struct elf_file *ef, const char *name, struct elf_sym *sym)
+{
+	int r1 = find_in(ef, SHT_SYMTAB, name, sym);
+
+	if (!r1)
+		return 0;
+	int r2 = find_in(ef, SHT_DYNSYM, name, sym);
+	if (!r2)
+		return 0;
+	return (r1 == -ENXIO || r2 == -ENXIO) ? -ENXIO : -ENOENT;
+}
+
+int elf_file_vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off)
+{
+	size_t n;
+
+	if (elf_getphdrnum(ef->elf, &n))
+		return -ENOEXEC;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(ef->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+int elf_file_first_load(const struct elf_file *ef, uint64_t *vaddr, uint64_t *off)
+{
+	size_t n;
+
+	if (elf_getphdrnum(ef->elf, &n))
+		return -ENOEXEC;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(ef->elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+			*vaddr = ph.p_vaddr;
+			*off = ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}
+
+const char *elf_file_needed(const struct elf_file *ef, size_t i)
+{
+	return i < ef->n_needed ? ef->needed[i] : NULL;
+}
+
+const char *elf_file_rpath(const struct elf_file *ef)
+{
+	return ef->rpath;
+}
+
+const char *elf_file_runpath(const struct elf_file *ef)
+{
+	return ef->runpath;
+}
+
+int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d)
+			continue;
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off, next;
+		while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			off = next;
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + name_off, "GNU", 4))
+				continue;
+			const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
+			if (!nh.n_descsz || len < 2 * (size_t)nh.n_descsz + 1)
+				return -ENOSPC;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(buf + 2 * i, 3, "%02x", id[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

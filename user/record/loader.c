@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * loader.c - open, configure, load and attach bpf/gilscope.bpf.c (or the
+ * empty bpf/floor.bpf.c for benchmarks). See loader.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "record/loader.h"
+#include "gilscope.skel.h"
+#include "floor.skel.h"
+
+#define MAX_LINKS 32
+
+struct loader {
+	struct gilscope_bpf *skel;	/* the recording programs, or NULL in floor mode */
+	struct floor_bpf *floor;	/* the empty programs (opts.floor) */
+	struct bpf_link *links[MAX_LINKS];	/* everything attached, to destroy */
+	int nlinks;
+	bool lock_attached;		/* one lock target per loader */
+	int ncpus;			/* possible CPUs: size of per-CPU values */
+	bool *online;			/* [ncpus]: CPUs whose stage loader_flush() empties */
+	char err[256];			/* last failure, one line */
+};
+
+/* gilrt's probes; each has a BPF program of the same name (floor_NAME in
+ * the floor set). The first four (the lock) are required. */
+static const char *const gilrt_probes[] = {
+	"gil_request", "gil_acquired", "gil_released", "gil_drop_request",
+	"thread_start", "thread_exit", "io_begin", "io_end",
+	"native_begin", "native_end",
+};
+#define NPROBES (sizeof(gilrt_probes) / sizeof(gilrt_probes[0]))
+/* the floor set covers only the lock probes: they are what bench compares */
+#define NFLOOR_PROBES 4
+
+static char libbpf_last[256];	/* libbpf's last warning, for error messages */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	va_list copy;
+
+	if (getenv("GILSCOPE_DEBUG")) {	/* everything, verifier logs included */
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
+	libbpf_last[strcspn(libbpf_last, "\n")] = '\0';
+	return 0;
+}
+
+static int fail(struct loader *l, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct loader *l, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+int loader_missing_caps(char *buf, size_t len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	static const struct { int cap; const char *name; } need[] = {
+		{ 39, "CAP_BPF" }, { 38, "CAP_PERFMON" },
+	};
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return 0;	/* cannot tell: let the kernel decide */
+#define HAS(c) (data[(c) / 32].effective & (1u << ((c) % 32)))
+	if (HAS(21))	/* CAP_SYS_ADMIN covers both on every kernel */
+		return 0;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (HAS(need[i].cap))
+			continue;
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", need[i].name);
+	}
+#undef HAS
+	return off > 0;
+}
+
+/*
+ * Walks the ELF notes of path for stapsdt notes whose provider is "gilrt";
+ * returns a bit mask of which gilrt_probes[] it has (0: none).
+ */
+static int gilrt_probe_mask(const char *path)
+{
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd, mask = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+		mask = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		size_t addrs = 3 * (gelf_getclass(elf) == ELFCLASS32 ? 4 : 8);
+		size_t off = 0, noff, doff;
+		const char *name;
+		GElf_Shdr sh;
+		GElf_Nhdr nh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".note.stapsdt"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			/* desc: pc, base, semaphore, then "provider\0name\0args\0" */
+			const char *desc = (const char *)d->d_buf + doff;
+			const char *prov = desc + addrs, *probe;
+			size_t left;
+
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
+			    nh.n_descsz <= addrs + 6 || memcmp(prov, "gilrt", 6))
+				continue;
+			probe = prov + 6;
+			left = nh.n_descsz - addrs - 6;
+			for (size_t i = 0; i < NPROBES; i++)
+				if (strnlen(probe, left) == strlen(gilrt_probes[i]) &&
+				    !strcmp(probe, gilrt_probes[i]))
+					mask |= 1 << i;
+		}
+	}
+out:
+	elf_end(elf);
+	close(fd);
+	return mask;
+}
+
+int loader_has_gilrt_probes(const char *path)
+{
+	int mask = gilrt_probe_mask(path);
+
+	return mask < 0 ? mask : mask != 0;
+}
+
+/* Marks the CPUs listed in /sys/devices/system/cpu/online ("0-3,8"); if it
+ * cannot be read, every possible CPU (flushing an absent one just fails). */
+static void read_online(bool *online, int ncpus)
+{
+	char buf[1024], *p = buf, *end;
+	ssize_t n = -1;
+	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		memset(online, 1, ncpus * sizeof(*online));
+		return;
+	}
+	buf[n] = '\0';
+	while (*p >= '0' && *p <= '9') {
+		long a = strtol(p, &end, 10), b = a;
+
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long c = a; c <= b && c < ncpus; c++)
+			online[c] = true;
+		p = end + (*end == ',');
+	}
+}
+
+int loader_open(struct loader **out, const struct loader_opts *opts)
+{
+	struct loader *l;
+	char missing[64];
+	int err;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*out = l;
+	libbpf_set_print(libbpf_print);
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus <= 0)
+		return fail(l, l->ncpus ? l->ncpus : -EINVAL, "cannot count the possible CPUs");
+	l->online = calloc(l->ncpus, sizeof(*l->online));
+	if (!l->online)
+		return fail(l, -ENOMEM, "out of memory");
+	read_online(l->online, l->ncpus);
+	if (loader_missing_caps(missing, sizeof(missing)))
+		return fail(l, -EPERM, "tracing needs root, or the capabilities %s "
+			    "(missing: %s); run it with sudo", "CAP_BPF and CAP_PERFMON", missing);
+	if (opts->floor) {
+		l->floor = floor_bpf__open();
+		if (!l->floor)
+			return fail(l, -errno, "cannot open the BPF floor programs: %s", strerror(errno));
+		return 0;
+	}
+	l->skel = gilscope_bpf__open();
+	if (!l->skel)
+		return fail(l, -errno, "cannot open the BPF programs: %s", strerror(errno));
+	l->skel->rodata->all_tasks = opts->all_tasks;
+	if (opts->ringbuf_bytes) {
+		err = bpf_map__set_max_entries(l->skel->maps.events, opts->ringbuf_bytes);
+		if (err)
+			return fail(l, err, "bad ring buffer size %u (a power of two, >= the page size)",
+				    opts->ringbuf_bytes);
+	}
+	return 0;
+}
+
+int loader_load(struct loader *l)
+{
+	int err = l->floor ? floor_bpf__load(l->floor) : gilscope_bpf__load(l->skel);
+
+	if (!err)
+		return 0;
+	if (err == -EPERM)
+		return fail(l, err, "the kernel refused to load the BPF programs (%s); "
+			    "run as root, check kernel.unprivileged_bpf_disabled and lockdown",
+			    strerror(-err));
+	if (err == -EACCES)	/* the verifier said no: not a privilege problem */
+		return fail(l, err, "the kernel's BPF verifier rejected a program (%s); this "
+			    "kernel may be too old or different: run with GILSCOPE_DEBUG=1 and "
+			    "report it", libbpf_last[0] ? libbpf_last : "no details");
+	return fail(l, err, "cannot load the BPF programs: %s (%s)", strerror(-err),
+		    libbpf_last[0] ? libbpf_last : "run with GILSCOPE_DEBUG=1 for details");
+}
+
+static int keep_link(struct loader *l, struct bpf_link *link, const char *what)
+{
+	int err = -errno;
+
+	if (!link)
+		return fail(l, err ? err : -EINVAL, "cannot attach %s: %s", what, strerror(err ? -err : EINVAL));
+	if (l->nlinks == MAX_LINKS) {
+		bpf_link__destroy(link);
+		return fail(l, -E2BIG, "too many BPF links");
+	}
+	l->links[l->nlinks++] = link;
+	return 0;
+}
+
+int loader_attach_gilrt(struct loader *l, const char *binary)
+{
+	int mask = gilrt_probe_mask(binary), err;
+	char what[96];
+
+	if (mask < 0)
+		return fail(l, mask, "cannot read %s: %s", binary, strerror(-mask));
+	if (!(mask & 0xf))
+		return fail(l, -ENOMSG, "%s has no gilrt probes; for CPython use --python, "
+			    "for another lock use --lock SPEC", binary);
+	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : NPROBES); i++) {
+		struct bpf_program *prog;
+		struct bpf_link *link;
+
+		if (!(mask & (1 << i)))
+			continue;	/* older gilrt builds lack some probes */
+		if (l->floor) {
+			char name[40];
+
+			snprintf(name, sizeof(name), "floor_%s", gilrt_probes[i]);
+			prog = bpf_object__find_program_by_name(l->floor->obj, name);
+		} else {
+			prog = bpf_object__find_program_by_name(l->skel->obj, gilrt_probes[i]);
+		}
+		if (!prog)
+			return fail(l, -ENOENT, "no BPF program for probe %s", gilrt_probes[i]);
+		/* pid -1: every process running binary; BPF keeps the traced ones */
+		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", gilrt_probes[i], NULL);
+		snprintf(what, sizeof(what), "probe gilrt:%s in %s", gilrt_probes[i], binary);
+		err = keep_link(l, link, what);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int loader_attach_lock(struct loader *l, const struct lock_target *t)
+{
+	struct gilscope_bpf *s = l->skel;
+	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	int err;
+
+	if (!s)
+		return fail(l, -EOPNOTSUPP, "lock targets are not supported in floor mode");
+	if (l->lock_attached)
+		return fail(l, -EBUSY, "only one lock can be traced at a time");
+	if (t->acquire_arg < -1 || t->acquire_arg > 5 || t->release_arg < -1 || t->release_arg > 5)
+		return fail(l, -EINVAL, "lock argument index must be 0..5 (or none)");
+	/* .data, not rodata: the target is known only after load */
+	s->data->lock_acquire_arg = t->acquire_arg;
+	s->data->lock_release_arg = t->release_arg;
+	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
+	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
+	err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
+			t->binary, t->acquire_off, NULL), "the lock acquire uprobe");
+	if (!err)
+		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return, -1,
+				t->binary, t->acquire_off, &ret_opts), "the lock acquire uretprobe");
+	if (!err)
+		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_release_entry, -1,
+				t->binary, t->release_off, NULL), "the lock release uprobe");
+	if (!err)
+		l->lock_attached = true;
+	return err;
+}
+
+int loader_set_lock_filter(struct loader *l, uint64_t lock_addr)
+{
+	if (!l->skel || !l->lock_attached)
+		return fail(l, -EINVAL, "no lock target attached");
+	if (l->skel->data->lock_acquire_arg >= 0)
+		l->skel->data->lock_filter = lock_addr;
+	else
+		l->skel->data->lock_addr = lock_addr ? lock_addr : 1;
+	return 0;
+}
+
+int loader_attach_sched(struct loader *l)
+{
+	struct gilscope_bpf *s = l->skel;
+	struct bpf_program *progs[6];
+	int err;
+
+	if (!s)
+		return 0;
+	progs[0] = s->progs.on_sched_switch;
+	progs[1] = s->progs.on_sched_wakeup;
+	progs[2] = s->progs.on_sched_wakeup_new;
+	progs[3] = s->progs.on_sched_migrate_task;
+	progs[4] = s->progs.on_sched_process_fork;
+	progs[5] = s->progs.on_sched_process_exit;
+	for (int i = 0; i < 6; i++) {
+		err = keep_link(l, bpf_program__attach(progs[i]), bpf_program__name(progs[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* See traced_slots in gilscope.bpf.c: a tgid takes its slot if free, else
+ * goes to the hash, which BPF then consults on every slot miss. */
+static int tgid_update(struct loader *l, pid_t tgid, bool add)
+{
+	__u32 key = tgid, slot, cur = 0;
+	int sfd, hfd, err;
+	__u8 one = 1;
+
+	if (!l->skel)
+		return 0;
+	if (tgid <= 0)
+		return fail(l, -EINVAL, "bad process id %d", (int)tgid);
+	slot = key % bpf_map__max_entries(l->skel->maps.traced_slots);
+	sfd = bpf_map__fd(l->skel->maps.traced_slots);
+	hfd = bpf_map__fd(l->skel->maps.traced_tgids);
+	if (bpf_map_lookup_elem(sfd, &slot, &cur))
+		cur = 0;
+	if (add && (cur == 0 || cur == key)) {
+		err = bpf_map_update_elem(sfd, &slot, &key, BPF_ANY);
+	} else if (add) {
+		err = bpf_map_update_elem(hfd, &key, &one, BPF_ANY);
+		if (!err)
+			l->skel->bss->traced_overflow = 1;
+	} else if (cur == key) {
+		cur = 0;
+		err = bpf_map_update_elem(sfd, &slot, &cur, BPF_ANY);
+	} else {
+		err = bpf_map_delete_elem(hfd, &key);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	if (err)
+		return fail(l, err, "cannot %s process %d in the traced set: %s",
+			    add ? "add" : "remove", (int)tgid, strerror(-err));
+	return 0;
+}
+
+int loader_trace_tgid(struct loader *l, pid_t tgid)
+{
+	return tgid_update(l, tgid, true);
+}
+
+int loader_untrace_tgid(struct loader *l, pid_t tgid)
+{
+	return tgid_update(l, tgid, false);
+}
+
+int loader_ringbuf_fd(const struct loader *l)
+{
+	return l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
+}
+
+int loader_flush(struct loader *l)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_RUN_ON_CPU);
+	int fd, err;
+
+	if (!l->skel)
+		return 0;
+	fd = bpf_program__fd(l->skel->progs.flush_stage);
+	for (int cpu = 0; cpu < l->ncpus; cpu++) {
+		if (!l->online[cpu])
+			continue;
+		opts.cpu = cpu;
+		err = bpf_prog_test_run_opts(fd, &opts);
+		/* ENXIO: the CPU went offline (its stage waits for it) */
+		if (err && err != -ENXIO)
+			return err;
+	}
+	return 0;
+}
+
+uint64_t loader_lost(const struct loader *l)
+{
+	__u64 vals[l->ncpus > 0 ? l->ncpus : 1];
+	__u32 zero = 0;
+	uint64_t sum = 0;
+
+	if (!l->skel)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.lost), &zero, vals))
+		return 0;
+	for (int i = 0; i < l->ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+const char *loader_error(const struct loader *l)
+{
+	return l ? l->err : "out of memory";
+}
+
+/*
+ * Releasing a uprobe waits out RCU grace periods, about 0.1 s per probe site
+ * here: over a second for gilrt, paid by whoever drops the last reference to
+ * the probes' file descriptors. A forked helper holds copies of them until
+ * we have let go of ours, then exits and pays that in the background, so
+ * gilscope exits at once. Returns the fd whose closing lets the helper go,
+ * or -1 (then we simply pay ourselves).
+ */
+static int detach_helper(void)
+{
+	int p[2], devnull;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* the helper's child does the waiting, so nobody has to reap it */
+		if (fork() != 0)
+			_exit(0);
+		close(p[1]);
+		/* do not hold the terminal or a pipe someone reads to EOF */
+		devnull = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && devnull >= 0; fd++)
+			dup2(devnull, fd);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
+		close(p[1]);
+		return -1;
+	}
+	return p[1];
+}
+
+void loader_destroy(struct loader *l)
+{
+	int helper = -1;
+
+	if (!l)
+		return;
+	if (l->nlinks)
+		helper = detach_helper();
+	for (int i = l->nlinks - 1; i >= 0; i--)
+		bpf_link__destroy(l->links[i]);
+	if (helper >= 0)
+		close(helper);
+	gilscope_bpf__destroy(l->skel);
+	floor_bpf__destroy(l->floor);
+	free(l->online);
+	free(l);
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * trace_keyframe.c - the sticky context of trace_keyframe.h. Threads live in
+ * a dense array indexed through an open-addressing hash on tid (linear
+ * probing, backward-shift deletion), so exits and evictions stay O(1) /
+ * amortised O(log n) even when -a traces churn through thousands of tasks.
+ * Every stored event carries its append sequence number, which orders the
+ * snapshot exactly as the events were appended (ts ties included).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trace/trace_format.h"
+#include "trace/trace_keyframe.h"
+
+_Static_assert(GST_KF_MAX_EVENTS <= GST_MAX_KEYFRAME,
+	       "the keyframe bound must fit what a reader accepts");
+
+enum { S_START, S_NAME, S_IO, S_NATIVE, S_OFFCPU, S_LOCK0 };
+
+#define HASH_SIZE (2 * GST_KF_MAX_THREADS)	/* power of two, half full at most */
+
+struct kf_slot {
+	struct gs_event ev;
+	uint64_t seq;		/* append number; 0 = empty slot */
+};
+
+struct kf_thread {
+	uint32_t tid;
+	uint64_t active;	/* seq of the last event stored for it */
+	struct kf_slot s[GST_KF_THREAD_SLOTS];
+};
+
+struct gst_keyframe {
+	uint64_t seq;					/* events seen */
+	struct kf_slot cpu[GST_KF_MAX_CPUS];
+	struct kf_slot fork[GST_KF_MAX_FORKS];		/* oldest first */
+	size_t nfork;
+	struct kf_thread thr[GST_KF_MAX_THREADS];
+	size_t nthr;
+	int16_t hash[HASH_SIZE];			/* index into thr, -1 empty */
+	struct kf_slot scratch[GST_KF_MAX_EVENTS];	/* snapshot sorting */
+};
+
+static size_t hash_of(uint32_t tid)
+{
+	return (size_t)((tid * 2654435761u) >> 7) & (HASH_SIZE - 1);
+}
+
+static size_t hash_find(const struct gst_keyframe *k, uint32_t tid)
+{
+	size_t h = hash_of(tid);
+
+	while (k->hash[h] >= 0 && k->thr[k->hash[h]].tid != tid)
+		h = (h + 1) & (HASH_SIZE - 1);
+	return h;
+}
+
+static void hash_delete(struct gst_keyframe *k, size_t h)
+{
+	size_t j = h;
+
+	k->hash[h] = -1;
+	for (;;) {
+		j = (j + 1) & (HASH_SIZE - 1);
+		if (k->hash[j] < 0)
+			return;
+		size_t home = hash_of(k->thr[k->hash[j]].tid);
+
+		/* move j back into the hole unless its home lies in (h, j] */
+		if ((j > h && (home <= h || home > j)) ||
+		    (j < h && (home <= h && home > j))) {
+			k->hash[h] = k->hash[j];
+			k->hash[j] = -1;
+			h = j;
+		}
+	}
+}
+
+static void hash_rebuild(struct gst_keyframe *k)
+{
+	memset(k->hash, 0xff, sizeof(k->hash));
+	for (size_t i = 0; i < k->nthr; i++)
+		k->hash[hash_find(k, k->thr[i].tid)] = (int16_t)i;
+}
+
+int gst_keyframe_new(struct gst_keyframe **out)
+{
+	struct gst_keyframe *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	memset(k->hash, 0xff, sizeof(k->hash));
+	*out = k;
+	return 0;
+}
+
+void gst_keyframe_free(struct gst_keyframe *k)
+{
+	free(k);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Drop the least recently active quarter of the threads. */
+static void evict_threads(struct gst_keyframe *k)
+{
+	uint64_t *act = (uint64_t *)k->scratch;	/* scratch is free between snapshots */
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->nthr; i++)
+		act[i] = k->thr[i].active;
+	qsort(act, k->nthr, sizeof(*act), cmp_u64);
+	uint64_t cut = act[k->nthr / 4];
+
+	for (size_t i = 0; i < k->nthr; i++)
+		if (k->thr[i].active >= cut)
+			k->thr[n++] = k->thr[i];
+	k->nthr = n;
+	hash_rebuild(k);
+}
+
+static struct kf_thread *thread_get(struct gst_keyframe *k, uint32_t tid)
+{
+	size_t h = hash_find(k, tid);
+
+	if (k->hash[h] >= 0)
+		return &k->thr[k->hash[h]];
+	if (k->nthr == GST_KF_MAX_THREADS) {
+		evict_threads(k);
+		h = hash_find(k, tid);
+	}
+	struct kf_thread *t = &k->thr[k->nthr];
+
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	k->hash[h] = (int16_t)k->nthr++;
+	return t;
+}
+
+static void thread_drop(struct gst_keyframe *k, uint32_t tid)
+{
+	size_t h = hash_find(k, tid);
+	int16_t i = k->hash[h];
+
+	if (i < 0)
+		return;
+	hash_delete(k, h);
+	if ((size_t)i != --k->nthr) {
+		k->thr[i] = k->thr[k->nthr];
+		k->hash[hash_find(k, k->thr[i].tid)] = i;
+	}
+}
+
+static void slot_set(struct kf_slot *s, const struct gs_event *ev, uint64_t seq)
+{
+	s->ev = *ev;
+	s->seq = seq;
+}
+
+static struct kf_slot *lock_slot(struct kf_thread *t, uint64_t lock)
+{
+	struct kf_slot *best = &t->s[S_LOCK0];
+
+	for (int i = 0; i < GST_KF_LOCKS_PER_THREAD; i++) {
+		struct kf_slot *s = &t->s[S_LOCK0 + i];
+
+		if (s->seq && s->ev.arg0 == lock)
+			return s;
+		if (s->seq < best->seq)
+			best = s;	/* an empty one (seq 0) wins, else the oldest */
+	}
+	return best;
+}
+
+static void fork_drop(struct gst_keyframe *k, size_t i)
+{
+	memmove(&k->fork[i], &k->fork[i + 1], (k->nfork - i - 1) * sizeof(k->fork[0]));
+	k->nfork--;
+}
+
+static void fork_add(struct gst_keyframe *k, const struct gs_event *ev, uint64_t seq)
+{
+	for (size_t i = 0; i < k->nfork; i++)
+		if (k->fork[i].ev.arg0 == ev->arg0) {
+			fork_drop(k, i);
+			break;
+		}
+	if (k->nfork == GST_KF_MAX_FORKS)
+		fork_drop(k, 0);
+	slot_set(&k->fork[k->nfork++], ev, seq);
+}
+
+void gst_keyframe_update(struct gst_keyframe *k, const struct gs_event *ev)
+{
+	uint64_t seq = ++k->seq;
+	int slot;
+
+	switch (ev->type) {
+	case GS_EV_SCHED_SWITCH:
+		if (ev->cpu < GST_KF_MAX_CPUS)
+			slot_set(&k->cpu[ev->cpu], ev, seq);
+		slot = S_OFFCPU;
+		break;
+	case GS_EV_SCHED_WAKEUP:
+		slot = S_OFFCPU;
+		break;
+	case GS_EV_THREAD_START:
+		slot = S_START;
+		break;
+	case GS_EV_THREAD_NAME:
+		slot = S_NAME;
+		break;
+	case GS_EV_IO_BEGIN:
+	case GS_EV_IO_END:
+		slot = S_IO;
+		break;
+	case GS_EV_NATIVE_BEGIN:
+	case GS_EV_NATIVE_END:
+		slot = S_NATIVE;
+		break;
+	case GS_EV_LOCK_REQUEST:
+	case GS_EV_LOCK_ACQUIRED:
+	case GS_EV_LOCK_RELEASED:
+		slot = S_LOCK0;
+		break;
+	case GS_EV_PROC_FORK:
+		fork_add(k, ev, seq);
+		return;
+	case GS_EV_PROC_EXIT:
+		if (ev->tid == ev->pid)
+			for (size_t i = k->nfork; i-- > 0;)
+				if (k->fork[i].ev.arg0 == ev->pid)
+					fork_drop(k, i);
+		thread_drop(k, ev->tid);
+		return;
+	case GS_EV_THREAD_EXIT:
+		thread_drop(k, ev->tid);
+		return;
+	default:
+		return;
+	}
+	if (ev->tid == 0)	/* the idle task is only interesting per CPU */
+		return;
+
+	struct kf_thread *t = thread_get(k, ev->tid);
+	struct kf_slot *s = slot == S_LOCK0 ? lock_slot(t, ev->arg0) : &t->s[slot];
+
+	slot_set(s, ev, seq);
+	t->active = seq;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct kf_slot *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t gst_keyframe_snapshot(struct gst_keyframe *k, struct gs_event *out)
+{
+	struct kf_slot *s = k->scratch;
+	size_t n = 0;
+
+	for (size_t i = 0; i < GST_KF_MAX_CPUS; i++)
+		if (k->cpu[i].seq)
+			s[n++] = k->cpu[i];
+	for (size_t i = 0; i < k->nfork; i++)
+		s[n++] = k->fork[i];
+	for (size_t i = 0; i < k->nthr; i++)
+		for (int j = 0; j < GST_KF_THREAD_SLOTS; j++)
+			if (k->thr[i].s[j].seq)
+				s[n++] = k->thr[i].s[j];
+	qsort(s, n, sizeof(*s), cmp_seq);
+	/* a SCHED_SWITCH can sit in both a CPU and its prev's off-CPU slot */
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!m || s[i].seq != s[i - 1].seq)
+			out[m++] = s[i].ev;
+	return m;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * trace_writer.h - writes a .gst trace (see traces/FORMAT.md).
+ *
+ * Events are appended in non-decreasing ts_ns order and collected into a
+ * block; a block is sealed (encoded, compressed, CRC32C'd, written with one
+ * write) when it holds opts.block_events events, or when the caller flushes.
+ * Each block starts with a keyframe: the "sticky" context events (who runs on
+ * each CPU, who holds or waits for which lock, thread names, the process tree)
+ * that make it decodable on its own after a seek. close() writes the footer
+ * index and trailer. If the process dies, every sealed block stays readable.
+ *
+ * The writer owns its memory; it does not own an fd passed to
+ * trace_writer_fdopen() until that call succeeds, then it closes it on close.
+ * All functions return 0 or a negative errno (-ENOSPC when the disk is full:
+ * the file then still holds every block sealed before it).
+ */
+#ifndef TRACE_WRITER_H
+#define TRACE_WRITER_H
+#include <stddef.h>
+#include "util/gs_types.h"
+#include "trace/trace_meta.h"
+
+struct trace_writer;
+
+struct trace_writer_opts {
+	uint32_t block_events;	/* seal after this many events; 0 = default (65536),
+				 * at most 1048576 (-EINVAL above) */
+	int zstd_level;		/* 0 = default (3) */
+};
+
+struct trace_write_stats {
+	uint64_t events;	/* events appended */
+	uint64_t blocks;	/* blocks sealed */
+	uint64_t bytes;		/* bytes written to the file */
+	uint64_t lost;		/* sum of LOST event counts seen */
+};
+
+/* Create path (O_EXCL: fails with -EEXIST if it exists) and write the header. */
+int trace_writer_open(struct trace_writer **out, const char *path,
+		      const struct trace_meta *meta,
+		      const struct trace_writer_opts *opts);
+/* Same on an fd the caller opened (for O_NOFOLLOW, owner changes, pipes...). */
+int trace_writer_fdopen(struct trace_writer **out, int fd,
+			const struct trace_meta *meta,
+			const struct trace_writer_opts *opts);
+/* Append n events; -EINVAL (and none appended) if one is older than the one
+ * before it. pad and flag bit 7 (GS_F_KEYFRAME) are not stored. */
+int trace_writer_append(struct trace_writer *w, const struct gs_event *ev, size_t n);
+/* Seal the current block (if not empty) and write it out. */
+int trace_writer_flush(struct trace_writer *w);
+/* Counters so far. */
+void trace_writer_stats(const struct trace_writer *w, struct trace_write_stats *st);
+/* Flush, write footer index and trailer, close, free. Safe on NULL.
+ * On error the writer is still freed and the fd closed. */
+int trace_writer_close(struct trace_writer *w);
+
+#endif

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* fmt.c - shared formatting helpers (contract in fmt.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "util/fmt.h"
+
+/* snprintf that tolerates len 0 and never reports truncation as an error */
+static char *put(char *buf, size_t len, const char *f, ...)
+{
+	va_list ap;
+
+	if (!len)
+		return buf;
+	va_start(ap, f);
+	vsnprintf(buf, len, f, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Three significant digits at most; the unit switches where rounding would
+ * otherwise print "1000 us". */
+char *fmt_duration(char *buf, size_t len, uint64_t ns)
+{
+	static const struct {
+		uint64_t below;	/* use this unit for ns below this */
+		double div;
+		const char *unit;
+	} units[] = {
+		{ 999500ull, 1e3, "us" },
+		{ 999500000ull, 1e6, "ms" },
+		{ UINT64_MAX, 1e9, "s" },
+	};
+
+	if (ns < 1000)
+		return put(buf, len, "%u ns", (unsigned)ns);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ns >= units[i].below)
+			continue;
+		double v = (double)ns / units[i].div;
+
+		if (units[i].unit[0] == 's' && v < 9.995)
+			return put(buf, len, "%.2f s", v);
+		if (v < 99.95)
+			return put(buf, len, "%.1f %s", v, units[i].unit);
+		return put(buf, len, "%.0f %s", v, units[i].unit);
+	}
+	return put(buf, len, "?");
+}
+
+char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole)
+{
+	if (!whole)
+		return put(buf, len, "-");
+	return put(buf, len, "%.1f %%", 100.0 * (double)part / (double)whole);
+}
+
+char *fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char digits[24];
+	char out[32];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t o = 0;
+
+	for (int i = 0; i < nd; i++) {
+		if (i && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	return put(buf, len, "%s", out);
+}
+
+char *fmt_thread_label(char *buf, size_t len, const char *name, size_t name_max,
+		       const char *proc_name, uint32_t pid, uint32_t tid)
+{
+	if (!name || !name[0] ||
+	    (tid != pid && proc_name && !strncmp(name, proc_name, name_max)))
+		return put(buf, len, "tid %u", tid);
+	return fmt_printable(buf, len, name, name_max);
+}
+
+char *fmt_printable(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < max && s[i] && o + 1 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+char *fmt_bar(char *buf, size_t len, uint64_t value, uint64_t max, unsigned width,
+	      bool unicode)
+{
+	/* eighths: U+258F (1/8) .. U+2589 (7/8), U+2588 full */
+	static const char *const part[8] = {
+		"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589",
+	};
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!max || !value || !width)
+		return buf;
+	if (value > max)
+		value = max;
+	uint64_t eighths = (uint64_t)((long double)value * width * 8 / max);
+
+	if (!eighths)
+		eighths = 1;	/* something, however small, is not nothing */
+	uint64_t full = eighths / 8, rest = eighths % 8;
+
+	if (!unicode && !full)
+		full = 1;
+	for (uint64_t i = 0; i < full; i++) {
+		const char *c = unicode ? "\u2588" : "#";
+		size_t cl = strlen(c);
+
+		if (o + cl >= len)
+			break;
+		memcpy(buf + o, c, cl);
+		o += cl;
+	}
+	if (unicode && rest) {
+		size_t cl = strlen(part[rest]);
+
+		if (o + cl < len) {
+			memcpy(buf + o, part[rest], cl);
+			o += cl;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+unsigned fmt_hist_bucket(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned k = us ? 64 - (unsigned)__builtin_clzll(us) : 0;	/* bit length */
+
+	return k < FMT_HIST_BUCKETS ? k : FMT_HIST_BUCKETS - 1;
+}
+
+/* 2^e microseconds, in binary units above 1023 us */
+static const char *pow2_us(char *b, size_t len, unsigned e, const char **unit)
+{
+	if (e < 10)
+		*unit = "us";
+	else if (e < 20)
+		*unit = "ms", e -= 10;
+	else
+		*unit = "s", e -= 20;
+	snprintf(b, len, "%llu", 1ull << e);
+	return b;
+}
+
+char *fmt_hist_label(char *buf, size_t len, unsigned k)
+{
+	char lo[24], hi[24];
+	const char *ulo, *uhi;
+
+	if (k == 0)
+		return put(buf, len, "<1 us");
+	pow2_us(lo, sizeof(lo), k - 1, &ulo);
+	if (k >= FMT_HIST_BUCKETS - 1)
+		return put(buf, len, ">=%s %s", lo, ulo);
+	pow2_us(hi, sizeof(hi), k, &uhi);
+	if (!strcmp(ulo, uhi))
+		return put(buf, len, "%s-%s %s", lo, hi, uhi);
+	return put(buf, len, "%s %s-%s %s", lo, ulo, hi, uhi);
+}
+
+size_t fmt_hist_used(const uint64_t *hist, size_t n)
+{
+	while (n && !hist[n - 1])
+		n--;
+	return n;
+}
+
+char *fmt_hist(char *buf, size_t len, const uint64_t *hist, size_t n, unsigned bar_width,
+	       bool unicode)
+{
+	size_t first = 0, last = fmt_hist_used(hist, n), o = 0;
+	uint64_t max = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	while (first < last && !hist[first])
+		first++;
+	for (size_t k = first; k < last; k++)
+		if (hist[k] > max)
+			max = hist[k];
+	for (size_t k = first; k < last && o + 1 < len; k++) {
+		char label[32], bar[3 * 128 + 1], cnt[32];
+		unsigned w = bar_width > 128 ? 128 : bar_width;
+
+		fmt_hist_label(label, sizeof(label), (unsigned)k);
+		fmt_bar(bar, sizeof(bar), hist[k], max, w, unicode);
+		/* pad the bar by cells, not bytes, so UTF-8 columns line up */
+		size_t cells = 0;
+
+		for (const char *p = bar; *p; p++)
+			cells += ((unsigned char)*p & 0xc0) != 0x80;
+		int wr = snprintf(buf + o, len - o, "  %-14s %s%*s %s\n", label, bar,
+				  (int)(w - cells), "", fmt_count(cnt, sizeof(cnt), hist[k]));
+
+		if (wr < 0 || (size_t)wr >= len - o) {
+			buf[o] = '\0';	/* never leave half a line */
+			break;
+		}
+		o += (size_t)wr;
+	}
+	return buf;
+}
