@@ -152,12 +152,12 @@ fuzz-trace: build/fuzz/fuzz_trace_reader
 	build/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_trace tests/fuzz/corpus_trace
 
-# The --lock SPEC parser depends on libc alone, so it builds without the rest.
-build/fuzz/fuzz_lock_spec: tests/fuzz/fuzz_lock_spec.c user/record/adapter_lock.c user/record/adapter.h \
-			  user/record/loader.h
+# The --lock SPEC parser depends on libc (and util/err) alone, so it builds without the rest.
+FUZZ_LOCK_SRCS := tests/fuzz/fuzz_lock_spec.c user/record/adapter_lock.c user/util/err.c
+build/fuzz/fuzz_lock_spec: $(FUZZ_LOCK_SRCS) user/record/adapter.h user/record/loader.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_lock_spec.c user/record/adapter_lock.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_LOCK_SRCS) -o $@
 
 .PHONY: fuzz-lock-spec
 fuzz: fuzz-lock-spec

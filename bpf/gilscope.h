@@ -25,6 +25,9 @@
  *   PROC_FORK          the parent              child pid               -
  *   PROC_EXIT          the exiting thread      exit code (wait status) 1 = last thread: the process is gone
  *   LOST               (0/0)                   events lost             -
+ *   LOCK_FAILED        the thread that gave up lock address            ns waited (0 = unknown)
+ *                      (a trylock that failed, a timed wait that timed out: the
+ *                      wait ends without the lock)
  *
  * flags: GS_F_TRACED_PREV / GS_F_TRACED_NEXT on SCHED_SWITCH say whether
  * prev / next belong to the traced process tree (with -a, untraced tasks are
@@ -52,6 +55,7 @@ enum gs_event_type {
 	GS_EV_PROC_FORK = 15,
 	GS_EV_PROC_EXIT = 16,
 	GS_EV_LOST = 17,
+	GS_EV_LOCK_FAILED = 18,
 	GS_EV__COUNT
 };
 

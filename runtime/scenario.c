@@ -5,6 +5,10 @@
  * main thread takes the lock first (like CPython), starts the workers and
  * releases the lock while it joins them. procs forks children that each
  * build their own run and send their reports back over a pipe.
+ *
+ * Long file: the nine scenarios share one private struct run (workers,
+ * feeders, coroutines, child processes, reports); split up, that struct
+ * would have to become a header every scenario could break.
  */
 #include <errno.h>
 #include <fcntl.h>

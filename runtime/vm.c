@@ -4,6 +4,9 @@
  * eval loop needs no bounds checks but one per call: locals, globals and
  * targets are in range, and each function's operand depth is known, so a
  * call checks that the whole callee frame fits on the stack.
+ *
+ * Long file: the verifier and the eval loop share every opcode's rules (what
+ * it pops, pushes and may jump to); kept side by side so they cannot drift.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -23,6 +23,14 @@ static bool have_termios;
 static struct termios saved_termios;
 static volatile sig_atomic_t interrupted;
 
+/* Signals crt_init() catches, and what they did before: crt_done() puts
+ * that back, so a caller that goes on after the view (a live recording
+ * being finished) gets Ctrl-C and a crash handled as it set them up. */
+static const int caught[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGINT, SIGTERM, SIGHUP };
+#define NCAUGHT (sizeof(caught) / sizeof(caught[0]))
+static struct sigaction saved_sa[NCAUGHT];
+static bool have_saved_sa;
+
 void crt_probe(bool *unicode, bool *color)
 {
 	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
@@ -39,10 +47,14 @@ static void on_interrupt(int sig)
 	interrupted = 1;
 }
 
-/* Async-signal-safe: put the tty back by hand, then die of the signal. */
+/* Async-signal-safe: put the tty back by hand, then die of the signal.
+ * Mouse tracking off (X10, button, any-motion, SGR and urxvt encodings),
+ * keypad and cursor keys back to normal, attributes reset, the cursor
+ * shown, the normal screen back. */
 static void on_fatal(int sig)
 {
-	static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+	static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l"
+				    "\033[?1l\033>\033[0m\033[?25h\033[?1049l\r\n";
 
 	if (have_termios)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
@@ -62,8 +74,6 @@ static void at_exit(void)
 
 int crt_init(bool color)
 {
-	static const int fatal[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
-	static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 	static bool registered;
 
@@ -72,14 +82,15 @@ int crt_init(bool color)
 	have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_fatal;
-	sa.sa_flags = SA_RESETHAND;
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		sigaction(fatal[i], &sa, NULL);
-	sa.sa_handler = on_interrupt;
-	sa.sa_flags = 0;	/* no SA_RESTART: poll() returns EINTR */
-	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-		sigaction(stop[i], &sa, NULL);
+	for (size_t i = 0; i < NCAUGHT; i++) {
+		bool stop = caught[i] == SIGINT || caught[i] == SIGTERM || caught[i] == SIGHUP;
+
+		sa.sa_handler = stop ? on_interrupt : on_fatal;
+		/* no SA_RESTART for the stops: poll() returns EINTR */
+		sa.sa_flags = stop ? 0 : SA_RESETHAND;
+		sigaction(caught[i], &sa, have_saved_sa ? NULL : &saved_sa[i]);
+	}
+	have_saved_sa = true;
 	if (!registered) {
 		atexit(at_exit);
 		registered = true;
@@ -261,4 +272,9 @@ void crt_done(void)
 	endwin();
 	if (have_termios)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+	if (have_saved_sa) {
+		for (size_t i = 0; i < NCAUGHT; i++)
+			sigaction(caught[i], &saved_sa[i], NULL);
+		have_saved_sa = false;
+	}
 }

@@ -16,15 +16,11 @@
 #include "model/describe.h"
 #include "util/fmt.h"
 #include "tui/timeline.h"
+#include "util/hash.h"
 #include "trace/trace_reader.h"
 
 #define DEFAULT_LIVE_CAP (1u << 19)
 #define BACK_SEARCH_BLOCKS 64
-
-struct tl_reg {			/* stable thread numbers, open addressing */
-	uint32_t tid;		/* 0 = empty slot */
-	uint32_t index;
-};
 
 struct timeline {
 	struct trace_reader *r;		/* file source, or NULL when live */
@@ -70,8 +66,7 @@ struct timeline {
 	size_t nreglocks;
 	struct tl_lock out_locks[TL_LOCKS_MAX];
 
-	struct tl_reg *reg;		/* tid -> stable index */
-	size_t capreg, nreg;
+	struct hmap reg;		/* {tid} -> stable index */
 
 	/* the window handed out, and its cache key */
 	struct tl_window win;
@@ -104,7 +99,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 static bool is_lock_event(uint8_t type)
 {
-	return type >= GS_EV_LOCK_REQUEST && type <= GS_EV_DROP_REQUEST;
+	return (type >= GS_EV_LOCK_REQUEST && type <= GS_EV_DROP_REQUEST) ||
+	       type == GS_EV_LOCK_FAILED;
 }
 
 static bool is_notable(uint8_t type)
@@ -270,7 +266,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->notes);
 	free(tl->cpu_end);
 	free(tl->cpu_since);
-	free(tl->reg);
+	hmap_free(&tl->reg);
 	free(tl->waits);
 	free(tl->out_spans);
 	free(tl->out_threads);
@@ -445,39 +441,14 @@ static void compact(struct timeline *tl, uint64_t t0)
 		tl->keep_from = t0;
 }
 
-static size_t reg_slot(uint32_t tid, size_t mask)
-{
-	return (tid * 2654435761u) & mask;	/* tids are dense: spread them */
-}
-
 static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 {
-	size_t mask, i;
+	uint64_t i;
 
-	if (tl->nreg * 2 >= tl->capreg) {
-		size_t ncap = tl->capreg ? tl->capreg * 2 : 64;
-		struct tl_reg *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return UINT32_MAX;
-		for (size_t k = 0; k < tl->capreg; k++) {
-			if (!tl->reg[k].tid)
-				continue;
-			for (i = reg_slot(tl->reg[k].tid, ncap - 1); n[i].tid; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = tl->reg[k];
-		}
-		free(tl->reg);
-		tl->reg = n;
-		tl->capreg = ncap;
-	}
-	mask = tl->capreg - 1;
-	for (i = reg_slot(tid, mask); tl->reg[i].tid; i = (i + 1) & mask)
-		if (tl->reg[i].tid == tid)
-			return tl->reg[i].index;
-	tl->reg[i].tid = tid;
-	tl->reg[i].index = (uint32_t)tl->nreg++;
-	return tl->reg[i].index;
+	if (hmap_get(&tl->reg, hkey_u64(tid), &i))
+		return (uint32_t)i;
+	i = tl->reg.n;
+	return hmap_put(&tl->reg, hkey_u64(tid), i) ? UINT32_MAX : (uint32_t)i;
 }
 
 static int add_out(struct timeline *tl, size_t *n, const struct model_span *s,

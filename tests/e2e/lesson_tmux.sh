@@ -108,6 +108,7 @@ if need_root lesson_live; then
 	# the temp recording is gone at the end
 	name=$(echo $LESSONS | cut -d" " -f1)	# the first lesson (the list may be one a line)
 	mkdir -p "$TDIR/save" "$TDIR/tmp"
+	chown 65534:65534 "$TDIR/save" "$TDIR/tmp"	# under sudo files are made as the user
 	if SAVE=1 CWD=$TDIR/save drive root "$name" "$TDIR/live-save" 60 \
 		TMPDIR="$TDIR/tmp" SUDO_UID=65534 SUDO_GID=65534 "$GS" lesson "$name"; then
 		saved=$(ls "$TDIR"/save/gilscope-*.gst 2>/dev/null | head -n 1)

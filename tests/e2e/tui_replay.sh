@@ -135,12 +135,17 @@ if wait_for '^DONE' 5 && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tu
 start 120x40 "$GILSCOPE" replay "$TRACE"
 wait_for 'REPLAY|PAUSED' 5
 pid=$(pgrep -f "^$GILSCOPE replay $TRACE\$" | head -n 1)
+mouse_on=$($T display -p -t t '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}')
 if [ -n "$pid" ] && kill -SEGV "$pid" && wait_for '^DONE' 5 && grep -q '^EXIT=139$' "$TMPD/exit" &&
 	cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
 	ok tui_replay_fatal_signal
 else
 	not_ok tui_replay_fatal_signal "pid '$pid', exit $(cat "$TMPD/exit" 2>/dev/null)"
 fi
+# ... and mouse tracking is off again (it was on while the view ran)
+modes=$($T display -p -t t '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}#{mouse_sgr_flag}#{alternate_on}')
+[ "$mouse_on" != 000 ] && [ "$modes" = 00000 ] && ok tui_replay_fatal_signal_mouse_off ||
+	not_ok tui_replay_fatal_signal_mouse_off "while running: $mouse_on, after the crash: $modes"
 
 # --ascii: letters in the strips, no UTF-8 at all
 start 120x40 "$GILSCOPE" replay "$TRACE" --ascii --at 0.5

@@ -126,6 +126,14 @@ if [ -f "$S" ]; then
 	rc=$?
 	[ $rc = 1 ] && [ "$(cat "$TMPD/keep")" = keep ] && grep -q 'symbolic link' "$TMPD/e2" && ok export_no_symlink ||
 		not_ok export_no_symlink "rc=$rc $(cat "$TMPD/e2")"
+	# root must not destroy a device through --force (it was unlinked once)
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$TMPD/fullnode" c 1 7
+		"$GILSCOPE" export "$S" --format csv -o "$TMPD/fullnode" --force 2>"$TMPD/e3"
+		rc=$?
+		[ $rc = 1 ] && [ -c "$TMPD/fullnode" ] && grep -q 'is a device' "$TMPD/e3" &&
+			ok export_force_no_device || not_ok export_force_no_device "rc=$rc $(cat "$TMPD/e3")"
+	fi
 	n=$("$GILSCOPE" export "$S" --format csv -o - 2>/dev/null | wc -l)
 	[ "$n" = "$(wc -l <"$O")" ] && ok export_stdout || not_ok export_stdout "$n lines on stdout"
 	# format from the name; bad usage exits 2; a missing trace exits 1 with its name

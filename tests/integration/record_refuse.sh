@@ -28,9 +28,12 @@ if need_root refuse_privileged; then
 	[ "$(cat "$TMPD/exists.gst")" = old ] && ok refuse_output_untouched || not_ok refuse_output_untouched "overwritten"
 	echo secret >"$TMPD/victim"
 	ln -s "$TMPD/victim" "$TMPD/link.gst"
-	expect refuse_symlink 1 "exists; use --force" "$GILSCOPE" record -o "$TMPD/link.gst" -- "$FAKE" 1 0
+	expect refuse_symlink 1 "is a symbolic link" "$GILSCOPE" record -o "$TMPD/link.gst" -- "$FAKE" 1 0
 	[ "$(cat "$TMPD/victim")" = secret ] && ok refuse_symlink_not_followed || not_ok refuse_symlink_not_followed "victim changed"
-	expect refuse_force_symlink 1 "not a regular file" "$GILSCOPE" record --force -o "$TMPD/link.gst" -- "$FAKE" 1 0
+	expect refuse_force_symlink 1 "is a symbolic link" "$GILSCOPE" record --force -o "$TMPD/link.gst" -- "$FAKE" 1 0
+	mkfifo "$TMPD/fifo.gst"
+	expect refuse_force_fifo 1 "is a fifo" "$GILSCOPE" record --force -o "$TMPD/fifo.gst" -- "$FAKE" 1 0
+	[ -p "$TMPD/fifo.gst" ] && ok refuse_force_fifo_kept || not_ok refuse_force_fifo_kept "fifo gone"
 	[ -L "$TMPD/link.gst" ] && [ "$(cat "$TMPD/victim")" = secret ] && ok refuse_force_symlink_kept ||
 		not_ok refuse_force_symlink_kept "symlink or victim changed"
 	expect refuse_no_such_pid 1 "no such process: 4194300" "$GILSCOPE" record -o "$TMPD/np.gst" -p 4194300
@@ -38,21 +41,33 @@ if need_root refuse_privileged; then
 	expect refuse_no_probes 1 "has no gilrt probes.*--python.*--lock" "$GILSCOPE" record -o "$TMPD/t.gst" -- /bin/true
 	[ ! -e "$TMPD/t.gst" ] && ok refuse_no_probes_no_file || not_ok refuse_no_probes_no_file "file left"
 	expect refuse_no_such_cmd 1 "cannot run /nonexistent" "$GILSCOPE" record -o "$TMPD/t.gst" -- /nonexistent
-	# --force replaces; under sudo the file belongs to the invoking user
-	if SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record --force -o "$TMPD/exists.gst" -- "$FAKE" 1 0 >/dev/null 2>&1 &&
-	   [ "$(stat -c %u:%g "$TMPD/exists.gst")" = 65534:65534 ]; then
+	# under sudo, files are made as the invoking user: where they may write,
+	# owned by them; --force replaces only their own files
+	chmod 711 "$TMPD"
+	U=$TMPD/user && mkdir "$U" && chown 65534:65534 "$U"
+	echo old >"$U/mine.gst" && chown 65534:65534 "$U/mine.gst"
+	if SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record --force -o "$U/mine.gst" -- "$FAKE" 1 0 >/dev/null 2>&1 &&
+	   [ "$(stat -c %u:%g "$U/mine.gst")" = 65534:65534 ] && [ "$(head -c 4 "$U/mine.gst")" != old ]; then
 		ok record_force_sudo_owner
 	else
-		not_ok record_force_sudo_owner "owner $(stat -c %u:%g "$TMPD/exists.gst")"
+		not_ok record_force_sudo_owner "owner $(stat -c %u:%g "$U/mine.gst")"
 	fi
+	echo root >"$U/roots.gst"
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_force_sudo_other_owner 1 "belongs to uid 0, not to you" \
+		"$GILSCOPE" record --force -o "$U/roots.gst" -- "$FAKE" 1 0
+	[ "$(cat "$U/roots.gst")" = root ] && ok refuse_force_sudo_other_owner_kept ||
+		not_ok refuse_force_sudo_other_owner_kept "replaced"
+	mkdir "$TMPD/rootonly" && chmod 755 "$TMPD/rootonly"
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_sudo_unwritable_dir 1 "cannot create .*Permission denied" \
+		"$GILSCOPE" record -o "$TMPD/rootonly/x.gst" -- "$FAKE" 1 0
 	# under sudo, only processes of the invoking user (pid 1 is root's)
 	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_users_pid 1 "belongs to uid 0, not to you" \
-		"$GILSCOPE" record -o "$TMPD/p1.gst" -p 1
+		"$GILSCOPE" record -o "$U/p1.gst" -p 1
 	# once attached, a recorder started by sudo runs as the invoking user
-	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$TMPD/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
+	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
 	rec=$!
 	for _ in $(seq 500); do	# the header is written after the drop
-		[ -s "$TMPD/drop.gst" ] && break
+		[ -s "$U/drop.gst" ] && break
 		sleep 0.01
 	done
 	ids=$(awk '/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u, c}' /proc/$rec/status 2>/dev/null)

@@ -405,6 +405,33 @@ static void test_fork_locks(void)
 	model_free(m);
 }
 
+/* A trylock that fails (or a timed wait that times out) ends the wait
+ * without the lock: no hold, no acquisition; a later grant counts once. */
+static void test_lock_failed(void)
+{
+	struct model *m = mk(&sp, 2);
+	struct gs_event e[] = {
+		ev(10, GS_EV_LOCK_ACQUIRED, A, 0, L, 0),
+		ev(20, GS_EV_LOCK_REQUEST, B, 1, L, 0),
+		ev(25, GS_EV_LOCK_FAILED, B, 1, L, 5),
+		ev(30, GS_EV_LOCK_FAILED, B, 1, L + 8, 0),	/* not what it waits for */
+		ev(40, GS_EV_LOCK_REQUEST, B, 1, L, 0),
+		ev(50, GS_EV_LOCK_RELEASED, A, 0, L, 0),
+		ev(55, GS_EV_LOCK_ACQUIRED, B, 1, L, 15),
+		ev(60, GS_EV_LOCK_RELEASED, B, 1, L, 0),
+	};
+
+	feed(m, e, 8);
+	model_finish(m, 70);
+	const struct model_thread *b = model_thread(m, B);
+
+	CHECK(b && b->acquisitions == 1 && b->wait_ns == 5 + 15 && b->hold_ns == 5);
+	SPAN_IS(&sp, SPAN_WAIT, B, 20, 25, 0);
+	SPAN_IS(&sp, SPAN_WAIT, B, 40, 55, 0);
+	CHECK(count(&sp, SPAN_HOLD, B) == 1 && count(&sp, SPAN_WAIT, B) == 2);
+	model_free(m);
+}
+
 /* Many threads: the tid table grows and keeps finding them all. */
 static void test_many_threads(void)
 {
@@ -540,6 +567,7 @@ int main(void)
 	RUN(test_odd);
 	RUN(test_other_tasks);
 	RUN(test_fork_locks);
+	RUN(test_lock_failed);
 	RUN(test_many_threads);
 	RUN(test_random);
 	return check_done();

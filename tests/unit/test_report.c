@@ -278,9 +278,36 @@ static void test_text_variants(void)
 	report_free(rp);
 }
 
+/* Names come from the traced program: the JSON stays valid UTF-8 whatever
+ * bytes they hold (a lone 0xff made Python's json.load fail once). */
+static void test_json_names_utf8(void)
+{
+	struct gs_event e[4];
+	struct report *rp;
+
+	e[0] = name(A, "bad\xff\xfe\x01x");
+	e[1] = name(B, "caf\xc3\xa9");
+	e[2] = ev(1 * MS, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
+	e[3] = ev(2 * MS, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);
+	e[0].ts_ns = e[1].ts_ns = 1 * MS;
+	CHECK(report_new(&rp, NULL) == 0);
+	CHECK(report_feed(rp, e, 4) == 0);
+	CHECK(report_finish(rp, NULL) == 0);
+	const char *j = json_of(rp);
+
+	/* control characters were already made printable by the name rule;
+	 * the invalid bytes become U+FFFD, valid UTF-8 stays as it is */
+	CHECKF(strstr(j, "\"name\":\"bad\\ufffd\\ufffd?x\"") && strstr(j, "\"name\":\"caf\xc3\xa9\""),
+	       "%s", j);
+	for (const unsigned char *p = (const unsigned char *)j; *p; p++)
+		CHECKF(*p < 0x80 || *p == 0xc3 || *p == 0xa9, "raw byte 0x%02x in %s", *p, j);
+	report_free(rp);
+}
+
 int main(void)
 {
 	RUN(test_fed);
+	RUN(test_json_names_utf8);
 	RUN(test_file);
 	RUN(test_empty);
 	RUN(test_handoff_p50);

@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -836,6 +839,52 @@ static void test_bad_trace(void)
 	app_free(NULL);
 }
 
+/* crt_done() gives the caller its signal handlers back (a live recording is
+ * finished after the view: Ctrl-C must then do what the command set up).
+ * Run in a child on a pseudo-terminal, since curses needs one. */
+static void test_crt_restores_signals(void)
+{
+	int master;
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT };
+		struct sigaction mine = { .sa_handler = SIG_IGN }, got;
+		int bad = 0;
+
+		setenv("TERM", "xterm", 1);
+		sigaction(SIGHUP, &mine, NULL);	/* SIGHUP ignored before the view */
+		if (crt_init(false))
+			_exit(2);
+		sigaction(SIGINT, NULL, &got);
+		bad |= got.sa_handler == SIG_DFL;	/* caught while the view runs */
+		crt_done();
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			sigaction(sigs[i], NULL, &got);
+			bad |= got.sa_handler != (sigs[i] == SIGHUP ? SIG_IGN : SIG_DFL);
+		}
+		_exit(bad ? 1 : 0);
+	}
+	/* drain what curses writes so the child never blocks on the pty */
+	char buf[4096];
+	int status = -1;
+
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		struct timespec ts = { 0, 1000000 };
+		if (read(master, buf, sizeof(buf)) < 0 && errno != EAGAIN && errno != EIO)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (waitpid(pid, &status, WNOHANG) == 0)
+		waitpid(pid, &status, 0);
+	close(master);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -855,6 +904,7 @@ int main(void)
 	RUN(test_live_paused_wraps);
 	RUN(test_damaged_file);
 	RUN(test_bad_trace);
+	RUN(test_crt_restores_signals);
 	char cmd[300];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "model/export.h"
+#include "util/outfile.h"
 
 static const char usage[] =
 "usage: gilscope export FILE --format chrome|csv -o OUT [--force]\n"
@@ -26,20 +27,6 @@ static const char usage[] =
 "                   rows come in the order the intervals end)\n"
 "  -o OUT           output file (- = stdout); the format defaults from .json/.csv\n"
 "  -f, --force      overwrite OUT if it exists (never through a symlink)\n";
-
-/* Under sudo, the file belongs to whoever ran sudo, not root. */
-static void give_to_sudo_user(int fd)
-{
-	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-
-	if (geteuid() != 0 || !u || !g)
-		return;
-	char *e1, *e2;
-	long uid = strtol(u, &e1, 10), gid = strtol(g, &e2, 10);
-	if (*u && *g && !*e1 && !*e2 && uid > 0 && gid >= 0 && fchown(fd, (uid_t)uid, (gid_t)gid))
-		fprintf(stderr, "gilscope export: warning: cannot give the output to uid %ld: %s\n",
-			uid, strerror(errno));
-}
 
 static enum export_format format_from_name(const char *out)
 {
@@ -99,31 +86,26 @@ int cmd_export(int argc, char **argv)
 	}
 
 	bool to_stdout = !strcmp(out, "-");
-	int fd = STDOUT_FILENO;
+	struct outfile of = { .fd = -1 };
+	char err[512] = "";
+	FILE *f = stdout;
 	if (!to_stdout) {
-		int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-		fd = open(out, flags, 0644);
-		if (fd < 0) {
-			int e = errno;
-			fprintf(stderr, "gilscope export: %s: %s\n", out,
-				e == EEXIST ? "exists (use --force to overwrite)" :
-				e == ELOOP ? "is a symbolic link (refusing to write through it)" : strerror(e));
+		if (outfile_create(&of, out, force ? OUTFILE_FORCE : 0, err, sizeof(err))) {
+			fprintf(stderr, "gilscope export: %s\n", err);
 			return 1;
 		}
-		give_to_sudo_user(fd);
-	}
-	FILE *f = to_stdout ? stdout : fdopen(fd, "w");
-	if (!f) {
-		fprintf(stderr, "gilscope export: %s: %s\n", out, strerror(errno));
-		close(fd);
-		unlink(out);
-		return 1;
+		f = fdopen(of.fd, "w");
+		if (!f) {
+			fprintf(stderr, "gilscope export: %s: %s\n", out, strerror(errno));
+			outfile_discard(&of);
+			return 1;
+		}
+		outfile_take_fd(&of);	/* f's now */
 	}
 	static char iobuf[1 << 20];
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 
 	struct export_stats st;
-	char err[512] = "";
 	int ret = export_trace(in, f, fmt, &st, err, sizeof(err));
 	if (!to_stdout && fclose(f) && !ret) {
 		ret = -errno;
@@ -132,7 +114,7 @@ int cmd_export(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "gilscope export: %s\n", err);
 		if (!to_stdout)
-			unlink(out);	/* a half-written export is worse than none */
+			outfile_discard(&of);	/* a half-written export is worse than none */
 		return 1;
 	}
 	if (st.recovered)

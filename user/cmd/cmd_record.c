@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "record/adapter.h"
 #include "cmd/cmd.h"
 #include "record/recorder.h"
 #include "trace/trace_writer.h"
+#include "util/outfile.h"
 
 static const char usage[] =
 "usage: gilscope record -o FILE [--duration S] [-a] [--force]\n"
@@ -69,35 +69,6 @@ static int sink_flush(void *ctx)
 	return s->w ? trace_writer_flush(s->w) : 0;
 }
 
-/* O_EXCL|O_NOFOLLOW so nothing is clobbered through a planted symlink;
- * under sudo the file is given to the invoking user. */
-static int create_output(const char *path, bool force)
-{
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-	struct stat st;
-	int fd;
-
-	/* --force replaces a trace, never a device, a directory or a symlink
-	 * (as root, "-o /dev/stdout --force" must not delete /dev/stdout) */
-	if (force && !lstat(path, &st)) {
-		if (!S_ISREG(st.st_mode))
-			return -EEXIST;
-		if (unlink(path))
-			return -errno;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (su && sg && geteuid() == 0 && fchown(fd, atoi(su), atoi(sg))) {
-		int err = -errno;
-
-		close(fd);
-		unlink(path);
-		return err;
-	}
-	return fd;
-}
-
 static void human_bytes(uint64_t b, char *buf, size_t len)
 {
 	if (b >= 10u << 20)
@@ -143,10 +114,11 @@ int cmd_record(int argc, char **argv)
 	struct trace_write_stats ws = { 0 };
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: wake epoll */
+	struct outfile of = { .fd = -1 };
 	const char *out = NULL, *lock_spec = NULL;
 	bool force = false, python = false;
 	char err[512], missing[64], size[32];
-	int c, fd = -1, ret = 1, rc;
+	int c, ret = 1, rc;
 	double dur = 0;
 	pid_t pid = 0;
 
@@ -217,18 +189,9 @@ int cmd_record(int argc, char **argv)
 	}
 	ret = 1;
 
-	if (out) {
-		fd = create_output(out, force);
-		if (fd < 0) {
-			if (fd == -EEXIST && force)
-				fprintf(stderr, "gilscope record: %s exists and is not a regular file: "
-					"not replacing it\n", out);
-			else if (fd == -EEXIST)
-				fprintf(stderr, "gilscope record: %s exists; use --force to overwrite it\n", out);
-			else
-				fprintf(stderr, "gilscope record: cannot create %s: %s\n", out, strerror(-fd));
-			goto out;
-		}
+	if (out && outfile_create(&of, out, force ? OUTFILE_FORCE : 0, err, sizeof(err))) {
+		fprintf(stderr, "gilscope record: %s\n", err);
+		goto out;
 	}
 
 	/* signals before the target starts, so Ctrl-C always ends cleanly */
@@ -243,14 +206,15 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "gilscope record: %s\n", err);
 		goto out_unlink;
 	}
-	if (fd >= 0) {
+	if (out) {
 		recorder_meta(rec, &meta);
-		rc = trace_writer_fdopen(&sink.w, fd, &meta, NULL);
+		rc = trace_writer_fdopen(&sink.w, of.fd, &meta, NULL);
+		if (!rc)
+			outfile_take_fd(&of);	/* the writer's now */
 		if (rc) {
 			fprintf(stderr, "gilscope record: cannot write %s: %s\n", out, strerror(-rc));
 			goto out_unlink;
 		}
-		fd = -1;	/* the writer owns it now */
 	}
 
 	/* poll until the target exits, the duration is over, or a signal */
@@ -301,11 +265,11 @@ int cmd_record(int argc, char **argv)
 	ret = rc ? 1 : 0;
 	goto out;	/* detach (slow) only now that the file is complete */
 out_unlink:
-	if (out)
-		unlink(out);
+	trace_writer_close(sink.w);
+	sink.w = NULL;
+	outfile_discard(&of);
 out:
-	if (fd >= 0)
-		close(fd);
+	outfile_close(&of);
 	trace_writer_close(sink.w);
 	recorder_destroy(rec);
 	free(adapter);

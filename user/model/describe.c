@@ -98,6 +98,15 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		else
 			SAY("%s releases the lock", me.s);
 		break;
+	case GS_EV_LOCK_FAILED:
+		ns = t ? ended_here(ev->arg1, t->wait_since_ns, t->last_wait_ns, ev->ts_ns)
+		       : ev->arg1;
+		if (ns)
+			SAY("%s gives up on the lock after waiting %s", me.s,
+			    fmt_duration(d, sizeof(d), ns));
+		else
+			SAY("%s gives up on the lock (it was taken)", me.s);
+		break;
 	case GS_EV_SCHED_SWITCH: {
 		uint32_t next = (uint32_t)ev->arg0;
 

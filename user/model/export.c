@@ -14,13 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/export.h"
+#include "util/err.h"
 #include "util/fmt.h"
+#include "util/hash.h"
+#include "util/json.h"
 #include "trace/trace_reader.h"
-
-struct track {
-	uint64_t key;		/* pid << 32 | tid; 0 = empty slot */
-	uint64_t last_end;	/* end of the last slice on this track */
-};
 
 struct exporter {
 	FILE *f;
@@ -29,8 +27,7 @@ struct exporter {
 	exporter_label_fn label_fn;
 	void *label_ctx;
 	bool first;			/* no event written yet (JSON commas) */
-	struct track *tracks;		/* open addressing, power-of-two capacity */
-	size_t ntracks, cap;
+	struct hmap tracks;		/* pid << 32 | tid -> end of its last slice */
 	uint64_t async_id;
 	uint8_t cpu_seen[65536 / 8];	/* cores that got a track (names at finish) */
 	uint32_t ncpus;
@@ -87,65 +84,6 @@ static uint64_t rel(const struct exporter *x, uint64_t ts)
 	return ts > x->base_ns ? ts - x->base_ns : 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (0 if invalid). */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string: thread names come from the traced program, so anything
- * (quotes, control characters, broken UTF-8) is escaped or replaced. */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t plain = 0;
-
-	while (p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '"' && p[plain] != '\\')
-		plain++;
-	fputc_unlocked('"', f);
-	fwrite_unlocked(p, 1, plain, f);
-	p += plain;
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			fputc('\\', f);
-			fputc(*p++, f);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p++);
-		} else {
-			size_t n = utf8_len(p);
-			if (n) {
-				fwrite(p, 1, n, f);
-				p += n;
-			} else {
-				fputs("\\ufffd", f);
-				p++;
-			}
-		}
-	}
-	fputc('"', f);
-}
-
 static void csv_str(FILE *f, const char *s)
 {
 	if (!s[strcspn(s, ",\"\r\n")]) {
@@ -173,44 +111,7 @@ static void ev_begin(struct exporter *x, const char *ph, const char *name, uint3
 	fputs_unlocked(",\"tid\":", x->f);
 	put_u64(x->f, tid);
 	fputs_unlocked(",\"name\":", x->f);
-	json_str(x->f, name);
-}
-
-/* ---- tracks ---------------------------------------------------------------- */
-
-static size_t slot(uint64_t key, size_t cap)
-{
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
-}
-
-static struct track *track_get(struct exporter *x, uint64_t key)
-{
-	key |= 1ull << 63;	/* never 0, even for pid 0 tid 0 */
-	if (x->ntracks * 2 >= x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct track *t = calloc(cap, sizeof(*t));
-		if (!t)
-			return NULL;
-		for (size_t i = 0; i < x->cap; i++) {
-			if (!x->tracks[i].key)
-				continue;
-			size_t s = slot(x->tracks[i].key, cap);
-			while (t[s].key)
-				s = (s + 1) & (cap - 1);
-			t[s] = x->tracks[i];
-		}
-		free(x->tracks);
-		x->tracks = t;
-		x->cap = cap;
-	}
-	size_t s = slot(key, x->cap);
-	while (x->tracks[s].key && x->tracks[s].key != key)
-		s = (s + 1) & (x->cap - 1);
-	if (!x->tracks[s].key) {
-		x->tracks[s].key = key;
-		x->ntracks++;
-	}
-	return &x->tracks[s];
+	json_write_str(x->f, name);
 }
 
 /* ---- the exporter ---------------------------------------------------------- */
@@ -245,7 +146,7 @@ int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 			const char *vals[] = { meta->host, meta->kernel, meta->adapter, meta->command };
 			for (size_t i = 0; i < 4; i++) {
 				fprintf(f, ",\"%s\":", keys[i]);
-				json_str(f, vals[i]);
+				json_write_str(f, vals[i]);
 			}
 		}
 		fputs("},\"traceEvents\":[", f);
@@ -334,8 +235,11 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 			 s->flags & SPAN_F_LOCKED ? " [lock]" : s->flags & SPAN_F_OTHER ? " (other)" : "");
 		nm = name;
 	}
-	struct track *t = track_get(x, (uint64_t)pid << 32 | tid);
-	if (!t || s->start_ns < t->last_end) {
+	struct hkey track = hkey_u64((uint64_t)pid << 32 | tid);
+	uint64_t last_end = 0;
+
+	hmap_get(&x->tracks, track, &last_end);
+	if (s->start_ns < last_end || hmap_put(&x->tracks, track, s->end_ns)) {
 		/* Would overlap the track's last slice: an async slice of its own. */
 		x->st.async++;
 		x->async_id++;
@@ -350,7 +254,6 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 		fputc('}', x->f);
 		return;
 	}
-	t->last_end = s->end_ns;
 	ev_begin(x, "X", nm, pid, tid);
 	fputs_unlocked(",\"cat\":\"", x->f);
 	fputs_unlocked(kind_name[s->kind], x->f);
@@ -395,7 +298,7 @@ void exporter_process(struct exporter *x, uint32_t pid, const char *name)
 		return;
 	ev_begin(x, "M", "process_name", pid, pid);
 	fputs(",\"args\":{\"name\":", x->f);
-	json_str(x->f, name);
+	json_write_str(x->f, name);
 	fputs("}}", x->f);
 }
 
@@ -405,7 +308,7 @@ void exporter_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char 
 		return;
 	ev_begin(x, "M", "thread_name", pid, tid);
 	fputs(",\"args\":{\"name\":", x->f);
-	json_str(x->f, name);
+	json_write_str(x->f, name);
 	fputs("}}", x->f);
 }
 
@@ -442,7 +345,7 @@ void exporter_free(struct exporter *x)
 {
 	if (!x)
 		return;
-	free(x->tracks);
+	hmap_free(&x->tracks);
 	free(x);
 }
 
@@ -470,16 +373,6 @@ static void on_span(const struct model_span *s, void *ctx)
 	struct run *r = ctx;
 
 	exporter_span(r->x, s);
-}
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
 }
 
 /* Names for the per-thread tracks, once the model knows every thread. */
@@ -522,7 +415,7 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	ret = trace_reader_open(&rd, in_path);
 	if (ret) {
 		const char *why = trace_reader_error(NULL);
-		return fail(err, errlen, ret, "%s: %s", in_path, why && *why ? why : strerror(-ret));
+		return errf(err, errlen, ret, "%s: %s", in_path, why && *why ? why : strerror(-ret));
 	}
 	const struct trace_meta *meta = trace_reader_meta(rd);
 	trace_reader_info(rd, &info);
@@ -535,12 +428,12 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
 	r.m = model_new(&mo);
 	if (!r.m) {
-		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		ret = errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	ret = exporter_new(&r.x, out, fmt, meta, base, model_label, &r);
 	if (ret) {
-		fail(err, errlen, ret, "cannot start the export: %s", strerror(-ret));
+		errf(err, errlen, ret, "cannot start the export: %s", strerror(-ret));
 		goto out;
 	}
 	const struct gs_event *evs;
@@ -561,7 +454,7 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 		}
 	}
 	if (ret < 0) {
-		fail(err, errlen, ret, "%s: %s", in_path,
+		errf(err, errlen, ret, "%s: %s", in_path,
 		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
 		goto out;
 	}
@@ -573,7 +466,7 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 		st->acquisitions += th[i].acquisitions;
 	ret = exporter_finish(r.x, st);
 	if (ret)
-		fail(err, errlen, ret, "writing the export: %s", strerror(-ret));
+		errf(err, errlen, ret, "writing the export: %s", strerror(-ret));
 out:
 	exporter_free(r.x);
 	model_free(r.m);

@@ -4,11 +4,12 @@
  *
  * Data model: every thread is two parallel records, the public struct
  * model_thread (handed out as an array) and a private struct thr holding the
- * open-span bookkeeping. A thread is found by tid through an open-addressing
- * hash table of indexes, so feeding an event never allocates once the tables
- * have grown to the trace's thread count. Each CPU has one record saying who
- * occupies it since when (and that thread's index, so closing a CPU span
- * needs no lookup); each lock, (pid, address), one record saying who holds it.
+ * open-span bookkeeping. A thread is found by tid, a lock by (address, pid),
+ * through hash maps of indexes (util/hash.h): feeding an event costs O(1)
+ * whatever the number of threads and locks, and allocates only when a table
+ * grows. Each CPU has one record saying who occupies it since when (and that
+ * thread's index, so closing a CPU span needs no lookup); each lock, (pid,
+ * address), one record saying who holds it.
  *
  * A thread's state is derived (derive()) from a few facts (waiting, on which
  * CPU, holding, off-CPU reason, exited); every handler changes facts and then
@@ -16,12 +17,17 @@
  * changed. Every fact carries the time it was learnt, so keyframes (older
  * events after a seek, in any order) only apply when they are newer than what
  * is already known: for in-order events that test always passes.
+ *
+ * Long file: one state machine. Every handler reads and changes the same
+ * private facts (threads, CPUs, locks, open spans) and the invariants that
+ * tie them together; apart, those facts would have to be public.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
 #include "model/model.h"
+#include "util/hash.h"
 #ifndef GS_F_KEYFRAME		/* as in trace_reader.h, set by the reader only */
 #define GS_F_KEYFRAME (1u << 7)
 #endif
@@ -45,23 +51,18 @@ struct mcpu {
 	bool known;		/* a switch (or inference) told us who runs */
 };
 
-struct slot {			/* one entry of the tid hash table */
-	uint32_t tid;
-	uint32_t idx;		/* thread index + 1, 0 = empty */
-};
-
 struct model {
 	struct model_opts opts;
 	struct model_thread *pub;	/* threads, first-seen order */
 	struct thr *priv;		/* parallel to pub */
 	size_t nthr, cap_thr;
-	struct slot *hash;		/* tid -> index; idx 0 = empty */
-	size_t hash_cap;		/* power of two */
+	struct hmap thr_index;		/* {tid} -> index in pub/priv */
 	struct model_cpu *cpus;
 	struct mcpu *cpriv;
 	size_t ncpus;
 	struct model_lock *locks;
 	size_t nlocks, cap_locks;
+	struct hmap lock_index;		/* {addr, pid} -> index in locks */
 	uint64_t now;			/* last non-keyframe ts */
 	uint64_t origin;		/* first non-keyframe ts */
 	bool started;			/* origin is set */
@@ -111,42 +112,11 @@ static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t 
 
 /* ---- tables ------------------------------------------------------------- */
 
-static inline size_t hash_slot(uint32_t tid, size_t cap)
-{
-	return (size_t)(((uint64_t)tid * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-}
-
-static int hash_grow(struct model *m)
-{
-	size_t cap = m->hash_cap ? m->hash_cap * 2 : 1024;
-	struct slot *h = calloc(cap, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->nthr; i++) {
-		size_t s = hash_slot(m->pub[i].tid, cap);
-
-		while (h[s].idx)
-			s = (s + 1) & (cap - 1);
-		h[s].tid = m->pub[i].tid;
-		h[s].idx = (uint32_t)i + 1;
-	}
-	free(m->hash);
-	m->hash = h;
-	m->hash_cap = cap;
-	return 0;
-}
-
 static ssize_t thr_lookup(const struct model *m, uint32_t tid)
 {
-	if (!m->hash_cap)
-		return -1;
-	for (size_t s = hash_slot(tid, m->hash_cap);; s = (s + 1) & (m->hash_cap - 1)) {
-		if (m->hash[s].tid == tid && m->hash[s].idx)
-			return m->hash[s].idx - 1;
-		if (!m->hash[s].idx)
-			return -1;
-	}
+	uint64_t i;
+
+	return hmap_get(&m->thr_index, hkey_u64(tid), &i) ? (ssize_t)i : -1;
 }
 
 /* thr_lookup() behind a one-entry cache: consecutive events of one thread
@@ -174,8 +144,6 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 			m->pub[i].pid = pid;
 		return i;
 	}
-	if ((m->nthr + 1) * 2 > m->hash_cap && hash_grow(m))
-		return -ENOMEM;
 	if (m->nthr == m->cap_thr) {
 		size_t cap = m->cap_thr ? m->cap_thr * 2 : 64;
 		struct model_thread *p = realloc(m->pub, cap * sizeof(*p));
@@ -190,19 +158,16 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 		m->priv = q;
 		m->cap_thr = cap;
 	}
-	i = (ssize_t)m->nthr++;
+	i = (ssize_t)m->nthr;
+	if (hmap_put(&m->thr_index, hkey_u64(tid), (uint64_t)i))
+		return -ENOMEM;
+	m->nthr++;
 	memset(&m->pub[i], 0, sizeof(m->pub[i]));
 	memset(&m->priv[i], 0, sizeof(m->priv[i]));
 	m->pub[i].pid = pid;
 	m->pub[i].tid = tid;
 	m->pub[i].cpu = -1;
 	m->priv[i].on_cpu = NO_CPU;
-	size_t s = hash_slot(tid, m->hash_cap);
-
-	while (m->hash[s].idx)
-		s = (s + 1) & (m->hash_cap - 1);
-	m->hash[s].tid = tid;
-	m->hash[s].idx = (uint32_t)i + 1;
 	m->last_tid = tid;
 	m->last_idx = (size_t)i;
 	return i;
@@ -232,9 +197,10 @@ static int cpus_grow(struct model *m, size_t n)
  * own lock at the same address (gilrt procs). */
 static struct model_lock *lock_get(struct model *m, uint32_t pid, uint64_t addr)
 {
-	for (size_t i = 0; i < m->nlocks; i++)
-		if (m->locks[i].addr == addr && m->locks[i].pid == pid)
-			return &m->locks[i];
+	uint64_t i;
+
+	if (hmap_get(&m->lock_index, (struct hkey){ addr, pid }, &i))
+		return &m->locks[i];
 	if (m->nlocks == m->cap_locks) {
 		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
 		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
@@ -244,6 +210,8 @@ static struct model_lock *lock_get(struct model *m, uint32_t pid, uint64_t addr)
 		m->locks = l;
 		m->cap_locks = cap;
 	}
+	if (hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
+		return NULL;
 	struct model_lock *l = &m->locks[m->nlocks++];
 
 	memset(l, 0, sizeof(*l));
@@ -662,6 +630,7 @@ int model_feed(struct model *m, const struct gs_event *ev)
 	case GS_EV_LOCK_ACQUIRED:
 	case GS_EV_LOCK_RELEASED:
 	case GS_EV_DROP_REQUEST:
+	case GS_EV_LOCK_FAILED:
 	case GS_EV_IO_BEGIN:
 	case GS_EV_IO_END:
 	case GS_EV_NATIVE_BEGIN:
@@ -690,6 +659,13 @@ int model_feed(struct model *m, const struct gs_event *ev)
 			break;
 		case GS_EV_DROP_REQUEST:
 			on_drop_request(m, (size_t)i, ev, ts);
+			break;
+		case GS_EV_LOCK_FAILED:
+			/* the wait ends without the lock: no acquisition, no hold */
+			if (ts >= m->priv[i].lock_change_ns && m->pub[i].wait_lock == ev->arg0) {
+				end_wait(m, (size_t)i, ts);
+				m->priv[i].lock_change_ns = ts;
+			}
 			break;
 		case GS_EV_IO_BEGIN:
 			if (!m->pub[i].in_io) {
@@ -905,7 +881,7 @@ struct model *model_new(const struct model_opts *opts)
 		return NULL;
 	if (opts)
 		m->opts = *opts;
-	if (cpus_grow(m, m->opts.ncpus ? m->opts.ncpus : 1) || hash_grow(m)) {
+	if (cpus_grow(m, m->opts.ncpus ? m->opts.ncpus : 1)) {
 		model_free(m);
 		return NULL;
 	}
@@ -918,8 +894,8 @@ void model_reset(struct model *m)
 		return;
 	m->nthr = 0;
 	m->nlocks = 0;
-	if (m->hash)
-		memset(m->hash, 0, m->hash_cap * sizeof(*m->hash));
+	hmap_clear(&m->thr_index);
+	hmap_clear(&m->lock_index);
 	memset(m->cpus, 0, m->ncpus * sizeof(*m->cpus));
 	memset(m->cpriv, 0, m->ncpus * sizeof(*m->cpriv));
 	m->now = m->origin = 0;
@@ -935,7 +911,8 @@ void model_free(struct model *m)
 		return;
 	free(m->pub);
 	free(m->priv);
-	free(m->hash);
+	hmap_free(&m->thr_index);
+	hmap_free(&m->lock_index);
 	free(m->cpus);
 	free(m->cpriv);
 	free(m->locks);

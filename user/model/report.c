@@ -12,6 +12,8 @@
 #include "model/model.h"
 #include "model/report.h"
 #include "trace/trace_reader.h"
+#include "util/hash.h"
+#include "util/json.h"
 
 /* Log-linear histogram for hand-off latencies: exact below 128 ns, then
  * 64 steps per power of two. Bounded (30 KiB) however long the trace. */
@@ -55,6 +57,7 @@ struct report {
 	bool seen;			/* any event fed */
 	struct last_hold *holds;	/* per lock: the last hold seen */
 	size_t nholds, cap_holds;
+	struct hmap hold_index;		/* {lock, pid} -> index in holds */
 	uint64_t *handoff;		/* LL_BUCKETS */
 	bool oom;			/* a span could not be recorded */
 	bool finished;			/* report_finish() ran: numbers are final */
@@ -62,9 +65,10 @@ struct report {
 
 static struct last_hold *last_hold(struct report *rp, uint32_t pid, uint64_t lock)
 {
-	for (size_t i = 0; i < rp->nholds; i++)
-		if (rp->holds[i].lock == lock && rp->holds[i].pid == pid)
-			return &rp->holds[i];
+	uint64_t i;
+
+	if (hmap_get(&rp->hold_index, (struct hkey){ lock, pid }, &i))
+		return &rp->holds[i];
 	if (rp->nholds == rp->cap_holds) {
 		size_t cap = rp->cap_holds ? rp->cap_holds * 2 : 4;
 		struct last_hold *h = realloc(rp->holds, cap * sizeof(*h));
@@ -74,6 +78,8 @@ static struct last_hold *last_hold(struct report *rp, uint32_t pid, uint64_t loc
 		rp->holds = h;
 		rp->cap_holds = cap;
 	}
+	if (hmap_put(&rp->hold_index, (struct hkey){ lock, pid }, rp->nholds))
+		return NULL;
 	struct last_hold *h = &rp->holds[rp->nholds++];
 
 	memset(h, 0, sizeof(*h));
@@ -144,6 +150,7 @@ void report_free(struct report *rp)
 		return;
 	model_free(rp->m);
 	free(rp->holds);
+	hmap_free(&rp->hold_index);
 	free(rp->handoff);
 	free(rp);
 }
@@ -372,28 +379,14 @@ const struct model *report_model(const struct report *rp)
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-static void json_hist(FILE *f, const uint64_t *h)
+static void json_hist(struct json *j, const char *key, const uint64_t *h)
 {
 	size_t n = fmt_hist_used(h, FMT_HIST_BUCKETS);
 
-	fputc('[', f);
+	json_arr_begin(j, key);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)h[i]);
-	fputc(']', f);
+		json_u64(j, NULL, h[i]);
+	json_arr_end(j);
 }
 
 int report_write_json(const struct report *rp, FILE *f)
@@ -402,38 +395,55 @@ int report_write_json(const struct report *rp, FILE *f)
 	size_t nt, nc;
 	const struct model_thread *t = model_threads(rp->m, &nt);
 	const struct model_cpu *c = model_cpus(rp->m, &nc);
-	bool first = true;
+	struct json j;
 
-	fprintf(f, "{\"trace\":{\"events\":%llu,\"lost\":%llu,\"duration_ns\":%llu,\"cpus\":%u,"
-		"\"command\":", (unsigned long long)s->events, (unsigned long long)s->lost,
-		(unsigned long long)s->duration_ns, s->cpus);
-	json_str(f, rp->have_meta ? rp->meta.command : "");
-	fprintf(f, "},\"lock\":{\"acquisitions\":%llu,\"hold_ns\":%llu,\"hold_hist_log2_us\":",
-		(unsigned long long)s->acquisitions, (unsigned long long)s->hold_ns);
-	json_hist(f, s->hold_hist);
-	fputs(",\"wait_hist_log2_us\":", f);
-	json_hist(f, s->wait_hist);
-	fprintf(f, ",\"handoff_p50_ns\":%llu},\"threads\":[", (unsigned long long)s->handoff_p50_ns);
+	json_init(&j, f);
+	json_obj_begin(&j, NULL);
+	json_obj_begin(&j, "trace");
+	json_u64(&j, "events", s->events);
+	json_u64(&j, "lost", s->lost);
+	json_u64(&j, "duration_ns", s->duration_ns);
+	json_u64(&j, "cpus", s->cpus);
+	json_strn(&j, "command", rp->have_meta ? rp->meta.command : "", sizeof(rp->meta.command));
+	json_obj_end(&j);
+	json_obj_begin(&j, "lock");
+	json_u64(&j, "acquisitions", s->acquisitions);
+	json_u64(&j, "hold_ns", s->hold_ns);
+	json_hist(&j, "hold_hist_log2_us", s->hold_hist);
+	json_hist(&j, "wait_hist_log2_us", s->wait_hist);
+	json_u64(&j, "handoff_p50_ns", s->handoff_p50_ns);
+	json_obj_end(&j);
+	json_arr_begin(&j, "threads");
 	for (size_t i = 0; i < nt; i++) {
 		char name[24];
 
 		if (!t[i].traced)
 			continue;
-		fprintf(f, "%s{\"pid\":%u,\"tid\":%u,\"name\":", first ? "" : ",", t[i].pid,
-			t[i].tid);
-		json_str(f, describe_thread(name, sizeof(name), rp->m, &t[i], t[i].tid));
-		fprintf(f, ",\"acquisitions\":%llu,\"hold_ns\":%llu,\"wait_ns\":%llu,"
-			"\"cpu_ns\":%llu,\"ctx_switches\":%llu,\"migrations\":%llu}",
-			(unsigned long long)t[i].acquisitions, (unsigned long long)t[i].hold_ns,
-			(unsigned long long)t[i].wait_ns, (unsigned long long)t[i].cpu_ns,
-			(unsigned long long)t[i].ctx_switches, (unsigned long long)t[i].migrations);
-		first = false;
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "pid", t[i].pid);
+		json_u64(&j, "tid", t[i].tid);
+		json_str(&j, "name", describe_thread(name, sizeof(name), rp->m, &t[i], t[i].tid));
+		json_u64(&j, "acquisitions", t[i].acquisitions);
+		json_u64(&j, "hold_ns", t[i].hold_ns);
+		json_u64(&j, "wait_ns", t[i].wait_ns);
+		json_u64(&j, "cpu_ns", t[i].cpu_ns);
+		json_u64(&j, "ctx_switches", t[i].ctx_switches);
+		json_u64(&j, "migrations", t[i].migrations);
+		json_obj_end(&j);
 	}
-	fputs("],\"cores\":[", f);
-	for (size_t i = 0; i < nc; i++)
-		fprintf(f, "%s{\"cpu\":%zu,\"busy_ns\":%llu,\"lock_held_ns\":%llu}", i ? "," : "",
-			i, (unsigned long long)c[i].busy_ns, (unsigned long long)c[i].lock_held_ns);
-	fprintf(f, "],\"parallelism\":%.3f}\n", s->parallelism);
+	json_arr_end(&j);
+	json_arr_begin(&j, "cores");
+	for (size_t i = 0; i < nc; i++) {
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "cpu", i);
+		json_u64(&j, "busy_ns", c[i].busy_ns);
+		json_u64(&j, "lock_held_ns", c[i].lock_held_ns);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_f64(&j, "parallelism", s->parallelism, 3);
+	json_obj_end(&j);
+	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "record/adapter.h"
+#include "util/err.h"
 
 const char ADAPTER_LOCK_SPEC_HELP[] =
 "--lock BINARY:ACQUIRE:RELEASE[:argN[=LOCK]]\n"
@@ -27,18 +28,6 @@ const char ADAPTER_LOCK_SPEC_HELP[] =
 "           or the name of a global lock variable (found in BINARY, the\n"
 "           program or its libraries; PIE and libraries are relocated)\n"
 "  example: --lock ./app:pthread_mutex_lock:pthread_mutex_unlock:arg0=counter_lock\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool sym_start(char c)
 {
@@ -107,11 +96,11 @@ static int parse_func(const char *what, const char *s, size_t len, char *dst,
 	uint64_t v;
 
 	if (!len)
-		return fail(err, errlen, "%s is empty (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", what);
+		return errf(err, errlen, -EINVAL, "%s is empty (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", what);
 	if (len >= ADAPTER_SYM_MAX)
-		return fail(err, errlen, "%s is longer than %d characters", what, ADAPTER_SYM_MAX - 1);
+		return errf(err, errlen, -EINVAL, "%s is longer than %d characters", what, ADAPTER_SYM_MAX - 1);
 	if (is_number_start(s, len) ? parse_number(s, len, &v) : !is_symbol(s, len))
-		return fail(err, errlen, "%s '%.*s' is neither a symbol name nor a 0x address",
+		return errf(err, errlen, -EINVAL, "%s '%.*s' is neither a symbol name nor a 0x address",
 			    what, (int)len, s);
 	memcpy(dst, s, len);
 	dst[len] = '\0';
@@ -123,9 +112,9 @@ static int parse_lock_field(const char *s, size_t len, struct adapter_target *a,
 			    char *err, size_t errlen)
 {
 	if (len < 4 || s[3] < '0' || s[3] > '9')
-		return fail(err, errlen, "'%.*s' should be argN or argN=LOCK", (int)(len > 64 ? 64 : len), s);
+		return errf(err, errlen, -EINVAL, "'%.*s' should be argN or argN=LOCK", (int)(len > 64 ? 64 : len), s);
 	if (s[3] - '0' > ADAPTER_MAX_ARG || (len > 4 && s[4] != '='))
-		return fail(err, errlen, "'%.*s': the lock argument is arg0..arg%d",
+		return errf(err, errlen, -EINVAL, "'%.*s': the lock argument is arg0..arg%d",
 			    (int)(len > 64 ? 64 : len), s, ADAPTER_MAX_ARG);
 	a->lock_arg = s[3] - '0';
 	if (len == 4)
@@ -133,17 +122,17 @@ static int parse_lock_field(const char *s, size_t len, struct adapter_target *a,
 	const char *v = s + 5;
 	size_t vlen = len - 5;
 	if (!vlen)
-		return fail(err, errlen, "nothing after '=' (give 0xADDR or a lock variable's name)");
+		return errf(err, errlen, -EINVAL, "nothing after '=' (give 0xADDR or a lock variable's name)");
 	if (is_number_start(v, vlen)) {
 		if (parse_number(v, vlen, &a->lock_addr))
-			return fail(err, errlen, "'%.*s' is not a non-zero address",
+			return errf(err, errlen, -EINVAL, "'%.*s' is not a non-zero address",
 				    (int)(vlen > 64 ? 64 : vlen), v);
 		return 0;
 	}
 	if (vlen >= ADAPTER_SYM_MAX)
-		return fail(err, errlen, "the lock's name is longer than %d characters", ADAPTER_SYM_MAX - 1);
+		return errf(err, errlen, -EINVAL, "the lock's name is longer than %d characters", ADAPTER_SYM_MAX - 1);
 	if (!is_symbol(v, vlen))
-		return fail(err, errlen, "'%.*s' is neither an address nor a symbol name", (int)vlen, v);
+		return errf(err, errlen, -EINVAL, "'%.*s' is neither an address nor a symbol name", (int)vlen, v);
 	memcpy(a->lock_sym, v, vlen);
 	a->lock_sym[vlen] = '\0';
 	return 0;
@@ -162,17 +151,17 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 	memset(a, 0, sizeof(*a));
 	a->lock_arg = -1;
 	if (!spec || !*spec)
-		return fail(err, errlen, "empty SPEC (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+		return errf(err, errlen, -EINVAL, "empty SPEC (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
 	size_t n = strlen(spec);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
-			return fail(err, errlen, "SPEC contains a control character");
+			return errf(err, errlen, -EINVAL, "SPEC contains a control character");
 
 	/* Split from the right: [lock field], RELEASE, ACQUIRE, then BINARY is the rest. */
 	const char *end = spec + n;
 	const char *c = memrchr(spec, ':', n);
 	if (!c)
-		return fail(err, errlen, "'%.64s' has no ':' (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", spec);
+		return errf(err, errlen, -EINVAL, "'%.64s' has no ':' (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", spec);
 	if (looks_like_lock_field(c + 1, end - c - 1)) {
 		int r = parse_lock_field(c + 1, end - c - 1, a, err, errlen);
 		if (r)
@@ -180,7 +169,7 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 		end = c;
 		c = memrchr(spec, ':', end - spec);
 		if (!c)
-			return fail(err, errlen, "missing RELEASE (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+			return errf(err, errlen, -EINVAL, "missing RELEASE (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
 	}
 	int r = parse_func("RELEASE", c + 1, end - c - 1, a->release_sym, err, errlen);
 	if (r)
@@ -188,13 +177,13 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 	end = c;
 	c = memrchr(spec, ':', end - spec);
 	if (!c)
-		return fail(err, errlen, "missing ACQUIRE or BINARY (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+		return errf(err, errlen, -EINVAL, "missing ACQUIRE or BINARY (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
 	r = parse_func("ACQUIRE", c + 1, end - c - 1, a->acquire_sym, err, errlen);
 	if (r)
 		return r;
 	size_t blen = c - spec;
 	if (blen >= sizeof(a->spec_binary))
-		return fail(err, errlen, "BINARY is longer than %zu characters", sizeof(a->spec_binary) - 1);
+		return errf(err, errlen, -EINVAL, "BINARY is longer than %zu characters", sizeof(a->spec_binary) - 1);
 	memcpy(a->spec_binary, spec, blen);
 	a->spec_binary[blen] = '\0';
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * live_file.c - the recording behind a live view (see live_file.h).
+ * live_file.c - the recording behind a live view (see live_file.h). Both the
+ * recording and a saved copy are made by util/outfile.h; the copy's fd stays
+ * open, so a later `s` and the final copy rewrite the file we made, never
+ * one put in its place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,61 +16,38 @@
 #include <unistd.h>
 #include "record/live_file.h"
 #include "trace/trace_writer.h"
+#include "util/err.h"
+#include "util/outfile.h"
 
 struct live_file {
 	struct trace_writer *w;		/* the recording, from begin to finish */
-	int fd;				/* until the writer owns it */
-	bool temp;			/* path is ours: removed at the end */
-	char path[4096];		/* the recording */
-	char saved[4096];		/* where `s` copied it, or "" */
+	struct outfile rec;		/* its file (fd held until the writer owns it) */
+	bool temp;			/* the recording is ours: removed at the end */
+	bool save_failed;		/* `s` could not make the copy: keep the temp */
+	struct outfile saved;		/* where `s` copied it (made on the first `s`) */
 };
-
-/* Under sudo, files we make belong to the user who ran sudo. */
-static int give_to_sudo_user(int fd)
-{
-	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
-
-	if (!uid || !gid || geteuid() != 0)
-		return 0;
-	return fchown(fd, (uid_t)atoi(uid), (gid_t)atoi(gid)) ? -errno : 0;
-}
 
 int live_file_create(struct live_file **out, const char *path, char *err, size_t errlen)
 {
 	struct live_file *f = calloc(1, sizeof(*f));
+	char tmpl[PATH_MAX];
 	int rc;
 
 	*out = NULL;
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!f)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	f->saved.fd = -1;
 	if (path) {
-		snprintf(f->path, sizeof(f->path), "%s", path);
-		f->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		rc = outfile_create(&f->rec, path, 0, err, errlen);
 	} else {
 		const char *dir = getenv("TMPDIR");
 
-		snprintf(f->path, sizeof(f->path), "%s/gilscope-live-XXXXXX",
-			 dir && dir[0] ? dir : "/tmp");
-		f->fd = mkostemp(f->path, O_CLOEXEC);
+		snprintf(tmpl, sizeof(tmpl), "%s/gilscope-live-XXXXXX", dir && dir[0] ? dir : "/tmp");
+		rc = outfile_create(&f->rec, tmpl, OUTFILE_TEMP, err, errlen);
 		f->temp = true;
 	}
-	if (f->fd < 0) {
-		rc = -errno;
-		if (path)
-			snprintf(err, errlen, "cannot create %s: %s", path, strerror(-rc));
-		else
-			snprintf(err, errlen, "cannot create a temp file: %s", strerror(-rc));
+	if (rc) {
 		free(f);
-		return rc;
-	}
-	/* the recorder may drop to SUDO_UID once attached: it must still be
-	 * able to write and remove the file */
-	if ((rc = give_to_sudo_user(f->fd))) {
-		snprintf(err, errlen, "cannot give %s to SUDO_UID: %s", f->path, strerror(-rc));
-		live_file_abandon(f);
-		live_file_free(f);
 		return rc;
 	}
 	*out = f;
@@ -76,10 +56,10 @@ int live_file_create(struct live_file **out, const char *path, char *err, size_t
 
 int live_file_begin(struct live_file *f, const struct trace_meta *meta)
 {
-	int rc = trace_writer_fdopen(&f->w, f->fd, meta, NULL);
+	int rc = trace_writer_fdopen(&f->w, f->rec.fd, meta, NULL);
 
 	if (!rc)
-		f->fd = -1;	/* the writer's now */
+		outfile_take_fd(&f->rec);	/* the writer's now */
 	return rc;
 }
 
@@ -93,32 +73,23 @@ int live_file_flush(struct live_file *f)
 	return f->w ? trace_writer_flush(f->w) : 0;
 }
 
-/* Copy src to dst (made, or emptied: never followed if a link). */
-static int copy_file(const char *src, const char *dst)
+/* The recording so far into the saved copy, replacing what it held. */
+static int copy_to_saved(struct live_file *f)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC), out, err = 0;
+	int in = open(f->rec.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
 	struct stat st;
 	off_t off = 0;
 
 	if (in < 0)
 		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0) {
-		err = -errno;
-		close(in);
-		return err;
-	}
-	err = give_to_sudo_user(out);
-	if (!err && fstat(in, &st))
+	if (fstat(in, &st) || ftruncate(f->saved.fd, 0) || lseek(f->saved.fd, 0, SEEK_SET))
 		err = -errno;
 	while (!err && off < st.st_size) {
-		ssize_t k = sendfile(out, in, &off, st.st_size - off);
+		ssize_t k = sendfile(f->saved.fd, in, &off, st.st_size - off);
 
 		if (k <= 0)
 			err = k < 0 ? -errno : -EIO;
 	}
-	if (close(out) && !err)
-		err = -errno;
 	close(in);
 	return err;
 }
@@ -128,29 +99,29 @@ static int copy_file(const char *src, const char *dst)
  * complete. */
 int live_file_save(struct live_file *f, char *msg, size_t len)
 {
+	char name[64], why[256];
 	int err;
 
 	if (!f->temp) {
-		snprintf(msg, len, "recording to %s already", f->path);
+		snprintf(msg, len, "recording to %s already", f->rec.path);
 		return 0;
 	}
-	if (!f->saved[0]) {
-		char stamp[32];
+	if (!f->saved.made) {
 		time_t t = time(NULL);
 
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		snprintf(f->saved, sizeof(f->saved), "gilscope-%s.gst", stamp);
+		strftime(name, sizeof(name), "gilscope-%Y%m%d-%H%M%S.gst", localtime(&t));
+		if ((err = outfile_create(&f->saved, name, 0, why, sizeof(why)))) {
+			f->save_failed = true;
+			snprintf(msg, len, "could not save: %s; the recording stays in %s", why,
+				 f->rec.path);
+			return err;
+		}
 	}
-	if ((err = live_file_flush(f))) {
-		snprintf(msg, len, "could not save: %s", strerror(-err));
+	if ((err = live_file_flush(f)) || (err = copy_to_saved(f))) {
+		snprintf(msg, len, "could not save %s: %s", f->saved.path, strerror(-err));
 		return err;
 	}
-	if ((err = copy_file(f->path, f->saved))) {
-		snprintf(msg, len, "could not save %s: %s", f->saved, strerror(-err));
-		f->saved[0] = '\0';
-		return err;
-	}
-	snprintf(msg, len, "saved to %s%s", f->saved, f->w ? " (completed when you quit)" : "");
+	snprintf(msg, len, "saved to %s%s", f->saved.path, f->w ? " (completed when you quit)" : "");
 	return 0;
 }
 
@@ -160,20 +131,24 @@ int live_file_finish(struct live_file *f, char *err, size_t errlen)
 
 	f->w = NULL;
 	if (rc)
-		snprintf(err, errlen, "cannot finish %s: %s", f->path, strerror(-rc));
-	if (f->saved[0] && (c = copy_file(f->path, f->saved))) {
+		errf(err, errlen, rc, "cannot finish %s: %s", f->rec.path, strerror(-rc));
+	if (f->saved.made && (c = copy_to_saved(f))) {
 		if (!rc)
-			snprintf(err, errlen, "could not save %s: %s", f->saved, strerror(-c));
+			errf(err, errlen, c, "could not save %s: %s", f->saved.path, strerror(-c));
 		rc = rc ? rc : c;
 	}
-	if (f->temp)
-		unlink(f->path);
+	outfile_close(&f->saved);
+	/* a save that failed must not lose the recording: it stays where it is */
+	if (f->temp && !(f->save_failed && !f->saved.made))
+		outfile_discard(&f->rec);
 	return rc;
 }
 
 const char *live_file_where(const struct live_file *f)
 {
-	return f->temp ? f->saved : f->path;
+	if (f->temp && !f->saved.made)
+		return f->save_failed ? f->rec.path : "";
+	return f->temp ? f->saved.path : f->rec.path;
 }
 
 bool live_file_is_temp(const struct live_file *f)
@@ -183,8 +158,11 @@ bool live_file_is_temp(const struct live_file *f)
 
 void live_file_abandon(struct live_file *f)
 {
-	if (f)
-		unlink(f->path);
+	if (!f)
+		return;
+	trace_writer_close(f->w);
+	f->w = NULL;
+	outfile_discard(&f->rec);
 }
 
 void live_file_free(struct live_file *f)
@@ -192,7 +170,7 @@ void live_file_free(struct live_file *f)
 	if (!f)
 		return;
 	trace_writer_close(f->w);
-	if (f->fd >= 0)
-		close(f->fd);
+	outfile_close(&f->rec);
+	outfile_close(&f->saved);
 	free(f);
 }

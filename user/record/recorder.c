@@ -26,14 +26,13 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "record/recorder.h"
+#include "util/err.h"
+#include "util/hash.h"
+#include "util/path.h"
+#include "util/proc.h"
 
 #define REORDER_CAP (128 * 1024)	/* events held at most: 5 MiB per buffer */
 #define NAMED_MAX (1u << 20)		/* tids remembered; then start over */
-
-struct tid_set {		/* open addressing set of tids (0 = empty slot) */
-	uint32_t *slot;
-	size_t n, cap;
-};
 
 struct recorder {
 	struct recorder_opts opts;	/* copy; strings stay the caller's */
@@ -50,7 +49,7 @@ struct recorder {
 	uint64_t lost_seen;		/* loader_lost() already turned into LOST events */
 	uint64_t events;		/* delivered to the sink */
 	int err;			/* first sink/flush error: sticky */
-	struct tid_set named;		/* tids that have a THREAD_NAME already */
+	struct hmap named;		/* tids that have a THREAD_NAME already */
 	char root_name[16];		/* fallback name for the root's main thread */
 	char command[1024];
 };
@@ -66,60 +65,15 @@ static uint64_t mono_ns(void)
 /* ---- thread names --------------------------------------------------------- */
 
 /* 1 if tid was added, 0 if already there, negative errno. */
-static int tid_set_add(struct tid_set *s, uint32_t tid)
+static int named_add(struct hmap *named, uint32_t tid)
 {
-	size_t i;
+	uint64_t v;
 
-	if (!tid)
+	if (!tid || hmap_get(named, hkey_u64(tid), &v))
 		return 0;
-	if (s->n >= NAMED_MAX) {	/* churn: forget, names are only repeated */
-		free(s->slot);
-		memset(s, 0, sizeof(*s));
-	}
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		uint32_t *slot = calloc(cap, sizeof(*slot));
-
-		if (!slot)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++) {
-			size_t j;
-
-			if (!s->slot[i])
-				continue;
-			for (j = s->slot[i] * 2654435761u % cap; slot[j]; j = (j + 1) % cap)
-				;
-			slot[j] = s->slot[i];
-		}
-		free(s->slot);
-		s->slot = slot;
-		s->cap = cap;
-	}
-	for (i = tid * 2654435761u % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (s->slot[i] == tid)
-			return 0;
-	s->slot[i] = tid;
-	s->n++;
-	return 1;
-}
-
-static int read_comm(pid_t pid, pid_t tid, char name[16])
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, name, 15);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	name[n] = '\0';
-	name[strcspn(name, "\n")] = '\0';
-	return 0;
+	if (named->n >= NAMED_MAX)	/* churn: forget, names are only repeated */
+		hmap_clear(named);
+	return hmap_put(named, hkey_u64(tid), 1) ?: 1;
 }
 
 static struct gs_event name_event(uint64_t ts, pid_t pid, pid_t tid, const char name[16])
@@ -136,11 +90,11 @@ static int name_thread(struct recorder *r, uint64_t ts, pid_t pid, pid_t tid)
 {
 	struct gs_event e;
 	char name[16];
-	int added = tid_set_add(&r->named, tid);
+	int added = named_add(&r->named, tid);
 
 	if (added <= 0)
 		return added;
-	if (read_comm(pid, tid, name)) {
+	if (proc_comm(pid, tid, name)) {
 		if (tid != r->pid || !r->root_name[0])
 			return 0;	/* gone already; the model says "tid N" */
 		memcpy(name, r->root_name, sizeof(name));
@@ -158,7 +112,7 @@ static int on_event(struct recorder *r, const struct gs_event *e)
 
 	switch (e->type) {
 	case GS_EV_THREAD_NAME:		/* gilrt named it: that wins */
-		return tid_set_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
+		return named_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
 	case GS_EV_SCHED_SWITCH:	/* with -a, "someone else" gets a name too */
 		if ((all || (e->flags & GS_F_TRACED_PREV)) &&
 		    (err = name_thread(r, e->ts_ns, e->pid, e->tid)))
@@ -252,30 +206,6 @@ static void check_exit(struct recorder *r)
 	if (r->child && waitpid(r->pid, &status, WNOHANG) == r->pid)
 		r->exit_status = status;
 	epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->pidfd, NULL);
-}
-
-/* PATH lookup as execvp does it, so we attach to the file we will run. */
-static int resolve_exe(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(name, '/')) {
-		if (access(name, X_OK))
-			return -errno;
-		snprintf(out, len, "%s", name);
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(out, len, "%.*s%s%s", (int)n, path, n ? "/" : "", name);
-		if (!access(out, X_OK))
-			return 0;
-		path += n + (path[n] == ':');
-	}
-	return -ENOENT;
 }
 
 /*
@@ -417,56 +347,6 @@ static int name_existing(struct recorder *r, pid_t pid)
 	return err;
 }
 
-/* A number from /proc/PID/status ("Uid:", "Tgid:"...), first one on the line. */
-static int proc_status(pid_t pid, const char *field, unsigned *val)
-{
-	char path[64], line[256];
-	size_t n = strlen(field);
-	FILE *f;
-	int err = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, n) && sscanf(line + n, "%u", val) == 1) {
-			err = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return err;
-}
-
-static void join_args(char *out, size_t len, char *const *argv)
-{
-	size_t off = 0;
-
-	out[0] = '\0';
-	for (; *argv && off + 1 < len; argv++)
-		off += snprintf(out + off, len - off, "%s%s", off ? " " : "", *argv);
-}
-
-static void proc_cmdline(pid_t pid, char *out, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	n = read(fd, out, len - 1);
-	close(fd);
-	if (n <= 0)
-		n = 0;
-	out[n] = '\0';
-	for (ssize_t i = 0; i + 1 < n; i++)
-		if (!out[i])
-			out[i] = ' ';
-}
-
 /*
  * Nothing after the attach needs privileges: the ring buffer is mapped, map
  * fds work without capabilities, the output is open. Under sudo become the
@@ -491,18 +371,6 @@ static int drop_privileges(void)
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
-
-static int errf(char *err, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int errf(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 static int setup_fds(struct recorder *r)
 {
@@ -562,10 +430,10 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 			goto fail;
 		}
 		/* a thread id means its process: events carry the tgid */
-		if (!proc_status(r->pid, "Tgid:", &tgid) && tgid)
+		if (!proc_status_u32(r->pid, "Tgid:", &tgid) && tgid)
 			r->pid = tgid;
 		/* under sudo, trace only what the invoking user could ptrace */
-		if (sudo_uid && atoi(sudo_uid) != 0 && !proc_status(r->pid, "Uid:", &uid) &&
+		if (sudo_uid && atoi(sudo_uid) != 0 && !proc_status_u32(r->pid, "Uid:", &uid) &&
 		    uid != (uid_t)atoi(sudo_uid)) {
 			ret = errf(err, errlen, -EPERM, "process %d belongs to uid %u, not to you "
 				   "(SUDO_UID %s): refusing to trace it", (int)r->pid, (unsigned)uid, sudo_uid);
@@ -576,12 +444,12 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 	} else {
 		const char *base = strrchr(opts->argv[0], '/');
 
-		ret = resolve_exe(opts->argv[0], exe, sizeof(exe));
+		ret = path_find_command(opts->argv[0], exe, sizeof(exe));
 		if (ret) {
 			ret = errf(err, errlen, ret, "cannot run %s: %s", opts->argv[0], strerror(-ret));
 			goto fail;
 		}
-		join_args(r->command, sizeof(r->command), opts->argv);
+		proc_join_args(r->command, sizeof(r->command), opts->argv);
 		snprintf(r->root_name, sizeof(r->root_name), "%s", base ? base + 1 : opts->argv[0]);
 	}
 
@@ -791,7 +659,7 @@ void recorder_destroy(struct recorder *r)
 	ring_buffer__free(r->rb);
 	loader_destroy(r->ld);
 	reorder_free(r->ro);
-	free(r->named.slot);
+	hmap_free(&r->named);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->timerfd >= 0)

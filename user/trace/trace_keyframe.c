@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * trace_keyframe.c - the sticky context of trace_keyframe.h. Threads live in
- * a dense array indexed through an open-addressing hash on tid (linear
- * probing, backward-shift deletion), so exits and evictions stay O(1) /
- * amortised O(log n) even when -a traces churn through thousands of tasks.
+ * a dense array indexed through a hash map on tid (util/hash.h, sized once
+ * for GST_KF_MAX_THREADS), so exits and evictions stay O(1) / amortised
+ * O(log n) even when -a traces churn through thousands of tasks.
  * Every stored event carries its append sequence number, which orders the
  * snapshot exactly as the events were appended (ts ties included).
  */
@@ -12,13 +12,12 @@
 #include <string.h>
 #include "trace/trace_format.h"
 #include "trace/trace_keyframe.h"
+#include "util/hash.h"
 
 _Static_assert(GST_KF_MAX_EVENTS <= GST_MAX_KEYFRAME,
 	       "the keyframe bound must fit what a reader accepts");
 
 enum { S_START, S_NAME, S_IO, S_NATIVE, S_OFFCPU, S_LOCK0 };
-
-#define HASH_SIZE (2 * GST_KF_MAX_THREADS)	/* power of two, half full at most */
 
 struct kf_slot {
 	struct gs_event ev;
@@ -38,50 +37,15 @@ struct gst_keyframe {
 	size_t nfork;
 	struct kf_thread thr[GST_KF_MAX_THREADS];
 	size_t nthr;
-	int16_t hash[HASH_SIZE];			/* index into thr, -1 empty */
+	struct hmap index;				/* {tid} -> index into thr */
 	struct kf_slot scratch[GST_KF_MAX_EVENTS];	/* snapshot sorting */
 };
 
-static size_t hash_of(uint32_t tid)
+static void index_rebuild(struct gst_keyframe *k)
 {
-	return (size_t)((tid * 2654435761u) >> 7) & (HASH_SIZE - 1);
-}
-
-static size_t hash_find(const struct gst_keyframe *k, uint32_t tid)
-{
-	size_t h = hash_of(tid);
-
-	while (k->hash[h] >= 0 && k->thr[k->hash[h]].tid != tid)
-		h = (h + 1) & (HASH_SIZE - 1);
-	return h;
-}
-
-static void hash_delete(struct gst_keyframe *k, size_t h)
-{
-	size_t j = h;
-
-	k->hash[h] = -1;
-	for (;;) {
-		j = (j + 1) & (HASH_SIZE - 1);
-		if (k->hash[j] < 0)
-			return;
-		size_t home = hash_of(k->thr[k->hash[j]].tid);
-
-		/* move j back into the hole unless its home lies in (h, j] */
-		if ((j > h && (home <= h || home > j)) ||
-		    (j < h && (home <= h && home > j))) {
-			k->hash[h] = k->hash[j];
-			k->hash[j] = -1;
-			h = j;
-		}
-	}
-}
-
-static void hash_rebuild(struct gst_keyframe *k)
-{
-	memset(k->hash, 0xff, sizeof(k->hash));
+	hmap_clear(&k->index);
 	for (size_t i = 0; i < k->nthr; i++)
-		k->hash[hash_find(k, k->thr[i].tid)] = (int16_t)i;
+		hmap_put(&k->index, hkey_u64(k->thr[i].tid), i);	/* reserved: cannot fail */
 }
 
 int gst_keyframe_new(struct gst_keyframe **out)
@@ -90,13 +54,18 @@ int gst_keyframe_new(struct gst_keyframe **out)
 
 	if (!k)
 		return -ENOMEM;
-	memset(k->hash, 0xff, sizeof(k->hash));
+	if (hmap_reserve(&k->index, GST_KF_MAX_THREADS)) {
+		free(k);
+		return -ENOMEM;
+	}
 	*out = k;
 	return 0;
 }
 
 void gst_keyframe_free(struct gst_keyframe *k)
 {
+	if (k)
+		hmap_free(&k->index);
 	free(k);
 }
 
@@ -122,38 +91,35 @@ static void evict_threads(struct gst_keyframe *k)
 		if (k->thr[i].active >= cut)
 			k->thr[n++] = k->thr[i];
 	k->nthr = n;
-	hash_rebuild(k);
+	index_rebuild(k);
 }
 
 static struct kf_thread *thread_get(struct gst_keyframe *k, uint32_t tid)
 {
-	size_t h = hash_find(k, tid);
+	uint64_t i;
 
-	if (k->hash[h] >= 0)
-		return &k->thr[k->hash[h]];
-	if (k->nthr == GST_KF_MAX_THREADS) {
+	if (hmap_get(&k->index, hkey_u64(tid), &i))
+		return &k->thr[i];
+	if (k->nthr == GST_KF_MAX_THREADS)
 		evict_threads(k);
-		h = hash_find(k, tid);
-	}
 	struct kf_thread *t = &k->thr[k->nthr];
 
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
-	k->hash[h] = (int16_t)k->nthr++;
+	hmap_put(&k->index, hkey_u64(tid), k->nthr++);	/* reserved: cannot fail */
 	return t;
 }
 
 static void thread_drop(struct gst_keyframe *k, uint32_t tid)
 {
-	size_t h = hash_find(k, tid);
-	int16_t i = k->hash[h];
+	uint64_t i;
 
-	if (i < 0)
+	if (!hmap_get(&k->index, hkey_u64(tid), &i))
 		return;
-	hash_delete(k, h);
-	if ((size_t)i != --k->nthr) {
+	hmap_del(&k->index, hkey_u64(tid));
+	if (i != --k->nthr) {
 		k->thr[i] = k->thr[k->nthr];
-		k->hash[hash_find(k, k->thr[i].tid)] = i;
+		hmap_put(&k->index, hkey_u64(k->thr[i].tid), i);
 	}
 }
 
@@ -227,6 +193,7 @@ void gst_keyframe_update(struct gst_keyframe *k, const struct gs_event *ev)
 	case GS_EV_LOCK_REQUEST:
 	case GS_EV_LOCK_ACQUIRED:
 	case GS_EV_LOCK_RELEASED:
+	case GS_EV_LOCK_FAILED:
 		slot = S_LOCK0;
 		break;
 	case GS_EV_PROC_FORK:

@@ -12,7 +12,7 @@
  *                                    SCHED_WAKEUP), and per lock (up to
  *                                    GST_KF_LOCKS_PER_THREAD locks, least
  *                                    recently used replaced) the last
- *                                    LOCK_REQUEST/ACQUIRED/RELEASED
+ *                                    LOCK_REQUEST/ACQUIRED/RELEASED/FAILED
  *   per child pid                    the PROC_FORK that created it
  *
  * THREAD_EXIT / PROC_EXIT of a tid drop its entries (PROC_EXIT of a group

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lesson_run.c - the narration state machine and the closing table of a
+ * lesson (see lesson.h); the lesson file itself is lesson.c's.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lesson/lesson.h"
+#include "model/model.h"
+#include "trace/trace_reader.h"
+#include "util/fmt.h"
+
+#define LONG_NS 1024000ull		/* "long" hold/wait: histogram bucket >= 11 */
+
+/* ---- the narration state machine ------------------------------------------ */
+
+struct lesson_run {
+	const struct lesson *l;
+	struct model *model;	/* our own, fed every event */
+	uint32_t ncpus;
+	uint64_t t0;		/* first event (0: none yet) */
+	uint64_t now;		/* latest time seen */
+	uint64_t seen[GS_EV__COUNT];	/* events per kind so far */
+	uint64_t long_holds, long_waits;
+	uint64_t retakes;	/* acquisitions by the thread that last released */
+	uint64_t last_lock;	/* the lock last released, and by whom */
+	uint32_t last_releaser;
+	double machine_busy;	/* cores busy machine-wide (live), < 0 unknown */
+	size_t next;		/* next step to consider */
+	int cur;		/* step on screen, -1 before the first */
+	bool paused, ended, finished_model, changed;
+	bool missed[LESSON_MAX_STEPS];
+	uint64_t shown_at[LESSON_MAX_STEPS];
+};
+
+int lesson_run_new(struct lesson_run **out, const struct lesson *l,
+		   const struct lesson_run_opts *opts)
+{
+	*out = NULL;
+	struct lesson_run *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->l = l;
+	r->cur = -1;
+	r->machine_busy = -1;
+	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
+	struct model_opts mo = { .ncpus = r->ncpus };
+	r->model = model_new(&mo);
+	if (!r->model) {
+		free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void lesson_run_free(struct lesson_run *r)
+{
+	if (!r)
+		return;
+	model_free(r->model);
+	free(r);
+}
+
+static bool due(struct lesson_run *r, const struct lesson_step *s)
+{
+	switch (s->trigger) {
+	case LT_AT:
+		return r->t0 && r->now - r->t0 >= s->at_ns;
+	case LT_ON:
+		return r->seen[s->ev_type] >= s->count;
+	case LT_END:
+		return r->ended;
+	}
+	return false;
+}
+
+/* Bring on every step whose moment came, stopping at a pause. */
+static void advance(struct lesson_run *r)
+{
+	while (!r->paused && r->next < lesson_nsteps(r->l)) {
+		const struct lesson_step *s = lesson_step(r->l, r->next);
+		bool ok = due(r, s);
+		if (!ok && r->ended) {
+			r->missed[r->next] = true;
+			ok = true;
+		}
+		if (!ok)
+			return;
+		r->cur = (int)r->next;
+		r->shown_at[r->next] = r->t0 && r->now > r->t0 ? r->now - r->t0 : 0;
+		r->next++;
+		r->paused = s->pause;
+		r->changed = true;
+	}
+}
+
+int lesson_run_event(struct lesson_run *r, const struct gs_event *ev)
+{
+	if (ev->flags & GS_F_KEYFRAME)
+		return 0;
+	if (r->ended)
+		return 0;
+	if (!r->t0)
+		r->t0 = ev->ts_ns ? ev->ts_ns : 1;
+	if (ev->ts_ns > r->now)
+		r->now = ev->ts_ns;
+	if (ev->type < GS_EV__COUNT)
+		r->seen[ev->type]++;
+	if (ev->type == GS_EV_LOCK_RELEASED && ev->arg1 >= LONG_NS)
+		r->long_holds++;
+	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg1 >= LONG_NS)
+		r->long_waits++;
+	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg0 == r->last_lock &&
+	    ev->tid == r->last_releaser)
+		r->retakes++;
+	if (ev->type == GS_EV_LOCK_RELEASED) {
+		r->last_lock = ev->arg0;
+		r->last_releaser = ev->tid;
+	}
+	int rc = model_feed(r->model, ev);
+	advance(r);
+	return rc;
+}
+
+void lesson_run_time(struct lesson_run *r, uint64_t now_ns)
+{
+	if (now_ns > r->now)
+		r->now = now_ns;
+	advance(r);
+}
+
+void lesson_run_end(struct lesson_run *r, uint64_t end_ns)
+{
+	if (end_ns > r->now)
+		r->now = end_ns;
+	if (!r->finished_model) {
+		model_finish(r->model, r->now);
+		r->finished_model = true;
+	}
+	r->ended = true;
+	advance(r);
+}
+
+void lesson_run_continue(struct lesson_run *r)
+{
+	if (!r->paused)
+		return;
+	r->paused = false;
+	r->changed = true;
+	advance(r);
+}
+
+int lesson_run_current(const struct lesson_run *r) { return r->cur; }
+bool lesson_run_paused(const struct lesson_run *r) { return r->paused; }
+bool lesson_run_ended(const struct lesson_run *r) { return r->ended; }
+
+bool lesson_run_done(const struct lesson_run *r)
+{
+	return r->ended && !r->paused && r->next >= lesson_nsteps(r->l);
+}
+
+bool lesson_run_changed(struct lesson_run *r)
+{
+	bool c = r->changed;
+	r->changed = false;
+	return c;
+}
+
+bool lesson_run_missed(const struct lesson_run *r, size_t step)
+{
+	return step < LESSON_MAX_STEPS && r->missed[step];
+}
+
+uint64_t lesson_run_shown_at(const struct lesson_run *r, size_t step)
+{
+	return step < LESSON_MAX_STEPS ? r->shown_at[step] : 0;
+}
+
+size_t lesson_run_text(const struct lesson_run *r, size_t step, char *buf, size_t len)
+{
+	size_t n = 0;
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	if (step >= lesson_nsteps(r->l))
+		return 0;
+	const struct lesson_step *s = lesson_step(r->l, step);
+	for (size_t i = 0; i < s->nlines && n + 1 < len; i++) {
+		int w = snprintf(buf + n, len - n, "%s%s", i ? "\n" : "", s->lines[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w < len - n ? (size_t)w : len - n - 1;
+	}
+	if (r->missed[step] && n + 1 < len) {
+		int w = snprintf(buf + n, len - n, "\n(this moment did not happen in this run)");
+		if (w > 0)
+			n += (size_t)w < len - n ? (size_t)w : len - n - 1;
+	}
+	return n;
+}
+
+static double span_s(const struct lesson_run *r)
+{
+	return r->t0 && r->now > r->t0 ? (double)(r->now - r->t0) / 1e9 : 0;
+}
+
+double lesson_run_metric(const struct lesson_run *r, unsigned metric)
+{
+	double secs = span_s(r);
+	size_t n, i;
+	switch (metric) {
+	case LM_PARALLELISM: {
+		const struct model_cpu *c = model_cpus(r->model, &n);
+		double busy = 0;
+		for (i = 0; i < n; i++)
+			busy += (double)c[i].busy_ns;
+		return secs > 0 ? busy / 1e9 / secs : 0;
+	}
+	case LM_ACQUISITIONS:
+		return (double)r->seen[GS_EV_LOCK_ACQUIRED];
+	case LM_ACQ_PER_S:
+		return secs > 0 ? (double)r->seen[GS_EV_LOCK_ACQUIRED] / secs : 0;
+	case LM_LOCK_BUSY:
+	case LM_HOLD_SHARE_MAX: {
+		const struct model_thread *t = model_threads(r->model, &n);
+		double held = 0, most = 0;
+		for (i = 0; i < n; i++) {
+			held += (double)t[i].hold_ns;
+			if ((double)t[i].hold_ns > most)
+				most = (double)t[i].hold_ns;
+		}
+		if (metric == LM_HOLD_SHARE_MAX)
+			return held > 0 ? most / held : 0;
+		return secs > 0 ? held / 1e9 / secs : 0;
+	}
+	case LM_PROCESSES:
+	case LM_THREADS: {
+		const struct model_thread *t = model_threads(r->model, &n);
+		size_t count = 0;
+		for (i = 0; i < n; i++) {
+			if (!t[i].traced || !t[i].cpu_ns)
+				continue;
+			bool first = true;
+			for (size_t j = 0; metric == LM_PROCESSES && j < i && first; j++)
+				if (t[j].traced && t[j].cpu_ns && t[j].pid == t[i].pid)
+					first = false;
+			count += first;
+		}
+		return (double)count;
+	}
+	case LM_LONG_HOLDS:
+		return (double)r->long_holds;
+	case LM_LONG_WAITS:
+		return (double)r->long_waits;
+	}
+	return 0;
+}
+
+void lesson_run_set_machine_busy(struct lesson_run *r, double cores)
+{
+	r->machine_busy = cores;
+}
+
+/* ---- the closing table ---------------------------------------------------- */
+
+struct table {
+	char *buf;
+	size_t width, max, n;
+};
+
+static void row(struct table *t, const char *fmt, ...)
+{
+	if (t->n >= t->max || t->width == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->buf + t->n * t->width, t->width, fmt, ap);
+	va_end(ap);
+	t->n++;
+}
+
+static double pct(uint64_t part, double secs)
+{
+	return secs > 0 ? 100.0 * (double)part / 1e9 / secs : 0;
+}
+
+size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, size_t max)
+{
+	struct table t = { .buf = buf, .width = width, .max = max };
+	double secs = span_s(r);
+	row(&t, "What this run measured");
+	row(&t, "  run time                %.2f s on %u cores", secs, r->ncpus);
+	double par = lesson_run_metric(r, LM_PARALLELISM);
+	row(&t, "  cores busy on average   %.2f", par);
+	/* other programs took cores: claims about cores cannot hold then */
+	if (r->machine_busy - par >= 0.25)
+		row(&t, "  other programs          kept %.2f cores busy meanwhile",
+		    r->machine_busy - par);
+	row(&t, "  lock acquisitions       %.0f (%.0f per second)",
+	    lesson_run_metric(r, LM_ACQUISITIONS), lesson_run_metric(r, LM_ACQ_PER_S));
+	row(&t, "  lock held               %.1f %% of the time",
+	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
+	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
+	    lesson_run_metric(r, LM_LONG_WAITS));
+	double acq = lesson_run_metric(r, LM_ACQUISITIONS);
+	if (acq > 0)
+		row(&t, "  taken right back        %.0f %% of acquisitions (by the thread that "
+		    "just released)", 100.0 * (double)r->retakes / acq);
+	size_t n;
+	const struct model_thread *th = model_threads(r->model, &n);
+	size_t shown = 0, busy = 0;
+	for (size_t i = 0; i < n; i++)
+		busy += th[i].traced && th[i].cpu_ns;
+	/* leave room for the claims below the thread rows */
+	size_t room = t.max > t.n + 2 + lesson_nclaims(r->l) ? t.max - t.n - 2 - lesson_nclaims(r->l) : 0;
+	if (busy && room) {
+		row(&t, "  %-16s %7s %7s %7s %7s", "thread", "hold %", "wait %", "cpu %", "acq");
+		for (size_t i = 0; i < n && shown + 1 < room; i++) {
+			if (!th[i].traced || !th[i].cpu_ns)
+				continue;
+			char name[24];
+			if (th[i].name[0])
+				snprintf(name, sizeof(name), "%.15s", th[i].name);
+			else
+				snprintf(name, sizeof(name), "tid %u", th[i].tid);
+			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu", name, pct(th[i].hold_ns, secs),
+			    pct(th[i].wait_ns, secs), pct(th[i].cpu_ns, secs),
+			    (unsigned long long)th[i].acquisitions);
+			shown++;
+		}
+		if (shown < busy)
+			row(&t, "  ... and %zu more threads", busy - shown);
+	}
+	for (size_t i = 0; i < lesson_nclaims(r->l); i++) {
+		const struct lesson_claim *c = lesson_claim(r->l, i);
+		double v = lesson_run_metric(r, c->metric);
+		char want[48];
+		snprintf(want, sizeof(want), "%s %s %g", lesson_metric_name(c->metric), lesson_op_name(c->op),
+			 c->value);
+		/* counts read better without decimals */
+		bool ratio = c->metric == LM_PARALLELISM || c->metric == LM_LOCK_BUSY ||
+			     c->metric == LM_HOLD_SHARE_MAX;
+		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
+		    lesson_claim_holds(c, v) ? "yes" : "NO");
+	}
+	return t.n;
+}

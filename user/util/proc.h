@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * proc.h - small readers of /proc for the recorder and the adapters. What
+ * they read belongs to another process and may change or vanish at any
+ * moment: every reader is bounded and returns 0 or a negative errno.
+ */
+#ifndef UTIL_PROC_H
+#define UTIL_PROC_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The kernel's name of thread tid of pid (/proc/PID/task/TID/comm). */
+int proc_comm(pid_t pid, pid_t tid, char name[16]);
+/* The first number after field ("Uid:", "Tgid:") in /proc/PID/status. */
+int proc_status_u32(pid_t pid, const char *field, unsigned *val);
+/* /proc/PID/cmdline with its NULs as spaces ("" if unreadable). */
+void proc_cmdline(pid_t pid, char *out, size_t len);
+/* argv joined by spaces into out, cut to fit. */
+void proc_join_args(char *out, size_t len, char *const *argv);
+
+#endif
