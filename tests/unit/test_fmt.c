@@ -62,6 +62,12 @@ static void test_percent_count_thread(void)
 	EQ(fmt_thread_label(b, 6, NULL, 16, NULL, 10, 4294967295u), "tid 4");
 	EQ(fmt_printable(b, 4, "abcdef", 6), "abc");
 	EQ(fmt_printable(b, sizeof(b), "ab\ncd", 3), "ab?");
+	/* C1 controls, raw (0x9b: CSI in 8-bit terminals) or as UTF-8 (U+009B),
+	 * and bytes that are not UTF-8 never reach a terminal */
+	EQ(fmt_printable(b, sizeof(b), "a\x9b" "2Jb\xc2\x9b" "c\xff\xe2\x82", 64), "a?2Jb?c???");
+	/* valid UTF-8 stays, and is never cut in half */
+	EQ(fmt_printable(b, sizeof(b), "caf\xc3\xa9 \xc2\xa0\xe2\x82\xac", 64), "caf\xc3\xa9 \xc2\xa0\xe2\x82\xac");
+	EQ(fmt_printable(b, 5, "caf\xc3\xa9", 64), "caf");
 }
 
 static void test_bar(void)

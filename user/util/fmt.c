@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "util/fmt.h"
+#include "util/json.h"
 
 /* snprintf that tolerates len 0 and never reports truncation as an error */
 static char *put(char *buf, size_t len, const char *f, ...)
@@ -82,14 +83,26 @@ char *fmt_thread_label(char *buf, size_t len, const char *name, size_t name_max,
 
 char *fmt_printable(char *buf, size_t len, const char *s, size_t max)
 {
-	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n = strnlen(s, max);
 
 	if (!len)
 		return buf;
-	for (size_t i = 0; i < max && s[i] && o + 1 < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < n && o + 1 < len;) {
+		size_t k = json_utf8_len(p + i, n - i);
 
-		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		/* C0, DEL, C1 (U+0080..U+009F: 0x9b is CSI to many terminals)
+		 * and bytes that are not UTF-8 all become one '?' each */
+		if (!k || p[i] < 0x20 || p[i] == 0x7f || (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			buf[o++] = '?';
+			i += k ? k : 1;
+			continue;
+		}
+		if (o + k >= len)
+			break;	/* never half a character */
+		memcpy(buf + o, p + i, k);
+		o += k;
+		i += k;
 	}
 	buf[o] = '\0';
 	return buf;

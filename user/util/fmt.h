@@ -26,8 +26,10 @@ char *fmt_duration(char *buf, size_t len, uint64_t ns);
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
 /* 1234567 as "1,234,567" */
 char *fmt_count(char *buf, size_t len, uint64_t n);
-/* At most max bytes of s with control characters (a trace is input: no
- * terminal escapes get through) shown as '?'. */
+/* At most max bytes of s, fit for a terminal: a trace, a lesson file and a
+ * traced program's thread names are input, so control characters (C0, DEL,
+ * C1 such as 0x9b CSI) and bytes that are not UTF-8 become '?'; valid UTF-8
+ * is kept whole (never cut in the middle of a character). */
 char *fmt_printable(char *buf, size_t len, const char *s, size_t max);
 /* A thread's label: its name (printable, at most name_max bytes), or
  * "tid N" when it has none or only repeats its process's name proc_name (a
