@@ -52,6 +52,37 @@ mkdir -p "$TMPD/data/lessons"
 printf 'title t\nabout a\nrun cpu\ntrace x.gst\nstep at soon\n  hi\n' >"$TMPD/data/lessons/01-broken.lesson"
 GILSCOPE_DATA=$TMPD/data expect lesson_broken_file 1 "01-broken.lesson: line 5: step at" "$GILSCOPE" lesson --list
 
+# lessons are data, not code: no link is followed (a link to a secret file
+# once printed its first line), `run` takes no paths, text is shown safe
+good='title t\nabout a\nrun cpu --threads 2\ntrace x.gst\nstep end\n  hi\n'
+mk_data() { rm -rf "$TMPD/d2"; mkdir -p "$TMPD/d2/lessons"; }
+mk_data
+echo 'root:SECRETHASH:19000:0:99999:7:::' >"$TMPD/secret" && chmod 600 "$TMPD/secret"
+ln -s "$TMPD/secret" "$TMPD/d2/lessons/01-link.lesson"
+GILSCOPE_DATA=$TMPD/d2 expect lesson_symlink_refused 1 "01-link.lesson: a symbolic link" "$GILSCOPE" lesson --list
+grep -q SECRETHASH "$TMPD/err" && not_ok lesson_symlink_no_leak "the secret was printed" || ok lesson_symlink_no_leak
+mk_data
+printf "$good" | sed 's|^run .*|run cpu --stats-json /root/x|' >"$TMPD/d2/lessons/01-stats.lesson"
+GILSCOPE_DATA=$TMPD/d2 expect lesson_run_no_paths 1 "'--stats-json' is not an option a lesson may set" \
+	"$GILSCOPE" lesson --list
+mk_data
+printf "$good" | sed 's|^about a|about a\x1b[2J\x9bX|' >"$TMPD/d2/lessons/01-esc.lesson"
+"$GILSCOPE" lesson --list --data "$TMPD/d2" >"$TMPD/out" 2>&1
+if [ $? = 0 ] && grep -qF 'a?[2J?X' "$TMPD/out" && ! LC_ALL=C grep -q $'[\x1b\x9b]' "$TMPD/out"; then
+	ok lesson_text_no_escapes
+else
+	not_ok lesson_text_no_escapes "$(od -c "$TMPD/out" | head -n 3 | paste -sd '|' -)"
+fi
+if [ "$(id -u)" = 0 ]; then
+	# under sudo a lesson is read with the invoking user's permissions
+	mk_data
+	printf "$good" >"$TMPD/d2/lessons/01-rootonly.lesson" && chmod 600 "$TMPD/d2/lessons/01-rootonly.lesson"
+	chmod 755 "$TMPD/d2" "$TMPD/d2/lessons"
+	chmod 711 "$TMPD"
+	SUDO_UID=65534 SUDO_GID=65534 GILSCOPE_DATA=$TMPD/d2 expect lesson_sudo_reads_as_user 1 \
+		"01-rootonly.lesson: Permission denied" "$GILSCOPE" lesson --list
+fi
+
 # live needs privileges: a user without them gets one line and the way out
 if [ "$(id -u)" = 0 ]; then
 	chmod 711 "$TMPD"

@@ -103,6 +103,15 @@ static void test_parse_bad(void)
 		{ "title a\nclaim parallelism >=\n", "expected METRIC OP VALUE" },
 		{ "title a\ntrace ../etc/passwd\n", "not a path" },
 		{ "title\n", "'title' needs a value" },
+		/* run is data: a scenario and the options a lesson may set, no paths */
+		{ "title a\nrun cpu --stats-json /etc/shadow\n", "'--stats-json' is not an option" },
+		{ "title a\nrun cpu --threads\n", "--threads needs a value" },
+		{ "title a\nrun cpu --threads 1000\n", "--threads takes a number from 1 to 64" },
+		{ "title a\nrun cpu --seconds /tmp/x\n", "--seconds takes a number" },
+		{ "title a\nrun cpu --policy evil\n", "--policy is one of: new legacy fifo none" },
+		{ "title a\nrun ../gilrt cpu\n", "starts with a gilrt scenario name" },
+		{ "title a\nrun cpu; rm -rf /\n", "starts with a gilrt scenario name" },
+		{ "title a\nrun cpu -o x\n", "'-o' is not an option" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[160];
@@ -113,6 +122,30 @@ static void test_parse_bad(void)
 		       cases[i].want);
 		lesson_free(l);
 	}
+}
+
+/* Lesson text reaches a projector: no escape sequences get through, and an
+ * error quotes at most a little of the file. */
+static void test_parse_sanitized(void)
+{
+	int rc;
+	char err[160];
+	struct lesson *l = parse("title evil\x1b[2J\x9b" "31m\xc2\x9b" "ok\xc3\xa9\n"
+				 "about a\x07" "b\tc\n"
+				 "run cpu --threads 2\ntrace x.gst\nstep end\n  line\x1b]0;t\x07\n",
+				 err, sizeof(err), &rc);
+
+	CHECKF(l && rc == 0, "%d %s", rc, err);
+	if (!l)
+		return;
+	CHECKF(!strcmp(lesson_title(l), "evil?[2J?31m?ok\xc3\xa9"), "%s", lesson_title(l));
+	CHECKF(!strcmp(lesson_about(l), "a?b c"), "%s", lesson_about(l));
+	CHECKF(!strcmp(lesson_step(l, 0)->lines[0], "line?]0;t?"), "%s", lesson_step(l, 0)->lines[0]);
+	lesson_free(l);
+	/* the unknown key of a file that is not a lesson (say, a secret) is cut short */
+	l = parse("root:$6$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ:19000:0:99999:7:::\n",
+		  err, sizeof(err), &rc);
+	CHECKF(!l && strlen(err) < 80 && !strstr(err, "ABCDEFGHIJ"), "%s", err);
 }
 
 static void test_parse_limits(void)
@@ -443,6 +476,7 @@ int main(void)
 {
 	RUN(test_parse_good);
 	RUN(test_parse_bad);
+	RUN(test_parse_sanitized);
 	RUN(test_parse_limits);
 	RUN(test_split_args);
 	RUN(test_run_steps);

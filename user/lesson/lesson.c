@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "lesson/lesson.h"
-#include "model/model.h"
-#include "trace/trace_reader.h"
+#include "util/fmt.h"
+#include "util/sudo.h"
 
 #define LESSON_MAX_BYTES (64 * 1024)	/* a lesson is a page of text, not a book */
 #define LESSON_MAX_LINE 160		/* narration line: fits a projector row */
@@ -275,6 +275,67 @@ static int set_once(struct parse *p, const char **field, const char *key, char *
 	return 0;
 }
 
+/* `run` is data, not a command line: a gilrt scenario name and numbers for
+ * the options a lesson may set. Nothing that names a file (gilrt's
+ * --stats-json) or reaches anything but gilrt run. */
+static const struct run_option {
+	const char *name;
+	double min, max;	/* numeric value range; max 0 = a word from words */
+	const char *words;	/* allowed words, space separated */
+} run_options[] = {
+	{ "--threads", 1, 64, NULL },
+	{ "--seconds", 0.01, 60, NULL },
+	{ "--work", 1, 1e12, NULL },
+	{ "--switch-interval-us", 1, 1e6, NULL },
+	{ "--policy", 0, 0, "new legacy fifo none" },
+};
+
+static bool is_word_in(const char *w, const char *list)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strcspn(p, " ") == n && !strncmp(p, w, n))
+			return true;
+	return false;
+}
+
+static int check_run(struct parse *p, const char *val)
+{
+	char buf[LESSON_MAX_LINE + 1], *rest = buf, *w;
+	size_t n;
+
+	if (strlen(val) > LESSON_MAX_LINE)
+		return fail(p, "run: longer than %d characters", LESSON_MAX_LINE);
+	strcpy(buf, val);
+	w = word(&rest);
+	n = w ? strspn(w, "abcdefghijklmnopqrstuvwxyz") : 0;
+	if (!w || !n || w[n] || n > 16)
+		return fail(p, "run: starts with a gilrt scenario name (gilrt list)");
+	while ((w = word(&rest))) {
+		const struct run_option *o = NULL;
+		char *v = word(&rest), *end;
+
+		for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++)
+			if (!strcmp(w, run_options[i].name))
+				o = &run_options[i];
+		if (!o)
+			return fail(p, "run: '%.32s' is not an option a lesson may set (--threads, "
+				    "--seconds, --work, --switch-interval-us, --policy)", w);
+		if (!v)
+			return fail(p, "run: %s needs a value", o->name);
+		if (o->words) {
+			if (!is_word_in(v, o->words))
+				return fail(p, "run: %s is one of: %s", o->name, o->words);
+			continue;
+		}
+		double d = strtod(v, &end);
+		if (end == v || *end || !(d >= o->min && d <= o->max))
+			return fail(p, "run: %s takes a number from %g to %g", o->name, o->min, o->max);
+	}
+	return 0;
+}
+
 static int parse_line(struct parse *p, char *s)
 {
 	struct lesson *l = p->l;
@@ -300,7 +361,7 @@ static int parse_line(struct parse *p, char *s)
 	if (!strcmp(key, "notes"))
 		return set_once(p, &l->notes, key, val);
 	if (!strcmp(key, "run"))
-		return set_once(p, &l->run, key, val);
+		return check_run(p, val) ?: set_once(p, &l->run, key, val);
 	if (!strcmp(key, "trace")) {
 		if (strchr(val, '/') || !strcmp(val, "..") || !strcmp(val, "."))
 			return fail(p, "trace: a file name in traces/, not a path");
@@ -310,7 +371,35 @@ static int parse_line(struct parse *p, char *s)
 		return parse_step(p, rest);
 	if (!strcmp(key, "claim"))
 		return parse_claim(p, rest);
-	return fail(p, "unknown key '%s'", key);
+	return fail(p, "unknown key '%.32s'", key);
+}
+
+/* The file's text into out (len + 1 bytes), fit for a terminal: a lesson
+ * is shown to a class, so control characters, C1 and bytes that are not
+ * UTF-8 become '?' (fmt_printable), tabs spaces; lines stay lines. */
+static void sanitize(char *out, const char *text, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+		char line[LESSON_MAX_BYTES + 1];
+
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		for (size_t k = 0; k < n; k++)
+			if (line[k] == '\t')
+				line[k] = ' ';
+		fmt_printable(out + o, n + 1, line, n);
+		o += strlen(out + o);
+		i += n;
+		if (i < len && text[i] == '\n') {
+			out[o++] = '\n';
+			i++;
+		}
+	}
+	out[o] = '\0';
 }
 
 int lesson_parse(struct lesson **out, const char *name, const char *text,
@@ -333,8 +422,7 @@ int lesson_parse(struct lesson **out, const char *name, const char *text,
 		lesson_free(l);
 		return -ENOMEM;
 	}
-	memcpy(l->text, text, len);
-	l->text[len] = '\0';
+	sanitize(l->text, text, len);
 	p.l = l;
 	int rc = 0;
 	char *s = l->text;
@@ -377,10 +465,16 @@ int lesson_parse(struct lesson **out, const char *name, const char *text,
 int lesson_load(struct lesson **out, const char *path, char *err, size_t errlen)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never through a link, never blocking on a fifo, and under sudo with
+	 * the invoking user's permissions: a lesson cannot read what they can't */
+	struct sudo_fs su;
+	sudo_fs_enter(&su);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int e = errno;
+	sudo_fs_leave(&su);
 	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s", strerror(e));
+		snprintf(err, errlen, "%s", e == ELOOP ? "a symbolic link: lesson files are "
+			 "read as they are, never through a link" : strerror(e));
 		return -e;
 	}
 	struct stat st;

@@ -1,60 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * outfile.c - safe output files (contract in outfile.h). Under sudo the
- * file-system ids switch to the invoking user around each path operation;
- * switching fsuid away from 0 also clears CAP_DAC_OVERRIDE and friends from
- * the effective set, so the kernel checks the user's permissions, not root's.
+ * outfile.c - safe output files (contract in outfile.h). Under sudo every
+ * path operation runs with the invoking user's file-system ids (util/sudo.h),
+ * so the kernel checks their permissions, not root's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "util/err.h"
 #include "util/outfile.h"
-
-int outfile_sudo_ids(uid_t *uid, gid_t *gid)
-{
-	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	char *e1, *e2;
-	long lu, lg;
-
-	if (geteuid() != 0 || !u || !g || !*u || !*g)
-		return -ENOENT;
-	lu = strtol(u, &e1, 10);
-	lg = strtol(g, &e2, 10);
-	if (*e1 || *e2 || lu <= 0 || lg < 0 || lu > 0x7fffffff || lg > 0x7fffffff)
-		return -ENOENT;
-	*uid = (uid_t)lu;
-	*gid = (gid_t)lg;
-	return 0;
-}
-
-struct as_user {
-	bool on;
-	uid_t uid;
-	gid_t gid;
-};
-
-static void become_user(struct as_user *a)
-{
-	a->on = !outfile_sudo_ids(&a->uid, &a->gid);
-	if (a->on) {
-		setfsgid(a->gid);
-		setfsuid(a->uid);
-	}
-}
-
-static void become_root(const struct as_user *a)
-{
-	if (a->on) {
-		setfsuid(0);
-		setfsgid(0);
-	}
-}
+#include "util/sudo.h"
 
 static const char *kind(mode_t m)
 {
@@ -63,7 +22,7 @@ static const char *kind(mode_t m)
 	       S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
-static int create(struct outfile *o, const char *path, unsigned flags, const struct as_user *a,
+static int create(struct outfile *o, const char *path, unsigned flags, const struct sudo_fs *a,
 		  char *err, size_t errlen)
 {
 	struct stat st;
@@ -100,7 +59,7 @@ static int create(struct outfile *o, const char *path, unsigned flags, const str
 int outfile_create(struct outfile *o, const char *path, unsigned flags, char *err,
 		   size_t errlen)
 {
-	struct as_user a;
+	struct sudo_fs a;
 	struct stat st;
 	int rc;
 
@@ -111,9 +70,9 @@ int outfile_create(struct outfile *o, const char *path, unsigned flags, char *er
 	if (strlen(path) >= sizeof(o->path))
 		return errf(err, errlen, -ENAMETOOLONG, "file name too long");
 	strcpy(o->path, path);
-	become_user(&a);
+	sudo_fs_enter(&a);
 	rc = create(o, path, flags, &a, err, errlen);
-	become_root(&a);
+	sudo_fs_leave(&a);
 	if (rc)
 		return rc;
 	if (fstat(o->fd, &st)) {
@@ -145,16 +104,16 @@ void outfile_close(struct outfile *o)
 
 void outfile_discard(struct outfile *o)
 {
-	struct as_user a;
+	struct sudo_fs a;
 	struct stat st;
 
 	outfile_close(o);
 	if (!o->made)
 		return;
 	o->made = false;
-	become_user(&a);
+	sudo_fs_enter(&a);
 	if (!lstat(o->path, &st) && S_ISREG(st.st_mode) && st.st_dev == o->dev &&
 	    st.st_ino == o->ino)
 		unlink(o->path);
-	become_root(&a);
+	sudo_fs_leave(&a);
 }

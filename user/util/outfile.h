@@ -46,8 +46,4 @@ void outfile_close(struct outfile *o);
 /* Closes, and removes the file if it is still the one we made. */
 void outfile_discard(struct outfile *o);
 
-/* Under sudo, who the output belongs to: 0 and the ids, -ENOENT when not
- * under sudo (or SUDO_UID is root or malformed). */
-int outfile_sudo_ids(uid_t *uid, gid_t *gid);
-
 #endif
