@@ -278,6 +278,14 @@ static void test_meta_roundtrip(void)
 	CHECK(trace_reader_next(r, &e) == 0);
 	CHECK(trace_reader_seek(r, 12345) == 0 && trace_reader_next(r, &e) == 0);
 	trace_reader_close(r);
+	/* a header's CPU count sizes views and reports: 20 million (a 258-byte
+	 * file made report use 1.25 GB) is clamped */
+	m.ncpus = 20000000;
+	unlink(path);
+	CHECK(trace_writer_open(&w, path, mm, NULL) == 0 && trace_writer_close(w) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	CHECKF(trace_reader_meta(r)->ncpus == GST_MAX_CPUS, "%u", trace_reader_meta(r)->ncpus);
+	trace_reader_close(r);
 }
 
 static void test_many_blocks_batches(void)

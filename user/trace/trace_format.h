@@ -38,6 +38,8 @@
 #define GST_MAX_BLOCK_EVENTS	(1u << 20)	/* events in one block */
 #define GST_MAX_KEYFRAME	16384u		/* keyframe events in one block */
 #define GST_MAX_BLOCKS		(1u << 20)	/* blocks in one file */
+#define GST_MAX_CPUS		8192u		/* header ncpus above this is clamped (Linux's
+						 * largest NR_CPUS); events may still name any u16 cpu */
 #define GST_EV_MAX_RAW		45		/* encoded bytes of one event, worst case */
 #define GST_EV_MIN_RAW		8		/* one byte in each of the 8 columns */
 #define GST_NCOLS		8

@@ -148,7 +148,10 @@ static int read_header(struct trace_reader *r, char *err)
 	}
 	struct trace_meta *m = &r->meta;
 
+	/* a count from the file sizes the views and the report: bound it */
 	m->ncpus = get_le32(buf + 16);
+	if (m->ncpus > GST_MAX_CPUS)
+		m->ncpus = GST_MAX_CPUS;
 	m->root_pid = get_le32(buf + 20);
 	m->flags = get_le32(buf + 24);
 	m->clock_id = get_le32(buf + 28);
