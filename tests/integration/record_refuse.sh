@@ -41,6 +41,10 @@ if need_root refuse_privileged; then
 	expect refuse_no_probes 1 "has no gilrt probes.*--python.*--lock" "$GILSCOPE" record -o "$TMPD/t.gst" -- /bin/true
 	[ ! -e "$TMPD/t.gst" ] && ok refuse_no_probes_no_file || not_ok refuse_no_probes_no_file "file left"
 	expect refuse_no_such_cmd 1 "cannot run /nonexistent" "$GILSCOPE" record -o "$TMPD/t.gst" -- /nonexistent
+	# a fifo where a library is expected: refused, not waited on forever
+	mkfifo "$TMPD/lib.fifo"
+	expect refuse_lock_fifo 1 "lib.fifo: not a regular file" \
+		timeout 60 "$GILSCOPE" record -o "$TMPD/t.gst" --lock "$TMPD/lib.fifo:acq:rel" -- "$FAKE" 1 0
 	# under sudo, files are made as the invoking user: where they may write,
 	# owned by them; --force replaces only their own files
 	chmod 711 "$TMPD"

@@ -17,17 +17,18 @@
 #include "record/elf_sym.h"
 #include "record/recorder.h"
 #include "util/err.h"
+#include "util/path.h"
 
 
 static bool is_script(const char *path)
 {
 	char buf[2] = { 0 };
-	FILE *f = fopen(path, "re");
+	int fd = path_open_regular(path);
 
-	if (!f)
+	if (fd < 0)
 		return false;
-	size_t n = fread(buf, 1, 2, f);
-	fclose(f);
+	ssize_t n = read(fd, buf, 2);
+	close(fd);
 	return n == 2 && buf[0] == '#' && buf[1] == '!';
 }
 
@@ -163,7 +164,8 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 				    "%s is a script, not a Python interpreter (a pyenv shim?): give the "
 				    "interpreter's path, e.g. $(pyenv which python3)", exe);
 		return errf(err, errlen, r, "%s: %s", exe,
-			    r == -ENOEXEC ? "not an ELF executable" : strerror(-r));
+			    r == -ENOEXEC ? "not an ELF executable" :
+			    r == -EINVAL ? "not a regular file" : strerror(-r));
 	}
 	if ((r = elf_files_init(&l))) {
 		elf_file_close(ef);
@@ -285,7 +287,8 @@ static int lock_funcs(struct adapter_target *a, struct elf_files *l, char *err, 
 	r = elf_file_open(&ef, a->binary);
 	if (r)
 		return errf(err, errlen, r, "--lock: %s: %s", a->binary,
-			    r == -ENOEXEC ? "not an ELF file" : strerror(-r));
+			    r == -ENOEXEC ? "not an ELF file" :
+			    r == -EINVAL ? "not a regular file" : strerror(-r));
 	for (int i = 0; i < 2; i++) {
 		snprintf(where[i], PATH_MAX, "%s", a->binary);
 		r = func_offset(ef, syms[i], offs[i], &imported, err, errlen, a->binary);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "record/elf_sym.h"
+#include "util/path.h"
 
 #define MAX_NEEDED 64
 
@@ -64,9 +65,9 @@ int elf_file_open(struct elf_file **out, const char *path)
 	struct elf_file *ef = calloc(1, sizeof(*ef));
 	if (!ef)
 		return -ENOMEM;
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	ef->fd = path_open_regular(path);
 	if (ef->fd < 0) {
-		int e = -errno;
+		int e = ef->fd;
 		free(ef);
 		return e;
 	}

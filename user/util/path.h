@@ -14,4 +14,10 @@
  * -ENAMETOOLONG, or the error of access(2) for a NAME with a '/'. */
 int path_find_command(const char *name, char *out, size_t len);
 
+/* Opens path for reading if it is a regular file: the fd, or a negative
+ * errno (-EINVAL for a fifo, a device, a directory...). Never blocks: a
+ * fifo named where a program or library is expected (--lock /tmp/fifo:...)
+ * is refused instead of waiting for a writer forever. */
+int path_open_regular(const char *path);
+
 #endif
