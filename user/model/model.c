@@ -613,6 +613,7 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 		if (ts >= m->priv[i].cpu_change_ns) {
 			if (!m->silent)
 				m->pub[i].ctx_switches++;
+			m->pub[i].cpu = c;	/* after a seek, the only word on its core */
 			thr_off_cpu(m, (size_t)i, ts, ev->arg1 == 0 ? MS_RUNNABLE : MS_SLEEPING);
 		}
 	}
