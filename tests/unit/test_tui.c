@@ -881,6 +881,9 @@ out:
 	timeline_free(tl);
 }
 
+#define DOTS10 ".........."
+#define DOTS94 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 "...."
+
 /* A request granted at once (REQUEST and ACQUIRED at the same ts) and a
  * hold released at once: zero-length spans, drawn at every zoom without
  * crashing, and never handed out by the timeline. */
@@ -933,6 +936,28 @@ static void test_zero_length_spans(void)
 			CHECKF(w->spans[i].end_ns > w->spans[i].start_ns, "span %zu kind %d empty",
 			       i, w->spans[i].kind);
 		app_free(a);
+	}
+	/* tui_render on its own, given empty spans mid-column by any provider */
+	struct model_span sp[] = {
+		{ .start_ns = T0 + 500, .end_ns = T0 + 500, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_WAIT, .lock = LOCK },
+		{ .start_ns = T0 + 700, .end_ns = T0 + 700, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_HOLD, .lock = LOCK },
+		{ .start_ns = T0 + 900, .end_ns = T0 + 900, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_CPU, .cpu = 0 },
+	};
+	struct tl_thread th = { .pid = PID, .tid = A_TID, .traced = true };
+	struct tl_lock lk = { .pid = PID, .addr = LOCK };
+	struct tl_window win = { .t0 = T0, .t1 = T0 + 94000, .ncpus = 1, .spans = sp,
+				 .nspans = 3, .threads = &th, .nthreads = 1, .locks = &lk,
+				 .nlocks = 1 };
+	struct tui_state st = { .ascii = true, .ns_per_col = 1000, .now_ns = T0 + 94000,
+				.origin_ns = T0 };
+
+	if (g) {
+		CHECK(tui_render(&win, &st, g) == 0);
+		CHECKF(!strcmp(row(g, find_row(g, "LOCK")), "LOCK  " DOTS94), "%s",
+		       row(g, find_row(g, "LOCK")));
 	}
 	grid_free(g);
 	timeline_free(live);
