@@ -351,6 +351,8 @@ static int sum_threads(struct timeline *tl)
 			tl->ivs[niv++] = (struct tl_iv){ s->start_ns, s->end_ns, s->tid };
 		}
 	}
+	if (!niv)
+		return 0;
 	qsort(tl->ivs, niv, sizeof(*tl->ivs), cmp_iv);
 	for (size_t i = 0; i < niv;) {
 		struct tl_thread *o = out_thread(tl, tl->ivs[i].tid);
@@ -410,6 +412,10 @@ static int build_locks(struct timeline *tl, struct tl_window *w)
 		tl->cand[n++] = (struct tl_cand){ .pid = s->pid, .addr = s->lock,
 						  .first = s->start_ns };
 	}
+	w->locks = tl->out_locks;
+	w->nlocks = 0;
+	if (!n)
+		return 0;
 	qsort(tl->cand, n, sizeof(*tl->cand), cmp_cand);
 	for (size_t i = 0; i < n; i++)	/* one per lock, with its first start */
 		if (!m || tl->cand[i].pid != tl->cand[m - 1].pid ||
@@ -433,7 +439,6 @@ static int build_locks(struct timeline *tl, struct tl_window *w)
 		tl->out_locks[i] = (struct tl_lock){ .pid = tl->cand[i].pid,
 						     .addr = tl->cand[i].addr,
 						     .index = tl->cand[i].index };
-	w->locks = tl->out_locks;
 	return 0;
 }
 
