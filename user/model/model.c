@@ -57,7 +57,7 @@ struct lck {
 };
 
 struct mcpu {
-	uint64_t lock;		/* lock the occupant held when the span began */
+	uint64_t lock;		/* the occupant's `lock` (the span is split where it changes) */
 	uint32_t idx;		/* the occupant's thread index (valid if tid != 0) */
 	bool known;		/* a switch (or inference) told us who runs */
 };
