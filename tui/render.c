@@ -119,7 +119,11 @@ static bool earlier(const struct model_span *a, const struct model_span *b)
 
 uint64_t view_lane_t0(const struct view_ctx *c)
 {
-	return c->win->t1 - (uint64_t)c->lane_w * c->st->ns_per_col;
+	uint64_t w = (uint64_t)c->lane_w * c->st->ns_per_col;
+
+	/* near boot (a trace from the first seconds of CLOCK_MONOTONIC) the
+	 * lanes would begin before time 0: they begin at 0 and end after t1 */
+	return c->win->t1 > w ? c->win->t1 - w : 0;
 }
 
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
@@ -141,6 +145,8 @@ void view_lane(const struct view_ctx *c, struct lane_col *cols,
 			continue;
 		a = s->start_ns > t0 ? s->start_ns : t0;
 		b = s->end_ns;
+		if (b <= a)	/* empty (a request granted at once): covers nothing */
+			continue;
 		c0 = (int)((a - t0) / npc);
 		c1 = (int)((b - 1 - t0) / npc);
 		if (c1 >= w)

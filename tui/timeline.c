@@ -1,86 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * timeline.c - windows of the timeline model for the TUI (see timeline.h).
+ * timeline.c - windows of the timeline model for the TUI (see timeline.h):
+ * a view-model over model.h, which alone interprets the events.
  *
  * The model is fed once, forward, from a starting point (a file block's
- * keyframe, or the oldest live event held) up to fed_ts; closed spans are
- * kept from keep_from on. A window [t0, t1) is served from that state when
- * t0 >= keep_from and t1 >= fed_ts (feeding only [fed_ts, t1)); otherwise the
- * feed starts again. What is still open at t1 (who runs on each CPU, who
- * holds the lock, who waits) is not a span yet: it is added to the window
- * from the model's current state and the times tracked here.
+ * keyframe, or the oldest live event held) up to fed_ts; the spans it
+ * closes are kept from keep_from on. A window [t0, t1) is served from that
+ * state when t0 >= keep_from and t1 >= fed_ts (feeding only [fed_ts, t1));
+ * otherwise the feed starts again. What is still open at t1 (who runs on
+ * each CPU, who holds which lock, who waits) comes from model_open_spans().
+ * Everything in a window is clipped to [t0, t1), so the history before the
+ * starting point (which a seek does not read) never shows.
+ * Where events come from is timeline_source.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/describe.h"
-#include "util/fmt.h"
-#include "tui/timeline.h"
-#include "util/hash.h"
+#include "tui/timeline_impl.h"
 #include "trace/trace_reader.h"
 
 #define DEFAULT_LIVE_CAP (1u << 19)
-#define BACK_SEARCH_BLOCKS 64
+#define WINDOW_KINDS (1u << SPAN_CPU | 1u << SPAN_HOLD | 1u << SPAN_WAIT)
 
-struct timeline {
-	struct trace_reader *r;		/* file source, or NULL when live */
-	struct trace_meta meta;
-	uint32_t ncpus;
-	struct model *m;
-
-	/* live source: a ring of cap events, absolute indices [base, count) */
-	struct gs_event *ring;
-	size_t cap;
-	uint64_t base, count;
-	uint64_t floor_ts;		/* appended events are clamped to this */
-	uint64_t lost;			/* LOST counts appended (live) */
-	bool ended;
-	uint64_t first_ns, last_ns;
-
-	/* feeding state */
-	bool fed_valid;			/* false: next window starts over */
-	uint64_t fed_ts;		/* every event with ts < fed_ts was fed */
-	uint64_t keep_from;		/* spans are complete from here */
-	const struct gs_event *batch;	/* file: current batch */
-	size_t batch_n, batch_i;
-	bool eof;
-	uint64_t live_i;		/* live: next event to feed */
-
-	struct model_span *spans;	/* closed spans (CPU, HOLD, WAIT) */
-	size_t nspans, capspans;
-	struct tl_note *notes;		/* notable events, in order */
-	size_t nnotes, capnotes;
-	uint64_t *cpu_end;		/* per CPU: end of the last closed span */
-	uint64_t *cpu_since;		/* per CPU: last switch in */
-	struct tl_hold {		/* locks held now: who, since when */
-		uint32_t pid, tid;
-		uint64_t addr, since;
-	} holds[TL_LOCKS_MAX * 4];
-	size_t nholds;
-	struct tl_wait {		/* threads waiting now: for which lock */
-		uint32_t tid;
-		uint64_t addr;
-	} *waits;
-	size_t nwaits, capwaits;
-	struct tl_lock reglocks[64];	/* (pid, lock) -> stable index */
-	size_t nreglocks;
-	struct tl_lock out_locks[TL_LOCKS_MAX];
-
-	struct hmap reg;		/* {tid} -> stable index */
-
-	/* the window handed out, and its cache key */
-	struct tl_window win;
-	bool win_valid;
-	uint64_t win_count;
-	bool win_ended;
-	struct model_span *out_spans;
-	size_t capout;
-	struct tl_thread *out_threads;
-	size_t capthreads;
-	struct tl_note out_log[TL_LOG_MAX];
-};
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int tl_grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 256;
 	void *q;
@@ -97,12 +40,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static bool is_lock_event(uint8_t type)
-{
-	return (type >= GS_EV_LOCK_REQUEST && type <= GS_EV_DROP_REQUEST) ||
-	       type == GS_EV_LOCK_FAILED;
-}
-
 static bool is_notable(uint8_t type)
 {
 	switch (type) {
@@ -116,80 +53,15 @@ static bool is_notable(uint8_t type)
 	}
 }
 
-/* The model tells when a hold ends (a release, an exit, a reused tid);
- * when one begins is in the LOCK_ACQUIRED event. */
-static void hold_begin(struct timeline *tl, const struct gs_event *ev)
-{
-	struct tl_hold *h = NULL;
-
-	for (size_t i = 0; i < tl->nholds; i++)
-		if (tl->holds[i].pid == ev->pid && tl->holds[i].addr == ev->arg0)
-			h = &tl->holds[i];
-	if (!h && tl->nholds < sizeof(tl->holds) / sizeof(tl->holds[0]))
-		h = &tl->holds[tl->nholds++];
-	if (h)
-		*h = (struct tl_hold){ .pid = ev->pid, .tid = ev->tid, .addr = ev->arg0,
-				       .since = ev->ts_ns };
-}
-
-static void hold_end(struct timeline *tl, const struct model_span *s)
-{
-	for (size_t i = 0; i < tl->nholds; i++)
-		if (tl->holds[i].tid == s->tid && tl->holds[i].addr == s->lock) {
-			tl->holds[i] = tl->holds[--tl->nholds];
-			return;
-		}
-}
-
-static void wait_end(struct timeline *tl, uint32_t tid)
-{
-	for (size_t i = 0; i < tl->nwaits; i++)
-		if (tl->waits[i].tid == tid) {
-			tl->waits[i] = tl->waits[--tl->nwaits];
-			return;
-		}
-}
-
-static void wait_begin(struct timeline *tl, const struct gs_event *ev)
-{
-	wait_end(tl, ev->tid);
-	if (grow((void **)&tl->waits, &tl->capwaits, tl->nwaits + 1, sizeof(*tl->waits)))
-		return;		/* only the lane of an open wait is lost */
-	tl->waits[tl->nwaits++] = (struct tl_wait){ .tid = ev->tid, .addr = ev->arg0 };
-}
-
-static uint64_t waits_for(const struct timeline *tl, uint32_t tid)
-{
-	for (size_t i = 0; i < tl->nwaits; i++)
-		if (tl->waits[i].tid == tid)
-			return tl->waits[i].addr;
-	return 0;
-}
-
-static bool holds_any(const struct timeline *tl, uint32_t tid)
-{
-	for (size_t i = 0; i < tl->nholds; i++)
-		if (tl->holds[i].tid == tid)
-			return true;
-	return false;
-}
-
+/* A span the model closed (only CPU, HOLD and WAIT are asked for). */
 static void on_span(const struct model_span *s, void *ctx)
 {
 	struct timeline *tl = ctx;
 
-	if (s->kind != SPAN_CPU && s->kind != SPAN_HOLD && s->kind != SPAN_WAIT)
-		return;
-	if (s->kind == SPAN_CPU && s->cpu < tl->ncpus && s->end_ns > tl->cpu_end[s->cpu])
-		tl->cpu_end[s->cpu] = s->end_ns;
-	if (s->kind == SPAN_HOLD)
-		hold_end(tl, s);
-	else if (s->kind == SPAN_WAIT)
-		wait_end(tl, s->tid);
 	if (s->end_ns <= tl->keep_from)
 		return;
 	/* out of memory loses a span from the picture, not the session */
-	if (grow((void **)&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*s)))
+	if (tl_grow((void **)&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*s)))
 		return;
 	tl->spans[tl->nspans++] = *s;
 }
@@ -197,19 +69,16 @@ static void on_span(const struct model_span *s, void *ctx)
 static int tl_init(struct timeline **out, const struct trace_meta *meta)
 {
 	struct timeline *tl = calloc(1, sizeof(*tl));
-	struct model_opts mo = { 0 };
+	struct model_opts mo = { .on_span = on_span, .span_kinds = WINDOW_KINDS };
 
 	if (!tl)
 		return -ENOMEM;
 	tl->meta = *meta;
 	tl->ncpus = meta->ncpus ? meta->ncpus : 1;
-	tl->cpu_end = calloc(tl->ncpus, sizeof(uint64_t));
-	tl->cpu_since = calloc(tl->ncpus, sizeof(uint64_t));
 	mo.ncpus = tl->ncpus;
-	mo.on_span = on_span;
 	mo.ctx = tl;
 	tl->m = model_new(&mo);
-	if (!tl->cpu_end || !tl->cpu_since || !tl->m) {
+	if (!tl->m) {
 		timeline_free(tl);
 		return -ENOMEM;
 	}
@@ -264,121 +133,32 @@ void timeline_free(struct timeline *tl)
 	free(tl->ring);
 	free(tl->spans);
 	free(tl->notes);
-	free(tl->cpu_end);
-	free(tl->cpu_since);
 	hmap_free(&tl->reg);
-	free(tl->waits);
+	hmap_free(&tl->lock_reg);
 	free(tl->out_spans);
 	free(tl->out_threads);
+	free(tl->out_of);
+	free(tl->ivs);
+	free(tl->cand);
 	free(tl);
 }
 
-int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
-{
-	if (tl->r)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		struct gs_event *e = &tl->ring[tl->count % tl->cap];
-
-		*e = ev[i];
-		if (e->ts_ns < tl->floor_ts)
-			e->ts_ns = tl->floor_ts;
-		tl->floor_ts = e->ts_ns;
-		if (!tl->count)
-			tl->first_ns = e->ts_ns;
-		tl->last_ns = e->ts_ns;
-		if (e->type == GS_EV_LOST)
-			tl->lost += e->arg0;
-		tl->count++;
-		if (tl->count - tl->base > tl->cap) {
-			tl->base++;
-			tl->first_ns = tl->ring[tl->base % tl->cap].ts_ns;
-		}
-	}
-	return 0;
-}
-
-void timeline_end(struct timeline *tl)
-{
-	tl->ended = true;
-}
-
-bool timeline_ended(const struct timeline *tl)
-{
-	return tl->ended;
-}
-
-const struct trace_meta *timeline_meta(const struct timeline *tl)
-{
-	return &tl->meta;
-}
-
-void timeline_extent(const struct timeline *tl, uint64_t *first, uint64_t *last)
-{
-	*first = tl->first_ns;
-	*last = tl->last_ns;
-}
+/* ---- feeding ------------------------------------------------------------ */
 
 static int restart(struct timeline *tl, uint64_t t0)
 {
+	int err;
+
 	model_reset(tl->m);
 	tl->nspans = 0;
 	tl->nnotes = 0;
-	memset(tl->cpu_end, 0, tl->ncpus * sizeof(uint64_t));
-	memset(tl->cpu_since, 0, tl->ncpus * sizeof(uint64_t));
-	tl->nholds = 0;
-	tl->nwaits = 0;
 	tl->fed_ts = 0;
 	tl->keep_from = t0;
-	tl->batch = NULL;
-	tl->batch_n = tl->batch_i = 0;
-	tl->eof = false;
 	tl->fed_valid = false;
-	if (tl->r) {
-		int err = trace_reader_seek(tl->r, t0);
-
-		if (err)
-			return err;
-	} else {
-		tl->live_i = tl->base;
-	}
+	if ((err = tl_source_seek(tl, t0)))
+		return err;
 	tl->fed_valid = true;
 	return 0;
-}
-
-/* The next event to feed without consuming it: 1, 0 at the end, or -errno. */
-static int peek(struct timeline *tl, const struct gs_event **ev)
-{
-	if (!tl->r) {
-		if (tl->live_i >= tl->count)
-			return 0;
-		*ev = &tl->ring[tl->live_i % tl->cap];
-		return 1;
-	}
-	while (tl->batch_i >= tl->batch_n) {
-		int err;
-
-		if (tl->eof)
-			return 0;
-		err = trace_reader_next_batch(tl->r, &tl->batch, &tl->batch_n);
-		if (err < 0)
-			return err;
-		if (err == 0) {
-			tl->eof = true;
-			return 0;
-		}
-		tl->batch_i = 0;
-	}
-	*ev = &tl->batch[tl->batch_i];
-	return 1;
-}
-
-static void consume(struct timeline *tl)
-{
-	if (tl->r)
-		tl->batch_i++;
-	else
-		tl->live_i++;
 }
 
 static int feed_until(struct timeline *tl, uint64_t t1)
@@ -386,7 +166,7 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 	const struct gs_event *ev;
 	int err;
 
-	while ((err = peek(tl, &ev)) > 0) {
+	while ((err = tl_source_peek(tl, &ev)) > 0) {
 		bool key = ev->flags & GS_F_KEYFRAME;
 
 		if (!key && ev->ts_ns >= t1)
@@ -394,23 +174,17 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 		err = model_feed(tl->m, ev);
 		if (err && err != -EINVAL)
 			return err;
-		if (ev->type == GS_EV_SCHED_SWITCH && ev->cpu < tl->ncpus)
-			tl->cpu_since[ev->cpu] = ev->ts_ns;
-		else if (ev->type == GS_EV_LOCK_ACQUIRED)
-			hold_begin(tl, ev);
-		else if (ev->type == GS_EV_LOCK_REQUEST)
-			wait_begin(tl, ev);
 		if (!key && is_notable(ev->type)) {
 			struct tl_note *nt;
 
-			if (grow((void **)&tl->notes, &tl->capnotes, tl->nnotes + 1,
-				 sizeof(*tl->notes)))
+			if (tl_grow((void **)&tl->notes, &tl->capnotes, tl->nnotes + 1,
+				    sizeof(*tl->notes)))
 				return -ENOMEM;
 			nt = &tl->notes[tl->nnotes++];
 			nt->ev = *ev;
 			describe_event(tl->m, ev, nt->text, sizeof(nt->text));
 		}
-		consume(tl);
+		tl_source_next(tl);
 	}
 	if (err < 0)
 		return err;
@@ -441,6 +215,8 @@ static void compact(struct timeline *tl, uint64_t t0)
 		tl->keep_from = t0;
 }
 
+/* ---- the window ----------------------------------------------------------- */
+
 static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 {
 	uint64_t i;
@@ -451,21 +227,53 @@ static uint32_t reg_index(struct timeline *tl, uint32_t tid)
 	return hmap_put(&tl->reg, hkey_u64(tid), i) ? UINT32_MAX : (uint32_t)i;
 }
 
-static int add_out(struct timeline *tl, size_t *n, const struct model_span *s,
-		   uint64_t t0, uint64_t t1)
+/* The window's entry for tid, or NULL if it lists no such thread. */
+static struct tl_thread *out_thread(struct timeline *tl, uint32_t tid)
 {
+	uint64_t i;
+
+	if (!hmap_get(&tl->reg, hkey_u64(tid), &i) || i >= tl->capout_of ||
+	    tl->out_of[i] == UINT32_MAX)
+		return NULL;
+	return &tl->out_threads[tl->out_of[i]];
+}
+
+/* Add span s clipped to the window; nothing if none of it is inside. */
+static int add_out(struct timeline *tl, const struct model_span *s)
+{
+	const struct tl_window *w = &tl->win;
 	struct model_span c = *s;
 
-	if (c.end_ns <= t0 || c.start_ns >= t1)
+	if (c.start_ns < w->t0)
+		c.start_ns = w->t0;
+	if (c.end_ns > w->t1)
+		c.end_ns = w->t1;
+	if (c.end_ns <= c.start_ns)	/* outside, or empty: nothing to draw */
 		return 0;
-	if (c.start_ns < t0)
-		c.start_ns = t0;
-	if (c.end_ns > t1)
-		c.end_ns = t1;
-	if (grow((void **)&tl->out_spans, &tl->capout, *n + 1, sizeof(c)))
+	if (tl_grow((void **)&tl->out_spans, &tl->capout, tl->nout + 1, sizeof(c)))
 		return -ENOMEM;
-	tl->out_spans[(*n)++] = c;
+	tl->out_spans[tl->nout++] = c;
+	/* a hold that began inside the window is an acquisition there */
+	if (s->kind == SPAN_HOLD && s->start_ns >= w->t0 && s->start_ns < w->t1) {
+		struct tl_thread *o = out_thread(tl, s->tid);
+
+		if (o)
+			o->acquisitions++;
+	}
 	return 0;
+}
+
+struct open_ctx {
+	struct timeline *tl;
+	int err;
+};
+
+static void on_open(const struct model_span *s, void *ctx)
+{
+	struct open_ctx *o = ctx;
+
+	if ((WINDOW_KINDS & 1u << s->kind) && !o->err)
+		o->err = add_out(o->tl, s);
 }
 
 static int cmp_thread(const void *a, const void *b)
@@ -475,155 +283,25 @@ static int cmp_thread(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Spans still open at t1, from the model's state now. */
-static int add_open(struct timeline *tl, size_t *n, uint64_t t0, uint64_t t1)
+static int cmp_iv(const void *a, const void *b)
 {
-	size_t ncpu, nthr;
-	const struct model_cpu *cpus = model_cpus(tl->m, &ncpu);
+	const struct tl_iv *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* The threads the model knows at t1, with a stable index each (and the
+ * map from index to slot that add_out() counts acquisitions through). */
+static int list_threads(struct timeline *tl, size_t *nt)
+{
+	size_t nthr;
 	const struct model_thread *thr = model_threads(tl->m, &nthr);
-	struct model_span s;
-	int err;
 
-	for (size_t c = 0; c < ncpu && c < tl->ncpus; c++) {
-		const struct model_thread *t;
-
-		if (!cpus[c].tid)
-			continue;
-		t = model_thread(tl->m, cpus[c].tid);
-		memset(&s, 0, sizeof(s));
-		s.kind = SPAN_CPU;
-		s.cpu = (uint16_t)c;
-		s.pid = cpus[c].pid;
-		s.tid = cpus[c].tid;
-		s.start_ns = tl->cpu_end[c] > tl->cpu_since[c] ? tl->cpu_end[c] : tl->cpu_since[c];
-		s.end_ns = t1;
-		s.flags = SPAN_F_OPEN;
-		if (!t || !t->traced)
-			s.flags |= SPAN_F_OTHER;
-		else if (holds_any(tl, s.tid))
-			s.flags |= SPAN_F_LOCKED;
-		if ((err = add_out(tl, n, &s, t0, t1)))
-			return err;
-	}
-	for (size_t i = 0; i < tl->nholds; i++) {
-		memset(&s, 0, sizeof(s));
-		s.kind = SPAN_HOLD;
-		s.pid = tl->holds[i].pid;
-		s.tid = tl->holds[i].tid;
-		s.lock = tl->holds[i].addr;
-		s.cpu = 0xffff;
-		s.start_ns = tl->holds[i].since;
-		s.end_ns = t1;
-		s.flags = SPAN_F_OPEN;
-		if ((err = add_out(tl, n, &s, t0, t1)))
-			return err;
-	}
-	for (size_t i = 0; i < nthr; i++) {
-		if (thr[i].state != MS_WAITING)
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.kind = SPAN_WAIT;
-		s.pid = thr[i].pid;
-		s.tid = thr[i].tid;
-		s.lock = waits_for(tl, thr[i].tid);
-		s.cpu = 0xffff;
-		s.start_ns = thr[i].state_since_ns;
-		s.end_ns = t1;
-		s.flags = SPAN_F_OPEN;
-		if ((err = add_out(tl, n, &s, t0, t1)))
-			return err;
-	}
-	return 0;
-}
-
-static struct tl_thread *find_thread(struct tl_thread *v, size_t n, uint32_t tid)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].tid == tid)
-			return &v[i];
-	return NULL;
-}
-
-static uint32_t lock_index(struct timeline *tl, uint32_t pid, uint64_t addr)
-{
-	for (size_t i = 0; i < tl->nreglocks; i++)
-		if (tl->reglocks[i].pid == pid && tl->reglocks[i].addr == addr)
-			return tl->reglocks[i].index;
-	if (tl->nreglocks == sizeof(tl->reglocks) / sizeof(tl->reglocks[0]))
-		return UINT32_MAX;	/* beyond 64 locks, they share a lane */
-	tl->reglocks[tl->nreglocks] = (struct tl_lock){ pid, addr, (uint32_t)tl->nreglocks };
-	return (uint32_t)tl->nreglocks++;
-}
-
-static int cmp_lock(const void *a, const void *b)
-{
-	const struct tl_lock *x = a, *y = b;
-
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* The locks of the window: the first TL_LOCKS_MAX by stable index. */
-static void build_locks(struct timeline *tl, struct tl_window *w)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < w->nspans; i++) {
-		const struct model_span *s = &w->spans[i];
-		struct tl_lock l;
-		size_t k;
-
-		if ((s->kind != SPAN_HOLD && s->kind != SPAN_WAIT) || !s->lock)
-			continue;
-		l = (struct tl_lock){ s->pid, s->lock, lock_index(tl, s->pid, s->lock) };
-		for (k = 0; k < n; k++)
-			if (tl->out_locks[k].pid == l.pid && tl->out_locks[k].addr == l.addr)
-				break;
-		if (k < n)
-			continue;
-		if (n < TL_LOCKS_MAX) {
-			tl->out_locks[n++] = l;
-			continue;
-		}
-		/* full: keep the lowest indices */
-		for (k = 0; k < n; k++)
-			if (tl->out_locks[k].index > l.index) {
-				size_t worst = k;
-
-				for (size_t j = 0; j < n; j++)
-					if (tl->out_locks[j].index > tl->out_locks[worst].index)
-						worst = j;
-				tl->out_locks[worst] = l;
-				break;
-			}
-	}
-	qsort(tl->out_locks, n, sizeof(*tl->out_locks), cmp_lock);
-	w->locks = tl->out_locks;
-	w->nlocks = n;
-}
-
-size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s)
-{
-	for (size_t i = 0; i < w->nlocks; i++)
-		if (w->locks[i].pid == s->pid && w->locks[i].addr == s->lock)
-			return i;
-	return w->nlocks ? w->nlocks - 1 : 0;
-}
-
-static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
-{
-	struct tl_window *w = &tl->win;
-	size_t n = 0, nthr, nt = 0, first;
-	const struct model_thread *thr = model_threads(tl->m, &nthr);
-	int err;
-
-	for (size_t i = 0; i < tl->nspans; i++)
-		if ((err = add_out(tl, &n, &tl->spans[i], t0, t1)))
-			return err;
-	if ((err = add_open(tl, &n, t0, t1)))
-		return err;
-
-	if (grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
-		 sizeof(*tl->out_threads)))
+	*nt = 0;
+	if (tl_grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
+		    sizeof(*tl->out_threads)))
 		return -ENOMEM;
 	for (size_t i = 0; i < nthr; i++) {
 		const struct model_thread *t = &thr[i];
@@ -631,7 +309,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 
 		if (!t->traced || !t->tid)
 			continue;
-		o = &tl->out_threads[nt++];
+		o = &tl->out_threads[(*nt)++];
 		memset(o, 0, sizeof(*o));
 		o->pid = t->pid;
 		o->tid = t->tid;
@@ -642,57 +320,182 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 		o->traced = t->traced;
 		o->state_since_ns = t->state_since_ns;
 	}
-	for (size_t i = 0; i < n; i++) {
+	if (tl_grow((void **)&tl->out_of, &tl->capout_of, tl->reg.n + 1, sizeof(*tl->out_of)))
+		return -ENOMEM;
+	memset(tl->out_of, 0xff, tl->capout_of * sizeof(*tl->out_of));
+	for (size_t i = 0; i < *nt; i++)
+		if (tl->out_threads[i].index < tl->capout_of)
+			tl->out_of[tl->out_threads[i].index] = (uint32_t)i;
+	return 0;
+}
+
+/* Each thread's time on a CPU, waiting, and holding at least one lock
+ * (the union of its holds: nested ones count once, as in the model). */
+static int sum_threads(struct timeline *tl)
+{
+	size_t niv = 0;
+
+	for (size_t i = 0; i < tl->nout; i++) {
 		const struct model_span *s = &tl->out_spans[i];
-		struct tl_thread *o = find_thread(tl->out_threads, nt, s->tid);
-		uint64_t d = s->end_ns - s->start_ns;
+		struct tl_thread *o = out_thread(tl, s->tid);
 
 		if (!o)
 			continue;
-		if (s->kind == SPAN_CPU)
-			o->cpu_ns += d;
-		else if (s->kind == SPAN_HOLD)
-			o->hold_ns += d;
-		else if (s->kind == SPAN_WAIT)
-			o->wait_ns += d;
+		if (s->kind == SPAN_CPU) {
+			o->cpu_ns += s->end_ns - s->start_ns;
+		} else if (s->kind == SPAN_WAIT) {
+			o->wait_ns += s->end_ns - s->start_ns;
+		} else if (s->kind == SPAN_HOLD) {
+			if (tl_grow((void **)&tl->ivs, &tl->capivs, niv + 1, sizeof(*tl->ivs)))
+				return -ENOMEM;
+			tl->ivs[niv++] = (struct tl_iv){ s->start_ns, s->end_ns, s->tid };
+		}
 	}
+	if (!niv)
+		return 0;
+	qsort(tl->ivs, niv, sizeof(*tl->ivs), cmp_iv);
+	for (size_t i = 0; i < niv;) {
+		struct tl_thread *o = out_thread(tl, tl->ivs[i].tid);
+		uint64_t s = tl->ivs[i].s, e = tl->ivs[i].e;
+
+		for (i++; i < niv && tl->ivs[i].tid == tl->ivs[i - 1].tid && tl->ivs[i].s <= e; i++)
+			if (tl->ivs[i].e > e)
+				e = tl->ivs[i].e;
+		o->hold_ns += e - s;
+	}
+	return 0;
+}
+
+/* by lock, then start; and by first start, then lock */
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct tl_cand *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct tl_cand *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return cmp_cand(a, b);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	const struct tl_cand *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The locks of the window: the first TL_LOCKS_MAX by stable index. Locks
+ * new to the timeline are numbered in the order they first show in the
+ * window (ties by pid and address), so the numbers do not depend on the
+ * order of the spans (which differs after a seek). */
+static int build_locks(struct timeline *tl, struct tl_window *w)
+{
+	size_t n = 0, m = 0;
+
+	for (size_t i = 0; i < tl->nout; i++) {
+		const struct model_span *s = &tl->out_spans[i];
+
+		if ((s->kind != SPAN_HOLD && s->kind != SPAN_WAIT) || !s->lock)
+			continue;
+		if (tl_grow((void **)&tl->cand, &tl->capcand, n + 1, sizeof(*tl->cand)))
+			return -ENOMEM;
+		tl->cand[n++] = (struct tl_cand){ .pid = s->pid, .addr = s->lock,
+						  .first = s->start_ns };
+	}
+	w->locks = tl->out_locks;
+	w->nlocks = 0;
+	if (!n)
+		return 0;
+	qsort(tl->cand, n, sizeof(*tl->cand), cmp_cand);
+	for (size_t i = 0; i < n; i++)	/* one per lock, with its first start */
+		if (!m || tl->cand[i].pid != tl->cand[m - 1].pid ||
+		    tl->cand[i].addr != tl->cand[m - 1].addr)
+			tl->cand[m++] = tl->cand[i];
+	qsort(tl->cand, m, sizeof(*tl->cand), cmp_first);
+	for (size_t i = 0; i < m; i++) {
+		struct hkey key = { tl->cand[i].addr, tl->cand[i].pid };
+		uint64_t idx;
+
+		if (!hmap_get(&tl->lock_reg, key, &idx)) {
+			idx = tl->lock_reg.n;
+			if (hmap_put(&tl->lock_reg, key, idx))
+				return -ENOMEM;
+		}
+		tl->cand[i].index = (uint32_t)idx;
+	}
+	qsort(tl->cand, m, sizeof(*tl->cand), cmp_index);
+	w->nlocks = m < TL_LOCKS_MAX ? m : TL_LOCKS_MAX;
+	for (size_t i = 0; i < w->nlocks; i++)
+		tl->out_locks[i] = (struct tl_lock){ .pid = tl->cand[i].pid,
+						     .addr = tl->cand[i].addr,
+						     .index = tl->cand[i].index };
+	return 0;
+}
+
+size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s)
+{
+	for (size_t i = 0; i < w->nlocks; i++)
+		if (w->locks[i].pid == s->pid && w->locks[i].addr == s->lock)
+			return i;
+	return w->nlocks ? w->nlocks - 1 : 0;
+}
+
+/* Exited threads stay only while they still show in the window. */
+static size_t drop_gone(struct tl_thread *v, size_t n, uint64_t t0)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].state != MS_EXITED || v[i].cpu_ns || v[i].hold_ns || v[i].wait_ns ||
+		    v[i].state_since_ns >= t0)
+			v[kept++] = v[i];
+	return kept;
+}
+
+static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
+{
+	struct tl_window *w = &tl->win;
+	struct open_ctx oc = { tl, 0 };
+	size_t nt, first;
+	int err;
+
+	w->t0 = t0;
+	w->t1 = t1;
+	tl->nout = 0;
+	if ((err = list_threads(tl, &nt)))
+		return err;
+	for (size_t i = 0; i < tl->nspans; i++)
+		if ((err = add_out(tl, &tl->spans[i])))
+			return err;
+	model_open_spans(tl->m, t1, on_open, &oc);
+	if (oc.err)
+		return oc.err;
+	if ((err = sum_threads(tl)) || (err = build_locks(tl, w)))
+		return err;
+	nt = drop_gone(tl->out_threads, nt, t0);
+	qsort(tl->out_threads, nt, sizeof(*tl->out_threads), cmp_thread);
+
 	for (first = tl->nnotes; first > 0 && tl->notes[first - 1].ev.ts_ns >= t1; first--)
 		;
 	w->nlog = first < TL_LOG_MAX ? first : TL_LOG_MAX;
 	if (w->nlog)
 		memcpy(tl->out_log, tl->notes + first - w->nlog, w->nlog * sizeof(*tl->out_log));
-	for (size_t i = 0; i < first; i++) {
-		const struct gs_event *e = &tl->notes[i].ev;
-		struct tl_thread *o;
-
-		if (e->type != GS_EV_LOCK_ACQUIRED || e->ts_ns < t0)
-			continue;
-		o = find_thread(tl->out_threads, nt, e->tid);
-		if (o)
-			o->acquisitions++;
-	}
-	/* exited threads stay only while they still show in the window */
-	size_t kept = 0;
-
-	for (size_t i = 0; i < nt; i++) {
-		struct tl_thread *o = &tl->out_threads[i];
-
-		if (o->state != MS_EXITED || o->cpu_ns || o->hold_ns || o->wait_ns ||
-		    o->state_since_ns >= t0)
-			tl->out_threads[kept++] = *o;
-	}
-	nt = kept;
-	qsort(tl->out_threads, nt, sizeof(*tl->out_threads), cmp_thread);
-
-	w->t0 = t0;
-	w->t1 = t1;
+	w->log = tl->out_log;
 	w->ncpus = tl->ncpus;
 	w->spans = tl->out_spans;
-	w->nspans = n;
+	w->nspans = tl->nout;
 	w->threads = tl->out_threads;
 	w->nthreads = nt;
-	w->log = tl->out_log;
-	build_locks(tl, w);
 	w->holder = model_lock_holder(tl->m);
 	w->lost = tl->lost;
 	w->first_ns = tl->first_ns;
@@ -730,130 +533,4 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 	tl->win_ended = tl->ended;
 	*out = &tl->win;
 	return 0;
-}
-
-uint64_t timeline_appended(const struct timeline *tl)
-{
-	return tl->count;
-}
-
-/* First index in [base, count) with ts_ns >= ts (count if none). */
-static uint64_t live_lower_bound(const struct timeline *tl, uint64_t ts)
-{
-	uint64_t lo = tl->base, hi = tl->count;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (tl->ring[mid % tl->cap].ts_ns < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-int timeline_first_new(const struct timeline *tl, uint64_t prev_t1, uint64_t seen,
-		       uint64_t t1, uint64_t *ts)
-{
-	/* events are in ts order: new on screen is everything from the first
-	 * one at or after prev_t1, or the first appended since, if earlier */
-	uint64_t i;
-
-	if (tl->r)
-		return -EINVAL;
-	i = live_lower_bound(tl, prev_t1);
-	if (seen < i)
-		i = seen < tl->base ? tl->base : seen;
-	if (i >= tl->count || tl->ring[i % tl->cap].ts_ns >= t1)
-		return -ENOENT;
-	*ts = tl->ring[i % tl->cap].ts_ns;
-	return 0;
-}
-
-static int find_live(struct timeline *tl, uint64_t ts, int dir, uint64_t *out)
-{
-	uint64_t lo = tl->base, hi = tl->count;
-
-	while (lo < hi) {	/* first index with ts_ns > ts */
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (tl->ring[mid % tl->cap].ts_ns <= ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (dir > 0) {
-		for (uint64_t i = lo; i < tl->count; i++)
-			if (is_lock_event(tl->ring[i % tl->cap].type)) {
-				*out = tl->ring[i % tl->cap].ts_ns;
-				return 0;
-			}
-		return -ENOENT;
-	}
-	for (uint64_t i = lo; i > tl->base; i--) {
-		const struct gs_event *e = &tl->ring[(i - 1) % tl->cap];
-
-		if (e->ts_ns < ts && is_lock_event(e->type)) {
-			*out = e->ts_ns;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t *out)
-{
-	struct gs_event ev;
-	uint64_t upto = ts;
-	int err;
-
-	if (!tl->r)
-		return find_live(tl, ts, dir, out);
-	/* the search moves the reader: the next window starts over */
-	tl->fed_valid = false;
-	tl->win_valid = false;
-	if (dir > 0) {
-		if ((err = trace_reader_seek(tl->r, ts)))
-			return err;
-		while ((err = trace_reader_next(tl->r, &ev)) > 0)
-			if (!(ev.flags & GS_F_KEYFRAME) && ev.ts_ns > ts &&
-			    is_lock_event(ev.type)) {
-				*out = ev.ts_ns;
-				return 0;
-			}
-		return err < 0 ? err : -ENOENT;
-	}
-	for (int blocks = 0; blocks < BACK_SEARCH_BLOCKS; blocks++) {
-		uint64_t block_first = 0, best = 0;
-		bool have_first = false, found = false;
-
-		/* first the block holding ts, then each block before it */
-		if ((err = trace_reader_seek(tl->r, blocks ? upto - 1 : upto)))
-			return err;
-		while ((err = trace_reader_next(tl->r, &ev)) > 0) {
-			if (ev.flags & GS_F_KEYFRAME)
-				continue;
-			if (!have_first) {
-				block_first = ev.ts_ns;
-				have_first = true;
-			}
-			if (ev.ts_ns >= upto)
-				break;
-			if (is_lock_event(ev.type)) {
-				best = ev.ts_ns;
-				found = true;
-			}
-		}
-		if (err < 0)
-			return err;
-		if (found) {
-			*out = best;
-			return 0;
-		}
-		if (!have_first || block_first <= tl->first_ns || block_first > upto)
-			return -ENOENT;
-		upto = block_first;
-	}
-	return -ENOENT;
 }

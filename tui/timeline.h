@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * timeline.h - the window provider: what happened in a time window [t0, t1),
- * ready to draw. It runs the timeline model (model.h) over the events of the
- * window and hands back clipped spans, per-thread figures for the window,
- * the thread states at t1 and the recent notable events (lock, thread, I/O,
- * lost) - everything the TUI views need, and nothing about the screen.
+ * ready to draw. A view-model over the timeline model (model.h), which alone
+ * interprets the events: it feeds the model the events up to t1 and hands
+ * back the spans the model closed and those still open at t1, clipped to the
+ * window, per-thread figures for the window, the thread states at t1 and the
+ * recent notable events (lock, thread, I/O, lost) - everything the TUI views
+ * need, and nothing about the screen. A window is the same whether the model
+ * started at a keyframe after a seek or read every event from the start.
  *
  * Two sources:
  *  - a trace file: the timeline seeks (trace_reader_seek) to the block that
@@ -20,7 +23,8 @@
  * event held (live).
  *
  * Threads get a stable number (first seen = 0, then 1, ...) that survives
- * seeks, so a view can give each thread the same letter and colour all along.
+ * seeks, so a view can give each thread the same letter and colour all along;
+ * so do locks (numbered in the order they first show in a window).
  *
  * The timeline owns all memory; a window is valid until the next call on the
  * timeline. Functions return 0 or a negative errno.
@@ -49,10 +53,10 @@ struct tl_thread {
 	uint8_t state;		/* enum model_state at t1 */
 	int32_t cpu;		/* CPU at t1 (or last known), -1 unknown */
 	bool traced;		/* false: another process (-a) */
-	uint64_t hold_ns;	/* time holding the lock inside the window */
-	uint64_t wait_ns;	/* time waiting for it inside the window */
+	uint64_t hold_ns;	/* time holding at least one lock inside the window */
+	uint64_t wait_ns;	/* time waiting for a lock inside the window */
 	uint64_t cpu_ns;	/* time on a CPU inside the window */
-	uint32_t acquisitions;	/* LOCK_ACQUIRED inside the window */
+	uint32_t acquisitions;	/* holds that began inside the window */
 	uint64_t state_since_ns;/* when the state at t1 began */
 };
 
@@ -76,7 +80,8 @@ struct tl_window {
 	uint64_t t0, t1;		/* the window asked for */
 	uint32_t ncpus;			/* CPU lanes */
 	const struct model_span *spans;	/* CPU, HOLD and WAIT spans clipped to
-					 * [t0, t1), in no particular order */
+					 * [t0, t1), none empty, in no
+					 * particular order */
 	size_t nspans;
 	const struct tl_thread *threads;/* traced threads known at t1, by index */
 	size_t nthreads;
@@ -87,7 +92,7 @@ struct tl_window {
 	const struct tl_lock *locks;	/* locks held or waited for in the
 					 * window, by index, at most TL_LOCKS_MAX */
 	size_t nlocks;
-	uint32_t holder;		/* lock holder at t1 (0 = free) */
+	uint32_t holder;		/* at t1, model_lock_holder() (0 = free) */
 	uint64_t lost;			/* events lost in the whole file, or
 					 * live so far */
 	uint64_t first_ns, last_ns;	/* time covered by the source so far */

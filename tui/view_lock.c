@@ -86,7 +86,7 @@ static void ruler(const struct view_ctx *c, struct grid *g, int x, int y)
 	grid_put(g, x, y, view_glyph(c, 0x2514, '\''), dim);
 	grid_put(g, x + c->lane_w - 1, y, view_glyph(c, 0x2518, '\''), dim);
 	view_fmt_time(c, t0, a, sizeof(a));
-	view_fmt_time(c, c->win->t1, b, sizeof(b));
+	view_fmt_time(c, t0 + (uint64_t)c->lane_w * npc, b, sizeof(b));	/* t1 unless near boot */
 	fmt_duration(scale, sizeof(scale), npc);
 	fmt_duration(ticks, sizeof(ticks), tick);
 	grid_printf(g, x + 1, y, c->lane_w - 2, dim, " %s ", a);

@@ -539,6 +539,7 @@ static void test_keyframe_bounded_and_exits(void)
 
 		gst_keyframe_update(k, &e);
 		e.type = GS_EV_LOCK_ACQUIRED;
+		e.arg0 = 0x1000;
 		gst_keyframe_update(k, &e);
 	}
 	struct gs_event f = { .ts_ns = ts++, .pid = 1, .tid = 1, .type = GS_EV_PROC_FORK,
@@ -557,6 +558,41 @@ static void test_keyframe_bounded_and_exits(void)
 
 	gst_keyframe_update(k, &x);
 	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	gst_keyframe_free(k);
+	free(out);
+}
+
+/* Lock slots keep what a thread holds or waits for now: an ended hold or
+ * wait leaves nothing (so it cannot push out a lock still held), RELEASED
+ * of address 0 ends every hold, other events for address 0 are no lock. */
+static void test_keyframe_lock_slots(void)
+{
+	struct gst_keyframe *k;
+	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
+	uint64_t ts = 1;
+	size_t n;
+
+#define LK(ty, a) gst_keyframe_update(k, &(struct gs_event){ .ts_ns = ts++, .pid = 7, \
+				       .tid = 7, .type = (ty), .arg0 = (a) })
+	CHECK(gst_keyframe_new(&k) == 0);
+	LK(GS_EV_LOCK_ACQUIRED, 0xa0);		/* the outer lock, held throughout */
+	for (uint64_t l = 1; l <= 6; l++) {	/* more inner locks than slots */
+		LK(GS_EV_LOCK_REQUEST, l);
+		LK(GS_EV_LOCK_ACQUIRED, l);
+		LK(GS_EV_LOCK_RELEASED, l);
+	}
+	LK(GS_EV_LOCK_REQUEST, 0xb0);
+	LK(GS_EV_LOCK_FAILED, 0xb0);		/* a trylock that failed */
+	LK(GS_EV_LOCK_REQUEST, 0xc0);		/* waits for it now */
+	n = gst_keyframe_snapshot(k, out);
+	CHECKF(n == 2 && out[0].arg0 == 0xa0 && out[0].type == GS_EV_LOCK_ACQUIRED &&
+	       out[1].arg0 == 0xc0 && out[1].type == GS_EV_LOCK_REQUEST, "n=%zu", n);
+	LK(GS_EV_LOCK_ACQUIRED, 0xc0);
+	LK(GS_EV_LOCK_RELEASED, 0);		/* address 0: both holds end */
+	LK(GS_EV_LOCK_REQUEST, 0);		/* no lock: left out */
+	LK(GS_EV_LOCK_ACQUIRED, 0);
+	CHECK(gst_keyframe_snapshot(k, out) == 0);
+#undef LK
 	gst_keyframe_free(k);
 	free(out);
 }
@@ -945,6 +981,7 @@ int main(void)
 	RUN(test_o_excl);
 	RUN(test_seek_keyframes_rebuild_state);
 	RUN(test_keyframe_bounded_and_exits);
+	RUN(test_keyframe_lock_slots);
 	RUN(test_truncation_recovers_whole_blocks);
 	RUN(test_every_bit_flip_detected);
 	RUN(test_bad_block_skipped);

@@ -824,6 +824,146 @@ out:
 	timeline_free(tl);
 }
 
+/* A trace recorded within seconds of boot (first event at 1 s), viewed at
+ * 1 s per column: the lanes would start before time 0. They start at 0
+ * instead, the data where it happened, and the ruler says so. */
+static void test_near_boot(void)
+{
+	const uint64_t S = 1000 * MS;
+	struct gs_event e[16];
+	size_t n = 0;
+	struct timeline *tl;
+	struct app *a;
+	struct grid *g = grid_new(56, 20);
+	struct tui_hit hit;
+	const struct tl_window *w;
+	int y;
+
+	e[n++] = name_ev(S, A_TID, "worker-a");
+	e[n++] = name_ev(S, B_TID, "worker-b");
+	e[n++] = sw(S, 0, 0, A_TID, 0);
+	e[n++] = ev(S, GS_EV_LOCK_ACQUIRED, A_TID, 0, LOCK, 0);
+	e[n++] = sw(S, 1, 0, B_TID, 0);
+	e[n++] = ev(S + S / 2, GS_EV_LOCK_REQUEST, B_TID, 1, LOCK, 0);
+	e[n++] = ev(3 * S, GS_EV_LOCK_RELEASED, A_TID, 0, LOCK, 0);
+	e[n++] = ev(3 * S, GS_EV_LOCK_ACQUIRED, B_TID, 1, LOCK, 0);
+	e[n++] = sw(4 * S, 0, A_TID, 0, 1);
+	e[n++] = ev(5 * S, GS_EV_LOCK_RELEASED, B_TID, 1, LOCK, 0);
+	tl = live_of(e, n, 2);
+	a = app_of(tl, TUI_REPLAY, true, false);
+	if (!a || !g)
+		goto out;
+	app_state(a)->ns_per_col = S;
+	app_state(a)->now_ns = 5 * S + 1;
+	app_state(a)->paused = true;
+	CHECK(app_render(a, g) == 0);
+	/* 50 columns from time 0: A holds [1, 3) s, B [3, 5) s */
+	y = find_row(g, "LOCK");
+	CHECKF(y > 0 && !strcmp(row(g, y), "LOCK  .AABB............................................."),
+	       "%s", y > 0 ? row(g, y) : "");
+	y = find_row(g, "CPU0");
+	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0   AAa"), "%s", y > 0 ? row(g, y) : "");
+	y = find_row(g, "wait");
+	CHECKF(y > 0 && !strcmp(row(g, y), "wait   bb"), "%s", y > 0 ? row(g, y) : "");
+	/* the ruler: 1 s before the first event to 49 s after it */
+	y = find_row(g, "wait") + 1;
+	CHECKF(strstr(row(g, y), " -1.000 s ") && strstr(row(g, y), " 49.000 s ") &&
+	       !strstr(row(g, y), "18446"), "%s", row(g, y));
+	/* a click lands on the time drawn there */
+	CHECK(timeline_window(tl, 0, 5 * S + 1, &w) == 0);
+	CHECK(tui_hit(w, app_state(a), 56, 20, 6 + 3, find_row(g, "CPU0"), &hit) == 0);
+	CHECKF(hit.kind == TUI_HIT_TIME && hit.ts_ns == 3 * S, "hit %llu",
+	       (unsigned long long)hit.ts_ns);
+	golden("nearboot_56x20_ascii", g);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+#define DOTS10 ".........."
+#define DOTS94 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 DOTS10 "...."
+
+/* A request granted at once (REQUEST and ACQUIRED at the same ts) and a
+ * hold released at once: zero-length spans, drawn at every zoom without
+ * crashing, and never handed out by the timeline. */
+static void test_zero_length_spans(void)
+{
+	static const uint64_t zoom[] = { 100, 1000, 7000, 100000, MS, 10 * MS, 1000 * MS };
+	struct gs_event e[64];
+	size_t n = 0;
+	struct timeline *live, *file;
+	const struct tl_window *w;
+	struct grid *g = grid_new(100, 30);
+
+	e[n++] = name_ev(T0, A_TID, "worker-a");
+	e[n++] = name_ev(T0, B_TID, "worker-b");
+	e[n++] = sw(T0, 0, 0, A_TID, 0);
+	e[n++] = sw(T0, 1, 0, B_TID, 0);
+	for (uint64_t t = T0 + 1500; t < T0 + 40 * MS; t += 3 * MS + 333) {
+		uint32_t tid = (t / MS) % 2 ? A_TID : B_TID;
+		uint16_t cpu = tid == A_TID ? 0 : 1;
+
+		e[n++] = ev(t, GS_EV_LOCK_REQUEST, tid, cpu, LOCK, 0);
+		e[n++] = ev(t, GS_EV_LOCK_ACQUIRED, tid, cpu, LOCK, 0);
+		e[n++] = ev(t + (tid == A_TID ? 0 : 700), GS_EV_LOCK_RELEASED, tid, cpu, LOCK, 0);
+	}
+	live = live_of(e, n, 2);
+	file = file_of("zero.gst", e, n, 2, 4);
+	for (int k = 0; k < 2; k++) {
+		struct timeline *tl = k ? file : live;
+		struct app *a = app_of(tl, TUI_REPLAY, true, false);
+
+		if (!a || !g) {
+			app_free(a);
+			continue;
+		}
+		for (size_t z = 0; z < sizeof(zoom) / sizeof(zoom[0]); z++)
+			for (uint64_t at = T0 + 1000; at < T0 + 42 * MS; at += 1700 * 1000 + 1) {
+				app_state(a)->ns_per_col = zoom[z];
+				app_state(a)->now_ns = at;
+				app_state(a)->paused = true;
+				CHECK(app_render(a, g) == 0);
+			}
+		/* B's holds of 700 ns show at 100 ns per column */
+		app_state(a)->ns_per_col = 100;
+		app_state(a)->now_ns = T0 + 2 * (3 * MS + 333) + 1500 + 800;
+		CHECK(app_render(a, g) == 0);
+		CHECKF(strstr(row(g, find_row(g, "LOCK")), "BBBBBBB") != NULL, "%s",
+		       row(g, find_row(g, "LOCK")));
+		CHECK(timeline_window(tl, T0, T0 + 50 * MS, &w) == 0);
+		for (size_t i = 0; i < w->nspans; i++)
+			CHECKF(w->spans[i].end_ns > w->spans[i].start_ns, "span %zu kind %d empty",
+			       i, w->spans[i].kind);
+		app_free(a);
+	}
+	/* tui_render on its own, given empty spans mid-column by any provider */
+	struct model_span sp[] = {
+		{ .start_ns = T0 + 500, .end_ns = T0 + 500, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_WAIT, .lock = LOCK },
+		{ .start_ns = T0 + 700, .end_ns = T0 + 700, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_HOLD, .lock = LOCK },
+		{ .start_ns = T0 + 900, .end_ns = T0 + 900, .pid = PID, .tid = A_TID,
+		  .kind = SPAN_CPU, .cpu = 0 },
+	};
+	struct tl_thread th = { .pid = PID, .tid = A_TID, .traced = true };
+	struct tl_lock lk = { .pid = PID, .addr = LOCK };
+	struct tl_window win = { .t0 = T0, .t1 = T0 + 94000, .ncpus = 1, .spans = sp,
+				 .nspans = 3, .threads = &th, .nthreads = 1, .locks = &lk,
+				 .nlocks = 1 };
+	struct tui_state st = { .ascii = true, .ns_per_col = 1000, .now_ns = T0 + 94000,
+				.origin_ns = T0 };
+
+	if (g) {
+		CHECK(tui_render(&win, &st, g) == 0);
+		CHECKF(!strcmp(row(g, find_row(g, "LOCK")), "LOCK  " DOTS94), "%s",
+		       row(g, find_row(g, "LOCK")));
+	}
+	grid_free(g);
+	timeline_free(live);
+	timeline_free(file);
+}
+
 static void test_bad_trace(void)
 {
 	struct gs_event e[64];
@@ -906,6 +1046,8 @@ int main(void)
 	RUN(test_stable_letters);
 	RUN(test_live_paused_wraps);
 	RUN(test_damaged_file);
+	RUN(test_near_boot);
+	RUN(test_zero_length_spans);
 	RUN(test_bad_trace);
 	RUN(test_crt_restores_signals);
 	char cmd[300];

@@ -24,11 +24,19 @@ static struct name who(const struct model *m, uint32_t tid)
 
 /* How long the wait (or hold) that ended at ts lasted: the event's own
  * figure if it has one, else the model's, if that span ended right here. */
-static uint64_t ended_here(uint64_t arg, uint64_t since, uint64_t last, uint64_t ts)
+static uint64_t ended_here(uint64_t arg, uint64_t end, uint64_t last, uint64_t ts)
 {
 	if (arg)
 		return arg;
-	return last && since + last == ts ? last : 0;
+	return last && end == ts ? last : 0;
+}
+
+/* Who holds the lock ev is about (0: nobody, or not known). */
+static uint32_t holder_of(const struct model *m, const struct gs_event *ev)
+{
+	const struct model_lock *l = model_lock(m, ev->pid, ev->arg0);
+
+	return l ? l->holder : 0;
 }
 
 static const char *off_reason(const struct model *m, const struct gs_event *ev)
@@ -60,7 +68,7 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 #define SAY(...) snprintf(buf, len, __VA_ARGS__)
 	switch (ev->type) {
 	case GS_EV_LOCK_REQUEST: {
-		uint32_t h = model_lock_holder(m);
+		uint32_t h = holder_of(m, ev);
 
 		if (h && h != ev->tid)
 			SAY("%s asks for the lock (%s holds it)", me.s, who(m, h).s);
@@ -69,7 +77,7 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		break;
 	}
 	case GS_EV_DROP_REQUEST: {
-		uint32_t h = ev->arg1 ? (uint32_t)ev->arg1 : model_lock_holder(m);
+		uint32_t h = ev->arg1 ? (uint32_t)ev->arg1 : holder_of(m, ev);
 
 		ns = t && t->wait_lock && ev->ts_ns > t->wait_since_ns ?
 			     ev->ts_ns - t->wait_since_ns : 0;
@@ -82,8 +90,8 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		break;
 	}
 	case GS_EV_LOCK_ACQUIRED:
-		ns = t ? ended_here(ev->arg1, t->wait_since_ns, t->last_wait_ns, ev->ts_ns)
-		       : ev->arg1;
+		ns = t ? ended_here(ev->arg1, t->wait_since_ns + t->last_wait_ns,
+				    t->last_wait_ns, ev->ts_ns) : ev->arg1;
 		if (ns)
 			SAY("%s takes the lock after waiting %s", me.s,
 			    fmt_duration(d, sizeof(d), ns));
@@ -91,7 +99,7 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 			SAY("%s takes the lock", me.s);
 		break;
 	case GS_EV_LOCK_RELEASED:
-		ns = t ? ended_here(ev->arg1, t->hold_since_ns, t->last_hold_ns, ev->ts_ns)
+		ns = t ? ended_here(ev->arg1, t->hold_end_ns, t->last_hold_ns, ev->ts_ns)
 		       : ev->arg1;
 		if (ns)
 			SAY("%s releases the lock after %s", me.s, fmt_duration(d, sizeof(d), ns));
@@ -99,8 +107,8 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 			SAY("%s releases the lock", me.s);
 		break;
 	case GS_EV_LOCK_FAILED:
-		ns = t ? ended_here(ev->arg1, t->wait_since_ns, t->last_wait_ns, ev->ts_ns)
-		       : ev->arg1;
+		ns = t ? ended_here(ev->arg1, t->wait_since_ns + t->last_wait_ns,
+				    t->last_wait_ns, ev->ts_ns) : ev->arg1;
 		if (ns)
 			SAY("%s gives up on the lock after waiting %s", me.s,
 			    fmt_duration(d, sizeof(d), ns));

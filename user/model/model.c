@@ -9,7 +9,10 @@
  * whatever the number of threads and locks, and allocates only when a table
  * grows. Each CPU has one record saying who occupies it since when (and that
  * thread's index, so closing a CPU span needs no lookup); each lock, (pid,
- * address), one record saying who holds it.
+ * address), one record saying who holds it since when. The locks a thread
+ * holds form a doubly linked list through those records, newest first, so
+ * taking, dropping, "drop them all" (RELEASED of address 0, exit) and "the
+ * lock taken last" are O(1) per lock whatever the nesting.
  *
  * A thread's state is derived (derive()) from a few facts (waiting, on which
  * CPU, holding, off-CPU reason, exited); every handler changes facts and then
@@ -33,6 +36,7 @@
 #endif
 
 #define NO_CPU (-1)
+#define NO_LOCK UINT32_MAX
 
 struct thr {
 	uint64_t cpu_change_ns;	/* when on_cpu last changed */
@@ -40,13 +44,20 @@ struct thr {
 	uint64_t io_since_ns;	/* IO_BEGIN, while in_io */
 	uint64_t native_since_ns;/* NATIVE_BEGIN, while in_native */
 	uint64_t exit_ns;	/* THREAD_EXIT / PROC_EXIT, once exited */
+	uint64_t held_since_ns;	/* holding at least one lock since (nlocks > 0) */
 	int32_t on_cpu;		/* core it runs on now, NO_CPU when off */
+	uint32_t held;		/* lock index of the newest hold, NO_LOCK if none */
 	uint8_t off_state;	/* MS_RUNNABLE / MS_SLEEPING / MS_UNKNOWN when off CPU */
 	bool exited;		/* THREAD_EXIT / PROC_EXIT seen */
 };
 
+struct lck {
+	uint32_t holder_idx;	/* the holder's thread index (while holder != 0) */
+	uint32_t newer, older;	/* the holder's other held locks (lock index or NO_LOCK) */
+};
+
 struct mcpu {
-	uint64_t lock;		/* lock the occupant held when the span began */
+	uint64_t lock;		/* the occupant's `lock` (the span is split where it changes) */
 	uint32_t idx;		/* the occupant's thread index (valid if tid != 0) */
 	bool known;		/* a switch (or inference) told us who runs */
 };
@@ -61,6 +72,7 @@ struct model {
 	struct mcpu *cpriv;
 	size_t ncpus;
 	struct model_lock *locks;
+	struct lck *lpriv;		/* parallel to locks */
 	size_t nlocks, cap_locks;
 	struct hmap lock_index;		/* {addr, pid} -> index in locks */
 	uint64_t now;			/* last non-keyframe ts */
@@ -168,6 +180,7 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 	m->pub[i].tid = tid;
 	m->pub[i].cpu = -1;
 	m->priv[i].on_cpu = NO_CPU;
+	m->priv[i].held = NO_LOCK;
 	m->last_tid = tid;
 	m->last_idx = (size_t)i;
 	return i;
@@ -194,30 +207,52 @@ static int cpus_grow(struct model *m, size_t n)
 }
 
 /* A lock is an address in a process: after fork(), each process has its
- * own lock at the same address (gilrt procs). */
-static struct model_lock *lock_get(struct model *m, uint32_t pid, uint64_t addr)
+ * own lock at the same address (gilrt procs). Its index, or NO_LOCK if it
+ * was never acquired. */
+static uint32_t lock_find(const struct model *m, uint32_t pid, uint64_t addr)
 {
 	uint64_t i;
 
-	if (hmap_get(&m->lock_index, (struct hkey){ addr, pid }, &i))
-		return &m->locks[i];
+	return hmap_get(&m->lock_index, (struct hkey){ addr, pid }, &i) ? (uint32_t)i : NO_LOCK;
+}
+
+/* The lock's index, created if new; NO_LOCK when out of memory. */
+static uint32_t lock_get(struct model *m, uint32_t pid, uint64_t addr)
+{
+	uint32_t i = lock_find(m, pid, addr);
+
+	if (i != NO_LOCK)
+		return i;
 	if (m->nlocks == m->cap_locks) {
 		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
 		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
 
 		if (!l)
-			return NULL;
+			return NO_LOCK;
 		m->locks = l;
+		struct lck *q = realloc(m->lpriv, cap * sizeof(*q));
+
+		if (!q)
+			return NO_LOCK;
+		m->lpriv = q;
 		m->cap_locks = cap;
 	}
-	if (hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
-		return NULL;
-	struct model_lock *l = &m->locks[m->nlocks++];
+	if (m->nlocks >= NO_LOCK ||
+	    hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
+		return NO_LOCK;
+	i = (uint32_t)m->nlocks++;
+	memset(&m->locks[i], 0, sizeof(m->locks[i]));
+	m->locks[i].addr = addr;
+	m->locks[i].pid = pid;
+	m->lpriv[i] = (struct lck){ .newer = NO_LOCK, .older = NO_LOCK };
+	return i;
+}
 
-	memset(l, 0, sizeof(*l));
-	l->addr = addr;
-	l->pid = pid;
-	return l;
+/* Does thread i hold lock li? */
+static inline bool holds(const struct model *m, size_t i, uint32_t li)
+{
+	return li != NO_LOCK && m->locks[li].holder == m->pub[i].tid &&
+	       m->lpriv[li].holder_idx == i;
 }
 
 /* ---- state -------------------------------------------------------------- */
@@ -241,7 +276,7 @@ static uint64_t derived_since(const struct model_thread *t, const struct thr *p,
 	case MS_WAITING:
 		return t->wait_since_ns;
 	case MS_RUNNING_LOCKED:
-		return t->hold_since_ns > p->cpu_change_ns ? t->hold_since_ns : p->cpu_change_ns;
+		return p->held_since_ns > p->cpu_change_ns ? p->held_since_ns : p->cpu_change_ns;
 	case MS_EXITED:
 		return p->exit_ns;
 	default:
@@ -302,7 +337,7 @@ static void cpu_split(struct model *m, size_t i, uint64_t ts)
 	struct model_cpu *cpu = &m->cpus[c];
 	bool locked = t->lock != 0;
 
-	if (locked == cpu->locked)
+	if (locked == cpu->locked && t->lock == m->cpriv[c].lock)
 		return;
 	if (ts > cpu->since_ns) {
 		cpu_close_span(m, (uint16_t)c, ts, 0);
@@ -411,39 +446,84 @@ static void end_wait(struct model *m, size_t i, uint64_t ts)
 	t->wait_lock = 0;
 }
 
-static void end_hold(struct model *m, size_t i, uint64_t ts, uint32_t extra)
+/* Thread i takes lock li at ts (which it does not hold). */
+static void hold_begin(struct model *m, size_t i, uint32_t li, uint64_t ts)
 {
 	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+	struct model_lock *l = &m->locks[li];
+	struct lck *q = &m->lpriv[li];
 
-	if (!t->lock)
-		return;
-	uint64_t d = dur(t->hold_since_ns, ts);
-	struct model_lock *l = lock_get(m, t->pid, t->lock);
-	uint64_t c = counted(m, t->hold_since_ns, ts);
-
-	t->hold_ns += c;
-	if (l)
-		l->hold_ns += c;
-	t->last_hold_ns = d;
-	emit(m, SPAN_HOLD, t->hold_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
-	     t->lock, 0, extra);
-	if (l && l->holder == t->tid) {
-		l->holder = 0;
-		l->since_ns = ts;
+	l->holder = t->tid;
+	l->since_ns = ts;
+	q->holder_idx = (uint32_t)i;
+	q->newer = NO_LOCK;
+	q->older = p->held;
+	if (p->held != NO_LOCK)
+		m->lpriv[p->held].newer = li;
+	p->held = li;
+	if (!t->nlocks++)
+		p->held_since_ns = ts;
+	t->lock = l->addr;
+	t->hold_since_ns = ts;
+	if (!m->silent) {
+		t->acquisitions++;
+		l->acquisitions++;
 	}
-	t->lock = 0;
 	cpu_split(m, i, ts);
+}
+
+/* Lock li's hold ends at ts (it is held). */
+static void hold_end(struct model *m, uint32_t li, uint64_t ts)
+{
+	struct model_lock *l = &m->locks[li];
+	struct lck *q = &m->lpriv[li];
+	size_t i = q->holder_idx;
+	struct model_thread *t = &m->pub[i];
+	struct thr *p = &m->priv[i];
+
+	l->hold_ns += counted(m, l->since_ns, ts);
+	t->last_hold_ns = dur(l->since_ns, ts);
+	t->hold_end_ns = ts;
+	emit(m, SPAN_HOLD, l->since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
+	     l->addr, 0, 0);
+	if (q->newer != NO_LOCK)
+		m->lpriv[q->newer].older = q->older;
+	else
+		p->held = q->older;
+	if (q->older != NO_LOCK)
+		m->lpriv[q->older].newer = q->newer;
+	if (!--t->nlocks)
+		t->hold_ns += counted(m, p->held_since_ns, ts);
+	if (p->held != NO_LOCK) {
+		t->lock = m->locks[p->held].addr;
+		t->hold_since_ns = m->locks[p->held].since_ns;
+	} else {
+		t->lock = 0;
+		t->hold_since_ns = l->since_ns;
+	}
+	l->holder = 0;
+	l->since_ns = ts;
+	cpu_split(m, i, ts);
+}
+
+/* Every hold of thread i ends at ts (RELEASED of address 0, exit). */
+static void end_holds(struct model *m, size_t i, uint64_t ts)
+{
+	while (m->priv[i].held != NO_LOCK)
+		hold_end(m, m->priv[i].held, ts);
 }
 
 static void on_request(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
 {
 	struct model_thread *t = &m->pub[i];
 	struct thr *p = &m->priv[i];
+	uint32_t li = lock_find(m, t->pid, ev->arg0);
 
 	if (ts < p->lock_change_ns)
 		return;
-	if (t->lock == ev->arg0)	/* asks for what it holds: a RELEASED got lost */
-		end_hold(m, i, ts, 0);
+	if (holds(m, i, li))	/* asks for what it holds: a RELEASED got lost */
+		hold_end(m, li, ts);
 	if (t->wait_lock != ev->arg0) {
 		end_wait(m, i, ts);
 		t->wait_lock = ev->arg0;
@@ -454,50 +534,41 @@ static void on_request(struct model *m, size_t i, const struct gs_event *ev, uin
 
 static void on_acquired(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
 {
-	struct model_thread *t = &m->pub[i];
 	struct thr *p = &m->priv[i];
-	struct model_lock *l = lock_get(m, t->pid, ev->arg0);
+	uint32_t li = lock_get(m, m->pub[i].pid, ev->arg0);
 
-	if (!l)
+	if (li == NO_LOCK || ts < p->lock_change_ns)
 		return;
-	if (ts < p->lock_change_ns)
-		return;
+	struct model_lock *l = &m->locks[li];
+
 	end_wait(m, i, ts);
-	if (t->lock && t->lock != ev->arg0)
-		end_hold(m, i, ts, 0);
-	if (l->holder && l->holder != t->tid && ts >= l->since_ns) {
-		ssize_t h = thr_find(m, l->holder);	/* its RELEASED got lost */
-
-		if (h >= 0 && m->pub[h].lock == ev->arg0) {
-			end_hold(m, (size_t)h, ts, 0);
-			thr_update(m, (size_t)h, ts);
-		}
-	}
-	if (t->lock != ev->arg0) {
-		t->lock = ev->arg0;
-		t->hold_since_ns = ts;
-		if (!m->silent) {
-			t->acquisitions++;
-			l->acquisitions++;
-		}
-	}
-	if (ts >= l->since_ns) {
-		l->holder = t->tid;
-		l->since_ns = ts;
-	}
 	p->lock_change_ns = ts;
-	cpu_split(m, i, ts);
+	if (holds(m, i, li))
+		return;
+	/* a keyframe older than the lock's last change: this hold ended
+	 * before what is known of the lock (newest news wins) */
+	if (ts < l->since_ns)
+		return;
+	if (l->holder) {	/* its holder's RELEASED got lost */
+		size_t h = m->lpriv[li].holder_idx;
+
+		hold_end(m, li, ts);
+		thr_update(m, h, ts);
+	}
+	hold_begin(m, i, li, ts);
 }
 
 static void on_released(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
 {
-	struct model_thread *t = &m->pub[i];
 	struct thr *p = &m->priv[i];
+	uint32_t li;
 
 	if (ts < p->lock_change_ns)
 		return;
-	if (t->lock == ev->arg0 || !ev->arg0)
-		end_hold(m, i, ts, 0);
+	if (!ev->arg0)
+		end_holds(m, i, ts);
+	else if (holds(m, i, li = lock_find(m, m->pub[i].pid, ev->arg0)))
+		hold_end(m, li, ts);
 	p->lock_change_ns = ts;
 }
 
@@ -512,7 +583,7 @@ static void on_drop_request(struct model *m, size_t i, const struct gs_event *ev
 		return;
 	/* only a waiter asks the holder to drop: a lost (or, in a keyframe,
 	 * superseded) REQUEST still means it waits */
-	if (!t->wait_lock && t->lock != ev->arg0) {
+	if (!t->wait_lock && !holds(m, i, lock_find(m, t->pid, ev->arg0))) {
 		t->wait_lock = ev->arg0;
 		t->wait_since_ns = ts;
 		p->lock_change_ns = ts;
@@ -542,6 +613,7 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 		if (ts >= m->priv[i].cpu_change_ns) {
 			if (!m->silent)
 				m->pub[i].ctx_switches++;
+			m->pub[i].cpu = c;	/* after a seek, the only word on its core */
 			thr_off_cpu(m, (size_t)i, ts, ev->arg1 == 0 ? MS_RUNNABLE : MS_SLEEPING);
 		}
 	}
@@ -573,7 +645,7 @@ static void on_thread_exit(struct model *m, size_t i, uint64_t ts)
 	struct thr *p = &m->priv[i];
 
 	end_wait(m, i, ts);
-	end_hold(m, i, ts, 0);
+	end_holds(m, i, ts);
 	if (t->in_io)
 		emit(m, SPAN_IO, p->io_since_ns, ts, t, 0xffff, 0, 0, 0);
 	if (t->in_native)
@@ -641,9 +713,10 @@ int model_feed(struct model *m, const struct gs_event *ev)
 		if (i < 0)
 			return (int)i;
 		thr_here(m, (size_t)i, ev->cpu, ts);
-		/* address 0 is "no lock": a request or grant for it says nothing */
-		if (!ev->arg0 && (ev->type == GS_EV_LOCK_REQUEST ||
-				  ev->type == GS_EV_LOCK_ACQUIRED || ev->type == GS_EV_DROP_REQUEST)) {
+		/* address 0 is "no lock": a request, grant or failure for it
+		 * says nothing (a release of it ends every hold) */
+		if (!ev->arg0 && (ev->type == GS_EV_LOCK_REQUEST || ev->type == GS_EV_LOCK_ACQUIRED ||
+				  ev->type == GS_EV_DROP_REQUEST || ev->type == GS_EV_LOCK_FAILED)) {
 			thr_update(m, (size_t)i, ts);
 			break;
 		}
@@ -713,7 +786,7 @@ int model_feed(struct model *m, const struct gs_event *ev)
 			t->traced = true;
 			if (p->exited && ts >= p->exit_ns) {	/* tid reused */
 				end_wait(m, (size_t)i, ts);
-				end_hold(m, (size_t)i, ts, 0);
+				end_holds(m, (size_t)i, ts);
 				p->exited = false;
 				t->pid = ev->pid;
 				t->name[0] = '\0';
@@ -810,17 +883,19 @@ static void open_spans(struct model *m, uint64_t end_ns, bool close)
 				t->wait_since_ns = end_ns;
 			}
 		}
-		if (t->lock) {
-			emit(m, SPAN_HOLD, t->hold_since_ns, end_ns, t, c, t->lock, 0, SPAN_F_OPEN);
-			if (close) {
-				struct model_lock *l = lock_get(m, t->pid, t->lock);
-				uint64_t d = counted(m, t->hold_since_ns, end_ns);
+		for (uint32_t li = p->held; li != NO_LOCK; li = m->lpriv[li].older) {
+			struct model_lock *l = &m->locks[li];
 
-				t->hold_ns += d;
-				if (l)
-					l->hold_ns += d;
-				t->hold_since_ns = end_ns;
+			emit(m, SPAN_HOLD, l->since_ns, end_ns, t, c, l->addr, 0, SPAN_F_OPEN);
+			if (close) {
+				l->hold_ns += counted(m, l->since_ns, end_ns);
+				l->since_ns = end_ns;
 			}
+		}
+		if (t->nlocks && close) {
+			t->hold_ns += counted(m, p->held_since_ns, end_ns);
+			p->held_since_ns = end_ns;
+			t->hold_since_ns = end_ns;
 		}
 		if (t->in_io) {
 			emit(m, SPAN_IO, p->io_since_ns, end_ns, t, c, 0, 0, SPAN_F_OPEN);
@@ -916,6 +991,7 @@ void model_free(struct model *m)
 	free(m->cpus);
 	free(m->cpriv);
 	free(m->locks);
+	free(m->lpriv);
 	free(m);
 }
 
@@ -942,12 +1018,26 @@ const struct model_cpu *model_cpus(const struct model *m, size_t *n)
 
 uint32_t model_lock_holder(const struct model *m)
 {
-	if (!m)
-		return 0;
-	for (size_t i = 0; i < m->nlocks; i++)
-		if (m->locks[i].holder)
-			return m->locks[i].holder;
-	return 0;
+	const struct model_lock *best = NULL;
+
+	/* decided by the state alone, not by the order locks were first seen
+	 * (which differs after a seek) */
+	for (size_t i = 0; m && i < m->nlocks; i++) {
+		const struct model_lock *l = &m->locks[i];
+
+		if (l->holder && (!best || l->since_ns > best->since_ns ||
+				  (l->since_ns == best->since_ns &&
+				   (l->pid < best->pid || (l->pid == best->pid && l->addr < best->addr)))))
+			best = l;
+	}
+	return best ? best->holder : 0;
+}
+
+const struct model_lock *model_lock(const struct model *m, uint32_t pid, uint64_t addr)
+{
+	uint32_t i = m ? lock_find(m, pid, addr) : NO_LOCK;
+
+	return i == NO_LOCK ? NULL : &m->locks[i];
 }
 
 const struct model_lock *model_locks(const struct model *m, size_t *n)

@@ -16,15 +16,23 @@
  * Whenever a span closes the model calls opts.on_span (if set).
  * model_finish(end) closes every open span at end.
  *
+ * Locks nest: a thread may hold several locks at once (an outer mutex while
+ * it takes and drops an inner one). Each (thread, lock) hold starts at its
+ * ACQUIRED and ends at its own RELEASED, with a SPAN_HOLD of its own; a
+ * thread waits for at most one lock at a time. A thread's hold_ns counts the
+ * time it held at least one lock (nested holds are not added up); a lock's
+ * hold_ns the time that lock was held.
+ *
  * Robustness: an event a thread emits itself (lock, I/O, native) places it
  * on ev->cpu if no SCHED_SWITCH said so (traces that start mid-run, lost
  * events); ACQUIRED without REQUEST counts an acquisition with no wait;
- * RELEASED without ACQUIRED only clears state; lock address 0 is no lock
- * (REQUEST/ACQUIRED/DROP_REQUEST for it are ignored, RELEASED of it ends
- * whatever the thread holds); DROP_REQUEST from a thread not
- * known to wait starts its wait; ACQUIRED while the model thinks another
- * thread holds the same lock ends that hold first. Each thread holds at most
- * one lock at a time (taking a second one ends the first hold).
+ * ACQUIRED of a lock the thread already holds changes nothing; RELEASED of
+ * a lock it does not hold only clears state; lock address 0 is no lock
+ * (REQUEST/ACQUIRED/DROP_REQUEST/LOCK_FAILED for it are ignored, RELEASED of
+ * it ends every hold of the thread); DROP_REQUEST from a thread not known to
+ * wait starts its wait; ACQUIRED while the model thinks another thread holds
+ * the same lock ends that hold first (its RELEASED got lost); REQUEST of a
+ * lock the thread holds ends that hold (same reason).
  *
  * A thread's state is derived with this priority: waiting for a lock (between
  * LOCK_REQUEST and LOCK_ACQUIRED, on or off a CPU) > on a CPU holding a lock >
@@ -37,8 +45,10 @@
  * traced task are recorded, so an untraced task seems to keep its CPU until
  * the next recorded switch there (it may have gone idle in between).
  *
- * CPU spans are split wherever the running thread takes or drops the lock,
- * so a view can light exactly the part where the holder ran.
+ * CPU spans are split wherever the running thread's `lock` (the lock it
+ * took last among those it holds) changes, so a view can light exactly the
+ * part where a holder ran, and a span's lock and SPAN_F_LOCKED hold for all
+ * of it.
  *
  * The model owns its memory; pointers it returns are valid until the next
  * feed/finish/reset/free call. Functions return 0 or a negative errno.
@@ -54,8 +64,8 @@ enum model_state {
 	MS_SLEEPING,		/* off CPU, blocked (not on the lock) */
 	MS_RUNNABLE,		/* off CPU, wants one */
 	MS_WAITING,		/* waiting for the lock */
-	MS_RUNNING_LOCKED,	/* on a CPU, holds the lock */
-	MS_RUNNING_FREE,	/* on a CPU without the lock (native, I/O, no lock) */
+	MS_RUNNING_LOCKED,	/* on a CPU, holds a lock */
+	MS_RUNNING_FREE,	/* on a CPU holding no lock (native, I/O, no lock) */
 	MS_EXITED,
 	MS__COUNT
 };
@@ -70,7 +80,7 @@ enum span_kind {
 };
 
 enum span_flags {
-	SPAN_F_LOCKED = 1 << 0,	/* SPAN_CPU: the thread held the lock throughout */
+	SPAN_F_LOCKED = 1 << 0,	/* SPAN_CPU: the thread held a lock throughout */
 	SPAN_F_OTHER = 1 << 1,	/* the task is not in the traced tree (-a) */
 	SPAN_F_OPEN = 1 << 2,	/* closed by model_finish(), not by an event */
 };
@@ -78,7 +88,8 @@ enum span_flags {
 struct model_span {
 	uint64_t start_ns;	/* inclusive */
 	uint64_t end_ns;	/* exclusive */
-	uint64_t lock;		/* lock address for HOLD/WAIT (with pid: which lock), else 0 */
+	uint64_t lock;		/* lock address for HOLD/WAIT (with pid: which lock);
+				 * CPU: the thread's `lock` (0 = none), else 0 */
 	uint32_t pid, tid;	/* the thread (tid 0 = idle, on SPAN_CPU never emitted) */
 	uint16_t cpu;		/* SPAN_CPU: the core; others: core at start or 0xffff */
 	uint8_t kind;		/* enum span_kind */
@@ -93,7 +104,7 @@ struct model_thread {
 	int32_t cpu;		/* CPU it is on now, or last one; -1 unknown */
 	bool traced;		/* in the traced tree (false: -a "other" task) */
 	uint64_t acquisitions;	/* LOCK_ACQUIRED count */
-	uint64_t hold_ns;	/* total time holding a lock */
+	uint64_t hold_ns;	/* total time holding at least one lock */
 	uint64_t wait_ns;	/* total time waiting for a lock */
 	uint64_t cpu_ns;	/* total time on a CPU */
 	uint64_t ctx_switches;	/* times switched out */
@@ -101,21 +112,25 @@ struct model_thread {
 	uint64_t drop_requests;	/* DROP_REQUEST issued by this thread */
 	uint64_t state_since_ns;/* when the current state began */
 	/* (fields below added after the first version; describe.c reads them) */
-	uint64_t lock;		/* lock held now, 0 = none */
+	uint64_t lock;		/* of the locks held now, the one taken last; 0 = none */
 	uint64_t wait_lock;	/* lock waited for now, 0 = none */
-	uint64_t hold_since_ns;	/* start of the current or last hold */
+	uint64_t hold_since_ns;	/* start of the hold of `lock`, or (none held) of
+				 * the last finished hold */
 	uint64_t wait_since_ns;	/* start of the current or last wait */
 	uint64_t last_hold_ns;	/* length of the last finished hold */
 	uint64_t last_wait_ns;	/* length of the last finished wait */
 	bool in_io;		/* between IO_BEGIN and IO_END */
 	bool in_native;		/* between NATIVE_BEGIN and NATIVE_END */
+	/* (added with nested locks) */
+	uint32_t nlocks;	/* locks held now */
+	uint64_t hold_end_ns;	/* when the last finished hold ended */
 };
 
 struct model_cpu {
 	uint32_t tid;		/* running now (0 idle) */
 	uint32_t pid;
 	uint64_t busy_ns;	/* time running traced tasks */
-	uint64_t lock_held_ns;	/* time running a traced task that held the lock */
+	uint64_t lock_held_ns;	/* time running a traced task that held a lock */
 	/* (added after the first version) */
 	uint64_t since_ns;	/* the current occupant (tid != 0) runs since */
 	uint64_t other_ns;	/* time running untraced tasks (-a) */
@@ -128,7 +143,7 @@ struct model_lock {
 	uint32_t pid;		/* process it lives in: after fork() each process
 				 * has its own lock at the same address */
 	uint32_t holder;	/* tid holding it now, 0 = free */
-	uint64_t since_ns;	/* when holder last changed */
+	uint64_t since_ns;	/* when holder last changed (held: the hold's start) */
 	uint64_t acquisitions;	/* LOCK_ACQUIRED count */
 	uint64_t hold_ns;	/* total time held */
 };
@@ -164,10 +179,14 @@ void model_free(struct model *m);
 const struct model_thread *model_threads(const struct model *m, size_t *n);
 const struct model_thread *model_thread(const struct model *m, uint32_t tid);
 const struct model_cpu *model_cpus(const struct model *m, size_t *n);
-/* Current holder of any traced lock (0 = free). */
+/* The thread that took a lock last among the locks held now (0 = all are
+ * free); ties go to the lower (pid, addr). With one lock: its holder.
+ * O(locks seen). */
 uint32_t model_lock_holder(const struct model *m);
 /* Locks seen so far (a lock is (pid, addr)), in first-seen order. */
 const struct model_lock *model_locks(const struct model *m, size_t *n);
+/* The lock at addr in process pid, or NULL if never acquired. */
+const struct model_lock *model_lock(const struct model *m, uint32_t pid, uint64_t addr);
 /* ts of the last event fed (non-keyframe), 0 before any. */
 uint64_t model_now(const struct model *m);
 /* Start of the totals (first non-keyframe event), 0 before any. */

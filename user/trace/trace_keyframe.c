@@ -144,6 +144,27 @@ static struct kf_slot *lock_slot(struct kf_thread *t, uint64_t lock)
 	return best;
 }
 
+/* A lock event of thread t: its slot says whether t holds or waits for
+ * the lock now, as the model will read it (model.h): ACQUIRED and REQUEST
+ * are that state, a RELEASED ends a hold (of address 0: every hold), a
+ * LOCK_FAILED a wait, and other events for address 0 mean nothing. Slots
+ * of ended states are emptied, so that the least recently used slot given
+ * to a new lock is not that of a lock still held. */
+static void lock_update(struct kf_thread *t, const struct gs_event *ev, uint64_t seq)
+{
+	for (int i = 0; i < GST_KF_LOCKS_PER_THREAD; i++) {
+		struct kf_slot *s = &t->s[S_LOCK0 + i];
+		bool ends = (ev->type == GS_EV_LOCK_RELEASED && s->ev.type == GS_EV_LOCK_ACQUIRED) ||
+			    (ev->type == GS_EV_LOCK_FAILED && s->ev.type == GS_EV_LOCK_REQUEST);
+
+		if (s->seq && ends && (!ev->arg0 || s->ev.arg0 == ev->arg0))
+			s->seq = 0;
+	}
+	if (ev->arg0 && (ev->type == GS_EV_LOCK_REQUEST || ev->type == GS_EV_LOCK_ACQUIRED))
+		slot_set(lock_slot(t, ev->arg0), ev, seq);
+	t->active = seq;
+}
+
 static void fork_drop(struct gst_keyframe *k, size_t i)
 {
 	memmove(&k->fork[i], &k->fork[i + 1], (k->nfork - i - 1) * sizeof(k->fork[0]));
@@ -216,9 +237,12 @@ void gst_keyframe_update(struct gst_keyframe *k, const struct gs_event *ev)
 		return;
 
 	struct kf_thread *t = thread_get(k, ev->tid);
-	struct kf_slot *s = slot == S_LOCK0 ? lock_slot(t, ev->arg0) : &t->s[slot];
 
-	slot_set(s, ev, seq);
+	if (slot == S_LOCK0) {
+		lock_update(t, ev, seq);
+		return;
+	}
+	slot_set(&t->s[slot], ev, seq);
 	t->active = seq;
 }
 

@@ -9,10 +9,14 @@
  *   per thread (tid != 0)            the last THREAD_START, THREAD_NAME,
  *                                    IO_BEGIN/IO_END, NATIVE_BEGIN/NATIVE_END,
  *                                    off-CPU event (SCHED_SWITCH as prev, or
- *                                    SCHED_WAKEUP), and per lock (up to
- *                                    GST_KF_LOCKS_PER_THREAD locks, least
- *                                    recently used replaced) the last
- *                                    LOCK_REQUEST/ACQUIRED/RELEASED/FAILED
+ *                                    SCHED_WAKEUP), and per lock it holds or
+ *                                    waits for (up to GST_KF_LOCKS_PER_THREAD
+ *                                    locks, least recently used replaced) the
+ *                                    LOCK_ACQUIRED or LOCK_REQUEST that says
+ *                                    so: a RELEASED ends a hold (of address
+ *                                    0: all of them), a LOCK_FAILED a wait,
+ *                                    and other events for address 0 (no lock)
+ *                                    are left out
  *   per child pid                    the PROC_FORK that created it
  *
  * THREAD_EXIT / PROC_EXIT of a tid drop its entries (PROC_EXIT of a group

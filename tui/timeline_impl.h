@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * timeline_impl.h - private to tui/timeline.c (the view-model: feeding the
+ * model, building windows) and tui/timeline_source.c (where events come
+ * from: the live ring or the trace reader, and searching them). Nothing
+ * else includes it.
+ */
+#ifndef TIMELINE_IMPL_H
+#define TIMELINE_IMPL_H
+#include "tui/timeline.h"
+#include "util/hash.h"
+
+struct timeline {
+	struct trace_reader *r;		/* file source, or NULL when live */
+	struct trace_meta meta;
+	uint32_t ncpus;
+	struct model *m;		/* the one interpreter of the events */
+
+	/* live source: a ring of cap events, absolute indices [base, count) */
+	struct gs_event *ring;
+	size_t cap;
+	uint64_t base, count;
+	uint64_t floor_ts;		/* appended events are clamped to this */
+	uint64_t lost;			/* LOST counts (live), or the file's */
+	bool ended;
+	uint64_t first_ns, last_ns;
+
+	/* feeding state */
+	bool fed_valid;			/* false: next window starts over */
+	uint64_t fed_ts;		/* every event with ts < fed_ts was fed */
+	uint64_t keep_from;		/* closed spans are complete from here */
+	const struct gs_event *batch;	/* file: current batch */
+	size_t batch_n, batch_i;
+	bool eof;
+	uint64_t live_i;		/* live: next event to feed */
+
+	struct model_span *spans;	/* closed CPU, HOLD and WAIT spans */
+	size_t nspans, capspans;
+	struct tl_note *notes;		/* notable events, in order */
+	size_t nnotes, capnotes;
+
+	struct hmap reg;		/* {tid} -> stable thread index */
+	struct hmap lock_reg;		/* {addr, pid} -> stable lock index */
+
+	/* the window handed out, its cache key, and scratch for building it */
+	struct tl_window win;
+	bool win_valid;
+	uint64_t win_count;
+	bool win_ended;
+	struct model_span *out_spans;
+	size_t nout, capout;
+	struct tl_thread *out_threads;
+	size_t capthreads;
+	uint32_t *out_of;		/* stable thread index -> out_threads slot */
+	size_t capout_of;
+	struct tl_iv {			/* a thread's hold, for their union */
+		uint64_t s, e;
+		uint32_t tid;
+	} *ivs;
+	size_t capivs;
+	struct tl_cand {		/* a lock of the window, before the cut */
+		uint32_t pid, index;
+		uint64_t addr;
+		uint64_t first;		/* its first span's start in the window */
+	} *cand;
+	size_t capcand;
+	struct tl_lock out_locks[TL_LOCKS_MAX];
+	struct tl_note out_log[TL_LOG_MAX];
+};
+
+/* Grow *p (of *cap elements of size bytes) to hold need: 0 or -ENOMEM. */
+int tl_grow(void **p, size_t *cap, size_t need, size_t size);
+/* Point the source at t0 for a fresh feed: the file's block holding t0, or
+ * the oldest live event held. 0 or a negative errno. */
+int tl_source_seek(struct timeline *tl, uint64_t t0);
+/* The next event to feed without consuming it: 1, 0 at the end, or -errno. */
+int tl_source_peek(struct timeline *tl, const struct gs_event **ev);
+/* Consume the event tl_source_peek() gave. */
+void tl_source_next(struct timeline *tl);
+
+#endif
