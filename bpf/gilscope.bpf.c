@@ -102,8 +102,10 @@ static __always_inline void count_lost(__u64 n)
 	__u32 zero = 0;
 	__u64 *v = bpf_map_lookup_elem(&lost, &zero);
 
+	/* atomic: a program that found the ring full may be interrupted on this
+	 * CPU by another that finds it full too */
 	if (v)
-		*v += n;
+		__sync_fetch_and_add(v, n);
 }
 
 /*
