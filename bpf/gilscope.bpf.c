@@ -108,7 +108,7 @@ struct held_key {
  * in time; its RELEASED, if it ever comes, then says 0 (unknown). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);	/* outer locks held at once, all threads */
 	__type(key, struct held_key);
 	__type(value, __u64);		/* when it was taken */
 } lock_held SEC(".maps");
