@@ -82,7 +82,7 @@ struct {
  * (nested locks), and each RELEASED carries its own hold time: the lock taken
  * last and when are kept here, and the locks it still held then move to
  * lock_held, keyed by (thread, lock). The common case, one lock at a time
- * (--python's GIL), so never touches the hash.
+ * (--python's GIL), never touches the hash.
  */
 struct lock_tls {
 	__u64 lock;		/* lock of the pending request */
