@@ -156,6 +156,8 @@ static void test_tp_fallback_agrees(void)
 		return;
 	for (int i = 0; i < 2; i++) {
 		CHECK(loader_open(&l[i], &opts[i]) == 0);
+		if (check__failed_now)
+			goto out;
 		CHECKF(loader_load(l[i]) == 0, "%s", loader_error(l[i]));
 		CHECKF(loader_attach_sched(l[i]) == 0, "%s", loader_error(l[i]));
 		rb[i] = ring_buffer__new(loader_ringbuf_fd(l[i]), on_ring, &ev[i], NULL);
