@@ -12,6 +12,10 @@
  * and drains the ring on a timer, so the traced program never pays for a
  * wakeup of the recorder. An event that finds no room is counted, never
  * silent.
+ *
+ * Long file: the kernel side is one BPF object (one skeleton, one load), and
+ * its programs share the maps and the inlined stage/filter helpers above
+ * them; splitting it would only spread that over headers.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +34,7 @@ volatile int lock_acquire_arg SEC(".data") = 0;	/* which arg is the lock (-1: no
 volatile int lock_release_arg SEC(".data") = 0;
 volatile __u64 lock_filter SEC(".data") = 0;	/* keep only this lock (0: all) */
 volatile __u64 lock_addr SEC(".data") = 1;	/* lock address reported when the arg is -1 */
+volatile int lock_ok SEC(".data") = GS_LOCK_OK_ANY;	/* enum gs_lock_ok: did acquire get it */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -70,12 +75,20 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Per thread state of the uprobe lock adapter: which lock it asked for and
- * when, so that the uretprobe (which has no arguments) can report it. */
+/*
+ * Per thread state of the uprobe lock adapter. Acquire calls do not nest in
+ * one thread, so one pending request per thread tells the uretprobe (which
+ * has no arguments) which lock it was about. A thread may hold several locks
+ * (nested locks), and each RELEASED carries its own hold time: the lock taken
+ * last and when are kept here, and the locks it still held then move to
+ * lock_held, keyed by (thread, lock). The common case, one lock at a time
+ * (--python's GIL), never touches the hash.
+ */
 struct lock_tls {
-	__u64 lock;
-	__u64 request_ns;
-	__u64 acquired_ns;
+	__u64 lock;		/* lock of the pending request */
+	__u64 request_ns;	/* when it was asked for; 0: no request pending */
+	__u64 held_lock;	/* lock taken last and not released yet (0: none) */
+	__u64 acquired_ns;	/* when held_lock was taken */
 };
 
 struct {
@@ -84,6 +97,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lock_tls);
 } lock_tls SEC(".maps");
+
+struct held_key {
+	__u64 lock;
+	__u32 tid;
+	__u32 pad;		/* zero: part of the hashed key */
+};
+
+/* Bounded: a lock never released (its thread died holding it) is evicted
+ * in time; its RELEASED, if it ever comes, then says 0 (unknown). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);	/* outer locks held at once, all threads */
+	__type(key, struct held_key);
+	__type(value, __u64);		/* when it was taken */
+} lock_held SEC(".maps");
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
@@ -102,8 +130,10 @@ static __always_inline void count_lost(__u64 n)
 	__u32 zero = 0;
 	__u64 *v = bpf_map_lookup_elem(&lost, &zero);
 
+	/* atomic: a program that found the ring full may be interrupted on this
+	 * CPU by another that finds it full too */
 	if (v)
-		*v += n;
+		__sync_fetch_and_add(v, n);
 }
 
 /*
@@ -372,18 +402,42 @@ static __always_inline __u64 reg_arg(struct pt_regs *ctx, int n)
 SEC("uprobe")
 int lock_acquire_entry(struct pt_regs *ctx)
 {
-	struct lock_tls st = {};
+	struct lock_tls *st, fresh = {};
+	__u64 lock, now;
 	__u32 pid, tid;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
-	st.lock = reg_arg(ctx, lock_acquire_arg);
-	if (lock_filter && st.lock != lock_filter)
+	lock = reg_arg(ctx, lock_acquire_arg);
+	if (lock_filter && lock != lock_filter)
 		return 0;
-	st.request_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&lock_tls, &tid, &st, BPF_ANY);
-	emit(st.request_ns, GS_EV_LOCK_REQUEST, 0, pid, tid, st.lock, 0);
+	now = bpf_ktime_get_ns();
+	st = bpf_map_lookup_elem(&lock_tls, &tid);
+	if (st) {	/* keep what it holds */
+		st->lock = lock;
+		st->request_ns = now;
+	} else {
+		fresh.lock = lock;
+		fresh.request_ns = now;
+		bpf_map_update_elem(&lock_tls, &tid, &fresh, BPF_ANY);
+	}
+	emit(now, GS_EV_LOCK_REQUEST, 0, pid, tid, lock, 0);
 	return 0;
+}
+
+/* Whether the acquire call that returns now got the lock (see gs_lock_ok). */
+static __always_inline bool acquire_succeeded(struct pt_regs *ctx)
+{
+	int rc = (int)PT_REGS_RC(ctx);
+
+	switch (lock_ok) {
+	case GS_LOCK_OK_ZERO:
+		return rc == 0;
+	case GS_LOCK_OK_NONZERO:
+		return rc != 0;
+	default:
+		return true;
+	}
 }
 
 SEC("uretprobe")
@@ -399,17 +453,30 @@ int lock_acquire_return(struct pt_regs *ctx)
 	if (!st || !st->request_ns)
 		return 0;	/* filtered at entry, or entered before we attached */
 	now = bpf_ktime_get_ns();
+	if (!acquire_succeeded(ctx)) {	/* a trylock that failed, a timeout */
+		emit(now, GS_EV_LOCK_FAILED, 0, pid, tid, st->lock, now - st->request_ns);
+		st->request_ns = 0;
+		return 0;
+	}
 	emit(now, GS_EV_LOCK_ACQUIRED, 0, pid, tid, st->lock, now - st->request_ns);
-	st->request_ns = 0;
+	if (st->held_lock && st->held_lock != st->lock) {
+		/* nested: the lock held so far keeps its time in lock_held */
+		struct held_key k = { .lock = st->held_lock, .tid = tid };
+
+		bpf_map_update_elem(&lock_held, &k, &st->acquired_ns, BPF_ANY);
+	}
+	st->held_lock = st->lock;
 	st->acquired_ns = now;
+	st->request_ns = 0;
 	return 0;
 }
 
 SEC("uprobe")
 int lock_release_entry(struct pt_regs *ctx)
 {
+	struct held_key k = {};
 	struct lock_tls *st;
-	__u64 lock, now, held = 0;
+	__u64 lock, now, held = 0, *since;
 	__u32 pid, tid;
 
 	if (!current_traced(&pid, &tid))
@@ -419,9 +486,18 @@ int lock_release_entry(struct pt_regs *ctx)
 		return 0;
 	now = bpf_ktime_get_ns();
 	st = bpf_map_lookup_elem(&lock_tls, &tid);
-	if (st && st->lock == lock && st->acquired_ns) {
+	if (st && lock && st->held_lock == lock) {
 		held = now - st->acquired_ns;
-		st->acquired_ns = 0;
+		st->held_lock = 0;
+	} else {
+		/* an outer lock of a nest, or one taken before we attached */
+		k.lock = lock;
+		k.tid = tid;
+		since = bpf_map_lookup_elem(&lock_held, &k);
+		if (since) {
+			held = now - *since;
+			bpf_map_delete_elem(&lock_held, &k);
+		}
 	}
 	emit(now, GS_EV_LOCK_RELEASED, 0, pid, tid, lock, held);
 	return 0;
@@ -429,9 +505,42 @@ int lock_release_entry(struct pt_regs *ctx)
 
 /* ---- scheduler --------------------------------------------------------- */
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next, unsigned int prev_state)
+/*
+ * One object for every kernel gilscope supports (README, `gilscope check`):
+ * fields that moved or were renamed are read through CO-RE with the older
+ * layout as a "___flavour" struct, and the tracepoint arguments that newer
+ * kernels added have two programs each, of which the loader keeps one (see
+ * loader.c, tp_nargs()).
+ */
+struct task_struct___pre514 {	/* before 5.14, __state was "state" */
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+struct task_struct___pre516 {	/* before 5.16, x86's cpu was the task's, not thread_info's */
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+static __always_inline __u32 task_cpu(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->thread_info.cpu))
+		return t->thread_info.cpu;
+	return BPF_CORE_READ((struct task_struct___pre516 *)t, cpu);
+}
+
+/* state_from_task: the kernel passed no prev_state (before 5.18). Read it
+ * from prev, as those kernels' own tracepoint did: __schedule() read it a
+ * little earlier, so a sleep that a pending signal cut short shows as
+ * runnable here, which it is. */
+static __always_inline void switch_event(bool preempt, struct task_struct *prev,
+					 struct task_struct *next, __u32 prev_state,
+					 bool state_from_task)
 {
 	__u32 prev_tgid = prev->tgid, next_tgid = next->tgid;
 	__u8 flags = 0;
@@ -441,10 +550,28 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev,
 	if (next_tgid && tgid_traced(next_tgid))
 		flags |= GS_F_TRACED_NEXT;
 	if (!flags && !all_tasks)
-		return 0;
+		return;
+	if (state_from_task && !preempt)
+		prev_state = task_state(prev);
 	emit(0, GS_EV_SCHED_SWITCH, flags, prev_tgid, prev->pid,
 	     (__u64)(__u32)next->pid | (__u64)next_tgid << 32,
 	     preempt ? 0 : prev_state);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	switch_event(preempt, prev, next, prev_state, false);
+	return 0;
+}
+
+/* before 5.18: no prev_state argument */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_sched_switch_compat, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	switch_event(preempt, prev, next, 0, true);
 	return 0;
 }
 
@@ -455,7 +582,7 @@ static __always_inline void wakeup(struct task_struct *p)
 
 	if (!flags && !all_tasks)
 		return;
-	emit(0, GS_EV_SCHED_WAKEUP, flags, tgid, p->pid, p->thread_info.cpu,
+	emit(0, GS_EV_SCHED_WAKEUP, flags, tgid, p->pid, task_cpu(p),
 	     (__u32)bpf_get_current_pid_tgid());
 }
 
@@ -481,7 +608,7 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 
 	if (!flags && !all_tasks)
 		return 0;
-	emit(0, GS_EV_SCHED_MIGRATE, flags, tgid, p->pid, p->thread_info.cpu, dest_cpu);
+	emit(0, GS_EV_SCHED_MIGRATE, flags, tgid, p->pid, task_cpu(p), dest_cpu);
 	return 0;
 }
 
@@ -501,17 +628,43 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 	return 0;
 }
 
-/* arg0 = exit code (wait status), arg1 = 1 when the whole process is gone.
+/*
+ * arg0 = exit code (wait status), arg1 = 1 when the whole process is gone.
  * The tgid stays traced: the final sched_switch away from the dead task
- * comes after this; the recorder removes it later. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_sched_process_exit, struct task_struct *p, bool group_dead)
+ * comes after this; the recorder removes it later.
+ *
+ * group_dead_from_task: the kernel passed no group_dead (before 6.16). On
+ * every kernel do_exit() computes group_dead as
+ * atomic_dec_and_test(&signal->live) before this tracepoint fires, so the
+ * thread's own decrement is already done and "last" reads live == 0. Two
+ * threads whose decrements both land before either reads (the last two
+ * exiting at once) may both say "last", where the kernel's argument names
+ * one: the recorder then untraces the tgid on the first, a window earlier.
+ */
+static __always_inline void exit_event(struct task_struct *p, bool group_dead,
+				       bool group_dead_from_task)
 {
 	__u32 tgid = p->tgid;
 
 	if (!tgid_traced(tgid))
-		return 0;
+		return;
+	if (group_dead_from_task)
+		group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
 	emit(0, GS_EV_PROC_EXIT, GS_F_TRACED, tgid, p->pid, p->exit_code, group_dead);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	exit_event(p, group_dead, false);
+	return 0;
+}
+
+/* before 6.16: no group_dead argument */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit_compat, struct task_struct *p)
+{
+	exit_event(p, false, true);
 	return 0;
 }
 

@@ -77,4 +77,15 @@ struct gs_event {
 	__u64 arg1;	/* see the table above */
 };
 
+/*
+ * When a lock uprobe's acquire function got the lock, judged at its return
+ * from the return value read as a C int (--lock SPEC's ok= field). A call
+ * that did not get it ends its wait with LOCK_FAILED, not LOCK_ACQUIRED.
+ */
+enum gs_lock_ok {
+	GS_LOCK_OK_ANY = 0,	/* always: void functions, CPython's take_gil */
+	GS_LOCK_OK_ZERO = 1,	/* it returned 0: pthread_mutex_lock, sem_wait, mtx_lock */
+	GS_LOCK_OK_NONZERO = 2,	/* it returned non-zero: a bool try_lock */
+};
+
 #endif /* GILSCOPE_H */

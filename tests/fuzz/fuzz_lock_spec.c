@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "record/adapter.h"
+#include "util/gs_types.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -30,6 +31,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		    a.lock_arg > ADAPTER_MAX_ARG || (a.lock_sym[0] && a.lock_addr) ||
 		    ((a.lock_sym[0] || a.lock_addr) && a.lock_arg < 0) ||
 		    strlen(a.spec_binary) >= sizeof(a.spec_binary) ||
+		    a.lock_ok < GS_LOCK_OK_ANY || a.lock_ok > GS_LOCK_OK_NONZERO ||
 		    strncmp(a.adapter, "lock:", 5))
 			abort();
 	} else if (r != -EINVAL || !err[0] || strchr(err, '\n')) {

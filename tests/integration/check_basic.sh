@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # check_basic.sh - `gilscope check`: as root on this machine it can trace
-# (every item ok, BPF really loaded and probes fired); without privileges it
-# says which capabilities are missing and exits 1.
+# (every item ok, BPF really loaded and probes fired), also with the
+# programs for kernels whose tracepoints lack newer arguments (forced);
+# without privileges it says which capabilities are missing and exits 1.
+# The minimum kernel it states is the one README and the man page state.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -14,6 +16,13 @@ if need_root check_root; then
 	else
 		not_ok check_root "$(grep -v '^ok' "$TMPD/c.out" | head -3)"
 	fi
+	if GILSCOPE_TP_FALLBACK=1 "$GILSCOPE" check >"$TMPD/f.out" 2>&1 && ! grep -q '^FAIL' "$TMPD/f.out" &&
+	   grep -q '^info  sched_switch .*read from the task' "$TMPD/f.out" &&
+	   grep -q '^info  exit .*signal->live' "$TMPD/f.out" && grep -q '^ok    tp_btf' "$TMPD/f.out"; then
+		ok check_tp_fallback
+	else
+		not_ok check_tp_fallback "$(grep -v '^ok' "$TMPD/f.out" | head -4)"
+	fi
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$GILSCOPE" check >"$TMPD/n.out" 2>&1
 	rc=$?
 	if [ $rc = 1 ] && grep -q '^FAIL  privileges.*CAP_BPF' "$TMPD/n.out" && grep -q '^ok    kernel' "$TMPD/n.out"; then
@@ -21,6 +30,13 @@ if need_root check_root; then
 	else
 		not_ok check_unprivileged "rc=$rc $(head -5 "$TMPD/n.out")"
 	fi
+fi
+# the kernel line comes before any privileged item
+min=$("$GILSCOPE" check 2>/dev/null | sed -n 's/^[a-zA-Z]* *kernel .*\(needs\|older than\) \([0-9]*\.[0-9]*\).*/\2/p')
+if [ -n "$min" ] && grep -q "Linux $min+ only" README.md && grep -q "newest of them, $min," docs/gilscope.1; then
+	ok check_min_kernel_documented
+else
+	not_ok check_min_kernel_documented "check says '$min'; README or docs/gilscope.1 say otherwise"
 fi
 "$GILSCOPE" check extra >/dev/null 2>&1
 [ $? = 2 ] && ok check_usage || not_ok check_usage "unexpected argument accepted"

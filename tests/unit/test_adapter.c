@@ -13,6 +13,7 @@
 #include "check.h"
 #include "record/adapter.h"
 #include "record/elf_sym.h"
+#include "util/gs_types.h"
 
 pthread_mutex_t gs_test_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -71,6 +72,55 @@ static void test_parse_valid(void)
 	CHECK(a.lock_addr == UINT64_MAX);
 }
 
+/* ok=: given, or by ACQUIRE's name; it reaches the loader's lock_target. */
+static void test_parse_ok(void)
+{
+	static struct adapter_target a;
+	struct lock_target t;
+	static const char *const zero[] = {
+		"pthread_mutex_lock", "pthread_mutex_trylock", "pthread_mutex_timedlock",
+		"pthread_mutex_clocklock", "__pthread_mutex_lock", "___pthread_mutex_lock",
+		"pthread_spin_lock", "pthread_spin_trylock", "pthread_rwlock_wrlock",
+		"pthread_rwlock_tryrdlock", "pthread_rwlock_clockwrlock", "sem_wait",
+		"sem_trywait", "sem_timedwait", "sem_clockwait", "mtx_lock", "mtx_trylock",
+		"mtx_timedlock",
+	};
+	static const char *const any[] = {
+		"take_gil", "lock", "pthread_mutex_unlock", "pthread_mutex_locked", "sem_post",
+		"0x1139", "pthread_cond_wait", "mtx_unlock",
+	};
+	char spec[128];
+
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+		snprintf(spec, sizeof(spec), "app:%s:unlock:arg0", zero[i]);
+		CHECK(parse(spec, &a) == 0);
+		CHECKF(a.lock_ok == GS_LOCK_OK_ZERO, "%s: default %d", zero[i], a.lock_ok);
+	}
+	for (size_t i = 0; i < sizeof(any) / sizeof(any[0]); i++) {
+		snprintf(spec, sizeof(spec), "app:%s:unlock", any[i]);
+		CHECK(parse(spec, &a) == 0);
+		CHECKF(a.lock_ok == GS_LOCK_OK_ANY, "%s: default %d", any[i], a.lock_ok);
+	}
+	CHECK(parse("app:my_try_lock:my_unlock:arg1=0x10:ok=nz", &a) == 0);
+	CHECK(a.lock_ok == GS_LOCK_OK_NONZERO && a.lock_arg == 1 && a.lock_addr == 0x10);
+	CHECK(!strcmp(a.release_sym, "my_unlock"));
+	CHECK(parse("app:pthread_mutex_lock:pthread_mutex_unlock:ok=any", &a) == 0);
+	CHECK(a.lock_ok == GS_LOCK_OK_ANY && a.lock_arg == -1);
+	CHECK(parse("app:my_lock:my_unlock:ok=0", &a) == 0);
+	CHECK(a.lock_ok == GS_LOCK_OK_ZERO && !strcmp(a.acquire_sym, "my_lock"));
+	/* BINARY may hold ":ok=" too: only the last field is read as ok= */
+	CHECK(parse("/opt/x:ok=0/app:lock:unlock", &a) == 0);
+	CHECK(!strcmp(a.spec_binary, "/opt/x:ok=0/app") && a.lock_ok == GS_LOCK_OK_ANY);
+	/* a function may be called "ok" */
+	CHECK(parse("app:lock:ok", &a) == 0);
+	CHECK(!strcmp(a.release_sym, "ok"));
+	adapter_lock_target(&a, &t);
+	CHECK(t.acquire_ok == GS_LOCK_OK_ANY);
+	CHECK(parse("app:sem_wait:sem_post:arg0:ok=nz", &a) == 0);
+	adapter_lock_target(&a, &t);
+	CHECK(t.acquire_ok == GS_LOCK_OK_NONZERO && t.acquire_arg == 0);
+}
+
 static void expect_bad(const char *spec, const char *why)
 {
 	static struct adapter_target a;
@@ -105,6 +155,13 @@ static void test_parse_invalid(void)
 	expect_bad("app:lo ck:unlock", "neither");
 	expect_bad("app:lock:un\tlock", "control");
 	expect_bad(":arg0", "missing");
+	expect_bad("app:lock:unlock:ok=", "ok=0");
+	expect_bad("app:lock:unlock:ok=1", "ok=nz");
+	expect_bad("app:lock:unlock:ok=anything", "ok=any");
+	expect_bad("app:lock:unlock:ok=0:arg0", "ok= comes last");
+	expect_bad("app:lock:ok=0", "missing ACQUIRE");
+	expect_bad("ok=0", "no ':'");
+	expect_bad(":ok=0", "missing RELEASE");
 	expect_bad("lock:unlock:arg0", "missing");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -245,6 +302,7 @@ static void test_python(void)
 		CHECKF(strstr(a.binary, "libpython3.11.so") != NULL, "%s", a.binary);
 		CHECK(a.acquire_off && a.release_off && a.acquire_off != a.release_off);
 		CHECK(a.lock.acquire_arg == -1 && a.lock.lock_addr == ADAPTER_PYTHON_LOCK_ID);
+		CHECK(a.lock.acquire_ok == GS_LOCK_OK_ANY);	/* take_gil returns nothing */
 		CHECK(!strcmp(a.adapter, "python"));
 	} else {
 		printf("# no pyenv python3.11 here\n");
@@ -359,6 +417,7 @@ int main(void)
 	gs_test_release(&gs_test_lock);
 	RUN(test_parse_valid);
 	RUN(test_parse_invalid);
+	RUN(test_parse_ok);
 	RUN(test_resolve_self_running);
 	RUN(test_resolve_self_before_exec);
 	RUN(test_resolve_imported);

@@ -118,6 +118,39 @@ static int kernel_at_least(const char *release, int maj, int min)
 	return a > maj || (a == maj && b >= min);
 }
 
+/* The kernel release against what the BPF side needs, feature by feature
+ * (loader_features: the one list; README's Limitations says the same). */
+static void check_kernel(const char *release)
+{
+	int maj, min;
+	bool ok;
+
+	loader_min_kernel(&maj, &min);
+	ok = kernel_at_least(release, maj, min);
+	item(ok, "kernel", "%s %s %d.%d%s", release, ok ? "(gilscope needs" : "is older than", maj, min,
+	     ok ? " or newer: the newest of these)" : ": upgrade the kernel (what needs which release below)");
+	for (const struct loader_feature *f = loader_features; f->what; f++) {
+		char since[16];
+
+		snprintf(since, sizeof(since), "%d.%d+", f->major, f->minor);
+		printf("%-5s %-12s %s%s\n", "info", since, f->what,
+		       kernel_at_least(release, f->major, f->minor) ? "" : " (missing here)");
+	}
+}
+
+/* Which program variants the kernel's tracepoints allowed (both record the
+ * same facts; the older way reads them from the task). */
+static void show_variants(const struct loader *l)
+{
+	struct loader_variants v;
+
+	loader_variants(l, &v);
+	info("sched_switch", v.switch_state_arg ? "sleeping or preempted: the tracepoint's prev_state (5.18+)"
+		: "sleeping or preempted: read from the task (no prev_state argument before 5.18)");
+	info("exit", v.exit_group_dead_arg ? "last thread of a process: the tracepoint's group_dead (6.16+)"
+		: "last thread of a process: the task's signal->live (no group_dead argument before 6.16)");
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct loader_opts lo = { 0 };
@@ -140,9 +173,7 @@ int cmd_check(int argc, char **argv)
 	}
 
 	uname(&u);
-	item(kernel_at_least(u.release, 5, 15), "kernel", "%s %s", u.release,
-	     kernel_at_least(u.release, 5, 15) ? "(>= 5.15: ring buffer, BTF tracepoints, USDT)"
-					     : "is older than 5.15: upgrade the kernel");
+	check_kernel(u.release);
 	item(!stat("/sys/kernel/btf/vmlinux", &st), "btf", "%s",
 	     !stat("/sys/kernel/btf/vmlinux", &st) ? "/sys/kernel/btf/vmlinux present"
 		: "/sys/kernel/btf/vmlinux missing: use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
@@ -174,6 +205,7 @@ int cmd_check(int argc, char **argv)
 		: "ring buffer, BTF tracepoint and uprobe programs pass the verifier");
 	if (err)
 		goto out;
+	show_variants(l);
 	err = loader_attach_sched(l);
 	item(!err, "tp_btf", "%s", err ? loader_error(l) : "sched_switch/wakeup/migrate/fork/exit attached");
 	err = loader_attach_gilrt(l, "/proc/self/exe");

@@ -103,6 +103,7 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 	t->acquire_arg = a->lock_arg;
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;
+	t->acquire_ok = a->lock_ok;
 }
 
 /* ---- CPython ---------------------------------------------------------------- */
@@ -151,6 +152,7 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 	memset(a, 0, sizeof(*a));
 	a->lock_arg = -1;
 	a->lock_addr = ADAPTER_PYTHON_LOCK_ID;
+	a->lock_ok = GS_LOCK_OK_ANY;	/* take_gil returns nothing (3.x) */
 	snprintf(a->adapter, sizeof(a->adapter), "python");
 	snprintf(a->acquire_sym, sizeof(a->acquire_sym), "take_gil");
 	snprintf(a->release_sym, sizeof(a->release_sym), "drop_gil");

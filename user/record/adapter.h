@@ -9,8 +9,11 @@
  *   CPython:  take_gil entry = LOCK_REQUEST, its return = LOCK_ACQUIRED,
  *             drop_gil entry = LOCK_RELEASED; no lock argument (one GIL per
  *             process), reported lock address ADAPTER_PYTHON_LOCK_ID.
- *   --lock:   SPEC = BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]], see
- *             ADAPTER_LOCK_SPEC_HELP for the exact syntax.
+ *             take_gil returns nothing: every return is an acquisition.
+ *   --lock:   SPEC = BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]][:ok=0|nz|any],
+ *             see ADAPTER_LOCK_SPEC_HELP for the exact syntax; ok= says which
+ *             return values of ACQUIRE mean it got the lock (a default by
+ *             name for the pthread, semaphore and C11 functions).
  *
  * Usage:
  *   struct adapter_target a;
@@ -65,6 +68,7 @@ struct adapter_target {
 	char lock_binary[PATH_MAX];	/* resolved ELF file defining lock_sym */
 	uint64_t lock_sym_vaddr;	/* its link-time address there */
 	bool lock_pending;		/* lock_sym needs adapter_resolve_lock_addr() */
+	int lock_ok;			/* enum gs_lock_ok: when ACQUIRE got the lock */
 };
 
 /* Help text for --lock, shared by --help and README. */

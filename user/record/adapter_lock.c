@@ -10,9 +10,12 @@
 #include <string.h>
 #include "record/adapter.h"
 #include "util/err.h"
+#include "util/gs_types.h"
+
+#define SYNTAX "BINARY:ACQUIRE:RELEASE[:argN[=LOCK]][:ok=0|nz|any]"
 
 const char ADAPTER_LOCK_SPEC_HELP[] =
-"--lock BINARY:ACQUIRE:RELEASE[:argN[=LOCK]]\n"
+"--lock " SYNTAX "\n"
 "  BINARY   the program or library whose functions to trace: a path (./app,\n"
 "           /usr/lib/x86_64-linux-gnu/libc.so.6), a library name looked up in\n"
 "           the target's memory map or the linker's paths (libc.so.6), or\n"
@@ -20,13 +23,22 @@ const char ADAPTER_LOCK_SPEC_HELP[] =
 "           function (./app calling pthread_mutex_lock), the library that\n"
 "           defines it is traced.\n"
 "  ACQUIRE  function that takes the lock: its entry is \"asks\", its return\n"
-"           \"got it\" (a symbol name, or 0xADDR: a link-time address in BINARY)\n"
+"           \"got it\" or \"gave up\" (see ok=); a symbol name, or 0xADDR (a\n"
+"           link-time address in BINARY)\n"
 "  RELEASE  function that releases the lock (symbol name or 0xADDR)\n"
 "  argN     which argument (arg0..arg5) is the lock's address; without it all\n"
 "           calls count as one lock\n"
 "  =LOCK    keep only this lock: 0xADDR (its address in the running process)\n"
 "           or the name of a global lock variable (found in BINARY, the\n"
 "           program or its libraries; PIE and libraries are relocated)\n"
+"  ok=      when ACQUIRE got the lock, from its return value (an int):\n"
+"           ok=0 when it returns 0, ok=nz when it returns non-zero (a bool\n"
+"           try_lock), ok=any always (void functions). A call that did not\n"
+"           get it (a failed trylock, a timeout) ends the wait without an\n"
+"           acquisition. Default: ok=0 for pthread_mutex_{lock,trylock,\n"
+"           timedlock,clocklock}, pthread_spin_{lock,trylock}, the locking\n"
+"           pthread_rwlock_* functions, sem_{wait,trywait,timedwait,clockwait}\n"
+"           and mtx_{lock,trylock,timedlock}; ok=any for any other function\n"
 "  example: --lock ./app:pthread_mutex_lock:pthread_mutex_unlock:arg0=counter_lock\n";
 
 static bool sym_start(char c)
@@ -96,7 +108,7 @@ static int parse_func(const char *what, const char *s, size_t len, char *dst,
 	uint64_t v;
 
 	if (!len)
-		return errf(err, errlen, -EINVAL, "%s is empty (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", what);
+		return errf(err, errlen, -EINVAL, "%s is empty (expected " SYNTAX ")", what);
 	if (len >= ADAPTER_SYM_MAX)
 		return errf(err, errlen, -EINVAL, "%s is longer than %d characters", what, ADAPTER_SYM_MAX - 1);
 	if (is_number_start(s, len) ? parse_number(s, len, &v) : !is_symbol(s, len))
@@ -138,6 +150,51 @@ static int parse_lock_field(const char *s, size_t len, struct adapter_target *a,
 	return 0;
 }
 
+/* Functions that return 0 when they got the lock (and an error number, or
+ * -1 with errno, when not), as C libraries spell them without leading '_'. */
+static const char *const ok_zero_funcs[] = {
+	"pthread_mutex_lock", "pthread_mutex_trylock", "pthread_mutex_timedlock",
+	"pthread_mutex_clocklock", "pthread_spin_lock", "pthread_spin_trylock",
+	"pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_rwlock_tryrdlock",
+	"pthread_rwlock_trywrlock", "pthread_rwlock_timedrdlock", "pthread_rwlock_timedwrlock",
+	"pthread_rwlock_clockrdlock", "pthread_rwlock_clockwrlock",
+	"sem_wait", "sem_trywait", "sem_timedwait", "sem_clockwait",
+	"mtx_lock", "mtx_trylock", "mtx_timedlock",	/* C11: thrd_success is 0 */
+};
+
+/* ok= when the SPEC gives none: by ACQUIRE's name (glibc's aliases such as
+ * __pthread_mutex_lock included). */
+static int default_ok(const char *acquire)
+{
+	acquire += strspn(acquire, "_");
+	for (size_t i = 0; i < sizeof(ok_zero_funcs) / sizeof(ok_zero_funcs[0]); i++)
+		if (!strcmp(acquire, ok_zero_funcs[i]))
+			return GS_LOCK_OK_ZERO;
+	return GS_LOCK_OK_ANY;
+}
+
+static bool looks_like_ok_field(const char *s, size_t len)
+{
+	return len >= 3 && !strncmp(s, "ok=", 3);
+}
+
+/* "ok=0", "ok=nz" or "ok=any" of len bytes. */
+static int parse_ok_field(const char *s, size_t len, struct adapter_target *a,
+			  char *err, size_t errlen)
+{
+	static const struct { const char *name; int ok; } modes[] = {
+		{ "0", GS_LOCK_OK_ZERO }, { "nz", GS_LOCK_OK_NONZERO }, { "any", GS_LOCK_OK_ANY },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (len - 3 == strlen(modes[i].name) && !memcmp(s + 3, modes[i].name, len - 3)) {
+			a->lock_ok = modes[i].ok;
+			return 0;
+		}
+	return errf(err, errlen, -EINVAL, "'%.*s': give ok=0 (success returns 0), ok=nz "
+		    "(non-zero) or ok=any", (int)(len > 64 ? 64 : len), s);
+}
+
 /* The last field is a lock field if it reads "arg", "argDIGIT..." or "arg=...":
  * function names hardly look like that, and a BINARY may itself contain ':'. */
 static bool looks_like_lock_field(const char *s, size_t len)
@@ -151,17 +208,29 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 	memset(a, 0, sizeof(*a));
 	a->lock_arg = -1;
 	if (!spec || !*spec)
-		return errf(err, errlen, -EINVAL, "empty SPEC (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+		return errf(err, errlen, -EINVAL, "empty SPEC (expected " SYNTAX ")");
 	size_t n = strlen(spec);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
 			return errf(err, errlen, -EINVAL, "SPEC contains a control character");
 
-	/* Split from the right: [lock field], RELEASE, ACQUIRE, then BINARY is the rest. */
+	/* Split from the right: [ok field], [lock field], RELEASE, ACQUIRE,
+	 * then BINARY is the rest. */
 	const char *end = spec + n;
 	const char *c = memrchr(spec, ':', n);
+	bool ok_given = false;
 	if (!c)
-		return errf(err, errlen, -EINVAL, "'%.64s' has no ':' (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])", spec);
+		return errf(err, errlen, -EINVAL, "'%.64s' has no ':' (expected " SYNTAX ")", spec);
+	if (looks_like_ok_field(c + 1, end - c - 1)) {
+		int r = parse_ok_field(c + 1, end - c - 1, a, err, errlen);
+		if (r)
+			return r;
+		ok_given = true;
+		end = c;
+		c = memrchr(spec, ':', end - spec);
+		if (!c)
+			return errf(err, errlen, -EINVAL, "missing RELEASE (expected " SYNTAX ")");
+	}
 	if (looks_like_lock_field(c + 1, end - c - 1)) {
 		int r = parse_lock_field(c + 1, end - c - 1, a, err, errlen);
 		if (r)
@@ -169,18 +238,22 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 		end = c;
 		c = memrchr(spec, ':', end - spec);
 		if (!c)
-			return errf(err, errlen, -EINVAL, "missing RELEASE (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+			return errf(err, errlen, -EINVAL, "missing RELEASE (expected " SYNTAX ")");
 	}
+	if (looks_like_ok_field(c + 1, end - c - 1))
+		return errf(err, errlen, -EINVAL, "ok= comes last (expected " SYNTAX ")");
 	int r = parse_func("RELEASE", c + 1, end - c - 1, a->release_sym, err, errlen);
 	if (r)
 		return r;
 	end = c;
 	c = memrchr(spec, ':', end - spec);
 	if (!c)
-		return errf(err, errlen, -EINVAL, "missing ACQUIRE or BINARY (expected BINARY:ACQUIRE:RELEASE[:argN[=LOCK]])");
+		return errf(err, errlen, -EINVAL, "missing ACQUIRE or BINARY (expected " SYNTAX ")");
 	r = parse_func("ACQUIRE", c + 1, end - c - 1, a->acquire_sym, err, errlen);
 	if (r)
 		return r;
+	if (!ok_given)
+		a->lock_ok = default_ok(a->acquire_sym);
 	size_t blen = c - spec;
 	if (blen >= sizeof(a->spec_binary))
 		return errf(err, errlen, -EINVAL, "BINARY is longer than %zu characters", sizeof(a->spec_binary) - 1);

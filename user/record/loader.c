@@ -16,8 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "record/loader.h"
+#include "util/gs_types.h"
 #include "util/path.h"
 #include "gilscope.skel.h"
 #include "floor.skel.h"
@@ -30,6 +32,8 @@ struct loader {
 	struct bpf_link *links[MAX_LINKS];	/* everything attached, to destroy */
 	int nlinks;
 	bool lock_attached;		/* one lock target per loader */
+	bool tp_fallback;		/* opts.tp_fallback or GILSCOPE_TP_FALLBACK */
+	struct loader_variants var;	/* what loader_load() chose */
 	int ncpus;			/* possible CPUs: size of per-CPU values */
 	bool *online;			/* [ncpus]: CPUs whose stage loader_flush() empties */
 	char err[256];			/* last failure, one line */
@@ -45,6 +49,25 @@ static const char *const gilrt_probes[] = {
 #define NPROBES (sizeof(gilrt_probes) / sizeof(gilrt_probes[0]))
 /* the floor set covers only the lock probes: they are what bench compares */
 #define NFLOOR_PROBES 4
+
+const struct loader_feature loader_features[] = {
+	{ "BTF tracepoints (tp_btf)", 5, 5 },
+	{ "BPF ring buffer", 5, 8 },
+	{ "BPF_PROG_TEST_RUN of a raw tracepoint on a given CPU (stage flush)", 5, 10 },
+	{ "BPF atomic exchange (the stage's owner flag)", 5, 12 },
+	{ "BPF cookie (USDT argument specs)", 5, 15 },
+	{ NULL, 0, 0 },
+};
+
+void loader_min_kernel(int *major, int *minor)
+{
+	*major = *minor = 0;
+	for (const struct loader_feature *f = loader_features; f->what; f++)
+		if (f->major > *major || (f->major == *major && f->minor > *minor)) {
+			*major = f->major;
+			*minor = f->minor;
+		}
+}
 
 static char libbpf_last[256];	/* libbpf's last warning, for error messages */
 
@@ -198,6 +221,7 @@ static void read_online(bool *online, int ncpus)
 
 int loader_open(struct loader **out, const struct loader_opts *opts)
 {
+	const char *fallback;
 	struct loader *l;
 	char missing[64];
 	int err;
@@ -228,6 +252,8 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	if (!l->skel)
 		return fail(l, -errno, "cannot open the BPF programs: %s", strerror(errno));
 	l->skel->rodata->all_tasks = opts->all_tasks;
+	fallback = getenv("GILSCOPE_TP_FALLBACK");
+	l->tp_fallback = opts->tp_fallback || (fallback && *fallback && strcmp(fallback, "0"));
 	if (opts->ringbuf_bytes) {
 		err = bpf_map__set_max_entries(l->skel->maps.events, opts->ringbuf_bytes);
 		if (err)
@@ -237,9 +263,59 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	return 0;
 }
 
+/*
+ * How many arguments the running kernel's tracepoint tp passes to BPF, from
+ * its BTF: btf_trace_TP is a typedef of a pointer to the probe function
+ * (void *data, args...). -1 if it cannot tell.
+ */
+static int tp_nargs(const struct btf *btf, const char *tp)
+{
+	const struct btf_type *t;
+	char name[64];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) && btf_vlen(t) > 0 ? btf_vlen(t) - 1 : -1;
+}
+
+/* Keeps, of each pair of tracepoint programs, the one this kernel can load:
+ * a program that reads an argument the tracepoint lacks fails the verifier. */
+static void choose_variants(struct loader *l)
+{
+	struct gilscope_bpf *s = l->skel;
+	struct btf *btf = l->tp_fallback ? NULL : btf__load_vmlinux_btf();
+
+	/* without BTF the load fails anyway, with a clearer message */
+	if (btf) {
+		l->var.switch_state_arg = tp_nargs(btf, "sched_switch") >= 4;
+		l->var.exit_group_dead_arg = tp_nargs(btf, "sched_process_exit") >= 2;
+		btf__free(btf);
+	}
+	bpf_program__set_autoload(s->progs.on_sched_switch, l->var.switch_state_arg);
+	bpf_program__set_autoload(s->progs.on_sched_switch_compat, !l->var.switch_state_arg);
+	bpf_program__set_autoload(s->progs.on_sched_process_exit, l->var.exit_group_dead_arg);
+	bpf_program__set_autoload(s->progs.on_sched_process_exit_compat,
+				  !l->var.exit_group_dead_arg);
+}
+
+void loader_variants(const struct loader *l, struct loader_variants *v)
+{
+	*v = l->var;
+}
+
 int loader_load(struct loader *l)
 {
-	int err = l->floor ? floor_bpf__load(l->floor) : gilscope_bpf__load(l->skel);
+	int err;
+
+	if (l->skel)
+		choose_variants(l);
+	err = l->floor ? floor_bpf__load(l->floor) : gilscope_bpf__load(l->skel);
 
 	if (!err)
 		return 0;
@@ -317,11 +393,14 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 		return fail(l, -EBUSY, "only one lock can be traced at a time");
 	if (t->acquire_arg < -1 || t->acquire_arg > 5 || t->release_arg < -1 || t->release_arg > 5)
 		return fail(l, -EINVAL, "lock argument index must be 0..5 (or none)");
+	if (t->acquire_ok < GS_LOCK_OK_ANY || t->acquire_ok > GS_LOCK_OK_NONZERO)
+		return fail(l, -EINVAL, "bad success rule %d for the acquire function", t->acquire_ok);
 	/* .data, not rodata: the target is known only after load */
 	s->data->lock_acquire_arg = t->acquire_arg;
 	s->data->lock_release_arg = t->release_arg;
 	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
 	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
+	s->data->lock_ok = t->acquire_ok;
 	err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
 			t->binary, t->acquire_off, NULL), "the lock acquire uprobe");
 	if (!err)
@@ -354,12 +433,14 @@ int loader_attach_sched(struct loader *l)
 
 	if (!s)
 		return 0;
-	progs[0] = s->progs.on_sched_switch;
+	progs[0] = l->var.switch_state_arg ? s->progs.on_sched_switch
+					   : s->progs.on_sched_switch_compat;
 	progs[1] = s->progs.on_sched_wakeup;
 	progs[2] = s->progs.on_sched_wakeup_new;
 	progs[3] = s->progs.on_sched_migrate_task;
 	progs[4] = s->progs.on_sched_process_fork;
-	progs[5] = s->progs.on_sched_process_exit;
+	progs[5] = l->var.exit_group_dead_arg ? s->progs.on_sched_process_exit
+					      : s->progs.on_sched_process_exit_compat;
 	for (int i = 0; i < 6; i++) {
 		err = keep_link(l, bpf_program__attach(progs[i]), bpf_program__name(progs[i]));
 		if (err)

@@ -28,6 +28,30 @@ struct loader_opts {
 	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
 				 * gilrt probes, for measuring the bare probe cost */
 	uint32_t ringbuf_bytes;	/* 0 = default (8 MiB); power of two */
+	bool tp_fallback;	/* tests: use the programs for kernels whose
+				 * tracepoints lack prev_state / group_dead even
+				 * where they have them (also GILSCOPE_TP_FALLBACK=1) */
+};
+
+/*
+ * What the kernel side needs, each with the release that brought it; the
+ * newest of them is the oldest kernel gilscope runs on (loader_min_kernel).
+ * `gilscope check` prints this table; README's Limitations says the same.
+ */
+struct loader_feature {
+	const char *what;	/* "BPF ring buffer" */
+	int major, minor;	/* first kernel release that has it */
+};
+extern const struct loader_feature loader_features[];	/* ends with what == NULL */
+/* The oldest kernel release that has every loader_features[] entry. */
+void loader_min_kernel(int *major, int *minor);
+
+/* Which program variants loader_load() chose for this kernel (see
+ * bpf/gilscope.bpf.c): tracepoint arguments newer kernels pass, or the same
+ * facts read from the task on kernels that do not. */
+struct loader_variants {
+	bool switch_state_arg;	/* sched_switch's prev_state argument (5.18+) */
+	bool exit_group_dead_arg;	/* sched_process_exit's group_dead argument (6.16+) */
 };
 
 /* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
@@ -39,12 +63,17 @@ struct lock_target {
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the
 				 * arg is -1, the address reported for the lock */
+	int acquire_ok;		/* enum gs_lock_ok (bpf/gilscope.h): from its
+				 * return value, did acquire get the lock */
 };
 
 /* Checks privileges (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN), opens the skeleton. */
 int loader_open(struct loader **out, const struct loader_opts *opts);
-/* Loads the programs into the kernel (verifier). */
+/* Chooses the program variants this kernel's tracepoints fit (from its BTF)
+ * and loads the programs into the kernel (verifier). */
 int loader_load(struct loader *l);
+/* The variants loader_load() chose (all false before it, and in floor mode). */
+void loader_variants(const struct loader *l, struct loader_variants *v);
 /* Attaches the gilrt USDT programs to binary (-ENOENT-like -ENOMSG and a
  * message suggesting --python/--lock if it has no gilrt probes). */
 int loader_attach_gilrt(struct loader *l, const char *binary);

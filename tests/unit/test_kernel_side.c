@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * test_kernel_side.c - what the BPF programs emit, read back raw (root):
+ *  - the tracepoint programs for older kernels (no prev_state in
+ *    sched_switch before 5.18, no group_dead in sched_process_exit before
+ *    6.16) agree with the normal ones: both loaded side by side on this
+ *    kernel, each sees the same switches with the same sleeping/preempted
+ *    classification, and the same PROC_EXIT "last thread" flags;
+ *  - --lock with nested mutexes: every RELEASED carries its own hold, the
+ *    outer lock's too (tests/progs/mutex_nested);
+ *  - a trylock that fails is a LOCK_FAILED, not an acquisition.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "check.h"
+#include "record/adapter.h"
+#include "record/recorder.h"
+
+/* ---- collected events ---------------------------------------------------- */
+
+struct evs {
+	struct gs_event *ev;
+	size_t n, cap;
+};
+
+static int evs_add(struct evs *v, const struct gs_event *e, size_t n)
+{
+	if (v->n + n > v->cap) {
+		size_t cap = (v->n + n) * 2;
+		struct gs_event *p = realloc(v->ev, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->ev = p;
+		v->cap = cap;
+	}
+	memcpy(v->ev + v->n, e, n * sizeof(*e));
+	v->n += n;
+	return 0;
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	/* a ring record is a batch of events */
+	return evs_add(ctx, data, size / sizeof(struct gs_event));
+}
+
+static int on_sink(void *ctx, const struct gs_event *ev, size_t n)
+{
+	return evs_add(ctx, ev, n);
+}
+
+static void helper_path(char *buf, size_t len, const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	snprintf(buf, len, "%s/progs/%s", dirname(self), name);
+}
+
+/* ---- tracepoint programs for older kernels --------------------------------- */
+
+static volatile int spin_stop;
+
+static void *sleeper(void *arg)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	(void)arg;
+	for (int i = 0; i < 30; i++)
+		nanosleep(&ms, NULL);
+	return NULL;
+}
+
+/* Two of these on one CPU take turns: the scheduler preempts them. */
+static void *spinner(void *arg)
+{
+	cpu_set_t set;
+	struct timespec t0, t;
+
+	CPU_ZERO(&set);
+	CPU_SET(*(int *)arg, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 60000000L);
+	return NULL;
+}
+
+/* The traced child: sleeps, is preempted, its threads exit one by one, then
+ * it exits with status 3. */
+static void child_workload(void)
+{
+	pthread_t t[3];
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		cpu = 0;
+	pthread_create(&t[0], NULL, sleeper, NULL);
+	pthread_create(&t[1], NULL, spinner, &cpu);
+	pthread_create(&t[2], NULL, spinner, &cpu);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	_exit(3);
+}
+
+static int cmp_cpu_ts(const void *a, const void *b)
+{
+	const struct gs_event *x = a, *y = b;
+
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct gs_event *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Keeps, in place, the events of type (and, for switches, a traced prev) of pid. */
+static void keep(struct evs *v, uint8_t type, uint32_t pid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		if (v->ev[i].type == type && v->ev[i].pid == pid &&
+		    (type != GS_EV_SCHED_SWITCH || (v->ev[i].flags & GS_F_TRACED_PREV)))
+			v->ev[k++] = v->ev[i];
+	v->n = k;
+}
+
+static void test_tp_fallback_agrees(void)
+{
+	struct loader_opts opts[2] = { { 0 }, { .tp_fallback = true } };
+	struct loader *l[2] = { NULL, NULL };
+	struct ring_buffer *rb[2] = { NULL, NULL };
+	struct evs ev[2] = { { 0 }, { 0 } }, sw[2], ex[2];
+	struct loader_variants var[2];
+	int status = 0;
+	pid_t child;
+
+	if (!check_need_root("test_tp_fallback_agrees"))
+		return;
+	for (int i = 0; i < 2; i++) {
+		CHECK(loader_open(&l[i], &opts[i]) == 0);
+		if (check__failed_now)
+			goto out;
+		CHECKF(loader_load(l[i]) == 0, "%s", loader_error(l[i]));
+		CHECKF(loader_attach_sched(l[i]) == 0, "%s", loader_error(l[i]));
+		rb[i] = ring_buffer__new(loader_ringbuf_fd(l[i]), on_ring, &ev[i], NULL);
+		CHECK(rb[i] != NULL);
+		loader_variants(l[i], &var[i]);
+		/* we are traced, so the fork program adds the child to both
+		 * loaders before it runs: both see all of it */
+		CHECK(loader_trace_tgid(l[i], getpid()) == 0);
+	}
+	if (check__failed_now)
+		goto out;
+	/* this kernel (6.18) passes both arguments; the forced loader does not use them */
+	CHECK(var[0].switch_state_arg && var[0].exit_group_dead_arg);
+	CHECK(!var[1].switch_state_arg && !var[1].exit_group_dead_arg);
+	child = fork();
+	if (child == 0)
+		child_workload();
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	for (int i = 0; i < 2; i++) {
+		CHECK(loader_flush(l[i]) == 0);
+		CHECK(ring_buffer__consume(rb[i]) >= 0);
+		CHECKF(loader_lost(l[i]) == 0, "loader %d lost %llu", i,
+		       (unsigned long long)loader_lost(l[i]));
+		sw[i] = ex[i] = (struct evs){ 0 };
+		CHECK(evs_add(&sw[i], ev[i].ev, ev[i].n) == 0 && evs_add(&ex[i], ev[i].ev, ev[i].n) == 0);
+		keep(&sw[i], GS_EV_SCHED_SWITCH, child);
+		keep(&ex[i], GS_EV_PROC_EXIT, child);
+		/* per CPU, the two programs run one after the other on each switch */
+		qsort(sw[i].ev, sw[i].n, sizeof(*sw[i].ev), cmp_cpu_ts);
+		qsort(ex[i].ev, ex[i].n, sizeof(*ex[i].ev), cmp_tid);
+	}
+
+	size_t sleeping = 0, runnable = 0, diff = 0;
+
+	CHECKF(sw[0].n == sw[1].n && sw[0].n > 0, "switches: %zu normal, %zu fallback", sw[0].n, sw[1].n);
+	for (size_t i = 0; i < sw[0].n && i < sw[1].n; i++) {
+		const struct gs_event *a = &sw[0].ev[i], *b = &sw[1].ev[i];
+
+		CHECKF(a->cpu == b->cpu && a->tid == b->tid && a->arg0 == b->arg0,
+		       "switch %zu: cpu %u/%u tid %u/%u", i, a->cpu, b->cpu, a->tid, b->tid);
+		diff += (a->arg1 == 0) != (b->arg1 == 0);
+		if (a->arg1)
+			sleeping++;
+		else
+			runnable++;
+	}
+	CHECKF(diff == 0, "%zu of %zu switches classified differently", diff, sw[0].n);
+	/* not vacuous: 30 sleeps, two spinners sharing a CPU for 60 ms each */
+	CHECKF(sleeping >= 30 && runnable >= 2, "%zu sleeping, %zu preempted", sleeping, runnable);
+
+	/* main and its three threads exit; only main's exit ends the process */
+	CHECKF(ex[0].n == 4 && ex[1].n == 4, "PROC_EXIT: %zu normal, %zu fallback", ex[0].n, ex[1].n);
+	for (size_t i = 0; i < ex[0].n && i < ex[1].n; i++) {
+		const struct gs_event *a = &ex[0].ev[i], *b = &ex[1].ev[i];
+		bool main_thread = a->tid == (uint32_t)child;
+
+		CHECKF(a->tid == b->tid && a->arg0 == b->arg0 && a->arg1 == b->arg1,
+		       "exit of %u: code %llu/%llu last %llu/%llu", a->tid, (unsigned long long)a->arg0,
+		       (unsigned long long)b->arg0, (unsigned long long)a->arg1,
+		       (unsigned long long)b->arg1);
+		CHECKF(a->arg1 == main_thread && (!main_thread || a->arg0 == 3 << 8),
+		       "tid %u: last %llu code %llu", a->tid, (unsigned long long)a->arg1,
+		       (unsigned long long)a->arg0);
+	}
+	for (int i = 0; i < 2; i++) {
+		free(sw[i].ev);
+		free(ex[i].ev);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		ring_buffer__free(rb[i]);
+		loader_destroy(l[i]);
+		free(ev[i].ev);
+	}
+}
+
+/* ---- --lock: nested and failed acquisitions --------------------------------- */
+
+struct prog_counts {
+	uint64_t outer, inner;			/* lock addresses */
+	unsigned long outer_locks, inner_locks, try_ok, try_failed, hold_us;
+};
+
+/* Records tests/progs/mutex_nested (2 threads x 100) under --lock SPEC
+ * (libc's ACQUIRE, RELEASE pthread_mutex_unlock, arg0). 0 when it ran. */
+static int record_nested(const char *acquire, struct evs *out, struct prog_counts *pc,
+			 pid_t *pid)
+{
+	static struct adapter_target a;
+	char prog[PATH_MAX], spec[128], err[256], buf[4096];
+	char *argv[] = { prog, "2", "100", "1000", "3", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = on_sink, .ctx = out };
+	struct recorder_stats st;
+	struct recorder *r;
+	bool usage;
+	int pfd[2], rc;
+	ssize_t n, got = 0;
+
+	helper_path(prog, sizeof(prog), "mutex_nested");
+	/* libc itself: under ASan the program's calls of some of these go to
+	 * libasan's interceptors, which call libc's */
+	snprintf(spec, sizeof(spec), "libc.so.6:%s:pthread_mutex_unlock:arg0", acquire);
+	rc = adapter_setup(&a, false, spec, 0, prog, &usage, err, sizeof(err));
+	CHECKF(rc == 0, "%s: %s", spec, err);
+	if (rc)
+		return rc;
+	o.lock = &a.lock;
+	o.adapter = a.adapter;
+	CHECK(pipe(pfd) == 0);
+	o.child_stdout = pfd[1];
+	rc = recorder_start(&r, &o, err, sizeof(err));
+	close(pfd[1]);
+	CHECKF(rc == 0, "recorder_start: %s", err);
+	if (rc) {
+		close(pfd[0]);
+		return rc;
+	}
+	CHECK(recorder_run(r, NULL) == 0);
+	CHECK(recorder_stop(r) == 0);
+	recorder_stats(r, &st);
+	recorder_destroy(r);
+	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(pfd[0]);
+	buf[got] = '\0';
+	*pid = st.pid;
+	CHECK(st.exited && WIFEXITED(st.exit_status) && WEXITSTATUS(st.exit_status) == 0);
+	CHECKF(st.lost == 0, "lost %llu", (unsigned long long)st.lost);
+	rc = sscanf(buf, "outer %" SCNx64 " locks %lu\ninner %" SCNx64 " locks %lu\n"
+		    "trylock ok %lu failed %lu\nhold_us %lu", &pc->outer, &pc->outer_locks,
+		    &pc->inner, &pc->inner_locks, &pc->try_ok, &pc->try_failed, &pc->hold_us);
+	CHECKF(rc == 7, "program said: %s", buf);
+	return rc == 7 ? 0 : -EINVAL;
+}
+
+/* Events of type on lock (0: any lock) by pid; *min_arg1 the smallest arg1. */
+static unsigned long count_of(const struct evs *v, pid_t pid, uint8_t type, uint64_t lock,
+			      uint64_t *min_arg1)
+{
+	unsigned long n = 0;
+
+	*min_arg1 = UINT64_MAX;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct gs_event *e = &v->ev[i];
+
+		if (e->pid != (uint32_t)pid || e->type != type || (lock && e->arg0 != lock))
+			continue;
+		n++;
+		if (e->arg1 < *min_arg1)
+			*min_arg1 = e->arg1;
+	}
+	return n;
+}
+
+static void test_lock_nested_holds(void)
+{
+	struct evs v = { 0 };
+	struct prog_counts pc;
+	uint64_t min;
+	unsigned long n;
+	pid_t pid;
+
+	if (!check_need_root("test_lock_nested_holds"))
+		return;
+	if (record_nested("pthread_mutex_lock", &v, &pc, &pid) == 0) {
+		CHECK(pc.outer_locks == 200 && pc.inner_locks == 200 && pc.try_failed == 600);
+		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.outer, &min);
+		CHECKF(n == pc.outer_locks, "outer: %lu ACQUIRED, program %lu", n, pc.outer_locks);
+		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.inner, &min);
+		CHECKF(n == pc.inner_locks, "inner: %lu ACQUIRED, program %lu", n, pc.inner_locks);
+		/* the program kept outer hold_us after lock() returned, and the
+		 * probes see a little more (return probe before, unlock entry after) */
+		n = count_of(&v, pid, GS_EV_LOCK_RELEASED, pc.outer, &min);
+		CHECKF(n == pc.outer_locks && min >= pc.hold_us * 1000,
+		       "outer: %lu RELEASED (program %lu), shortest hold %llu ns, held %lu us",
+		       n, pc.outer_locks, (unsigned long long)min, pc.hold_us);
+		n = count_of(&v, pid, GS_EV_LOCK_RELEASED, pc.inner, &min);
+		CHECKF(n == pc.inner_locks && min > 0 && min < pc.hold_us * 1000,
+		       "inner: %lu RELEASED (program %lu), shortest hold %llu ns",
+		       n, pc.inner_locks, (unsigned long long)min);
+	}
+	free(v.ev);
+}
+
+static void test_lock_failed_trylock(void)
+{
+	struct evs v = { 0 };
+	struct prog_counts pc;
+	uint64_t min;
+	unsigned long n;
+	pid_t pid;
+
+	if (!check_need_root("test_lock_failed_trylock"))
+		return;
+	if (record_nested("pthread_mutex_trylock", &v, &pc, &pid) == 0) {
+		CHECK(pc.try_ok == 200 && pc.try_failed == 600);
+		/* the failed trylocks of outer: a wait that ends without it */
+		n = count_of(&v, pid, GS_EV_LOCK_FAILED, pc.outer, &min);
+		CHECKF(n == pc.try_failed && min > 0, "outer: %lu FAILED, program %lu (waits >= %llu ns)",
+		       n, pc.try_failed, (unsigned long long)min);
+		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.outer, &min);
+		CHECKF(n == 0, "outer: %lu ACQUIRED by trylock, the program got it 0 times", n);
+		/* the threads' own mutexes: every trylock got it */
+		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, 0, &min);
+		CHECKF(n == pc.try_ok, "%lu ACQUIRED, the program's trylocks succeeded %lu times",
+		       n, pc.try_ok);
+		n = count_of(&v, pid, GS_EV_LOCK_FAILED, 0, &min);
+		CHECKF(n == pc.try_failed, "%lu FAILED in all, program %lu", n, pc.try_failed);
+	}
+	free(v.ev);
+}
+
+int main(void)
+{
+	RUN(test_tp_fallback_agrees);
+	RUN(test_lock_nested_holds);
+	RUN(test_lock_failed_trylock);
+	return check_done();
+}
