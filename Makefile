@@ -66,6 +66,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELP_SRCS := $(wildcard tests/progs/*.c)
 HELP_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(HELP_SRCS))
+# tests/progs/lib/NAME.c -> libNAME.so next to the test programs, which find
+# it through their RUNPATH ($ORIGIN) and link only what they use
+HELP_LIBSRCS := $(wildcard tests/progs/lib/*.c)
+HELP_LIBS := $(patsubst tests/progs/lib/%.c,$(BUILD)/tests/progs/lib%.so,$(HELP_LIBSRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 RT_LIBOBJ := $(call obj,$(RT_LIBSRC))
@@ -75,7 +79,7 @@ GILRT    := $(BUILD)/gilrt
 GILSCOPE := $(BUILD)/gilscope
 
 .PHONY: all deps test unit bench demo help clean traces install fuzz check-ci
-all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
+all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h ---------------------------------------
 $(BUILD)/vmlinux.h:
@@ -126,10 +130,15 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libgilscope.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
 
-$(BUILD)/tests/progs/%: tests/progs/%.c
+$(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,-soname,$(@F) $(ALL_LDFLAGS) $< -o $@
+
+$(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@ -Wl,-rpath,'$$ORIGIN' -Wl,--as-needed $(HELP_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
