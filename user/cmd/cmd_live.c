@@ -3,12 +3,12 @@
  * cmd_live.c - `gilscope live`: trace a program and watch it in the
  * full-screen view while it runs.
  *
- * options -> privileges -> adapter (which lock) -> the recording file (-o
- * FILE, or a temp file so that `s` can save it later) -> start the recorder
- * (probes attached before the target runs) -> the viewer, polling the
- * recorder next to the keyboard: every batch of events goes to the file,
- * the view's timeline and the closing summary -> when the program exits the
- * view stays, with the summary -> q: final drain, footer, save.
+ * options -> the pipeline's check (privileges, which lock) -> a terminal?
+ * -> the pipeline (record/pipeline.h) with three sinks: the recording file
+ * (-o FILE, or a temp file so that `s` can save it later), the view's
+ * timeline and the closing summary -> the viewer, polling the pipeline next
+ * to the keyboard -> when the program exits the view stays, with the
+ * summary -> q: final drain, footer, save.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,16 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "record/adapter.h"
-#include "tui/app.h"
 #include "cmd/cmd.h"
-#include "tui/crt.h"
-#include "util/fmt.h"
-#include "record/live_file.h"
 #include "model/model.h"
-#include "record/recorder.h"
 #include "model/report.h"
+#include "record/pipeline.h"
+#include "tui/app.h"
+#include "tui/crt.h"
 #include "tui/timeline.h"
+#include "tui/timeline_sink.h"
+#include "util/fmt.h"
 
 static const char usage[] =
 "usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE] [--ascii]\n"
@@ -45,41 +44,16 @@ static const char usage[] =
 "Needs root (or CAP_BPF and CAP_PERFMON).\n";
 
 struct live {
-	struct recorder *rec;
-	struct live_file *file;		/* the recording */
+	struct pipeline *p;
+	struct app *app;		/* the view, once it exists */
 	struct timeline *tl;		/* what the view shows */
 	struct report *rp;		/* the closing summary */
+	char note[256];			/* said on the key line once the view is up */
 	char panel[2048];		/* the summary text */
 };
 
-static int sink(void *ctx, const struct gs_event *ev, size_t n)
-{
-	struct live *l = ctx;
-	int err;
-
-	if ((err = live_file_append(l->file, ev, n)))
-		return err;
-	if ((err = timeline_append(l->tl, ev, n)))
-		return err;
-	return report_feed(l->rp, ev, n);
-}
-
-static int flush(void *ctx)
-{
-	struct live *l = ctx;
-
-	return live_file_flush(l->file);
-}
-
-static int save(void *ctx, char *msg, size_t len)
-{
-	struct live *l = ctx;
-
-	return live_file_save(l->file, msg, len);
-}
-
 /* The summary shown when the program has exited. */
-static void summarize(struct live *l, const struct recorder_stats *rs)
+static void summarize(struct live *l, const struct pipeline_stats *rs)
 {
 	const struct report_summary *s = report_summary(l->rp);
 	const struct model *m = report_model(l->rp);
@@ -107,22 +81,65 @@ static void summarize(struct live *l, const struct recorder_stats *rs)
 	}
 }
 
+/* The closing summary is a sink: a report fed every event. */
+static int report_begin(void *ctx, const struct trace_meta *meta)
+{
+	struct live *l = ctx;
+
+	return report_new(&l->rp, meta);
+}
+
+static int report_events(void *ctx, const struct gs_event *ev, size_t n)
+{
+	struct live *l = ctx;
+
+	return report_feed(l->rp, ev, n);
+}
+
+static int report_end(void *ctx, const struct pipeline_stats *st)
+{
+	struct live *l = ctx;
+
+	report_finish(l->rp, NULL);
+	summarize(l, st);
+	return 0;
+}
+
+static const struct pipeline_sink report_sink = {
+	.begin = report_begin,
+	.events = report_events,
+	.end = report_end,
+};
+
+/* A pending lock placed: on the key line (kept until the view is up). */
+static void show_note(void *ctx, const char *line)
+{
+	struct live *l = ctx;
+
+	snprintf(l->note, sizeof(l->note), "%s", line);
+	if (l->app) {
+		app_message(l->app, l->note);
+		l->note[0] = '\0';
+	}
+}
+
+static int save(void *ctx, char *msg, size_t len)
+{
+	struct live *l = ctx;
+
+	return pipeline_save(l->p, msg, len);
+}
+
 static int on_poll(void *ctx, struct app *a)
 {
 	struct live *l = ctx;
-	struct recorder_stats rs;
-	int rc = recorder_poll(l->rec);
+	int rc = pipeline_poll(l->p);
 
-	if (rc < 0)
+	if (rc <= 0)
 		return rc;
-	if (rc == 0)
-		return 0;
-	/* the program is gone: last events, then the summary */
-	if ((rc = recorder_stop(l->rec)))
+	/* the program is gone: last events, then the summary (report_end) */
+	if ((rc = pipeline_stop(l->p)))
 		return rc;
-	recorder_stats(l->rec, &rs);
-	report_finish(l->rp, NULL);
-	summarize(l, &rs);
 	app_panel(a, "the program has exited", l->panel);
 	return 1;
 }
@@ -139,19 +156,19 @@ int cmd_live(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct recorder_opts ro = { .sink = sink, .flush = flush, .drop_privileges = true };
-	struct app_opts ao = { .mode = TUI_LIVE, .on_poll = on_poll, .save = save };
 	struct live l = { 0 };
-	struct adapter_target *adapter = NULL;
-	struct trace_meta meta;
-	struct recorder_stats rs;
-	struct app *a = NULL;
-	const char *out = NULL, *lock_spec = NULL;
-	bool python = false, ascii = false, unicode, color;
-	char err[512], missing[64];
-	const char *where;
+	struct pipeline_opts po = {
+		.file = true,	/* -o FILE, or a temp file `s` copies */
+		.child_stdout = -1,
+		.caps_hint = ", or watch a recording: gilscope replay FILE",
+		.note = show_note,
+		.note_ctx = &l,
+	};
+	struct app_opts ao = { .mode = TUI_LIVE, .on_poll = on_poll, .save = save };
+	const struct trace_meta *meta;
+	struct pipeline_stats rs;
+	bool ascii = false, unicode, color;
 	int c, ret = 1, rc;
-	pid_t pid = 0;
 
 	/* options */
 	optind = 1;
@@ -159,14 +176,14 @@ int cmd_live(int argc, char **argv)
 		char *end;
 
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'a': ro.all_tasks = true; break;
-		case 'P': python = true; break;
-		case 'L': lock_spec = optarg; break;
+		case 'o': po.output = optarg; break;
+		case 'a': po.all_tasks = true; break;
+		case 'P': po.python = true; break;
+		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0) {
+			po.pid = strtol(optarg, &end, 10);
+			if (*end || po.pid <= 0) {
 				fprintf(stderr, "gilscope live: bad pid '%s'\n", optarg);
 				return 2;
 			}
@@ -179,106 +196,79 @@ int cmd_live(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((pid != 0) == (optind < argc)) {
+	if ((po.pid != 0) == (optind < argc)) {
 		fprintf(stderr, "gilscope live: give either -p PID or -- CMD [ARGS...] (see --help)\n");
 		return 2;
 	}
-	if (python && lock_spec) {
+	if (po.python && po.lock_spec) {
 		fprintf(stderr, "gilscope live: --python and --lock exclude each other\n");
 		return 2;
 	}
-	ro.pid = pid;
-	ro.argv = optind < argc ? argv + optind : NULL;
+	po.argv = optind < argc ? argv + optind : NULL;
 
-	/* privileges: say so before starting anything */
-	if (loader_missing_caps(missing, sizeof(missing))) {
-		fprintf(stderr, "gilscope live: tracing needs root, or CAP_BPF and CAP_PERFMON "
-			"(missing: %s); run it with sudo, or watch a recording: gilscope replay FILE\n",
-			missing);
-		return 1;
-	}
-
-	/* which lock: gilrt's probes unless --python / --lock */
-	ret = adapter_configure(&ro, python, lock_spec, &adapter, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "gilscope live: %s\n", err);
+	/* the sinks: the file (the pipeline's), the view's timeline, the summary;
+	 * the program's own output would scribble over the view */
+	po.child_stdout = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if ((rc = pipeline_new(&l.p, &po)) || (rc = pipeline_add_sink(l.p, &timeline_sink, &l.tl)) ||
+	    (rc = pipeline_add_sink(l.p, &report_sink, &l))) {
+		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
 		goto out;
 	}
-	ret = 1;
-
+	/* privileges and which lock, before anything is created or started */
+	if (pipeline_check(l.p)) {
+		fprintf(stderr, "gilscope live: %s\n", pipeline_error(l.p));
+		ret = pipeline_usage_error(l.p) ? 2 : 1;
+		goto out;
+	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "gilscope live: needs a terminal (to record into a file: gilscope record)\n");
 		goto out;
 	}
-
-	/* the recording: -o FILE, or a temp file `s` can copy */
-	if (live_file_create(&l.file, out, err, sizeof(err))) {
-		fprintf(stderr, "gilscope live: %s\n", err);
+	if (pipeline_start(l.p)) {
+		fprintf(stderr, "gilscope live: %s\n", pipeline_error(l.p));
 		goto out;
 	}
-	/* the program's own output would scribble over the view */
-	ro.child_stdout = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-	ro.ctx = &l;
-	rc = recorder_start(&l.rec, &ro, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "gilscope live: %s\n", err);
-		goto out_unlink;
-	}
-	recorder_meta(l.rec, &meta);
-	if ((rc = live_file_begin(l.file, &meta))) {
-		fprintf(stderr, "gilscope live: cannot write the recording: %s\n", strerror(-rc));
-		goto out_unlink;
-	}
-	if ((rc = timeline_new_live(&l.tl, &meta, NULL)) || (rc = report_new(&l.rp, &meta))) {
-		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
-		goto out_unlink;
-	}
+	meta = pipeline_meta(l.p);
 
 	/* the view, until q */
 	crt_probe(&unicode, &color);
 	ao.tl = l.tl;
 	ao.color = color && !ascii;	/* as in replay */
 	ao.ascii = ascii || !unicode;
-	ao.title = meta.command;
-	ao.pid = meta.root_pid;
-	ao.poll_fd = recorder_fd(l.rec);
+	ao.title = meta->command;
+	ao.pid = meta->root_pid;
+	ao.poll_fd = pipeline_fd(l.p);
 	ao.ctx = &l;
-	if ((rc = app_new(&a, &ao))) {
+	if ((rc = app_new(&l.app, &ao))) {
 		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
-		goto out_unlink;
+		goto out;
 	}
-	rc = app_run(a);
+	if (l.note[0])	/* placed at exec, before the view */
+		show_note(&l, l.note);
+	rc = app_run(l.app);
 
 	/* the end: last events, footer, the saved copy made complete */
-	c = recorder_stop(l.rec);
+	c = pipeline_stop(l.p);
 	if (rc || c)
 		fprintf(stderr, "gilscope live: %s\n", strerror(-(rc ? rc : c)));
 	rc = rc ? rc : c;
-	if ((c = live_file_finish(l.file, err, sizeof(err))))
-		fprintf(stderr, "gilscope live: %s\n", err);
+	if ((c = pipeline_finish(l.p)))
+		fprintf(stderr, "gilscope live: %s\n", pipeline_error(l.p));
 	rc = rc ? rc : c;
-	recorder_stats(l.rec, &rs);
-	where = live_file_where(l.file);
+	pipeline_stats(l.p, &rs);
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.lost,
-		!where[0] ? "" : live_file_is_temp(l.file) ? "; saved to " : "; recorded in ",
-		where);
-	if (!rs.exited && ro.argv)
+		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
+	if (!rs.exited && po.argv)
 		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
 			(int)rs.pid);
 	ret = rc ? 1 : 0;
-	goto out;
-out_unlink:
-	live_file_abandon(l.file);
 out:
-	if (ro.child_stdout > 0)
-		close(ro.child_stdout);
-	app_free(a);
-	live_file_free(l.file);
-	recorder_destroy(l.rec);
+	app_free(l.app);
+	pipeline_free(l.p);	/* removes a recording that was not finished */
+	if (po.child_stdout > 0)
+		close(po.child_stdout);
 	timeline_free(l.tl);
 	report_free(l.rp);
-	free(adapter);
 	return ret;
 }

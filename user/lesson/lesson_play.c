@@ -2,8 +2,8 @@
 /*
  * lesson_play.c - one lesson from start to closing table (lesson_play.h).
  * The narration state machine (lesson_run) is fed the same ordered events
- * whatever their source: a trace reader (replay) or the recorder's sink
- * (live). Only the presentation differs: plain text here, the full-screen
+ * whatever their source: a trace reader (replay) or, live, a recording
+ * (record/pipeline.h) with the narration as its sink. Only the presentation differs: plain text here, the full-screen
  * view through the TUI driver.
  */
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include "lesson/lesson_play.h"
 #include "lesson/lesson_tui.h"
-#include "record/recorder.h"
 #include "trace/trace_reader.h"
 
 #define TABLE_W 100
@@ -164,15 +163,52 @@ double lesson_machine_cores(uint64_t busy0, uint64_t total0, uint32_t ncpus)
 	return (double)ncpus * (double)(busy - busy0) / (double)(total - total0);
 }
 
-static int live_sink(void *ctx, const struct gs_event *ev, size_t n)
+static int live_begin(void *ctx, const struct trace_meta *meta)
 {
-	struct play *p = ctx;
-	for (size_t i = 0; i < n; i++)
-		lesson_run_event(p->run, &ev[i]);
-	/* live: the program does not wait for the class, so neither do we */
-	settle(p);
+	struct lesson_live *lv = ctx;
+
+	(void)meta;
+	lesson_machine_ticks(&lv->busy0, &lv->total0);
 	return 0;
 }
+
+static int live_events(void *ctx, const struct gs_event *ev, size_t n)
+{
+	struct lesson_live *lv = ctx;
+
+	for (size_t i = 0; i < n; i++)
+		lesson_run_event(lv->run, &ev[i]);
+	return 0;
+}
+
+static int live_end(void *ctx, const struct pipeline_stats *st)
+{
+	struct lesson_live *lv = ctx;
+
+	(void)st;
+	lesson_run_set_machine_busy(lv->run, lesson_machine_cores(lv->busy0, lv->total0,
+								   lv->ncpus));
+	lesson_run_end(lv->run, 0);
+	return 0;
+}
+
+const struct pipeline_sink lesson_live_sink = {
+	.begin = live_begin,
+	.events = live_events,
+	.end = live_end,
+};
+
+/* Plain text: what each batch brought on screen, printed at once (live:
+ * the program does not wait for the class, so neither do we). */
+static int print_events(void *ctx, const struct gs_event *ev, size_t n)
+{
+	(void)ev;
+	(void)n;
+	settle(ctx);
+	return 0;
+}
+
+static const struct pipeline_sink print_sink = { .events = print_events };
 
 /* argv for `gilrt run ARGS`, gilrt taken from beside this binary; the
  * caller frees *argv_out (one block). gilrt must outlive it. */
@@ -203,41 +239,40 @@ static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, siz
 
 static int play_live_plain(struct play *p, char **argv)
 {
-	char err[256];
-	int rc;
 	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct pipeline_opts po = { .argv = argv, .child_stdout = -1, .catch_signals = true };
+	struct lesson_live live = { .ncpus = ro.ncpus };
+	struct pipeline *pl = NULL;
+	char how[PATH_MAX + 64];
+	int rc, rc2;
+
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		return 1;
 	}
-	struct recorder_opts opts = {
-		.argv = argv,
-		.adapter = "gilrt",
-		.child_stdout = -1,
-		.sink = live_sink,
-		.ctx = p,
-	};
-	struct recorder *rec;
-	rc = recorder_start(&rec, &opts, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
-			err, lesson_name(p->l));
+	live.run = p->run;
+	/* the narration, then what it put on screen printed */
+	if ((rc = pipeline_new(&pl, &po)) || (rc = pipeline_add_sink(pl, &lesson_live_sink, &live)) ||
+	    (rc = pipeline_add_sink(pl, &print_sink, p))) {
+		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
+		pipeline_free(pl);
 		return 1;
 	}
-	char how[PATH_MAX + 64];
+	if (pipeline_start(pl)) {
+		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
+			pipeline_error(pl), lesson_name(p->l));
+		pipeline_free(pl);
+		return 1;
+	}
 	snprintf(how, sizeof(how), "Live: gilrt run %s", lesson_run_args(p->l));
 	print_header(p->l, how);
-	uint64_t busy0 = 0, total0 = 0;
-	lesson_machine_ticks(&busy0, &total0);
-	rc = recorder_run(rec, &stop_flag);
-	int rc2 = recorder_stop(rec);
-	recorder_destroy(rec);
+	rc = pipeline_run(pl);
+	rc2 = pipeline_stop(pl);	/* the narration ends (lesson_live_sink) */
+	pipeline_free(pl);
 	if (rc < 0 || rc2 < 0) {
 		fprintf(stderr, "gilscope lesson: recording failed: %s\n", strerror(-(rc < 0 ? rc : rc2)));
 		return 1;
 	}
-	lesson_run_set_machine_busy(p->run, lesson_machine_cores(busy0, total0, ro.ncpus));
-	lesson_run_end(p->run, 0);
 	settle(p);
 	print_table(p);
 	return 0;
@@ -296,12 +331,8 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 			return 1;
 		}
 		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii);
-		if (rc == -ENOTTY) {
-			struct sigaction sa = { .sa_handler = on_signal };
-			sigaction(SIGINT, &sa, NULL);
-			sigaction(SIGTERM, &sa, NULL);
+		if (rc == -ENOTTY)	/* the pipeline ends it cleanly on signals */
 			rc = play_live_plain(&p, argv) ? -ECANCELED : 0;
-		}
 		free(argv);
 	}
 	lesson_run_free(p.run);

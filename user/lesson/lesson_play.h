@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lesson/lesson.h"
+#include "record/pipeline.h"
 
 struct lesson_play_opts {
 	const char *data;	/* directory holding lessons/ and traces/ */
@@ -31,5 +32,15 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o);
  * run give how many cores were busy: ncpus * dbusy / dtotal. */
 int lesson_machine_ticks(uint64_t *busy, uint64_t *total);
 double lesson_machine_cores(uint64_t busy0, uint64_t total0, uint32_t ncpus);
+
+/* A live lesson's narration as a sink of the recording (record/pipeline.h),
+ * whatever shows it: every event goes to run; at the end, how many cores
+ * the machine kept busy since begin, and the run ends. */
+struct lesson_live {
+	struct lesson_run *run;		/* the caller's */
+	uint32_t ncpus;			/* as given to lesson_run_new() */
+	uint64_t busy0, total0;		/* the machine's CPU ticks at begin */
+};
+extern const struct pipeline_sink lesson_live_sink;	/* ctx: struct lesson_live */
 
 #endif

@@ -6,8 +6,8 @@
  * The narration follows what is on screen, not what was decoded: in replay
  * the lesson has its own trace reader and is fed events up to the view's
  * playback time, on a timer (a timerfd given to the app as its poll fd);
- * live, the recorder's sink feeds the timeline, the lesson and a temp
- * recording that `s` saves (live_file.h).
+ * live, a recording (record/pipeline.h) feeds its sinks: a temp file that
+ * `s` saves, the timeline and the lesson (lesson_live_sink).
  * A step with `pause` stops the view (replay: time stands still; live: the
  * view stops following while the program and the recording go on) until
  * the teacher presses space, which the lesson takes before the app does.
@@ -25,9 +25,9 @@
 #include "tui/crt.h"
 #include "lesson/lesson_play.h"
 #include "lesson/lesson_tui.h"
-#include "record/live_file.h"
-#include "record/recorder.h"
+#include "record/pipeline.h"
 #include "tui/timeline.h"
+#include "tui/timeline_sink.h"
 #include "trace/trace_reader.h"
 
 #define TICK_NS 40000000		/* narration timer in replay: one frame */
@@ -49,12 +49,11 @@ struct ltui {
 	uint64_t last_ns;
 	int tfd;
 	/* live */
-	struct recorder *rec;
-	struct live_file *file;		/* the recording, for `s` */
+	struct pipeline *pl;		/* the recording: a temp file (for `s`), the
+					 * timeline, the narration (live) */
+	struct lesson_live live;
 	int out_fd;			/* gilrt's stdout/stderr (memfd) */
 	char output[1024];		/* its last lines, for the table */
-	uint64_t busy0, total0;		/* machine CPU ticks when it started */
-	uint32_t ncpus;
 	char panel[PANEL_BYTES];
 	char title[256];
 };
@@ -171,44 +170,25 @@ static int on_poll_replay(void *ctx, struct app *a)
 	return 0;
 }
 
-static int live_sink(void *ctx, const struct gs_event *ev, size_t n)
-{
-	struct ltui *t = ctx;
-	int rc = live_file_append(t->file, ev, n);
-	if (!rc)
-		rc = timeline_append(t->tl, ev, n);
-	for (size_t i = 0; i < n; i++)
-		lesson_run_event(t->run, &ev[i]);
-	return rc;
-}
-
-static int live_flush(void *ctx)
-{
-	struct ltui *t = ctx;
-	return live_file_flush(t->file);
-}
-
 static int live_save(void *ctx, char *msg, size_t len)
 {
 	struct ltui *t = ctx;
-	return live_file_save(t->file, msg, len);
+	return pipeline_save(t->pl, msg, len);
 }
 
 static int on_poll_live(void *ctx, struct app *a)
 {
 	struct ltui *t = ctx;
 	(void)a;
-	int rc = recorder_poll(t->rec);
+	int rc = pipeline_poll(t->pl);
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		rc = recorder_stop(t->rec);
+		/* the last events, then the narration ends (lesson_live_sink) */
+		rc = pipeline_stop(t->pl);
 		if (rc < 0)
 			return rc;
 		read_output(t, t->out_fd);
-		lesson_run_set_machine_busy(t->run, lesson_machine_cores(t->busy0, t->total0,
-									  t->ncpus));
-		lesson_run_end(t->run, 0);
 		show(t);
 		return 1;
 	}
@@ -326,7 +306,6 @@ out:
 int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 {
 	struct ltui t = { .l = l, .tfd = -1 };
-	char err[256];
 	int rc;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
@@ -336,56 +315,39 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto out;
-	t.ncpus = ro.ncpus;
-	if ((rc = live_file_create(&t.file, NULL, err, sizeof(err)))) {
-		fprintf(stderr, "gilscope lesson: %s\n", err);
-		rc = -ECANCELED;	/* said already */
+	t.live = (struct lesson_live){ .run = t.run, .ncpus = ro.ncpus };
+	/* a temp recording that `s` saves, the view's timeline, the narration */
+	struct pipeline_opts po = { .argv = argv, .child_stdout = t.out_fd, .file = true };
+	if ((rc = pipeline_new(&t.pl, &po)) || (rc = pipeline_add_sink(t.pl, &timeline_sink, &t.tl)) ||
+	    (rc = pipeline_add_sink(t.pl, &lesson_live_sink, &t.live)))
 		goto out;
-	}
-	lesson_machine_ticks(&t.busy0, &t.total0);
-	struct recorder_opts opts = {
-		.argv = argv,
-		.adapter = "gilrt",
-		.child_stdout = t.out_fd,
-		.sink = live_sink,
-		.flush = live_flush,
-		.ctx = &t,
-	};
-	rc = recorder_start(&t.rec, &opts, err, sizeof(err));
-	if (rc) {
+	if (pipeline_start(t.pl)) {
 		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
-			err, lesson_name(l));
+			pipeline_error(t.pl), lesson_name(l));
 		rc = -ECANCELED;	/* said already */
 		goto out;
 	}
-	struct trace_meta meta;
-	recorder_meta(t.rec, &meta);
-	if ((rc = live_file_begin(t.file, &meta)) || (rc = timeline_new_live(&t.tl, &meta, NULL)))
-		goto out;
+	const struct trace_meta *meta = pipeline_meta(t.pl);
 	struct app_opts ao = {
 		.mode = TUI_LIVE,
-		.title = meta.command,
-		.pid = meta.root_pid,
-		.poll_fd = recorder_fd(t.rec),
+		.title = meta->command,
+		.pid = meta->root_pid,
+		.poll_fd = pipeline_fd(t.pl),
 		.on_poll = on_poll_live,
 		.save = live_save,
 	};
 	rc = run_app(&t, &ao, ascii);
-	recorder_stop(t.rec);
+	pipeline_stop(t.pl);
 	/* the recording made complete where `s` saved it; the temp file goes */
-	if (live_file_finish(t.file, err, sizeof(err)))
-		fprintf(stderr, "gilscope lesson: %s\n", err);
+	if (pipeline_finish(t.pl))
+		fprintf(stderr, "gilscope lesson: %s\n", pipeline_error(t.pl));
 	if (rc == 0) {
-		if (!lesson_run_ended(t.run)) {
-			read_output(&t, t.out_fd);
-			lesson_run_set_machine_busy(t.run, lesson_machine_cores(t.busy0, t.total0,
-										 t.ncpus));
-			lesson_run_end(t.run, 0);
-		}
-		char how[sizeof(meta.command) + 4200];
-		const char *saved = live_file_where(t.file);
-		snprintf(how, sizeof(how), "Live run: %s%s%s", meta.command,
-			 saved[0] ? "\nSaved to " : "", saved);
+		struct pipeline_stats st;
+		char how[sizeof(meta->command) + 4200];
+		read_output(&t, t.out_fd);
+		pipeline_stats(t.pl, &st);
+		snprintf(how, sizeof(how), "Live run: %s%s%s", meta->command,
+			 st.file[0] ? "\nSaved to " : "", st.file);
 		print_table(&t, how);
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
@@ -393,10 +355,7 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	}
 out:
 	app_free(t.app);
-	recorder_destroy(t.rec);
-	if (rc)
-		live_file_abandon(t.file);	/* a temp file: gone */
-	live_file_free(t.file);
+	pipeline_free(t.pl);	/* an unfinished temp recording: gone */
 	timeline_free(t.tl);
 	lesson_run_free(t.run);
 	close(t.out_fd);

@@ -6,16 +6,17 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "bpf/gilscope.h"
 #include "record/adapter.h"
 #include "record/elf_files.h"
 #include "record/elf_sym.h"
-#include "record/recorder.h"
 #include "util/err.h"
 #include "util/path.h"
 
@@ -415,44 +416,6 @@ int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, 
 	return 0;
 }
 
-int adapter_configure(struct recorder_opts *ro, bool python, const char *lock_spec,
-		      struct adapter_target **out, char *err, size_t errlen)
-{
-	struct adapter_target *a;
-	bool usage = false;
-
-	*out = NULL;
-	if (!python && !lock_spec)
-		return 0;
-	a = calloc(1, sizeof(*a));
-	if (!a) {
-		snprintf(err, errlen, "out of memory");
-		return 1;
-	}
-	if (adapter_setup(a, python, lock_spec, ro->pid, ro->argv ? ro->argv[0] : NULL,
-			  &usage, err, errlen)) {
-		free(a);
-		return usage ? 2 : 1;
-	}
-	if (a->lock_pending) {
-		/* a PIE's lock is placed at exec: stop there to set the filter */
-		ro->on_exec = adapter_on_exec;
-		ro->exec_ctx = a;
-	}
-	ro->lock = &a->lock;
-	ro->adapter = a->adapter;
-	*out = a;
-	return 0;
-}
-
-void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid)
-{
-	struct adapter_target *a = exec_ctx;
-
-	if (a && a->lock_pending && !adapter_resolve_lock_addr(pid, a))
-		recorder_set_lock_filter(r, a->lock_addr);
-}
-
 static bool same_file(const char *a, const struct stat *b_st, bool b_ok, const char *map_path,
 		      uint64_t inode)
 {
@@ -461,7 +424,22 @@ static bool same_file(const char *a, const struct stat *b_st, bool b_ok, const c
 
 int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a)
 {
-	char fn[64], line[PATH_MAX + 128];
+	char fn[64];
+	int fd, r;
+
+	if (!a->lock_sym[0] || !a->lock_pending)
+		return 0;
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+	if ((fd = open(fn, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	r = adapter_resolve_lock_addr_in(fd, a);
+	close(fd);
+	return r;
+}
+
+int adapter_resolve_lock_addr_in(int maps_fd, struct adapter_target *a)
+{
+	char line[PATH_MAX + 128];
 	struct elf_file *ef;
 	struct elf_map_entry m;
 	uint64_t vaddr, off;
@@ -478,10 +456,14 @@ int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a)
 		return r;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	bool st_ok = !stat(a->lock_binary, &st);
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	FILE *f = fopen(fn, "re");
-	if (!f)
-		return -errno;
+	int fd = lseek(maps_fd, 0, SEEK_SET) ? -1 : dup(maps_fd);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
 	r = -EAGAIN;
 	while (fgets(line, sizeof(line), f)) {
 		if (!elf_files_parse_map_line(line, &m) || m.offset != (off & ~(page - 1)) ||

@@ -29,9 +29,9 @@
  * address (PIE, shared library): its runtime address exists only once the
  * process has mapped that file. Then a->lock_pending is true and the caller
  * must call adapter_resolve_lock_addr(pid, a) after the target has exec'd
- * (and before it runs user code, e.g. while stopped at exec under ptrace)
- * and hand a->lock.lock_addr to the BPF filter. Until then lock_addr is 0
- * (keep every lock).
+ * (a PIE: while stopped at exec under ptrace; a library: again until ld.so
+ * has mapped it) and hand a->lock.lock_addr to the BPF filter. Until then
+ * lock_addr is 0 (keep every lock). record/pipeline.c does all that.
  *
  * All memory is the caller's (struct adapter_target is self-contained, but
  * its lock.binary points into itself: do not copy it, call
@@ -91,9 +91,15 @@ int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 			 char *err, size_t errlen);
 
 /* Lock given by symbol -> runtime address from /proc/PID/maps. 0 and
- * a->lock_addr (and a->lock.lock_addr) set, 0 if there is nothing to do,
- * -EAGAIN if pid has not mapped a->lock_binary (yet). */
+ * a->lock_addr (and a->lock.lock_addr) set, lock_pending cleared; 0 if
+ * there is nothing to do; -EAGAIN if pid has not mapped a->lock_binary
+ * (yet); the error of opening or reading the maps otherwise. */
 int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a);
+/* The same from maps_fd, an open /proc/PID/maps, read from its start on
+ * every call. The kernel checks the right to read a process's maps when
+ * the file is opened: opened at the exec stop, before privileges are
+ * dropped, it stays readable for that program's whole life. */
+int adapter_resolve_lock_addr_in(int maps_fd, struct adapter_target *a);
 
 /* What record and live do with --python / --lock SPEC: parse, resolve, and
  * for a running pid place the lock. On failure err says why (ready to print
@@ -101,23 +107,6 @@ int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a);
  * that cannot be traced (exit 1). */
 int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, pid_t pid,
 		  const char *argv0, bool *usage, char *err, size_t errlen);
-
-struct recorder;
-struct recorder_opts;
-/* What `record` and `live` share: with --python or --lock SPEC, allocate
- * *out, adapter_setup() it for the target in ro (ro->pid, or ro->argv[0] not
- * started yet) and point ro->lock and ro->adapter at it (and ro->on_exec when
- * the lock is placed at exec). With neither, *out = NULL and ro is untouched
- * (gilrt's probes). Returns 0, or the exit status for main (2: bad SPEC,
- * 1: cannot trace that) with err set. The caller frees *out with free()
- * after the recorder is gone. */
-int adapter_configure(struct recorder_opts *ro, bool python, const char *lock_spec,
-		      struct adapter_target **out, char *err, size_t errlen);
-
-/* recorder_opts.on_exec with exec_ctx = the adapter_target: the started
- * program is mapped and has not run yet, so a lock given by symbol is placed
- * and the BPF filter set before its first lock call. */
-void adapter_on_exec(void *exec_ctx, struct recorder *r, pid_t pid);
 
 /* Fill the loader's view of a (t->binary points into a). */
 void adapter_lock_target(const struct adapter_target *a, struct lock_target *t);

@@ -25,9 +25,11 @@ struct live_file {
 	bool temp;			/* the recording is ours: removed at the end */
 	bool save_failed;		/* `s` could not make the copy: keep the temp */
 	struct outfile saved;		/* where `s` copied it (made on the first `s`) */
+	uint64_t bytes;			/* written, as of the writer's close */
 };
 
-int live_file_create(struct live_file **out, const char *path, char *err, size_t errlen)
+int live_file_create(struct live_file **out, const char *path, bool force, char *err,
+		     size_t errlen)
 {
 	struct live_file *f = calloc(1, sizeof(*f));
 	char tmpl[PATH_MAX];
@@ -38,7 +40,7 @@ int live_file_create(struct live_file **out, const char *path, char *err, size_t
 		return errf(err, errlen, -ENOMEM, "out of memory");
 	f->saved.fd = -1;
 	if (path) {
-		rc = outfile_create(&f->rec, path, 0, err, errlen);
+		rc = outfile_create(&f->rec, path, force ? OUTFILE_FORCE : 0, err, errlen);
 	} else {
 		const char *dir = getenv("TMPDIR");
 
@@ -127,8 +129,10 @@ int live_file_save(struct live_file *f, char *msg, size_t len)
 
 int live_file_finish(struct live_file *f, char *err, size_t errlen)
 {
-	int rc = trace_writer_close(f->w), c;
+	int rc, c;
 
+	f->bytes = live_file_bytes(f);
+	rc = trace_writer_close(f->w);
 	f->w = NULL;
 	if (rc)
 		errf(err, errlen, rc, "cannot finish %s: %s", f->rec.path, strerror(-rc));
@@ -154,6 +158,16 @@ const char *live_file_where(const struct live_file *f)
 bool live_file_is_temp(const struct live_file *f)
 {
 	return f->temp;
+}
+
+uint64_t live_file_bytes(const struct live_file *f)
+{
+	struct trace_write_stats ws;
+
+	if (!f->w)
+		return f->bytes;
+	trace_writer_stats(f->w, &ws);
+	return ws.bytes;
 }
 
 void live_file_abandon(struct live_file *f)

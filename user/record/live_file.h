@@ -1,25 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * live_file.h - the recording behind a live view (`live`, live lessons):
- * FILE from -o, or a temp file that `s` copies to gilscope-DATE.gst in the
+ * live_file.h - the .gst file a recording writes (the pipeline's file
+ * sink, record/pipeline.h): `record -o FILE`, `live -o FILE`, or for a live
+ * view without -o a temp file that `s` copies to gilscope-DATE.gst in the
  * current directory. live_file_create() makes the file before the recorder
- * starts (O_EXCL|O_NOFOLLOW; under sudo it belongs to SUDO_UID, as `s`
- * copies do); live_file_begin() starts the .gst once the trace's metadata
- * is known; the recorder's sink appends and flushes; live_file_finish()
- * writes the footer, completes the saved copy and removes a temp file.
+ * starts (util/outfile.h: O_EXCL|O_NOFOLLOW; under sudo it belongs to
+ * SUDO_UID, as `s` copies do); live_file_begin() starts the .gst once the
+ * trace's metadata is known; the recorder's events are appended and
+ * flushed; live_file_finish() writes the footer, completes the saved copy
+ * and removes a temp file.
  */
 #ifndef LIVE_FILE_H
 #define LIVE_FILE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "util/gs_types.h"
 #include "trace/trace_meta.h"
 
 struct live_file;
 
-/* path: -o FILE (must not exist), or NULL for a temp file in $TMPDIR or
- * /tmp. 0, or a negative errno with a one-line reason in err. */
-int live_file_create(struct live_file **out, const char *path, char *err, size_t errlen);
+/* path: -o FILE (must not exist unless force: see OUTFILE_FORCE), or NULL
+ * for a temp file in $TMPDIR or /tmp. 0, or a negative errno with a
+ * one-line reason in err. */
+int live_file_create(struct live_file **out, const char *path, bool force, char *err,
+		     size_t errlen);
 /* Start writing the .gst with meta. 0 or a negative errno. */
 int live_file_begin(struct live_file *f, const struct trace_meta *meta);
 int live_file_append(struct live_file *f, const struct gs_event *ev, size_t n);
@@ -35,6 +40,8 @@ int live_file_finish(struct live_file *f, char *err, size_t errlen);
 const char *live_file_where(const struct live_file *f);
 /* A -o FILE is there from the start; a temp file only once saved. */
 bool live_file_is_temp(const struct live_file *f);
+/* Bytes of events and blocks written so far (the footer not counted). */
+uint64_t live_file_bytes(const struct live_file *f);
 /* Removes a temp file or an unfinished -o FILE (an error before the view). */
 void live_file_abandon(struct live_file *f);
 void live_file_free(struct live_file *f);

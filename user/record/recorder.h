@@ -23,7 +23,9 @@
  *
  * The recorder never kills or stops the traced program: with argv it is
  * started held (blocked before exec) until the probes are attached and its
- * pid is traced, then released; on stop/destroy it is left running.
+ * pid is traced, then released (record/target.h); on stop/destroy it is
+ * left running. It keeps the privileges it was given: dropping them once
+ * attached is the caller's decision (record/pipeline.h does).
  * Memory is bounded (the reorder buffer is capped; beyond the cap the oldest
  * events are released early and counted in stats.late if that reorders).
  *
@@ -63,14 +65,12 @@ struct recorder_opts {
 	uint32_t flush_ms;		/* flush period; 0 = 1000 */
 	uint32_t ringbuf_bytes;		/* BPF ring buffer size; 0 = default (tests use
 					 * a tiny one to provoke LOST events) */
-	bool drop_privileges;		/* once attached, become SUDO_UID/SUDO_GID (under
-					 * sudo) or give up every capability (root) */
 	int child_stdout;		/* argv: dup2 this onto the child's stdout and
 					 * stderr (e.g. /dev/null under a TUI); 0 or -1:
 					 * inherit (so a zeroed opts inherits) */
 	/* argv: called once the child has exec'd, stopped before its first
 	 * instruction (ptrace exec stop), e.g. to find a lock's address in the
-	 * new image and set the filter (adapter_on_exec); NULL = not stopped */
+	 * new image and set the filter (record/pipeline.c); NULL = not stopped */
 	void (*on_exec)(void *exec_ctx, struct recorder *r, pid_t pid);
 	void *exec_ctx;			/* passed to on_exec */
 	recorder_sink_fn sink;		/* required */
