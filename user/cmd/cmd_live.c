@@ -67,7 +67,7 @@ static void summarize(struct live *l, const struct pipeline_stats *rs)
 			"%llu lost.",
 			fmt_duration(d, sizeof(d), s->duration_ns),
 			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
-			(unsigned long long)s->events, (unsigned long long)rs->lost);
+			(unsigned long long)s->events, (unsigned long long)rs->rec.lost);
 	t = model_threads(m, &n);
 	for (size_t i = 0; i < n && used < sizeof(l->panel); i++) {
 		if (!t[i].traced)
@@ -116,11 +116,10 @@ static void show_note(void *ctx, const char *line)
 {
 	struct live *l = ctx;
 
-	snprintf(l->note, sizeof(l->note), "%s", line);
-	if (l->app) {
-		app_message(l->app, l->note);
-		l->note[0] = '\0';
-	}
+	if (l->app)
+		app_message(l->app, line);
+	else
+		snprintf(l->note, sizeof(l->note), "%s", line);
 }
 
 static int save(void *ctx, char *msg, size_t len)
@@ -173,8 +172,6 @@ int cmd_live(int argc, char **argv)
 	/* options */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:p:ah", longopts, NULL)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'o': po.output = optarg; break;
 		case 'a': po.all_tasks = true; break;
@@ -182,11 +179,8 @@ int cmd_live(int argc, char **argv)
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
 		case 'p':
-			po.pid = strtol(optarg, &end, 10);
-			if (*end || po.pid <= 0) {
-				fprintf(stderr, "gilscope live: bad pid '%s'\n", optarg);
+			if (cmd_parse_pid("live", optarg, &po))
 				return 2;
-			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -196,15 +190,8 @@ int cmd_live(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((po.pid != 0) == (optind < argc)) {
-		fprintf(stderr, "gilscope live: give either -p PID or -- CMD [ARGS...] (see --help)\n");
+	if (cmd_trace_target("live", &po, argc, argv))
 		return 2;
-	}
-	if (po.python && po.lock_spec) {
-		fprintf(stderr, "gilscope live: --python and --lock exclude each other\n");
-		return 2;
-	}
-	po.argv = optind < argc ? argv + optind : NULL;
 
 	/* the sinks: the file (the pipeline's), the view's timeline, the summary;
 	 * the program's own output would scribble over the view */
@@ -243,8 +230,10 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
 		goto out;
 	}
-	if (l.note[0])	/* placed at exec, before the view */
-		show_note(&l, l.note);
+	if (l.note[0]) {	/* placed at exec, before the view */
+		app_message(l.app, l.note);
+		l.note[0] = '\0';
+	}
 	rc = app_run(l.app);
 
 	/* the end: last events, footer, the saved copy made complete */
@@ -257,11 +246,11 @@ int cmd_live(int argc, char **argv)
 	rc = rc ? rc : c;
 	pipeline_stats(l.p, &rs);
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
-		(unsigned long long)rs.events, (unsigned long long)rs.lost,
+		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
-	if (!rs.exited && po.argv)
+	if (!rs.rec.exited && po.argv)
 		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
-			(int)rs.pid);
+			(int)rs.rec.pid);
 	ret = rc ? 1 : 0;
 out:
 	app_free(l.app);

@@ -91,11 +91,8 @@ int cmd_record(int argc, char **argv)
 		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
 		case 'p':
-			po.pid = strtol(optarg, &end, 10);
-			if (*end || po.pid <= 0) {
-				fprintf(stderr, "gilscope record: bad pid '%s'\n", optarg);
+			if (cmd_parse_pid("record", optarg, &po))
 				return 2;
-			}
 			break;
 		case 'd':
 			dur = strtod(optarg, &end);
@@ -118,15 +115,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "gilscope record: -o FILE is required (see --help)\n");
 		return 2;
 	}
-	if ((po.pid != 0) == (optind < argc)) {
-		fprintf(stderr, "gilscope record: give either -p PID or -- CMD [ARGS...] (see --help)\n");
+	if (cmd_trace_target("record", &po, argc, argv))
 		return 2;
-	}
-	if (po.python && po.lock_spec) {
-		fprintf(stderr, "gilscope record: --python and --lock exclude each other\n");
-		return 2;
-	}
-	po.argv = optind < argc ? argv + optind : NULL;
 	po.duration_ns = (uint64_t)(dur * 1e9);
 	po.file = out != NULL;
 	po.output = out;
@@ -159,15 +149,15 @@ int cmd_record(int argc, char **argv)
 	pipeline_stats(p, &st);
 	human_bytes(st.bytes, size, sizeof(size));
 	fprintf(stderr, "gilscope record: %llu events, %llu lost, %.2f s%s%s%s%s\n",
-		(unsigned long long)st.events, (unsigned long long)st.lost,
-		(st.end_ns - st.start_ns) / 1e9, out ? ", " : "", out ? size : "",
+		(unsigned long long)st.rec.events, (unsigned long long)st.rec.lost,
+		(st.rec.end_ns - st.rec.start_ns) / 1e9, out ? ", " : "", out ? size : "",
 		out ? " -> " : "", out ? out : "");
-	if (st.late)
+	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
-			"window (clamped)\n", (unsigned long long)st.late);
-	if (!st.exited && po.argv)
+			"window (clamped)\n", (unsigned long long)st.rec.late);
+	if (!st.rec.exited && po.argv)
 		fprintf(stderr, "gilscope record: %d still running (not stopped by gilscope)\n",
-			(int)st.pid);
+			(int)st.rec.pid);
 	ret = rc ? 1 : 0;
 out:
 	pipeline_free(p);	/* detaching (slow) only now that the file is complete */

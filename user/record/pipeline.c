@@ -378,19 +378,9 @@ int pipeline_save(struct pipeline *p, char *msg, size_t len)
 
 void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 {
-	struct recorder_stats rs = { 0 };
-
-	if (p->rec)
-		recorder_stats(p->rec, &rs);
 	memset(st, 0, sizeof(*st));
-	st->events = rs.events;
-	st->lost = rs.lost;
-	st->late = rs.late;
-	st->start_ns = rs.start_ns;
-	st->end_ns = rs.end_ns;
-	st->pid = rs.pid;
-	st->exited = rs.exited;
-	st->exit_status = rs.exit_status;
+	if (p->rec)
+		recorder_stats(p->rec, &st->rec);
 	st->bytes = p->file ? live_file_bytes(p->file) : 0;
 	st->file = p->file ? live_file_where(p->file) : "";
 	st->file_is_temp = p->file && live_file_is_temp(p->file);

@@ -53,20 +53,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "util/gs_types.h"
+#include "record/recorder.h"
 #include "trace/trace_meta.h"
 
 struct pipeline;
 
 /* What a recording reports for the commands' closing lines. */
 struct pipeline_stats {
-	uint64_t events;	/* events given to the sinks (LOST events included) */
-	uint64_t lost;		/* events the kernel side could not store */
-	uint64_t late;		/* events older than the reorder window allowed (clamped) */
-	uint64_t start_ns;	/* CLOCK_MONOTONIC when recording began */
-	uint64_t end_ns;	/* ... and ended (0 until pipeline_stop) */
-	pid_t pid;		/* the traced (root) process */
-	bool exited;		/* the target has exited */
-	int exit_status;	/* its wait status, if we started it and it exited */
+	struct recorder_stats rec;	/* events, lost, late, start/end, the target's
+					 * pid, whether it exited and its wait status */
 	uint64_t bytes;		/* written to the file (footer not counted) */
 	const char *file;	/* where the recording is: the file, or `s`'s copy of
 				 * a temp one; "" without one (owned by the pipeline) */
