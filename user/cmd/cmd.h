@@ -7,8 +7,6 @@
  */
 #ifndef CMD_H
 #define CMD_H
-#include <getopt.h>
-#include "record/pipeline.h"
 
 int cmd_live(int argc, char **argv);
 int cmd_record(int argc, char **argv);
@@ -20,6 +18,7 @@ int cmd_check(int argc, char **argv);
 
 /* What `record` and `live` share after their getopt loop (cmd_trace.c);
  * each returns 0, or 2 after printing "gilscope NAME: what is wrong". */
+struct pipeline_opts;
 /* -p PID into po->pid. */
 int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po);
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both

@@ -5,7 +5,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "cmd/cmd.h"
+#include "record/pipeline.h"
 
 int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po)
 {
