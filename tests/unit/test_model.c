@@ -5,15 +5,13 @@
  * locks. */
 #include "check.h"
 #include "model/model.h"
-#ifndef GS_F_KEYFRAME
-#define GS_F_KEYFRAME (1u << 7)	/* trace_reader.h */
-#endif
 
 #define PID 100
 #define A 101
 #define B 102
 #define C 103
 #define L 0x5000
+#include "events.h"
 
 struct spans {
 	struct model_span s[4096];
@@ -48,31 +46,6 @@ static size_t count(const struct spans *sp, uint8_t kind, uint32_t tid)
 	for (size_t i = 0; i < sp->n; i++)
 		n += sp->s[i].kind == kind && sp->s[i].tid == tid;
 	return n;
-}
-
-static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
-			  uint64_t a0, uint64_t a1)
-{
-	struct gs_event e = {
-		.ts_ns = ts, .pid = tid ? PID : 0, .tid = tid, .cpu = cpu, .type = type,
-		.arg0 = a0, .arg1 = a1,
-	};
-	return e;
-}
-
-static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
-			  uint64_t prev_state)
-{
-	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
-			       next ? (uint64_t)next | (uint64_t)PID << 32 : 0, prev_state);
-	e.flags = (prev ? GS_F_TRACED_PREV : 0) | (next ? GS_F_TRACED_NEXT : 0);
-	return e;
-}
-
-static struct gs_event kf(struct gs_event e)
-{
-	e.flags |= GS_F_KEYFRAME;
-	return e;
 }
 
 static struct model *mk(struct spans *sp, uint32_t ncpus)

@@ -17,34 +17,22 @@
 #define US 1000ull
 #define MS 1000000ull
 
-static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
-			  uint64_t a0, uint64_t a1)
-{
-	struct gs_event e = {
-		.ts_ns = ts, .pid = tid ? PID : 0, .tid = tid, .cpu = cpu, .type = type,
-		.arg0 = a0, .arg1 = a1,
-	};
-	return e;
-}
+#include "events.h"
 
-static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
-			  uint64_t prev_state)
+/* sw() where K, an untraced task, may be one side */
+static struct gs_event swk(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
+			   uint64_t prev_state)
 {
-	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
-			       next ? (uint64_t)next | (uint64_t)(next == K ? K : PID) << 32 : 0,
-			       prev_state);
-	if (prev == K)
+	struct gs_event e = sw(ts, cpu, prev, next, prev_state);
+
+	if (prev == K) {
 		e.pid = K;
-	e.flags = (prev && prev != K ? GS_F_TRACED_PREV : 0) |
-		  (next && next != K ? GS_F_TRACED_NEXT : 0);
-	return e;
-}
-
-static struct gs_event name(uint32_t tid, const char *n)
-{
-	struct gs_event e = ev(0, GS_EV_THREAD_NAME, tid, 0, 0, 0);
-
-	gs_event_set_name(&e, n);
+		e.flags &= ~GS_F_TRACED_PREV;
+	}
+	if (next == K) {
+		e.arg0 = (uint64_t)K << 32 | K;
+		e.flags &= ~GS_F_TRACED_NEXT;
+	}
 	return e;
 }
 
@@ -55,10 +43,10 @@ static size_t story(struct gs_event *e)
 	size_t n = 0;
 	uint64_t t0 = 1000 * MS;
 
-	e[n] = name(A, "worker-1"), e[n++].ts_ns = t0;
-	e[n] = name(B, "io \"1\""), e[n++].ts_ns = t0;
-	e[n++] = sw(t0, 0, 0, A, 0);
-	e[n++] = sw(t0, 1, 0, B, 0);
+	e[n] = name_ev(0, A, "worker-1"), e[n++].ts_ns = t0;
+	e[n] = name_ev(0, B, "io \"1\""), e[n++].ts_ns = t0;
+	e[n++] = swk(t0, 0, 0, A, 0);
+	e[n++] = swk(t0, 1, 0, B, 0);
 	e[n++] = ev(t0 + 500, GS_EV_LOCK_REQUEST, A, 0, L, 0);
 	e[n++] = ev(t0 + 1000, GS_EV_LOCK_ACQUIRED, A, 0, L, 500);		/* wait 500 ns */
 	e[n++] = ev(t0 + 2 * MS, GS_EV_LOCK_REQUEST, B, 1, L, 0);
@@ -66,13 +54,13 @@ static size_t story(struct gs_event *e)
 	e[n++] = ev(t0 + 7 * MS + 1000, GS_EV_LOCK_RELEASED, A, 0, L, 0);	/* hold ~7 ms */
 	e[n++] = ev(t0 + 7 * MS + 3000, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);	/* hand-off 2 us */
 	e[n++] = ev(t0 + 7 * MS + 4000, GS_EV_LOCK_REQUEST, A, 0, L, 0);
-	e[n++] = sw(t0 + 7 * MS + 5000, 0, A, 0, 1);				/* A sleeps */
-	e[n++] = sw(t0 + 8 * MS, 1, B, K, 0);					/* kworker */
-	e[n++] = sw(t0 + 9 * MS, 1, K, B, 1);
+	e[n++] = swk(t0 + 7 * MS + 5000, 0, A, 0, 1);				/* A sleeps */
+	e[n++] = swk(t0 + 8 * MS, 1, B, K, 0);					/* kworker */
+	e[n++] = swk(t0 + 9 * MS, 1, K, B, 1);
 	e[n++] = ev(t0 + 10 * MS, GS_EV_SCHED_MIGRATE, A, 1, 0, 0);
 	e[n++] = ev(t0 + 12 * MS, GS_EV_LOCK_RELEASED, B, 1, L, 0);		/* hold 5 ms - 3 us */
 	e[n++] = ev(t0 + 12 * MS + 100, GS_EV_SCHED_WAKEUP, A, 1, 0, B);
-	e[n++] = sw(t0 + 12 * MS + 200, 0, 0, A, 0);
+	e[n++] = swk(t0 + 12 * MS + 200, 0, 0, A, 0);
 	e[n++] = ev(t0 + 12 * MS + 300, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);	/* hand-off 300 ns */
 	e[n++] = ev(t0 + 20 * MS, GS_EV_LOST, 0, 0, 3, 0);
 	return n;
@@ -285,8 +273,8 @@ static void test_json_names_utf8(void)
 	struct gs_event e[4];
 	struct report *rp;
 
-	e[0] = name(A, "bad\xff\xfe\x01x");
-	e[1] = name(B, "caf\xc3\xa9");
+	e[0] = name_ev(0, A, "bad\xff\xfe\x01x");
+	e[1] = name_ev(0, B, "caf\xc3\xa9");
 	e[2] = ev(1 * MS, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
 	e[3] = ev(2 * MS, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);
 	e[0].ts_ns = e[1].ts_ns = 1 * MS;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "tracefile.h"
 #include "tui/timeline.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -212,22 +213,8 @@ static struct timeline *live_of(const struct gs_event *e, size_t n)
 static struct timeline *file_of(const char *name, const struct gs_event *e, size_t n)
 {
 	struct trace_meta meta = { .ncpus = NCPU, .root_pid = PID };
-	struct trace_writer_opts wo = { .block_events = BLOCK };
-	struct trace_writer *w = NULL;
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	CHECK(trace_writer_open(&w, path, &meta, &wo) == 0);
-	if (!w)
-		return NULL;
-	CHECK(trace_writer_append(w, e, n) == 0);
-	CHECK(trace_writer_close(w) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (r)
-		CHECK(timeline_open_reader(&tl, r, NULL) == 0);
-	return tl;
+	return timeline_of_file(tmpdir, name, &meta, e, n, BLOCK);
 }
 
 static int cmp_span(const void *pa, const void *pb)

@@ -30,35 +30,12 @@
 #define PID 100
 #define A_TID 101
 #define B_TID 102
+#include "events.h"
+#include "tracefile.h"
 
 static char tmpdir[] = "/tmp/gilscope-tui.XXXXXX";
 
 /* ---- helpers --------------------------------------------------------- */
-
-static struct gs_event ev(uint64_t ts, uint8_t type, uint32_t tid, uint16_t cpu,
-			  uint64_t a0, uint64_t a1)
-{
-	return (struct gs_event){ .ts_ns = ts, .pid = tid ? PID : 0, .tid = tid,
-				  .cpu = cpu, .type = type, .arg0 = a0, .arg1 = a1 };
-}
-
-static struct gs_event sw(uint64_t ts, uint16_t cpu, uint32_t prev, uint32_t next,
-			  uint64_t prev_state)
-{
-	struct gs_event e = ev(ts, GS_EV_SCHED_SWITCH, prev, cpu,
-			       next | (uint64_t)(next ? PID : 0) << 32, prev_state);
-
-	e.flags = (prev ? GS_F_TRACED_PREV : 0) | (next ? GS_F_TRACED_NEXT : 0);
-	return e;
-}
-
-static struct gs_event name_ev(uint64_t ts, uint32_t tid, const char *name)
-{
-	struct gs_event e = ev(ts, GS_EV_THREAD_NAME, tid, 0, 0, 0);
-
-	gs_event_set_name(&e, name);
-	return e;
-}
 
 #define LOCK 0x1000
 
@@ -113,24 +90,9 @@ static struct timeline *file_of(const char *name, const struct gs_event *e, size
 				uint32_t ncpus, uint32_t block_events)
 {
 	struct trace_meta meta = { .ncpus = ncpus, .root_pid = PID };
-	struct trace_writer_opts wo = { .block_events = block_events };
-	struct trace_writer *w = NULL;
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	char path[256];
 
 	snprintf(meta.command, sizeof(meta.command), "pingpong");
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	unlink(path);
-	CHECK(trace_writer_open(&w, path, &meta, &wo) == 0);
-	if (!w)
-		return NULL;
-	CHECK(trace_writer_append(w, e, n) == 0);
-	CHECK(trace_writer_close(w) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (r)
-		CHECK(timeline_open_reader(&tl, r, NULL) == 0);
-	return tl;
+	return timeline_of_file(tmpdir, name, &meta, e, n, block_events);
 }
 
 static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool color)

@@ -23,6 +23,7 @@
 #include "cmd/cmd.h"
 #include "lesson/lesson.h"
 #include "lesson/lesson_play.h"
+#include "util/path.h"
 
 #define MAX_LESSONS 64
 
@@ -62,13 +63,8 @@ static int find_data(char *out, size_t len, const char *given)
 		return w > 0 && (size_t)w < len ? 0 : -ENAMETOOLONG;
 	}
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (path_self_dir(exe, sizeof(exe)))
 		return -ENOENT;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
 	/* build/gilscope, build/san/gilscope, PREFIX/bin/gilscope */
 	static const char *const rel[] = { "..", "../..", "../share/gilscope" };
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lesson/lesson_play.h"
+#include "util/path.h"
 #include "lesson/lesson_tui.h"
 #include "trace/trace_reader.h"
 
@@ -215,14 +216,10 @@ static const struct pipeline_sink print_sink = { .events = print_events };
 static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, size_t len)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	int w = snprintf(gilrt, len, "%s/gilrt", exe);
+	int w = path_self_dir(exe, sizeof(exe));
+	if (w)
+		return w;
+	w = snprintf(gilrt, len, "%s/gilrt", exe);
 	if (w < 0 || (size_t)w >= len)
 		return -ENAMETOOLONG;
 	if (access(gilrt, X_OK))

@@ -65,3 +65,19 @@ int path_open_regular(const char *path)
 	}
 	return fd;
 }
+
+int path_self_dir(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	slash = strrchr(out, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}

@@ -14,6 +14,10 @@
  * -ENAMETOOLONG, or the error of access(2) for a NAME with a '/'. */
 int path_find_command(const char *name, char *out, size_t len);
 
+/* The directory of the running gilscope binary (from /proc/self/exe):
+ * where gilrt and the data directories are looked up. 0 or a negative errno. */
+int path_self_dir(char *out, size_t len);
+
 /* Opens path for reading if it is a regular file: the fd, or a negative
  * errno (-EINVAL for a fifo, a device, a directory...). Never blocks: a
  * fifo named where a program or library is expected (--lock /tmp/fifo:...)
