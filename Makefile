@@ -50,7 +50,7 @@ GS_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
 GS_LDFLAGS := -pthread $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(GS_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(GS_LDFLAGS)
-LDLIBS_GILSCOPE := -lbpf -lelf -lz -lzstd -lncursesw -lm
+LDLIBS_GILSCOPE := -lbpf -ldw -lelf -lz -lzstd -lncursesw -lm
 LDLIBS_GILRT := -lm
 
 # ---- sources -------------------------------------------------------------

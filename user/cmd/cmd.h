@@ -15,5 +15,9 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* `check --python PID [--json] [-v]`, in cmd_check_python.c. */
+#include <stdbool.h>
+#include <sys/types.h>
+int cmd_check_python(pid_t pid, bool json, bool verbose);
 
 #endif
