@@ -38,7 +38,8 @@ static void print_text(const struct pyread *r, pid_t pid, const struct shown *s,
 		printf(".%u", l->micro);
 	printf(" in %s\n", l->path);
 	printf("layout   %s (take_gil: PyThreadState * is arg%d, drop_gil: arg%d, from %s)\n",
-	       pylayout_src_name((enum pyl_src)l->src[PYL_TS_NEXT]), l->take_gil_tstate_arg,
+	       l->src[PYL_TS_NEXT] ? pylayout_src_name((enum pyl_src)l->src[PYL_TS_NEXT]) : "none",
+	       l->take_gil_tstate_arg,
 	       l->drop_gil_tstate_arg, pylayout_src_name((enum pyl_src)l->gil_args_src));
 	if (verbose)
 		pylayout_describe(l, stdout);
@@ -46,10 +47,14 @@ static void print_text(const struct pyread *r, pid_t pid, const struct shown *s,
 		named += s[i].t.named;
 		coded += s[i].have_code;
 	}
+	/* a capability needs the ones before it: say the first reason once */
 	for (int c = 0; c < PYL_NCAPS; c++)
-		if (!ready[c])
-			printf("FAIL     %s: %s\n", cap_names[c], why[c]);
-	if (err)
+		if (!ready[c]) {
+			printf("FAIL     no %s%s: %s\n", cap_names[c],
+			       c + 1 < PYL_NCAPS ? " (nor what needs them)" : "", why[c]);
+			break;
+		}
+	if (err && ready[PYL_CAP_THREADS])
 		printf("FAIL     reading the threads: %s\n", strerror(-err));
 	printf("threads  %zu, %zu named, %zu in Python code\n", n, named, coded);
 	if (n)
