@@ -134,6 +134,11 @@ static int open_mem(struct pyread *r)
 	return 0;
 }
 
+int pyread_use_proc_mem(struct pyread *r)
+{
+	return r->use_mem ? 0 : open_mem(r);
+}
+
 int pyr_readv(struct pyread *r, const struct iovec *local, const struct iovec *remote, int n)
 {
 	size_t want = 0;
@@ -422,14 +427,14 @@ static int interp_threads(struct pyread *r, uint64_t interp, struct pyread_threa
 {
 	uint8_t hdr[512];
 	size_t len = tstate_hdr_len(r), first = *n;
-	uint64_t ts;
+	uint64_t ts, dummy;
 	int err;
 
 	if (len > sizeof(hdr))
 		return -ENOTSUP;
 	err = pyr_read_ptr(r, interp + (uint64_t)pyr_off(r, PYL_IS_THREADS_HEAD), &ts);
 	for (size_t k = 0; !err && ts; k++) {
-		if (k == PYREAD_MAX_THREADS || hmap_get(seen, hkey_u64(ts), NULL))
+		if (k == PYREAD_MAX_THREADS || hmap_get(seen, hkey_u64(ts), &dummy))
 			return pyr_fail(r, PYR_F_BOUND, -ELOOP);	/* a cycle or a runaway list */
 		if ((err = hmap_put(seen, hkey_u64(ts), 1)))
 			return err;
@@ -456,14 +461,14 @@ int pyread_threads(struct pyread *r, struct pyread_thread *out, size_t max, size
 		   unsigned want)
 {
 	struct hmap seen = { 0 };
-	uint64_t interp;
+	uint64_t interp, dummy;
 	int err;
 
 	*n = 0;
 	r->maps_gen++;
 	err = interp_head(r, &interp);
 	for (size_t k = 0; !err && interp; k++) {
-		if (k == PYR_MAX_INTERPS || hmap_get(&seen, hkey_u64(interp), NULL)) {
+		if (k == PYR_MAX_INTERPS || hmap_get(&seen, hkey_u64(interp), &dummy)) {
 			err = pyr_fail(r, PYR_F_BOUND, -ELOOP);
 			break;
 		}

@@ -107,6 +107,9 @@ int pyread_attach(struct pyread **out, pid_t pid, char *err, size_t errlen);
 int pyread_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64_t bias,
 		int64_t tid_off);
 void pyread_close(struct pyread *r);
+/* Read through /proc/PID/mem from now on (what happens by itself where
+ * process_vm_readv is not allowed); for tests of that path. */
+int pyread_use_proc_mem(struct pyread *r);
 
 const struct pylayout *pyread_layout(const struct pyread *r);
 /* The interpreter file's load bias in the process. */
