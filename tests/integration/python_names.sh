@@ -118,6 +118,23 @@ if [ "$(id -u)" = 0 ] && [ -x "$py" ] && command -v objcopy >/dev/null; then
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 fi
 
+# a user who may not read the process: one line naming the way out, exit 1
+py=$PYENV_ROOT/versions/3.12.1/bin/python3.12
+if [ "$(id -u)" = 0 ] && [ -x "$py" ]; then
+	"$py" "$SCRIPT" "$TMPD/u.ready" &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do [ -e "$TMPD/u.ready" ] && break; sleep 0.05; done
+	cp "$GILSCOPE" "$TMPD/gs" && chmod 755 "$TMPD" "$TMPD/gs"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMPD/gs" check --python "$pid" >"$TMPD/u.out" 2>&1
+	rc=$?
+	kill "$pid"; wait "$pid" 2>/dev/null
+	if [ $rc = 1 ] && [ "$(wc -l <"$TMPD/u.out")" = 1 ] && grep -q 'not allowed.*run as root' "$TMPD/u.out"; then
+		ok python_names_unprivileged
+	else
+		not_ok python_names_unprivileged "rc=$rc: $(cat "$TMPD/u.out")"
+	fi
+fi
+
 # not a Python process: one line, exit 1
 if need_root python_names_not_python; then
 	sleep 30 &

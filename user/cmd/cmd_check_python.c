@@ -60,7 +60,12 @@ static void print_text(const struct pyread *r, pid_t pid, const struct shown *s,
 	if (n)
 		printf("  %8s  %-24s %s\n", "TID", "THREAD", "FUNCTION (FILE:LINE)");
 	for (size_t i = 0; i < n; i++) {
-		printf("  %8u  %-24s ", s[i].t.tid, s[i].t.named ? s[i].t.name : "?");
+		const char *nm = s[i].t.named ? s[i].t.name : "?";
+		int chars = 0;
+
+		for (const char *p = nm; *p; p++)	/* pad by characters, not bytes */
+			chars += ((unsigned char)*p & 0xc0) != 0x80;
+		printf("  %8u  %s%*s ", s[i].t.tid, nm, chars < 24 ? 24 - chars : 0, "");
 		if (s[i].have_code)
 			printf("%s (%s:%d)\n", s[i].func, s[i].file, s[i].line);
 		else

@@ -310,20 +310,27 @@ static int64_t glibc_tid_offset(const struct elf_files *mapped)
 
 int pyread_attach(struct pyread **out, pid_t pid, char *err, size_t errlen)
 {
-	static struct pylayout l;	/* 4 KiB of path: not on the stack */
 	char exe[PATH_MAX], why[PATH_MAX + 256] = "";
+	struct pylayout *lp = malloc(sizeof(*lp));	/* 4 KiB of path: not on the stack */
 	struct elf_files files;
 	uint64_t bias = 0;
 	int r, tried = 0;
 
 	*out = NULL;
-	if (kill(pid, 0) && errno == ESRCH)
+	if (!lp)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	if (kill(pid, 0) && errno == ESRCH) {
+		free(lp);
 		return errf(err, errlen, -ESRCH, "no process %d", (int)pid);
+	}
 	r = elf_files_target_exe(pid, NULL, exe, err, errlen);
-	if (r)
-		return r;
-	if ((r = elf_files_init(&files)))
-		return errf(err, errlen, r, "out of memory");
+	if (r || (r = elf_files_init(&files))) {
+		free(lp);
+		if (r == -EACCES || r == -EPERM)
+			return errf(err, errlen, r, "process %d: not allowed to read it: run as root "
+				    "(or as its user, where ptrace is allowed)", (int)pid);
+		return r == -ENOMEM ? errf(err, errlen, r, "out of memory") : r;
+	}
 	elf_files_add(&files, exe);
 	elf_files_add_mapped(&files, pid);
 	r = -ENOENT;
@@ -334,19 +341,23 @@ int pyread_attach(struct pyread **out, pid_t pid, char *err, size_t errlen)
 		if (i && strncmp(b, "libpython", 9))
 			continue;
 		tried++;
-		r = pylayout_load(&l, files.path[i], why, sizeof(why));
+		r = pylayout_load(lp, files.path[i], why, sizeof(why));
 		if (r == -ENOEXEC && i == 0)
 			continue;	/* the executable is only a launcher */
-		if (!r && (r = find_bias(pid, l.path, l.load_vaddr, l.load_off, &bias)))
-			snprintf(why, sizeof(why), "%s is not mapped by process %d", l.path, (int)pid);
+		if (!r && (r = find_bias(pid, lp->path, lp->load_vaddr, lp->load_off, &bias)))
+			snprintf(why, sizeof(why), "%s is not mapped by process %d", lp->path, (int)pid);
 	}
 	if (!r) {
-		r = pyread_open(out, pid, &l, bias,
-				l.tids == PYL_TID_PTHREAD ? glibc_tid_offset(&files) : -1);
-		if (r)
+		r = pyread_open(out, pid, lp, bias,
+				lp->tids == PYL_TID_PTHREAD ? glibc_tid_offset(&files) : -1);
+		if (r == -EACCES || r == -EPERM)
+			snprintf(why, sizeof(why), "process %d: not allowed to read its memory: run as "
+				 "root (or as its user, where ptrace is allowed)", (int)pid);
+		else if (r)
 			snprintf(why, sizeof(why), "process %d: %s", (int)pid, strerror(-r));
 	}
 	elf_files_free(&files);
+	free(lp);
 	if (!r)
 		return 0;
 	if (r == -ENOEXEC || (r == -ENOENT && !why[0]))
