@@ -248,6 +248,7 @@ static void check_basic(struct pyread *r)
 	CHECK(t[1].code == 0);
 	CHECK(pyread_code(r, A(&code_a), &c) == 0);
 	CHECK(!strcmp(c->qualname, "alpha") && !strcmp(c->filename, "fake.py") && c->firstlineno == 10);
+	CHECK(c->name_ptr == A(&s_alpha) && c->addr == A(&code_a));
 }
 
 static void test_fake_target(void)

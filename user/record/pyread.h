@@ -76,6 +76,8 @@ struct pyread_code {
 	uint64_t addr;			/* where it is in the target */
 	uint64_t id;			/* same id = same names; never reused for others */
 	int32_t firstlineno;		/* co_firstlineno */
+	uint64_t name_ptr;		/* the co_qualname (co_name) pointer it holds: with
+					 * firstlineno, a fingerprint an event can carry */
 	const char *qualname;		/* co_qualname (3.11+), co_name before */
 	const char *filename;		/* co_filename */
 };
