@@ -147,11 +147,11 @@ int dwarf_info_open(struct dwarf_info **out, const char *path, const char *const
 		return -ENOMEM;
 	d->fd = -1;
 	r = try_open(d, path);
-	if (r == -ENOENT || r == -EACCES || r == 0) {
+	if (r == -ENOENT) {	/* no DWARF in the file: its separate debug file? */
 		struct elf_file *ef;
 		char id[128], dbg[PATH_MAX];
 
-		if (r != 0 && r != -EACCES && !elf_file_open(&ef, path)) {
+		if (!elf_file_open(&ef, path)) {
 			if (!elf_file_build_id(ef, id, sizeof(id)) && strlen(id) > 2) {
 				snprintf(dbg, sizeof(dbg), "/usr/lib/debug/.build-id/%.2s/%s.debug", id,
 					 id + 2);

@@ -287,7 +287,7 @@ static int scan_blocks(struct trace_reader *r, const char *no_footer)
 
 	while (off < size) {
 		struct gst_block_hdr h;
-		uint8_t magic[4];
+		uint8_t magic[4] = { 0 };
 
 		if (r->nidx == GST_MAX_BLOCKS) {
 			fail(why, "more than %u blocks", GST_MAX_BLOCKS);
