@@ -50,7 +50,7 @@ GS_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
 GS_LDFLAGS := -pthread $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(GS_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(GS_LDFLAGS)
-LDLIBS_GILSCOPE := -lbpf -lelf -lz -lzstd -lncursesw -lm
+LDLIBS_GILSCOPE := -lbpf -ldw -lelf -lz -lzstd -lncursesw -lm
 LDLIBS_GILRT := -lm
 
 # ---- sources -------------------------------------------------------------
@@ -148,7 +148,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
-		   user/trace/trace_codec.c user/trace/trace_reader.c
+		   user/util/hash.c user/trace/trace_codec.c user/trace/trace_names.c \
+		   user/trace/trace_reader.c
 build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

@@ -9,8 +9,11 @@
  * around, read again. And, because CRCs stop random mutations at the block
  * boundary, once more with every CRC recomputed, and as a raw block payload
  * handed straight to the column decoder and a 64-byte block header to its
- * parser, so the code behind the CRCs is fuzzed too. Besides "no crash", it
- * checks what the reader promises.
+ * parser, so the code behind the CRCs is fuzzed too; the same for the names
+ * (FORMAT.md "Names"): chunks and the names index get their CRCs fixed, and
+ * the input goes to the record parser as a raw chunk. Besides "no crash", it
+ * checks what the reader promises (names within their limits and free of
+ * control bytes).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,9 +24,47 @@
 #include "util/crc32c.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
+#include "trace/trace_names.h"
 #include "trace/trace_reader.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static void check_str(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			abort();
+}
+
+/* Every name the reader kept obeys the format's limits and is found again. */
+static void check_names(const struct trace_names *nm)
+{
+	struct trace_names_info info;
+	struct trace_thread_name t, t2;
+	struct trace_func_name f, f2;
+	size_t i;
+
+	trace_names_info(nm, &info);
+	for (i = 0; trace_names_thread_at(nm, i, &t); i++) {
+		check_str(t.name, GST_NAME_MAX);
+		if (!trace_names_thread(nm, t.pid, t.tid, &t2) || t2.name != t.name)
+			abort();
+	}
+	if (i != info.threads || i > GST_MAX_THREAD_NAMES)
+		abort();
+	for (i = 0; trace_names_func_at(nm, i, &f); i++) {
+		check_str(f.name, GST_NAME_MAX);
+		check_str(f.file, GST_FILE_MAX);
+		if (!trace_names_func(nm, f.pid, f.id, &f2) || f2.name != f.name)
+			abort();
+	}
+	if (i != info.funcs || i > GST_MAX_FUNC_NAMES)
+		abort();
+}
 
 static void fuzz_file(const unsigned char *data, size_t size)
 {
@@ -50,6 +91,7 @@ static void fuzz_file(const unsigned char *data, size_t size)
 	trace_reader_info(r, &info);
 	if (info.bytes_unreadable > info.file_bytes || info.first_ns > info.last_ns)
 		abort();
+	check_names(trace_reader_names(r));
 	while ((ret = trace_reader_next_batch(r, &ev, &n)) != 0) {
 		if (ret < 0) {
 			if (ret != -EBADMSG || !*trace_reader_error(r))
@@ -91,14 +133,26 @@ static void fix_crcs(uint8_t *b, size_t len)
 	if (off < 8 || off > len)
 		return;
 	put_le32(b + off - 4, crc32c(0, b, off - 4));
-	while (len - off >= GST_BLK_HDR && get_le32(b + off) == GST_BLK_MAGIC) {
-		size_t plen = get_le32(b + off + 4);
+	for (;;) {
+		if (len - off >= GST_BLK_HDR && get_le32(b + off) == GST_BLK_MAGIC) {
+			size_t plen = get_le32(b + off + 4);
 
-		if (plen > len - off - GST_BLK_HDR)
+			if (plen > len - off - GST_BLK_HDR)
+				break;
+			put_le32(b + off + 20, crc32c(0, b + off + GST_BLK_HDR, plen));
+			put_le32(b + off + 60, crc32c(0, b + off, 60));
+			off += GST_BLK_HDR + plen;
+		} else if (len - off >= GST_NM_HDR && get_le32(b + off) == GST_NM_MAGIC) {
+			size_t plen = get_le32(b + off + 4);
+
+			if (plen > len - off - GST_NM_HDR)
+				break;
+			put_le32(b + off + 16, crc32c(0, b + off + GST_NM_HDR, plen));
+			put_le32(b + off + 28, crc32c(0, b + off, 28));
+			off += GST_NM_HDR + plen;
+		} else {
 			break;
-		put_le32(b + off + 20, crc32c(0, b + off + GST_BLK_HDR, plen));
-		put_le32(b + off + 60, crc32c(0, b + off, 60));
-		off += GST_BLK_HDR + plen;
+		}
 	}
 	if (len - off >= GST_TRAILER && !memcmp(b + len - 8, GST_TRAILER_MAGIC, 8)) {
 		uint64_t foff = get_le64(b + len - GST_TRAILER);
@@ -106,6 +160,15 @@ static void fix_crcs(uint8_t *b, size_t len)
 
 		if (foff <= len - GST_TRAILER && flen <= len - GST_TRAILER - foff)
 			put_le32(b + len - GST_TRAILER + 12, crc32c(0, b + foff, flen));
+		/* the names index's trailer sits right before the footer */
+		if (foff >= GST_NX_TRAILER && foff <= len &&
+		    !memcmp(b + foff - GST_NX_TRAILER + 16, GST_NX_TRAILER_MAGIC, 8)) {
+			uint64_t ioff = get_le64(b + foff - GST_NX_TRAILER);
+			uint32_t ilen = get_le32(b + foff - GST_NX_TRAILER + 8);
+
+			if (ioff <= foff - GST_NX_TRAILER && ilen <= foff - GST_NX_TRAILER - ioff)
+				put_le32(b + foff - GST_NX_TRAILER + 12, crc32c(0, b + ioff, ilen));
+		}
 	}
 }
 
@@ -129,6 +192,18 @@ static void fuzz_codec(const unsigned char *data, size_t size)
 			if (ev[i].ts_ns < ev[i - 1].ts_ns)
 				abort();
 	free(ev);
+
+	/* the same bytes as a decompressed names chunk of data[2] records */
+	struct trace_names *nm;
+
+	if (trace_names_new(&nm))
+		abort();
+	int ret = trace_names_add_chunk(nm, data + 3, size - 3, data[2] + 1u, &why);
+
+	if (ret && ret != -EBADMSG)
+		abort();
+	check_names(nm);
+	trace_names_free(nm);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

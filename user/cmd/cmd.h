@@ -15,6 +15,10 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* `check --python PID [--json] [-v]`, in cmd_check_python.c. */
+#include <stdbool.h>
+#include <sys/types.h>
+int cmd_check_python(pid_t pid, bool json, bool verbose);
 
 /* What `record` and `live` share after their getopt loop (cmd_trace.c);
  * each returns 0, or 2 after printing "gilscope NAME: what is wrong". */

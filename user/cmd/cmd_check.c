@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sdt.h>
@@ -23,6 +24,20 @@
 #include "record/loader.h"
 
 static int nfail;
+
+static const char check_usage[] =
+"usage: gilscope check\n"
+"       gilscope check --python PID [--json] [-v]\n"
+"\n"
+"Says, one line per item, whether this machine can trace, and what to do about\n"
+"each failure. Exit 0 when it can.\n"
+"\n"
+"With --python PID: whether the running CPython process PID can be traced with\n"
+"Python names. Shows its interpreter, where the layout of its structures came\n"
+"from (_Py_DebugOffsets or DWARF), each thread with its threading name and the\n"
+"function it is in, and any read that failed. -v also lists every offset and\n"
+"its source; --json prints the same as one JSON object. Reads the process's\n"
+"memory (needs root, or the right to ptrace it); does not stop it.";
 
 __attribute__((format(printf, 3, 4)))
 static void item(bool ok, const char *what, const char *fmt, ...)
@@ -163,13 +178,37 @@ int cmd_check(int argc, char **argv)
 	int fd, err;
 
 	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			puts("usage: gilscope check\n\nSays, one line per item, whether this machine "
-			     "can trace, and what to do about each failure. Exit 0 when it can.");
-			return 0;
+		long pid = 0;
+		bool json = false, verbose = false;
+
+		for (int i = 1; i < argc; i++) {
+			char *end;
+
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				puts(check_usage);
+				return 0;
+			} else if (!strcmp(argv[i], "--python") && i + 1 < argc) {
+				pid = strtol(argv[++i], &end, 10);
+				if (*end || pid <= 0 || pid > INT32_MAX) {
+					fprintf(stderr, "gilscope check: --python wants a PID, not '%s'\n",
+						argv[i]);
+					return 2;
+				}
+			} else if (!strcmp(argv[i], "--json")) {
+				json = true;
+			} else if (!strcmp(argv[i], "-v")) {
+				verbose = true;
+			} else {
+				fprintf(stderr, "gilscope check: unexpected argument '%s' (try --help)\n",
+					argv[i]);
+				return 2;
+			}
 		}
-		fprintf(stderr, "gilscope check: unexpected argument '%s'\n", argv[1]);
-		return 2;
+		if (!pid) {
+			fprintf(stderr, "gilscope check: --json and -v go with --python PID\n");
+			return 2;
+		}
+		return cmd_check_python((pid_t)pid, json, verbose);
 	}
 
 	uname(&u);

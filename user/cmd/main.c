@@ -17,7 +17,8 @@ static const char usage[] =
 "  report  FILE [--json]                     summary: threads, lock holds and waits, parallelism\n"
 "  export  FILE --format chrome|csv -o OUT   for Perfetto / chrome://tracing, or a spreadsheet\n"
 "  lesson  [--list | NAME] [--replay]        guided classroom lessons\n"
-"  check                                     can this machine trace? (kernel, BTF, privileges)\n"
+"  check   [--python PID]                    can this machine trace? (kernel, BTF, privileges)\n"
+"                                            with --python: can this CPython be traced with names?\n"
 "\n"
 "Run `gilscope COMMAND --help` for a command's options.\n";
 

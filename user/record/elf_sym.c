@@ -186,6 +186,23 @@ int elf_file_vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *o
 	return -ERANGE;
 }
 
+int elf_file_read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t len)
+{
+	uint64_t off, end;
+	int r = elf_file_vaddr_to_off(ef, vaddr, &off);
+
+	if (r)
+		return r;
+	if (len && (r = elf_file_vaddr_to_off(ef, vaddr + len - 1, &end)))
+		return r;
+	if (len && end != off + len - 1)
+		return -ERANGE;
+	ssize_t n = pread(ef->fd, buf, len, (off_t)off);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -ERANGE;
+}
+
 int elf_file_first_load(const struct elf_file *ef, uint64_t *vaddr, uint64_t *off)
 {
 	size_t n;

@@ -42,6 +42,10 @@ int elf_file_find(const struct elf_file *ef, const char *name, struct elf_sym *s
  * segment holds it in the file). */
 int elf_file_vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 
+/* Read len bytes at link-time address vaddr from the file (initialized
+ * data: -ERANGE if they are not all in one PT_LOAD segment's file bytes). */
+int elf_file_read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
+
 /* The first PT_LOAD segment's p_vaddr and p_offset: a process maps the file
  * at (map start) = bias + page_down(p_vaddr) for the mapping at page_down(p_offset). */
 int elf_file_first_load(const struct elf_file *ef, uint64_t *vaddr, uint64_t *off);

@@ -8,6 +8,7 @@
  * last event of the same type. Decoding walks all columns in one pass.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
 #include "trace/trace_codec.h"
@@ -229,5 +230,27 @@ int gst_block_hdr_get(const uint8_t in[GST_BLK_HDR], struct gst_block_hdr *h,
 		BAD("block payload length out of range");
 	if (h->first_ts > h->last_ts)
 		BAD("block first ts after last ts");
+	return 0;
+}
+
+/* Read exactly len bytes at off: 0, -EBADMSG if the file is shorter, or
+ * another negative errno. */
+int gst_read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t r = pread(fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EBADMSG;
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
 	return 0;
 }

@@ -28,4 +28,8 @@ void gst_block_hdr_put(uint8_t out[GST_BLK_HDR], const struct gst_block_hdr *h);
 int gst_block_hdr_get(const uint8_t in[GST_BLK_HDR], struct gst_block_hdr *h,
 		      const char **why);
 
+/* Read exactly len bytes of fd at off: 0, -EBADMSG if the file is shorter,
+ * or another negative errno. */
+int gst_read_at(int fd, void *buf, size_t len, uint64_t off);
+
 #endif

@@ -45,6 +45,33 @@
 #define GST_NCOLS		8
 #define GST_MAX_RAW		(64u << 20)	/* decompressed payload */
 
+/* Names (FORMAT.md "Names"): chunks of name records between blocks, 32-byte
+ * header: magic "GSNM" payload_len raw_len nrec payload_crc seq dropped
+ * header_crc (u32 each), then a zstd payload of records. */
+#define GST_NM_MAGIC		0x4d4e5347u	/* "GSNM" */
+#define GST_NM_HDR		32
+/* Names index, right before the footer: magic "GSNX" nchunks(4) records(8)
+ * dropped(8), then nchunks chunk offsets (8 each); then its 24-byte trailer:
+ * index_offset(8) index_len(4) index_crc(4) magic(8). */
+#define GST_NX_MAGIC		0x584e5347u	/* "GSNX" */
+#define GST_NX_FIXED		24
+#define GST_NX_TRAILER		24
+#define GST_NX_TRAILER_MAGIC	"\nGSNAME\n"
+/* Record kinds (u8 kind, u8 0, u16 body length, body). */
+#define GST_NAME_THREAD		1	/* pid(4) tid(4) ts_ns(8) name */
+#define GST_NAME_FUNC		2	/* pid(4) line(4) id(8) name_len(2) name file */
+#define GST_NAME_REC_HDR	4
+/* Limits on names (a reader refuses or drops beyond them; a writer cuts strings
+ * at a UTF-8 character and drops whole records beyond the counts). */
+#define GST_NAME_MAX		255		/* bytes of a thread or function name */
+#define GST_FILE_MAX		1023		/* bytes of a file name */
+#define GST_MAX_NAME_RAW	(4u << 20)	/* decompressed names chunk */
+#define GST_MAX_NAME_RECS	65536u		/* records in one chunk */
+#define GST_MAX_NAME_CHUNKS	65536u		/* chunks in one file */
+#define GST_MAX_THREAD_NAMES	65536u		/* thread-name records in one file */
+#define GST_MAX_FUNC_NAMES	262144u		/* function records in one file */
+#define GST_MAX_NAME_BYTES	(64u << 20)	/* string bytes a reader keeps */
+
 #define GST_DEFAULT_BLOCK_EVENTS 65536u
 #define GST_DEFAULT_ZSTD_LEVEL	3
 

@@ -22,6 +22,7 @@
 #include "util/crc32c.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
+#include "trace/trace_names.h"
 #include "trace/trace_reader.h"
 
 struct blk_ref {
@@ -45,6 +46,8 @@ struct trace_reader {
 	uint8_t *comp, *raw;
 	size_t comp_cap, raw_cap;
 	ZSTD_DCtx *zd;
+	struct trace_names *names;	/* every name of the file, loaded at open */
+	uint32_t nm_seq;		/* names chunks met while scanning */
 	char err[320];
 };
 
@@ -60,28 +63,6 @@ static int fail(char *buf, const char *fmt, ...)
 	vsnprintf(buf, 256, fmt, ap);
 	va_end(ap);
 	return -EBADMSG;
-}
-
-/* Read exactly len bytes at off: 0, -EBADMSG if the file is shorter, or
- * another negative errno. */
-static int read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t r = pread(fd, p, len, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EBADMSG;
-		p += r;
-		off += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
 }
 
 static int grow(void *pp, size_t *cap, size_t need)
@@ -121,7 +102,7 @@ static int read_header(struct trace_reader *r, char *err)
 	if (r->info.file_bytes < GST_HDR_FIXED)
 		return fail(err, "too short to be a .gst trace (%llu bytes)",
 			    (unsigned long long)r->info.file_bytes);
-	ret = read_at(r->fd, fixed, sizeof(fixed), 0);
+	ret = gst_read_at(r->fd, fixed, sizeof(fixed), 0);
 	if (ret)
 		return ret == -EBADMSG ? fail(err, "file shrank while reading") : ret;
 	if (memcmp(fixed, GST_MAGIC, 8))
@@ -137,7 +118,7 @@ static int read_header(struct trace_reader *r, char *err)
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_at(r->fd, buf, len, 0);
+	ret = gst_read_at(r->fd, buf, len, 0);
 	if (ret) {
 		free(buf);
 		return ret == -EBADMSG ? fail(err, "file shrank while reading") : ret;
@@ -206,7 +187,7 @@ static int read_footer(struct trace_reader *r, uint64_t hdr_len, char *why)
 
 	if (size < hdr_len + GST_IDX_FIXED + GST_TRAILER)
 		return fail(why, "no footer");
-	ret = read_at(r->fd, tr, sizeof(tr), size - GST_TRAILER);
+	ret = gst_read_at(r->fd, tr, sizeof(tr), size - GST_TRAILER);
 	if (ret)
 		return ret == -EBADMSG ? fail(why, "file shrank while reading") : ret;
 	if (memcmp(tr + 16, GST_TRAILER_MAGIC, 8))
@@ -221,7 +202,7 @@ static int read_footer(struct trace_reader *r, uint64_t hdr_len, char *why)
 	buf = malloc(flen);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_at(r->fd, buf, flen, foff);
+	ret = gst_read_at(r->fd, buf, flen, foff);
 	if (ret == -EBADMSG)
 		fail(why, "file shrank while reading");
 	if (!ret && get_le32(tr + 12) != crc32c(0, buf, flen))
@@ -273,7 +254,7 @@ static int read_blk_hdr(struct trace_reader *r, uint64_t off, uint64_t limit,
 
 	if (off + GST_BLK_HDR > limit)
 		return fail(why, "block at offset %llu truncated", (unsigned long long)off);
-	ret = read_at(r->fd, raw, sizeof(raw), off);
+	ret = gst_read_at(r->fd, raw, sizeof(raw), off);
 	if (ret)
 		return ret == -EBADMSG ? fail(why, "file shrank while reading") : ret;
 	if (gst_block_hdr_get(raw, h, &reason))
@@ -290,7 +271,7 @@ static int read_payload(struct trace_reader *r, uint64_t off,
 	int ret = grow(&r->comp, &r->comp_cap, h->payload_len);
 
 	if (!ret)
-		ret = read_at(r->fd, r->comp, h->payload_len, off + GST_BLK_HDR);
+		ret = gst_read_at(r->fd, r->comp, h->payload_len, off + GST_BLK_HDR);
 	if (ret == -EBADMSG)
 		return fail(why, "file shrank while reading");
 	if (!ret && crc32c(0, r->comp, h->payload_len) != h->payload_crc)
@@ -309,16 +290,31 @@ static int scan_blocks(struct trace_reader *r, const char *no_footer)
 
 	while (off < size) {
 		struct gst_block_hdr h;
-		uint8_t magic[4];
+		uint8_t magic[4] = { 0 };
 
 		if (r->nidx == GST_MAX_BLOCKS) {
 			fail(why, "more than %u blocks", GST_MAX_BLOCKS);
 			break;
 		}
-		if (size - off >= 4 && !read_at(r->fd, magic, 4, off) &&
-		    get_le32(magic) == GST_IDX_MAGIC) {
+		if (size - off >= 4 && !gst_read_at(r->fd, magic, 4, off) &&
+		    (get_le32(magic) == GST_IDX_MAGIC || get_le32(magic) == GST_NX_MAGIC)) {
 			fail(why, "stopped at a damaged footer");
 			break;
+		}
+		if (size - off >= 4 && get_le32(magic) == GST_NM_MAGIC) {
+			uint64_t next;
+
+			ret = trace_names_load_chunk(r->names, r->fd, off, size, r->nm_seq, &next,
+						     why, sizeof(why));
+			if (ret == -EBADMSG) {
+				ret = 0;
+				break;
+			}
+			if (ret)
+				return ret;
+			r->nm_seq++;
+			off = next;
+			continue;
 		}
 		ret = read_blk_hdr(r, off, size, &h, why);
 		if (!ret)
@@ -388,9 +384,18 @@ int trace_reader_open(struct trace_reader **out, const char *path)
 	ret = read_header(r, open_err);
 	if (ret)
 		goto err;
-	ret = read_footer(r, r->data_end, why);
-	if (ret == -EBADMSG)
+	ret = trace_names_new(&r->names);
+	if (ret)
+		goto err;
+	uint64_t hdr_len = r->data_end;
+
+	ret = read_footer(r, hdr_len, why);
+	if (!ret) {
+		ret = trace_names_load_index(r->names, r->fd, hdr_len, r->data_end);
+		ret = ret < 0 ? ret : 0;
+	} else if (ret == -EBADMSG) {
 		ret = scan_blocks(r, why);
+	}
 	if (ret)
 		goto err;
 	if (r->nidx) {
@@ -413,6 +418,11 @@ const struct trace_meta *trace_reader_meta(const struct trace_reader *r)
 void trace_reader_info(const struct trace_reader *r, struct trace_info *info)
 {
 	*info = r->info;
+}
+
+const struct trace_names *trace_reader_names(const struct trace_reader *r)
+{
+	return r->names;
 }
 
 const char *trace_reader_error(const struct trace_reader *r)
@@ -531,6 +541,7 @@ void trace_reader_close(struct trace_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	ZSTD_freeDCtx(r->zd);
+	trace_names_free(r->names);
 	free(r->idx);
 	free(r->ev);
 	free(r->comp);

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include "util/gs_types.h"
 #include "trace/trace_meta.h"
+#include "trace/trace_names.h"
 
 /* Set by the reader on keyframe (context) events; never written by BPF. */
 #define GS_F_KEYFRAME (1u << 7)
@@ -58,6 +59,11 @@ int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
  * nothing: an error shows at the next read. */
 int trace_reader_seek(struct trace_reader *r, uint64_t ts_ns);
 int trace_reader_rewind(struct trace_reader *r);
+/* The names the file carries (threads, functions; see trace_names.h for
+ * the lookups), all loaded at open, with a footer through the names index,
+ * without one by the recovery scan: known after any seek without reading
+ * more of the file. Owned by the reader, valid until close; never NULL. */
+const struct trace_names *trace_reader_names(const struct trace_reader *r);
 /* One-line description of the last error, or "" (owned by the reader). After
  * a recovered open it says what was recovered and why the scan stopped.
  * With r == NULL: why the last trace_reader_open() of this thread failed. */

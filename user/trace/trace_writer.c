@@ -20,6 +20,7 @@
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_keyframe.h"
+#include "trace/trace_names.h"
 #include "trace/trace_writer.h"
 
 struct idx_entry {
@@ -45,8 +46,18 @@ struct trace_writer {
 	ZSTD_CCtx *zc;
 	struct idx_entry *idx;
 	size_t nidx, idx_cap;
+	/* names waiting for the next chunk, and the chunks written */
+	uint8_t *nm_raw, *nm_comp;
+	size_t nm_len, nm_cap;
+	uint32_t nm_nrec;
+	uint64_t nm_threads, nm_funcs;	/* records accepted, for the file's limits */
+	uint64_t nm_written;		/* records in the chunks written */
+	uint64_t *nm_off;		/* offset of each chunk written */
+	size_t nm_nchunks, nm_offcap;
 	struct trace_write_stats st;
 };
+
+#define NAMES_FLUSH_AT (1u << 20)	/* write a chunk once this many bytes wait */
 
 /* Write all of buf; on a short or failed write cut the file back to the last
  * whole block (best effort: pipes cannot be cut) and make the error sticky. */
@@ -118,6 +129,9 @@ static void writer_free(struct trace_writer *w)
 	free(w->raw);
 	free(w->comp);
 	free(w->idx);
+	free(w->nm_raw);
+	free(w->nm_comp);
+	free(w->nm_off);
 	free(w);
 }
 
@@ -196,6 +210,120 @@ static int idx_add(struct trace_writer *w, const struct idx_entry *e)
 	return 0;
 }
 
+/* The names waiting, as one chunk (FORMAT.md "Names"). */
+static int write_names(struct trace_writer *w)
+{
+	struct gst_names_hdr h = { 0 };
+	size_t bound, comp;
+	int err;
+
+	if (!w->nm_nrec)
+		return 0;
+	if (w->nm_nchunks == GST_MAX_NAME_CHUNKS) {
+		w->st.names_dropped += w->nm_nrec;
+		w->nm_len = w->nm_nrec = 0;
+		return 0;
+	}
+	bound = GST_NM_HDR + ZSTD_compressBound(w->nm_len);
+	free(w->nm_comp);
+	w->nm_comp = malloc(bound);
+	if (!w->nm_comp)
+		return w->err = -ENOMEM;
+	if (w->nm_nchunks == w->nm_offcap) {
+		uint64_t *n = realloc(w->nm_off, (w->nm_offcap + 256) * sizeof(*n));
+
+		if (!n)
+			return w->err = -ENOMEM;
+		w->nm_off = n;
+		w->nm_offcap += 256;
+	}
+	comp = ZSTD_compressCCtx(w->zc, w->nm_comp + GST_NM_HDR, bound - GST_NM_HDR, w->nm_raw,
+				 w->nm_len, w->zstd_level);
+	if (ZSTD_isError(comp))
+		return w->err = -EIO;
+	h.payload_len = (uint32_t)comp;
+	h.raw_len = (uint32_t)w->nm_len;
+	h.nrec = w->nm_nrec;
+	h.payload_crc = crc32c(0, w->nm_comp + GST_NM_HDR, comp);
+	h.seq = (uint32_t)w->nm_nchunks;
+	h.dropped = w->st.names_dropped > UINT32_MAX ? UINT32_MAX : (uint32_t)w->st.names_dropped;
+	gst_names_hdr_put(w->nm_comp, &h);
+	w->nm_off[w->nm_nchunks] = w->off;
+	err = write_all(w, w->nm_comp, GST_NM_HDR + comp);
+	if (err)
+		return err;
+	w->nm_nchunks++;
+	w->nm_written += w->nm_nrec;
+	w->nm_len = w->nm_nrec = 0;
+	return 0;
+}
+
+/* Room for one more record of at most need bytes in the pending chunk. */
+static int names_room(struct trace_writer *w, size_t need)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	if ((w->nm_len >= NAMES_FLUSH_AT || w->nm_nrec == GST_MAX_NAME_RECS) && (err = write_names(w)))
+		return err;
+	if (w->nm_len + need > w->nm_cap) {
+		size_t cap = w->nm_cap ? 2 * w->nm_cap : 4096;
+		uint8_t *n;
+
+		while (cap < w->nm_len + need)
+			cap *= 2;
+		n = realloc(w->nm_raw, cap);
+		if (!n)
+			return -ENOMEM;
+		w->nm_raw = n;
+		w->nm_cap = cap;
+	}
+	return 0;
+}
+
+int trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, uint64_t ts_ns,
+			     const char *name)
+{
+	int err;
+
+	if (!w || !name)
+		return -EINVAL;
+	if (w->nm_threads == GST_MAX_THREAD_NAMES) {
+		w->st.names_dropped++;
+		return w->err;
+	}
+	if ((err = names_room(w, gst_name_rec_bound(strlen(name), 0))))
+		return err;
+	w->nm_len += gst_name_thread_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len, pid, tid,
+					 ts_ns, name);
+	w->nm_nrec++;
+	w->nm_threads++;
+	w->st.names++;
+	return 0;
+}
+
+int trace_writer_func_name(struct trace_writer *w, uint32_t pid, uint64_t id, int32_t line,
+			   const char *name, const char *file)
+{
+	int err;
+
+	if (!w || !name || !file)
+		return -EINVAL;
+	if (w->nm_funcs == GST_MAX_FUNC_NAMES) {
+		w->st.names_dropped++;
+		return w->err;
+	}
+	if ((err = names_room(w, gst_name_rec_bound(strlen(name), strlen(file)))))
+		return err;
+	w->nm_len += gst_name_func_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len, pid, id, line,
+				       name, file);
+	w->nm_nrec++;
+	w->nm_funcs++;
+	w->st.names++;
+	return 0;
+}
+
 int trace_writer_flush(struct trace_writer *w)
 {
 	struct gst_block_hdr h = { 0 };
@@ -207,6 +335,8 @@ int trace_writer_flush(struct trace_writer *w)
 		return -EINVAL;
 	if (w->err)
 		return w->err;
+	if ((err = write_names(w)))
+		return err;
 	if (!w->nev)
 		return 0;
 	if (w->nidx == GST_MAX_BLOCKS)
@@ -285,6 +415,33 @@ void trace_writer_stats(const struct trace_writer *w, struct trace_write_stats *
 		*st = w->st;
 }
 
+/* The names index and its trailer, right before the footer (none without names). */
+static int write_names_index(struct trace_writer *w)
+{
+	size_t len = GST_NX_FIXED + 8 * w->nm_nchunks;
+	uint8_t *buf;
+	int err;
+
+	if (!w->nm_nchunks)
+		return 0;
+	buf = malloc(len + GST_NX_TRAILER);
+	if (!buf)
+		return -ENOMEM;
+	put_le32(buf, GST_NX_MAGIC);
+	put_le32(buf + 4, (uint32_t)w->nm_nchunks);
+	put_le64(buf + 8, w->nm_written);
+	put_le64(buf + 16, w->st.names_dropped);
+	for (size_t i = 0; i < w->nm_nchunks; i++)
+		put_le64(buf + GST_NX_FIXED + 8 * i, w->nm_off[i]);
+	put_le64(buf + len, w->off);
+	put_le32(buf + len + 8, (uint32_t)len);
+	put_le32(buf + len + 12, crc32c(0, buf, len));
+	memcpy(buf + len + 16, GST_NX_TRAILER_MAGIC, 8);
+	err = write_all(w, buf, len + GST_NX_TRAILER);
+	free(buf);
+	return err;
+}
+
 static int write_footer(struct trace_writer *w)
 {
 	size_t len = GST_IDX_FIXED + w->nidx * GST_IDX_ENTRY;
@@ -322,6 +479,8 @@ int trace_writer_close(struct trace_writer *w)
 	if (!w)
 		return 0;
 	err = trace_writer_flush(w);
+	if (!err)
+		err = write_names_index(w);
 	if (!err)
 		err = write_footer(w);
 	cerr = close(w->fd) ? -errno : 0;

@@ -9,6 +9,8 @@
  * each CPU, who holds or waits for which lock, thread names, the process tree)
  * that make it decodable on its own after a seek. close() writes the footer
  * index and trailer. If the process dies, every sealed block stays readable.
+ * Names of threads and functions go in names chunks between blocks, indexed
+ * at close (trace_writer_thread_name / trace_writer_func_name below).
  *
  * The writer owns its memory; it does not own an fd passed to
  * trace_writer_fdopen() until that call succeeds, then it closes it on close.
@@ -34,6 +36,8 @@ struct trace_write_stats {
 	uint64_t blocks;	/* blocks sealed */
 	uint64_t bytes;		/* bytes written to the file */
 	uint64_t lost;		/* sum of LOST event counts seen */
+	uint64_t names;		/* name records accepted */
+	uint64_t names_dropped;	/* name records over the format's limits, not stored */
 };
 
 /* Create path (O_EXCL: fails with -EEXIST if it exists) and write the header. */
@@ -47,7 +51,22 @@ int trace_writer_fdopen(struct trace_writer **out, int fd,
 /* Append n events; -EINVAL (and none appended) if one is older than the one
  * before it. pad and flag bit 7 (GS_F_KEYFRAME) are not stored. */
 int trace_writer_append(struct trace_writer *w, const struct gs_event *ev, size_t n);
-/* Seal the current block (if not empty) and write it out. */
+/*
+ * Names (FORMAT.md "Names"): what a thread is called in its program (the
+ * latest, learnt at ts_ns, wins in a reader) and what the function id that
+ * events carry stands for. They are kept until the next block is written
+ * (or flush/close) and written in a names chunk before it, so the names a
+ * block needs are in the file before it. Strings are cut at a UTF-8
+ * character to the format's limits; records past the file's limits are
+ * dropped and counted (stats.names_dropped, and in the file). 0 or a
+ * negative errno (a write error, as for events).
+ */
+int trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, uint64_t ts_ns,
+			     const char *name);
+int trace_writer_func_name(struct trace_writer *w, uint32_t pid, uint64_t id, int32_t line,
+			   const char *name, const char *file);
+/* Seal the current block (if not empty) and write it out, after any names
+ * waiting to be written. */
 int trace_writer_flush(struct trace_writer *w);
 /* Counters so far. */
 void trace_writer_stats(const struct trace_writer *w, struct trace_write_stats *st);

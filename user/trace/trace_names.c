@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * trace_names.c - see trace_names.h and traces/FORMAT.md "Names".
+ *
+ * The store keeps one entry per (pid, tid) and per (pid, id) in arrays
+ * indexed by hash maps, and every string once in an arena (file names
+ * repeat across functions, so strings are deduplicated). Everything is
+ * bounded: entries by GST_MAX_THREAD_NAMES / GST_MAX_FUNC_NAMES, string
+ * bytes by GST_MAX_NAME_BYTES; what does not fit is counted as bad.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include <stdio.h>
+#include "util/crc32c.h"
+#include "util/hash.h"
+#include "trace/trace_codec.h"
+#include "trace/trace_format.h"
+#include "trace/trace_names.h"
+
+#define BAD(msg) do { *why = (msg); return -EBADMSG; } while (0)
+
+/* ---- codec ---------------------------------------------------------------------------- */
+
+/* Length of s cut to max bytes without splitting a UTF-8 character. */
+static size_t cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;	/* s[n] continues a character: cut before its lead byte */
+	return n;
+}
+
+size_t gst_name_rec_bound(size_t name_len, size_t file_len)
+{
+	return GST_NAME_REC_HDR + 18 + (name_len < GST_NAME_MAX ? name_len : GST_NAME_MAX) +
+	       (file_len < GST_FILE_MAX ? file_len : GST_FILE_MAX);
+}
+
+static void rec_hdr(uint8_t *out, uint8_t kind, size_t body)
+{
+	out[0] = kind;
+	out[1] = 0;
+	put_le16(out + 2, (uint16_t)body);
+}
+
+size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid,
+			   uint64_t ts_ns, const char *name)
+{
+	size_t nl = cut(name, GST_NAME_MAX), body = 16 + nl;
+
+	if (GST_NAME_REC_HDR + body > room)
+		return 0;
+	rec_hdr(out, GST_NAME_THREAD, body);
+	put_le32(out + 4, pid);
+	put_le32(out + 8, tid);
+	put_le64(out + 12, ts_ns);
+	memcpy(out + 20, name, nl);
+	return GST_NAME_REC_HDR + body;
+}
+
+size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, int32_t line,
+			 const char *name, const char *file)
+{
+	size_t nl = cut(name, GST_NAME_MAX), fl = cut(file, GST_FILE_MAX), body = 18 + nl + fl;
+
+	if (GST_NAME_REC_HDR + body > room)
+		return 0;
+	rec_hdr(out, GST_NAME_FUNC, body);
+	put_le32(out + 4, pid);
+	put_le32(out + 8, (uint32_t)line);
+	put_le64(out + 12, id);
+	put_le16(out + 20, (uint16_t)nl);
+	memcpy(out + 22, name, nl);
+	memcpy(out + 22 + nl, file, fl);
+	return GST_NAME_REC_HDR + body;
+}
+
+void gst_names_hdr_put(uint8_t out[32], const struct gst_names_hdr *h)
+{
+	put_le32(out, GST_NM_MAGIC);
+	put_le32(out + 4, h->payload_len);
+	put_le32(out + 8, h->raw_len);
+	put_le32(out + 12, h->nrec);
+	put_le32(out + 16, h->payload_crc);
+	put_le32(out + 20, h->seq);
+	put_le32(out + 24, h->dropped);
+	put_le32(out + 28, crc32c(0, out, 28));
+}
+
+int gst_names_hdr_get(const uint8_t in[32], struct gst_names_hdr *h, const char **why)
+{
+	if (get_le32(in) != GST_NM_MAGIC)
+		BAD("no names magic");
+	if (get_le32(in + 28) != crc32c(0, in, 28))
+		BAD("names header CRC mismatch");
+	h->payload_len = get_le32(in + 4);
+	h->raw_len = get_le32(in + 8);
+	h->nrec = get_le32(in + 12);
+	h->payload_crc = get_le32(in + 16);
+	h->seq = get_le32(in + 20);
+	h->dropped = get_le32(in + 24);
+	if (h->nrec == 0 || h->nrec > GST_MAX_NAME_RECS)
+		BAD("names record count out of range");
+	if (h->raw_len > GST_MAX_NAME_RAW || h->raw_len < (uint64_t)h->nrec * GST_NAME_REC_HDR)
+		BAD("names raw length out of range");
+	if (h->payload_len == 0 || h->payload_len > ZSTD_compressBound(h->raw_len))
+		BAD("names payload length out of range");
+	return 0;
+}
+
+/* ---- the store ------------------------------------------------------------------------- */
+
+struct th_entry {
+	uint32_t pid, tid;
+	uint64_t ts;
+	uint32_t name;		/* offset in the arena */
+};
+
+struct fn_entry {
+	uint32_t pid;
+	int32_t line;
+	uint64_t id;
+	uint32_t name, file;
+};
+
+struct trace_names {
+	struct th_entry *th;
+	size_t nth, thcap;
+	struct fn_entry *fn;
+	size_t nfn, fncap;
+	struct hmap th_by_key, fn_by_key, str_by_hash;
+	char *arena;
+	size_t used, cap;
+	struct trace_names_info info;
+};
+
+int trace_names_new(struct trace_names **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void trace_names_free(struct trace_names *n)
+{
+	if (!n)
+		return;
+	free(n->th);
+	free(n->fn);
+	free(n->arena);
+	hmap_free(&n->th_by_key);
+	hmap_free(&n->fn_by_key);
+	hmap_free(&n->str_by_hash);
+	free(n);
+}
+
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void *p;
+	size_t c = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	p = realloc(*(void **)pp, c * elem);
+	if (!p)
+		return -ENOMEM;
+	*(void **)pp = p;
+	*cap = c;
+	return 0;
+}
+
+static uint64_t fnv(const uint8_t *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The arena offset of string s[0..len) (stored once); -ENOSPC past the limit. */
+static int intern(struct trace_names *n, const uint8_t *s, size_t len, uint32_t *off)
+{
+	struct hkey k = { fnv(s, len), len };
+	uint64_t at;
+	int err;
+
+	if (hmap_get(&n->str_by_hash, k, &at) && !memcmp(n->arena + at, s, len) &&
+	    n->arena[at + len] == '\0') {
+		*off = (uint32_t)at;
+		return 0;
+	}
+	if (n->used + len + 1 > GST_MAX_NAME_BYTES)
+		return -ENOSPC;
+	if ((err = grow(&n->arena, &n->cap, n->used + len + 1, 1)))
+		return err;
+	for (size_t i = 0; i < len; i++)	/* control bytes would reach terminals */
+		n->arena[n->used + i] = s[i] && (s[i] < 0x20 || s[i] == 0x7f) ? '?' : (char)s[i];
+	n->arena[n->used + len] = '\0';
+	*off = (uint32_t)n->used;
+	n->used += len + 1;
+	/* a colliding hash keeps the older string indexed: only dedup is lost */
+	if (!hmap_get(&n->str_by_hash, k, &at) && (err = hmap_put(&n->str_by_hash, k, *off)))
+		return err;
+	return 0;
+}
+
+static int add_thread(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	struct hkey k;
+	uint64_t i;
+	uint32_t name;
+	bool known;
+	int err;
+
+	if (len < 16 || len - 16 > GST_NAME_MAX)
+		return -EBADMSG;
+	k = hkey_u64((uint64_t)get_le32(b) << 32 | get_le32(b + 4));
+	known = hmap_get(&n->th_by_key, k, &i);
+	if (known && get_le64(b + 8) < n->th[i].ts)
+		return 0;	/* an older name: the latest wins */
+	if (!known && n->nth == GST_MAX_THREAD_NAMES)
+		return -ENOSPC;
+	if ((err = intern(n, b + 16, len - 16, &name)))
+		return err;
+	if (!known) {
+		if ((err = grow(&n->th, &n->thcap, n->nth + 1, sizeof(*n->th))) ||
+		    (err = hmap_put(&n->th_by_key, k, n->nth)))
+			return err;
+		i = n->nth++;
+	}
+	n->th[i] = (struct th_entry){ get_le32(b), get_le32(b + 4), get_le64(b + 8), name };
+	return 0;
+}
+
+static int add_func(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	struct hkey k;
+	uint64_t i;
+	uint32_t name, file;
+	size_t nl;
+	bool known;
+	int err;
+
+	if (len < 18 || (nl = get_le16(b + 16)) > len - 18 || nl > GST_NAME_MAX ||
+	    len - 18 - nl > GST_FILE_MAX)
+		return -EBADMSG;
+	k = (struct hkey){ get_le64(b + 8), get_le32(b) };
+	known = hmap_get(&n->fn_by_key, k, &i);
+	if (!known && n->nfn == GST_MAX_FUNC_NAMES)
+		return -ENOSPC;
+	if ((err = intern(n, b + 18, nl, &name)) || (err = intern(n, b + 18 + nl, len - 18 - nl, &file)))
+		return err;
+	if (!known) {
+		if ((err = grow(&n->fn, &n->fncap, n->nfn + 1, sizeof(*n->fn))) ||
+		    (err = hmap_put(&n->fn_by_key, k, n->nfn)))
+			return err;
+		i = n->nfn++;
+	}
+	n->fn[i] = (struct fn_entry){ get_le32(b), (int32_t)get_le32(b + 4), get_le64(b + 8), name, file };
+	return 0;
+}
+
+int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len, uint32_t nrec,
+			  const char **why)
+{
+	size_t off = 0;
+
+	/* the structure first, so that a broken chunk adds nothing */
+	for (uint32_t r = 0; r < nrec; r++) {
+		if (len - off < GST_NAME_REC_HDR)
+			BAD("names record truncated");
+		size_t body = get_le16(raw + off + 2);
+
+		if (raw[off + 1] != 0 || body > len - off - GST_NAME_REC_HDR)
+			BAD("names record overruns its chunk");
+		off += GST_NAME_REC_HDR + body;
+	}
+	if (off != len)
+		BAD("bytes after the last names record");
+	for (off = 0; off < len;) {
+		uint8_t kind = raw[off];
+		size_t body = get_le16(raw + off + 2);
+		const uint8_t *b = raw + off + GST_NAME_REC_HDR;
+		int err = kind == GST_NAME_THREAD ? add_thread(n, b, body)
+			: kind == GST_NAME_FUNC ? add_func(n, b, body) : 0;
+
+		if (err == -ENOMEM)
+			return err;
+		if (err)
+			n->info.bad++;	/* malformed or over a limit: this record only */
+		n->info.records++;
+		off += GST_NAME_REC_HDR + body;
+	}
+	return 0;
+}
+
+void trace_names_note_dropped(struct trace_names *n, uint64_t dropped)
+{
+	if (dropped > n->info.dropped)
+		n->info.dropped = dropped;
+}
+
+void trace_names_note_bad(struct trace_names *n)
+{
+	n->info.bad++;
+}
+
+/* ---- from a file --------------------------------------------------------------------- */
+
+int trace_names_load_chunk(struct trace_names *n, int fd, uint64_t off, uint64_t limit,
+			   uint32_t seq, uint64_t *next, char *why, size_t whylen)
+{
+	uint8_t hb[GST_NM_HDR], *comp = NULL, *raw = NULL;
+	struct gst_names_hdr h;
+	const char *reason = NULL;
+	size_t got;
+	int err;
+
+	if (off > limit || limit - off < GST_NM_HDR) {
+		reason = "names chunk truncated";
+		goto bad;
+	}
+	if ((err = gst_read_at(fd, hb, sizeof(hb), off)))
+		return err == -EBADMSG ? (snprintf(why, whylen, "file shrank while reading"), err) : err;
+	if (gst_names_hdr_get(hb, &h, &reason))
+		goto bad;
+	if (h.seq != seq) {
+		reason = "names chunk out of sequence";
+		goto bad;
+	}
+	if (limit - off - GST_NM_HDR < h.payload_len) {
+		reason = "names chunk truncated";
+		goto bad;
+	}
+	comp = malloc(h.payload_len);
+	raw = malloc(h.raw_len ? h.raw_len : 1);
+	if (!comp || !raw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = gst_read_at(fd, comp, h.payload_len, off + GST_NM_HDR)))
+		goto out;
+	if (crc32c(0, comp, h.payload_len) != h.payload_crc) {
+		reason = "names payload CRC mismatch";
+		goto bad;
+	}
+	got = ZSTD_decompress(raw, h.raw_len, comp, h.payload_len);
+	if (ZSTD_isError(got) || got != h.raw_len) {
+		reason = "names payload does not decompress to its size";
+		goto bad;
+	}
+	if ((err = trace_names_add_chunk(n, raw, h.raw_len, h.nrec, &reason)) == -EBADMSG)
+		goto bad;
+	trace_names_note_dropped(n, h.dropped);
+	*next = off + GST_NM_HDR + h.payload_len;
+	goto out;
+bad:
+	snprintf(why, whylen, "names chunk at offset %llu: %s", (unsigned long long)off, reason);
+	err = -EBADMSG;
+out:
+	free(comp);
+	free(raw);
+	return err;
+}
+
+int trace_names_load_index(struct trace_names *n, int fd, uint64_t data_start, uint64_t footer_off)
+{
+	uint8_t tr[GST_NX_TRAILER], *buf;
+	uint64_t ioff, prev = 0, next;
+	uint32_t len, cnt;
+	char why[256];
+	int err;
+
+	if (footer_off < data_start + GST_NX_FIXED + GST_NX_TRAILER)
+		return 0;
+	if ((err = gst_read_at(fd, tr, sizeof(tr), footer_off - GST_NX_TRAILER)))
+		return err == -EBADMSG ? 0 : err;
+	if (memcmp(tr + 16, GST_NX_TRAILER_MAGIC, 8))
+		return 0;	/* no names: the footer follows the last block */
+	ioff = get_le64(tr);
+	len = get_le32(tr + 8);
+	/* no sums of file values: a huge offset must not wrap into range */
+	if (ioff < data_start || ioff > footer_off || len < GST_NX_FIXED ||
+	    len > GST_NX_FIXED + 8ull * GST_MAX_NAME_CHUNKS ||
+	    footer_off - ioff != (uint64_t)len + GST_NX_TRAILER) {
+		trace_names_note_bad(n);
+		return 1;
+	}
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	err = gst_read_at(fd, buf, len, ioff);
+	cnt = err ? 0 : get_le32(buf + 4);
+	if (err || get_le32(tr + 12) != crc32c(0, buf, len) || get_le32(buf) != GST_NX_MAGIC ||
+	    len != GST_NX_FIXED + 8ull * cnt) {
+		free(buf);
+		trace_names_note_bad(n);
+		return err && err != -EBADMSG ? err : 1;
+	}
+	trace_names_note_dropped(n, get_le64(buf + 16));
+	for (uint32_t i = 0; i < cnt; i++) {
+		uint64_t off = get_le64(buf + GST_NX_FIXED + 8 * i);
+
+		if (off < data_start || off <= prev || off >= ioff) {
+			trace_names_note_bad(n);
+			continue;
+		}
+		prev = off;
+		err = trace_names_load_chunk(n, fd, off, ioff, i, &next, why, sizeof(why));
+		if (err == -EBADMSG) {
+			trace_names_note_bad(n);
+			continue;
+		}
+		if (err) {
+			free(buf);
+			return err;
+		}
+	}
+	free(buf);
+	return 1;
+}
+
+static void th_out(const struct trace_names *n, const struct th_entry *e, struct trace_thread_name *o)
+{
+	*o = (struct trace_thread_name){ e->pid, e->tid, e->ts, n->arena + e->name };
+}
+
+static void fn_out(const struct trace_names *n, const struct fn_entry *e, struct trace_func_name *o)
+{
+	*o = (struct trace_func_name){ e->pid, e->line, e->id, n->arena + e->name, n->arena + e->file };
+}
+
+bool trace_names_thread(const struct trace_names *n, uint32_t pid, uint32_t tid,
+			struct trace_thread_name *out)
+{
+	uint64_t i;
+
+	if (!n || !hmap_get(&n->th_by_key, hkey_u64((uint64_t)pid << 32 | tid), &i))
+		return false;
+	th_out(n, &n->th[i], out);
+	return true;
+}
+
+bool trace_names_func(const struct trace_names *n, uint32_t pid, uint64_t id,
+		      struct trace_func_name *out)
+{
+	uint64_t i;
+
+	if (!n || !hmap_get(&n->fn_by_key, (struct hkey){ id, pid }, &i))
+		return false;
+	fn_out(n, &n->fn[i], out);
+	return true;
+}
+
+bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_thread_name *out)
+{
+	if (!n || i >= n->nth)
+		return false;
+	th_out(n, &n->th[i], out);
+	return true;
+}
+
+bool trace_names_func_at(const struct trace_names *n, size_t i, struct trace_func_name *out)
+{
+	if (!n || i >= n->nfn)
+		return false;
+	fn_out(n, &n->fn[i], out);
+	return true;
+}
+
+void trace_names_info(const struct trace_names *n, struct trace_names_info *info)
+{
+	if (!n) {
+		memset(info, 0, sizeof(*info));
+		return;
+	}
+	*info = n->info;
+	info->threads = n->nth;
+	info->funcs = n->nfn;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * trace_names.h - the names a trace carries besides its events (FORMAT.md
+ * "Names"): a thread's name as its program knows it, longer than the
+ * kernel's 15 bytes (latest wins, with the time it was learnt), and what a
+ * function id stands for (name, file, first line). The trace layer stores
+ * strings and ids only; what they mean is the recorder's business.
+ *
+ * Three parts:
+ *   - the record codec (pure functions over buffers) the writer and reader
+ *     share, and the names-chunk header;
+ *   - struct trace_names, the reader's store: every name of a file, loaded
+ *     when it is opened, bounded (GST_MAX_* in trace_format.h), looked up
+ *     by (pid, tid) and (pid, id);
+ *   - the types the reader's lookups hand out.
+ * Strings handed out are owned by the store, NUL-terminated, with control
+ * bytes replaced by '?' (they reach terminals).
+ */
+#ifndef TRACE_NAMES_H
+#define TRACE_NAMES_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct trace_thread_name {
+	uint32_t pid, tid;
+	uint64_t ts_ns;		/* when the name was learnt (the trace's clock) */
+	const char *name;
+};
+
+struct trace_func_name {
+	uint32_t pid;
+	int32_t line;		/* first line, 0 if unknown */
+	uint64_t id;		/* as the events carry it */
+	const char *name;	/* qualified name */
+	const char *file;
+};
+
+struct trace_names_info {
+	uint64_t threads;	/* distinct (pid, tid) with a name */
+	uint64_t funcs;		/* distinct (pid, id) */
+	uint64_t records;	/* name records read */
+	uint64_t dropped;	/* records the writer dropped (over its limits) */
+	uint64_t bad;		/* records or chunks unreadable or over the reader's limits */
+};
+
+/* ---- codec ---------------------------------------------------------------------------- */
+
+/* Encoded size bound of one record with strings of these lengths (before cutting). */
+size_t gst_name_rec_bound(size_t name_len, size_t file_len);
+/* Append a record to out (room bytes); returns its size, 0 if it does not fit.
+ * Strings are cut to GST_NAME_MAX / GST_FILE_MAX at a UTF-8 character. */
+size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid,
+			   uint64_t ts_ns, const char *name);
+size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, int32_t line,
+			 const char *name, const char *file);
+
+struct gst_names_hdr {
+	uint32_t payload_len, raw_len, nrec, payload_crc, seq, dropped;
+};
+void gst_names_hdr_put(uint8_t out[32], const struct gst_names_hdr *h);
+/* Parse and check a names-chunk header (magic, CRC, limits); 0 or -EBADMSG, *why. */
+int gst_names_hdr_get(const uint8_t in[32], struct gst_names_hdr *h, const char **why);
+
+/* ---- the store ------------------------------------------------------------------------- */
+
+struct trace_names;
+
+int trace_names_new(struct trace_names **out);
+void trace_names_free(struct trace_names *n);
+/* Add the nrec records of a decompressed chunk. -EBADMSG (with *why) if
+ * its structure is broken, and then nothing of it is kept; records of an
+ * unknown kind are skipped; past the store's limits records are counted
+ * as bad. -ENOMEM. */
+int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len, uint32_t nrec,
+			  const char **why);
+/* What the writer said it dropped (keeps the largest); a bad chunk. */
+void trace_names_note_dropped(struct trace_names *n, uint64_t dropped);
+void trace_names_note_bad(struct trace_names *n);
+
+/*
+ * Reading them from a file (fd, read with pread, never past limit):
+ * load_chunk() checks and loads the names chunk at off, which must be chunk
+ * number seq: 0 and *next (the offset after it), -EBADMSG with the reason in
+ * why, or another negative errno. load_index() looks for the names index
+ * that ends right before the footer at footer_off and loads every chunk it
+ * lists (a damaged chunk is counted as bad and skipped): 1 if there was an
+ * index, 0 if none (a trace without names), a negative errno.
+ */
+int trace_names_load_chunk(struct trace_names *n, int fd, uint64_t off, uint64_t limit,
+			   uint32_t seq, uint64_t *next, char *why, size_t whylen);
+int trace_names_load_index(struct trace_names *n, int fd, uint64_t data_start, uint64_t footer_off);
+
+bool trace_names_thread(const struct trace_names *n, uint32_t pid, uint32_t tid,
+			struct trace_thread_name *out);
+bool trace_names_func(const struct trace_names *n, uint32_t pid, uint64_t id,
+		      struct trace_func_name *out);
+/* The i-th of each, in no particular order; false past the end. */
+bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_thread_name *out);
+bool trace_names_func_at(const struct trace_names *n, size_t i, struct trace_func_name *out);
+void trace_names_info(const struct trace_names *n, struct trace_names_info *info);
+
+#endif
