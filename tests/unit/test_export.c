@@ -28,10 +28,10 @@ static char *run_writer(enum export_format fmt, const struct model_span *spans, 
 	strcpy(meta.command, "python3 \"x.py\"");
 	CHECK(exporter_new(&x, f, fmt, &meta, 1000000, weird_label, NULL) == 0);
 	for (size_t i = 0; i < n; i++)
-		exporter_span(x, &spans[i]);
+		exporter_span(x, &spans[i], NULL);
 	exporter_lost(x, 1500000, 3);
 	exporter_thread(x, 1, 7, "a\"b");
-	CHECK(exporter_finish(x, st) == 0);
+	CHECK(exporter_finish(x, NULL, 0, st) == 0);
 	exporter_free(x);
 	fclose(f);
 	return buf;
@@ -101,8 +101,14 @@ static void test_format_names(void)
 	CHECK(export_format_parse("chrome") == EXPORT_CHROME);
 	CHECK(export_format_parse("json") == EXPORT_CHROME);
 	CHECK(export_format_parse("csv") == EXPORT_CSV);
+	CHECK(export_format_parse("perfetto") == EXPORT_PERFETTO);
 	CHECK(export_format_parse("xml") == 0);
 	CHECK(export_format_parse(NULL) == 0);
+	CHECK(export_format_of_path("t.perfetto-trace") == EXPORT_PERFETTO);
+	CHECK(export_format_of_path("t.pftrace") == EXPORT_PERFETTO);
+	CHECK(export_format_of_path("t.json") == EXPORT_CHROME);
+	CHECK(export_format_of_path("t.csv") == EXPORT_CSV);
+	CHECK(export_format_of_path(".csv") == 0 && export_format_of_path("t.gst") == 0);
 }
 
 /* Slices are written one per line in a fixed field order, so a line parser
@@ -238,9 +244,9 @@ static void test_write_error(void)
 	for (int i = 0; i < 10000; i++) {
 		s.start_ns += 10;
 		s.end_ns += 10;
-		exporter_span(x, &s);
+		exporter_span(x, &s, NULL);
 	}
-	CHECK(exporter_finish(x, NULL) == -ENOSPC);
+	CHECK(exporter_finish(x, NULL, 0, NULL) == -ENOSPC);
 	exporter_free(x);
 	fclose(f);
 }
