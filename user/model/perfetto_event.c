@@ -94,7 +94,17 @@ static void sync_cpu(struct pf *p, const struct model *m, uint32_t c, const stru
 		if (hmap_del(&p->exiting, hkey_u64(have)))
 			pfi_process_free(p, m, c, ts, have);
 	}
-	if (want && hmap_put(&p->on_cpu, hkey_u64(want), c + 1))
+	if (!want)
+		return;
+	uint64_t was;
+
+	/* the task came from another core (it left there with no CPU span
+	 * if it stayed no time): that core changed too */
+	if (hmap_get(&p->on_cpu, hkey_u64(want), &was) && was != c + 1) {
+		hmap_del(&p->on_cpu, hkey_u64(want));
+		sync_cpu(p, m, (uint32_t)(was - 1), ev);
+	}
+	if (hmap_put(&p->on_cpu, hkey_u64(want), c + 1))
 		p->oom = true;
 }
 
