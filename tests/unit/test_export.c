@@ -4,7 +4,8 @@
  * checked for overlaps, JSON parsed by Python's json module when present);
  * the Perfetto export decoded here with util/pb's reader (every packet
  * parses, sched in time order per CPU, no overlaps, flows join two events)
- * and counted against the report of the same trace. */
+ * and counted against the report of the same trace. Long file: the
+ * Perfetto decoder lives beside the only tests that use it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
