@@ -547,6 +547,7 @@ static void test_perfetto_synthetic(void)
 	CHECKF(off == 0, "%zu threads' CPU time differs from the model's", off);
 
 	/* a byte cut off the end: the decoder notices */
+	pf_dec_free(&d);
 	memset(&d, 0, sizeof(d));
 	pf_decode(&d, (const uint8_t *)buf, len - 1);
 	CHECK(d.bad == 1);
