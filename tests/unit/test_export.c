@@ -275,6 +275,7 @@ struct pfdec {
 	struct hmap open;		/* track -> begin ts + 1 of its open slice */
 	struct hmap last_end;		/* track -> end of its last slice */
 	size_t overlaps;
+	size_t lost_marks;		/* instants named "lost N events" */
 	struct hmap src;		/* flow id -> ts it starts */
 	uint64_t term[1 << 16], term_ts[1 << 16];
 	size_t nterm;
@@ -312,6 +313,8 @@ static void dec_track_event(struct pfdec *d, const struct pb_field *te, uint32_t
 			hmap_put(&d->src, hkey_u64(f.v), ts + 1);
 		else if (f.num == 48 && nflow < 20)
 			flows[nflow++] = f.v;
+		else if (f.num == 23 && f.len > 5 && !memcmp(f.p, "lost ", 5))
+			d->lost_marks++;
 	}
 	for (size_t i = 0; i < nflow && d->nterm < (1 << 16); i++) {
 		d->term_ts[d->nterm] = ts;
@@ -582,6 +585,8 @@ static char *perfetto_of(const struct gs_event *ev, size_t n, struct model **mou
 	fd.m = model_new(&mo);
 	CHECK(fd.m && exporter_new(&fd.x, f, EXPORT_PERFETTO, &meta, 1000, NULL, NULL) == 0);
 	for (size_t i = 0; i < n; i++) {
+		if (ev[i].type == GS_EV_LOST)
+			exporter_lost(fd.x, ev[i].ts_ns, ev[i].arg0);
 		model_feed(fd.m, &ev[i]);
 		exporter_event(fd.x, fd.m, &ev[i]);
 	}
@@ -595,7 +600,8 @@ static char *perfetto_of(const struct gs_event *ev, size_t n, struct model **mou
 
 /* The model's inferences reach the CPU tracks: B's lock event puts it on
  * CPU 1 with no switch said so, and the same nanosecond a switch puts it
- * on CPU 0 (zero time on CPU 1, no CPU span there to say it left). */
+ * on CPU 0 (zero time on CPU 1, no CPU span there to say it left). Lost
+ * events become an instant. */
 static void test_perfetto_cpu_inference(void)
 {
 	const struct gs_event ev[] = {
@@ -608,6 +614,7 @@ static void test_perfetto_cpu_inference(void)
 		  .flags = GS_F_TRACED_PREV | GS_F_TRACED_NEXT },
 		{ .ts_ns = 9000, .pid = 100, .tid = 101, .cpu = 1, .type = GS_EV_LOCK_REQUEST,
 		  .arg0 = 0x10 },
+		{ .ts_ns = 10000, .type = GS_EV_LOST, .arg0 = 3 },	/* an instant says so */
 		{ .ts_ns = 12000, .pid = 100, .tid = 102, .cpu = 0, .type = GS_EV_SCHED_SWITCH,
 		  .arg0 = 0, .arg1 = 1, .flags = GS_F_TRACED_PREV },
 	};
@@ -618,7 +625,7 @@ static void test_perfetto_cpu_inference(void)
 
 	memset(&d, 0, sizeof(d));
 	pf_decode(&d, (const uint8_t *)buf, len);
-	CHECK(d.bad == 0 && d.sched_backwards == 0);
+	CHECK(d.bad == 0 && d.sched_backwards == 0 && d.lost_marks == 1);
 	const struct model_thread *th = model_threads(m, &nt);
 
 	for (size_t i = 0; i < nt; i++) {

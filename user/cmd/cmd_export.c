@@ -119,9 +119,9 @@ int cmd_export(int argc, char **argv)
 		return 1;
 	}
 	if (st.recovered)
-		fprintf(stderr, "gilscope export: warning: %s was not closed properly; exported what was "
-			"readable (%llu bytes at the end could not be read)\n",
-			in, (unsigned long long)st.bytes_unreadable);
+		fprintf(stderr, "gilscope export: warning: %s was not closed properly or is damaged at its "
+			"end; exported what was readable, the end is marked (%llu bytes could not be read: "
+			"%s)\n", in, (unsigned long long)st.bytes_unreadable, st.recovery);
 	if (st.skipped[0])
 		fprintf(stderr, "gilscope export: warning: %s: %s; exported the rest, the gap is "
 			"marked\n", in, st.skipped);

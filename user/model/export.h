@@ -70,6 +70,7 @@ struct export_stats {
 	uint64_t switches;	/* perfetto: sched_switch events written */
 	bool recovered;		/* the trace had no valid footer: partial export */
 	uint64_t bytes_unreadable;	/* ... and this much of it was unreadable */
+	char recovery[320];	/* ... the reader's line on what it recovered */
 	uint64_t bad_blocks;	/* damaged blocks skipped (the rest exported) */
 	uint64_t bad_events;	/* ... events they held */
 	char skipped[256];	/* one line on them, "" if none */

@@ -112,6 +112,8 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	trace_reader_info(rd, &info);
 	st->recovered = info.recovered;
 	st->bytes_unreadable = info.bytes_unreadable;
+	if (info.recovered)
+		snprintf(st->recovery, sizeof(st->recovery), "%s", trace_reader_error(rd));
 	uint64_t base = info.first_ns;
 	if (meta->start_ns && meta->start_ns <= base)
 		base = meta->start_ns;
