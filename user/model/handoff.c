@@ -54,11 +54,17 @@ struct handoff {
 	struct hmap thr_index;	/* {tid} -> index in thr */
 	uint64_t flows;		/* flow ids given out */
 	uint64_t count;		/* hand-offs */
+	/* one-entry caches: a thread's events, a lock's, come in runs */
+	uint32_t last_tid;
+	size_t last_thr;	/* valid if last_thr < nthr */
+	struct hkey last_lock;
+	size_t last_lk;		/* valid if last_lk < nlocks */
 	/* the event being fed */
 	bool in_event;		/* between before() and after() of a lock-related event */
 	uint64_t pre_wait;	/* its thread's wait before it */
 	uint32_t pre_pid;
 	uint64_t pre_acq;	/* its thread's acquisitions before it */
+	size_t pre_idx;		/* its index in model_threads(), SIZE_MAX if new */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -79,8 +85,13 @@ static struct hlock *lock_get(struct handoff *h, uint32_t pid, uint64_t addr)
 {
 	uint64_t i;
 
-	if (hmap_get(&h->lock_index, (struct hkey){ addr, pid }, &i))
+	if (h->last_lk < h->nlocks && h->last_lock.a == addr && h->last_lock.b == pid)
+		return &h->locks[h->last_lk];
+	if (hmap_get(&h->lock_index, (struct hkey){ addr, pid }, &i)) {
+		h->last_lock = (struct hkey){ addr, pid };
+		h->last_lk = (size_t)i;
 		return &h->locks[i];
+	}
 	if (grow((void **)&h->locks, &h->cap_locks, h->nlocks, sizeof(*h->locks)) ||
 	    hmap_put(&h->lock_index, (struct hkey){ addr, pid }, h->nlocks))
 		return NULL;
@@ -96,8 +107,13 @@ static struct hthr *thr_get(struct handoff *h, uint32_t tid, bool create)
 {
 	uint64_t i;
 
-	if (hmap_get(&h->thr_index, hkey_u64(tid), &i))
+	if (h->last_thr < h->nthr && h->last_tid == tid)
+		return &h->thr[h->last_thr];
+	if (hmap_get(&h->thr_index, hkey_u64(tid), &i)) {
+		h->last_tid = tid;
+		h->last_thr = (size_t)i;
 		return &h->thr[i];
+	}
 	if (!create ||
 	    grow((void **)&h->thr, &h->cap_thr, h->nthr, sizeof(*h->thr)) ||
 	    hmap_put(&h->thr_index, hkey_u64(tid), h->nthr))
@@ -117,6 +133,7 @@ int handoff_new(struct handoff **out, handoff_fn fn, void *ctx)
 		return -ENOMEM;
 	h->fn = fn;
 	h->ctx = ctx;
+	h->last_thr = h->last_lk = SIZE_MAX;
 	return 0;
 }
 
@@ -161,11 +178,27 @@ void handoff_before(struct handoff *h, const struct model *m, const struct gs_ev
 	h->in_event = lock_related(ev);
 	if (!h->in_event)
 		return;
+	size_t n;
+	const struct model_thread *all = model_threads(m, &n);
 	const struct model_thread *t = model_thread(m, ev->tid);
 
 	h->pre_wait = t ? t->wait_lock : 0;
 	h->pre_pid = t ? t->pid : ev->pid;
 	h->pre_acq = t ? t->acquisitions : 0;
+	h->pre_idx = t ? (size_t)(t - all) : SIZE_MAX;
+}
+
+/* The event's thread after it: where it was before (the model's threads
+ * never move in its array while it runs), else looked up. */
+static const struct model_thread *thread_after(const struct handoff *h, const struct model *m,
+					       uint32_t tid)
+{
+	size_t n;
+	const struct model_thread *all = model_threads(m, &n);
+
+	if (h->pre_idx < n && all[h->pre_idx].tid == tid)
+		return &all[h->pre_idx];
+	return model_thread(m, tid);
 }
 
 void handoff_span(struct handoff *h, const struct model_span *s, struct handoff_span *out)
@@ -216,7 +249,7 @@ int handoff_after(struct handoff *h, const struct model *m, const struct gs_even
 	if (!h->in_event)
 		return 0;
 	h->in_event = false;
-	const struct model_thread *mt = model_thread(m, ev->tid);
+	const struct model_thread *mt = thread_after(h, m, ev->tid);
 
 	if (!mt)
 		return 0;
