@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * perfetto_sched.c - per-CPU compact scheduler bundles (see
- * perfetto_sched.h). A bundle is kept as its columns, each a packed
- * varint array being built, and written as:
+ * perfetto_sched.h). A bundle, made on its CPU's first event (a hostile
+ * trace may name CPU 65535 and no other), is kept as its columns, each a
+ * packed varint array being built, and written as:
  *
  *   TracePacket.ftrace_events (1) = FtraceEventBundle {
  *     cpu (1), event (2) repeated FtraceEvent,
@@ -45,7 +46,7 @@ struct bundle {
 struct pf_sched {
 	pfs_emit_fn emit;
 	void *ctx;
-	struct bundle *b;	/* per CPU */
+	struct bundle **b;	/* per CPU, made on its first event */
 	uint32_t ncpus;
 	struct pb pkt;		/* the packet being written */
 };
@@ -75,8 +76,11 @@ void pfs_free(struct pf_sched *s)
 {
 	if (!s)
 		return;
-	for (uint32_t c = 0; c < s->ncpus; c++)
-		bundle_free(&s->b[c]);
+	for (uint32_t c = 0; c < s->ncpus; c++) {
+		if (s->b[c])
+			bundle_free(s->b[c]);
+		free(s->b[c]);
+	}
 	free(s->b);
 	pb_free(&s->pkt);
 	free(s);
@@ -86,7 +90,7 @@ static struct bundle *bundle(struct pf_sched *s, uint32_t cpu)
 {
 	if (cpu >= s->ncpus) {
 		uint32_t n = cpu + 1;
-		struct bundle *b = realloc(s->b, n * sizeof(*b));
+		struct bundle **b = realloc(s->b, n * sizeof(*b));
 
 		if (!b)
 			return NULL;
@@ -94,7 +98,9 @@ static struct bundle *bundle(struct pf_sched *s, uint32_t cpu)
 		s->b = b;
 		s->ncpus = n;
 	}
-	return &s->b[cpu];
+	if (!s->b[cpu])
+		s->b[cpu] = calloc(1, sizeof(**s->b));
+	return s->b[cpu];
 }
 
 static size_t bundle_bytes(const struct bundle *b)
@@ -117,10 +123,10 @@ static bool bundle_oom(const struct bundle *b)
 
 static int flush_one(struct pf_sched *s, uint32_t cpu)
 {
-	struct bundle *b = &s->b[cpu];
+	struct bundle *b = s->b[cpu];
 	struct pb *p = &s->pkt;
 
-	if (!b->nsw && !b->nwk && !b->nev)
+	if (!b || (!b->nsw && !b->nwk && !b->nev))
 		return 0;
 	if (bundle_oom(b))
 		return -ENOMEM;
@@ -169,7 +175,7 @@ int pfs_flush(struct pf_sched *s)
 /* After an append: write the bundle out once it is full. */
 static int maybe_flush(struct pf_sched *s, uint32_t cpu)
 {
-	struct bundle *b = &s->b[cpu];
+	struct bundle *b = s->b[cpu];
 
 	if (b->nsw + b->nwk + b->nev >= PFS_BUNDLE_EVENTS ||
 	    bundle_bytes(b) >= PFS_BUNDLE_BYTES)
