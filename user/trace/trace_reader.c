@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
-#include "util/fmt.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_reader.h"
@@ -552,12 +551,11 @@ void trace_reader_skip_bad(struct trace_reader *r, bool on)
 uint64_t trace_reader_skip_note(const struct trace_reader *r, char *buf, size_t len)
 {
 	uint64_t n = r->info.bad_blocks;
-	char ev[32];
 
 	if (n && len)
-		snprintf(buf, len, "skipped %llu damaged block%s, %s events (%s)",
+		snprintf(buf, len, "skipped %llu damaged block%s, %llu events (%s)",
 			 (unsigned long long)n, n == 1 ? "" : "s",
-			 fmt_count(ev, sizeof(ev), r->info.bad_events), r->bad_why);
+			 (unsigned long long)r->info.bad_events, r->bad_why);
 	return n;
 }
 
