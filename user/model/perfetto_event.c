@@ -50,6 +50,11 @@ void pfi_process_free(struct pf *p, const struct model *m, uint32_t cpu, uint64_
 		      uint32_t tid)
 {
 	char comm[17];
+	uint64_t state;
+
+	/* a tid born here may be born again once freed (reuse) */
+	if (hmap_get(&p->born, hkey_u64(tid), &state))
+		hmap_put(&p->born, hkey_u64(tid), BORN_FREED);
 
 	comm_of(m, tid, comm);
 	pb_str(&p->msg, 1, comm);	/* SchedProcessFreeFtraceEvent.comm */
@@ -91,7 +96,11 @@ static void sync_cpu(struct pf *p, const struct model *m, uint32_t c, const stru
 
 		if (hmap_get(&p->on_cpu, hkey_u64(have), &v) && v == c + 1)
 			hmap_del(&p->on_cpu, hkey_u64(have));
-		if (hmap_del(&p->exiting, hkey_u64(have)))
+		/* an exited task is freed once it runs nowhere */
+		const struct model_thread *t = model_thread(m, have);
+		bool runs = t && (t->state == MS_RUNNING_LOCKED || t->state == MS_RUNNING_FREE);
+
+		if (!runs && hmap_del(&p->exiting, hkey_u64(have)))
 			pfi_process_free(p, m, c, ts, have);
 	}
 	if (!want)
@@ -242,15 +251,24 @@ void pf_event(struct pf *p, const struct model *m, const struct gs_event *ev)
 	case GS_EV_THREAD_START:
 	case GS_EV_PROC_FORK: {
 		/* the new task's creator: the process for a thread, the
-		 * parent for a process; it starts with the creator's comm */
+		 * parent for a process; its comm is the creator's unless a
+		 * name came first */
 		bool thread = ev->type == GS_EV_THREAD_START;
 		uint32_t child = thread ? ev->tid : (uint32_t)ev->arg0;
 		uint32_t creator = thread ? ev->pid : ev->tid;
+		uint64_t state;
 
-		if (!child || child == creator || (!thread && ev->arg0 > UINT32_MAX) ||
-		    pfi_has(&p->born, child) || hmap_put(&p->born, hkey_u64(child), 1))
+		if (!child || child == creator || (!thread && ev->arg0 > UINT32_MAX))
 			break;
-		comm_of(m, creator, comm);
+		if (hmap_get(&p->born, hkey_u64(child), &state) && state == BORN_ALIVE)
+			break;	/* said already (a tid's second start needs its end) */
+		if (hmap_put(&p->born, hkey_u64(child), BORN_ALIVE)) {
+			p->oom = true;
+			break;
+		}
+		comm_of(m, child, comm);
+		if (!comm[0])
+			comm_of(m, creator, comm);
 		pb_varint(&p->msg, 1, child);		/* TaskNewtaskFtraceEvent.pid */
 		pb_str(&p->msg, 2, comm);		/* .comm */
 		pb_varint(&p->msg, 3, thread ? CLONE_THREAD_FLAG : 0);	/* .clone_flags */

@@ -46,6 +46,8 @@ enum { CLOCK_REALTIME_ID = 1, CLOCK_MONOTONIC_ID = 3, CLOCK_BOOTTIME_ID = 6, CLO
 
 enum trk_kind { TK_LOCK = 1, TK_IO, TK_NATIVE };
 
+enum { BORN_ALIVE = 1, BORN_FREED = 2 };	/* values in pf.born */
+
 /* names interned on each kind of track's sequence, iid = index + 1 */
 static const char *const kind_names[][2] = {
 	[TK_LOCK] = { "hold", "wait" },
@@ -89,7 +91,7 @@ struct pf {
 	uint32_t *cur;			/* per CPU: the task written as running */
 	size_t ncur;
 	struct hmap on_cpu;		/* {tid} -> cpu + 1 where cur[] has it */
-	struct hmap born;		/* {tid}: created in the trace (task_newtask) */
+	struct hmap born;		/* {tid} -> BORN_*: created in the trace (task_newtask) */
 	struct hmap exiting;		/* {tid}: exited, freed once off its CPU */
 	uint32_t touched[8];		/* cores whose CPU span ended in this event */
 	size_t ntouched;
