@@ -18,6 +18,13 @@
 #include <string.h>
 #include "model/perfetto_impl.h"
 
+/* names interned on each kind of track's sequence, iid = index + 1 */
+static const char *const kind_names[][2] = {
+	[TK_LOCK] = { "hold", "wait" },
+	[TK_IO] = { "I/O", NULL },
+	[TK_NATIVE] = { "native", NULL },
+};
+
 /* ---- output --------------------------------------------------------------- */
 
 void pfi_write_packet(struct pf *p, const struct pb *pkt)
@@ -52,7 +59,7 @@ struct pb *pfi_packet(struct pf *p, uint32_t seq)
 	return &p->pkt;
 }
 
-static void clock(struct pb *b, uint32_t id, uint64_t ts, bool incremental)
+static void snap_clock(struct pb *b, uint32_t id, uint64_t ts, bool incremental)
 {
 	size_t m = pb_begin(b, CS_CLOCKS);
 
@@ -92,15 +99,15 @@ static void start_sequence(struct pf *p, uint32_t seq, uint64_t track, uint64_t 
 	pb_end(b, m);
 	m = pb_begin(b, TP_CLOCK_SNAPSHOT);
 	if (track) {
-		clock(b, CLOCK_SEQ, p->base, true);
-		clock(b, CLOCK_MONOTONIC_ID, p->base, false);
+		snap_clock(b, CLOCK_SEQ, p->base, true);
+		snap_clock(b, CLOCK_MONOTONIC_ID, p->base, false);
 	} else {
 		/* ftrace's clock is BOOTTIME to Perfetto: the .gst's is CLOCK_MONOTONIC
 		 * and holds no suspend offset, so the two are said to be equal */
-		clock(b, CLOCK_BOOTTIME_ID, p->base, false);
-		clock(b, CLOCK_MONOTONIC_ID, p->base, false);
+		snap_clock(b, CLOCK_BOOTTIME_ID, p->base, false);
+		snap_clock(b, CLOCK_MONOTONIC_ID, p->base, false);
 		if (p->meta.realtime_offset_ns)
-			clock(b, CLOCK_REALTIME_ID,
+			snap_clock(b, CLOCK_REALTIME_ID,
 			      p->base + (uint64_t)p->meta.realtime_offset_ns, false);
 		pb_varint(b, CS_PRIMARY, CLOCK_MONOTONIC_ID);
 	}
@@ -139,7 +146,7 @@ static uint64_t new_track(struct pf *p, uint64_t parent, const char *name, uint3
 	return uuid;
 }
 
-/* The uuid stored under key in map, the track made by mk if new. */
+/* The uuid stored under key in map; a new track (new_track()) if none. */
 static uint64_t track_of(struct pf *p, struct hmap *map, struct hkey key, uint64_t parent,
 			 const char *name, uint32_t pid, uint32_t tid, bool counter)
 {

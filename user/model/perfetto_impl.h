@@ -48,13 +48,6 @@ enum trk_kind { TK_LOCK = 1, TK_IO, TK_NATIVE };
 
 enum { BORN_ALIVE = 1, BORN_FREED = 2 };	/* values in pf.born */
 
-/* names interned on each kind of track's sequence, iid = index + 1 */
-static const char *const kind_names[][2] = {
-	[TK_LOCK] = { "hold", "wait" },
-	[TK_IO] = { "I/O", NULL },
-	[TK_NATIVE] = { "native", NULL },
-};
-
 struct trk {
 	uint64_t uuid;
 	uint64_t counter;	/* TK_LOCK: the lock's waiter counter track */
