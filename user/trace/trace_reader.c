@@ -45,10 +45,10 @@ struct trace_reader {
 	uint8_t *comp, *raw;
 	size_t comp_cap, raw_cap;
 	ZSTD_DCtx *zd;
+	char err[320];
 	bool skip_bad;			/* skip damaged blocks (trace_reader_skip_bad) */
 	uint8_t *bad;			/* bitmap of blocks found damaged, or NULL */
 	char bad_why[160];		/* why the first of them was */
-	char err[320];
 };
 
 /* trace_reader_open() failures have no reader to hold their reason. */

@@ -62,15 +62,15 @@ int trace_reader_next_batch(struct trace_reader *r, const struct gs_event **evs,
  * nothing: an error shows at the next read. */
 int trace_reader_seek(struct trace_reader *r, uint64_t ts_ns);
 int trace_reader_rewind(struct trace_reader *r);
+/* One-line description of the last error, or "" (owned by the reader). After
+ * a recovered open it says what was recovered and why the scan stopped.
+ * With r == NULL: why the last trace_reader_open() of this thread failed. */
+const char *trace_reader_error(const struct trace_reader *r);
 /* Skip damaged blocks while reading (default off: -EBADMSG once each). */
 void trace_reader_skip_bad(struct trace_reader *r, bool on);
 /* "skipped 1 damaged block, 65536 events (block 3: payload CRC mismatch)"
  * into buf when blocks were skipped; returns how many (0: buf untouched). */
 uint64_t trace_reader_skip_note(const struct trace_reader *r, char *buf, size_t len);
-/* One-line description of the last error, or "" (owned by the reader). After
- * a recovered open it says what was recovered and why the scan stopped.
- * With r == NULL: why the last trace_reader_open() of this thread failed. */
-const char *trace_reader_error(const struct trace_reader *r);
 void trace_reader_close(struct trace_reader *r);
 
 #endif
