@@ -254,6 +254,15 @@ def trace_sizes(cpu_report):
     if p.returncode == 0:
         row("chrome_json_bytes_per_event_cpu",
             round(os.path.getsize(cj) / max(cpu_report["trace"]["events"], 1), 1), "B/event")
+    # ... and as Perfetto's protobuf (the export Perfetto loads fastest)
+    pf = os.path.join(tmp, "cpu4.perfetto-trace")
+    p = run([GS, "export", os.path.join(tmp, "cpu4.gst"), "--format", "perfetto", "-o", pf])
+    if p.returncode == 0:
+        bpe = os.path.getsize(pf) / max(cpu_report["trace"]["events"], 1)
+        row("perfetto_bytes_per_event_cpu", round(bpe, 1), "B/event", "<= 20", bpe <= 20)
+    else:
+        row("perfetto_bytes_per_event_cpu", None, "B/event", "<= 20", None,
+            note="export failed: " + (p.stderr.strip().splitlines() or ["?"])[-1][:120])
     # perf record of the same kind of run (scheduler tracepoints + gilrt USDT)
     if not shutil.which("perf"):
         row("perf_data_bytes_per_event_cpu", None, "B/event", note="perf not installed")

@@ -177,6 +177,19 @@ $T resize-window -t t -x 100 -y 30 2>/dev/null
 wait_for '^LOCK' 5 && ok tui_replay_resize || not_ok tui_replay_resize "$(screen | head -n 3)"
 quit_ok tui_replay_small_quit
 
+# a damaged block in the middle (valid footer): the view goes on past it,
+# and on leaving the command says what it skipped
+at=$(damage_block traces/threads.gst "$TMPD/damaged.gst")
+start 120x40 "$GILSCOPE" replay "$TMPD/damaged.gst" --at "$at" "2>$TMPD/replay.err"
+if wait_for 'REPLAY|PAUSED' 5 && wait_for '^CPU0( |$)' 1 && ! screen | grep -q 'cannot read'; then
+	ok tui_replay_damaged_block_goes_on
+else
+	not_ok tui_replay_damaged_block_goes_on "$(screen | grep -m1 -E 'cannot|REPLAY|PAUSED')"
+fi
+quit_ok tui_replay_damaged_block_quit
+grep -q 'skipped 1 damaged block' "$TMPD/replay.err" && [ "$(wc -l <"$TMPD/replay.err")" = 1 ] &&
+	ok tui_replay_damaged_block_said || not_ok tui_replay_damaged_block_said "$(cat "$TMPD/replay.err")"
+
 # bad input: one line, status 2 / 1, no terminal mess
 "$GILSCOPE" replay >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_usage || not_ok tui_replay_usage "no FILE: not status 2"
 "$GILSCOPE" replay "$TRACE" --speed 1000 >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_bad_speed || not_ok tui_replay_bad_speed "not status 2"

@@ -6,11 +6,18 @@
 # equal the report's acquisitions; ts/dur are microseconds (the last slice
 # ends at the trace's duration / 1000); slices on one track never overlap;
 # every CPU slice is on a "CPUs" track named "CPU n", no event uses tid 0
-# (the idle task to Perfetto); CSV rows match the
-# JSON slice counts kind by kind. Then the output-file rules: no overwrite
-# without --force, never through a symlink, "-" is stdout, usage errors, a
-# truncated trace exports what is readable with a warning, and nobody (no
-# privileges) can export.
+# (the idle task to Perfetto); hand-off flows ("s", "f" with "bp":"e") equal
+# the report's lock.handoffs, each inside a hold slice of its thread; CSV
+# rows match the JSON slice counts kind by kind. The Perfetto export of
+# every shipped trace: protoc --decode_raw reads it, and
+# scripts/perfetto_check.py (its own decoder) finds every packet parsing,
+# sched events in time order per CPU, no overlapping slices, every flow
+# joining two events, hold slices = acquisitions, hand-off flows =
+# lock.handoffs and per-thread CPU time = the report's within 0.1 %. Then
+# the output-file rules: no overwrite without --force, never through a
+# symlink, "-" is stdout, usage errors; a truncated trace and one with a
+# damaged block in the middle export what is readable, mark the gap and
+# say so (report too); and nobody (no privileges) can export.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -73,6 +80,19 @@ for k in ("cpu", "hold", "wait", "io", "native"):
     if ck[k] != kinds[k]: bad.append("%s: %d CSV rows, %d JSON slices" % (k, ck[k], kinds[k]))
 if any(int(r[6]) < int(r[5]) for r in rows[1:]): bad.append("CSV row ends before it starts")
 if acq == 0 and rep["trace"]["events"] > 1000 and "lock" in sys.argv[1]: bad.append("no acquisitions")
+# hand-off flows: one "s" and one "f" per hand-off, each in a hold slice of its thread
+holds_by = collections.defaultdict(list)
+for e in ev:
+    if e["ph"] == "X" and e["cat"] == "hold": holds_by[(e["pid"], e["tid"])].append((e["ts"], e["ts"] + e["dur"]))
+flows = collections.defaultdict(dict)
+for e in ev:
+    if e["ph"] in ("s", "f") and e.get("cat") == "handoff":
+        flows[e["id"]][e["ph"]] = e
+        if e["ph"] == "f" and e.get("bp") != "e": bad.append("flow end without bp e")
+        if not any(a - 0.0005 <= e["ts"] <= b + 0.0005 for a, b in holds_by[(e["pid"], e["tid"])]):
+            bad.append("flow %s %s at %s is in no hold slice of %d" % (e["id"], e["ph"], e["ts"], e["tid"])); break
+if len(flows) != rep["lock"]["handoffs"]: bad.append("%d hand-off flows, report says %d" % (len(flows), rep["lock"]["handoffs"]))
+if any(set(f) != {"s", "f"} or f["s"]["ts"] > f["f"]["ts"] for f in flows.values()): bad.append("a flow without both ends, or backwards")
 print("; ".join(bad[:4]) or "ok")
 PY
 )
@@ -82,6 +102,36 @@ PY
 for t in traces/threads.gst traces/io.gst; do
 	[ -f "$t" ] && verify "export_sample_$(basename "$t" .gst)" "$t"
 done
+
+# verify_perfetto NAME TRACE : the Perfetto export read by protoc and by
+# scripts/perfetto_check.py, counted against the report
+verify_perfetto() {
+	local name=$1 gst=$2 out=$TMPD/$1
+	if ! "$GILSCOPE" export "$gst" --format perfetto -o "$out.pftrace" 2>"$out.err" ||
+	   ! "$GILSCOPE" report --json "$gst" >"$out.report" 2>>"$out.err"; then
+		not_ok "$name" "$(tail -1 "$out.err")"
+		return
+	fi
+	if ! protoc --decode_raw <"$out.pftrace" >/dev/null 2>"$out.protoc"; then
+		not_ok "$name" "protoc --decode_raw: $(head -1 "$out.protoc")"
+		return
+	fi
+	local r
+	r=$(scripts/perfetto_check.py "$out.pftrace" "$out.report" 2>&1)
+	[ "$r" = ok ] && ok "$name" || not_ok "$name" "$(echo "$r" | head -3 | paste -sd ';' -)"
+}
+if need_cmd export_perfetto protoc; then
+	n=0
+	for t in traces/*.gst; do
+		verify_perfetto "export_perfetto_$(basename "$t" .gst)" "$t"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 11 ] && ok "export_perfetto_all_shipped ($n)" || not_ok export_perfetto_all_shipped "$n traces"
+	# the checker itself: a cut export does not pass
+	head -c 5000 "$TMPD/export_perfetto_threads.pftrace" >"$TMPD/half.pftrace"
+	scripts/perfetto_check.py "$TMPD/half.pftrace" >/dev/null 2>&1 && not_ok export_perfetto_checker "a cut file passed" ||
+		ok export_perfetto_checker
+fi
 
 if need_root export_recorded; then
 	PY=${GS_TEST_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
@@ -157,6 +207,35 @@ if [ -f "$S" ]; then
 	n=$(wc -l <"$TMPD/cut.csv" 2>/dev/null || echo 0)
 	[ $rc = 0 ] && grep -q 'not closed properly' "$TMPD/e6" && [ "$n" -gt 10 ] && [ "$n" -lt "$(wc -l <"$O")" ] &&
 		ok export_recovered || not_ok export_recovered "rc=$rc, $n rows: $(head -1 "$TMPD/e6")"
+	# ... the Perfetto export of it marks where it ends
+	"$GILSCOPE" export "$TMPD/cut.gst" -o "$TMPD/cut.pftrace" 2>"$TMPD/e7"
+	rc=$?
+	[ $rc = 0 ] && grep -q 'not closed properly' "$TMPD/e7" && grep -q 'the trace ends here' "$TMPD/cut.pftrace" &&
+		[ "$(scripts/perfetto_check.py "$TMPD/cut.pftrace")" = ok ] &&
+		ok export_recovered_perfetto || not_ok export_recovered_perfetto "rc=$rc: $(head -1 "$TMPD/e7")"
+	# a damaged block in the middle (the footer is valid): report, export
+	# (both formats) go on past it, mark the gap and say what they skipped
+	damage_block "$S" "$TMPD/damaged.gst" >/dev/null
+	bad=
+	"$GILSCOPE" report --json "$TMPD/damaged.gst" >"$TMPD/d.json" 2>"$TMPD/d.err" || bad="report failed: $(head -1 "$TMPD/d.err")"
+	grep -q 'skipped 1 damaged block, [0-9,]* events' "$TMPD/d.err" || bad="$bad; report did not say: $(cat "$TMPD/d.err")"
+	full=$("$GILSCOPE" report --json "$S" | python3 -c 'import json,sys; print(json.load(sys.stdin)["trace"]["events"])')
+	part=$(json_get "$TMPD/d.json" 'j["trace"]["events"]' 2>/dev/null)
+	[ -n "$part" ] && [ "$part" -gt 0 ] && [ "$part" -lt "$full" ] || bad="$bad; $part of $full events"
+	for fmt in perfetto chrome; do
+		"$GILSCOPE" export "$TMPD/damaged.gst" --format $fmt -o "$TMPD/d.$fmt" 2>"$TMPD/d.$fmt.err" ||
+			bad="$bad; export $fmt failed: $(head -1 "$TMPD/d.$fmt.err")"
+		grep -q 'skipped 1 damaged block' "$TMPD/d.$fmt.err" || bad="$bad; export $fmt did not say"
+		grep -q 'damaged block skipped' "$TMPD/d.$fmt" || bad="$bad; no gap mark in the $fmt export"
+	done
+	[ "$(scripts/perfetto_check.py "$TMPD/d.perfetto")" = ok ] || bad="$bad; perfetto_check: $(scripts/perfetto_check.py "$TMPD/d.perfetto" | head -1)"
+	[ -z "$bad" ] && ok export_damaged_block || not_ok export_damaged_block "${bad#; }"
+	# Perfetto output follows the same file rules
+	cp "$TMPD/keep" "$TMPD/keep.pftrace"
+	"$GILSCOPE" export "$S" -o "$TMPD/keep.pftrace" 2>"$TMPD/e8"
+	rc=$?
+	[ $rc = 1 ] && grep -q -- '--force' "$TMPD/e8" && [ "$(cat "$TMPD/keep.pftrace")" = keep ] &&
+		ok export_perfetto_no_clobber || not_ok export_perfetto_no_clobber "rc=$rc $(cat "$TMPD/e8")"
 	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		chmod 755 "$TMPD"
 		# nobody cannot write into root's TMPD: give it a directory of its own

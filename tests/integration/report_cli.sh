@@ -3,7 +3,9 @@
 # report_cli.sh - `gilscope report` as a user meets it: usage errors exit 2,
 # bad files exit 1 with one line, the JSON has exactly the documented keys,
 # the text has its sections, a truncated trace is read up to its last whole
-# block with a note, a corrupted one never crashes the reader.
+# block with a note, one with a damaged block in the middle is read past it
+# with one line saying what was skipped, a corrupted one never crashes the
+# reader.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -53,7 +55,7 @@ def keys(where, obj, want):
 keys("top", j, ["trace", "lock", "threads", "cores", "parallelism"])
 keys("trace", j["trace"], ["events", "lost", "duration_ns", "cpus", "command"])
 keys("lock", j["lock"], ["acquisitions", "hold_ns", "hold_hist_log2_us", "wait_hist_log2_us",
-                         "handoff_p50_ns"])
+                         "handoffs", "handoff_p50_ns"])
 for t in j["threads"]:
     keys("thread", t, ["pid", "tid", "name", "acquisitions", "hold_ns", "wait_ns", "cpu_ns",
                        "ctx_switches", "migrations"])
@@ -63,6 +65,8 @@ if not j["threads"] or not j["cores"] or j["trace"]["events"] <= 0:
     bad.append("empty report")
 if sum(j["lock"]["hold_hist_log2_us"]) != j["lock"]["acquisitions"]:
     bad.append("hold histogram does not sum to the acquisitions")
+if not 0 <= j["lock"]["handoffs"] <= j["lock"]["acquisitions"]:
+    bad.append("more hand-offs than acquisitions")
 if sum(t["acquisitions"] for t in j["threads"]) != j["lock"]["acquisitions"]:
     bad.append("threads' acquisitions do not add up")
 if sum(c["busy_ns"] for c in j["cores"]) > j["trace"]["cpus"] * j["trace"]["duration_ns"]:
@@ -94,6 +98,21 @@ else
 	# a trace shorter than one block has nothing to recover: one line, exit 1
 	if [ "$(wc -l <"$TMPD/cut.err")" = 1 ]; then ok report_truncated_note
 	else not_ok report_truncated_note "$(head -c 200 "$TMPD/cut.err")"; fi
+fi
+
+# A damaged block in the middle, footer intact: the report goes on past it
+# (fewer events, exit 0) and says in one line what it skipped.
+if [ -f traces/threads.gst ]; then
+	damage_block traces/threads.gst "$TMPD/damaged.gst" >/dev/null
+	"$GILSCOPE" report "$TMPD/damaged.gst" >"$TMPD/dmg.txt" 2>"$TMPD/dmg.err"
+	rc=$?
+	if [ $rc = 0 ] && [ "$(wc -l <"$TMPD/dmg.err")" = 1 ] &&
+	   grep -q 'warning: .*skipped 1 damaged block, [0-9,]* events (.*CRC' "$TMPD/dmg.err" &&
+	   grep -q '^lock ' "$TMPD/dmg.txt"; then
+		ok report_damaged_block
+	else
+		not_ok report_damaged_block "exit $rc: $(head -c 200 "$TMPD/dmg.err")"
+	fi
 fi
 
 # Flip bytes all over a copy: a clean error or a partial report, never a crash.

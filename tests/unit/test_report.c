@@ -73,7 +73,7 @@ static const char want_json[] =
 	"\"lock\":{\"acquisitions\":3,\"hold_ns\":19996700,"
 	"\"hold_hist_log2_us\":[0,0,0,0,0,0,0,0,0,0,0,0,0,3],"
 	"\"wait_hist_log2_us\":[1,0,0,0,0,0,0,0,0,0,0,0,0,2],"
-	"\"handoff_p50_ns\":302},"
+	"\"handoffs\":2,\"handoff_p50_ns\":302},"
 	"\"threads\":["
 	"{\"pid\":100,\"tid\":101,\"name\":\"worker-1\",\"acquisitions\":2,\"hold_ns\":14999700,"
 	"\"wait_ns\":4996800,\"cpu_ns\":15004800,\"ctx_switches\":1,\"migrations\":1},"
@@ -181,7 +181,8 @@ static void test_empty(void)
 	CHECKF(!strcmp(json_of(rp),
 		       "{\"trace\":{\"events\":0,\"lost\":0,\"duration_ns\":0,\"cpus\":1,"
 		       "\"command\":\"\"},\"lock\":{\"acquisitions\":0,\"hold_ns\":0,"
-		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoff_p50_ns\":0},"
+		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoffs\":0,"
+		       "\"handoff_p50_ns\":0},"
 		       "\"threads\":[],\"cores\":[{\"cpu\":0,\"busy_ns\":0,\"lock_held_ns\":0}],"
 		       "\"parallelism\":0.000}\n"), "got %s", json_of(rp));
 	report_free(rp);
@@ -191,17 +192,19 @@ static void test_empty(void)
 static void test_handoff_p50(void)
 {
 	struct report *rp;
-	struct gs_event e[2];
+	struct gs_event e[3];
 	uint64_t t = 1000;
 
 	CHECK(report_new(&rp, NULL) == 0);
-	/* 101 hand-offs of 10, 20, ..., 1010 us: median 510 us */
+	/* 101 hand-offs of 10, 20, ..., 1010 us: median 510 us (the other
+	 * thread asks while this one holds the lock) */
 	for (int i = 0; i <= 101; i++) {
-		uint32_t tid = i % 2 ? A : B;
+		uint32_t tid = i % 2 ? A : B, other = i % 2 ? B : A;
 
 		e[0] = ev(t, GS_EV_LOCK_ACQUIRED, tid, 0, L, 0);
-		e[1] = ev(t + 100 * US, GS_EV_LOCK_RELEASED, tid, 0, L, 0);
-		report_feed(rp, e, 2);
+		e[1] = ev(t + 50 * US, GS_EV_LOCK_REQUEST, other, 1, L, 0);
+		e[2] = ev(t + 100 * US, GS_EV_LOCK_RELEASED, tid, 0, L, 0);
+		report_feed(rp, e, 3);
 		t += 100 * US + (uint64_t)(i + 1) * 10 * US;
 	}
 	report_finish(rp, NULL);
@@ -211,6 +214,52 @@ static void test_handoff_p50(void)
 	CHECKF(s->handoff_p50_ns > 506 * US && s->handoff_p50_ns < 514 * US, "p50 %llu",
 	       (unsigned long long)s->handoff_p50_ns);
 	CHECK(s->acquisitions == 102 && s->hold_hist[7] == 102);	/* 64-128 us */
+	report_free(rp);
+}
+
+/* What counts as a hand-off (model/handoff.h): the taker must have waited
+ * across the release, in event order, and the release must be another
+ * thread's. A RELEASED lost before the taker's ACQUIRED still hands off. */
+static void test_handoff_definition(void)
+{
+	struct report *rp;
+	size_t n = 0;
+	struct gs_event e[32];
+	uint64_t t = 1000 * MS;
+
+	/* 1: B asks after A let go: the lock was free, no hand-off */
+	e[n++] = ev(t, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
+	e[n++] = ev(t + 10 * US, GS_EV_LOCK_RELEASED, A, 0, L, 0);
+	e[n++] = ev(t + 10 * US, GS_EV_LOCK_REQUEST, B, 1, L, 0);	/* same ns, after */
+	e[n++] = ev(t + 11 * US, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);
+	/* 2: A waits, B releases, A takes it: a hand-off of 4 us */
+	e[n++] = ev(t + 20 * US, GS_EV_LOCK_REQUEST, A, 0, L, 0);
+	e[n++] = ev(t + 30 * US, GS_EV_LOCK_RELEASED, B, 1, L, 0);
+	e[n++] = ev(t + 34 * US, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
+	/* 3: A lets go and takes it again while B waits: no hand-off */
+	e[n++] = ev(t + 40 * US, GS_EV_LOCK_REQUEST, B, 1, L, 0);
+	e[n++] = ev(t + 50 * US, GS_EV_LOCK_RELEASED, A, 0, L, 0);
+	e[n++] = ev(t + 51 * US, GS_EV_LOCK_REQUEST, A, 0, L, 0);
+	e[n++] = ev(t + 52 * US, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
+	/* 4: A's RELEASED got lost; B, waiting since 3, takes the lock */
+	e[n++] = ev(t + 60 * US, GS_EV_LOCK_ACQUIRED, B, 1, L, 0);
+	/* 5: B fails a timed wait on another lock meanwhile: no effect */
+	e[n++] = ev(t + 70 * US, GS_EV_LOCK_REQUEST, A, 0, L + 8, 0);
+	e[n++] = ev(t + 71 * US, GS_EV_LOCK_FAILED, A, 0, L + 8, 1000);
+	/* 6: as 2, hand-offs of 0 (4), 4 and 4 us */
+	e[n++] = ev(t + 80 * US, GS_EV_LOCK_REQUEST, A, 0, L, 0);
+	e[n++] = ev(t + 90 * US, GS_EV_LOCK_RELEASED, B, 1, L, 0);
+	e[n++] = ev(t + 94 * US, GS_EV_LOCK_ACQUIRED, A, 0, L, 0);
+	CHECK(report_new(&rp, NULL) == 0);
+	CHECK(report_feed(rp, e, n) == 0);
+	CHECK(report_finish(rp, NULL) == 0);
+	const struct report_summary *s = report_summary(rp);
+
+	CHECKF(s->handoffs == 3, "%llu hand-offs", (unsigned long long)s->handoffs);
+	/* 4 us in the log-linear histogram: the middle of its step */
+	CHECKF(s->handoff_p50_ns > 3968 && s->handoff_p50_ns < 4032, "p50 %llu",
+	       (unsigned long long)s->handoff_p50_ns);
+	CHECK(s->acquisitions == 6);
 	report_free(rp);
 }
 
@@ -299,6 +348,7 @@ int main(void)
 	RUN(test_file);
 	RUN(test_empty);
 	RUN(test_handoff_p50);
+	RUN(test_handoff_definition);
 	RUN(test_text_variants);
 	return check_done();
 }

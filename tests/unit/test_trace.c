@@ -708,6 +708,31 @@ static void test_bad_block_skipped(void)
 	}
 	CHECK(errors == 1 && got == 400);
 	trace_reader_close(r);
+
+	/* skipping mode: no error, the block counted once however often read */
+	struct trace_info info;
+	const struct gs_event *evs;
+	char note[256] = "";
+
+	CHECK(trace_reader_open(&r, path) == 0);
+	trace_reader_skip_bad(r, true);
+	CHECK(trace_reader_skip_note(r, note, sizeof(note)) == 0 && !note[0]);
+	for (int pass = 0; pass < 2; pass++) {
+		got = 0;
+		trace_reader_rewind(r);
+		while ((ret = trace_reader_next_batch(r, &evs, &len)) > 0)
+			got += len;
+		CHECK(ret == 0 && got == 400);
+	}
+	trace_reader_seek(r, ev[250].ts_ns);	/* in the damaged block */
+	CHECK(trace_reader_next(r, &e) == 1 && (e.flags & GS_F_KEYFRAME));
+	trace_reader_info(r, &info);
+	CHECKF(info.bad_blocks == 1 && info.bad_events == 100, "%llu blocks, %llu events",
+	       (unsigned long long)info.bad_blocks, (unsigned long long)info.bad_events);
+	CHECK(trace_reader_skip_note(r, note, sizeof(note)) == 1);
+	CHECKF(strstr(note, "skipped 1 damaged block, 100 events (") && strstr(note, "CRC"),
+	       "%s", note);
+	trace_reader_close(r);
 	free(buf);
 	free(ev);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * cmd_export.c - `gilscope export FILE --format chrome|csv -o OUT [--force]`.
+ * cmd_export.c - `gilscope export FILE --format perfetto|chrome|csv -o OUT
+ * [--force]`.
  * Needs no privileges. The output is created with O_EXCL|O_NOFOLLOW (never
  * clobbering a file or following a symlink planted in /tmp) unless --force,
  * which still refuses symlinks; "-o -" writes to stdout. Under sudo the file
@@ -18,26 +19,25 @@
 #include "util/outfile.h"
 
 static const char usage[] =
-"usage: gilscope export FILE --format chrome|csv -o OUT [--force]\n"
-"  --format chrome  Trace Event Format JSON: open OUT in https://ui.perfetto.dev\n"
-"                   or chrome://tracing (a track per CPU, one per thread with its\n"
-"                   lock hold and wait slices, lost events as instant markers)\n"
+"usage: gilscope export FILE --format perfetto|chrome|csv -o OUT [--force]\n"
+"  --format perfetto  Perfetto's own trace format (open OUT in https://ui.perfetto.dev):\n"
+"                   the scheduler as Perfetto's CPU tracks and thread states\n"
+"                   (\"woken by\"), per thread a track per lock with its hold and\n"
+"                   wait slices, arrows from each release to the thread it handed\n"
+"                   the lock to and from each drop request to the release, a\n"
+"                   counter of waiting threads per lock, lost events and gaps as\n"
+"                   instant markers; a few bytes per event\n"
+"  --format chrome  Trace Event Format JSON for the Perfetto UI or chrome://tracing\n"
+"                   (a track per CPU, one per thread with its hold and wait slices,\n"
+"                   hand-off arrows, lost events and gaps as instant markers)\n"
 "  --format csv     one row per interval: kind,pid,tid,thread,cpu,start_ns,end_ns\n"
 "                   (kind: cpu, hold, wait, io, native; ns since the trace start;\n"
 "                   rows come in the order the intervals end)\n"
-"  -o OUT           output file (- = stdout); the format defaults from .json/.csv\n"
-"  -f, --force      overwrite OUT if it exists (never through a symlink)\n";
-
-static enum export_format format_from_name(const char *out)
-{
-	size_t n = strlen(out);
-
-	if (n > 5 && !strcmp(out + n - 5, ".json"))
-		return EXPORT_CHROME;
-	if (n > 4 && !strcmp(out + n - 4, ".csv"))
-		return EXPORT_CSV;
-	return 0;
-}
+"  -o OUT           output file (- = stdout); the format defaults from the name:\n"
+"                   .perfetto-trace or .pftrace, .json, .csv\n"
+"  -f, --force      overwrite OUT if it exists (never through a symlink)\n"
+"A damaged block in the middle of FILE is skipped and marked; a FILE cut short\n"
+"(the recorder was killed) exports what is readable. Both are said on stderr.\n";
 
 int cmd_export(int argc, char **argv)
 {
@@ -76,12 +76,13 @@ int cmd_export(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	enum export_format fmt = fmt_name ? export_format_parse(fmt_name) : format_from_name(out);
+	enum export_format fmt = fmt_name ? export_format_parse(fmt_name) : export_format_of_path(out);
 	if (!fmt) {
 		if (fmt_name)
-			fprintf(stderr, "gilscope export: unknown format '%s' (chrome or csv)\n", fmt_name);
+			fprintf(stderr, "gilscope export: unknown format '%s' (perfetto, chrome or csv)\n",
+				fmt_name);
 		else
-			fprintf(stderr, "gilscope export: give --format chrome or --format csv\n");
+			fprintf(stderr, "gilscope export: give --format perfetto, chrome or csv\n");
 		return 2;
 	}
 
@@ -118,13 +119,18 @@ int cmd_export(int argc, char **argv)
 		return 1;
 	}
 	if (st.recovered)
-		fprintf(stderr, "gilscope export: warning: %s was not closed properly; exported what was "
-			"readable (%llu bytes at the end could not be read)\n",
-			in, (unsigned long long)st.bytes_unreadable);
+		fprintf(stderr, "gilscope export: warning: %s was not closed properly or is damaged at its "
+			"end; exported what was readable, the end is marked (%llu bytes could not be read: "
+			"%s)\n", in, (unsigned long long)st.bytes_unreadable, st.recovery);
+	if (st.skipped[0])
+		fprintf(stderr, "gilscope export: warning: %s: %s; exported the rest, the gap is "
+			"marked\n", in, st.skipped);
 	if (!to_stdout)
 		fprintf(stderr, "gilscope export: %s: %llu cpu, %llu hold, %llu wait, %llu io, %llu native "
-			"intervals%s\n", out, (unsigned long long)st.cpu, (unsigned long long)st.hold,
-			(unsigned long long)st.wait, (unsigned long long)st.io,
-			(unsigned long long)st.native, st.lost ? " (events were lost while recording)" : "");
+			"intervals, %llu hand-offs%s\n", out, (unsigned long long)st.cpu,
+			(unsigned long long)st.hold, (unsigned long long)st.wait,
+			(unsigned long long)st.io, (unsigned long long)st.native,
+			(unsigned long long)st.handoffs,
+			st.lost ? " (events were lost while recording: marked)" : "");
 	return 0;
 }

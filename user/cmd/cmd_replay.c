@@ -31,7 +31,7 @@ static const char usage[] =
 "  --speed X    playback speed, 0.01 to 100 (default 1)\n"
 "  --ascii      plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n";
 
-static int open_trace(const char *path, struct timeline **tl)
+static int open_trace(const char *path, struct timeline **tl, struct trace_reader **rp)
 {
 	struct trace_reader *r;
 	int err = trace_reader_open(&r, path);
@@ -46,12 +46,17 @@ static int open_trace(const char *path, struct timeline **tl)
 			fprintf(stderr, "gilscope replay: %s: %s\n", path, strerror(-err));
 		return 1;
 	}
+	/* a damaged block in the middle: the view goes on past it (its time
+	 * shows empty) and the command says what it skipped at the end */
+	trace_reader_skip_bad(r, true);
 	err = timeline_open_reader(tl, r, NULL);
 	if (err) {
 		trace_reader_close(r);
 		fprintf(stderr, "gilscope replay: %s: %s\n", path, strerror(-err));
 		return 1;
 	}
+	if (rp)
+		*rp = r;	/* the timeline's now */
 	return 0;
 }
 
@@ -114,7 +119,7 @@ static int bench_render(const char *path)
 	int err;
 
 	if (path) {
-		if (open_trace(path, &tl))
+		if (open_trace(path, &tl, NULL))
 			return 1;
 	} else {
 		/* 4 threads on 2 CPUs, 40 s of synthetic GIL traffic */
@@ -213,7 +218,10 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "gilscope replay: give one trace FILE\n%s", usage);
 		return 2;
 	}
-	if (open_trace(argv[optind], &tl))
+	struct trace_reader *rd = NULL;
+	char note[256];
+
+	if (open_trace(argv[optind], &tl, &rd))
 		return 1;
 
 	crt_probe(&unicode, &color);
@@ -232,7 +240,12 @@ int cmd_replay(int argc, char **argv)
 	}
 	err = app_run(a);
 	app_free(a);
-	timeline_free(tl);
+	bool skipped = trace_reader_skip_note(rd, note, sizeof(note)) != 0;
+
+	timeline_free(tl);	/* closes rd */
+	if (skipped)
+		fprintf(stderr, "gilscope replay: warning: %s: %s; the view showed that time "
+			"empty\n", argv[optind], note);
 	if (err == -ENOTTY) {
 		fprintf(stderr, "gilscope replay: needs a terminal (for text, try: gilscope report %s)\n",
 			argv[optind]);

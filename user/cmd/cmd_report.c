@@ -68,7 +68,9 @@ int cmd_report(int argc, char **argv)
 			fprintf(stderr, "gilscope report: %s: %s\n", path, strerror(-ret));
 		return 1;
 	}
-	/* model: stream every block through it */
+	/* model: stream every block through it; a damaged block in the middle
+	 * is skipped (the footer says where the next one is) and said below */
+	trace_reader_skip_bad(r, true);
 	ret = report_new(&rp, trace_reader_meta(r));
 	if (ret) {
 		fprintf(stderr, "gilscope report: %s\n", strerror(-ret));
@@ -90,6 +92,11 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "gilscope report: writing the report: %s\n", strerror(-ret));
 		goto out;
 	}
+	char note[256];
+
+	if (trace_reader_skip_note(r, note, sizeof(note)))
+		fprintf(stderr, "gilscope report: warning: %s: %s; the numbers leave them out\n",
+			path, note);
 	status = 0;
 out:
 	report_free(rp);

@@ -15,7 +15,7 @@ static const char usage[] =
 "  record  -o FILE [--duration S] [-a] [--python | --lock SPEC] (-p PID | -- CMD ...)\n"
 "  replay  FILE [--at T] [--speed X]         replay a recorded trace in the terminal\n"
 "  report  FILE [--json]                     summary: threads, lock holds and waits, parallelism\n"
-"  export  FILE --format chrome|csv -o OUT   for Perfetto / chrome://tracing, or a spreadsheet\n"
+"  export  FILE --format FMT -o OUT         perfetto, chrome (JSON) or csv: for Perfetto, a spreadsheet\n"
 "  lesson  [--list | NAME] [--replay]        guided classroom lessons\n"
 "  check   [--python PID]                    can this machine trace? (kernel, BTF, privileges)\n"
 "                                            with --python: can this CPython be traced with names?\n"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * export.c - Chrome Trace Event JSON and CSV writers (see export.h).
+ * export.c - Chrome Trace Event JSON and CSV writers, and the driver of
+ * every format (see export.h; Perfetto's writer is perfetto.c).
  *
  * Spans arrive in the order the model closes them, which is the order of
  * their end times, not their starts. That is enough to keep a track free of
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/export.h"
+#include "model/handoff.h"
+#include "model/perfetto.h"
 #include "util/err.h"
 #include "util/fmt.h"
 #include "util/hash.h"
@@ -23,6 +26,7 @@
 struct exporter {
 	FILE *f;
 	enum export_format fmt;
+	struct pf *pf;			/* EXPORT_PERFETTO's writer */
 	uint64_t base_ns;
 	exporter_label_fn label_fn;
 	void *label_ctx;
@@ -38,9 +42,29 @@ enum export_format export_format_parse(const char *name)
 {
 	if (!name)
 		return 0;
-	if (!strcmp(name, "chrome") || !strcmp(name, "json") || !strcmp(name, "perfetto"))
+	if (!strcmp(name, "perfetto"))
+		return EXPORT_PERFETTO;
+	if (!strcmp(name, "chrome") || !strcmp(name, "json"))
 		return EXPORT_CHROME;
 	if (!strcmp(name, "csv"))
+		return EXPORT_CSV;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+enum export_format export_format_of_path(const char *path)
+{
+	if (ends_with(path, ".perfetto-trace") || ends_with(path, ".pftrace"))
+		return EXPORT_PERFETTO;
+	if (ends_with(path, ".json"))
+		return EXPORT_CHROME;
+	if (ends_with(path, ".csv"))
 		return EXPORT_CSV;
 	return 0;
 }
@@ -125,7 +149,7 @@ int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 	*out = NULL;
 	if (!x)
 		return -ENOMEM;
-	if (fmt != EXPORT_CHROME && fmt != EXPORT_CSV) {
+	if (fmt != EXPORT_CHROME && fmt != EXPORT_CSV && fmt != EXPORT_PERFETTO) {
 		free(x);
 		return -EINVAL;
 	}
@@ -136,7 +160,14 @@ int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 	x->label_ctx = label_ctx;
 	x->first = true;
 	x->ncpus = meta ? meta->ncpus : 0;
-	if (fmt == EXPORT_CSV) {
+	if (fmt == EXPORT_PERFETTO) {
+		int ret = pf_new(&x->pf, f, meta, base_ns);
+
+		if (ret) {
+			exporter_free(x);
+			return ret;
+		}
+	} else if (fmt == EXPORT_CSV) {
 		fputs("kind,pid,tid,thread,cpu,start_ns,end_ns\n", f);
 	} else {
 		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"gilscope\"", f);
@@ -265,17 +296,55 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 	fputc_unlocked('}', x->f);
 }
 
-void exporter_span(struct exporter *x, const struct model_span *s)
+void exporter_span(struct exporter *x, const struct model_span *s, const struct handoff_span *hs)
 {
 	if (s->kind < SPAN_CPU || s->kind > SPAN_NATIVE || s->kind == SPAN_STATE)
 		return;
 	if (s->end_ns < s->start_ns)
 		return;		/* the model never does this; a bug must not wrap dur */
 	count(x, s->kind);
-	if (x->fmt == EXPORT_CSV)
+	if (x->fmt == EXPORT_PERFETTO)
+		pf_span(x->pf, s, hs);
+	else if (x->fmt == EXPORT_CSV)
 		span_csv(x, s);
 	else
 		span_chrome(x, s);
+}
+
+void exporter_event(struct exporter *x, const struct model *m, const struct gs_event *ev)
+{
+	if (x->fmt == EXPORT_PERFETTO)
+		pf_event(x->pf, m, ev);
+}
+
+/* A flow from the releasing thread's hold slice to the taker's: "s" binds
+ * to the slice it lies in, "f" with "bp":"e" too (not to the next one);
+ * both stand at their slice's start, where nothing nested has begun. */
+void exporter_handoff(struct exporter *x, const struct handoff_info *hi)
+{
+	if (x->fmt != EXPORT_CHROME)
+		return;
+	x->st.handoffs++;
+	ev_begin(x, "s", "hand-off", hi->pid, hi->from_tid);
+	fprintf(x->f, ",\"cat\":\"handoff\",\"id\":%" PRIu64 ",\"ts\":", hi->flow);
+	put_time(x->f, rel(x, hi->from_start_ns));
+	fputc('}', x->f);
+	ev_begin(x, "f", "hand-off", hi->pid, hi->to_tid);
+	fprintf(x->f, ",\"cat\":\"handoff\",\"id\":%" PRIu64 ",\"bp\":\"e\",\"ts\":", hi->flow);
+	put_time(x->f, rel(x, hi->acquire_ns));
+	fputc('}', x->f);
+}
+
+void exporter_mark(struct exporter *x, uint64_t ts_ns, const char *text)
+{
+	if (x->fmt == EXPORT_PERFETTO) {
+		pf_mark(x->pf, ts_ns, text);
+	} else if (x->fmt == EXPORT_CHROME) {
+		ev_begin(x, "i", text, EXPORT_CPU_PID, EXPORT_CPU_PID);
+		fputs(",\"s\":\"g\",\"cat\":\"gap\",\"ts\":", x->f);
+		put_time(x->f, rel(x, ts_ns));
+		fputc('}', x->f);
+	}
 }
 
 void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
@@ -283,9 +352,11 @@ void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
 	char name[48];
 
 	x->st.lost += n;
+	snprintf(name, sizeof(name), "lost %" PRIu64 " events", n);
+	if (x->fmt == EXPORT_PERFETTO)
+		pf_mark(x->pf, ts_ns, name);
 	if (x->fmt != EXPORT_CHROME)
 		return;
-	snprintf(name, sizeof(name), "lost %" PRIu64 " events", n);
 	ev_begin(x, "i", name, EXPORT_CPU_PID, EXPORT_CPU_PID);
 	fputs(",\"s\":\"g\",\"cat\":\"lost\",\"ts\":", x->f);
 	put_time(x->f, rel(x, ts_ns));
@@ -294,6 +365,8 @@ void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
 
 void exporter_process(struct exporter *x, uint32_t pid, const char *name)
 {
+	if (x->fmt == EXPORT_PERFETTO)
+		pf_process(x->pf, pid, name);
 	if (x->fmt != EXPORT_CHROME)
 		return;
 	ev_begin(x, "M", "process_name", pid, pid);
@@ -304,6 +377,8 @@ void exporter_process(struct exporter *x, uint32_t pid, const char *name)
 
 void exporter_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char *name)
 {
+	if (x->fmt == EXPORT_PERFETTO)
+		pf_thread(x->pf, pid, tid, name);
 	if (x->fmt != EXPORT_CHROME)
 		return;
 	ev_begin(x, "M", "thread_name", pid, tid);
@@ -312,8 +387,13 @@ void exporter_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char 
 	fputs("}}", x->f);
 }
 
-int exporter_finish(struct exporter *x, struct export_stats *st)
+int exporter_finish(struct exporter *x, const struct model *m, uint64_t end_ns,
+		    struct export_stats *st)
 {
+	int ret = 0;
+
+	if (x->fmt == EXPORT_PERFETTO)
+		ret = pf_finish(x->pf, m, end_ns, &x->st);
 	if (x->fmt == EXPORT_CHROME) {
 		for (uint32_t c = 0; c < 65536; c++) {
 			if (c >= x->ncpus && !(x->cpu_seen[c / 8] & (1 << (c % 8))))
@@ -327,149 +407,28 @@ int exporter_finish(struct exporter *x, struct export_stats *st)
 		fputs("\n]}\n", x->f);
 	}
 	if (st) {
-		uint64_t ev = st->events, acq = st->acquisitions;
-		bool rec = st->recovered;
-		uint64_t unread = st->bytes_unreadable;
-		*st = x->st;
-		st->events = ev;
-		st->acquisitions = acq;
-		st->recovered = rec;
-		st->bytes_unreadable = unread;
+		/* what the writer counted; the rest is the driver's */
+		st->cpu = x->st.cpu;
+		st->hold = x->st.hold;
+		st->wait = x->st.wait;
+		st->io = x->st.io;
+		st->native = x->st.native;
+		st->async = x->st.async;
+		st->lost = x->st.lost;
+		st->handoffs = x->st.handoffs;
+		st->drop_flows = x->st.drop_flows;
+		st->switches = x->st.switches;
 	}
 	if (fflush(x->f) || ferror(x->f))
 		return errno ? -errno : -EIO;
-	return 0;
+	return ret;
 }
 
 void exporter_free(struct exporter *x)
 {
 	if (!x)
 		return;
+	pf_free(x->pf);
 	hmap_free(&x->tracks);
 	free(x);
-}
-
-/* ---- driving it from a trace -------------------------------------------- */
-
-struct run {
-	struct model *m;
-	struct exporter *x;
-	char buf[64];
-};
-
-static const char *model_label(void *ctx, uint32_t pid, uint32_t tid)
-{
-	struct run *r = ctx;
-	const struct model_thread *t = model_thread(r->m, tid);
-	const struct model_thread *p = model_thread(r->m, pid);
-
-	fmt_thread_label(r->buf, sizeof(r->buf), t ? t->name : NULL, sizeof(t->name),
-			 p ? p->name : NULL, pid, tid);
-	return r->buf;
-}
-
-static void on_span(const struct model_span *s, void *ctx)
-{
-	struct run *r = ctx;
-
-	exporter_span(r->x, s);
-}
-
-/* Names for the per-thread tracks, once the model knows every thread. */
-static void write_names(struct run *r, const struct trace_meta *meta)
-{
-	size_t n;
-	const struct model_thread *th = model_threads(r->m, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		if (!th[i].traced)
-			continue;
-		if (th[i].tid == th[i].pid || (i == 0 && !model_thread(r->m, th[i].pid))) {
-			const char *pn = th[i].name[0] ? th[i].name : "process";
-			char buf[80];
-			if (th[i].pid == meta->root_pid && meta->command[0]) {
-				/* "python3.11 script.py", not the interpreter's whole path */
-				const char *cmd = meta->command, *sp = strchr(cmd, ' ');
-				const char *sl = memrchr(cmd, '/', sp ? (size_t)(sp - cmd) : strlen(cmd));
-				snprintf(buf, sizeof(buf), "%.79s", sl ? sl + 1 : cmd);
-				pn = buf;
-			}
-			exporter_process(r->x, th[i].pid, pn);
-		}
-		exporter_thread(r->x, th[i].pid, th[i].tid, model_label(r, th[i].pid, th[i].tid));
-	}
-}
-
-int export_trace(const char *in_path, FILE *out, enum export_format fmt,
-		 struct export_stats *st, char *err, size_t errlen)
-{
-	struct trace_reader *rd = NULL;
-	struct run r = { 0 };
-	struct export_stats local = { 0 };
-	struct trace_info info;
-	int ret;
-
-	if (!st)
-		st = &local;
-	memset(st, 0, sizeof(*st));
-	ret = trace_reader_open(&rd, in_path);
-	if (ret) {
-		const char *why = trace_reader_error(NULL);
-		return errf(err, errlen, ret, "%s: %s", in_path, why && *why ? why : strerror(-ret));
-	}
-	const struct trace_meta *meta = trace_reader_meta(rd);
-	trace_reader_info(rd, &info);
-	st->recovered = info.recovered;
-	st->bytes_unreadable = info.bytes_unreadable;
-	uint64_t base = info.first_ns;
-	if (meta->start_ns && meta->start_ns <= base)
-		base = meta->start_ns;
-
-	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
-	r.m = model_new(&mo);
-	if (!r.m) {
-		ret = errf(err, errlen, -ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = exporter_new(&r.x, out, fmt, meta, base, model_label, &r);
-	if (ret) {
-		errf(err, errlen, ret, "cannot start the export: %s", strerror(-ret));
-		goto out;
-	}
-	const struct gs_event *evs;
-	size_t n;
-	uint64_t last = base;
-	while ((ret = trace_reader_next_batch(rd, &evs, &n)) == 1) {
-		for (size_t i = 0; i < n; i++) {
-			if (evs[i].type == GS_EV_LOST)
-				exporter_lost(r.x, evs[i].ts_ns, evs[i].arg0);
-			model_feed(r.m, &evs[i]);
-			if (evs[i].ts_ns > last)
-				last = evs[i].ts_ns;
-		}
-		st->events += n;
-		if (ferror(out)) {
-			ret = 0;
-			break;	/* exporter_finish reports the write error */
-		}
-	}
-	if (ret < 0) {
-		errf(err, errlen, ret, "%s: %s", in_path,
-		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
-		goto out;
-	}
-	model_finish(r.m, last);
-	write_names(&r, meta);
-	size_t nt;
-	const struct model_thread *th = model_threads(r.m, &nt);
-	for (size_t i = 0; i < nt; i++)
-		st->acquisitions += th[i].acquisitions;
-	ret = exporter_finish(r.x, st);
-	if (ret)
-		errf(err, errlen, ret, "writing the export: %s", strerror(-ret));
-out:
-	exporter_free(r.x);
-	model_free(r.m);
-	trace_reader_close(rd);
-	return ret;
 }

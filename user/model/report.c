@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * report.c - trace summary (contract in report.h). The model does the
- * interpreting; this file only listens to its HOLD/WAIT spans (histograms,
- * hand-offs) and reads its totals at the end.
+ * interpreting; this file only listens to its HOLD/WAIT spans (histograms),
+ * to the hand-off tracker (model/handoff.h, the definition export shares)
+ * and reads the totals at the end.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/describe.h"
+#include "model/handoff.h"
 #include "model/model.h"
 #include "model/report.h"
 #include "trace/trace_reader.h"
-#include "util/hash.h"
 #include "util/json.h"
 
 /* Log-linear histogram for hand-off latencies: exact below 128 ns, then
@@ -42,78 +43,38 @@ static uint64_t ll_value(size_t i)
 	return ((LL_STEPS + sub) << (e - 6)) + step / 2;
 }
 
-struct last_hold {
-	uint64_t lock;
-	uint32_t pid;
-	uint64_t end_ns;
-	uint32_t tid;
-};
-
 struct report {
 	struct trace_meta meta;
 	bool have_meta;
 	struct model *m;
 	struct report_summary s;
 	bool seen;			/* any event fed */
-	struct last_hold *holds;	/* per lock: the last hold seen */
-	size_t nholds, cap_holds;
-	struct hmap hold_index;		/* {lock, pid} -> index in holds */
+	struct handoff *hand;		/* which acquisitions were hand-offs */
 	uint64_t *handoff;		/* LL_BUCKETS */
-	bool oom;			/* a span could not be recorded */
 	bool finished;			/* report_finish() ran: numbers are final */
 };
-
-static struct last_hold *last_hold(struct report *rp, uint32_t pid, uint64_t lock)
-{
-	uint64_t i;
-
-	if (hmap_get(&rp->hold_index, (struct hkey){ lock, pid }, &i))
-		return &rp->holds[i];
-	if (rp->nholds == rp->cap_holds) {
-		size_t cap = rp->cap_holds ? rp->cap_holds * 2 : 4;
-		struct last_hold *h = realloc(rp->holds, cap * sizeof(*h));
-
-		if (!h)
-			return NULL;
-		rp->holds = h;
-		rp->cap_holds = cap;
-	}
-	if (hmap_put(&rp->hold_index, (struct hkey){ lock, pid }, rp->nholds))
-		return NULL;
-	struct last_hold *h = &rp->holds[rp->nholds++];
-
-	memset(h, 0, sizeof(*h));
-	h->lock = lock;
-	h->pid = pid;
-	return h;
-}
 
 static void on_span(const struct model_span *sp, void *ctx)
 {
 	struct report *rp = ctx;
 	uint64_t d = sp->end_ns - sp->start_ns;	/* the model never goes backwards */
+	struct handoff_span hs;
 
+	handoff_span(rp->hand, sp, &hs);
 	if (sp->flags & SPAN_F_OTHER)
 		return;
-	if (sp->kind == SPAN_WAIT) {
+	if (sp->kind == SPAN_WAIT)
 		rp->s.wait_hist[fmt_hist_bucket(d)]++;
-	} else if (sp->kind == SPAN_HOLD) {
+	else if (sp->kind == SPAN_HOLD)
 		rp->s.hold_hist[fmt_hist_bucket(d)]++;
-		/* holds of one lock close in the order they began, so the
-		 * previous one seen is the one this acquisition followed */
-		struct last_hold *h = last_hold(rp, sp->pid, sp->lock);
+}
 
-		if (!h) {
-			rp->oom = true;
-			return;
-		}
-		if (h->tid && h->tid != sp->tid && sp->start_ns >= h->end_ns) {
-			rp->handoff[ll_index(sp->start_ns - h->end_ns)]++;
-			rp->s.handoffs++;
-		}
-		h->tid = sp->tid;
-		h->end_ns = sp->end_ns;
-	}
+static void on_handoff(const struct handoff_info *hi, void *ctx)
+{
+	struct report *rp = ctx;
+
+	rp->handoff[ll_index(hi->acquire_ns - hi->release_ns)]++;
+	rp->s.handoffs++;
 }
 
 int report_new(struct report **out, const struct trace_meta *meta)
@@ -136,7 +97,7 @@ int report_new(struct report **out, const struct trace_meta *meta)
 
 	rp->m = model_new(&o);
 	rp->handoff = calloc(LL_BUCKETS, sizeof(*rp->handoff));
-	if (!rp->m || !rp->handoff) {
+	if (!rp->m || !rp->handoff || handoff_new(&rp->hand, on_handoff, rp)) {
 		report_free(rp);
 		return -ENOMEM;
 	}
@@ -149,8 +110,7 @@ void report_free(struct report *rp)
 	if (!rp)
 		return;
 	model_free(rp->m);
-	free(rp->holds);
-	hmap_free(&rp->hold_index);
+	handoff_free(rp->hand);
 	free(rp->handoff);
 	free(rp);
 }
@@ -163,13 +123,16 @@ int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 		return -EINVAL;
 	rp->seen = true;
 	for (size_t i = 0; i < n; i++) {
+		handoff_before(rp->hand, rp->m, &evs[i]);
 		int err = model_feed(rp->m, &evs[i]);
 
+		if (!err)
+			err = handoff_after(rp->hand, rp->m, &evs[i]);
 		if (err)
 			return err;
 	}
 	rp->s.events += n;
-	return rp->oom ? -ENOMEM : 0;
+	return 0;
 }
 
 int report_finish(struct report *rp, const struct trace_info *info)
@@ -227,7 +190,7 @@ int report_finish(struct report *rp, const struct trace_info *info)
 			}
 		}
 	}
-	return rp->oom ? -ENOMEM : 0;
+	return 0;
 }
 
 /*
@@ -411,6 +374,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_u64(&j, "hold_ns", s->hold_ns);
 	json_hist(&j, "hold_hist_log2_us", s->hold_hist);
 	json_hist(&j, "wait_hist_log2_us", s->wait_hist);
+	json_u64(&j, "handoffs", s->handoffs);
 	json_u64(&j, "handoff_p50_ns", s->handoff_p50_ns);
 	json_obj_end(&j);
 	json_arr_begin(&j, "threads");

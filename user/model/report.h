@@ -10,14 +10,17 @@
  * order followed by report_finish(); then write it out as text or JSON.
  *
  * Numbers (struct report_summary):
- *   duration   last event ts - first event ts
+ *   duration   last event ts - first event ts (keyframe events, which
+ *              only a seek hands out, never count)
  *   hist       log2 buckets as in fmt.h (bucket 0: < 1 us); one entry per
  *              finished or still-open hold / wait, so sum(hold_hist) equals
  *              the acquisitions
- *   handoff    from a LOCK_RELEASED to the next LOCK_ACQUIRED of the same
- *              lock by another thread; the p50 comes from a bounded
- *              log-linear histogram (64 steps per power of two, so within
- *              0.8 % of the exact median; exact below 128 ns)
+ *   handoffs   acquisitions that followed another thread's release of the
+ *              lock while they waited for it (model/handoff.h: the same
+ *              definition export's flows use); their latency runs from
+ *              that release to the acquisition, and its p50 comes from a
+ *              bounded log-linear histogram (64 steps per power of two, so
+ *              within 0.8 % of the exact median; exact below 128 ns)
  *   parallelism  time traced tasks spent on CPUs / duration
  * JSON lists only traced threads (not -a "other" tasks) and trims trailing
  * zero buckets of the histograms.
@@ -48,7 +51,7 @@ struct report_summary {
 	uint64_t hold_ns, wait_ns;	/* over traced threads */
 	uint64_t hold_hist[FMT_HIST_BUCKETS];
 	uint64_t wait_hist[FMT_HIST_BUCKETS];
-	uint64_t handoffs;		/* hand-offs measured */
+	uint64_t handoffs;		/* hand-offs (model/handoff.h) */
 	uint64_t handoff_p50_ns;	/* 0 if none */
 	uint64_t busy_ns;		/* traced tasks on CPUs, all cores */
 	double parallelism;		/* busy_ns / duration_ns */

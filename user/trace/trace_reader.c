@@ -49,6 +49,9 @@ struct trace_reader {
 	struct trace_names *names;	/* every name of the file, loaded at open */
 	uint32_t nm_seq;		/* names chunks met while scanning */
 	char err[320];
+	bool skip_bad;			/* skip damaged blocks (trace_reader_skip_bad) */
+	uint8_t *bad;			/* bitmap of blocks found damaged, or NULL */
+	char bad_why[160];		/* why the first of them was */
 };
 
 /* trace_reader_open() failures have no reader to hold their reason. */
@@ -469,6 +472,21 @@ static int load_block(struct trace_reader *r, size_t i)
 	return 0;
 }
 
+/* Block i failed its checks: count it, once. */
+static void note_bad(struct trace_reader *r, size_t i)
+{
+	if (!r->bad)
+		r->bad = calloc((r->nidx + 7) / 8, 1);
+	if (r->bad && (r->bad[i / 8] & (1u << (i % 8))))
+		return;
+	if (r->bad)
+		r->bad[i / 8] |= (uint8_t)(1u << (i % 8));
+	if (!r->info.bad_blocks)
+		snprintf(r->bad_why, sizeof(r->bad_why), "%.159s", r->err);
+	r->info.bad_blocks++;
+	r->info.bad_events += r->idx[i].nev;
+}
+
 /* Load blocks until one has events left: 1, 0 at the end, or an error. */
 static int have_events(struct trace_reader *r)
 {
@@ -478,6 +496,10 @@ static int have_events(struct trace_reader *r)
 		if (r->next_blk >= r->nidx)
 			return 0;
 		ret = load_block(r, r->next_blk);
+		if (ret == -EBADMSG && r->skip_bad) {
+			note_bad(r, r->next_blk - 1);	/* load_block moved past it */
+			continue;
+		}
 		if (ret)
 			return ret;
 	}
@@ -534,6 +556,22 @@ int trace_reader_rewind(struct trace_reader *r)
 	return 0;
 }
 
+void trace_reader_skip_bad(struct trace_reader *r, bool on)
+{
+	r->skip_bad = on;
+}
+
+uint64_t trace_reader_skip_note(const struct trace_reader *r, char *buf, size_t len)
+{
+	uint64_t n = r->info.bad_blocks;
+
+	if (n && len)
+		snprintf(buf, len, "skipped %llu damaged block%s, %llu events (%s)",
+			 (unsigned long long)n, n == 1 ? "" : "s",
+			 (unsigned long long)r->info.bad_events, r->bad_why);
+	return n;
+}
+
 void trace_reader_close(struct trace_reader *r)
 {
 	if (!r)
@@ -546,5 +584,6 @@ void trace_reader_close(struct trace_reader *r)
 	free(r->ev);
 	free(r->comp);
 	free(r->raw);
+	free(r->bad);
 	free(r);
 }

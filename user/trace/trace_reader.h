@@ -21,7 +21,9 @@
  * -EBADMSG means the file is corrupt (a one-line reason is in
  * trace_reader_error()). A block that fails its checks while reading makes
  * next()/next_batch() return -EBADMSG once; calling again goes on with the
- * following block.
+ * following block. After trace_reader_skip_bad(r, true) such a block is
+ * skipped without an error and counted (info.bad_blocks, bad_events), each
+ * block once however often it is read; trace_reader_skip_note() says so.
  */
 #ifndef TRACE_READER_H
 #define TRACE_READER_H
@@ -44,6 +46,8 @@ struct trace_info {
 	uint64_t file_bytes;		/* size of the file */
 	uint64_t bytes_unreadable;	/* bytes after the last good block (recovery) */
 	bool recovered;			/* footer missing or bad: blocks were scanned */
+	uint64_t bad_blocks;		/* damaged blocks skipped (skip_bad mode) */
+	uint64_t bad_events;		/* events the index says they held */
 };
 
 /* Open a regular file. On -EBADMSG, trace_reader_error(NULL) says why. */
@@ -68,6 +72,11 @@ const struct trace_names *trace_reader_names(const struct trace_reader *r);
  * a recovered open it says what was recovered and why the scan stopped.
  * With r == NULL: why the last trace_reader_open() of this thread failed. */
 const char *trace_reader_error(const struct trace_reader *r);
+/* Skip damaged blocks while reading (default off: -EBADMSG once each). */
+void trace_reader_skip_bad(struct trace_reader *r, bool on);
+/* "skipped 1 damaged block, 65536 events (block 3: payload CRC mismatch)"
+ * into buf when blocks were skipped; returns how many (0: buf untouched). */
+uint64_t trace_reader_skip_note(const struct trace_reader *r, char *buf, size_t len);
 void trace_reader_close(struct trace_reader *r);
 
 #endif
