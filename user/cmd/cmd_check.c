@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,15 +163,23 @@ int cmd_check(int argc, char **argv)
 	bool can_bpf;
 	int fd, err;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			puts("usage: gilscope check\n\nSays, one line per item, whether this machine "
-			     "can trace, and what to do about each failure. Exit 0 when it can.");
-			return 0;
-		}
-		fprintf(stderr, "gilscope check: unexpected argument '%s'\n", argv[1]);
-		return 2;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char q[256];
+	int c;
+
+	optind = 1;
+	while ((c = cmd_getopt("check", argc, argv, ":h", longopts)) != -1) {
+		if (c != 'h')
+			return 2;
+		puts("usage: gilscope check\n\nSays, one line per item, whether this machine "
+		     "can trace, and what to do about each failure. Exit 0 when it can.");
+		return 0;
 	}
+	if (optind < argc)
+		return cmd_usage("check", "unexpected argument '%s'", cmd_quote(q, sizeof(q), argv[optind]));
 
 	uname(&u);
 	check_kernel(u.release);

@@ -3,34 +3,16 @@
  * cmd_trace.c - the options `record` and `live` share (cmd.h): which
  * process, which lock. Each command keeps its own getopt loop.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "record/pipeline.h"
 
-int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po)
-{
-	char *end;
-
-	po->pid = strtol(arg, &end, 10);
-	if (*end || po->pid <= 0) {
-		fprintf(stderr, "gilscope %s: bad pid '%s'\n", name, arg);
-		return 2;
-	}
-	return 0;
-}
-
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv)
 {
-	if ((po->pid != 0) == (optind < argc)) {
-		fprintf(stderr, "gilscope %s: give either -p PID or -- CMD [ARGS...] (see --help)\n", name);
-		return 2;
-	}
-	if (po->python && po->lock_spec) {
-		fprintf(stderr, "gilscope %s: --python and --lock exclude each other\n", name);
-		return 2;
-	}
+	if ((po->pid != 0) == (optind < argc))
+		return cmd_usage(name, "give either -p PID or -- CMD [ARGS...]");
+	if (po->python && po->lock_spec)
+		return cmd_usage(name, "--python and --lock exclude each other");
 	po->argv = optind < argc ? argv + optind : NULL;
 	return 0;
 }
