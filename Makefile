@@ -214,7 +214,7 @@ traces: all ## re-record the sample traces shipped in traces/ (needs root)
 	./scripts/record-traces.sh
 
 PREFIX ?= /usr/local
-install: all ## install gilscope, gilrt, their man pages, the lessons and the teaching notes under PREFIX (/usr/local)
+install: all ## install gilscope, gilrt, man pages, lessons, traces, teaching notes under PREFIX (/usr/local)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/doc/gilscope
 	install -m 755 $(GILSCOPE) $(GILRT) $(DESTDIR)$(PREFIX)/bin/
