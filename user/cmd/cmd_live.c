@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "model/model.h"
 #include "model/report.h"
@@ -65,12 +66,13 @@ struct live {
 	char panel[4096];		/* the summary text */
 };
 
-/* Bytes the program printed so far (0 without an output file). */
+/* Bytes the program printed so far (0 without an output file). Not by
+ * lseek: the program writes through the same open file, at its offset. */
 static uint64_t output_size(const struct live *l)
 {
-	off_t n = l->has_out ? lseek(l->out.fd, 0, SEEK_END) : 0;
+	struct stat st;
 
-	return n > 0 ? (uint64_t)n : 0;
+	return l->has_out && !fstat(l->out.fd, &st) && st.st_size > 0 ? (uint64_t)st.st_size : 0;
 }
 
 /* Its last OUTPUT_TAIL lines, printable, each indented on its own line. */
@@ -172,7 +174,8 @@ static int open_output(struct live *l, char *err, size_t errlen)
 }
 
 /* After the view: how the program ended, where its output is (an empty
- * file is removed), the lock filter's warning; on stderr. */
+ * file of a program that has ended is removed), the lock filter's
+ * warning; on stderr. */
 static void say_ending(struct live *l, const struct pipeline_stats *rs)
 {
 	char how[64], lock[512];
@@ -185,7 +188,11 @@ static void say_ending(struct live *l, const struct pipeline_stats *rs)
 		fprintf(stderr, "gilscope live: warning: %s\n", lock);
 	if (!l->has_out)
 		return;
-	if (printed) {
+	if (!rs->rec.exited) {	/* it goes on writing there */
+		fprintf(stderr, "gilscope live: the program's output (%llu bytes so far) goes to %s\n",
+			(unsigned long long)printed, l->out.path);
+		outfile_close(&l->out);
+	} else if (printed) {
 		fprintf(stderr, "gilscope live: the program's output (%llu bytes) is in %s\n",
 			(unsigned long long)printed, l->out.path);
 		outfile_close(&l->out);
