@@ -53,5 +53,11 @@ struct pipeline_opts;
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both
  * --python and --lock. */
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv);
+/* After pipeline_stop(), on stderr: a --lock filter that kept nothing
+ * (pipeline_lock_warning), how a program started with -- CMD ended when
+ * that was not exit code 0 ("exit code 3", "killed by SIGKILL"), or that
+ * it is still running. */
+struct pipeline;
+void cmd_trace_ending(const char *name, const struct pipeline *p, const struct pipeline_opts *po);
 
 #endif

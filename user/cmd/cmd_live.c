@@ -173,19 +173,12 @@ static int open_output(struct live *l, char *err, size_t errlen)
 	return 0;
 }
 
-/* After the view: how the program ended, where its output is (an empty
- * file of a program that has ended is removed), the lock filter's
- * warning; on stderr. */
-static void say_ending(struct live *l, const struct pipeline_stats *rs)
+/* After the view, on stderr: where the program's output is (an empty file
+ * of a program that has ended is removed). */
+static void say_output(struct live *l, const struct pipeline_stats *rs)
 {
-	char how[64], lock[512];
 	uint64_t printed = output_size(l);
 
-	if (rs->rec.exited && l->has_out && rs->rec.exit_status)
-		fprintf(stderr, "gilscope live: the program ended: %s\n",
-			fmt_exit_status(how, sizeof(how), rs->rec.exit_status));
-	if (pipeline_lock_warning(l->p, lock, sizeof(lock)))
-		fprintf(stderr, "gilscope live: warning: %s\n", lock);
 	if (!l->has_out)
 		return;
 	if (!rs->rec.exited) {	/* it goes on writing there */
@@ -385,10 +378,8 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
-	say_ending(&l, &rs);
-	if (!rs.rec.exited && po.argv)
-		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
-			(int)rs.rec.pid);
+	cmd_trace_ending("live", l.p, &po);
+	say_output(&l, &rs);
 	ret = rc ? 1 : 0;
 out:
 	app_free(l.app);

@@ -84,7 +84,7 @@ static void show_progress(void *ctx, const struct pipeline_stats *st)
 static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool quiet)
 {
 	struct pipeline_stats st;
-	char size[32], line[512];
+	char size[32];
 
 	pipeline_stats(p, &st);
 	human_bytes(st.bytes, size, sizeof(size));
@@ -97,14 +97,7 @@ static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool q
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);
-	if (pipeline_lock_warning(p, line, sizeof(line)))
-		fprintf(stderr, "gilscope record: warning: %s\n", line);
-	if (st.rec.exited && po->argv && st.rec.exit_status)
-		fprintf(stderr, "gilscope record: the program ended: %s\n",
-			fmt_exit_status(line, sizeof(line), st.rec.exit_status));
-	if (!st.rec.exited && po->argv)
-		fprintf(stderr, "gilscope record: %d still running (not stopped by gilscope)\n",
-			(int)st.rec.pid);
+	cmd_trace_ending("record", p, po);
 }
 
 int cmd_record(int argc, char **argv)
