@@ -96,6 +96,8 @@ bad record_no_output gilscope record "-o FILE is required" -- "${RUN[@]}"
 bad record_no_target gilscope record "either -p PID or -- CMD" -o "$TMPD/x.gst"
 bad record_option gilscope record "unknown option --frob" --frob -o "$TMPD/x.gst" -- "${RUN[@]}"
 bad record_no_value gilscope record "option -o needs a value" -o
+bad record_cluster gilscope record "unknown option -z" --all -za -o "$TMPD/x.gst" -- "${RUN[@]}"
+bad record_long_value gilscope record "unknown option --frob" --frob=3 -o "$TMPD/x.gst" -- "${RUN[@]}"
 bad record_ambiguous gilscope record "option --p is ambiguous" --p 3 -o "$TMPD/x.gst"
 bad record_pid_wraps gilscope record "bad pid '4294969018'" -o "$TMPD/x.gst" -p 4294969018
 bad record_pid_huge gilscope record "bad pid '99999999999999999999'" -o "$TMPD/x.gst" -p 99999999999999999999

@@ -35,23 +35,19 @@ const char *cmd_quote(char *buf, size_t len, const char *arg)
 	return fmt_printable(buf, len, arg, QUOTE_MAX);
 }
 
-/* The option as the user wrote it: "--name" of "--name=value", or "-c". */
-static const char *bad_option(char *buf, size_t len, char **argv)
+/* The word getopt failed on, if it was a long option ("--name" or
+ * "--name=value"), else NULL: a short option. getopt has moved past the
+ * word it failed on, except in the middle of a cluster of short options
+ * ("-za" failing on z): then optind still points at it. */
+static const char *failed_long(int argc, char **argv)
 {
+	const char *cur = optind < argc ? argv[optind] : NULL;
 	const char *a = argv[optind - 1];
 
-	if (a && !strncmp(a, "--", 2)) {
-		char q[QUOTE_MAX * 3 + 1];
-
-		cmd_quote(q, sizeof(q), a);
-		q[strcspn(q, "=")] = '\0';
-		snprintf(buf, len, "%s", q);
-	} else if (optopt > ' ' && optopt < 0x7f) {
-		snprintf(buf, len, "-%c", optopt);
-	} else {
-		cmd_quote(buf, len, a ? a : "?");
-	}
-	return buf;
+	if (optopt > ' ' && optopt < 0x7f && cur && cur[0] == '-' && cur[1] != '-' &&
+	    strchr(cur + 1, optopt))
+		return NULL;	/* mid-cluster */
+	return a && !strncmp(a, "--", 2) ? a : NULL;
 }
 
 /* How many long options start with the n bytes of s (getopt takes any
@@ -69,20 +65,25 @@ int cmd_getopt(const char *name, int argc, char **argv, const char *optstring,
 	       const struct option *longopts)
 {
 	char opt[QUOTE_MAX * 3 + 1];
-	const char *a;
+	const char *l;
 	int c;
 
 	opterr = 0;
 	c = getopt_long(argc, argv, optstring, longopts, NULL);
 	if (c != '?' && c != ':')
 		return c;
-	bad_option(opt, sizeof(opt), argv);
-	a = argv[optind - 1];
+	l = failed_long(argc, argv);
+	if (l) {	/* as written, without its "=value" */
+		cmd_quote(opt, sizeof(opt), l);
+		opt[strcspn(opt, "=")] = '\0';
+	} else {
+		snprintf(opt, sizeof(opt), "-%c", optopt > ' ' && optopt < 0x7f ? optopt : '?');
+	}
 	if (c == ':')
 		cmd_usage(name, "option %s needs a value", opt);
-	else if (a && !strncmp(a, "--", 2) && optopt)
+	else if (l && optopt)	/* a known long option given "=value" */
 		cmd_usage(name, "option %s takes no value", opt);
-	else if (a && !strncmp(a, "--", 2) && prefix_matches(longopts, a + 2, strcspn(a + 2, "=")) > 1)
+	else if (l && prefix_matches(longopts, l + 2, strcspn(l + 2, "=")) > 1)
 		cmd_usage(name, "option %s is ambiguous: write it out", opt);
 	else
 		cmd_usage(name, "unknown option %s", opt);
