@@ -53,37 +53,31 @@ int cmd_export(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:fh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("export", argc, argv, ":o:fh", opts)) != -1) {
 		switch (c) {
 		case 'F': fmt_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'f': force = true; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case ':':
-			fprintf(stderr, "gilscope export: %s needs a value\n%s", argv[optind - 1], usage);
-			return 2;
-		default:
-			fprintf(stderr, "gilscope export: unknown option '%s'\n%s", argv[optind - 1], usage);
-			return 2;
+		default: return 2;
 		}
 	}
 	if (optind < argc)
 		in = argv[optind++];
-	if (!in || optind < argc || !out) {
-		fprintf(stderr, "gilscope export: %s\n%s",
-			!in ? "no trace FILE given" : !out ? "no output given (-o OUT)" : "too many arguments",
-			usage);
-		return 2;
-	}
+	if (!in)
+		return cmd_usage("export", "no trace FILE given");
+	if (optind < argc)
+		return cmd_usage("export", "one trace FILE at a time");
+	if (!out)
+		return cmd_usage("export", "no output given (-o OUT)");
 	enum export_format fmt = fmt_name ? export_format_parse(fmt_name) : export_format_of_path(out);
 	if (!fmt) {
+		char q[256];
+
 		if (fmt_name)
-			fprintf(stderr, "gilscope export: unknown format '%s' (perfetto, chrome or csv)\n",
-				fmt_name);
-		else
-			fprintf(stderr, "gilscope export: give --format perfetto, chrome or csv\n");
-		return 2;
+			return cmd_usage("export", "unknown format '%s' (perfetto, chrome or csv)",
+					 cmd_quote(q, sizeof(q), fmt_name));
+		return cmd_usage("export", "give --format perfetto, chrome or csv");
 	}
 
 	bool to_stdout = !strcmp(out, "-");
