@@ -46,16 +46,6 @@ static const char usage[] =
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you.\n";
 
-static void human_bytes(uint64_t b, char *buf, size_t len)
-{
-	if (b >= 10u << 20)
-		snprintf(buf, len, "%.1f MiB", b / 1048576.0);
-	else if (b >= 10u << 10)
-		snprintf(buf, len, "%.1f KiB", b / 1024.0);
-	else
-		snprintf(buf, len, "%llu B", (unsigned long long)b);
-}
-
 /* A lock given by symbol placed after the start (pipeline.h): from here on
  * only that lock is recorded. A progress line is cleared first. */
 static void say_note(void *ctx, const char *line)
@@ -73,7 +63,7 @@ static void show_progress(void *ctx, const struct pipeline_stats *st)
 
 	(void)ctx;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	human_bytes(st->bytes, size, sizeof(size));
+	fmt_bytes(size, sizeof(size), st->bytes);
 	fprintf(stderr, "\r\033[Kgilscope record: %s events, %s, %s lost, %.1f s elapsed",
 		fmt_count(events, sizeof(events), st->rec.events), size,
 		fmt_count(lost, sizeof(lost), st->rec.lost),
@@ -87,7 +77,7 @@ static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool q
 	char size[32];
 
 	pipeline_stats(p, &st);
-	human_bytes(st.bytes, size, sizeof(size));
+	fmt_bytes(size, sizeof(size), st.bytes);
 	if (!quiet)
 		fprintf(stderr, "gilscope record: %llu events, %llu lost, %.2f s%s%s%s%s\n",
 			(unsigned long long)st.rec.events, (unsigned long long)st.rec.lost,

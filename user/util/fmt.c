@@ -67,6 +67,17 @@ char *fmt_exit_status(char *buf, size_t len, int status)
 	return put(buf, len, "wait status %#x", (unsigned)status);
 }
 
+char *fmt_bytes(char *buf, size_t len, uint64_t b)
+{
+	if (b >= 10ull << 30)
+		return put(buf, len, "%.1f GiB", b / 1073741824.0);
+	if (b >= 10u << 20)
+		return put(buf, len, "%.1f MiB", b / 1048576.0);
+	if (b >= 10u << 10)
+		return put(buf, len, "%.1f KiB", b / 1024.0);
+	return put(buf, len, "%llu B", (unsigned long long)b);
+}
+
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole)
 {
 	if (!whole)

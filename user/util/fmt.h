@@ -24,6 +24,8 @@
 char *fmt_duration(char *buf, size_t len, uint64_t ns);
 /* part/whole as "49.8 %"; "-" when whole is 0 */
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
+/* A size: "812 B", "12.3 KiB", "45.6 MiB", "1.2 GiB" */
+char *fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* 1234567 as "1,234,567" */
 char *fmt_count(char *buf, size_t len, uint64_t n);
 /* At most max bytes of s, fit for a terminal: a trace, a lesson file and a
