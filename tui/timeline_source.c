@@ -26,7 +26,7 @@ int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
 			tl->first_ns = e->ts_ns;
 		tl->last_ns = e->ts_ns;
 		if (e->type == GS_EV_LOST)
-			tl->lost += e->arg0;
+			tl->lost = gs_sat_add(tl->lost, e->arg0);
 		tl->count++;
 		if (tl->count - tl->base > tl->cap) {
 			tl->base++;

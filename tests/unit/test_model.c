@@ -679,8 +679,33 @@ static void test_random(void)
 	model_free(m);
 }
 
+/* Sums of counts that come from a file saturate: two crafted LOST events of
+ * 2^64 - 1 make "at least 2^64 - 1", not 2^64 - 2 (nor, with a third, 3). */
+static void test_counts_saturate(void)
+{
+	static struct spans sp;
+	struct model *m = mk(&sp, 1);
+	struct gs_event e[] = {
+		ev(10, GS_EV_LOST, 0, 0, UINT64_MAX, 0),
+		ev(11, GS_EV_LOST, 0, 0, UINT64_MAX, 0),
+		ev(12, GS_EV_LOST, 0, 0, 5, 0),
+		ev(13, GS_EV_TIME_CLAMPED, 0, 0, UINT64_MAX, 0),
+		ev(14, GS_EV_TIME_CLAMPED, 0, 0, 2, 0),
+		kf(ev(9, GS_EV_TIME_CLAMPED, 0, 0, 1, 0)),	/* keyframes never count */
+	};
+
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		CHECK(model_feed(m, &e[i]) == 0);
+	CHECK(model_lost(m) == UINT64_MAX);
+	CHECK(model_clamped(m) == UINT64_MAX);
+	model_reset(m);
+	CHECK(model_feed(m, &e[4]) == 0 && model_clamped(m) == 2 && model_lost(m) == 0);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_counts_saturate);
 	RUN(test_handoff);
 	RUN(test_keyframes);
 	RUN(test_odd);

@@ -79,7 +79,8 @@ struct model {
 	uint64_t origin;		/* first non-keyframe ts */
 	bool started;			/* origin is set */
 	bool silent;			/* handling a keyframe event */
-	uint64_t lost;			/* sum of LOST counts */
+	uint64_t lost;			/* sum of LOST counts (saturating) */
+	uint64_t clamped;		/* sum of TIME_CLAMPED counts (saturating) */
 	uint32_t last_tid;		/* one-entry lookup cache */
 	size_t last_idx;
 };
@@ -696,7 +697,11 @@ int model_feed(struct model *m, const struct gs_event *ev)
 		break;
 	case GS_EV_LOST:
 		if (!m->silent)
-			m->lost += ev->arg0;
+			m->lost = gs_sat_add(m->lost, ev->arg0);
+		break;
+	case GS_EV_TIME_CLAMPED:
+		if (!m->silent)
+			m->clamped = gs_sat_add(m->clamped, ev->arg0);
 		break;
 	case GS_EV_LOCK_REQUEST:
 	case GS_EV_LOCK_ACQUIRED:
@@ -976,6 +981,7 @@ void model_reset(struct model *m)
 	m->now = m->origin = 0;
 	m->started = m->silent = false;
 	m->lost = 0;
+	m->clamped = 0;
 	m->last_tid = 0;
 	m->last_idx = 0;
 }
@@ -1059,4 +1065,9 @@ uint64_t model_origin(const struct model *m)
 uint64_t model_lost(const struct model *m)
 {
 	return m ? m->lost : 0;
+}
+
+uint64_t model_clamped(const struct model *m)
+{
+	return m ? m->clamped : 0;
 }

@@ -191,7 +191,10 @@ const struct model_lock *model_lock(const struct model *m, uint32_t pid, uint64_
 uint64_t model_now(const struct model *m);
 /* Start of the totals (first non-keyframe event), 0 before any. */
 uint64_t model_origin(const struct model *m);
-/* Sum of LOST event counts fed (not keyframes). */
+/* Sum of LOST event counts fed (not keyframes), saturating at UINT64_MAX. */
 uint64_t model_lost(const struct model *m);
+/* Sum of TIME_CLAMPED counts fed (not keyframes), saturating: events whose
+ * time the traced program gave and the recorder had to clamp. */
+uint64_t model_clamped(const struct model *m);
 
 #endif
