@@ -70,6 +70,8 @@ HELP_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(HELP_SRCS))
 # it through their RUNPATH ($ORIGIN) and link only what they use
 HELP_LIBSRCS := $(wildcard tests/progs/lib/*.c)
 HELP_LIBS := $(patsubst tests/progs/lib/%.c,$(BUILD)/tests/progs/lib%.so,$(HELP_LIBSRCS))
+# the crafted traces of tests/hostile/ (README there), written by a program
+HOSTILE_GEN := $(BUILD)/tests/gen_hostile
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 RT_LIBOBJ := $(call obj,$(RT_LIBSRC))
@@ -79,7 +81,7 @@ GILRT    := $(BUILD)/gilrt
 GILSCOPE := $(BUILD)/gilscope
 
 .PHONY: all deps test unit bench demo help clean traces install fuzz check-ci
-all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
+all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) $(HOSTILE_GEN) ## build gilscope, gilrt and the test programs
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h ---------------------------------------
 $(BUILD)/vmlinux.h:
@@ -124,6 +126,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libgilscope.a $(BUILD)/li
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
+
+$(HOSTILE_GEN): $(BUILD)/obj/tests/hostile/gen_hostile.o $(BUILD)/libgilscope.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libgilscope.a
 	$(call msg,LINK,$@)

@@ -22,7 +22,13 @@ struct pipeline_opts;
 /* -p PID into po->pid. */
 int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po);
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both
- * --python and --lock. */
+ * --python and --lock; --as-root and --keep-running only with -- CMD. */
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv);
+/* The closing line about a started program that did not end on its own:
+ * ended by gilscope (how), or still running (--keep-running). Nothing for
+ * -p targets or programs that exited. */
+struct pipeline_stats;
+void cmd_say_target(const char *name, const struct pipeline_opts *po,
+		    const struct pipeline_stats *st);
 
 #endif

@@ -29,19 +29,24 @@
 
 static const char usage[] =
 "usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE] [--ascii]\n"
-"                     (-p PID | -- CMD [ARGS...])\n"
+"                     [--as-root] [--keep-running] (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
 "who waits, the threads and the events in plain words. When the program\n"
 "exits the view stays with a summary; q quits. Press ? in the view for keys.\n"
+"q before a command gilscope started has exited ends it (SIGTERM, SIGKILL\n"
+"2 s later); a -p process is never signalled.\n"
 "\n"
 "  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
 "  -a, --all           also show other processes on the cores (grey)\n"
-"  -p, --pid PID       trace a running process\n"
+"  -p, --pid PID       trace a running process (under sudo: one you could ptrace)\n"
+"  --as-root           under sudo, run CMD as root (default: as you, with your\n"
+"                      groups, HOME, USER and LOGNAME)\n"
+"  --keep-running      leave CMD running when you quit before it ends\n"
 "  --python            trace CPython's GIL\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON).\n";
+"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";
 
 struct live {
 	struct pipeline *p;
@@ -152,6 +157,8 @@ int cmd_live(int argc, char **argv)
 		{ "python", no_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "ascii", no_argument, NULL, 'A' },
+		{ "as-root", no_argument, NULL, 'R' },
+		{ "keep-running", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -178,6 +185,8 @@ int cmd_live(int argc, char **argv)
 		case 'P': po.python = true; break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
+		case 'R': po.as_root = true; break;
+		case 'K': po.keep_running = true; break;
 		case 'p':
 			if (cmd_parse_pid("live", optarg, &po))
 				return 2;
@@ -248,9 +257,11 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
-	if (!rs.rec.exited && po.argv)
-		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
-			(int)rs.rec.pid);
+	if (rs.rec.clamped)
+		fprintf(stderr, "gilscope live: %llu events carried a time from the traced program "
+			"outside the recording (clamped into it)\n",
+			(unsigned long long)rs.rec.clamped);
+	cmd_say_target("live", &po, &rs);
 	ret = rc ? 1 : 0;
 out:
 	app_free(l.app);

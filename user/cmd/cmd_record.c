@@ -26,17 +26,22 @@ static const char usage[] =
 "into FILE (.gst). With -- CMD the command is started and traced from its\n"
 "first instruction; recording ends when it exits. With -p PID a running\n"
 "process (and its children) is traced until it exits. Ctrl-C stops early;\n"
-"the file is always complete.\n"
+"the file is always complete. A command gilscope started is ended when the\n"
+"recording ends first (SIGTERM, SIGKILL 2 s later); a -p process never is.\n"
 "\n"
 "  -o, --output FILE   where to write the trace (refuses to overwrite)\n"
 "  --force             overwrite FILE if it exists\n"
 "  --duration S        stop after S seconds\n"
 "  -a, --all           also record other processes on the cores\n"
-"  -p, --pid PID       trace a running process\n"
+"  -p, --pid PID       trace a running process (under sudo: one you could ptrace)\n"
+"  --as-root           under sudo, run CMD as root (default: as you, with your\n"
+"                      groups, HOME, USER and LOGNAME)\n"
+"  --keep-running      leave CMD running when the recording ends first\n"
 "  --python            trace CPython's GIL (take_gil/drop_gil uprobes)\n"
 "  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
-"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you.\n";
+"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you and\n"
+"CMD runs as you.\n";
 
 static void human_bytes(uint64_t b, char *buf, size_t len)
 {
@@ -67,6 +72,8 @@ int cmd_record(int argc, char **argv)
 		{ "python", no_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "floor", no_argument, NULL, 'F' },
+		{ "as-root", no_argument, NULL, 'R' },
+		{ "keep-running", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -90,6 +97,8 @@ int cmd_record(int argc, char **argv)
 		case 'P': po.python = true; break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
+		case 'R': po.as_root = true; break;
+		case 'K': po.keep_running = true; break;
 		case 'p':
 			if (cmd_parse_pid("record", optarg, &po))
 				return 2;
@@ -155,9 +164,11 @@ int cmd_record(int argc, char **argv)
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);
-	if (!st.rec.exited && po.argv)
-		fprintf(stderr, "gilscope record: %d still running (not stopped by gilscope)\n",
-			(int)st.rec.pid);
+	if (st.rec.clamped)
+		fprintf(stderr, "gilscope record: %llu events carried a time from the traced program "
+			"outside the recording (clamped into it)\n",
+			(unsigned long long)st.rec.clamped);
+	cmd_say_target("record", &po, &st);
 	ret = rc ? 1 : 0;
 out:
 	pipeline_free(p);	/* detaching (slow) only now that the file is complete */

@@ -191,11 +191,13 @@ int report_finish(struct report *rp, const struct trace_info *info)
 		return err;
 	s->duration_ns = s->last_ns - s->first_ns;
 	s->lost = model_lost(rp->m);
+	s->clamped = model_clamped(rp->m);
 	if (info) {
 		if (info->lost > s->lost)
 			s->lost = info->lost;
 		s->recovered = info->recovered;
 		s->bytes_unreadable = info->bytes_unreadable;
+		s->unreadable_offset = info->file_bytes - info->bytes_unreadable;
 	}
 
 	size_t nt, nc;
@@ -405,6 +407,16 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_u64(&j, "duration_ns", s->duration_ns);
 	json_u64(&j, "cpus", s->cpus);
 	json_strn(&j, "command", rp->have_meta ? rp->meta.command : "", sizeof(rp->meta.command));
+	json_u64(&j, "clamped", s->clamped);
+	json_bool(&j, "recovered", s->recovered);
+	json_arr_begin(&j, "unreadable");
+	if (s->recovered && s->bytes_unreadable) {
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "offset", s->unreadable_offset);
+		json_u64(&j, "bytes", s->bytes_unreadable);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_obj_end(&j);
 	json_obj_begin(&j, "lock");
 	json_u64(&j, "acquisitions", s->acquisitions);
@@ -475,6 +487,10 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 	if (s->lost)
 		fprintf(f, "warning     %s events were lost while recording: the timeline has gaps "
 			"and totals may be short\n", fmt_count(a, sizeof(a), s->lost));
+	if (s->clamped)
+		fprintf(f, "warning     %s events carried a time from the traced program outside "
+			"the recording; the recorder clamped them into it\n",
+			fmt_count(a, sizeof(a), s->clamped));
 
 	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
 		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");

@@ -19,6 +19,12 @@
  *              log-linear histogram (64 steps per power of two, so within
  *              0.8 % of the exact median; exact below 128 ns)
  *   parallelism  time traced tasks spent on CPUs / duration
+ *   lost, clamped  sums of LOST / TIME_CLAMPED counts, saturating at
+ *              UINT64_MAX (a crafted count cannot wrap them)
+ *   recovered  the file had no valid footer: its blocks were scanned and
+ *              [unreadable_offset, end of file) could not be read; JSON
+ *              says so as trace.recovered and trace.unreadable (a list
+ *              of {offset, bytes} ranges, empty for a complete file)
  * JSON lists only traced threads (not -a "other" tasks) and trims trailing
  * zero buckets of the histograms.
  *
@@ -54,6 +60,9 @@ struct report_summary {
 	double parallelism;		/* busy_ns / duration_ns */
 	bool recovered;			/* trace was recovered from a truncated file */
 	uint64_t bytes_unreadable;	/* what recovery left behind */
+	uint64_t unreadable_offset;	/* ... from this file offset to the end */
+	uint64_t clamped;		/* events whose program-given time was
+					 * clamped by the recorder (TIME_CLAMPED) */
 };
 
 struct report;
