@@ -25,7 +25,9 @@
  *              [unreadable_offset, end of file) could not be read; JSON
  *              says so as trace.recovered and trace.unreadable (a list
  *              of {offset, bytes} ranges, empty for a complete file)
- * JSON lists only traced threads (not -a "other" tasks) and trims trailing
+ * JSON lists only traced threads (not -a "other" tasks) that the model
+ * holds (trace.threads_folded and trace.locks_folded say how many it
+ * dropped beyond its caps, their totals still counted) and trims trailing
  * zero buckets of the histograms.
  *
  * The report owns its memory (the model included); report_model() stays
@@ -81,8 +83,17 @@ int report_read(struct report *rp, struct trace_reader *r);
 
 const struct report_summary *report_summary(const struct report *rp);
 const struct model *report_model(const struct report *rp);
+/* The trace's header as given to report_new(), or NULL without one. */
+const struct trace_meta *report_meta(const struct report *rp);
 
-/* Human-readable summary; unicode picks UTF-8 bars over '#'. */
+/* Human-readable summary; unicode picks UTF-8 bars over '#' (report_text.c).
+ * Bounded whatever the trace: at most REPORT_TEXT_THREADS threads and
+ * REPORT_TEXT_LOCKS locks (the busiest, in first-seen order) and
+ * REPORT_TEXT_CPUS cores get a line each, then one line sums up the rest
+ * (with what the model folded beyond its caps). */
+#define REPORT_TEXT_THREADS 64
+#define REPORT_TEXT_LOCKS 16
+#define REPORT_TEXT_CPUS 256
 int report_write_text(const struct report *rp, FILE *f, bool unicode);
 /* The JSON object documented in issue 4 / README, one line + newline. */
 int report_write_json(const struct report *rp, FILE *f);
