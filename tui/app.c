@@ -169,7 +169,8 @@ static void step(struct app *a, int dir)
 		return;
 	}
 	if (err) {
-		app_message(a, "could not read the trace to step");
+		app_message(a, err == -ERANGE ? "no lock event in a million events: g goes to a time"
+					      : "could not read the trace to step");
 		return;
 	}
 	set_now(a, ts + 1);
@@ -208,8 +209,11 @@ static void pick_thread(struct app *a)
 	uint64_t t0;
 	size_t i;
 
-	if (shown_window(a, &t0, &w) || !w->nthreads) {
-		app_message(a, "no thread to highlight here");
+	int err = shown_window(a, &t0, &w);
+
+	if (err || !w->nthreads) {
+		app_message(a, err == -EAGAIN ? "still reading the trace here: t again in a moment"
+					      : "no thread to highlight here");
 		return;
 	}
 	for (i = 0; i < w->nthreads; i++)
@@ -415,6 +419,8 @@ int app_render(struct app *a, struct grid *g)
 	a->screen_w = g->w;
 	a->screen_h = g->h;
 	err = shown_window(a, &t0, &w);
+	if (err == -EAGAIN)	/* bounded work per call: the caller reads keys */
+		return err;
 	if (err == -EBADMSG || err == -EIO) {
 		/* a damaged part of the file: say so over an empty window and
 		 * let the user go elsewhere or quit */
@@ -495,7 +501,7 @@ int app_run(struct app *a)
 	struct grid *g = NULL;
 	struct latency lat = { 0 };
 	uint64_t t = mono_ns(), next_frame = 0;
-	bool redraw = true, fresh = false;
+	bool redraw = true, fresh = false, reading = false;
 	int err, w, h;
 
 	err = crt_init(a->st.color);
@@ -524,19 +530,26 @@ int app_run(struct app *a)
 					break;
 				}
 			}
-			if ((err = app_render(a, g)))
+			/* -EAGAIN: the window is not read yet: keys first */
+			if ((reading = (err = app_render(a, g)) == -EAGAIN)) {
+				err = 0;
+			} else if (err) {
 				break;
-			crt_draw(g);
-			next_frame = mono_ns();
-			lat.frame_ns += next_frame - now;
-			latency_frame(&lat, a, next_frame);
-			next_frame += FRAME_MS * 1000000ull;
-			redraw = fresh = false;
+			} else {
+				crt_draw(g);
+				next_frame = mono_ns();
+				lat.frame_ns += next_frame - now;
+				latency_frame(&lat, a, next_frame);
+				next_frame += FRAME_MS * 1000000ull;
+				redraw = fresh = false;
+			}
 			now = mono_ns();
 		}
 		timeout = moving || n == 2 ? (int)((next_frame - now) / 1000000) : 500;
 		if (fresh)
 			timeout = MIN_FRAME_MS;
+		if (reading)
+			timeout = 0;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			err = -errno;
 			break;
