@@ -17,9 +17,13 @@
  *        hostile_probes wait      sleeps until killed; on SIGTERM prints
  *                                 "got SIGTERM" to stderr and exits 0
  *        hostile_probes deaf S    ignores SIGTERM, sleeps S seconds
+ *        hostile_probes mutexes N takes and releases N distinct pthread
+ *                                 mutexes, each once, in 2 threads; prints
+ *                                 "mutexes N"
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +88,36 @@ static int ids(void)
 	return 0;
 }
 
+static long nmutex;
+static pthread_mutex_t *mutexes;
+
+static void *touch(void *arg)
+{
+	for (long i = (long)(intptr_t)arg; i < nmutex; i += 2) {
+		pthread_mutex_lock(&mutexes[i]);
+		pthread_mutex_unlock(&mutexes[i]);
+	}
+	return NULL;
+}
+
+/* A normal way to make a --lock ...:arg0 recording see 100,000 locks. */
+static int many_mutexes(long n)
+{
+	pthread_t th[2];
+
+	nmutex = n;
+	if (n < 1 || !(mutexes = calloc((size_t)n, sizeof(*mutexes))))
+		return 2;
+	for (long i = 0; i < n; i++)
+		pthread_mutex_init(&mutexes[i], NULL);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, touch, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	printf("mutexes %ld\n", n);
+	return 0;
+}
+
 static void on_term(int sig)
 {
 	static const char msg[] = "got SIGTERM\n";
@@ -104,6 +138,8 @@ int main(int argc, char **argv)
 		return times((long)arg);
 	if (!strcmp(mode, "ids"))
 		return ids();
+	if (!strcmp(mode, "mutexes"))
+		return many_mutexes((long)arg);
 	if (!strcmp(mode, "nodump") && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
 		perror("prctl");
 		return 1;
@@ -122,6 +158,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	fprintf(stderr, "usage: hostile_probes times N | sleep S | nodump S | ids | wait | deaf S\n");
+	fprintf(stderr, "usage: hostile_probes times N | sleep S | nodump S | ids | wait | deaf S | "
+		"mutexes N\n");
 	return 2;
 }
