@@ -162,7 +162,7 @@ build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TRACE_SRCS) -o $@ -lzstd
 
 .PHONY: fuzz-trace
-fuzz: fuzz-trace ## run each fuzzer for FUZZ_SECONDS (default 30)
+fuzz: fuzz-trace ## run each fuzzer for FUZZ_SECONDS (default 30): reader, --lock parser, model + TUI
 fuzz-trace: build/fuzz/fuzz_trace_reader
 	$(Q)mkdir -p build/fuzz/corpus_trace
 	build/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
@@ -181,6 +181,25 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 	$(Q)mkdir -p build/fuzz/corpus_lock_spec
 	build/fuzz/fuzz_lock_spec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_lock_spec tests/fuzz/corpus_lock_spec
+
+# The model and the viewer behind the reader: every decoded event through
+# model_feed(), then windows rendered by the TUI (no curses: app.c and crt.c
+# stay out). Seeds: the trace corpus and the crafted files of tests/hostile.
+FUZZ_TUI_SRCS := tests/fuzz/fuzz_model_tui.c $(wildcard user/util/*.c) $(wildcard user/trace/*.c) \
+		 $(wildcard user/model/*.c) tui/grid.c tui/render.c $(wildcard tui/view_*.c) \
+		 tui/timeline.c tui/timeline_source.c tui/timeline_coarse.c
+build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TUI_SRCS) -o $@ -lzstd -lm
+
+.PHONY: fuzz-model-tui
+fuzz: fuzz-model-tui
+fuzz-model-tui: build/fuzz/fuzz_model_tui
+	$(Q)mkdir -p build/fuzz/corpus_model_tui
+	build/fuzz/fuzz_model_tui -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -rss_limit_mb=1024 -artifact_prefix=build/fuzz/ \
+		build/fuzz/corpus_model_tui tests/fuzz/corpus_trace tests/hostile
 
 # ---- top-level jobs ----------------------------------------------------------
 deps: ## install every Debian package needed to build, test and bench (as root)
