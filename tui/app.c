@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/outfile.h"
 #include "tui/app.h"
 #include "tui/crt.h"
 
@@ -476,9 +477,10 @@ static void latency_write(const struct latency *l)
 {
 	const char *path = getenv("GILSCOPE_LATENCY_FILE");
 	double secs = (l->last_ns - l->first_ns) / 1e9;
+	char why[128];
 	FILE *f;
 
-	if (!path || !path[0] || !(f = fopen(path, "w")))
+	if (!path || !path[0] || !(f = outfile_fopen(path, OUTFILE_FORCE, why, sizeof(why))))
 		return;
 	fprintf(f, "{\"frames\": %llu, \"fps\": %.1f, \"frame_mean_ms\": %.3f, "
 		"\"latency_frames\": %llu, \"latency_mean_ms\": %.2f, \"latency_max_ms\": %.2f}\n",
