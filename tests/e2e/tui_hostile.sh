@@ -12,6 +12,7 @@ need_cmd tui_hostile tmux || t_exit
 GEN=${GEN:-$BUILD/tests/gen_hostile}
 HP=$BUILD/tests/progs/hostile_probes
 MEM_KB=$((128 * 1024))	# generous: 1.1 GB (locks) and 248 MB (threads) before, ~20 MB after
+case $BUILD in *san*) MEM_KB=$((3 * MEM_KB)) ;; esac	# ASan's shadow and quarantine
 T="tmux -L gilscope-hostile"
 $T kill-server 2>/dev/null
 $T new-session -d -s keep "sleep 600"
