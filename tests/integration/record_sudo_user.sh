@@ -3,7 +3,8 @@
 # record_sudo_user.sh - under sudo the command gilscope starts runs as the
 # invoking user (uids, gids, groups from their passwd/group entries, no
 # capability, their HOME/USER/LOGNAME), as they would run it themselves;
-# --as-root keeps root; as plain root it stays root. SUDO_UID/SUDO_GID stand
+# --as-root keeps root; as plain root it stays root. A setuid program that
+# the traced tree executes is not traced under sudo. SUDO_UID/SUDO_GID stand
 # in for sudo (nobody: 65534).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -45,6 +46,41 @@ cp "$HP" "$TMPD/rootonly" && chmod 700 "$TMPD/rootonly"
 SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/x.gst" -- "$TMPD/rootonly" ids >"$TMPD/x.out" 2>"$TMPD/x.err"
 [ $? = 1 ] && [ ! -s "$TMPD/x.out" ] && grep -q "cannot run .*rootonly: Permission denied" "$TMPD/x.err" &&
 	ok sudo_cmd_user_cannot_exec || not_ok sudo_cmd_user_cannot_exec "$(head -c 300 "$TMPD/x.err")"
+# a traced tree's setuid exec (a shell running su) is not the user's to see:
+# that process leaves the traced set, as ptrace would have dropped the
+# setuid bits; as root (no sudo) it stays traced. Each program takes 1000
+# mutexes and says its pid; the trace says whose mutexes it saw.
+cp "$HP" "$TMPD/suid_probes" && chown 0:0 "$TMPD/suid_probes" && chmod 4755 "$TMPD/suid_probes"
+tree="$HP mutexes 1000; $TMPD/suid_probes mutexes 1000"
+lock=libc.so.6:pthread_mutex_lock:pthread_mutex_unlock:arg0
+for who in sudo root; do
+	if [ $who = sudo ]; then
+		file=$U/t$who.gst
+		SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$file" --lock $lock -- sh -c "$tree" \
+			>"$TMPD/t$who.out" 2>"$TMPD/t$who.err"
+	else
+		file=$TMPD/t$who.gst
+		env -u SUDO_UID -u SUDO_GID "$GILSCOPE" record -o "$file" --lock $lock -- sh -c "$tree" \
+			>"$TMPD/t$who.out" 2>"$TMPD/t$who.err"
+	fi
+	pids=$(sed -n 's/^mutexes 1000 pid \([0-9]*\)$/\1/p' "$TMPD/t$who.out" | tr '\n' ' ')
+	"$GILSCOPE" report --json "$file" >"$TMPD/t$who.json" 2>&1
+	seen=$(python3 - "$TMPD/t$who.json" $pids <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+acq = {}
+for t in j["threads"]:
+    acq[t["pid"]] = acq.get(t["pid"], 0) + t["acquisitions"]
+# libc takes a few mutexes of its own: "some" is at least the program's 1000
+print(" ".join("some" if acq.get(int(p), 0) >= 1000 else str(acq.get(int(p), 0))
+               for p in sys.argv[2:]))
+PY
+)
+	want="some some"
+	[ $who = sudo ] && want="some 0"
+	[ "$seen" = "$want" ] && ok "setuid_exec_traced_$who" ||
+		not_ok "setuid_exec_traced_$who" "acquisitions per program '$seen', want '$want'; $(head -c 200 "$TMPD/t$who.err")"
+done
 SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/y.gst" --as-root -p $$ >/dev/null 2>"$TMPD/y.err"
 [ $? = 2 ] && grep -q "as-root is for a command gilscope starts" "$TMPD/y.err" &&
 	ok as_root_not_for_pid || not_ok as_root_not_for_pid "$(head -c 300 "$TMPD/y.err")"

@@ -19,7 +19,7 @@
  *        hostile_probes deaf S    ignores SIGTERM, sleeps S seconds
  *        hostile_probes mutexes N takes and releases N distinct pthread
  *                                 mutexes, each once, in 2 threads; prints
- *                                 "mutexes N"
+ *                                 "mutexes N pid PID"
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <grp.h>
@@ -114,7 +114,7 @@ static int many_mutexes(long n)
 		pthread_create(&th[i], NULL, touch, (void *)(intptr_t)i);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	printf("mutexes %ld\n", n);
+	printf("mutexes %ld pid %d\n", n, (int)getpid());
 	return 0;
 }
 

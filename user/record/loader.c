@@ -414,6 +414,14 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 	return err;
 }
 
+void loader_trace_for_user(struct loader *l, uid_t uid, gid_t gid)
+{
+	if (!l->skel)
+		return;
+	l->skel->data->user_uid = uid;
+	l->skel->data->user_gid = gid;
+}
+
 int loader_set_lock_filter(struct loader *l, uint64_t lock_addr)
 {
 	if (!l->skel || !l->lock_attached)
@@ -428,7 +436,7 @@ int loader_set_lock_filter(struct loader *l, uint64_t lock_addr)
 int loader_attach_sched(struct loader *l)
 {
 	struct gilscope_bpf *s = l->skel;
-	struct bpf_program *progs[6];
+	struct bpf_program *progs[7];
 	int err;
 
 	if (!s)
@@ -441,7 +449,8 @@ int loader_attach_sched(struct loader *l)
 	progs[4] = s->progs.on_sched_process_fork;
 	progs[5] = l->var.exit_group_dead_arg ? s->progs.on_sched_process_exit
 					      : s->progs.on_sched_process_exit_compat;
-	for (int i = 0; i < 6; i++) {
+	progs[6] = s->progs.on_sched_process_exec;
+	for (int i = 0; i < 7; i++) {
 		err = keep_link(l, bpf_program__attach(progs[i]), bpf_program__name(progs[i]));
 		if (err)
 			return err;

@@ -23,6 +23,7 @@
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/proc.h"
+#include "util/sudo.h"
 
 #define REORDER_CAP (128 * 1024)	/* events held at most: 5 MiB per buffer */
 #define NAMED_MAX (1u << 20)		/* tids remembered; then start over */
@@ -314,6 +315,18 @@ static int release_child(struct recorder *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Under sudo the recording is the user's (a -p process they could ptrace,
+ * or the command run as them): what the traced tree turns into by a setuid
+ * exec is not. With --as-root the command is root's, and so is the tree. */
+static void trace_for_user(struct recorder *r)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!sudo_ids(&uid, &gid) && (r->opts.pid || !r->opts.as_root))
+		loader_trace_for_user(r->ld, uid, gid);
+}
+
 static int interrupted(const struct recorder *r, char *err, size_t errlen)
 {
 	if (r->opts.argv)
@@ -349,6 +362,8 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = setup_bpf(r, err, errlen);
 	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
 		ret = interrupted(r, err, errlen);
+	if (!ret)
+		trace_for_user(r);
 	if (ret)
 		goto fail;
 	if (opts->argv) {
