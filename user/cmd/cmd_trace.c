@@ -54,6 +54,8 @@ void cmd_say_target(const char *name, const struct pipeline_opts *po,
 			"SIGTERM for %d s and was killed (SIGKILL)\n", name, po->argv[0],
 			(int)st->rec.pid, PIPELINE_GRACE_MS / 1000);
 	else if (!st->rec.exited)
-		fprintf(stderr, "gilscope %s: %d still running (--keep-running)\n", name,
-			(int)st->rec.pid);
+		fprintf(stderr, "gilscope %s: %d still running (%s)\n", name, (int)st->rec.pid,
+			po->keep_running ? "--keep-running"
+			: po->as_root ? "--as-root: it runs as root, gilscope no longer does"
+			: "it could not be ended");
 }

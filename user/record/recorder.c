@@ -487,11 +487,13 @@ int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop)
 
 int recorder_end_target(struct recorder *r, uint32_t grace_ms)
 {
-	int sig = SIGTERM;
+	int sig = SIGTERM, err;
 
 	check_exit(r);
-	if (r->stopped || target_end(&r->tg, SIGTERM))
+	if (r->stopped)
 		return -ESRCH;
+	if ((err = target_end(&r->tg, SIGTERM)))
+		return err;	/* -EPERM: it runs as root, we no longer do */
 	for (;;) {
 		uint64_t deadline = mono_ns() + (uint64_t)grace_ms * 1000000u;
 		struct epoll_event ev[4];

@@ -126,7 +126,8 @@ int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop);
 /* Ends the program recorder_start() started, if it still runs, while still
  * recording (its exit is in the trace): SIGTERM, up to grace_ms for it to
  * exit, then SIGKILL; reaped either way (stats.ended_by says how). Never
- * signals a -p target. 0, or -ESRCH when there was nothing to end. */
+ * signals a -p target. 0, -ESRCH when there was nothing to end, -EPERM when
+ * it may not be signalled (a root program once the recorder is not root). */
 int recorder_end_target(struct recorder *r, uint32_t grace_ms);
 /* Looks again whether the target is gone (for an honest closing line),
  * waiting up to wait_ms for it to go (0: just look). */
