@@ -154,7 +154,7 @@ static int restart(struct timeline *tl, uint64_t t0)
 
 	model_reset(tl->m);
 	tl->nspans = 0;
-	tl->grain = 0;
+	tl->grain = tl->grain_w = 0;
 	tl->coarsen_at = TL_SPANS_SOFT;
 	tl->nnotes = tl->note_head = 0;
 	tl->fed_ts = 0;
@@ -544,14 +544,15 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 	}
 	tl->win_valid = false;
 	/* a live cursor overtaken by the ring matters only when feeding on;
-	 * spans merged for a wider window are too coarse for a much narrower
-	 * one */
+	 * spans merged for a window four times as wide are too coarse for
+	 * this one (the same window, read on, never starts over) */
 	if (!tl->fed_valid || t1 < tl->fed_ts || t0 < tl->keep_from ||
 	    (!tl->r && tl->live_i < tl->base && t1 > tl->fed_ts) ||
-	    (tl->grain && tl->grain / 2 > (t1 - t0) / TL_GRAIN_CELLS)) {
+	    (tl->grain && (t1 - t0) < tl->grain_w / 4)) {
 		if ((err = restart(tl, t0)))
 			return err;
 	}
+	tl->want_t0 = t0;
 	tl->want_t1 = t1;
 	if ((err = feed_until(tl, t1)))
 		return err;	/* -EAGAIN: the feed goes on at the next call */

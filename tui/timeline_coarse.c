@@ -59,11 +59,13 @@ static size_t merge(struct tl_span *v, size_t n, uint64_t grain)
 
 void tl_coarsen(struct timeline *tl)
 {
-	uint64_t w = tl->want_t1 > tl->keep_from ? tl->want_t1 - tl->keep_from : 1;
+	uint64_t w = tl->want_t1 > tl->want_t0 ? tl->want_t1 - tl->want_t0 : 1;
 	uint64_t g = w / TL_GRAIN_CELLS ? w / TL_GRAIN_CELLS : 1;
 
 	if (tl->grain > g)
 		g = tl->grain;
+	if (w > tl->grain_w)
+		tl->grain_w = w;
 	for (;;) {
 		tl->grain = g;
 		tl->nspans = merge(tl->spans, tl->nspans, g);

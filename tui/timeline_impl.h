@@ -36,9 +36,10 @@ struct timeline {
 
 	struct tl_span *spans;		/* closed CPU, HOLD and WAIT spans */
 	size_t nspans, capspans;
-	uint64_t want_t1;		/* the window being fed ends here */
+	uint64_t want_t0, want_t1;	/* the window being fed */
 	uint64_t grain;			/* 0, or spans shorter than this are merged
 					 * (timeline_coarse.c) */
+	uint64_t grain_w;		/* ... for a window this wide */
 	size_t coarsen_at;		/* merge when this many spans are kept */
 	struct tl_note notes[TL_LOG_MAX];	/* the last notable events fed, a ring */
 	size_t nnotes, note_head;	/* how many (<= TL_LOG_MAX), the oldest */
