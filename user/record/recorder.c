@@ -279,7 +279,13 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	const struct recorder_opts *o = &r->opts;
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
 				  .ringbuf_bytes = o->ringbuf_bytes };
-	int ret = loader_open(&r->ld, &lo);
+	int ret;
+
+	/* under sudo the recording is the user's (a -p process they could
+	 * ptrace, or the command run as them): what the tree becomes by a
+	 * setuid exec is not; with --as-root the command is root's */
+	lo.for_user = !sudo_ids(&lo.uid, &lo.gid) && (o->pid || !o->as_root);
+	ret = loader_open(&r->ld, &lo);
 
 	if (!ret)
 		ret = loader_load(r->ld);
@@ -313,18 +319,6 @@ static int release_child(struct recorder *r, char *err, size_t errlen)
 		r->opts.on_exec(r->opts.exec_ctx, r, r->tg.pid);
 	target_resume(&r->tg);
 	return 0;
-}
-
-/* Under sudo the recording is the user's (a -p process they could ptrace,
- * or the command run as them): what the traced tree turns into by a setuid
- * exec is not. With --as-root the command is root's, and so is the tree. */
-static void trace_for_user(struct recorder *r)
-{
-	uid_t uid;
-	gid_t gid;
-
-	if (!sudo_ids(&uid, &gid) && (r->opts.pid || !r->opts.as_root))
-		loader_trace_for_user(r->ld, uid, gid);
 }
 
 static int interrupted(const struct recorder *r, char *err, size_t errlen)
@@ -362,8 +356,6 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = setup_bpf(r, err, errlen);
 	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
 		ret = interrupted(r, err, errlen);
-	if (!ret)
-		trace_for_user(r);
 	if (ret)
 		goto fail;
 	if (opts->argv) {
