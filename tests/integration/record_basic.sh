@@ -31,14 +31,23 @@ else
 	not_ok record_cmd_runs "$(tail -1 "$TMPD/a.err")"
 fi
 
-# --duration: stops before the program ends, which keeps running (never killed)
+# --duration: stops before the program ends, and ends the program it started
+# (SIGTERM), unless --keep-running
 "$GILSCOPE" record -o "$TMPD/d.gst" --duration 0.3 -- "$FAKE" 2 3 >/dev/null 2>"$TMPD/d.err"
 rc=$?
-left=$(sed -n 's/.*: \([0-9]*\) still running.*/\1/p' "$TMPD/d.err")
-if [ $rc = 0 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+ended=$(sed -n 's/.*ended .* (pid \([0-9]*\)) with SIGTERM$/\1/p' "$TMPD/d.err")
+if [ $rc = 0 ] && [ -n "$ended" ] && ! kill -0 "$ended" 2>/dev/null; then
 	ok record_duration
 else
-	not_ok record_duration "rc=$rc left=$left: $(tail -1 "$TMPD/d.err")"
+	not_ok record_duration "rc=$rc ended=$ended: $(tail -1 "$TMPD/d.err")"
+fi
+"$GILSCOPE" record -o "$TMPD/k.gst" --keep-running --duration 0.3 -- "$FAKE" 2 3 >/dev/null 2>"$TMPD/k.err"
+rc=$?
+left=$(sed -n 's/.*: \([0-9]*\) still running (--keep-running)$/\1/p' "$TMPD/k.err")
+if [ $rc = 0 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+	ok record_duration_keep_running
+else
+	not_ok record_duration_keep_running "rc=$rc left=$left: $(tail -1 "$TMPD/k.err")"
 fi
 [ -n "$left" ] && kill "$left" 2>/dev/null
 dur=$("$GILSCOPE" report --json "$TMPD/d.gst" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["trace"]["duration_ns"])')
