@@ -63,14 +63,18 @@ if need_root refuse_privileged; then
 	# under sudo, only processes of the invoking user (pid 1 is root's)
 	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_users_pid 1 "belongs to uid 0, not to you" \
 		"$GILSCOPE" record -o "$U/p1.gst" -p 1
-	# once attached, a recorder started by sudo runs as the invoking user
-	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
+	# once attached, a recorder started by sudo runs as the invoking user;
+	# the program waits for our go, so the recorder is there to look at
+	mkfifo "$TMPD/go"
+	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 0.1 --wait \
+		<"$TMPD/go" >/dev/null 2>&1 &
 	rec=$!
-	for _ in $(seq 500); do	# the header is written after the drop
-		[ -s "$U/drop.gst" ] && break
-		sleep 0.01
-	done
+	exec 3>"$TMPD/go"
+	started() { [ -s "$U/drop.gst" ] || ! kill -0 $rec 2>/dev/null; }
+	wait_until 60 started	# the header is written after the drop
 	ids=$(awk '/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u, c}' /proc/$rec/status 2>/dev/null)
+	echo go >&3
+	exec 3>&-
 	wait $rec
 	[ "$ids" = "65534 0000000000000000" ] && ok record_drops_privileges ||
 		not_ok record_drops_privileges "uid/capeff while recording: $ids"

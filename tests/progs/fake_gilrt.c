@@ -4,13 +4,18 @@
  * "gilrt", semaphores), for testing the recorder on its own: THREADS threads
  * take turns on a mutex for SECONDS seconds, firing the lock probes, and
  * print on stdout how many acquisitions each made ("acq TID N").
- * usage: fake_gilrt THREADS SECONDS
+ * With --wait the threads start and name themselves, then wait for a line
+ * on stdin (or its end) before their SECONDS begin: a test attaches to
+ * threads that exist, or looks at the recorder, for as long as it needs on
+ * a slow machine, then lets the program go.
+ * usage: fake_gilrt THREADS SECONDS [--wait]
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/sdt.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -23,6 +28,9 @@ SEM(native_begin); SEM(native_end);
 
 static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;
 static double seconds;
+static pthread_mutex_t go_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t go_cond = PTHREAD_COND_INITIALIZER;
+static int go = 1;		/* 0 until stdin says go, with --wait */
 
 static uint64_t now_ns(void)
 {
@@ -36,13 +44,18 @@ static void *worker(void *arg)
 {
 	long tid = syscall(SYS_gettid), n = 0;
 	char name[16];
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	uint64_t end;
 	volatile uint64_t x = 0;
 
 	snprintf(name, sizeof(name), "worker-%ld", (long)(intptr_t)arg);
 	/* as gilrt does: a tracer that attaches later finds it in /proc */
 	pthread_setname_np(pthread_self(), name);
 	STAP_PROBE2(gilrt, thread_start, tid, name);
+	pthread_mutex_lock(&go_lock);
+	while (!go)
+		pthread_cond_wait(&go_cond, &go_lock);
+	pthread_mutex_unlock(&go_lock);
+	end = now_ns() + (uint64_t)(seconds * 1e9);
 	while (now_ns() < end) {
 		uint64_t t0 = now_ns(), t1;
 
@@ -68,15 +81,26 @@ int main(int argc, char **argv)
 {
 	int nthreads = argc > 1 ? atoi(argv[1]) : 2;
 	pthread_t th[64];
+	char line[64];
 
 	seconds = argc > 2 ? atof(argv[2]) : 1.0;
-	if (nthreads < 1 || nthreads > 64 || seconds < 0) {
-		fprintf(stderr, "usage: fake_gilrt THREADS(1..64) SECONDS\n");
+	if (argc > 3 && strcmp(argv[3], "--wait") == 0)
+		go = 0;
+	if (nthreads < 1 || nthreads > 64 || seconds < 0 || argc > 3 + !go) {
+		fprintf(stderr, "usage: fake_gilrt THREADS(1..64) SECONDS [--wait]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (long i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
+	if (!go) {
+		if (!fgets(line, sizeof(line), stdin))
+			line[0] = '\0';	/* end of input: go too */
+		pthread_mutex_lock(&go_lock);
+		go = 1;
+		pthread_cond_broadcast(&go_cond);
+		pthread_mutex_unlock(&go_lock);
+	}
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
 	return 0;
