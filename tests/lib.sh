@@ -63,9 +63,9 @@ wait_for() { wait_until "${2:-30}" _screen_has "$1"; }
 # machine whose two vCPUs are one core's hyperthreads never gives them.
 # machine_parallelism: the parallelism two plain busy processes (no gilscope,
 # no gilrt) get right now: both spin 0.2 s of wall time at once, counting
-# loops, and the loops they did are weighed against the speed of a core that
-# runs one of them undisturbed (the most loops per CPU second seen in three
-# rounds of one process alone and of two at once). 2.00 = each had a core of
+# loops, and the loops they did are weighed against the speed of a core
+# (loops per CPU second of one process alone, which sharing a core does not
+# change); the best of three rounds. 2.00 = each had a core of
 # its own for the whole time; a CPU hog on the other core gives ~1.5, a CPU
 # quota of one core or taskset -c 0 ~1.0, a host stealing time less. (Timing
 # one process against two, as this did before, said 2.00 with a hog on one
@@ -105,8 +105,11 @@ alone, pairs = [], []
 for _ in range(3):
     alone += together(1)
     pairs.append(together(2))
-speed = max(n / cpu for n, cpu in alone + sum(pairs, []) if cpu > 0)
-print("%.2f" % min(2.0, max(sum(n for n, _ in p) / (speed * W) for p in pairs)))
+# a core's speed: the median loops per CPU second of the lone runs (one that
+# was starved of CPU is left out: its rate is noise)
+rates = sorted(n / cpu for n, cpu in alone if cpu >= W / 10)
+speed = rates[len(rates) // 2] if rates else 0
+print("%.2f" % (min(2.0, max(sum(n for n, _ in p) / (speed * W) for p in pairs)) if speed else 0))
 PY
 }
 # on_two_cores [--always] NAME TRIES ATTEMPT : judge a promise that needs two
