@@ -841,7 +841,9 @@ static void test_bad_trace(void)
 
 /* crt_done() gives the caller its signal handlers back (a live recording is
  * finished after the view: Ctrl-C must then do what the command set up).
- * Run in a child on a pseudo-terminal, since curses needs one. */
+ * Run in a child on a pseudo-terminal, since curses needs one. "Back" is
+ * what the child had, not SIG_DFL: a test run in the background ignores
+ * SIGINT, and ASan catches SIGSEGV. */
 static void test_crt_restores_signals(void)
 {
 	int master;
@@ -850,20 +852,24 @@ static void test_crt_restores_signals(void)
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT };
-		struct sigaction mine = { .sa_handler = SIG_IGN }, got;
+		struct sigaction mine = { .sa_handler = SIG_IGN }, got, before[5];
 		int bad = 0;
 
 		setenv("TERM", "xterm", 1);
 		sigaction(SIGHUP, &mine, NULL);	/* SIGHUP ignored before the view */
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], NULL, &before[i]);
 		if (crt_init(false))
 			_exit(2);
 		sigaction(SIGINT, NULL, &got);
-		bad |= got.sa_handler == SIG_DFL;	/* caught while the view runs */
+		bad |= got.sa_handler == SIG_DFL || got.sa_handler == SIG_IGN;	/* caught while the view runs */
 		crt_done();
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 			sigaction(sigs[i], NULL, &got);
-			bad |= got.sa_handler != (sigs[i] == SIGHUP ? SIG_IGN : SIG_DFL);
+			bad |= got.sa_handler != before[i].sa_handler;
 		}
+		sigaction(SIGHUP, NULL, &got);
+		bad |= got.sa_handler != SIG_IGN;	/* not reset to SIG_DFL */
 		_exit(bad ? 1 : 0);
 	}
 	/* drain what curses writes so the child never blocks on the pty */
