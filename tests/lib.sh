@@ -112,14 +112,34 @@ speed = rates[len(rates) // 2] if rates else 0
 print("%.2f" % (min(2.0, max(sum(n for n, _ in p) / (speed * W) for p in pairs)) if speed else 0))
 PY
 }
+# cpu_mark, then others_since_mark: how much of the machine other processes
+# took meanwhile. cpu_mark notes the time, the CPU time all cores spent busy
+# (user, nice, system, steal in /proc/stat) and the CPU time of this shell
+# and its finished children; others_since_mark sets $others to the share (%)
+# of all cores busy since then with work that was not this test's. Call both
+# in the test's own shell, not in $(...): `times` sees only its children.
+cpu_mark() {
+	times >"$TMPD/.times"
+	_mark="$EPOCHREALTIME $(awk '/^cpu / { print $2 + $3 + $4 + $9 }' /proc/stat) $(awk '{
+		for (i = 1; i <= NF; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } } END { printf "%.3f", t }' "$TMPD/.times")"
+}
+others_since_mark() {
+	local m0=$_mark
+	cpu_mark
+	others=$(echo "$m0 $_mark" | awk -v hz="$(getconf CLK_TCK)" -v n="$(getconf _NPROCESSORS_ONLN)" '{
+		o = ($5 - $2) / hz - ($6 - $3); w = $4 - $1
+		printf "%d", (w > 0 && o > 0) ? 100 * o / (n * w) + 0.5 : 0 }')
+}
 # on_two_cores [--always] NAME TRIES ATTEMPT : judge a promise that needs two
 # idle cores. ATTEMPT is a command that measures once and returns 0 if the
 # promise held, 1 if not, 2 after a failure it reported itself (stops); it
 # leaves what it measured in $seen. Up to TRIES attempts, each run only when
 # the machine gives >= 1.7 (machine_parallelism) right before it (with
 # --always, for cheap attempts, also when it does not); a miss counts against
-# gilscope only if the machine gave >= 1.7 before and after it, and a pass
-# always counts (other load can only make the promise harder to meet). Prints
+# gilscope only if the machine gave >= 1.7 before and after it and other
+# processes took at most 5 % of it meanwhile (others_since_mark: the probes
+# cannot see a burst in between), and a pass always counts (other load can
+# only make the promise harder to meet). Prints
 # "ok NAME" at the first attempt that held; "not ok" if none held though one
 # ran on two free cores; else "skip NAME: ..." with what the machine gave.
 # That skip is the policy under CI=true too: a machine that cannot run two
@@ -128,7 +148,7 @@ PY
 on_two_cores() {
 	local always=
 	[ "$1" = --always ] && { always=1; shift; }
-	local name=$1 tries=$2 i par after best=0.00 trusted=0 log=
+	local name=$1 tries=$2 i rc par after best=0.00 trusted=0 log=
 	shift 2
 	for ((i = 1; i <= tries; i++)); do
 		par=$(machine_parallelism)
@@ -138,15 +158,18 @@ on_two_cores() {
 			continue
 		fi
 		seen=
+		cpu_mark
 		"$@"
-		case $? in
+		rc=$?
+		others_since_mark
+		case $rc in
 		0) ok "$name ($seen; machine ${par}x)"; return 0 ;;
 		2) return 1 ;;
 		esac
 		after=$(machine_parallelism)
-		echo "# $name attempt $i: machine ${par}x before, ${after}x after: $seen"
-		log="$log attempt $i: $seen (machine ${par}x/${after}x);"
-		_at_least "$par" 1.7 && _at_least "$after" 1.7 && trusted=$((trusted + 1))
+		echo "# $name attempt $i: machine ${par}x before, ${after}x after, others took $others % meanwhile: $seen"
+		log="$log attempt $i: $seen (machine ${par}x/${after}x, others $others %);"
+		_at_least "$par" 1.7 && _at_least "$after" 1.7 && [ "$others" -le 5 ] && trusted=$((trusted + 1))
 	done
 	if [ "$trusted" -gt 0 ]; then
 		not_ok "$name" "missed on two free cores:$log"

@@ -6,8 +6,9 @@
 # within seconds: a run is three rounds of the five rows, each row the median
 # of its rounds against its own round's baseline (`--repeat 3`). A run is
 # judged whole (its rows share one sequential baseline) and only on two free
-# cores, as tests/lib.sh on_two_cores says: measured right before and after
-# by two plain processes; up to 12 runs, the first good one passes (other
+# cores, as tests/lib.sh on_two_cores says (two plain processes measure the
+# machine right before and after, and no other process may take more than
+# 5 % of it in between); up to 12 runs, the first good one passes (other
 # load can only make parallel rows slower, never faster); a machine that
 # never gave two free cores is reported as a skip, saying what it gave.
 . "$(dirname "$0")/../lib.sh"
