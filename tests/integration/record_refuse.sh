@@ -108,14 +108,18 @@ if need_root refuse_privileged; then
 		>/dev/null 2>"$TMPD/root.err" && ok record_root_any_pid ||
 		not_ok record_root_any_pid "$(head -c 300 "$TMPD/root.err")"
 	kill $suid 2>/dev/null; wait $suid 2>/dev/null
-	# once attached, a recorder started by sudo runs as the invoking user
-	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
+	# once attached, a recorder started by sudo runs as the invoking user;
+	# the program waits for our go, so the recorder is there to look at
+	mkfifo "$TMPD/go"
+	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 0.1 --wait \
+		<"$TMPD/go" >/dev/null 2>&1 &
 	rec=$!
-	for _ in $(seq 500); do	# the header is written after the drop
-		[ -s "$U/drop.gst" ] && break
-		sleep 0.01
-	done
+	exec 3>"$TMPD/go"
+	started() { [ -s "$U/drop.gst" ] || ! kill -0 $rec 2>/dev/null; }
+	wait_until 60 started	# the header is written after the drop
 	ids=$(awk '/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u, c}' /proc/$rec/status 2>/dev/null)
+	echo go >&3
+	exec 3>&-
 	wait $rec
 	[ "$ids" = "65534 0000000000000000" ] && ok record_drops_privileges ||
 		not_ok record_drops_privileges "uid/capeff while recording: $ids"
