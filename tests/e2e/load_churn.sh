@@ -58,12 +58,12 @@ screen | head -n 1 | grep -q 'LIVE' && ok load_live_still_live || not_ok load_li
 $T send-keys -t t q
 exited() { [ -s "$TMPD/exit" ]; }
 wait_until 30 exited
-# q during the load: gilscope leaves churn running (not killed), says so
-left=$(screen | sed -n 's/.*: \([0-9]*\) still running.*/\1/p' | head -n 1)
-if grep -q 'EXIT=0' "$TMPD/exit" 2>/dev/null && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+# q during the load: gilscope ends the churn it started (SIGTERM) and says so
+ended=$(screen | sed -n 's/.*ended .* (pid \([0-9]*\)) with SIGTERM.*/\1/p' | head -n 1)
+if grep -q 'EXIT=0' "$TMPD/exit" 2>/dev/null && [ -n "$ended" ] && ! kill -0 "$ended" 2>/dev/null; then
 	ok load_live_quits
 else
-	not_ok load_live_quits "$(cat "$TMPD/exit" 2>/dev/null || echo 'no exit after q'), left running: '$left': $(screen | head -n 3)"
+	not_ok load_live_quits "$(cat "$TMPD/exit" 2>/dev/null || echo 'no exit after q'), ended: '$ended': $(screen | head -n 3)"
 fi
-[ -n "$left" ] && kill "$left" 2>/dev/null
+[ -n "$ended" ] && kill "$ended" 2>/dev/null
 t_exit

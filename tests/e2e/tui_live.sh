@@ -91,8 +91,9 @@ fi
 left=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'gilscope-live-*' -newer "$TMPD/tty.before")
 [ -z "$left" ] && ok tui_live_temp_removed || not_ok tui_live_temp_removed "$left"
 
-# -o FILE, quitting while the program still runs (it is left running, not killed)
-start "$GS" live -o "$TMPD/out.gst" -- "$RT" run cpu --threads 2 --seconds 60
+# -o FILE, quitting while the program still runs: with --keep-running it is
+# left running (without, it is ended: tui_live_q_ends below)
+start "$GS" live --keep-running -o "$TMPD/out.gst" -- "$RT" run cpu --threads 2 --seconds 60
 wait_for 'LIVE' && wait_for '^LOCK +.*[A-Z]'
 $T send-keys -t t q
 left=
@@ -103,6 +104,17 @@ else
 	not_ok tui_live_output "exit $(cat "$TMPD/exit" 2>/dev/null), left running: '$left'"
 fi
 [ -n "$left" ] && kill "$left"
+start "$GS" live -- "$RT" run cpu --threads 2 --seconds 60
+wait_for 'LIVE' && wait_for '^LOCK +.*[A-Z]'
+$T send-keys -t t q
+ended=
+if wait_for '^DONE' && grep -q '^EXIT=0$' "$TMPD/exit" &&
+   ended=$(screen | sed -n 's/.*ended .* (pid \([0-9]*\)) with SIGTERM.*/\1/p' | head -n 1) &&
+   [ -n "$ended" ] && ! kill -0 "$ended" 2>/dev/null; then
+	ok tui_live_q_ends
+else
+	not_ok tui_live_q_ends "exit $(cat "$TMPD/exit" 2>/dev/null), ended: '$ended': $(screen | tail -n 3)"
+fi
 # usage errors
 "$GS" live >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_usage || not_ok tui_live_usage "not status 2"
 "$GS" live --lock bogus -- true >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_bad_lock || not_ok tui_live_bad_lock "not status 2"
