@@ -76,6 +76,7 @@ static int tl_init(struct timeline **out, const struct trace_meta *meta)
 	tl->meta = *meta;
 	tl->ncpus = meta->ncpus ? meta->ncpus : 1;
 	mo.ncpus = tl->ncpus;
+	mo.trace_flags = meta->flags;
 	mo.ctx = tl;
 	tl->m = model_new(&mo);
 	if (!tl->m) {

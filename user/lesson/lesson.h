@@ -112,6 +112,7 @@ struct lesson_run;
 
 struct lesson_run_opts {
 	uint32_t ncpus;		/* CPUs of the machine the events come from */
+	uint32_t trace_flags;	/* the recording's TRACE_META_* flags (model_opts) */
 };
 
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,

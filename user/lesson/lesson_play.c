@@ -101,7 +101,7 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 		return 1;
 	}
 	const struct trace_meta *meta = trace_reader_meta(rd);
-	struct lesson_run_opts ro = { .ncpus = meta->ncpus };
+	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags };
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		trace_reader_close(rd);
@@ -239,7 +239,9 @@ static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, siz
 
 static int play_live_plain(struct play *p, char **argv)
 {
-	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
+	/* the recorder follows what traced tasks hand their CPUs to */
+	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN),
+				      .trace_flags = TRACE_META_HANDOVER };
 	struct pipeline_opts po = { .argv = argv, .child_stdout = -1, .catch_signals = true };
 	struct lesson_live live = { .ncpus = ro.ncpus };
 	struct pipeline *pl = NULL;

@@ -48,7 +48,7 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 	r->cur = -1;
 	r->machine_busy = -1;
 	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
-	struct model_opts mo = { .ncpus = r->ncpus };
+	struct model_opts mo = { .ncpus = r->ncpus, .trace_flags = opts ? opts->trace_flags : 0 };
 	r->model = model_new(&mo);
 	if (!r->model) {
 		free(r);

@@ -425,7 +425,8 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	if (meta->start_ns && meta->start_ns <= base)
 		base = meta->start_ns;
 
-	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
+	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r,
+				 .trace_flags = meta->flags };
 	r.m = model_new(&mo);
 	if (!r.m) {
 		ret = errf(err, errlen, -ENOMEM, "out of memory");
