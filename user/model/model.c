@@ -631,6 +631,12 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 	 * about it, but may still be the latest word on prev */
 	bool cpu_newer = !m->cpriv[c].known || ts >= cpu->since_ns;
 
+	/* an occupant whose departure the recording does not hold stays
+	 * OTHER_GUESS_NS at most, even if it is the one leaving now: other
+	 * programs may have taken turns there unseen (model.h) */
+	if (cpu_newer && cpu->tid && cpu->other && !m->cpriv[c].followed &&
+	    unseen_end(m, c, ts) < ts)
+		cpu_evict(m, c, ts);
 	if (ev->tid) {
 		ssize_t i = thr_get(m, ev->pid, ev->tid);
 

@@ -47,13 +47,13 @@
  * holds it ("followed"): with -a (TRACE_META_ALL_TASKS) always; with
  * TRACE_META_HANDOVER when a traced task handed it the CPU (the kernel side
  * then records that CPU's next switch); never in traces made before that.
- * An occupant that is not followed is known to arrive, not to leave: the
- * model ends its stay at its own recorded departure if the next switch on
- * that CPU is it leaving, else at the first event showing the CPU with
- * another task (or idle), and at most OTHER_GUESS_NS (1 ms, about the median
- * stay measured with -a) after it came: a guess, flagged SPAN_F_GUESS, after
- * which the CPU counts as idle. So no core is grey for seconds because the
- * task it was given to went idle unseen.
+ * An occupant that is not followed is known to arrive, not to leave (even a
+ * later switch away from it may end one of several turns it took with other
+ * programs, unseen): the model ends its stay at the next event on that CPU
+ * (a switch, a traced thread's own event) and at most OTHER_GUESS_NS (1 ms,
+ * about the median stay measured with -a) after it came: a guess, flagged
+ * SPAN_F_GUESS, after which the CPU counts as idle. So no core is grey for
+ * seconds because the task it was given to went idle unseen.
  *
  * CPU spans are split wherever the running thread's `lock` (the lock it
  * took last among those it holds) changes, so a view can light exactly the
