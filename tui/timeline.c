@@ -162,6 +162,17 @@ static int restart(struct timeline *tl, uint64_t t0)
 	return 0;
 }
 
+/* A THREAD_NAME that gives a thread the name it has says nothing (the
+ * recorder names a thread when it first sees it, gilrt names it again). */
+static bool renames(const struct model *m, const struct gs_event *ev)
+{
+	const struct model_thread *t = model_thread(m, ev->tid);
+	char n[16];
+
+	gs_event_name(ev, n);
+	return n[0] && (!t || strncmp(t->name, n, sizeof(n)));
+}
+
 static int feed_until(struct timeline *tl, uint64_t t1)
 {
 	const struct gs_event *ev;
@@ -169,13 +180,15 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 
 	while ((err = tl_source_peek(tl, &ev)) > 0) {
 		bool key = ev->flags & GS_F_KEYFRAME;
+		bool notable = !key && is_notable(ev->type) &&
+			       (ev->type != GS_EV_THREAD_NAME || renames(tl->m, ev));
 
 		if (!key && ev->ts_ns >= t1)
 			break;
 		err = model_feed(tl->m, ev);
 		if (err && err != -EINVAL)
 			return err;
-		if (!key && is_notable(ev->type)) {
+		if (notable) {
 			struct tl_note *nt;
 
 			if (tl_grow((void **)&tl->notes, &tl->capnotes, tl->nnotes + 1,
@@ -463,6 +476,19 @@ static size_t drop_gone(struct tl_thread *v, size_t n, uint64_t t0)
 	return kept;
 }
 
+/* Is the event about thread tid: its own, or a drop request addressed to it? */
+static bool about(const struct gs_event *ev, uint32_t tid)
+{
+	return ev->tid == tid || (ev->type == GS_EV_DROP_REQUEST && ev->arg1 == tid);
+}
+
+void timeline_log_filter(struct timeline *tl, uint32_t tid)
+{
+	if (tl->log_tid != tid)
+		tl->win_valid = false;
+	tl->log_tid = tid;
+}
+
 static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 {
 	struct tl_window *w = &tl->win;
@@ -488,9 +514,20 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 
 	for (first = tl->nnotes; first > 0 && tl->notes[first - 1].ev.ts_ns >= t1; first--)
 		;
-	w->nlog = first < TL_LOG_MAX ? first : TL_LOG_MAX;
-	if (w->nlog)
-		memcpy(tl->out_log, tl->notes + first - w->nlog, w->nlog * sizeof(*tl->out_log));
+	if (!tl->log_tid) {
+		w->nlog = first < TL_LOG_MAX ? first : TL_LOG_MAX;
+		if (w->nlog)
+			memcpy(tl->out_log, tl->notes + first - w->nlog,
+			       w->nlog * sizeof(*tl->out_log));
+	} else {	/* the newest TL_LOG_MAX of that thread, in order */
+		size_t k = TL_LOG_MAX;
+
+		for (size_t i = first; i > 0 && k > 0; i--)
+			if (about(&tl->notes[i - 1].ev, tl->log_tid))
+				tl->out_log[--k] = tl->notes[i - 1];
+		w->nlog = TL_LOG_MAX - k;
+		memmove(tl->out_log, tl->out_log + k, w->nlog * sizeof(*tl->out_log));
+	}
 	w->log = tl->out_log;
 	w->ncpus = tl->ncpus;
 	w->spans = tl->out_spans;

@@ -39,6 +39,7 @@ struct timeline {
 	struct tl_note *notes;		/* notable events, in order */
 	size_t nnotes, capnotes;
 
+	uint32_t log_tid;		/* the log is this thread's only (0: all) */
 	struct hmap reg;		/* {tid} -> stable thread index */
 	struct hmap lock_reg;		/* {addr, pid} -> stable lock index */
 

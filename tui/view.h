@@ -41,9 +41,10 @@ extern const struct view view_panel;	/* narration / summary text */
 extern const struct view view_keys;	/* key line, prompt or message */
 extern const struct view view_help;	/* help overlay */
 
-/* Rows of the thread table h rows high (header included) that show a
- * thread, the rest being the header and a "+N more" line (view_threads.c). */
-size_t view_threads_shown(size_t nthreads, int h);
+/* The first of n threads (in table order) that a table h rows high (header
+ * included) shows when asked to start at top: top, or less so that the last
+ * page is full (view_threads.c). */
+size_t view_threads_top(size_t n, int h, uint32_t top);
 
 /* Shared helpers (tui/render.c). */
 const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid);

@@ -52,33 +52,21 @@ struct live {
 	char panel[2048];		/* the summary text */
 };
 
-/* The summary shown when the program has exited. */
+/* The summary shown when the program has exited: the whole run's totals
+ * in a few short lines; the thread table above, showing the whole run by
+ * then, is the per-thread part (it scrolls, however many threads). */
 static void summarize(struct live *l, const struct pipeline_stats *rs)
 {
 	const struct report_summary *s = report_summary(l->rp);
-	const struct model *m = report_model(l->rp);
-	const struct model_thread *t;
-	size_t n, used, k = 0;
-	char d[32], p1[16], p2[16];
+	char d[32], p1[16], ev[32], lost[32];
 
-	used = snprintf(l->panel, sizeof(l->panel),
-			"The program ended after %s. The lock was held %s of the time; "
-			"parallelism %.2f (CPU time of its threads / wall time). %llu events, "
-			"%llu lost.",
-			fmt_duration(d, sizeof(d), s->duration_ns),
-			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
-			(unsigned long long)s->events, (unsigned long long)rs->rec.lost);
-	t = model_threads(m, &n);
-	for (size_t i = 0; i < n && used < sizeof(l->panel); i++) {
-		if (!t[i].traced)
-			continue;
-		used += snprintf(l->panel + used, sizeof(l->panel) - used,
-				 "%s%s held it %s, waited %s, took it %llu times.",
-				 k++ ? " " : "\n", t[i].name[0] ? t[i].name : "a thread",
-				 fmt_percent(p1, sizeof(p1), t[i].hold_ns, s->duration_ns),
-				 fmt_percent(p2, sizeof(p2), t[i].wait_ns, s->duration_ns),
-				 (unsigned long long)t[i].acquisitions);
-	}
+	snprintf(l->panel, sizeof(l->panel),
+		 "ran %s, lock held %s of the time, parallelism %.2f, %s events (%s lost)\n"
+		 "The tables above show the whole run: Tab, j/k and PgUp/PgDn go through "
+		 "them, o sorts, / finds a thread.",
+		 fmt_duration(d, sizeof(d), s->duration_ns),
+		 fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
+		 fmt_count(ev, sizeof(ev), s->events), fmt_count(lost, sizeof(lost), rs->rec.lost));
 }
 
 /* The closing summary is a sink: a report fed every event. */
@@ -140,6 +128,11 @@ static int on_poll(void *ctx, struct app *a)
 	if ((rc = pipeline_stop(l->p)))
 		return rc;
 	app_panel(a, "the program has exited", l->panel);
+	/* watching it live: now the whole run (looking elsewhere: stay there) */
+	if (app_state(a)->follow) {
+		app_source_ended(a);
+		app_zoom_fit(a);
+	}
 	return 1;
 }
 
