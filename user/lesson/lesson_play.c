@@ -185,10 +185,13 @@ static int live_end(void *ctx, const struct pipeline_stats *st)
 {
 	struct lesson_live *lv = ctx;
 
-	(void)st;
 	lesson_run_set_machine_busy(lv->run, lesson_machine_cores(lv->busy0, lv->total0,
 								   lv->ncpus));
-	lesson_run_end(lv->run, 0);
+	/* stopped while the program still ran (q, Ctrl-C): a part of the run */
+	if (st && !st->rec.exited)
+		lesson_run_stop(lv->run, 0);
+	else
+		lesson_run_end(lv->run, 0);
 	return 0;
 }
 
@@ -314,7 +317,9 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 		return 1;
 	}
 	if (o->replay) {
-		char *output = o->trace ? NULL : read_output(path);
+		/* what gilrt printed, kept beside the trace (shipped, or saved
+		 * with s in a live lesson) */
+		char *output = read_output(path);
 		if (!o->plain)
 			rc = lesson_tui_replay(l, path, output, o->ascii, o->speed);
 		if (rc == -ENOTTY) {
@@ -332,7 +337,7 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 			fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
 			return 1;
 		}
-		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii);
+		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii, o->speed);
 		if (rc == -ENOTTY)	/* the pipeline ends it cleanly on signals */
 			rc = play_live_plain(&p, argv) ? -ECANCELED : 0;
 		free(argv);
