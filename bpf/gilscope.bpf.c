@@ -571,14 +571,16 @@ static __always_inline void switch_event(bool preempt, struct task_struct *prev,
 		flags |= GS_F_TRACED_NEXT;
 	if (!all_tasks) {
 		__u32 zero = 0, *asked = bpf_map_lookup_elem(&handover, &zero);
-		bool want = asked && *asked;
 
-		if (!flags && !want)
-			return;
-		/* a traced task hands the CPU to an untraced one (not idle):
-		 * ask for this CPU's next switch, whatever it is */
-		if (asked)
+		if (!flags) {	/* the whole machine's common case: a load, no store */
+			if (!asked || !*asked)
+				return;
+			*asked = 0;	/* the switch that was asked for */
+		} else if (asked) {
+			/* a traced task hands the CPU to an untraced one (not
+			 * idle): ask for this CPU's next switch, whatever it is */
 			*asked = flags == GS_F_TRACED_PREV && next->pid;
+		}
 	}
 	if (state_from_task && !preempt)
 		prev_state = task_state(prev);

@@ -71,8 +71,9 @@ struct lane_col {
 	const struct model_span *s;	/* NULL: nothing in this column */
 };
 #define LANE_MAX 1024
-/* When the first column of the lanes starts: they end at win->t1, except
- * near time 0 where they start at 0 (and end after t1). */
+/* When the first column of the lanes starts: win->t0. The lanes end at t1,
+ * or after it when the window is narrower (it never begins before the
+ * first event: tui.h); nothing is drawn after t1. */
 uint64_t view_lane_t0(const struct view_ctx *c);
 /* Fill cols[0..ctx->lane_w) from the spans that match(span, arg). */
 void view_lane(const struct view_ctx *c, struct lane_col *cols,

@@ -15,14 +15,14 @@
 
 enum { X_NAME = 2, X_HOLD = 19, X_WAIT = 27, X_ACQ = 35, X_STATE = 43, X_CPU = 61 };
 
-/* qsort has no context: the window being sorted (one sort at a time; the
- * viewer draws from one thread) */
-static const struct tl_window *sort_win;
-static uint8_t sort_key;
+struct order_ctx {
+	const struct tl_window *win;
+	uint8_t key;			/* enum tui_sort */
+};
 
-static uint64_t key_of(const struct tl_thread *t)
+static uint64_t key_of(const struct tl_thread *t, uint8_t key)
 {
-	switch (sort_key) {
+	switch (key) {
 	case TUI_SORT_HOLD: return t->hold_ns;
 	case TUI_SORT_WAIT: return t->wait_ns;
 	case TUI_SORT_ACQ: return t->acquisitions;
@@ -31,16 +31,19 @@ static uint64_t key_of(const struct tl_thread *t)
 	}
 }
 
-static int cmp_order(const void *a, const void *b)
+/* The most first; ties (and the name order) then by first seen, so the
+ * order does not depend on how the window listed them. */
+static int cmp_order(const void *a, const void *b, void *arg)
 {
-	const struct tl_thread *x = &sort_win->threads[*(const uint32_t *)a];
-	const struct tl_thread *y = &sort_win->threads[*(const uint32_t *)b];
-	uint64_t kx = key_of(x), ky = key_of(y);
+	const struct order_ctx *o = arg;
+	const struct tl_thread *x = &o->win->threads[*(const uint32_t *)a];
+	const struct tl_thread *y = &o->win->threads[*(const uint32_t *)b];
+	uint64_t kx = key_of(x, o->key), ky = key_of(y, o->key);
 	int c;
 
 	if (kx != ky)
-		return kx > ky ? -1 : 1;	/* the most first */
-	if (sort_key == TUI_SORT_NAME && (c = strncmp(x->name, y->name, sizeof(x->name))))
+		return kx > ky ? -1 : 1;
+	if (o->key == TUI_SORT_NAME && (c = strncmp(x->name, y->name, sizeof(x->name))))
 		return c;
 	return x->index < y->index ? -1 : x->index > y->index;
 }
@@ -52,10 +55,9 @@ size_t tui_thread_order(const struct tl_window *win, uint8_t sort, uint32_t *ord
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
 	if (sort != TUI_SORT_LETTER && n > 1) {
-		sort_win = win;
-		sort_key = sort;
-		qsort(order, n, sizeof(*order), cmp_order);
-		sort_win = NULL;
+		struct order_ctx o = { win, sort };
+
+		qsort_r(order, n, sizeof(*order), cmp_order, &o);
 	}
 	return n;
 }
