@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/describe.h"
+#include "model/funcstat.h"
 #include "model/handoff.h"
 #include "model/model.h"
 #include "model/report.h"
@@ -52,6 +53,8 @@ struct report {
 	struct handoff *hand;		/* which acquisitions were hand-offs */
 	uint64_t *handoff;		/* LL_BUCKETS */
 	bool finished;			/* report_finish() ran: numbers are final */
+	struct funcstat *funcs;		/* hold / wait by thread and Python function */
+	bool oom;			/* funcs ran out of memory: feeding fails */
 };
 
 static void on_span(const struct model_span *sp, void *ctx)
@@ -63,6 +66,8 @@ static void on_span(const struct model_span *sp, void *ctx)
 	handoff_span(rp->hand, sp, &hs);
 	if (sp->flags & SPAN_F_OTHER)
 		return;
+	if (sp->func != MODEL_NO_FUNC && funcstat_span(rp->funcs, sp))
+		rp->oom = true;
 	if (sp->kind == SPAN_WAIT)
 		rp->s.wait_hist[fmt_hist_bucket(d)]++;
 	else if (sp->kind == SPAN_HOLD)
@@ -97,7 +102,8 @@ int report_new(struct report **out, const struct trace_meta *meta)
 
 	rp->m = model_new(&o);
 	rp->handoff = calloc(LL_BUCKETS, sizeof(*rp->handoff));
-	if (!rp->m || !rp->handoff || handoff_new(&rp->hand, on_handoff, rp)) {
+	if (!rp->m || !rp->handoff || handoff_new(&rp->hand, on_handoff, rp) ||
+	    funcstat_new(&rp->funcs, NULL, 0)) {
 		report_free(rp);
 		return -ENOMEM;
 	}
@@ -111,16 +117,38 @@ void report_free(struct report *rp)
 		return;
 	model_free(rp->m);
 	handoff_free(rp->hand);
+	funcstat_free(rp->funcs);
 	free(rp->handoff);
 	free(rp);
+}
+
+void report_set_names(struct report *rp, const struct trace_names *names)
+{
+	struct funcstat *fs;
+
+	model_set_names(rp->m, names);
+	if (!funcstat_new(&fs, names, 0)) {	/* no span counted yet: a fresh one */
+		funcstat_free(rp->funcs);
+		rp->funcs = fs;
+	}
+}
+
+const struct trace_meta *report_meta(const struct report *rp)
+{
+	return rp->have_meta ? &rp->meta : NULL;
+}
+
+struct funcstat *report_funcstat(const struct report *rp)
+{
+	return rp->funcs;
 }
 
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 {
 	if (!n)
 		return 0;
-	if (rp->finished)
-		return -EINVAL;
+	if (rp->finished || rp->oom)
+		return rp->oom ? -ENOMEM : -EINVAL;
 	rp->seen = true;
 	for (size_t i = 0; i < n; i++) {
 		handoff_before(rp->hand, rp->m, &evs[i]);
@@ -132,7 +160,7 @@ int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 			return err;
 	}
 	rp->s.events += n;
-	return 0;
+	return rp->oom ? -ENOMEM : 0;
 }
 
 int report_finish(struct report *rp, const struct trace_info *info)
@@ -143,6 +171,8 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	if (rp->finished)	/* the open spans were counted once already */
 		return 0;
 	rp->finished = true;
+	if (rp->oom)
+		return -ENOMEM;
 	/* the model clamps stray older events, so its clock is the last ts */
 	s->last_ns = model_now(rp->m);
 	if (!rp->seen)
@@ -150,6 +180,8 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	else
 		s->first_ns = model_origin(rp->m);
 	err = model_finish(rp->m, s->last_ns);
+	if (!err && rp->oom)
+		err = -ENOMEM;
 	if (err)
 		return err;
 	s->duration_ns = s->last_ns - s->first_ns;
@@ -320,7 +352,10 @@ out:
 int report_read(struct report *rp, struct trace_reader *r)
 {
 	struct trace_info info;
-	int ret = read_piped(rp, r);
+	int ret;
+
+	report_set_names(rp, trace_reader_names(r));
+	ret = read_piped(rp, r);
 
 	if (ret > 0)
 		ret = read_plain(rp, r);
@@ -379,7 +414,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_obj_end(&j);
 	json_arr_begin(&j, "threads");
 	for (size_t i = 0; i < nt; i++) {
-		char name[24];
+		char name[DESCRIBE_THREAD_MAX + 16];
 
 		if (!t[i].traced)
 			continue;
@@ -406,6 +441,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	}
 	json_arr_end(&j);
 	json_f64(&j, "parallelism", s->parallelism, 3);
+	report_python_json(rp, &j);
 	json_obj_end(&j);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
@@ -443,7 +479,7 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
 		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");
 	for (size_t i = 0; i < nt; i++) {
-		char name[24];
+		char name[DESCRIBE_THREAD_MAX + 16];
 
 		if (!t[i].traced)
 			continue;
@@ -503,6 +539,7 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 			fprintf(f, " %13s", fmt_percent(d, sizeof(d), c[i].other_ns, dur));
 		fputc('\n', f);
 	}
+	report_python_text(rp, f);
 	fprintf(f, "\nparallelism %.2f cores busy on average, of %u\n", s->parallelism, s->cpus);
 	/* the lesson, when the numbers tell it: threads queued on the lock
 	 * while cores stood idle */
