@@ -139,6 +139,7 @@ struct gs_py_cfg {
 	__s32 frame_code;	/* f_code / f_executable */
 	__s32 frame_back;	/* f_back / previous */
 	__s32 frame_owner;	/* owner byte (3.12+), -1 */
+	__s32 frame_len;	/* bytes of a frame read at once (code, back, owner) */
 	__s32 owned_by_cstack;	/* its value for a C entry frame, -1 */
 	__s32 code_lo;		/* first byte of the code object read (fingerprint) */
 	__s32 code_len;		/* bytes read from there (<= GS_PY_CODE_SPAN) */

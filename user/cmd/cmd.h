@@ -23,6 +23,8 @@ int cmd_check_python(pid_t pid, bool json, bool verbose);
 /* What `record` and `live` share after their getopt loop (cmd_trace.c);
  * each returns 0, or 2 after printing "gilscope NAME: what is wrong". */
 struct pipeline_opts;
+/* --python[=full|gil] (arg NULL for plain --python) into po. */
+int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po);
 /* -p PID into po->pid. */
 int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po);
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both

@@ -28,7 +28,7 @@
 #include "util/fmt.h"
 
 static const char usage[] =
-"usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE] [--ascii]\n"
+"usage: gilscope live [-a] [--python[=gil] | --lock SPEC] [-o FILE] [--ascii]\n"
 "                     (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
@@ -38,7 +38,8 @@ static const char usage[] =
 "  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
 "  -a, --all           also show other processes on the cores (grey)\n"
 "  -p, --pid PID       trace a running process\n"
-"  --python            trace CPython's GIL\n"
+"  --python            trace CPython's GIL, with Python thread names and functions\n"
+"  --python=gil        the GIL only (no names or functions: no cost per GIL event)\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).\n";
@@ -149,7 +150,7 @@ int cmd_live(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
-		{ "python", no_argument, NULL, 'P' },
+		{ "python", optional_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "ascii", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
@@ -175,7 +176,10 @@ int cmd_live(int argc, char **argv)
 		switch (c) {
 		case 'o': po.output = optarg; break;
 		case 'a': po.all_tasks = true; break;
-		case 'P': po.python = true; break;
+		case 'P':
+			if (cmd_parse_python("live", optarg, &po))
+				return 2;
+			break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
 		case 'p':

@@ -17,10 +17,11 @@
 #include "cmd/cmd.h"
 #include "record/adapter.h"
 #include "record/pipeline.h"
+#include "record/pyrec.h"
 
 static const char usage[] =
 "usage: gilscope record -o FILE [--duration S] [-a] [--force]\n"
-"                       [--python | --lock SPEC] (-p PID | -- CMD [ARGS...])\n"
+"                       [--python[=gil] | --lock SPEC] (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Record which thread holds the lock, who waits, and what every core runs,\n"
 "into FILE (.gst). With -- CMD the command is started and traced from its\n"
@@ -33,7 +34,10 @@ static const char usage[] =
 "  --duration S        stop after S seconds\n"
 "  -a, --all           also record other processes on the cores\n"
 "  -p, --pid PID       trace a running process\n"
-"  --python            trace CPython's GIL (take_gil/drop_gil uprobes)\n"
+"  --python            trace CPython's GIL (take_gil/drop_gil uprobes), with Python\n"
+"                      thread names and the function behind every GIL event\n"
+"  --python=gil        the GIL only: no names or functions (nothing read from the\n"
+"                      process, no cost added per GIL event)\n"
 "  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you.\n";
@@ -64,7 +68,7 @@ int cmd_record(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "python", no_argument, NULL, 'P' },
+		{ "python", optional_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "floor", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -87,7 +91,10 @@ int cmd_record(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'a': po.all_tasks = true; break;
 		case 'f': po.force = true; break;
-		case 'P': po.python = true; break;
+		case 'P':
+			if (cmd_parse_python("record", optarg, &po))
+				return 2;
+			break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
 		case 'p':
@@ -155,6 +162,12 @@ int cmd_record(int argc, char **argv)
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);
+	if (pipeline_python(p)) {
+		char line[768];
+
+		fprintf(stderr, "gilscope record: %s\n",
+			pyrec_summary(pipeline_python(p), line, sizeof(line)));
+	}
 	if (!st.rec.exited && po.argv)
 		fprintf(stderr, "gilscope record: %d still running (not stopped by gilscope)\n",
 			(int)st.rec.pid);

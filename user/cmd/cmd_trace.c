@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "record/pipeline.h"
@@ -19,6 +20,20 @@ int cmd_parse_pid(const char *name, const char *arg, struct pipeline_opts *po)
 		return 2;
 	}
 	return 0;
+}
+
+int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po)
+{
+	po->python = true;
+	if (!arg || !strcmp(arg, "full"))
+		return 0;
+	if (!strcmp(arg, "gil")) {
+		po->python_gil_only = true;
+		return 0;
+	}
+	fprintf(stderr, "gilscope %s: bad --python=%s (--python: the GIL, thread names and "
+		"functions; --python=gil: the GIL only)\n", name, arg);
+	return 2;
 }
 
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv)
