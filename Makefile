@@ -78,6 +78,13 @@ US_LIBOBJ := $(call obj,$(US_LIBSRC))
 GILRT    := $(BUILD)/gilrt
 GILSCOPE := $(BUILD)/gilscope
 
+# The version, in this one place: VERSION, and git's description of the
+# checkout when there is one. `gilscope --version` and `gilrt --version` read
+# it from $(BUILD)/version.h, rewritten only when it changes.
+VERSION := 0.1.0
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+FULL_VERSION := $(VERSION)$(if $(GIT_DESCRIBE), (git $(GIT_DESCRIBE)))
+
 .PHONY: all deps test unit bench demo help clean traces install fuzz check-ci
 all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
 
@@ -95,6 +102,15 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/gilscope.h $(BUILD)/vmlinux.h
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# ---- the version -------------------------------------------------------------
+.PHONY: FORCE
+FORCE:
+$(BUILD)/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define GS_VERSION "%s"\n' '$(FULL_VERSION)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(call obj,$(US_MAIN)) $(call obj,$(RT_MAIN)): $(BUILD)/version.h
 
 # ---- C objects -------------------------------------------------------------
 # User objects depend on the skeletons (generated headers) so a clean -j2 build
@@ -199,10 +215,12 @@ traces: all ## re-record the sample traces shipped in traces/ (needs root)
 	./scripts/record-traces.sh
 
 PREFIX ?= /usr/local
-install: all ## install gilscope, gilrt and the man page under PREFIX (/usr/local)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+install: all ## install gilscope, gilrt, man pages, lessons, traces, teaching notes under PREFIX (/usr/local)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/doc/gilscope
 	install -m 755 $(GILSCOPE) $(GILRT) $(DESTDIR)$(PREFIX)/bin/
-	[ ! -f docs/gilscope.1 ] || install -m 644 docs/gilscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/gilscope.1 docs/gilrt.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/teaching.md $(DESTDIR)$(PREFIX)/share/doc/gilscope/
 	install -d $(DESTDIR)$(PREFIX)/share/gilscope/lessons $(DESTDIR)$(PREFIX)/share/gilscope/traces
 	install -m 644 lessons/*.lesson $(DESTDIR)$(PREFIX)/share/gilscope/lessons/
 	$(if $(wildcard traces/*.gst),install -m 644 $(wildcard traces/*.gst traces/*.gst.txt) $(DESTDIR)$(PREFIX)/share/gilscope/traces/)

@@ -6,9 +6,11 @@
  * 2 for usage errors, 1 for failures.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "version.h"	/* GS_VERSION, made by the Makefile */
 #include "compare.h"
 #include "scenario.h"
 
@@ -17,8 +19,20 @@ static const char usage[] =
 	"                          [--switch-interval-us U] [--stats-json FILE]\n"
 	"       gilrt list\n"
 	"       gilrt compare [--json] [--work N] [--workers N] [--repeat N]\n"
-	"       gilrt --help\n"
+	"       gilrt --help | --version\n"
 	"\n"
+	"A small bytecode interpreter whose lock behaves like CPython's GIL, with\n"
+	"scenarios that show what the lock does. `gilrt COMMAND --help` gives a\n"
+	"command's options; `gilrt list` the scenarios.\n"
+	"\n"
+	"USDT probes (provider gilrt): gil_request gil_acquired gil_released\n"
+	"gil_drop_request thread_start thread_exit io_begin io_end native_begin native_end\n";
+
+static const char run_usage[] =
+	"usage: gilrt run SCENARIO [--threads N] [--seconds S | --work N] [--policy P]\n"
+	"                          [--switch-interval-us U] [--stats-json FILE]\n"
+	"\n"
+	"Run a scenario (gilrt list shows them) and print what the runtime counted.\n"
 	"  --threads N             worker threads (coroutines for async); default 2\n"
 	"                          (1 for churn, 100 coroutines for async)\n"
 	"  --seconds S             run for S seconds (default 2)\n"
@@ -26,20 +40,56 @@ static const char usage[] =
 	"  --policy P              new (CPython 3.2+, default), legacy (Python 2),\n"
 	"                          fifo (fair hand-off), none (no lock; unsafe's default)\n"
 	"  --switch-interval-us U  how long a waiter waits before asking (default 5000)\n"
-	"  --stats-json FILE       write the runtime's own numbers as JSON ('-' = stdout)\n"
-	"  --workers N             compare: threads / processes (default: the cores, >= 2)\n"
-	"  --repeat N              compare: run the table N times, keep each row's best\n"
-	"                          (other load only slows a run; default 1)\n"
-	"\n"
-	"USDT probes (provider gilrt): gil_request gil_acquired gil_released\n"
-	"gil_drop_request thread_start thread_exit io_begin io_end native_begin native_end\n";
+	"  --stats-json FILE       write the runtime's own numbers as JSON ('-' = stdout)\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static const char list_usage[] =
+	"usage: gilrt list\n"
+	"\n"
+	"The scenarios, one line each: name and what it shows.\n";
+
+static const char compare_usage[] =
+	"usage: gilrt compare [--json] [--work N] [--workers N] [--repeat N]\n"
+	"\n"
+	"The same work done sequentially, by threads, by processes, by native code\n"
+	"that releases the lock and by coroutines, with each one's speedup.\n"
+	"  --json                  one JSON object instead of the table\n"
+	"  --work N                work units per row (default 20000000)\n"
+	"  --workers N             threads / processes (default: the cores, >= 2)\n"
+	"  --repeat N              run the table N times and give each row its median\n"
+	"                          over the rounds (a shared machine drifts; default 1)\n";
+
+/* One usage error, one line: "gilrt CMD: what (see gilrt CMD --help)". */
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "gilrt: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see gilrt --help)\n");
+	va_list ap;
+
+	fprintf(stderr, "gilrt%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see gilrt%s%s --help)\n", cmd ? " " : "", cmd ? cmd : "");
 	return 2;
+}
+
+/* Plain decimal digits, nothing else: strtoull alone takes " 5" and "0x5". */
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* A plain decimal number ("2", "0.5", "1e-3"): strtod alone also takes
+ * " 1", "0x1p3", "inf" and "nan". */
+static int plain_decimal(const char *s)
+{
+	if (!((*s >= '0' && *s <= '9') || *s == '.'))
+		return 0;
+	return strspn(s, "0123456789.eE+-") == strlen(s);
 }
 
 /* Strict unsigned integer in [lo, hi]. */
@@ -48,7 +98,7 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !all_digits(s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -64,7 +114,7 @@ static int parse_seconds(const char *s, uint64_t *ns)
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	if (!s || !plain_decimal(s))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
@@ -87,6 +137,23 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	if (a[n] == 0 && *i + 1 < argc)
 		return argv[++*i];
 	return NULL;
+}
+
+/* An option's value that is missing or wrong: one usage line. */
+static int bad_value(const char *cmd, const char *opt, const char *v, const char *want)
+{
+	if (!v)
+		return usage_error(cmd, "option %s needs a value (%s)", opt, want);
+	return usage_error(cmd, "%s wants %s, not '%s'", opt, want, v);
+}
+
+/* "--help" or "-h" among a command's arguments. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
 }
 
 static int is_opt(const char *a, const char *name)
@@ -128,48 +195,52 @@ static int cmd_run(int argc, char **argv)
 	uint64_t x;
 	int rc, have_seconds = 0;
 
+	if (wants_help(argc, argv)) {
+		fputs(run_usage, stdout);
+		return 0;
+	}
 	if (argc < 3 || argv[2][0] == '-')
-		return usage_error("run: which scenario?%s", "");
+		return usage_error("run", "which scenario? gilrt list shows them");
 	o.scenario = argv[2];
 	if (!scenario_known(o.scenario))
-		return usage_error("unknown scenario '%s' (gilrt list shows them)", o.scenario);
+		return usage_error("run", "unknown scenario '%s' (gilrt list shows them)", o.scenario);
 	for (int i = 3; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (is_opt(a, "--threads")) {
 			v = opt_value(argc, argv, &i, "--threads");
 			if (parse_u64(v, 1, 1024, &x))
-				return usage_error("--threads wants a number from 1 to 1024, not '%s'", v ? v : "");
+				return bad_value("run", "--threads", v, "a number from 1 to 1024");
 			o.threads = (int)x;
 		} else if (is_opt(a, "--seconds")) {
 			v = opt_value(argc, argv, &i, "--seconds");
 			if (parse_seconds(v, &o.seconds_ns))
-				return usage_error("--seconds wants a number of seconds > 0, not '%s'", v ? v : "");
+				return bad_value("run", "--seconds", v, "seconds, more than 0 and at most 86400");
 			have_seconds = 1;
 		} else if (is_opt(a, "--work")) {
 			v = opt_value(argc, argv, &i, "--work");
 			if (parse_u64(v, 1, 1000000000000000ull, &o.work))
-				return usage_error("--work wants a number from 1 to 10^15, not '%s'", v ? v : "");
+				return bad_value("run", "--work", v, "a number from 1 to 10^15");
 		} else if (is_opt(a, "--policy")) {
 			v = opt_value(argc, argv, &i, "--policy");
 			if (gil_policy_parse(v, &o.policy))
-				return usage_error("--policy wants new, legacy, fifo or none, not '%s'", v ? v : "");
+				return bad_value("run", "--policy", v, "new, legacy, fifo or none");
 			o.policy_set = 1;
 		} else if (is_opt(a, "--switch-interval-us")) {
 			v = opt_value(argc, argv, &i, "--switch-interval-us");
 			if (parse_u64(v, 1, 10000000, &x))
-				return usage_error("--switch-interval-us wants 1 to 10000000, not '%s'", v ? v : "");
+				return bad_value("run", "--switch-interval-us", v, "microseconds, 1 to 10000000");
 			o.interval_us = (unsigned)x;
 		} else if (is_opt(a, "--stats-json")) {
 			json = opt_value(argc, argv, &i, "--stats-json");
 			if (!json || !*json)
-				return usage_error("--stats-json wants a file name%s", "");
+				return bad_value("run", "--stats-json", json, "a file name");
 		} else {
-			return usage_error("run: unknown argument '%s'", a);
+			return usage_error("run", "unknown argument '%s'", a);
 		}
 	}
 	if (have_seconds && o.work)
-		return usage_error("--seconds and --work exclude each other%s", "");
+		return usage_error("run", "--seconds and --work exclude each other");
 	/* fail on an unwritable file before running for seconds */
 	if (json) {
 		jf = strcmp(json, "-") == 0 ? stdout : fopen(json, "w");
@@ -206,6 +277,10 @@ static int cmd_compare(int argc, char **argv)
 	char err[256];
 	const char *v;
 
+	if (wants_help(argc, argv)) {
+		fputs(compare_usage, stdout);
+		return 0;
+	}
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -214,17 +289,17 @@ static int cmd_compare(int argc, char **argv)
 		} else if (is_opt(a, "--work")) {
 			v = opt_value(argc, argv, &i, "--work");
 			if (parse_u64(v, 1000, 1000000000000ull, &work))
-				return usage_error("--work wants a number from 1000 to 10^12, not '%s'", v ? v : "");
+				return bad_value("compare", "--work", v, "a number from 1000 to 10^12");
 		} else if (is_opt(a, "--workers")) {
 			v = opt_value(argc, argv, &i, "--workers");
 			if (parse_u64(v, 1, 256, &workers))
-				return usage_error("--workers wants a number from 1 to 256, not '%s'", v ? v : "");
+				return bad_value("compare", "--workers", v, "a number from 1 to 256");
 		} else if (is_opt(a, "--repeat")) {
 			v = opt_value(argc, argv, &i, "--repeat");
 			if (parse_u64(v, 1, 20, &repeat))
-				return usage_error("--repeat wants a number from 1 to 20, not '%s'", v ? v : "");
+				return bad_value("compare", "--repeat", v, "a number from 1 to 20");
 		} else {
-			return usage_error("compare: unknown argument '%s'", a);
+			return usage_error("compare", "unknown argument '%s'", a);
 		}
 	}
 	rc = rt_compare_run((int)workers, work, (int)repeat, &c, err, sizeof(err));
@@ -244,19 +319,29 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (!cmd)
-		return usage_error("which command? run, list or compare%s", "");
+		return usage_error(NULL, "which command? run, list or compare");
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage, stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("gilrt %s\n", GS_VERSION);
+		return 0;
+	}
 	if (!strcmp(cmd, "list")) {
+		if (wants_help(argc, argv)) {
+			fputs(list_usage, stdout);
+			return 0;
+		}
 		if (argc > 2)
-			return usage_error("list: unexpected argument '%s'", argv[2]);
+			return usage_error("list", "unexpected argument '%s'", argv[2]);
 		return cmd_list();
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "compare"))
 		return cmd_compare(argc, argv);
-	return usage_error("unknown command '%s'", cmd);
+	if (cmd[0] == '-')
+		return usage_error(NULL, "unknown option '%s'", cmd);
+	return usage_error(NULL, "unknown command '%s'", cmd);
 }

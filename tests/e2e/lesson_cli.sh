@@ -40,8 +40,8 @@ expect lesson_unknown_number 2 "no lesson '99'" "$GILSCOPE" lesson 99 --replay
 expect lesson_no_name 2 "give --list or one lesson NAME" "$GILSCOPE" lesson
 expect lesson_two_names 2 "give --list or one lesson NAME" "$GILSCOPE" lesson threads procs
 expect lesson_list_and_name 2 "give --list or one lesson NAME" "$GILSCOPE" lesson --list threads
-expect lesson_bad_option 2 "bad option '--frobnicate'" "$GILSCOPE" lesson threads --frobnicate
-expect lesson_bad_speed 2 "speed must be a number" "$GILSCOPE" lesson threads --replay --speed fast
+expect lesson_bad_option 2 "unknown option --frobnicate" "$GILSCOPE" lesson threads --frobnicate
+expect lesson_bad_speed 2 "bad --speed 'fast'" "$GILSCOPE" lesson threads --replay --speed fast
 expect lesson_missing_trace 1 "No such file" "$GILSCOPE" lesson threads --trace "$TMPD/none.gst"
 head -c 5000 /dev/urandom >"$TMPD/junk.gst"
 expect lesson_junk_trace 1 "junk.gst" "$GILSCOPE" lesson threads --trace "$TMPD/junk.gst"

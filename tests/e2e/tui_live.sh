@@ -12,6 +12,7 @@ need_root tui_live || t_exit
 need_cmd tui_live tmux || t_exit
 [ -x "$GILRT" ] || { not_ok tui_live "no $GILRT (make)"; t_exit; }
 T="tmux -L gilscope-test"
+export TMPDIR=$TMPD	# live's temp files (the program's output too) stay in here
 $T kill-server 2>/dev/null
 # a session that outlives the test ones, so the server never exits between them
 $T new-session -d -s keep "sleep 600"

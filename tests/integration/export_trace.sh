@@ -236,6 +236,39 @@ if [ -f "$S" ]; then
 	rc=$?
 	[ $rc = 1 ] && grep -q -- '--force' "$TMPD/e8" && [ "$(cat "$TMPD/keep.pftrace")" = keep ] &&
 		ok export_perfetto_no_clobber || not_ok export_perfetto_no_clobber "rc=$rc $(cat "$TMPD/e8")"
+	# --from/--to: only that part, intervals cut at its edges (CSV times are
+	# ns from the trace's base: the recording's start, or its first event)
+	"$GILSCOPE" export "$S" --format csv -o "$TMPD/all.csv" 2>/dev/null
+	"$GILSCOPE" export "$S" --format csv --from 0.5 --to 0.75 -o "$TMPD/part.csv" 2>"$TMPD/e9"
+	rc=$?
+	verdict=$(python3 - "$TMPD/all.csv" "$TMPD/part.csv" <<-'EOF'
+	import csv, sys
+	rows = lambda p: list(csv.DictReader(open(p)))
+	full, part = rows(sys.argv[1]), rows(sys.argv[2])
+	t0 = min(int(r["start_ns"]) for r in full)      # the first event's interval begins here
+	lo, hi = t0 + 500_000_000, t0 + 750_000_000
+	bad = [r for r in part if int(r["start_ns"]) < lo or int(r["end_ns"]) > hi]
+	want = sum(1 for r in full if r["kind"] == "hold" and int(r["end_ns"]) > lo and int(r["start_ns"]) < hi)
+	got = sum(1 for r in part if r["kind"] == "hold")
+	print("ok" if part and not bad and got == want else f"{len(bad)} rows outside, holds {got} of {want}")
+	EOF
+	)
+	[ $rc = 0 ] && [ "$verdict" = ok ] && ok export_range || not_ok export_range "rc=$rc $verdict $(head -c 200 "$TMPD/e9")"
+	"$GILSCOPE" export "$S" --format csv --from 2 --to 1 -o "$TMPD/x.csv" 2>"$TMPD/e10"
+	[ $? = 2 ] && grep -q -- '--from must come before --to' "$TMPD/e10" && [ ! -e "$TMPD/x.csv" ] &&
+		ok export_range_backwards || not_ok export_range_backwards "$(cat "$TMPD/e10")"
+	# a huge export is announced before it is written, with the ways out
+	if make -s build/bench/gst_bench >/dev/null 2>&1 &&
+	   build/bench/gst_bench synth -o "$TMPD/big.gst" -n 3000000 >/dev/null 2>&1; then
+		timeout 120 "$GILSCOPE" export "$TMPD/big.gst" --format chrome -o - 2>"$TMPD/e11" | head -c 100 >/dev/null
+		grep -q 'note: about .* MiB for 3,0[0-9][0-9],[0-9]* events of JSON; --from/--to export a part, --format perfetto takes about' "$TMPD/e11" &&
+			ok export_huge_announced || not_ok export_huge_announced "$(head -c 300 "$TMPD/e11")"
+		"$GILSCOPE" export "$TMPD/big.gst" --format perfetto --to 0.01 -o "$TMPD/small.pftrace" 2>"$TMPD/e12"
+		! grep -q 'note: about' "$TMPD/e12" && ok export_small_part_quiet ||
+			not_ok export_small_part_quiet "$(cat "$TMPD/e12")"
+	else
+		not_ok export_huge_announced "could not build or run build/bench/gst_bench synth"
+	fi
 	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		chmod 755 "$TMPD"
 		# nobody cannot write into root's TMPD: give it a directory of its own

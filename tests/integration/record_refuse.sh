@@ -21,6 +21,8 @@ expect refuse_no_target 2 "either -p PID or -- CMD" "$GILSCOPE" record -o "$TMPD
 expect refuse_both_targets 2 "either -p PID or -- CMD" "$GILSCOPE" record -o "$TMPD/x.gst" -p 1 -- "$FAKE"
 expect refuse_bad_duration 2 "bad --duration" "$GILSCOPE" record -o "$TMPD/x.gst" --duration -1 -- "$FAKE"
 expect refuse_bad_pid 2 "bad pid" "$GILSCOPE" record -o "$TMPD/x.gst" -p abc
+# 4294969018 is 1722 once cut to 32 bits: refused, never traced as pid 1722
+expect refuse_pid_wraps 2 "bad pid '4294969018'" "$GILSCOPE" record -o "$TMPD/x.gst" -p 4294969018
 
 if need_root refuse_privileged; then
 	echo old >"$TMPD/exists.gst"

@@ -4,10 +4,13 @@
  * "gilrt", semaphores), for testing the recorder on its own: THREADS threads
  * take turns on a mutex for SECONDS seconds, firing the lock probes, and
  * print on stdout how many acquisitions each made ("acq TID N").
- * usage: fake_gilrt THREADS SECONDS
+ * usage: fake_gilrt THREADS SECONDS [END]
+ * END: a number N exits with code N, -N kills itself with signal N; either
+ * says so first on stderr ("fake_gilrt: ending with N").
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,5 +82,13 @@ int main(int argc, char **argv)
 		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+	if (argc > 3) {
+		int end = atoi(argv[3]);
+
+		fprintf(stderr, "fake_gilrt: ending with %d\n", end);
+		if (end < 0)
+			raise(-end);
+		return end;
+	}
 	return 0;
 }

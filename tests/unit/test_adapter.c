@@ -159,15 +159,21 @@ static void test_parse_invalid(void)
 	expect_bad("app:lock:unlock:ok=1", "ok=nz");
 	expect_bad("app:lock:unlock:ok=anything", "ok=any");
 	expect_bad("app:lock:unlock:ok=0:arg0", "ok= comes last");
-	expect_bad("app:lock:ok=0", "missing ACQUIRE");
-	expect_bad("ok=0", "no ':'");
-	expect_bad(":ok=0", "missing RELEASE");
-	expect_bad("lock:unlock:arg0", "missing");
+	/* what is missing, read from the left: BINARY, ACQUIRE, RELEASE */
+	expect_bad("app:lock:ok=0", "missing RELEASE after BINARY 'app' and ACQUIRE 'lock'");
+	expect_bad("ok=0", "missing ACQUIRE and RELEASE: 'ok=0' has no ':'");
+	expect_bad(":ok=0", "missing ACQUIRE and RELEASE after BINARY ''");
+	expect_bad("lock:unlock:arg0", "missing RELEASE after BINARY 'lock' and ACQUIRE 'unlock'");
+	expect_bad("app:pthread_mutex_lock", "missing RELEASE after BINARY 'app' and ACQUIRE "
+		   "'pthread_mutex_lock' (e.g. app:pthread_mutex_lock:pthread_mutex_unlock)");
+	expect_bad("app", "missing ACQUIRE and RELEASE");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	big[10] = ':';
-	expect_bad(big, "longer than");
+	big[20] = ':';
+	expect_bad(big, "RELEASE is longer than");
 	big[10] = 'a';
+	big[20] = 'a';
 	memcpy(big + sizeof(big) - 12, ":f:g", 5);
 	expect_bad(big, "BINARY is longer");
 }

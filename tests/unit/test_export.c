@@ -23,7 +23,8 @@ static const char *weird_label(void *ctx, uint32_t pid, uint32_t tid)
 {
 	(void)ctx;
 	(void)pid;
-	return tid == 7 ? "a\"b\\c\n\x01\xff,d" : "worker";
+	return tid == 7 ? "a\"b\\c\n\x01\xff,d" : tid == 9 ? "=HYPERLINK(\"x\")" :
+	       tid == 10 ? "-2+3" : tid == 11 ? "@SUM" : "worker";
 }
 
 static char *run_writer(enum export_format fmt, const struct model_span *spans, size_t n,
@@ -94,15 +95,25 @@ static void test_writer_csv(void)
 		  .kind = SPAN_IO },
 		{ .start_ns = 1000000, .end_ns = 1000200, .pid = 1, .tid = 8, .cpu = 0,
 		  .kind = SPAN_NATIVE },
+		/* names a spreadsheet would run as formulas are quoted with a ' */
+		{ .start_ns = 1000000, .end_ns = 1000001, .pid = 1, .tid = 9, .cpu = 0xffff,
+		  .kind = SPAN_IO },
+		{ .start_ns = 1000000, .end_ns = 1000001, .pid = 1, .tid = 10, .cpu = 0xffff,
+		  .kind = SPAN_IO },
+		{ .start_ns = 1000000, .end_ns = 1000001, .pid = 1, .tid = 11, .cpu = 0xffff,
+		  .kind = SPAN_IO },
 	};
 	struct export_stats st = { 0 };
-	char *out = run_writer(EXPORT_CSV, spans, 3, &st);
+	char *out = run_writer(EXPORT_CSV, spans, 6, &st);
 
 	CHECKF(out && !strcmp(out, "kind,pid,tid,thread,cpu,start_ns,end_ns,function,file,line\n"
 			     "cpu,1,7,\"a\"\"b\\c\n\x01\xff,d\",1,0,2500,,,\n"
 			     "io,1,8,worker,,0,100,,,\n"
-			     "native,1,8,worker,0,0,200,,,\n"), "%s", out);
-	CHECK(st.cpu == 1 && st.io == 1 && st.native == 1);
+			     "native,1,8,worker,0,0,200,,,\n"
+			     "io,1,9,\"'=HYPERLINK(\"\"x\"\")\",,0,1,,,\n"
+			     "io,1,10,\"'-2+3\",,0,1,,,\n"
+			     "io,1,11,\"'@SUM\",,0,1,,,\n"), "%s", out);
+	CHECK(st.cpu == 1 && st.io == 4 && st.native == 1);
 	free(out);
 }
 

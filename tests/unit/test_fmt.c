@@ -130,11 +130,27 @@ static void test_hist(void)
 	CHECK(!strcmp(b, "  1-2 us         ########## 1,100\n"));
 }
 
+/* Wait statuses as waitpid gives them (and the kernel's task exit_code). */
+static void test_exit_status(void)
+{
+	char b[64];
+
+	EQ(fmt_exit_status(b, sizeof(b), 0), "exit code 0");
+	EQ(fmt_exit_status(b, sizeof(b), 768), "exit code 3");	/* sys.exit(3) */
+	EQ(fmt_exit_status(b, sizeof(b), 255 << 8), "exit code 255");
+	EQ(fmt_exit_status(b, sizeof(b), 9), "killed by SIGKILL");
+	EQ(fmt_exit_status(b, sizeof(b), 15), "killed by SIGTERM");
+	EQ(fmt_exit_status(b, sizeof(b), 11 | 0x80), "killed by SIGSEGV (core dumped)");
+	EQ(fmt_exit_status(b, sizeof(b), 0x137f), "wait status 0x137f");	/* stopped */
+	EQ(fmt_exit_status(b, 5, 768), "exit");
+}
+
 int main(void)
 {
 	RUN(test_duration);
 	RUN(test_percent_count_thread);
 	RUN(test_bar);
 	RUN(test_hist);
+	RUN(test_exit_status);
 	return check_done();
 }

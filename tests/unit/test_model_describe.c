@@ -75,6 +75,11 @@ static void test_story(void)
 	SAYS(ev(5016000, GS_EV_THREAD_START, 104, 0, 0, 0), "tid 104 starts");
 	SAYS(ev(5017000, GS_EV_PROC_FORK, W1, 0, 200, 0), "worker-1 starts process 200");
 	SAYS(ev(5018000, GS_EV_PROC_EXIT, 200, 0, 0, 0), "tid 200 exits with code 0");
+	/* arg0 is a wait status: exit(3) is 0x300, a SIGKILL 9, SIGSEGV + core 0x8b */
+	SAYS(ev(5018000, GS_EV_PROC_EXIT, 200, 0, 3 << 8, 0), "tid 200 exits with code 3");
+	SAYS(ev(5018000, GS_EV_PROC_EXIT, 200, 0, 9, 0), "tid 200 ends: killed by SIGKILL");
+	SAYS(ev(5018000, GS_EV_PROC_EXIT, 200, 0, 0x8b, 0),
+	     "tid 200 ends: killed by SIGSEGV (core dumped)");
 	SAYS(ev(5019000, GS_EV_LOST, 0, 0, 12, 0), "12 events lost here (the recorder fell behind)");
 	SAYS(ev(5020000, 99, W1, 0, 0, 0), "event of unknown type 99 from worker-1");
 

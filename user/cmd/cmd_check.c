@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -177,39 +178,38 @@ int cmd_check(int argc, char **argv)
 	bool can_bpf;
 	int fd, err;
 
-	if (argc > 1) {
-		long pid = 0;
-		bool json = false, verbose = false;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "python", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	bool json = false, verbose = false;
+	pid_t pid = 0;
+	char q[256];
+	int c;
 
-		for (int i = 1; i < argc; i++) {
-			char *end;
-
-			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-				puts(check_usage);
-				return 0;
-			} else if (!strcmp(argv[i], "--python") && i + 1 < argc) {
-				pid = strtol(argv[++i], &end, 10);
-				if (*end || pid <= 0 || pid > INT32_MAX) {
-					fprintf(stderr, "gilscope check: --python wants a PID, not '%s'\n",
-						argv[i]);
-					return 2;
-				}
-			} else if (!strcmp(argv[i], "--json")) {
-				json = true;
-			} else if (!strcmp(argv[i], "-v")) {
-				verbose = true;
-			} else {
-				fprintf(stderr, "gilscope check: unexpected argument '%s' (try --help)\n",
-					argv[i]);
+	optind = 1;
+	while ((c = cmd_getopt("check", argc, argv, ":hv", longopts)) != -1) {
+		switch (c) {
+		case 'h':
+			puts(check_usage);
+			return 0;
+		case 'P':
+			if (cmd_parse_pid("check", optarg, &pid))
 				return 2;
-			}
+			break;
+		case 'j': json = true; break;
+		case 'v': verbose = true; break;
+		default: return 2;
 		}
-		if (!pid) {
-			fprintf(stderr, "gilscope check: --json and -v go with --python PID\n");
-			return 2;
-		}
-		return cmd_check_python((pid_t)pid, json, verbose);
 	}
+	if (optind < argc)
+		return cmd_usage("check", "unexpected argument '%s'", cmd_quote(q, sizeof(q), argv[optind]));
+	if (pid)
+		return cmd_check_python(pid, json, verbose);
+	if (json || verbose)
+		return cmd_usage("check", "--json and -v go with --python PID");
 
 	uname(&u);
 	check_kernel(u.release);

@@ -24,6 +24,7 @@
 #include "lesson/lesson.h"
 #include "lesson/lesson_play.h"
 #include "util/path.h"
+#include "util/num.h"
 
 #define MAX_LESSONS 64
 
@@ -31,7 +32,8 @@ static const char usage[] =
 "usage: gilscope lesson --list\n"
 "       gilscope lesson NAME [--replay] [--trace FILE] [--speed X] [--plain | --ascii]\n"
 "\n"
-"Guided classroom lessons about the interpreter lock (see docs/teaching.md).\n"
+"Guided classroom lessons about the interpreter lock; the teaching notes\n"
+"(a class plan around them) are named at the end.\n"
 "  --list        the lessons, in teaching order, with one line each\n"
 "  NAME          a lesson's name or number; live (needs root) unless --replay\n"
 "  --replay      replay the lesson's shipped trace (no privileges needed)\n"
@@ -75,6 +77,25 @@ static int find_data(char *out, size_t len, const char *given)
 		}
 	}
 	return -ENOENT;
+}
+
+/* --help: the usage, then where the teaching notes are: docs/ next to
+ * lessons/ in a source tree, PREFIX/share/doc/gilscope once installed. */
+static int help(const char *data_arg)
+{
+	static const char *const rel[] = { "docs/teaching.md", "../doc/gilscope/teaching.md" };
+	char data[PATH_MAX], path[PATH_MAX + 64], real[PATH_MAX];
+
+	fputs(usage, stdout);
+	for (size_t i = 0; !find_data(data, sizeof(data), data_arg) && i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", data, rel[i]);
+		if (!access(path, R_OK) && realpath(path, real)) {
+			printf("Teaching notes: %s\n", real);
+			return 0;
+		}
+	}
+	fputs("Teaching notes: docs/teaching.md in gilscope's source\n", stdout);
+	return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -161,14 +182,14 @@ static int find_lesson(struct lesson **out, const char *data, const char *name)
 		fprintf(stderr, "gilscope lesson: %s/lessons: %s\n", data, strerror(-n));
 		return 1;
 	}
-	char *end;
-	long num = strtol(name, &end, 10);
+	int64_t num = 0;
+	bool by_number = !num_parse_i64(name, 1, MAX_LESSONS, &num);
 	int rc = 2;
 	for (int i = 0; i < n && rc == 2; i++) {
 		struct lesson *l;
 		if (load_file(&l, data, files[i]))
 			continue;
-		if ((*end == '\0' && end != name && num == i + 1) || !strcmp(lesson_name(l), name)) {
+		if ((by_number && num == i + 1) || !strcmp(lesson_name(l), name)) {
 			*out = l;
 			rc = 0;
 		} else {
@@ -176,8 +197,12 @@ static int find_lesson(struct lesson **out, const char *data, const char *name)
 		}
 	}
 	free_list(files, n);
-	if (rc == 2)
-		fprintf(stderr, "gilscope lesson: no lesson '%s' (gilscope lesson --list)\n", name);
+	if (rc == 2) {
+		char q[256];
+
+		return cmd_usage("lesson", "no lesson '%s': gilscope lesson --list shows them",
+				 cmd_quote(q, sizeof(q), name));
+	}
 	return rc;
 }
 
@@ -199,38 +224,26 @@ int cmd_lesson(int argc, char **argv)
 	const char *data_arg = NULL;
 	int c;
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("lesson", argc, argv, ":h", opts)) != -1) {
 		switch (c) {
 		case 'l': list = true; break;
 		case 'r': po.replay = true; break;
 		case 't': po.trace = optarg; po.replay = true; break;
 		case 'p': po.plain = true; break;
 		case 'a': po.ascii = true; break;
-		case 's': {
-			char *end;
-			po.speed = strtod(optarg, &end);
-			if (end == optarg || *end || !(po.speed >= 0.01 && po.speed <= 100)) {
-				fprintf(stderr, "gilscope lesson: --speed must be a number from "
-					"0.01 to 100, not '%s'\n", optarg);
+		case 's':
+			if (cmd_parse_double("lesson", "--speed", optarg, 0.01, 100,
+					     "a factor from 0.01 to 100", &po.speed))
 				return 2;
-			}
 			break;
-		}
 		case 'd': data_arg = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default:
-			fprintf(stderr, "gilscope lesson: bad option '%s' (gilscope lesson --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case 'h': return help(data_arg);
+		default: return 2;
 		}
 	}
 	int rest = argc - optind;
-	if ((list && rest) || (!list && rest != 1)) {
-		fprintf(stderr, "gilscope lesson: give --list or one lesson NAME "
-			"(gilscope lesson --help)\n");
-		return 2;
-	}
+	if ((list && rest) || (!list && rest != 1))
+		return cmd_usage("lesson", "give --list or one lesson NAME");
 	char data[PATH_MAX];
 	if (find_data(data, sizeof(data), data_arg)) {
 		fprintf(stderr, "gilscope lesson: no lessons/ directory found%s%s "

@@ -4,19 +4,23 @@
  * full-screen view while it runs.
  *
  * options -> the pipeline's check (privileges, which lock) -> a terminal?
+ * -> the program's output into a file (it would scribble over the view)
  * -> the pipeline (record/pipeline.h) with three sinks: the recording file
  * (-o FILE, or a temp file so that `s` can save it later), the view's
  * timeline and the closing summary -> the viewer, polling the pipeline next
  * to the keyboard -> when the program exits the view stays, with the
- * summary -> q: final drain, footer, save.
+ * summary, how it ended and where its output is -> q: final drain, footer,
+ * save, the same on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "model/model.h"
 #include "model/report.h"
@@ -26,16 +30,21 @@
 #include "tui/timeline.h"
 #include "tui/timeline_sink.h"
 #include "util/fmt.h"
+#include "util/outfile.h"
 
 static const char usage[] =
-"usage: gilscope live [-a] [--python[=gil] | --lock SPEC] [-o FILE] [--ascii]\n"
+"usage: gilscope live [-a] [--python[=gil] | --lock SPEC] [-o FILE [--force]] [--ascii]\n"
 "                     (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
 "who waits, the threads and the events in plain words. When the program\n"
-"exits the view stays with a summary; q quits. Press ? in the view for keys.\n"
+"exits the view stays with a summary and how it ended; q quits. Press ? in\n"
+"the view for keys. What a program started with -- CMD prints (stdout and\n"
+"stderr) goes to a file in $TMPDIR (or /tmp), named in the view and at exit,\n"
+"and removed if it stays empty.\n"
 "\n"
 "  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
+"  --force             overwrite FILE if it exists\n"
 "  -a, --all           also show other processes on the cores (grey)\n"
 "  -p, --pid PID       trace a running process\n"
 "  --python            trace CPython's GIL, with Python thread names and functions\n"
@@ -44,14 +53,78 @@ static const char usage[] =
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).\n";
 
+#define OUTPUT_TAIL 3		/* lines of the program's output in the summary */
+#define OUTPUT_LINE_MAX 100	/* bytes of each */
+
 struct live {
 	struct pipeline *p;
 	struct app *app;		/* the view, once it exists */
 	struct timeline *tl;		/* what the view shows */
 	struct report *rp;		/* the closing summary */
+	struct outfile out;		/* the program's stdout and stderr (-- CMD) */
+	bool has_out;
 	char note[256];			/* said on the key line once the view is up */
-	char panel[2048];		/* the summary text */
+	char panel[4096];		/* the summary text */
 };
+
+/* Bytes the program printed so far (0 without an output file). Not by
+ * lseek: the program writes through the same open file, at its offset. */
+static uint64_t output_size(const struct live *l)
+{
+	struct stat st;
+
+	return l->has_out && !fstat(l->out.fd, &st) && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Its last OUTPUT_TAIL lines, printable, each indented on its own line. */
+static size_t output_tail(const struct live *l, char *buf, size_t len)
+{
+	char raw[OUTPUT_TAIL * (OUTPUT_LINE_MAX + 1) * 4], line[OUTPUT_LINE_MAX * 3 + 1];
+	off_t size = (off_t)output_size(l);
+	off_t from = size > (off_t)sizeof(raw) - 1 ? size - (off_t)sizeof(raw) + 1 : 0;
+	ssize_t n = size ? pread(l->out.fd, raw, sizeof(raw) - 1, from) : 0;
+	const char *start[OUTPUT_TAIL + 1];
+	size_t used = 0;
+	int k = 0;
+
+	if (n <= 0)
+		return 0;
+	while (n > 0 && raw[n - 1] == '\n')
+		n--;
+	raw[n] = '\0';
+	/* the starts of the last lines, newest first */
+	for (ssize_t i = n; i >= 0 && k < OUTPUT_TAIL; i--)
+		if (i == 0 || raw[i - 1] == '\n')
+			start[k++] = raw + i;
+	for (int i = k - 1; i >= 0 && used < len; i--) {
+		size_t ll = strcspn(start[i], "\n");
+
+		fmt_printable(line, sizeof(line), start[i], ll < OUTPUT_LINE_MAX ? ll : OUTPUT_LINE_MAX);
+		used += snprintf(buf + used, len - used, "\n  %s%s", line,
+				 ll > OUTPUT_LINE_MAX ? "..." : "");
+	}
+	return used < len ? used : len - 1;
+}
+
+/* For the panel, appended to buf at used: the lock filter's warning and
+ * where the program's output is, with its last lines. */
+static size_t ending(const struct live *l, char *buf, size_t len, size_t used)
+{
+	char lock[512];
+	uint64_t printed = output_size(l);
+
+	if (used < len && pipeline_lock_warning(l->p, lock, sizeof(lock)))
+		used += snprintf(buf + used, len - used, "\nWarning: %s.", lock);
+	if (used < len && l->has_out && printed) {
+		used += snprintf(buf + used, len - used, "\nIts output (%llu bytes) is in %s; "
+				 "the last lines:", (unsigned long long)printed, l->out.path);
+		if (used < len)
+			used += output_tail(l, buf + used, len - used);
+	} else if (used < len && l->has_out) {
+		used += snprintf(buf + used, len - used, "\nIt printed nothing.");
+	}
+	return used < len ? used : len - 1;
+}
 
 /* The summary shown when the program has exited. */
 static void summarize(struct live *l, const struct pipeline_stats *rs)
@@ -60,12 +133,16 @@ static void summarize(struct live *l, const struct pipeline_stats *rs)
 	const struct model *m = report_model(l->rp);
 	const struct model_thread *t;
 	size_t n, used, k = 0;
-	char d[32], p1[16], p2[16];
+	char d[32], p1[16], p2[16], how[64] = "", status[48];
 
+	/* the exit status is known for a program we started (-- CMD) */
+	if (rs->rec.exited && l->has_out)
+		snprintf(how, sizeof(how), " (%s)",
+			 fmt_exit_status(status, sizeof(status), rs->rec.exit_status));
 	used = snprintf(l->panel, sizeof(l->panel),
-			"The program ended after %s. The lock was held %s of the time; "
+			"The program ended%s after %s. The lock was held %s of the time; "
 			"parallelism %.2f (CPU time of its threads / wall time). %llu events, "
-			"%llu lost.",
+			"%llu lost.", how,
 			fmt_duration(d, sizeof(d), s->duration_ns),
 			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
 			(unsigned long long)s->events, (unsigned long long)rs->rec.lost);
@@ -80,6 +157,43 @@ static void summarize(struct live *l, const struct pipeline_stats *rs)
 				 fmt_percent(p2, sizeof(p2), t[i].wait_ns, s->duration_ns),
 				 (unsigned long long)t[i].acquisitions);
 	}
+	ending(l, l->panel, sizeof(l->panel), used < sizeof(l->panel) ? used : sizeof(l->panel) - 1);
+}
+
+/* The program's stdout and stderr go to a new file in $TMPDIR (made as the
+ * user under sudo, mode 0600), since the view owns the terminal. */
+static int open_output(struct live *l, char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/gilscope-output-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	if (outfile_create(&l->out, tmpl, OUTFILE_TEMP, err, errlen))
+		return -1;
+	l->has_out = true;
+	return 0;
+}
+
+/* After the view, on stderr: where the program's output is (an empty file
+ * of a program that has ended is removed). */
+static void say_output(struct live *l, const struct pipeline_stats *rs)
+{
+	uint64_t printed = output_size(l);
+
+	if (!l->has_out)
+		return;
+	if (!rs->rec.exited) {	/* it goes on writing there */
+		fprintf(stderr, "gilscope live: the program's output (%llu bytes so far) goes to %s\n",
+			(unsigned long long)printed, l->out.path);
+		outfile_close(&l->out);
+	} else if (printed) {
+		fprintf(stderr, "gilscope live: the program's output (%llu bytes) is in %s\n",
+			(unsigned long long)printed, l->out.path);
+		outfile_close(&l->out);
+	} else {
+		outfile_discard(&l->out);
+	}
+	l->has_out = false;
 }
 
 /* The closing summary is a sink: a report fed every event. */
@@ -148,6 +262,7 @@ int cmd_live(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "python", optional_argument, NULL, 'P' },
@@ -156,7 +271,7 @@ int cmd_live(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct live l = { 0 };
+	struct live l = { .out = { .fd = -1 } };
 	struct pipeline_opts po = {
 		.file = true,	/* -o FILE, or a temp file `s` copies */
 		.child_stdout = -1,
@@ -168,13 +283,15 @@ int cmd_live(int argc, char **argv)
 	const struct trace_meta *meta;
 	struct pipeline_stats rs;
 	bool ascii = false, unicode, color;
+	char err[PATH_MAX + 64];
 	int c, ret = 1, rc;
 
 	/* options */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:p:ah", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt("live", argc, argv, "+:o:p:ah", longopts)) != -1) {
 		switch (c) {
 		case 'o': po.output = optarg; break;
+		case 'f': po.force = true; break;
 		case 'a': po.all_tasks = true; break;
 		case 'P':
 			if (cmd_parse_python("live", optarg, &po))
@@ -183,23 +300,31 @@ int cmd_live(int argc, char **argv)
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
 		case 'p':
-			if (cmd_parse_pid("live", optarg, &po))
+			if (cmd_parse_pid("live", optarg, &po.pid))
 				return 2;
 			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
 			return 2;
 		}
 	}
+	if (po.force && !po.output)
+		return cmd_usage("live", "--force goes with -o FILE");
 	if (cmd_trace_target("live", &po, argc, argv))
 		return 2;
 
-	/* the sinks: the file (the pipeline's), the view's timeline, the summary;
-	 * the program's own output would scribble over the view */
-	po.child_stdout = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* the program's own output would scribble over the view (the file is
+	 * made now: the pipeline takes its opts as they are) */
+	if (po.argv) {
+		if (open_output(&l, err, sizeof(err))) {
+			fprintf(stderr, "gilscope live: the program's output: %s\n", err);
+			return 1;
+		}
+		po.child_stdout = l.out.fd;
+	}
+	/* the sinks: the file (the pipeline's), the view's timeline, the summary */
 	if ((rc = pipeline_new(&l.p, &po)) || (rc = pipeline_add_sink(l.p, &timeline_sink, &l.tl)) ||
 	    (rc = pipeline_add_sink(l.p, &report_sink, &l))) {
 		fprintf(stderr, "gilscope live: %s\n", strerror(-rc));
@@ -207,8 +332,10 @@ int cmd_live(int argc, char **argv)
 	}
 	/* privileges and which lock, before anything is created or started */
 	if (pipeline_check(l.p)) {
-		fprintf(stderr, "gilscope live: %s\n", pipeline_error(l.p));
-		ret = pipeline_usage_error(l.p) ? 2 : 1;
+		if (pipeline_usage_error(l.p))
+			ret = cmd_usage("live", "%s", pipeline_error(l.p));
+		else
+			fprintf(stderr, "gilscope live: %s\n", pipeline_error(l.p));
 		goto out;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -237,6 +364,9 @@ int cmd_live(int argc, char **argv)
 	if (l.note[0]) {	/* placed at exec, before the view */
 		app_message(l.app, l.note);
 		l.note[0] = '\0';
+	} else if (l.has_out) {
+		snprintf(err, sizeof(err), "the program's output goes to %s", l.out.path);
+		app_message(l.app, err);
 	}
 	rc = app_run(l.app);
 
@@ -252,15 +382,14 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
-	if (!rs.rec.exited && po.argv)
-		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
-			(int)rs.rec.pid);
+	cmd_trace_ending("live", l.p, &po);
+	say_output(&l, &rs);
 	ret = rc ? 1 : 0;
 out:
 	app_free(l.app);
 	pipeline_free(l.p);	/* removes a recording that was not finished */
-	if (po.child_stdout > 0)
-		close(po.child_stdout);
+	if (l.has_out)		/* an error before the program ran: nothing to keep */
+		outfile_discard(&l.out);
 	timeline_free(l.tl);
 	report_free(l.rp);
 	return ret;

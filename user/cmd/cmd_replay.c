@@ -176,27 +176,20 @@ int cmd_replay(int argc, char **argv)
 	struct app *a = NULL;
 	bool unicode, color, bench = false;
 	double at = 0;
-	char *end;
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt("replay", argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case 'A':
-			at = strtod(optarg, &end);
-			if (end == optarg || *end || at < 0 || !isfinite(at)) {
-				fprintf(stderr, "gilscope replay: --at wants seconds >= 0, not '%s'\n",
-					optarg);
+			if (cmd_parse_double("replay", "--at", optarg, 0, 1e9,
+					     "seconds from the start, 0 or more", &at))
 				return 2;
-			}
 			break;
 		case 'S':
-			o.speed = strtod(optarg, &end);
-			if (end == optarg || *end || !(o.speed >= 0.01 && o.speed <= 100)) {
-				fprintf(stderr, "gilscope replay: --speed wants 0.01 to 100, not '%s'\n",
-					optarg);
+			if (cmd_parse_double("replay", "--speed", optarg, 0.01, 100,
+					     "a factor from 0.01 to 100", &o.speed))
 				return 2;
-			}
 			break;
 		case 'a':
 			o.ascii = true;
@@ -208,16 +201,15 @@ int cmd_replay(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (bench)
 		return bench_render(optind < argc ? argv[optind] : NULL);
-	if (optind != argc - 1) {
-		fprintf(stderr, "gilscope replay: give one trace FILE\n%s", usage);
-		return 2;
-	}
+	if (optind == argc)
+		return cmd_usage("replay", "which trace? give a FILE");
+	if (optind != argc - 1)
+		return cmd_usage("replay", "one trace FILE at a time, not %d", argc - optind);
 	struct trace_reader *rd = NULL;
 	char note[256];
 

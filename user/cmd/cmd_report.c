@@ -2,6 +2,7 @@
 /* cmd_report.c - `gilscope report FILE [--json]`: stream a trace through the
  * model and print the summary (report.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -35,26 +36,26 @@ int cmd_report(int argc, char **argv)
 	struct report *rp = NULL;
 	int ret, status = 1;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "gilscope report: unknown option '%s'\n%s", argv[i], usage);
-			return 2;
-		} else if (path) {
-			fprintf(stderr, "gilscope report: one trace file at a time\n%s", usage);
-			return 2;
-		} else {
-			path = argv[i];
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cmd_getopt("report", argc, argv, ":h", longopts)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (!path) {
-		fprintf(stderr, "gilscope report: which trace? give a FILE\n%s", usage);
-		return 2;
-	}
+	if (optind == argc)
+		return cmd_usage("report", "which trace? give a FILE");
+	if (optind != argc - 1)
+		return cmd_usage("report", "one trace FILE at a time, not %d", argc - optind);
+	path = argv[optind];
 
 	/* open: the file must be a readable trace */
 	ret = trace_reader_open(&r, path);

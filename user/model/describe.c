@@ -2,6 +2,7 @@
 /* describe.c - events in plain words (contract in describe.h). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "model/describe.h"
 #include "util/fmt.h"
 #include "model/model.h"
@@ -238,9 +239,16 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 	case GS_EV_PROC_FORK:
 		SAY("%s starts process %llu", me.s, (unsigned long long)ev->arg0);
 		break;
-	case GS_EV_PROC_EXIT:
-		SAY("%s exits with code %lld", me.s, (long long)(int32_t)ev->arg0);
+	case GS_EV_PROC_EXIT: {
+		int status = (int32_t)ev->arg0;	/* a wait status: 768 is exit(3) */
+		char how[48];
+
+		if (WIFEXITED(status))
+			SAY("%s exits with code %d", me.s, WEXITSTATUS(status));
+		else
+			SAY("%s ends: %s", me.s, fmt_exit_status(how, sizeof(how), status));
 		break;
+	}
 	case GS_EV_LOST:
 		SAY("%llu events lost here (the recorder fell behind)",
 		    (unsigned long long)ev->arg0);

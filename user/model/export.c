@@ -110,13 +110,20 @@ static uint64_t rel(const struct exporter *x, uint64_t ts)
 	return ts > x->base_ns ? ts - x->base_ns : 0;
 }
 
+/* A CSV field. Names come from the traced program: one that a spreadsheet
+ * would take for a formula (= + - @, or a tab or CR first) is quoted with a
+ * leading ' (OWASP's advice), so opening the CSV runs nothing. */
 static void csv_str(FILE *f, const char *s)
 {
-	if (!s[strcspn(s, ",\"\r\n")]) {
+	bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+
+	if (!formula && !s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);

@@ -92,6 +92,20 @@ enum export_format export_format_of_path(const char *path);
 int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 		 struct export_stats *st, char *err, size_t errlen);
 
+/* A part of a trace: [from_ns, to_ns) after its first event (to_ns 0: to
+ * the end). The reader seeks to from_ns (a block's keyframe gives the state
+ * there), intervals are cut to the range, and what is still open at to_ns
+ * ends there. */
+struct export_range {
+	uint64_t from_ns, to_ns;
+};
+int export_trace_range(const char *in_path, FILE *out, enum export_format fmt,
+		       const struct export_range *range, struct export_stats *st, char *err,
+		       size_t errlen);
+/* About how many bytes an export of events events takes in format fmt
+ * (measured on the shipped traces: a warning's figure, not a promise). */
+uint64_t export_estimate_bytes(enum export_format fmt, uint64_t events);
+
 /*
  * The writer on its own (export_trace drives it; tests feed it spans).
  * exporter_new writes the preamble; then spans, events, lost events, marks,

@@ -19,6 +19,7 @@ struct run {
 	struct model *m;
 	struct exporter *x;
 	struct handoff *h;
+	uint64_t from, to;	/* the range, absolute; to UINT64_MAX: the end */
 	char buf[DESCRIBE_THREAD_MAX + 16];
 };
 
@@ -34,15 +35,23 @@ static void on_span(const struct model_span *s, void *ctx)
 {
 	struct run *r = ctx;
 	struct handoff_span hs;
+	struct model_span c = *s;
 
 	handoff_span(r->h, s, &hs);
-	exporter_span(r->x, s, &hs);
+	if (c.end_ns <= r->from || c.start_ns >= r->to)
+		return;		/* outside the range */
+	if (c.start_ns < r->from)
+		c.start_ns = r->from;
+	exporter_span(r->x, &c, &hs);
 }
 
 static void on_handoff(const struct handoff_info *hi, void *ctx)
 {
 	struct run *r = ctx;
 
+	/* a flow joins two exported slices: both ends inside the range */
+	if (hi->release_ns <= r->from || hi->acquire_ns >= r->to)
+		return;
 	exporter_handoff(r->x, hi);
 }
 
@@ -87,8 +96,23 @@ static void mark_skipped(struct run *r, struct trace_reader *rd, uint64_t *seen,
 	*seen = info.bad_events;
 }
 
+uint64_t export_estimate_bytes(enum export_format fmt, uint64_t events)
+{
+	/* bytes per event measured on the shipped traces (docs: README Export) */
+	uint64_t per = fmt == EXPORT_CHROME ? 115 : fmt == EXPORT_CSV ? 50 : 18;
+
+	return events > UINT64_MAX / per ? UINT64_MAX : events * per;
+}
+
 int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 		 struct export_stats *st, char *err, size_t errlen)
+{
+	return export_trace_range(in_path, out, fmt, NULL, st, err, errlen);
+}
+
+int export_trace_range(const char *in_path, FILE *out, enum export_format fmt,
+		       const struct export_range *range, struct export_stats *st, char *err,
+		       size_t errlen)
 {
 	struct trace_reader *rd = NULL;
 	struct run r = { 0 };
@@ -116,6 +140,17 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	if (meta->start_ns && meta->start_ns <= base)
 		base = meta->start_ns;
 
+	r.from = info.first_ns + (range ? range->from_ns : 0);
+	r.to = range && range->to_ns ? info.first_ns + range->to_ns : UINT64_MAX;
+	if (r.from >= r.to) {
+		ret = errf(err, errlen, -EINVAL, "the range is empty (--from must be before --to)");
+		goto out;
+	}
+	if (range && range->from_ns && (ret = trace_reader_seek(rd, r.from))) {
+		errf(err, errlen, ret, "%s: %s", in_path,
+		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
+		goto out;
+	}
 	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
 	r.m = model_new(&mo);
 	if (!r.m || handoff_new(&r.h, on_handoff, &r)) {
@@ -133,12 +168,19 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 	const struct gs_event *evs;
 	size_t n;
 	uint64_t last = base, bad_seen = 0;
-	while ((ret = trace_reader_next_batch(rd, &evs, &n)) == 1) {
+	bool past = false;
+	while (!past && (ret = trace_reader_next_batch(rd, &evs, &n)) == 1) {
 		mark_skipped(&r, rd, &bad_seen, last);
 		for (size_t i = 0; i < n; i++) {
 			const struct gs_event *ev = &evs[i];
+			bool key = ev->flags & GS_F_KEYFRAME;
+			bool in = key || ev->ts_ns >= r.from;
 
-			if (ev->type == GS_EV_LOST)
+			if (!key && ev->ts_ns >= r.to) {
+				past = true;
+				break;
+			}
+			if (ev->type == GS_EV_LOST && !key && in)
 				exporter_lost(r.x, ev->ts_ns, ev->arg0);
 			handoff_before(r.h, r.m, ev);
 			model_feed(r.m, ev);
@@ -146,11 +188,12 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 				ret = errf(err, errlen, -ENOMEM, "out of memory");
 				goto out;
 			}
-			exporter_event(r.x, r.m, ev);
-			if (ev->ts_ns > last)
+			if (in)
+				exporter_event(r.x, r.m, ev);
+			if (!key && ev->ts_ns > last)
 				last = ev->ts_ns;
+			st->events += !key && in;
 		}
-		st->events += n;
 		if (ferror(out)) {
 			ret = 0;
 			break;	/* exporter_finish reports the write error */
@@ -161,7 +204,11 @@ int export_trace(const char *in_path, FILE *out, enum export_format fmt,
 		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
 		goto out;
 	}
+	if (ret > 0)
+		ret = 0;	/* stopped at the range's end */
 	mark_skipped(&r, rd, &bad_seen, last);
+	if (r.to != UINT64_MAX && last < r.to && past)
+		last = r.to;	/* what is open at the range's end ends there */
 	model_finish(r.m, last);
 	last = model_now(r.m);
 	if (info.recovered) {

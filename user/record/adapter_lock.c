@@ -203,6 +203,45 @@ static bool looks_like_lock_field(const char *s, size_t len)
 	       (len == 3 || (s[3] >= '0' && s[3] <= '9') || s[3] == '=');
 }
 
+/* The usual releasing function for an ACQUIRE, to suggest it. */
+static const char *release_for(const char *acquire, size_t len)
+{
+	static const struct { const char *prefix, *release; } pairs[] = {
+		{ "pthread_mutex_", "pthread_mutex_unlock" },
+		{ "pthread_spin_", "pthread_spin_unlock" },
+		{ "pthread_rwlock_", "pthread_rwlock_unlock" },
+		{ "sem_", "sem_post" },
+		{ "mtx_", "mtx_unlock" },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (len > strlen(pairs[i].prefix) && !strncmp(acquire, pairs[i].prefix, strlen(pairs[i].prefix)))
+			return pairs[i].release;
+	return NULL;
+}
+
+/* Fewer than BINARY:ACQUIRE:RELEASE before the optional fields (which end
+ * at end): say which are missing, reading the fields from the left. */
+static int too_few_fields(const char *spec, const char *end, char *err, size_t errlen)
+{
+	const char *c = memchr(spec, ':', end - spec);
+	const char *release;
+	int blen, alen;
+
+	if (!c)
+		return errf(err, errlen, -EINVAL, "missing ACQUIRE and RELEASE after BINARY '%.*s' "
+			    "(expected " SYNTAX ")", (int)(end - spec > 64 ? 64 : end - spec), spec);
+	blen = (int)(c - spec > 64 ? 64 : c - spec);
+	alen = (int)(end - c - 1 > 64 ? 64 : end - c - 1);
+	release = release_for(c + 1, end - c - 1);
+	if (release)
+		return errf(err, errlen, -EINVAL, "missing RELEASE after BINARY '%.*s' and ACQUIRE '%.*s' "
+			    "(e.g. %.*s:%.*s:%s)", blen, spec, alen, c + 1, blen, spec, alen, c + 1,
+			    release);
+	return errf(err, errlen, -EINVAL, "missing RELEASE after BINARY '%.*s' and ACQUIRE '%.*s' "
+		    "(expected " SYNTAX ")", blen, spec, alen, c + 1);
+}
+
 int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof(*a));
@@ -220,7 +259,8 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 	const char *c = memrchr(spec, ':', n);
 	bool ok_given = false;
 	if (!c)
-		return errf(err, errlen, -EINVAL, "'%.64s' has no ':' (expected " SYNTAX ")", spec);
+		return errf(err, errlen, -EINVAL, "missing ACQUIRE and RELEASE: '%.64s' has no ':' "
+			    "(expected " SYNTAX ")", spec);
 	if (looks_like_ok_field(c + 1, end - c - 1)) {
 		int r = parse_ok_field(c + 1, end - c - 1, a, err, errlen);
 		if (r)
@@ -228,18 +268,16 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 		ok_given = true;
 		end = c;
 		c = memrchr(spec, ':', end - spec);
-		if (!c)
-			return errf(err, errlen, -EINVAL, "missing RELEASE (expected " SYNTAX ")");
 	}
-	if (looks_like_lock_field(c + 1, end - c - 1)) {
+	if (c && looks_like_lock_field(c + 1, end - c - 1)) {
 		int r = parse_lock_field(c + 1, end - c - 1, a, err, errlen);
 		if (r)
 			return r;
 		end = c;
 		c = memrchr(spec, ':', end - spec);
-		if (!c)
-			return errf(err, errlen, -EINVAL, "missing RELEASE (expected " SYNTAX ")");
 	}
+	if (!c || !memchr(spec, ':', c - spec))
+		return too_few_fields(spec, end, err, errlen);
 	if (looks_like_ok_field(c + 1, end - c - 1))
 		return errf(err, errlen, -EINVAL, "ok= comes last (expected " SYNTAX ")");
 	int r = parse_func("RELEASE", c + 1, end - c - 1, a->release_sym, err, errlen);
@@ -247,8 +285,6 @@ int adapter_lock_parse(const char *spec, struct adapter_target *a, char *err, si
 		return r;
 	end = c;
 	c = memrchr(spec, ':', end - spec);
-	if (!c)
-		return errf(err, errlen, -EINVAL, "missing ACQUIRE or BINARY (expected " SYNTAX ")");
 	r = parse_func("ACQUIRE", c + 1, end - c - 1, a->acquire_sym, err, errlen);
 	if (r)
 		return r;

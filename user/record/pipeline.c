@@ -25,6 +25,8 @@
 #include "util/err.h"
 
 #define SINKS_MAX 8
+#define LOCKS_SEEN 8		/* locks counted apart for pipeline_lock_warning() */
+#define TICK_MS 500
 
 struct pipeline {
 	struct pipeline_opts o;		/* copy; strings stay the caller's */
@@ -48,6 +50,12 @@ struct pipeline {
 	bool quiet;			/* sinks are not called any more */
 	bool usage;			/* the last failure was a malformed SPEC */
 	int stop_err;			/* pipeline_stop()'s result, once stopped */
+	struct {
+		uint64_t addr, acquisitions;
+	} seen[LOCKS_SEEN];		/* --lock argN: acquisitions by lock, the
+					 * first LOCKS_SEEN other locks seen */
+	size_t nseen;
+	uint64_t kept;			/* acquisitions of the filter's lock once placed */
 	char err[512];
 };
 
@@ -69,6 +77,30 @@ static void on_signal(int sig)
 
 /* ---- the fan-out ---------------------------------------------------------------- */
 
+/* Acquisitions by lock address, so that a --lock filter that kept nothing
+ * can be told at the end (and what the program took before it was set). */
+static void count_locks(struct pipeline *p, const struct gs_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (ev[i].type != GS_EV_LOCK_ACQUIRED)
+			continue;
+		if (p->adapter->lock_addr && ev[i].arg0 == p->adapter->lock_addr) {
+			p->kept++;
+			continue;
+		}
+		for (k = 0; k < p->nseen && p->seen[k].addr != ev[i].arg0; k++)
+			;
+		if (k == p->nseen) {
+			if (k == LOCKS_SEEN)
+				continue;
+			p->seen[p->nseen++].addr = ev[i].arg0;
+		}
+		p->seen[k].acquisitions++;
+	}
+}
+
 static int fan_events(void *ctx, const struct gs_event *ev, size_t n)
 {
 	struct pipeline *p = ctx;
@@ -77,6 +109,10 @@ static int fan_events(void *ctx, const struct gs_event *ev, size_t n)
 	/* Python functions become ids, their names go to the file first */
 	if (p->py && !p->quiet && (err = pyrec_events(p->py, ev, n, &ev)))
 		return err;
+
+	if (p->adapter && p->adapter->lock_arg >= 0)
+		count_locks(p, ev, n);
+
 	for (size_t i = 0; !err && !p->quiet && i < p->nsinks; i++)
 		err = p->sink[i].ops->events(p->sink[i].ctx, ev, n);
 	return err;
@@ -359,9 +395,32 @@ int pipeline_poll(struct pipeline *p)
 	return recorder_poll(p->rec);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The recorder's drain timer wakes the loop every few ms: ticks need no
+ * timer of their own. */
+static void tick(struct pipeline *p, uint64_t *next_ms)
+{
+	struct pipeline_stats st;
+	uint64_t now = mono_ms();
+
+	if (!p->o.tick || now < *next_ms)
+		return;
+	*next_ms = now + (p->o.tick_ms ? p->o.tick_ms : TICK_MS);
+	pipeline_stats(p, &st);
+	p->o.tick(p->o.tick_ctx, &st);
+}
+
 int pipeline_run(struct pipeline *p)
 {
 	struct epoll_event ev;
+	uint64_t next_tick = mono_ms() + (p->o.tick_ms ? p->o.tick_ms : TICK_MS);
 	int rc = 0;
 
 	while (!rc && !stop_flag) {
@@ -370,6 +429,8 @@ int pipeline_run(struct pipeline *p)
 		if (stop_flag)
 			break;
 		rc = pipeline_poll(p);
+		if (!rc)
+			tick(p, &next_tick);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -435,6 +496,45 @@ const struct pyrec *pipeline_python(const struct pipeline *p)
 const struct trace_names *pipeline_names(const struct pipeline *p)
 {
 	return p->py ? pyrec_names(p->py) : NULL;
+}
+
+int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len)
+{
+	const struct adapter_target *a = p->adapter;
+	uint64_t kept = p->kept;
+	size_t used;
+	char name[ADAPTER_SYM_MAX + 32];
+
+	if (len)
+		buf[0] = '\0';
+	if (!a || a->lock_arg < 0 || (!a->lock_addr && !a->lock_pending))
+		return 0;	/* no filter: every lock is kept */
+	if (a->lock_pending) {
+		snprintf(buf, len, "lock %s was never placed (the program never mapped %s): "
+			 "every lock was recorded", a->lock_sym, a->lock_binary);
+		return 1;
+	}
+	for (size_t k = 0; k < p->nseen; k++)
+		if (p->seen[k].addr == a->lock_addr)
+			kept += p->seen[k].acquisitions;
+	if (kept)
+		return 0;
+	if (a->lock_sym[0])
+		snprintf(name, sizeof(name), "%s (0x%llx)", a->lock_sym,
+			 (unsigned long long)a->lock_addr);
+	else
+		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)a->lock_addr);
+	used = snprintf(buf, len, "the lock filter matched nothing: the program never took lock "
+			"%s while recorded", name);
+	for (size_t k = 0, n = 0; k < p->nseen && used < len; k++) {
+		if (p->seen[k].addr == a->lock_addr)
+			continue;
+		used += snprintf(buf + used, len - used, "%s0x%llx (%llu times)",
+				 n++ ? ", " : "; before the filter was set it took ",
+				 (unsigned long long)p->seen[k].addr,
+				 (unsigned long long)p->seen[k].acquisitions);
+	}
+	return 1;
 }
 
 const char *pipeline_error(const struct pipeline *p)

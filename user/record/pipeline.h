@@ -119,6 +119,11 @@ struct pipeline_opts {
 	 * exec) and pipeline_poll(). NULL: not said. */
 	void (*note)(void *note_ctx, const char *line);
 	void *note_ctx;
+	/* pipeline_run(): called about every tick_ms (0: 500) while it
+	 * records, with the numbers so far (a progress line). NULL: never. */
+	void (*tick)(void *tick_ctx, const struct pipeline_stats *st);
+	void *tick_ctx;
+	uint32_t tick_ms;
 };
 
 /* A pipeline for opts (copied; its strings must outlive the pipeline).
@@ -163,6 +168,12 @@ struct pyrec;
 struct trace_names;
 const struct pyrec *pipeline_python(const struct pipeline *p);
 const struct trace_names *pipeline_names(const struct pipeline *p);
+/* After pipeline_stop(): when a --lock filter (argN=ADDR or =SYMBOL) kept
+ * nothing, one line for the user (no prefix, no newline) into buf and 1:
+ * the filter never matched (with the locks the program took before it was
+ * set, if any were seen), or its SYMBOL was never placed (every lock was
+ * recorded). Else 0 and buf "". */
+int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len);
 /* The last failure of check/start/finish in one line, or "". */
 const char *pipeline_error(const struct pipeline *p);
 /* The last failure was the options' fault (a malformed --lock SPEC). */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* fmt.c - shared formatting helpers (contract in fmt.h). */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "util/fmt.h"
 #include "util/json.h"
 
@@ -47,6 +49,33 @@ char *fmt_duration(char *buf, size_t len, uint64_t ns)
 		return put(buf, len, "%.0f %s", v, units[i].unit);
 	}
 	return put(buf, len, "?");
+}
+
+char *fmt_exit_status(char *buf, size_t len, int status)
+{
+	if (WIFEXITED(status))
+		return put(buf, len, "exit code %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+
+		if (name)
+			return put(buf, len, "killed by SIG%s%s", name,
+				   WCOREDUMP(status) ? " (core dumped)" : "");
+		return put(buf, len, "killed by signal %d%s", WTERMSIG(status),
+			   WCOREDUMP(status) ? " (core dumped)" : "");
+	}
+	return put(buf, len, "wait status %#x", (unsigned)status);
+}
+
+char *fmt_bytes(char *buf, size_t len, uint64_t b)
+{
+	if (b >= 10ull << 30)
+		return put(buf, len, "%.1f GiB", b / 1073741824.0);
+	if (b >= 10u << 20)
+		return put(buf, len, "%.1f MiB", b / 1048576.0);
+	if (b >= 10u << 10)
+		return put(buf, len, "%.1f KiB", b / 1024.0);
+	return put(buf, len, "%llu B", (unsigned long long)b);
 }
 
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole)

@@ -24,6 +24,8 @@
 char *fmt_duration(char *buf, size_t len, uint64_t ns);
 /* part/whole as "49.8 %"; "-" when whole is 0 */
 char *fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
+/* A size: "812 B", "12.3 KiB", "45.6 MiB", "1.2 GiB" */
+char *fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* 1234567 as "1,234,567" */
 char *fmt_count(char *buf, size_t len, uint64_t n);
 /* At most max bytes of s, fit for a terminal: a trace, a lesson file and a
@@ -37,6 +39,11 @@ char *fmt_printable(char *buf, size_t len, const char *s, size_t max);
  * like "python3.11"). name and proc_name may be NULL. */
 char *fmt_thread_label(char *buf, size_t len, const char *name, size_t name_max,
 		       const char *proc_name, uint32_t pid, uint32_t tid);
+/* How a process ended, from its wait status (waitpid's, or the kernel's
+ * task exit_code that sched_process_exit carries): "exit code 3", "killed
+ * by SIGKILL", "killed by SIGSEGV (core dumped)"; a status that is neither
+ * (stopped, or garbage from a trace) as "wait status 0x...". */
+char *fmt_exit_status(char *buf, size_t len, int status);
 /* A bar of value/max * width cells: '#' in ASCII, or eighth blocks in
  * UTF-8 (then up to 3 bytes a cell). A non-zero value gets at least a sliver. */
 char *fmt_bar(char *buf, size_t len, uint64_t value, uint64_t max, unsigned width,
