@@ -42,9 +42,9 @@
  * give for (pid, id). A RELEASED that carries a function carries no hold
  * time (readers measure it from the events, as for 0). Between the kernel
  * and the recorder's Python stage (record/pyrec.h) the same two events
- * carry, in arg1, the code object's address (GS_PYADDR_*) and, in pad, its
- * fingerprint (gs_py_fingerprint); the stage turns them into ids before any
- * other consumer or the file sees them.
+ * carry in arg1 the code object's address and 16 bits of its fingerprint
+ * (gs_pyaddr_pack), or GS_PYADDR_NONE / GS_PYADDR_FAULT; the stage turns
+ * them into ids before any other consumer or the file sees them.
  */
 #ifndef GILSCOPE_H
 #define GILSCOPE_H
@@ -85,8 +85,8 @@ enum gs_event_flags {
 #define GS_FUNC_UNKNOWN 2ull	/* it did, but which could not be read: "?" */
 #define GS_FUNC_FIRST 3ull	/* the first id a names record may give */
 
-/* arg1 of GS_F_FUNC events as the kernel side sends them, besides a code
- * object's address (pad: its fingerprint). */
+/* arg1 of GS_F_FUNC events as the kernel side sends them, besides a packed
+ * code object (gs_pyaddr_pack: never 0 or 1, its address is >= 4096). */
 #define GS_PYADDR_NONE 0ull	/* no Python frame */
 #define GS_PYADDR_FAULT 1ull	/* a read of the frame chain failed */
 
@@ -132,6 +132,7 @@ enum gs_py_frames {
 struct gs_py_cfg {
 	__u32 frames;		/* enum gs_py_frames */
 	__s32 take_arg;		/* argument of take_gil that is the PyThreadState * */
+	__s32 take_clone_arg;	/* ... of its clone (attach cookie 1), -1 unknown */
 	__s32 drop_arg;		/* ... of drop_gil (-1: the one take_gil had) */
 	__s32 ts_frame;		/* PyThreadState.frame / current_frame */
 	__s32 ts_cframe;	/* PyThreadState.cframe (3.11, 3.12) */
@@ -160,6 +161,23 @@ static inline __u32 gs_py_fingerprint(__s32 firstlineno, __u64 name_ptr, __u64 f
 	h ^= (file_ptr >> 3) * 0x165667b19e3779f9ull;
 	h ^= h >> 29;
 	return (__u32)(h ^ (h >> 32));
+}
+
+/* A code object's address (8-byte aligned, below 2^51) and its fingerprint
+ * folded to 16 bits, in one arg. */
+static inline __u64 gs_pyaddr_pack(__u64 addr, __u32 fp)
+{
+	return addr >> 3 | (__u64)(__u16)(fp ^ fp >> 16) << 48;
+}
+
+static inline __u64 gs_pyaddr_addr(__u64 v)
+{
+	return (v & ((1ull << 48) - 1)) << 3;
+}
+
+static inline __u16 gs_pyaddr_fp(__u64 v)
+{
+	return (__u16)(v >> 48);
 }
 
 #endif /* GILSCOPE_H */

@@ -252,6 +252,8 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	if (!l->skel)
 		return fail(l, -errno, "cannot open the BPF programs: %s", strerror(errno));
 	l->skel->rodata->all_tasks = opts->all_tasks;
+	if (opts->py)	/* --python's function capture: fixed at load */
+		l->skel->rodata->py_cfg = *opts->py;
 	fallback = getenv("GILSCOPE_TP_FALLBACK");
 	l->tp_fallback = opts->tp_fallback || (fallback && *fallback && strcmp(fallback, "0"));
 	if (opts->ringbuf_bytes) {
@@ -385,6 +387,7 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 {
 	struct gilscope_bpf *s = l->skel;
 	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	LIBBPF_OPTS(bpf_uprobe_opts, alt_opts, .bpf_cookie = 1);
 	int err;
 
 	if (!s)
@@ -409,6 +412,13 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 	if (!err)
 		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_release_entry, -1,
 				t->binary, t->release_off, NULL), "the lock release uprobe");
+	if (!err && t->acquire_alt_off)
+		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
+				t->binary, t->acquire_alt_off, &alt_opts), "the clone's acquire uprobe");
+	if (!err && t->acquire_alt_off)
+		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return, -1,
+				t->binary, t->acquire_alt_off, &ret_opts),
+				"the clone's acquire uretprobe");
 	if (!err)
 		l->lock_attached = true;
 	return err;

@@ -321,6 +321,7 @@ static int start_recorder(struct pipeline *p)
 		.argv = o->argv,
 		.lock = a ? &a->lock : NULL,
 		.adapter = a ? a->adapter : NULL,
+		.py = p->py_funcs ? &p->py_cfg : NULL,
 		.all_tasks = o->all_tasks,
 		.floor = o->floor,
 		.duration_ns = o->duration_ns,

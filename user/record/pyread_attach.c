@@ -145,8 +145,19 @@ int pyread_attach_fds(struct pyread **out, pid_t pid, const struct pylayout *l, 
 			    strerror(-r));
 	if ((r = elf_files_init(&files)))
 		return errf(err, errlen, r, "out of memory");
-	if (l->tids == PYL_TID_PTHREAD)
+	if (l->tids == PYL_TID_PTHREAD) {
 		elf_files_add_mapped_fd(&files, pid, maps_fd);
+		/* ld.so may map libpython before libc: tids need libc's */
+		bool libc = false;
+
+		for (size_t i = 0; i < files.n; i++)
+			libc |= !strncmp(elf_files_base_name(files.path[i]), "libc", 4);
+		if (!libc) {
+			elf_files_free(&files);
+			return errf(err, errlen, -EAGAIN, "process %d has not mapped its C library "
+				    "(yet)", (int)pid);
+		}
+	}
 	r = pyr_open(out, pid, l, bias,
 		      l->tids == PYL_TID_PTHREAD ? glibc_tid_offset(&files) : -1, maps_fd, mem_fd);
 	elf_files_free(&files);

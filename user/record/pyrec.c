@@ -87,6 +87,7 @@ static bool make_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, s
 	c->frames = l->frames == PYL_FRAMES_OBJECT ? GS_PYF_OBJECT :
 		    l->frames == PYL_FRAMES_CFRAME ? GS_PYF_CFRAME : GS_PYF_DIRECT;
 	c->take_arg = l->take_gil_tstate_arg;
+	c->take_clone_arg = l->take_gil_clone_arg;
 	c->drop_arg = l->drop_gil_tstate_arg >= 0 && l->drop_gil_tstate_arg <= 5 ?
 		      l->drop_gil_tstate_arg : -1;
 #define OFF(f) (o[f] == PYL_UNKNOWN ? -1 : (int32_t)o[f])
@@ -98,16 +99,24 @@ static bool make_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, s
 	c->frame_owner = OFF(PYL_FRAME_OWNER);
 	c->owned_by_cstack = OFF(PYL_OWNED_BY_CSTACK);
 #undef OFF
+	/* one read of the code object covers the fingerprint's three fields,
+	 * from an 8-byte boundary (the kernel side reads words, not bytes) */
 	lo = o[PYL_CODE_FIRSTLINENO];
 	lo = name < lo ? name : lo;
 	lo = o[PYL_CODE_FILENAME] < lo ? o[PYL_CODE_FILENAME] : lo;
+	lo &= ~(int64_t)7;
 	hi = o[PYL_CODE_FIRSTLINENO] + 4;
 	hi = name + 8 > hi ? name + 8 : hi;
 	hi = o[PYL_CODE_FILENAME] + 8 > hi ? o[PYL_CODE_FILENAME] + 8 : hi;
+	hi = (hi + 7) & ~(int64_t)7;
 	fhi = c->frame_code > c->frame_back ? c->frame_code + 8 : c->frame_back + 8;
 	if (c->owned_by_cstack >= 0 && c->frame_owner + 1 > fhi)
 		fhi = c->frame_owner + 1;
+	fhi = (fhi + 7) & ~(int64_t)7;
 	if (lo < 0 || hi - lo > GS_PY_CODE_SPAN || c->frame_code < 0 || c->frame_back < 0 ||
+	    c->frame_code % 8 || c->frame_back % 8 || (name - lo) % 8 ||
+	    (o[PYL_CODE_FILENAME] - lo) % 8 || (o[PYL_CODE_FIRSTLINENO] - lo) % 4 ||
+	    (c->owned_by_cstack >= 0 && c->frame_owner < 0) ||
 	    fhi > GS_PY_FRAME_SPAN || (c->frames == GS_PYF_CFRAME &&
 				       (c->ts_cframe < 0 || c->cframe_current < 0)) ||
 	    (c->frames != GS_PYF_CFRAME && c->ts_frame < 0))
@@ -366,17 +375,23 @@ int pyrec_poll(struct pyrec *py, uint64_t now_ns)
 
 /* ---- functions --------------------------------------------------------------------- */
 
+/* The fingerprint a packed address carries (gs_pyaddr_pack) of one made now. */
+static uint16_t fp16(uint32_t fp)
+{
+	return (uint16_t)(fp ^ fp >> 16);
+}
+
 /* The id of the function whose code object was at addr with fingerprint fp
- * when the event happened, or GS_FUNC_UNKNOWN. */
-static int resolve(struct pyrec *py, uint64_t addr, uint32_t fp, uint64_t *id)
+ * (16 bits) when the event happened, or GS_FUNC_UNKNOWN. */
+static int resolve(struct pyrec *py, uint64_t addr, uint16_t fp, uint64_t *id)
 {
 	const struct pyread_code *c;
 	uint64_t v, fid;
-	uint32_t now_fp;
+	uint16_t now_fp;
 	int err;
 
 	*id = GS_FUNC_UNKNOWN;
-	if (hmap_get(&py->code, hkey_u64(addr), &v) && (uint32_t)(v >> 32) == fp) {
+	if (hmap_get(&py->code, hkey_u64(addr), &v) && (uint16_t)(v >> 32) == fp) {
 		*id = (uint32_t)v;
 		return 0;
 	}
@@ -394,7 +409,7 @@ static int resolve(struct pyrec *py, uint64_t addr, uint32_t fp, uint64_t *id)
 		return 0;
 	}
 	fid = c->id + GS_FUNC_FIRST - 1;
-	now_fp = gs_py_fingerprint(c->firstlineno, c->name_ptr, c->file_ptr);
+	now_fp = fp16(gs_py_fingerprint(c->firstlineno, c->name_ptr, c->file_ptr));
 	if (fid <= UINT32_MAX) {
 		if (py->code.n >= MAX_CODES)
 			hmap_clear(&py->code);
@@ -452,13 +467,12 @@ int pyrec_events(struct pyrec *py, const struct gs_event *ev, size_t n,
 		} else if (addr == GS_PYADDR_FAULT) {
 			py->st.fault++;
 			id = GS_FUNC_UNKNOWN;
-		} else if ((err = resolve(py, addr, e->pad, &id))) {
+		} else if ((err = resolve(py, gs_pyaddr_addr(addr), gs_pyaddr_fp(addr), &id))) {
 			return err;
 		}
 		if (id == GS_FUNC_UNKNOWN)
 			py->st.unknown++;
 		e->arg1 = id;
-		e->pad = 0;
 	}
 	return 0;
 }

@@ -238,7 +238,7 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 {
 	const struct recorder_opts *o = &r->opts;
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
-				  .ringbuf_bytes = o->ringbuf_bytes };
+				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py };
 	int ret = loader_open(&r->ld, &lo);
 
 	if (!ret)
