@@ -74,7 +74,7 @@ for (pid, tid) in tracks:
 if any(e.get("tid") == 0 for e in ev): bad.append("an event on tid 0 (Perfetto: the idle task)")
 if not any(e["ph"] == "M" and e["name"] == "process_name" and e["pid"] == CPU_PID for e in ev): bad.append("no CPUs process name")
 rows = list(csv.reader(open(sys.argv[2])))
-if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns"]: bad.append("CSV header %s" % rows[0])
+if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns", "function", "file", "line"]: bad.append("CSV header %s" % rows[0])
 ck = collections.Counter(r[0] for r in rows[1:])
 for k in ("cpu", "hold", "wait", "io", "native"):
     if ck[k] != kinds[k]: bad.append("%s: %d CSV rows, %d JSON slices" % (k, ck[k], kinds[k]))
