@@ -189,7 +189,7 @@ static int shown_window(struct app *a, uint64_t *t0, const struct tl_window **w)
 /* Highlight thread t (NULL: none), saying so on the key line. */
 static void highlight(struct app *a, const struct tl_thread *t)
 {
-	char msg[96];
+	char msg[160];
 
 	if (!t) {
 		a->st.highlight_tid = 0;
@@ -351,6 +351,9 @@ int app_key(struct app *a, int key)
 		break;
 	case 't':
 		pick_thread(a);
+		break;
+	case 'p':	/* the highlighted thread's Python functions, in the log's place */
+		st->funcs = !st->funcs;
 		break;
 	case CRT_KEY_ESC:
 		st->highlight_tid = 0;

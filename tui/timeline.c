@@ -97,6 +97,7 @@ int timeline_open_reader(struct timeline **out, struct trace_reader *r,
 	if (err)
 		return err;
 	(*out)->r = r;
+	timeline_set_names(*out, trace_reader_names(r));
 	trace_reader_info(r, &info);
 	(*out)->first_ns = info.first_ns;
 	(*out)->last_ns = info.last_ns;
@@ -140,6 +141,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->out_of);
 	free(tl->ivs);
 	free(tl->cand);
+	tl_funcs_free(tl);
 	free(tl);
 }
 
@@ -496,6 +498,8 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	w->nspans = tl->nout;
 	w->threads = tl->out_threads;
 	w->nthreads = nt;
+	if ((err = tl_funcs(tl)))
+		return err;
 	w->holder = model_lock_holder(tl->m);
 	w->lost = tl->lost;
 	w->first_ns = tl->first_ns;

@@ -29,6 +29,8 @@
 #include "tui/crt.h"
 #include "tui/timeline.h"
 #include "tui/timeline_sink.h"
+#include "model/describe.h"
+#include "record/pyrec.h"
 #include "util/fmt.h"
 #include "util/outfile.h"
 
@@ -148,14 +150,23 @@ static void summarize(struct live *l, const struct pipeline_stats *rs)
 			(unsigned long long)s->events, (unsigned long long)rs->rec.lost);
 	t = model_threads(m, &n);
 	for (size_t i = 0; i < n && used < sizeof(l->panel); i++) {
+		char name[DESCRIBE_THREAD_MAX + 16];
+
 		if (!t[i].traced)
 			continue;
 		used += snprintf(l->panel + used, sizeof(l->panel) - used,
 				 "%s%s held it %s, waited %s, took it %llu times.",
-				 k++ ? " " : "\n", t[i].name[0] ? t[i].name : "a thread",
+				 k++ ? " " : "\n",
+				 describe_thread(name, sizeof(name), m, &t[i], t[i].tid),
 				 fmt_percent(p1, sizeof(p1), t[i].hold_ns, s->duration_ns),
 				 fmt_percent(p2, sizeof(p2), t[i].wait_ns, s->duration_ns),
 				 (unsigned long long)t[i].acquisitions);
+	}
+	if (used < sizeof(l->panel) && pipeline_python(l->p)) {
+		char py[768];
+
+		used += snprintf(l->panel + used, sizeof(l->panel) - used, "\n%s.",
+				 pyrec_summary(pipeline_python(l->p), py, sizeof(py)));
 	}
 	ending(l, l->panel, sizeof(l->panel), used < sizeof(l->panel) ? used : sizeof(l->panel) - 1);
 }
@@ -200,8 +211,11 @@ static void say_output(struct live *l, const struct pipeline_stats *rs)
 static int report_begin(void *ctx, const struct trace_meta *meta)
 {
 	struct live *l = ctx;
+	int rc = report_new(&l->rp, meta);
 
-	return report_new(&l->rp, meta);
+	if (!rc && pipeline_names(l->p))	/* Python thread names */
+		report_set_names(l->rp, pipeline_names(l->p));
+	return rc;
 }
 
 static int report_events(void *ctx, const struct gs_event *ev, size_t n)
@@ -347,6 +361,8 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 	meta = pipeline_meta(l.p);
+	if (pipeline_names(l.p))	/* Python thread names and functions, as learnt */
+		timeline_set_names(l.tl, pipeline_names(l.p));
 
 	/* the view, until q */
 	crt_probe(&unicode, &color);
@@ -364,6 +380,11 @@ int cmd_live(int argc, char **argv)
 	if (l.note[0]) {	/* placed at exec, before the view */
 		app_message(l.app, l.note);
 		l.note[0] = '\0';
+	} else if (pipeline_python(l.p) && pyrec_missing(pipeline_python(l.p))[0]) {
+		/* said once: why Python names or functions will be missing */
+		snprintf(err, sizeof(err), "no Python names/functions: %s",
+			 pyrec_missing(pipeline_python(l.p)));
+		app_message(l.app, err);
 	} else if (l.has_out) {
 		snprintf(err, sizeof(err), "the program's output goes to %s", l.out.path);
 		app_message(l.app, err);
