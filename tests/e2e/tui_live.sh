@@ -5,7 +5,8 @@
 # is LIVE, time moves and the lock lane shows the lock going from one thread
 # to the other; when it exits the view stays with a summary; `s` saves a
 # trace that `report` reads; q exits 0 and restores the terminal; -o FILE
-# keeps the recording. Waits poll the pane with a timeout.
+# keeps the recording; --python on CPython shows Python names and functions.
+# Waits poll the pane with a timeout.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_root tui_live || t_exit
@@ -80,6 +81,29 @@ if wait_for '^DONE' 10 && grep -q '^EXIT=0$' "$TMPD/exit" && "$GS" report "$TMPD
 	ok tui_live_output
 else
 	not_ok tui_live_output "exit $(cat "$TMPD/exit" 2>/dev/null)"
+fi
+# --python on CPython (python3.11-dbg): Python thread names in the table and
+# the function in the log while it runs, p for the functions panel, and the
+# closing summary names the threads and what the Python stage learnt
+DBG=$(command -v python3.11-dbg)
+if need_cmd tui_live_python python3.11-dbg; then
+	start "$GS" live --python -- "$DBG" "$TOP/tests/progs/py_funcs.py" 3
+	if wait_for 'LIVE' 10 && wait_for '^ [A-Z] cruncher ' 5 && wait_for '^ [A-Z] sleeper ' 3 &&
+	   wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3; then
+		ok tui_live_python_names
+	else
+		not_ok tui_live_python_names "$(screen | grep -m3 -E 'cruncher|GIL|LIVE')"
+	fi
+	$T send-keys -t t p
+	wait_for 'Python functions of .* - p closes' 3 && wait_for 'holds the GIL in' 2 &&
+		ok tui_live_python_panel || not_ok tui_live_python_panel "$(screen | tail -n 10 | head -n 4)"
+	if wait_for 'ENDED' 15 && wait_for 'cruncher held it' 3 && wait_for 'Python 3\.11\.[0-9]+: 3 threads named' 1; then
+		ok tui_live_python_summary
+	else
+		not_ok tui_live_python_summary "$(screen | tail -n 8)"
+	fi
+	$T send-keys -t t q
+	wait_for '^DONE' 10
 fi
 # usage errors
 "$GS" live >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_usage || not_ok tui_live_usage "not status 2"
