@@ -176,7 +176,8 @@ static void sort_rows(struct funcstat *fs, enum funcstat_order order)
 {
 	if (fs->is_sorted && fs->sorted == order)
 		return;
-	qsort(fs->rows, fs->n, sizeof(*fs->rows), order == FUNCSTAT_BY_WAIT ? by_wait : by_hold);
+	if (fs->n)	/* rows is NULL until the first */
+		qsort(fs->rows, fs->n, sizeof(*fs->rows), order == FUNCSTAT_BY_WAIT ? by_wait : by_hold);
 	hmap_clear(&fs->by_key);
 	for (size_t i = 0; i < fs->n; i++)
 		hmap_put(&fs->by_key, (struct hkey){ (uint64_t)fs->rows[i].pid << 32 | fs->rows[i].tid,
