@@ -92,7 +92,9 @@ struct lock_tls {
 	__u64 request_ns;	/* when it was asked for; 0: no request pending */
 	__u64 held_lock;	/* lock taken last and not released yet (0: none) */
 	__u64 acquired_ns;	/* when held_lock was taken */
-	__u64 py_tstate;	/* --python: the PyThreadState * take_gil had last */
+	__u64 py_tstate;	/* --python: the PyThreadState * of its last GIL call */
+	__u64 py_code;		/* the code drop_gil saw last (packed), until the next
+				 * take_gil uses it; 0: none */
 };
 
 struct {
@@ -406,10 +408,11 @@ static __always_inline __u64 reg_arg(struct pt_regs *ctx, int n)
 /*
  * --python: the code object a thread runs, from its PyThreadState (how to
  * walk there is py_cfg's, from the interpreter's layout: record/pyrec.c).
- * Two to four reads: the frame pointer (through the cframe on 3.11-3.12),
- * the frame (skipping up to two C entry frames, 3.12+), and the part of the
- * code object its fingerprint is made of. Returns gs_pyaddr_pack() of it,
- * GS_PYADDR_NONE (no Python frame) or GS_PYADDR_FAULT (a read failed).
+ * Three or four reads: the frame pointer (through the cframe on 3.11-3.12),
+ * the frame's code pointer (with the owner byte on 3.12+, skipping up to
+ * two C entry frames), and the part of the code object its fingerprint is
+ * made of. Returns gs_pyaddr_pack() of it, GS_PYADDR_NONE (no Python frame)
+ * or GS_PYADDR_FAULT (a read failed).
  */
 static __always_inline __u64 py_code(__u64 tstate)
 {
@@ -428,15 +431,19 @@ static __always_inline __u64 py_code(__u64 tstate)
 	} else if (bpf_probe_read_user(&f, 8, (void *)(tstate + py_cfg.ts_frame))) {
 		return GS_PYADDR_FAULT;
 	}
-	for (int i = 0; i < 3 && f; i++) {
-		if (bpf_probe_read_user(fr, py_cfg.frame_len, (void *)f))
+	if (py_cfg.owned_by_cstack < 0) {	/* no C entry frames: the code pointer alone */
+		if (f && bpf_probe_read_user(&code, 8, (void *)(f + py_cfg.frame_code)))
 			return GS_PYADDR_FAULT;
-		if (py_cfg.owned_by_cstack < 0 ||
-		    ((__u8 *)fr)[(__u32)py_cfg.frame_owner] != py_cfg.owned_by_cstack) {
-			code = fr[(__u32)py_cfg.frame_code >> 3];
-			break;
+	} else {
+		for (int i = 0; i < 3 && f; i++) {
+			if (bpf_probe_read_user(fr, py_cfg.frame_len, (void *)f))
+				return GS_PYADDR_FAULT;
+			if (((__u8 *)fr)[(__u32)py_cfg.frame_owner] != py_cfg.owned_by_cstack) {
+				code = fr[(__u32)py_cfg.frame_code >> 3];
+				break;
+			}
+			f = fr[(__u32)py_cfg.frame_back >> 3];	/* the caller's is below */
 		}
-		f = fr[(__u32)py_cfg.frame_back >> 3];	/* a C entry frame: the caller's is below */
 	}
 	if (!code)
 		return f ? GS_PYADDR_FAULT : GS_PYADDR_NONE;
@@ -448,9 +455,16 @@ static __always_inline __u64 py_code(__u64 tstate)
 						      co[(__u32)py_cfg.code_file >> 3]));
 }
 
-/* take_gil entry: the function that asks (the wait's), into *arg1; the
- * thread state kept for drop_gil. Returns the event's flags. */
-static __always_inline __u8 py_request(struct pt_regs *ctx, __u64 *tstate, __u64 *arg1)
+/*
+ * take_gil entry: the function that asks (the wait's) into *arg1, the
+ * thread state into *tstate. Between its drop_gil and this take_gil a
+ * thread runs no Python code (it has not the GIL), so unless it changed
+ * thread states it asks where it let go, and that frame still holds the
+ * code object: what drop_gil read stands, no read needed. Returns the
+ * event's flags.
+ */
+static __always_inline __u8 py_request(struct pt_regs *ctx, const struct lock_tls *st,
+				       __u64 *tstate, __u64 *arg1)
 {
 	if (py_cfg.frames == GS_PYF_OFF)
 		return 0;
@@ -459,14 +473,17 @@ static __always_inline __u8 py_request(struct pt_regs *ctx, __u64 *tstate, __u64
 		*tstate = reg_arg(ctx, py_cfg.take_arg);
 	else if (py_cfg.take_clone_arg >= 0)
 		*tstate = reg_arg(ctx, py_cfg.take_clone_arg);
-	*arg1 = py_code(*tstate);
+	if (st && st->py_code && st->py_tstate == *tstate)
+		*arg1 = st->py_code;
+	else
+		*arg1 = py_code(*tstate);
 	return GS_F_FUNC;
 }
 
-/* drop_gil entry: the function running as it lets go (the hold's). Its
- * thread state argument may be NULL (3.12+): then take_gil's. */
-static __always_inline __u8 py_release(struct pt_regs *ctx, const struct lock_tls *st,
-				       __u64 *arg1)
+/* drop_gil entry: the function running as it lets go (the hold's), kept
+ * for the next take_gil. Its thread state argument may be NULL (3.12+):
+ * then take_gil's. */
+static __always_inline __u8 py_release(struct pt_regs *ctx, struct lock_tls *st, __u64 *arg1)
 {
 	__u64 tstate = 0;
 
@@ -477,6 +494,10 @@ static __always_inline __u8 py_release(struct pt_regs *ctx, const struct lock_tl
 	if (!tstate && st)
 		tstate = st->py_tstate;
 	*arg1 = py_code(tstate);
+	if (st) {
+		st->py_tstate = tstate;
+		st->py_code = *arg1 == GS_PYADDR_FAULT ? 0 : *arg1;
+	}
 	return GS_F_FUNC;
 }
 
@@ -494,12 +515,13 @@ int lock_acquire_entry(struct pt_regs *ctx)
 	if (lock_filter && lock != lock_filter)
 		return 0;
 	now = bpf_ktime_get_ns();
-	flags = py_request(ctx, &tstate, &func);
 	st = bpf_map_lookup_elem(&lock_tls, &tid);
+	flags = py_request(ctx, st, &tstate, &func);
 	if (st) {	/* keep what it holds */
 		st->lock = lock;
 		st->request_ns = now;
 		st->py_tstate = tstate;
+		st->py_code = 0;	/* used: Python runs before the next drop_gil */
 	} else {
 		fresh.lock = lock;
 		fresh.request_ns = now;

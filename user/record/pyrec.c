@@ -49,6 +49,7 @@ struct pyrec {
 	struct hmap code;		/* {addr} -> fingerprint << 32 | id */
 	struct hmap written;		/* {id} -> 1: its record is written */
 	struct hmap known;		/* {tid, tstate} -> NAMED | name hash, or retries */
+	struct hmap named;		/* {tid} -> the name hash written last for it */
 	struct pyread_thread *thr;	/* pyread_threads() buffer */
 	size_t thr_cap;
 	uint64_t last_full_ns;		/* names last read */
@@ -175,6 +176,7 @@ void pyrec_free(struct pyrec *py)
 	hmap_free(&py->code);
 	hmap_free(&py->written);
 	hmap_free(&py->known);
+	hmap_free(&py->named);
 	free(py->thr);
 	free(py->out);
 	free(py->l);
@@ -321,8 +323,10 @@ static int learn_names(struct pyrec *py, uint64_t now, size_t n)
 {
 	int err;
 
-	if (py->known.n > MAX_KNOWN)
+	if (py->known.n > MAX_KNOWN) {
 		hmap_clear(&py->known);
+		hmap_clear(&py->named);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct pyread_thread *t = &py->thr[i];
 		struct hkey k = { t->tid, t->tstate };
@@ -338,11 +342,16 @@ static int learn_names(struct pyrec *py, uint64_t now, size_t n)
 		}
 		if ((h = name_hash(t->name)) == v)
 			continue;
-		if (!(v & NAMED))
-			py->st.threads++;
-		py->st.names++;
 		if (hmap_put(&py->known, k, h))
 			return -ENOMEM;
+		/* a thread state made by its parent carries the parent's ids until
+		 * the thread starts (3.11): the same tid, named alike, again */
+		if (hmap_get(&py->named, hkey_u64(t->tid), &v) && v == h)
+			continue;
+		py->st.threads += !hmap_get(&py->named, hkey_u64(t->tid), &v);
+		if (hmap_put(&py->named, hkey_u64(t->tid), h))
+			return -ENOMEM;
+		py->st.names++;
 		trace_names_put_thread(py->store, (uint32_t)py->pid, t->tid, now, t->name);
 		if (py->w && (err = trace_writer_thread_name(py->w, (uint32_t)py->pid, t->tid, now,
 							      t->name)))
@@ -405,7 +414,7 @@ static int resolve(struct pyrec *py, uint64_t addr, uint16_t fp, uint64_t *id)
 		}
 	}
 	if (pyread_code(py->r, addr, &c)) {
-		py->st.unread++;
+		py->st.unread++;	/* gone already (exec'd code), or unreadable */
 		return 0;
 	}
 	fid = c->id + GS_FUNC_FIRST - 1;
@@ -509,10 +518,16 @@ char *pyrec_summary(const struct pyrec *py, char *buf, size_t len)
 		snprintf(buf, len, "Python%s: no thread names or functions: %s", ver, py->missing);
 		return buf;
 	}
-	snprintf(buf, len, "Python%s: %s threads named, %s functions%s%s%s%s%s", ver,
-		 fmt_count(a, sizeof(a), s->threads), fmt_count(b, sizeof(b), s->funcs),
-		 s->unknown ? "; " : "", s->unknown ? fmt_count(c, sizeof(c), s->unknown) : "",
-		 s->unknown ? " GIL events show `?` (their code could not be read in time)" : "",
+	char why[160] = "";
+
+	if (s->unknown)
+		snprintf(why, sizeof(why), "; %s GIL events show `?` (%llu: the code changed before "
+			 "it was read, %llu: not readable, %llu: the frame was not, %llu: another "
+			 "process)", fmt_count(c, sizeof(c), s->unknown),
+			 (unsigned long long)s->mismatch, (unsigned long long)s->unread,
+			 (unsigned long long)s->fault, (unsigned long long)s->other_pid);
+	snprintf(buf, len, "Python%s: %s threads named, %s functions%s%s%s", ver,
+		 fmt_count(a, sizeof(a), s->threads), fmt_count(b, sizeof(b), s->funcs), why,
 		 py->missing[0] ? "; " : "", py->missing);
 	return buf;
 }
