@@ -10,7 +10,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 libzstd-dev libncurses-dev systemtap-sdt-dev tmux python3 python3.11-dbg
-linux-perf bpftrace procps time libclang-rt-14-dev libdw-dev protobuf-compiler"
+linux-perf bpftrace procps time libclang-rt-14-dev libdw-dev protobuf-compiler
+libmicrohttpd-dev prometheus"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

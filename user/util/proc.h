@@ -13,6 +13,9 @@
 int proc_comm(pid_t pid, pid_t tid, char name[16]);
 /* The first number after field ("Uid:", "Tgid:") in /proc/PID/status. */
 int proc_status_u32(pid_t pid, const char *field, unsigned *val);
+/* The four ids after field ("Uid:" or "Gid:": real, effective, saved and
+ * file-system) in /proc/PID/status. */
+int proc_status_ids(pid_t pid, const char *field, unsigned ids[4]);
 /* /proc/PID/cmdline with its NULs as spaces ("" if unreadable). */
 void proc_cmdline(pid_t pid, char *out, size_t len);
 /* argv joined by spaces into out, cut to fit. */
