@@ -209,7 +209,6 @@ static void pick_thread(struct app *a)
 	const struct tl_window *w;
 	uint64_t t0;
 	size_t i;
-
 	int err = shown_window(a, &t0, &w);
 
 	if (err || !w->nthreads) {
@@ -323,14 +322,12 @@ int app_key(struct app *a, int key)
 	case '+':
 	case '=':
 	case CRT_KEY_WHEEL_UP:
-		st->ns_per_col = step125(st->ns_per_col, -1, TUI_NS_PER_COL_MIN,
-					 TUI_NS_PER_COL_MAX);
+		st->ns_per_col = step125(st->ns_per_col, -1, TUI_NS_PER_COL_MIN, TUI_NS_PER_COL_MAX);
 		break;
 	case '-':
 	case '_':
 	case CRT_KEY_WHEEL_DOWN:
-		st->ns_per_col = step125(st->ns_per_col, 1, TUI_NS_PER_COL_MIN,
-					 TUI_NS_PER_COL_MAX);
+		st->ns_per_col = step125(st->ns_per_col, 1, TUI_NS_PER_COL_MIN, TUI_NS_PER_COL_MAX);
 		break;
 	case '<':
 	case ',':
