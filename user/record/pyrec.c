@@ -30,6 +30,8 @@
 #define NAME_RETRIES 8			/* polls a new thread is looked at before its name is there */
 #define MAX_KNOWN 65536			/* threads remembered (then all are read again) */
 #define MAX_CODES 65536			/* code addresses remembered (then forgotten) */
+#define MAX_WRITTEN (1u << 18)		/* ids remembered as written (then written again:
+					 * a reader keeps the last record of an id) */
 #define NAMED (1ull << 63)		/* a thread's value: NAMED | hash of its name */
 
 struct pyrec {
@@ -426,6 +428,8 @@ static int resolve(struct pyrec *py, uint64_t addr, uint16_t fp, uint64_t *id)
 			return -ENOMEM;
 	}
 	if (!hmap_get(&py->written, hkey_u64(fid), &v)) {
+		if (py->written.n >= MAX_WRITTEN)
+			hmap_clear(&py->written);
 		if (hmap_put(&py->written, hkey_u64(fid), 1))
 			return -ENOMEM;
 		py->st.funcs++;
