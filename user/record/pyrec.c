@@ -165,6 +165,25 @@ int pyrec_new(struct pyrec **out, const char *interp, bool functions)
 	return 0;
 }
 
+int pyrec_new_reader(struct pyrec **out, struct pyread *r, pid_t pid)
+{
+	char why[8];
+	int err = pyrec_new(out, "", false);
+
+	if (err) {
+		pyread_close(r);
+		return err;
+	}
+	*(*out)->l = *pyread_layout(r);
+	(*out)->missing[0] = '\0';
+	(*out)->layout = (*out)->funcs = true;
+	(*out)->names = pyread_ready(r, PYL_CAP_NAMES, why, sizeof(why));
+	(*out)->r = r;
+	(*out)->pid = pid;
+	(*out)->st.attached = true;
+	return 0;
+}
+
 void pyrec_free(struct pyrec *py)
 {
 	if (!py)

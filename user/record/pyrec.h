@@ -75,6 +75,10 @@ struct pyrec_stats {
  * executable or its libpython). functions: capture the function at each
  * GIL event (else thread names only). 0 or -ENOMEM. */
 int pyrec_new(struct pyrec **out, const char *interp, bool functions);
+/* A stage over a reader the caller made (tests that forge a target, see
+ * pyread_open): r and its layout stand for the interpreter, r belongs to
+ * the stage from then on (also on failure). 0 or -ENOMEM. */
+int pyrec_new_reader(struct pyrec **out, struct pyread *r, pid_t pid);
 /* What the kernel side needs to find the running code object: true and
  * *cfg, or false (no capture: the layout lacks it, said by pyrec_missing). */
 bool pyrec_bpf_cfg(const struct pyrec *py, struct gs_py_cfg *cfg);
