@@ -110,8 +110,12 @@ void lesson_output_summary(char *dst, size_t len, const char *src);
 
 struct lesson_run;
 
+struct trace_names;
+
 struct lesson_run_opts {
 	uint32_t ncpus;		/* CPUs of the machine the events come from */
+	const struct trace_names *names;	/* the trace's (Python thread names), or
+						 * NULL; not owned, outlives the run */
 };
 
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,
