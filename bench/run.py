@@ -241,6 +241,57 @@ def python_observer_effect():
         f"untraced vs untraced (A/A) {aa:.3f}")
 
 
+def python_function_cost():
+    """What naming the function at each GIL event adds (--python against
+    --python=gil), per GIL event: a thread that lets go of the GIL and takes
+    it back 300,000 times (os.lseek releases it around the system call: a
+    request, an acquisition and a release each), its own CPU time (the
+    probes run in it) as the script measures it. Alternating rounds; the
+    least of each, as other load only ever adds."""
+    py = None
+    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
+        if os.path.exists(cand):
+            py = cand
+            break
+    if not py:
+        row("python_func_ns_per_gil_event", None, "ns/event", "<= 150", None,
+            note="no Python with take_gil symbols")
+        return
+    n = 300000
+    script = os.path.join(tmp, "lseek.py")
+    with open(script, "w") as f:
+        f.write("import os, time\n"
+                "fd = os.open('/dev/null', os.O_RDONLY)\n"
+                "def loop(n):\n"
+                "    for _ in range(n):\n"
+                "        os.lseek(fd, 0, 0)\n"
+                "t0 = time.process_time()\n"
+                f"loop({n})\n"
+                "print('cpu', time.process_time() - t0)\n")
+
+    def cpu(mode):
+        p = run([GS, "record", "-q", mode, "-o", trace_path("pyf"), "--", py, script])
+        m = re.search(r"^cpu ([0-9.]+)", p.stdout, re.M)
+        if p.returncode != 0 or not m:
+            raise RuntimeError("python run failed: " + p.stderr.strip()[-200:])
+        return float(m.group(1))
+
+    gil, full = [], []
+    try:
+        for _ in range(2 * ROUNDS):
+            gil.append(cpu("--python=gil"))
+            full.append(cpu("--python"))
+    except RuntimeError as e:
+        row("python_func_ns_per_gil_event", None, "ns/event", "<= 150", None, note=str(e))
+        return
+    ev = 3 * n
+    added = (min(full) - min(gil)) / ev * 1e9
+    base = min(gil) / ev * 1e9
+    row("python_func_ns_per_gil_event", round(added, 1), "ns/event", "<= 150", added <= 150,
+        note=f"{os.path.basename(py)}, os.lseek loop: {base:.0f} ns of the thread's CPU "
+        f"per GIL event with --python=gil (probes included)")
+
+
 def trace_sizes(cpu_report):
     # io scenario
     p = run(gs_record("io") + [RT, "run", "io", "--seconds", "2"])
@@ -344,6 +395,7 @@ def main():
         cpu = observer_effect()
         trace_sizes(cpu)
         python_observer_effect()
+        python_function_cost()
         recorder_memory()
     else:
         row("tracing_rows", None, "", note="not root: BPF rows (event cost, observer effect, "

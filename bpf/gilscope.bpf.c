@@ -35,6 +35,9 @@ volatile int lock_release_arg SEC(".data") = 0;
 volatile __u64 lock_filter SEC(".data") = 0;	/* keep only this lock (0: all) */
 volatile __u64 lock_addr SEC(".data") = 1;	/* lock address reported when the arg is -1 */
 volatile int lock_ok SEC(".data") = GS_LOCK_OK_ANY;	/* enum gs_lock_ok: did acquire get it */
+/* --python: where the code a thread runs is (read-only: known at load, so a
+ * recording without functions has none of that code at all). */
+const volatile struct gs_py_cfg py_cfg = { .frames = GS_PYF_OFF };
 /* tracing for a user (under sudo): every id of a traced process must stay
  * theirs (on_sched_process_exec); -1: no such rule */
 volatile __u32 user_uid SEC(".data") = (__u32)-1;
@@ -93,6 +96,9 @@ struct lock_tls {
 	__u64 request_ns;	/* when it was asked for; 0: no request pending */
 	__u64 held_lock;	/* lock taken last and not released yet (0: none) */
 	__u64 acquired_ns;	/* when held_lock was taken */
+	__u64 py_tstate;	/* --python: the PyThreadState * of its last GIL call */
+	__u64 py_code;		/* the code drop_gil saw last (packed), until the next
+				 * take_gil uses it; 0: none */
 };
 
 struct {
@@ -403,12 +409,109 @@ static __always_inline __u64 reg_arg(struct pt_regs *ctx, int n)
 	}
 }
 
+/*
+ * --python: the code object a thread runs, from its PyThreadState (how to
+ * walk there is py_cfg's, from the interpreter's layout: record/pyrec.c).
+ * Three or four reads: the frame pointer (through the cframe on 3.11-3.12),
+ * the frame's code pointer (with the owner byte on 3.12+, skipping up to
+ * two C entry frames), and the part of the code object its fingerprint is
+ * made of. Returns gs_pyaddr_pack() of it, GS_PYADDR_NONE (no Python frame)
+ * or GS_PYADDR_FAULT (a read failed).
+ */
+static __always_inline __u64 py_code(__u64 tstate)
+{
+	__u64 fr[GS_PY_FRAME_SPAN / 8], co[GS_PY_CODE_SPAN / 8];
+	__u64 f = 0, cf = 0, code = 0;
+
+	if (!tstate)
+		return GS_PYADDR_FAULT;
+	if (py_cfg.frames == GS_PYF_CFRAME) {
+		if (bpf_probe_read_user(&cf, 8, (void *)(tstate + py_cfg.ts_cframe)))
+			return GS_PYADDR_FAULT;
+		if (!cf)
+			return GS_PYADDR_NONE;
+		if (bpf_probe_read_user(&f, 8, (void *)(cf + py_cfg.cframe_current)))
+			return GS_PYADDR_FAULT;
+	} else if (bpf_probe_read_user(&f, 8, (void *)(tstate + py_cfg.ts_frame))) {
+		return GS_PYADDR_FAULT;
+	}
+	if (py_cfg.owned_by_cstack < 0) {	/* no C entry frames: the code pointer alone */
+		if (f && bpf_probe_read_user(&code, 8, (void *)(f + py_cfg.frame_code)))
+			return GS_PYADDR_FAULT;
+	} else {
+		for (int i = 0; i < 3 && f; i++) {
+			if (bpf_probe_read_user(fr, py_cfg.frame_len, (void *)f))
+				return GS_PYADDR_FAULT;
+			if (((__u8 *)fr)[(__u32)py_cfg.frame_owner] != py_cfg.owned_by_cstack) {
+				code = fr[(__u32)py_cfg.frame_code >> 3];
+				break;
+			}
+			f = fr[(__u32)py_cfg.frame_back >> 3];	/* the caller's is below */
+		}
+	}
+	if (!code)
+		return f ? GS_PYADDR_FAULT : GS_PYADDR_NONE;
+	if (code & 7 || code >> 51 ||
+	    bpf_probe_read_user(co, py_cfg.code_len, (void *)(code + py_cfg.code_lo)))
+		return GS_PYADDR_FAULT;
+	return gs_pyaddr_pack(code, gs_py_fingerprint(((__s32 *)co)[(__u32)py_cfg.code_line >> 2],
+						      co[(__u32)py_cfg.code_name >> 3],
+						      co[(__u32)py_cfg.code_file >> 3]));
+}
+
+/*
+ * take_gil entry: the function that asks (the wait's) into *arg1, the
+ * thread state into *tstate. Between its drop_gil and this take_gil a
+ * thread runs no Python code (it has not the GIL), so unless it changed
+ * thread states it asks where it let go, and that frame still holds the
+ * code object: what drop_gil read stands, no read needed. Returns the
+ * event's flags.
+ */
+static __always_inline __u8 py_request(struct pt_regs *ctx, const struct lock_tls *st,
+				       __u64 *tstate, __u64 *arg1)
+{
+	if (py_cfg.frames == GS_PYF_OFF)
+		return 0;
+	/* a clone of take_gil (cookie 1) has its own argument list */
+	if (!bpf_get_attach_cookie(ctx))
+		*tstate = reg_arg(ctx, py_cfg.take_arg);
+	else if (py_cfg.take_clone_arg >= 0)
+		*tstate = reg_arg(ctx, py_cfg.take_clone_arg);
+	if (st && st->py_code && st->py_tstate == *tstate)
+		*arg1 = st->py_code;
+	else
+		*arg1 = py_code(*tstate);
+	return GS_F_FUNC;
+}
+
+/* drop_gil entry: the function running as it lets go (the hold's), kept
+ * for the next take_gil. Its thread state argument may be NULL (3.12+):
+ * then take_gil's. */
+static __always_inline __u8 py_release(struct pt_regs *ctx, struct lock_tls *st, __u64 *arg1)
+{
+	__u64 tstate = 0;
+
+	if (py_cfg.frames == GS_PYF_OFF)
+		return 0;
+	if (py_cfg.drop_arg >= 0)
+		tstate = reg_arg(ctx, py_cfg.drop_arg);
+	if (!tstate && st)
+		tstate = st->py_tstate;
+	*arg1 = py_code(tstate);
+	if (st) {
+		st->py_tstate = tstate;
+		st->py_code = *arg1 == GS_PYADDR_FAULT ? 0 : *arg1;
+	}
+	return GS_F_FUNC;
+}
+
 SEC("uprobe")
 int lock_acquire_entry(struct pt_regs *ctx)
 {
 	struct lock_tls *st, fresh = {};
-	__u64 lock, now;
+	__u64 lock, now, tstate = 0, func = 0;
 	__u32 pid, tid;
+	__u8 flags;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
@@ -417,15 +520,19 @@ int lock_acquire_entry(struct pt_regs *ctx)
 		return 0;
 	now = bpf_ktime_get_ns();
 	st = bpf_map_lookup_elem(&lock_tls, &tid);
+	flags = py_request(ctx, st, &tstate, &func);
 	if (st) {	/* keep what it holds */
 		st->lock = lock;
 		st->request_ns = now;
+		st->py_tstate = tstate;
+		st->py_code = 0;	/* used: Python runs before the next drop_gil */
 	} else {
 		fresh.lock = lock;
 		fresh.request_ns = now;
+		fresh.py_tstate = tstate;
 		bpf_map_update_elem(&lock_tls, &tid, &fresh, BPF_ANY);
 	}
-	emit(now, GS_EV_LOCK_REQUEST, 0, pid, tid, lock, 0);
+	emit(now, GS_EV_LOCK_REQUEST, flags, pid, tid, lock, func);
 	return 0;
 }
 
@@ -482,6 +589,7 @@ int lock_release_entry(struct pt_regs *ctx)
 	struct lock_tls *st;
 	__u64 lock, now, held = 0, *since;
 	__u32 pid, tid;
+	__u8 flags;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
@@ -503,7 +611,9 @@ int lock_release_entry(struct pt_regs *ctx)
 			bpf_map_delete_elem(&lock_held, &k);
 		}
 	}
-	emit(now, GS_EV_LOCK_RELEASED, 0, pid, tid, lock, held);
+	/* with the function, arg1 is it, not the hold time */
+	flags = py_release(ctx, st, &held);
+	emit(now, GS_EV_LOCK_RELEASED, flags, pid, tid, lock, held);
 	return 0;
 }
 

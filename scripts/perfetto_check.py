@@ -8,10 +8,13 @@ docs/perfetto.md) and check it holds together:
   - scheduler events on each CPU are in time order;
   - slices on one track never overlap (nor nest);
   - every flow joins two existing events, its start not after its end;
+  - every slice has a name (an interned one was interned on its sequence);
   - with REPORT (`gilscope report --json` of the same .gst): hold slices =
     lock.acquisitions, hand-off flows = lock.handoffs, and each traced
     thread's CPU time summed from the scheduler events = its cpu_ns
-    within 0.1 %.
+    within 0.1 %; for a CPython trace with functions, each thread's hold
+    slices named after a function ("hold crunch (app.py:13)") add up to
+    the report's hold_ns for that function, within 0.1 %.
 
 Prints "ok" (then, with --sizes, a line of byte counts by kind) or the
 problems found, one per line, and exits 1 on problems.
@@ -167,6 +170,17 @@ class Trace:
             raise Bad("a timestamp in clock %s" % clock)
         return t
 
+    def thread_of(self, uuid):
+        """The tid of the thread a track belongs to (its own or its parent's), or None."""
+        for _ in range(3):
+            td = self.tracks.get(uuid)
+            if td is None:
+                return None
+            if 4 in td:
+                return one(msg(one(td, 4)), 2)
+            uuid = one(td, 5)
+        return None
+
     def track_event(self, p, st):
         te = msg(one(p, 11))
         ts = self.ts(p, st)
@@ -249,10 +263,17 @@ def check(path, report=None):
     holds = 0
     ends = {}          # flow id -> event that starts it
     terms = {}         # flow id -> event that ends it
+    fn_ns = collections.Counter()   # (tid, slice name) -> ns, hold slices with a function
     for uuid, evs in t.events.items():
         sl, probs = slices(evs)
         bad += ["track %d: %s" % (uuid, p) for p in probs[:2]]
-        holds += sum(1 for s in sl if s[2] == "hold")
+        if any(s[2] is None for s in sl):
+            bad.append("track %d: a slice without a name (an iid never interned)" % uuid)
+        holds += sum(1 for s in sl if s[2] and (s[2] == "hold" or s[2].startswith("hold ")))
+        tid = t.thread_of(uuid)
+        for s in sl:
+            if s[2] and s[2].startswith("hold "):
+                fn_ns[(tid, s[2])] += s[1] - s[0]
         for e in evs:
             for f in e[3]:
                 if f in ends:
@@ -284,6 +305,18 @@ def check(path, report=None):
             want, got = th["cpu_ns"], cpu_ns[th["tid"]]
             if abs(got - want) > max(want * 0.001, 0):
                 bad.append("tid %d: %d ns on CPUs in the export, report says %d" % (th["tid"], got, want))
+        rows = rep.get("functions", [])
+        if not any(r["function"] == "(other)" for r in rows):
+            for r in rows:
+                if not r["holds"]:
+                    continue
+                name = "hold " + r["function"]
+                if r["file"] and r["first_line"]:
+                    name += " (%s:%d)" % (r["file"].rsplit("/", 1)[-1], r["first_line"])
+                got = fn_ns[(r["tid"], name)]
+                if abs(got - r["hold_ns"]) > r["hold_ns"] * 0.001:
+                    bad.append("tid %d: %d ns of '%s' slices, report says %d" % (r["tid"], got, name, r["hold_ns"]))
+        info["function_slices"] = sum(1 for k in fn_ns)
     return bad, info
 
 

@@ -45,7 +45,7 @@ if [ "$mode" = all ]; then
 	# the parts that read untrusted files or run as root, again on the ASan+UBSan binaries
 	for t in integration/report_cli integration/export_trace integration/record_basic \
 		 integration/record_refuse integration/record_kill integration/lock_mutex_count \
-		 integration/python_names integration/report_hostile \
+		 integration/python_names integration/python_funcs integration/report_hostile \
 		 e2e/tui_replay; do
 		[ -x build/san/gilscope ] && run_one "san/$t.sh" env BUILD=build/san bash "tests/$t.sh"
 	done

@@ -491,6 +491,10 @@ int app_key(struct app *a, int key)
 		}
 		st->now_ns = last + 1;
 		break;
+	case 'p':	/* the highlighted thread's Python functions, in the log's place */
+		st->funcs = !st->funcs;
+		a->dirty = true;
+		break;
 	case 't':
 		pick_thread(a);
 		break;

@@ -317,7 +317,8 @@ int tui_render(const struct tl_window *win, const struct tui_state *st,
 	if (L.thr_rows > 0)
 		view_threads.draw(c, g, (struct tui_rect){ 0, L.thr_y, g->w, L.thr_rows });
 	if (L.ev_rows > 0)
-		view_events.draw(c, g, (struct tui_rect){ 0, L.ev_y, g->w, L.ev_rows });
+		(st->funcs ? &view_funcs : &view_events)->draw(c, g,
+				(struct tui_rect){ 0, L.ev_y, g->w, L.ev_rows });
 	if (L.panel_rows)
 		view_panel.draw(c, g, (struct tui_rect){ 0, L.panel_y, g->w, L.panel_rows });
 	view_keys.draw(c, g, (struct tui_rect){ 0, g->h - 1, g->w, 1 });

@@ -101,6 +101,7 @@ int timeline_open_reader(struct timeline **out, struct trace_reader *r,
 	if (err)
 		return err;
 	(*out)->r = r;
+	timeline_set_names(*out, trace_reader_names(r));
 	trace_reader_info(r, &info);
 	(*out)->first_ns = info.first_ns;
 	(*out)->last_ns = info.last_ns;
@@ -144,6 +145,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->out_of);
 	free(tl->ivs);
 	free(tl->cand);
+	tl_funcs_free(tl);
 	free(tl);
 }
 
@@ -208,9 +210,8 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 		err = model_feed(tl->m, ev);
 		if (err && err != -EINVAL)
 			return err;
-		/* a window shows the last TL_LOG_MAX notes before its end (of
-		 * the filtered thread, if any), and its end is where feeding
-		 * stops: a ring of them is enough */
+		/* a window shows the last TL_LOG_MAX notes (of the filtered
+		 * thread) before its end, where feeding stops: a ring is enough */
 		if (notable && (!tl->log_tid || about(ev, tl->log_tid))) {
 			struct tl_note *nt;
 
@@ -551,6 +552,8 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	w->nspans = tl->nout;
 	w->threads = tl->out_threads;
 	w->nthreads = nt;
+	if ((err = tl_funcs(tl)))
+		return err;
 	w->holder = model_lock_holder(tl->m);
 	w->lost = tl->lost;
 	w->first_ns = tl->first_ns;

@@ -54,7 +54,8 @@ struct timeline_opts {
 struct tl_thread {
 	uint32_t pid, tid;
 	uint32_t index;		/* stable number: 0 = first thread ever seen */
-	char name[16];		/* "" if unknown */
+	char name[72];		/* its label (describe_thread: a Python thread's name),
+				 * printable; "" if unknown */
 	uint8_t state;		/* enum model_state at t1 */
 	int32_t cpu;		/* CPU at t1 (or last known), -1 unknown */
 	bool traced;		/* false: another process (-a) */
@@ -78,8 +79,22 @@ struct tl_lock {
 /* A notable event and what it means in plain words (describe.h). */
 struct tl_note {
 	struct gs_event ev;
-	char text[120];		/* "worker-2 asks for the lock; ..." */
+	char text[200];		/* "worker-2 asks for the lock; ..." */
 };
+
+/* Where a thread held or waited for the lock in the window, by Python
+ * function (model/funcstat.h): a hold belongs to the function running when
+ * the thread let go, a wait to the one that asked. */
+struct tl_func {
+	uint32_t tid;
+	bool wait;		/* false: holds, true: waits */
+	uint32_t count;		/* holds (waits) in the window, cut at its edges */
+	uint64_t ns;		/* their time inside the window */
+	char name[56];		/* "Worker.run", "?" (unreadable), "(no Python code)" */
+	char where[48];		/* "app.py:42" (file without directories), or "" */
+};
+
+#define TL_FUNCS_TOP 5		/* functions of each kind per thread */
 
 struct tl_window {
 	uint64_t t0, t1;		/* the window asked for */
@@ -99,6 +114,11 @@ struct tl_window {
 	const struct tl_lock *locks;	/* locks held or waited for in the
 					 * window, by index, at most TL_LOCKS_MAX */
 	size_t nlocks;
+	const struct tl_func *funcs;	/* per thread (in threads' order), its top
+					 * TL_FUNCS_TOP holding then waiting,
+					 * most time first; none without Python
+					 * functions in the source */
+	size_t nfuncs;
 	uint32_t holder;		/* at t1, model_lock_holder() (0 = free) */
 	uint64_t lost;			/* events lost in the whole file, or
 					 * live so far */
@@ -120,6 +140,10 @@ int timeline_open_reader(struct timeline **out, struct trace_reader *r,
 /* A timeline over live events (timeline_append). */
 int timeline_new_live(struct timeline **out, const struct trace_meta *meta,
 		      const struct timeline_opts *opts);
+/* The names of a live source's events (a recorder's store: thread names,
+ * functions), or NULL; not owned. A file timeline has its reader's. */
+struct trace_names;
+void timeline_set_names(struct timeline *tl, const struct trace_names *names);
 /* Live: append n events in non-decreasing ts order (an event older than what
  * was already drawn is clamped to that time). -EINVAL on a file timeline. */
 int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n);

@@ -73,8 +73,15 @@ struct timeline {
 	size_t capcand;
 	struct tl_lock out_locks[TL_LOCKS_MAX];
 	struct tl_note out_log[TL_LOG_MAX];
+	struct funcstat *fs;		/* the window's functions (timeline_funcs.c) */
+	struct tl_func *out_funcs;
+	size_t capfuncs;
 };
 
+/* The window's Python functions into tl->win.funcs (timeline_funcs.c):
+ * from the spans of the window, for the threads of the window. */
+int tl_funcs(struct timeline *tl);
+void tl_funcs_free(struct timeline *tl);
 /* A closed span as the timeline keeps it: merged spans (coarse windows)
  * carry the identity of their longest part, which is `best` long. */
 struct tl_span {

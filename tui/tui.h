@@ -7,7 +7,8 @@
  *
  * Layout, top to bottom: status line; one strip per CPU; the lock lane (who
  * holds it), the wait lane (who waits) and a time ruler; the thread table;
- * the event log; an optional text panel (lesson narration or the closing
+ * the event log (or, with st->funcs, the Python functions of the
+ * highlighted thread); an optional text panel (lesson narration or the closing
  * summary); the key line (or a prompt / message). The help overlay covers
  * the middle when st->help is set. A terminal smaller than TUI_MIN_W x
  * TUI_MIN_H gets a message saying so instead.
@@ -67,6 +68,7 @@ struct tui_state {
 	bool ascii;		/* plain ASCII glyphs only */
 	bool color;		/* colours (false: monochrome, letters in strips) */
 	bool help;		/* the help overlay is open */
+	bool funcs;		/* the Python functions panel (p) replaces the log */
 	uint64_t now_ns;	/* right edge of the window (exclusive) */
 	uint64_t ns_per_col;	/* zoom */
 	uint64_t origin_ns;	/* the time shown as t=0 */

@@ -37,6 +37,7 @@ extern const struct view view_cores;	/* one strip per CPU */
 extern const struct view view_lock;	/* lock lane, wait lane, ruler */
 extern const struct view view_threads;	/* thread table */
 extern const struct view view_events;	/* event log */
+extern const struct view view_funcs;	/* Python functions of a thread (p), in the log's place */
 extern const struct view view_panel;	/* narration / summary text */
 extern const struct view view_keys;	/* key line, prompt or message */
 extern const struct view view_help;	/* help overlay */

@@ -13,7 +13,9 @@
 #include "util/fmt.h"
 #include "tui/view.h"
 
-enum { X_NAME = 2, X_HOLD = 19, X_WAIT = 27, X_ACQ = 35, X_STATE = 43, X_CPU = 61 };
+enum { X_NAME = 2, X_HOLD = 19, X_WAIT = 27, X_ACQ = 35, X_STATE = 43, X_CPU = 61, X_END = 68 };
+#define NAME_W 16		/* the name column, widened for longer (Python) names */
+#define NAME_W_MAX 40
 
 struct order_ctx {
 	const struct tl_window *win;
@@ -81,8 +83,37 @@ static const struct {
 	{ X_ACQ + 2, "acq", TUI_SORT_ACQ },
 };
 
+/* Cells a name takes: one per character (as grid_print draws it). */
+static int cells(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* How many columns the name column grows by: enough for the longest name
+ * shown, as far as the width allows (0 for names of 16 cells or less). */
+static int name_extra(const struct tl_window *w, const uint32_t *order, size_t top,
+		      size_t shown, int width)
+{
+	int longest = 0, room = width - 1 - X_END;
+
+	for (size_t i = 0; i < shown; i++) {
+		int n = cells(w->threads[order[top + i]].name);
+
+		if (n > longest)
+			longest = n;
+	}
+	if (longest > NAME_W_MAX)
+		longest = NAME_W_MAX;
+	longest -= NAME_W;
+	return longest < 0 || room < 0 ? 0 : longest < room ? longest : room;
+}
+
 static void header(const struct view_ctx *c, struct grid *g, struct tui_rect r,
-		   size_t top, size_t shown, size_t n)
+		   size_t top, size_t shown, size_t n, int dx)
 {
 	const struct tl_window *w = c->win;
 	struct cell_style dim = { .attr = GA_DIM }, mark = { .attr = GA_BOLD };
@@ -97,10 +128,10 @@ static void header(const struct view_ctx *c, struct grid *g, struct tui_rect r,
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		bool on = c->st->sort == cols[i].sort;
 
-		grid_printf(g, r.x + cols[i].x, r.y, -1, on ? mark : dim, " %s%s ", cols[i].title,
+		grid_printf(g, r.x + dx + cols[i].x, r.y, -1, on ? mark : dim, " %s%s ", cols[i].title,
 			    !on ? "" : c->st->ascii ? "v" : "\u2193");
 	}
-	x = r.x + X_STATE;
+	x = r.x + dx + X_STATE;
 	x += grid_print(g, x, r.y, -1, dim, " now ");
 	if (shown < n) {	/* which rows show (the table scrolls) */
 		snprintf(title, sizeof(title), " %zu-%zu of %zu ", top + 1, top + shown, n);
@@ -121,7 +152,7 @@ static void header(const struct view_ctx *c, struct grid *g, struct tui_rect r,
 }
 
 static void row(const struct view_ctx *c, struct grid *g, int x, int y, int w,
-		const struct tl_thread *t, uint64_t span)
+		const struct tl_thread *t, uint64_t span, int dx)
 {
 	struct cell_style plain = STYLE_PLAIN;
 	struct cell_style me = view_thread_style(c, t, true);
@@ -131,9 +162,10 @@ static void row(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 	grid_fill(g, x, y, w, 1, ' ', plain);
 	grid_put(g, x, y, view_letter(t), me);
 	if (t->name[0])
-		grid_print(g, x + X_NAME, y, 16, me, t->name);
+		grid_print(g, x + X_NAME, y, NAME_W + dx, me, t->name);
 	else
-		grid_printf(g, x + X_NAME, y, 16, me, "tid %" PRIu32, t->tid);
+		grid_printf(g, x + X_NAME, y, NAME_W + dx, me, "tid %" PRIu32, t->tid);
+	x += dx;
 	grid_printf(g, x + X_HOLD, y, -1, plain, "%5.1f %%", 100.0 * t->hold_ns / span);
 	grid_printf(g, x + X_WAIT, y, -1, plain, "%5.1f %%", 100.0 * t->wait_ns / span);
 	grid_printf(g, x + X_ACQ, y, -1, plain, "%6" PRIu32, t->acquisitions);
@@ -153,7 +185,9 @@ static void threads_draw(const struct view_ctx *c, struct grid *g, struct tui_re
 
 	if (shown > n - top)
 		shown = n - top;
-	header(c, g, r, top, shown, n);
+	int dx = name_extra(w, order, top, shown, r.w);
+
+	header(c, g, r, top, shown, n, dx);
 	if (!n) {
 		if (r.h > 1)
 			grid_print(g, r.x + 1, r.y + 1, r.w - 1, (struct cell_style){ .attr = GA_DIM },
@@ -161,7 +195,7 @@ static void threads_draw(const struct view_ctx *c, struct grid *g, struct tui_re
 		return;
 	}
 	for (size_t i = 0; i < shown; i++)
-		row(c, g, r.x + 1, r.y + 1 + (int)i, r.w - 1, &w->threads[order[top + i]], span);
+		row(c, g, r.x + 1, r.y + 1 + (int)i, r.w - 1, &w->threads[order[top + i]], span, dx);
 }
 
 const struct view view_threads = {

@@ -83,6 +83,16 @@ if [ "$(id -u)" = 0 ]; then
 		"01-rootonly.lesson: Permission denied" "$GILSCOPE" lesson --list
 fi
 
+# a CPython recording replayed as a lesson: its closing table names the
+# threads by their Python names (the reader's names, alive until the table)
+out=$("$GILSCOPE" lesson threads --replay --trace tests/traces/python311.gst --plain --speed 100 2>&1)
+if echo "$out" | grep -Eq '^  cruncher +[0-9.]+' && echo "$out" | grep -Eq '^  sleeper +[0-9.]+' &&
+   echo "$out" | grep -Eq '^  MainThread +[0-9.]+'; then
+	ok lesson_python_names
+else
+	not_ok lesson_python_names "$(echo "$out" | grep -A4 'thread  ' | tr '\n' '|')"
+fi
+
 # live needs privileges: a user without them gets one line and the way out
 if [ "$(id -u)" = 0 ]; then
 	chmod 711 "$TMPD"

@@ -5,7 +5,8 @@
 # is LIVE, time moves and the lock lane shows the lock going from one thread
 # to the other; when it exits the view stays with a summary; `s` saves a
 # trace that `report` reads; q exits 0 and restores the terminal; -o FILE
-# keeps the recording. Waits poll the pane with a timeout (30 s: a bound for
+# keeps the recording; --python on CPython shows Python names and functions.
+# Waits poll the pane with a timeout (30 s: a bound for
 # a hang on a busy machine, not a speed check). The program would run 60 s:
 # the checks made while it runs take what they take, then the test ends it
 # (SIGTERM, an exit like any other to the view) or quits and stops it.
@@ -205,6 +206,29 @@ else
 	not_ok tui_live_grey_is_real "grey ${1:-?} ms, ${2:-?} ms of it not the task -a shows there (${3:-?} ms beyond the 1 ms guesses; the io run within the -a one: ${4:-?})"
 fi
 
+# --python on CPython (python3.11-dbg): Python thread names in the table and
+# the function in the log while it runs, p for the functions panel, and the
+# closing summary names the threads and what the Python stage learnt
+DBG=$(command -v python3.11-dbg)
+if need_cmd tui_live_python python3.11-dbg; then
+	start "$GS" live --python -- "$DBG" "$TOP/tests/progs/py_funcs.py" 3
+	if wait_for 'LIVE' 10 && wait_for '^ [A-Z] cruncher ' 5 && wait_for '^ [A-Z] sleeper ' 3 &&
+	   wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3; then
+		ok tui_live_python_names
+	else
+		not_ok tui_live_python_names "$(screen | grep -m3 -E 'cruncher|GIL|LIVE')"
+	fi
+	$T send-keys -t t p
+	wait_for 'Python functions of .* - p closes' 3 && wait_for 'holds the GIL in' 2 &&
+		ok tui_live_python_panel || not_ok tui_live_python_panel "$(screen | tail -n 10 | head -n 4)"
+	if wait_for 'ENDED' 15 && wait_for '^ [A-Z] cruncher ' 3 && wait_for 'Python 3\.11\.[0-9]+: 3 threads named' 1; then
+		ok tui_live_python_summary
+	else
+		not_ok tui_live_python_summary "$(screen | tail -n 8)"
+	fi
+	$T send-keys -t t q
+	wait_for '^DONE' 10
+fi
 # usage errors
 "$GS" live >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_usage || not_ok tui_live_usage "not status 2"
 "$GS" live --lock bogus -- true >/dev/null 2>&1; [ $? = 2 ] && ok tui_live_bad_lock || not_ok tui_live_bad_lock "not status 2"

@@ -224,6 +224,34 @@ quit_ok tui_replay_damaged_block_quit
 grep -q 'skipped 1 damaged block' "$TMPD/replay.err" && [ "$(wc -l <"$TMPD/replay.err")" = 1 ] &&
 	ok tui_replay_damaged_block_said || not_ok tui_replay_damaged_block_said "$(cat "$TMPD/replay.err")"
 
+# a CPython recording with names and functions: the thread table says
+# cruncher and sleeper, the log where each asked and let go, and p opens the
+# highlighted thread's functions in the log's place (p closes them)
+PYT=tests/traces/python311.gst
+start 120x40 "$GILSCOPE" replay "$PYT" --at 0.3
+if wait_for 'REPLAY' 5 && wait_for '^ [A-Z] cruncher ' 3 && wait_for '^ [A-Z] sleeper ' 1 &&
+   wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3; then
+	ok tui_replay_python_names
+else
+	not_ok tui_replay_python_names "$(screen | grep -m3 -E 'cruncher|GIL|REPLAY')"
+fi
+$T send-keys -t t Space
+wait_for 'PAUSED' 3
+for ((i = 0; i < 4; i++)); do	# highlight cruncher
+	$T send-keys -t t t
+	wait_for 'highlight: cruncher' 1 && break
+done
+$T send-keys -t t p
+if wait_for 'Python functions of cruncher \(tid [0-9]+\) - p closes' 3 &&
+   wait_for 'holds the GIL in' 1 && wait_for '% .*crunch  py_funcs\.py:13' 1; then
+	ok tui_replay_python_panel
+else
+	not_ok tui_replay_python_panel "$(screen | tail -n 12 | head -n 5)"
+fi
+$T send-keys -t t p
+wait_for '^(-|─) events' 3 && ok tui_replay_python_panel_closes || not_ok tui_replay_python_panel_closes "$(screen | tail -n 12 | head -n 2)"
+quit_ok tui_replay_python_quit
+
 # bad input: one line, status 2 / 1, no terminal mess
 "$GILSCOPE" replay >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_usage || not_ok tui_replay_usage "no FILE: not status 2"
 "$GILSCOPE" replay "$TRACE" --speed 1000 >/dev/null 2>&1; [ $? = 2 ] && ok tui_replay_bad_speed || not_ok tui_replay_bad_speed "not status 2"

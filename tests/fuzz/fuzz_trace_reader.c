@@ -12,8 +12,8 @@
  * parser, so the code behind the CRCs is fuzzed too; the same for the names
  * (FORMAT.md "Names"): chunks and the names index get their CRCs fixed, and
  * the input goes to the record parser as a raw chunk. Besides "no crash", it
- * checks what the reader promises (names within their limits and free of
- * control bytes).
+ * checks what the reader promises (names and properties within their limits
+ * and free of control bytes).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +63,17 @@ static void check_names(const struct trace_names *nm)
 			abort();
 	}
 	if (i != info.funcs || i > GST_MAX_FUNC_NAMES)
+		abort();
+	struct trace_prop p;
+	const char *v;
+
+	for (i = 0; trace_names_prop_at(nm, i, &p); i++) {
+		check_str(p.key, GST_KEY_MAX);
+		check_str(p.value, GST_VALUE_MAX);
+		if (!p.key[0] || !(v = trace_names_prop(nm, p.pid, p.key)))
+			abort();
+	}
+	if (i > GST_MAX_PROPS)
 		abort();
 }
 

@@ -18,6 +18,10 @@
 # symlink, "-" is stdout, usage errors; a truncated trace and one with a
 # damaged block in the middle export what is readable, mark the gap and
 # say so (report too); and nobody (no privileges) can export.
+# A CPython recording with functions (tests/traces/python311.gst): the
+# same checks, and each hold and wait slice carries its function (Chrome
+# args.function/file/line, the CSV's function column, Perfetto slice names)
+# adding up per thread and function to the report's functions rows.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -74,7 +78,7 @@ for (pid, tid) in tracks:
 if any(e.get("tid") == 0 for e in ev): bad.append("an event on tid 0 (Perfetto: the idle task)")
 if not any(e["ph"] == "M" and e["name"] == "process_name" and e["pid"] == CPU_PID for e in ev): bad.append("no CPUs process name")
 rows = list(csv.reader(open(sys.argv[2])))
-if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns"]: bad.append("CSV header %s" % rows[0])
+if rows[0] != ["kind", "pid", "tid", "thread", "cpu", "start_ns", "end_ns", "function", "file", "line"]: bad.append("CSV header %s" % rows[0])
 ck = collections.Counter(r[0] for r in rows[1:])
 for k in ("cpu", "hold", "wait", "io", "native"):
     if ck[k] != kinds[k]: bad.append("%s: %d CSV rows, %d JSON slices" % (k, ck[k], kinds[k]))
@@ -99,9 +103,47 @@ PY
 	[ "$r" = ok ] && ok "$name" || not_ok "$name" "$r"
 }
 
-for t in traces/threads.gst traces/io.gst; do
+for t in traces/threads.gst traces/io.gst tests/traces/python311.gst; do
 	[ -f "$t" ] && verify "export_sample_$(basename "$t" .gst)" "$t"
 done
+
+# the functions of a CPython recording, in Chrome's args and the CSV
+PYT=tests/traces/python311.gst
+out=$TMPD/export_sample_python311
+r=$(python3 - "$out.json" "$out.csv" "$out.report" <<'PY'
+import collections, csv, json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+rep = json.load(open(sys.argv[3]))
+bad = []
+by = collections.Counter()
+last_hold = {}
+for e in ev:
+    if e.get("ph") == "X" and e["cat"] == "hold":
+        last_hold[e["tid"]] = max(last_hold.get(e["tid"], 0), e["ts"])
+for e in ev:
+    if e.get("ph") == "X" and e["cat"] in ("hold", "wait"):
+        a = e["args"]
+        if "function" not in a:	# only a thread's last hold: open at the end, or ended by its exit
+            if e["cat"] != "hold" or e["ts"] != last_hold[e["tid"]]:
+                bad.append("a %s slice without a function: %s" % (e["cat"], e)); break
+            continue
+        by[(e["tid"], e["cat"], a["function"], a.get("file"), a.get("line"))] += e["dur"] * 1000
+for r in rep["functions"]:
+    for kind in ("hold", "wait"):
+        want = r[kind + "_ns"]
+        got = by[(r["tid"], kind, r["function"], r["file"], r["first_line"])]
+        if abs(got - want) > max(want * 0.001, 1000):
+            bad.append("tid %d %s in %s: %d ns in Chrome, %d in the report" % (r["tid"], kind, r["function"], got, want))
+csvf = collections.Counter((r["kind"], r["function"] or None) for r in rows if r["kind"] in ("hold", "wait"))
+jsf = collections.Counter((e["cat"], e["args"].get("function")) for e in ev if e.get("ph") == "X" and e["cat"] in ("hold", "wait"))
+if csvf != jsf: bad.append("CSV functions %s, JSON %s" % (csvf.most_common(3), jsf.most_common(3)))
+if not any(r["function"] == "crunch" and r["file"].endswith("py_funcs.py") and r["line"] == "13" for r in rows):
+    bad.append("no CSV row in crunch (py_funcs.py:13)")
+print("; ".join(bad[:3]) or "ok")
+PY
+)
+[ "$r" = ok ] && ok export_python_functions || not_ok export_python_functions "$r"
 
 # verify_perfetto NAME TRACE : the Perfetto export read by protoc and by
 # scripts/perfetto_check.py, counted against the report
@@ -122,11 +164,11 @@ verify_perfetto() {
 }
 if need_cmd export_perfetto protoc; then
 	n=0
-	for t in traces/*.gst; do
+	for t in traces/*.gst tests/traces/python311.gst; do
 		verify_perfetto "export_perfetto_$(basename "$t" .gst)" "$t"
 		n=$((n + 1))
 	done
-	[ "$n" -ge 11 ] && ok "export_perfetto_all_shipped ($n)" || not_ok export_perfetto_all_shipped "$n traces"
+	[ "$n" -ge 12 ] && ok "export_perfetto_all_shipped ($n)" || not_ok export_perfetto_all_shipped "$n traces"
 	# the checker itself: a cut export does not pass
 	head -c 5000 "$TMPD/export_perfetto_threads.pftrace" >"$TMPD/half.pftrace"
 	scripts/perfetto_check.py "$TMPD/half.pftrace" >/dev/null 2>&1 && not_ok export_perfetto_checker "a cut file passed" ||

@@ -5,7 +5,7 @@
 # the text has its sections, a truncated trace is read up to its last whole
 # block with a note, one with a damaged block in the middle is read past it
 # with one line saying what was skipped, a corrupted one never crashes the
-# reader.
+# reader; a CPython recording shows its threads' Python names and functions.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -99,6 +99,42 @@ else
 	# a trace shorter than one block has nothing to recover: one line, exit 1
 	if [ "$(wc -l <"$TMPD/cut.err")" = 1 ]; then ok report_truncated_note
 	else not_ok report_truncated_note "$(head -c 200 "$TMPD/cut.err")"; fi
+fi
+
+# A CPython recording with names and functions (tests/traces/python311.gst):
+# the text has the interpreter and a "Python code" section naming each
+# thread by its Python name with its functions; the JSON has "python" and
+# one "functions" row per thread and function, sorted by hold_ns, whose
+# holds and waits add up to no more than the thread's totals.
+PYT=tests/traces/python311.gst
+if "$GILSCOPE" report "$PYT" >"$TMPD/py.txt" 2>&1 && "$GILSCOPE" report --json "$PYT" >"$TMPD/py.json" 2>&1; then
+	r=$(python3 - "$TMPD/py.json" "$TMPD/py.txt" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+bad = []
+py = j.get("python", {})
+if sorted(py) != ["executable", "missing", "version"] or py["version"] != "3.11.7" or py["missing"] is not None:
+    bad.append("python %s" % py)
+keys = ["pid", "tid", "thread", "function", "file", "first_line", "holds", "hold_ns", "waits", "wait_ns"]
+rows = j["functions"]
+if not rows or any(list(r) != keys for r in rows): bad.append("function rows %s" % rows[:1])
+if [r["hold_ns"] for r in rows] != sorted((r["hold_ns"] for r in rows), reverse=True): bad.append("not sorted by hold_ns")
+th = {t["tid"]: t for t in j["threads"]}
+for tid in th:
+    mine = [r for r in rows if r["tid"] == tid]
+    if sum(r["hold_ns"] for r in mine) > th[tid]["hold_ns"] or sum(r["wait_ns"] for r in mine) > th[tid]["wait_ns"]:
+        bad.append("tid %d: functions add up to more than its totals" % tid)
+    if mine and any(r["thread"] != th[tid]["name"] for r in mine): bad.append("thread names differ")
+if sorted(t["name"] for t in j["threads"]) != ["MainThread", "cruncher", "sleeper"]: bad.append("names %s" % [t["name"] for t in j["threads"]])
+for want in ("python      CPython 3.11.7 (", "\nPython code (a hold is", "\n  cruncher (tid ", "    hold  crunch ",
+             "py_funcs.py:13", "    wait  nap_loop "):
+    if want not in txt: bad.append("text lacks %r" % want)
+print("; ".join(bad[:3]) or "ok")
+PY
+)
+	[ "$r" = ok ] && ok report_python || not_ok report_python "$r"
+else
+	not_ok report_python "$(head -2 "$TMPD/py.txt")"
 fi
 
 # A damaged block in the middle, footer intact: the report goes on past it

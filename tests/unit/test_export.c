@@ -106,13 +106,13 @@ static void test_writer_csv(void)
 	struct export_stats st = { 0 };
 	char *out = run_writer(EXPORT_CSV, spans, 6, &st);
 
-	CHECKF(out && !strcmp(out, "kind,pid,tid,thread,cpu,start_ns,end_ns\n"
-			     "cpu,1,7,\"a\"\"b\\c\n\x01\xff,d\",1,0,2500\n"
-			     "io,1,8,worker,,0,100\n"
-			     "native,1,8,worker,0,0,200\n"
-			     "io,1,9,\"'=HYPERLINK(\"\"x\"\")\",,0,1\n"
-			     "io,1,10,\"'-2+3\",,0,1\n"
-			     "io,1,11,\"'@SUM\",,0,1\n"), "%s", out);
+	CHECKF(out && !strcmp(out, "kind,pid,tid,thread,cpu,start_ns,end_ns,function,file,line\n"
+			     "cpu,1,7,\"a\"\"b\\c\n\x01\xff,d\",1,0,2500,,,\n"
+			     "io,1,8,worker,,0,100,,,\n"
+			     "native,1,8,worker,0,0,200,,,\n"
+			     "io,1,9,\"'=HYPERLINK(\"\"x\"\")\",,0,1,,,\n"
+			     "io,1,10,\"'-2+3\",,0,1,,,\n"
+			     "io,1,11,\"'@SUM\",,0,1,,,\n"), "%s", out);
 	CHECK(st.cpu == 1 && st.io == 4 && st.native == 1);
 	free(out);
 }

@@ -11,6 +11,9 @@
  * memory changed by another thread while reading, the process dying.
  * Every call must return (bounded work by construction: a hang fails the
  * run), never crash, count its failure, and never give an old name.
+ * The recording's Python stage (record/pyrec.h) on the same fake: events'
+ * code objects become named functions, a code object reused between an
+ * event and its reading shows "?", thread names and renames are learnt.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "record/pyrec.h"
 #include "record/pyread.h"
+#include "trace/trace_names.h"
 
 /* ---- the fake interpreter's layout ----------------------------------------------------- */
 
@@ -528,6 +533,119 @@ static void test_process_gone(void)
 	pyread_close(r);
 }
 
+/* An event of the kernel side: code object addr with the fingerprint it
+ * had then (or a GS_PYADDR_* value), through the stage. */
+static uint64_t stage_func(struct pyrec *py, uint32_t pid, uint8_t type, uint64_t arg1)
+{
+	struct gs_event e = { .ts_ns = 5, .pid = pid, .tid = pid, .type = type,
+			      .flags = GS_F_FUNC, .arg0 = 1, .arg1 = arg1 };
+	const struct gs_event *out = NULL;
+
+	CHECK(pyrec_events(py, &e, 1, &out) == 0);
+	return out ? out->arg1 : 0;
+}
+
+static uint64_t packed(const struct fcode *c)
+{
+	return gs_pyaddr_pack(A(c), gs_py_fingerprint(c->firstlineno, c->qualname, c->filename));
+}
+
+static void test_pyrec_functions(void)
+{
+	static struct fstr s_beta, s_file2;
+	struct trace_func_name f;
+	struct pyrec_stats st;
+	struct pyrec *py = NULL;
+	uint64_t alpha, beta, before, old;
+	uint32_t me = (uint32_t)getpid();
+
+	make_target();
+	struct pyread *r = open_self();
+
+	if (!r || pyrec_new_reader(&py, r, getpid()))
+		return;
+	old = packed(&code_a);
+	alpha = stage_func(py, me, GS_EV_LOCK_REQUEST, old);
+	CHECKF(alpha >= GS_FUNC_FIRST, "id %llu", (unsigned long long)alpha);
+	CHECK(trace_names_func(pyrec_names(py), me, alpha, &f) && !strcmp(f.name, "alpha") &&
+	      !strcmp(f.file, "fake.py") && f.line == 10);
+	/* seen again: the same id, without reading the process */
+	pyrec_stats(py, &st);
+	before = st.rd.reads;
+	CHECK(stage_func(py, me, GS_EV_LOCK_RELEASED, old) == alpha);
+	pyrec_stats(py, &st);
+	CHECK(st.rd.reads == before);
+	/* alpha freed, its address reused by beta: an event that saw beta is
+	 * beta's (a new id), one that saw alpha still alpha's (it was there) */
+	mkstr(&s_beta, "beta");
+	mkstr(&s_file2, "other.py");
+	code_a = (struct fcode){ { 1, A(&code_type) }, A(&s_beta), A(&s_beta), A(&s_file2), 20, 0 };
+	beta = stage_func(py, me, GS_EV_LOCK_REQUEST, packed(&code_a));
+	CHECK(beta >= GS_FUNC_FIRST && beta != alpha);
+	CHECK(trace_names_func(pyrec_names(py), me, beta, &f) && !strcmp(f.name, "beta") &&
+	      f.line == 20);
+	CHECK(trace_names_func(pyrec_names(py), me, alpha, &f) && !strcmp(f.name, "alpha"));
+	/* the delay race: an event that saw alpha, read once beta is there and
+	 * alpha is no longer known: "?", never beta's name nor a stale one */
+	pyrec_free(py);
+	make_target();
+	r = open_self();
+	if (!r || pyrec_new_reader(&py, r, getpid()))
+		return;
+	code_a = (struct fcode){ { 1, A(&code_type) }, A(&s_beta), A(&s_beta), A(&s_file2), 20, 0 };
+	CHECK(stage_func(py, me, GS_EV_LOCK_REQUEST, old) == GS_FUNC_UNKNOWN);
+	CHECK(stage_func(py, me, GS_EV_LOCK_REQUEST, packed(&code_a)) >= GS_FUNC_FIRST);
+	CHECK(stage_func(py, me, GS_EV_LOCK_RELEASED, old) == GS_FUNC_UNKNOWN);
+	/* no frame, a failed read, another process, a freed object */
+	CHECK(stage_func(py, me, GS_EV_LOCK_RELEASED, GS_PYADDR_NONE) == GS_FUNC_NONE);
+	CHECK(stage_func(py, me, GS_EV_LOCK_RELEASED, GS_PYADDR_FAULT) == GS_FUNC_UNKNOWN);
+	CHECK(stage_func(py, me + 1, GS_EV_LOCK_REQUEST, packed(&code_a)) == GS_FUNC_UNKNOWN);
+	code_a.ob.type = A(&str_type);
+	CHECK(stage_func(py, me, GS_EV_LOCK_REQUEST, gs_pyaddr_pack(A(&code_a), 1)) == GS_FUNC_UNKNOWN);
+	/* an event without the flag goes through as it is */
+	struct gs_event e = { .pid = me, .tid = me, .type = GS_EV_LOCK_RELEASED, .arg0 = 1,
+			      .arg1 = 12345 };
+	const struct gs_event *out = NULL;
+
+	CHECK(pyrec_events(py, &e, 1, &out) == 0 && out && out->arg1 == 12345 && !out->flags);
+	pyrec_stats(py, &st);
+	CHECKF(st.events == 7 && st.unknown == 5 && st.mismatch == 2 && st.fault == 1 &&
+	       st.other_pid == 1 && st.unread == 1 && st.no_code == 1 && st.funcs == 1,
+	       "events %llu unknown %llu mismatch %llu fault %llu other %llu unread %llu",
+	       (unsigned long long)st.events, (unsigned long long)st.unknown,
+	       (unsigned long long)st.mismatch, (unsigned long long)st.fault,
+	       (unsigned long long)st.other_pid, (unsigned long long)st.unread);
+	pyrec_free(py);
+}
+
+/* Thread names: learnt at the start, written once, and again when renamed. */
+static void test_pyrec_names(void)
+{
+	struct trace_thread_name t;
+	struct pyrec_stats st;
+	struct pyrec *py = NULL;
+	uint32_t me = (uint32_t)getpid(), tid = (uint32_t)gettid();
+
+	make_target();
+	struct pyread *r = open_self();
+
+	if (!r || pyrec_new_reader(&py, r, getpid()))
+		return;
+	CHECK(pyrec_begin(py, NULL, getpid(), 1000) == 0);
+	CHECK(trace_names_thread(pyrec_names(py), me, tid, &t) && !strcmp(t.name, "MainThread"));
+	CHECK(pyrec_poll(py, 2000) == 0);	/* nothing new: nothing written */
+	pyrec_stats(py, &st);
+	CHECK(st.names == 1 && st.threads == 1);
+	mkstr(&s_main, "renamed");
+	CHECK(pyrec_poll(py, 3000) == 0);	/* within a second: not looked at yet */
+	CHECK(trace_names_thread(pyrec_names(py), me, tid, &t) && !strcmp(t.name, "MainThread"));
+	CHECK(pyrec_poll(py, 1000 + PYREC_RENAME_NS) == 0);
+	CHECK(trace_names_thread(pyrec_names(py), me, tid, &t) && !strcmp(t.name, "renamed"));
+	pyrec_stats(py, &st);
+	CHECK(st.names == 2 && st.threads == 1);
+	pyrec_free(py);
+}
+
 int main(void)
 {
 	RUN(test_fake_target);
@@ -538,5 +656,7 @@ int main(void)
 	RUN(test_code_reuse);
 	RUN(test_changing_memory);
 	RUN(test_process_gone);
+	RUN(test_pyrec_functions);
+	RUN(test_pyrec_names);
 	return check_done();
 }

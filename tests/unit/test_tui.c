@@ -32,6 +32,7 @@
 #define B_TID 102
 #include "events.h"
 #include "tracefile.h"
+#include "pyscene.h"
 
 static char tmpdir[] = "/tmp/gilscope-tui.XXXXXX";
 
@@ -1417,6 +1418,53 @@ static void test_crt_restores_signals(void)
 	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 }
 
+/* A CPython recording: Python thread names in the table (the long one
+ * widens the name column), an event line that says where, and the p panel
+ * with the highlighted thread's functions (pyscene.h). */
+static void test_python_names(void)
+{
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct app *a = NULL;
+	struct grid *g = grid_new(100, 30);
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/python.gst", tmpdir);
+	if (!g || py_scene_file(path, T0, 8))
+		goto out;
+	CHECK(trace_reader_open(&r, path) == 0);
+	if (!r || timeline_open_reader(&tl, r, NULL)) {
+		trace_reader_close(r);
+		goto out;
+	}
+	a = app_of(tl, TUI_REPLAY, true, false);
+	if (!a)
+		goto out;
+	app_state(a)->title = timeline_meta(tl)->command;
+	app_state(a)->now_ns = T0 + 45 * MS;
+	CHECK(app_render(a, g) == 0);
+	golden("python_100x30_ascii", g);
+	CHECK(find_row(g, " B ThreadPoolExecutor-0_1 ") > 0);
+	CHECK(find_row(g, "    0.0200 s B ThreadPoolExecutor-0_1 releases the GIL in `crunch` "
+		       "(work.py:7) after 10.0 ms") > 0);
+	CHECK(find_row(g, "    0.0400 s B ThreadPoolExecutor-0_1 releases the GIL in ? after 10.0 ms")
+	      > 0);
+	/* p: the highlighted thread's functions in the log's place */
+	CHECK(app_key(a, 'p') == 0);
+	app_state(a)->highlight_tid = PY_A;
+	CHECK(app_render(a, g) == 0);
+	golden("python_100x30_funcs", g);
+	CHECK(find_row(g, "- Python functions of producer (tid 101) - p closes") > 0);
+	CHECK(strstr(row(g, find_row(g, " holds the GIL in") + 1), "Worker.run  app.py:12") != NULL);
+	CHECK(strstr(row(g, find_row(g, " holds the GIL in") + 1), "fetch  app.py:40") != NULL);
+	CHECK(app_key(a, 'p') == 0 && find_row(g, "- events") < 0);
+	CHECK(app_render(a, g) == 0 && find_row(g, "- events") > 0);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -1428,6 +1476,7 @@ int main(void)
 	RUN(test_keys);
 	RUN(test_mouse);
 	RUN(test_golden_synth);
+	RUN(test_python_names);
 	RUN(test_live_follow);
 	RUN(test_many_cpus);
 	RUN(test_lost);

@@ -54,6 +54,8 @@ int cmd_parse_double(const char *name, const char *opt, const char *arg, double 
 /* What `record` and `live` share after their getopt loop (cmd_trace.c);
  * each returns 0, or 2 after printing the usage line. */
 struct pipeline_opts;
+/* --python[=full|gil] (arg NULL for plain --python) into po. */
+int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po);
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both
  * --python and --lock; --as-root and --keep-running only with -- CMD. */
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv);

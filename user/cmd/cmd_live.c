@@ -29,11 +29,13 @@
 #include "tui/crt.h"
 #include "tui/timeline.h"
 #include "tui/timeline_sink.h"
+#include "model/describe.h"
+#include "record/pyrec.h"
 #include "util/fmt.h"
 #include "util/outfile.h"
 
 static const char usage[] =
-"usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE [--force]] [--ascii]\n"
+"usage: gilscope live [-a] [--python[=gil] | --lock SPEC] [-o FILE [--force]] [--ascii]\n"
 "                     [--as-root] [--keep-running] (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
@@ -52,7 +54,8 @@ static const char usage[] =
 "                      groups, HOME, USER and LOGNAME); gilscope, no longer root\n"
 "                      once attached, then cannot end it\n"
 "  --keep-running      leave CMD running when you quit before it ends\n"
-"  --python            trace CPython's GIL\n"
+"  --python            trace CPython's GIL, with Python thread names and functions\n"
+"  --python=gil        the GIL only (no names or functions: no cost per GIL event)\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";
@@ -152,6 +155,12 @@ static void summarize(struct live *l, const struct pipeline_stats *rs)
 			fmt_duration(d, sizeof(d), s->duration_ns),
 			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
 			fmt_count(ev, sizeof(ev), s->events), fmt_count(lost, sizeof(lost), rs->rec.lost));
+	if (used < sizeof(l->panel) && pipeline_python(l->p)) {
+		char py[768];
+
+		used += snprintf(l->panel + used, sizeof(l->panel) - used, "\n%s.",
+				 pyrec_summary(pipeline_python(l->p), py, sizeof(py)));
+	}
 	ending(l, l->panel, sizeof(l->panel), used < sizeof(l->panel) ? used : sizeof(l->panel) - 1);
 }
 
@@ -195,8 +204,11 @@ static void say_output(struct live *l, const struct pipeline_stats *rs)
 static int report_begin(void *ctx, const struct trace_meta *meta)
 {
 	struct live *l = ctx;
+	int rc = report_new(&l->rp, meta);
 
-	return report_new(&l->rp, meta);
+	if (!rc && pipeline_names(l->p))	/* Python thread names */
+		report_set_names(l->rp, pipeline_names(l->p));
+	return rc;
 }
 
 static int report_events(void *ctx, const struct gs_event *ev, size_t n)
@@ -265,7 +277,7 @@ int cmd_live(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
-		{ "python", no_argument, NULL, 'P' },
+		{ "python", optional_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "ascii", no_argument, NULL, 'A' },
 		{ "as-root", no_argument, NULL, 'R' },
@@ -295,7 +307,10 @@ int cmd_live(int argc, char **argv)
 		case 'o': po.output = optarg; break;
 		case 'f': po.force = true; break;
 		case 'a': po.all_tasks = true; break;
-		case 'P': po.python = true; break;
+		case 'P':
+			if (cmd_parse_python("live", optarg, &po))
+				return 2;
+			break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
 		case 'R': po.as_root = true; break;
@@ -348,6 +363,8 @@ int cmd_live(int argc, char **argv)
 		goto out;
 	}
 	meta = pipeline_meta(l.p);
+	if (pipeline_names(l.p))	/* Python thread names and functions, as learnt */
+		timeline_set_names(l.tl, pipeline_names(l.p));
 
 	/* the view, until q */
 	crt_probe(&unicode, &color);
@@ -365,6 +382,11 @@ int cmd_live(int argc, char **argv)
 	if (l.note[0]) {	/* placed at exec, before the view */
 		app_message(l.app, l.note);
 		l.note[0] = '\0';
+	} else if (pipeline_python(l.p) && pyrec_missing(pipeline_python(l.p))[0]) {
+		/* said once: why Python names or functions will be missing */
+		snprintf(err, sizeof(err), "no Python names/functions: %s",
+			 pyrec_missing(pipeline_python(l.p)));
+		app_message(l.app, err);
 	} else if (l.has_out) {
 		snprintf(err, sizeof(err), "the program's output goes to %s", l.out.path);
 		app_message(l.app, err);

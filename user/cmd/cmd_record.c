@@ -20,11 +20,12 @@
 #include "cmd/cmd.h"
 #include "record/adapter.h"
 #include "record/pipeline.h"
+#include "record/pyrec.h"
 #include "util/fmt.h"
 
 static const char usage[] =
 "usage: gilscope record -o FILE [--duration S] [-a] [--force] [-q]\n"
-"                       [--python | --lock SPEC] (-p PID | -- CMD [ARGS...])\n"
+"                       [--python[=gil] | --lock SPEC] (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Record which thread holds the lock, who waits, and what every core runs,\n"
 "into FILE (.gst). With -- CMD the command is started and traced from its\n"
@@ -47,7 +48,10 @@ static const char usage[] =
 "                      groups, HOME, USER and LOGNAME); gilscope, no longer root\n"
 "                      once attached, then cannot end it\n"
 "  --keep-running      leave CMD running when the recording ends first\n"
-"  --python            trace CPython's GIL (take_gil/drop_gil uprobes)\n"
+"  --python            trace CPython's GIL (take_gil/drop_gil uprobes), with Python\n"
+"                      thread names and the function behind every GIL event\n"
+"  --python=gil        the GIL only: no names or functions (nothing read from the\n"
+"                      process, no cost added per GIL event)\n"
 "  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you and\n"
@@ -94,6 +98,13 @@ static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool q
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);
+	/* what Python names and functions it learnt, or (even with -q) why not */
+	if (pipeline_python(p) && (!quiet || pyrec_missing(pipeline_python(p))[0])) {
+		char line[768];
+
+		fprintf(stderr, "gilscope record: %s\n",
+			pyrec_summary(pipeline_python(p), line, sizeof(line)));
+	}
 	cmd_trace_ending("record", p, po);
 }
 
@@ -106,7 +117,7 @@ int cmd_record(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "python", no_argument, NULL, 'P' },
+		{ "python", optional_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "floor", no_argument, NULL, 'F' },
 		{ "as-root", no_argument, NULL, 'R' },
@@ -129,7 +140,10 @@ int cmd_record(int argc, char **argv)
 		case 'a': po.all_tasks = true; break;
 		case 'f': po.force = true; break;
 		case 'q': quiet = true; break;
-		case 'P': po.python = true; break;
+		case 'P':
+			if (cmd_parse_python("record", optarg, &po))
+				return 2;
+			break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
 		case 'R': po.as_root = true; break;

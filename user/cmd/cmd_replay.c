@@ -20,6 +20,7 @@
 #include "tui/crt.h"
 #include "tui/timeline.h"
 #include "trace/trace_reader.h"
+#include "trace/trace_names.h"
 #include "trace/trace_synth.h"
 
 static const char usage[] =
@@ -239,6 +240,15 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "gilscope replay: %s\n", strerror(-err));
 		timeline_free(tl);
 		return 1;
+	}
+	/* said once: why a CPython recording has no Python names or functions */
+	const char *missing = trace_names_prop(trace_reader_names(rd), meta->root_pid,
+					       TRACE_PROP_PY_MISSING);
+	if (missing) {
+		char line[600];
+
+		snprintf(line, sizeof(line), "no Python names/functions: %s", missing);
+		app_message(a, line);
 	}
 	err = app_run(a);
 	app_free(a);

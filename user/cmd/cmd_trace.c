@@ -6,10 +6,26 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "record/pipeline.h"
 #include "util/fmt.h"
+
+int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po)
+{
+	po->python = true;
+	if (!arg || !strcmp(arg, "full"))
+		return 0;
+	if (!strcmp(arg, "gil")) {
+		po->python_gil_only = true;
+		return 0;
+	}
+	char q[80];
+
+	return cmd_usage(name, "bad --python=%s (--python: the GIL, thread names and functions; "
+			 "--python=gil: the GIL only)", cmd_quote(q, sizeof(q), arg));
+}
 
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv)
 {

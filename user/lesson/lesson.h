@@ -110,6 +110,8 @@ void lesson_output_summary(char *dst, size_t len, const char *src);
 
 struct lesson_run;
 
+struct trace_names;
+
 struct lesson_run_opts {
 	uint32_t ncpus;		/* CPUs of the machine the events come from */
 	uint32_t trace_flags;	/* the recording's TRACE_META_* flags (model_opts) */
@@ -118,6 +120,8 @@ struct lesson_run_opts {
 	 * step comes when the view shows its moment. false: the events' time
 	 * (and lesson_run_time, whichever is later) drive it. */
 	bool view_clock;
+	const struct trace_names *names;	/* the trace's (Python thread names), or
+						 * NULL; not owned, outlives the run */
 };
 
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,

@@ -102,7 +102,8 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 		return 1;
 	}
 	const struct trace_meta *meta = trace_reader_meta(rd);
-	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags };
+	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags,
+				      .names = trace_reader_names(rd) };
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		trace_reader_close(rd);
@@ -127,10 +128,10 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 	}
 	struct trace_info info;
 	trace_reader_info(rd, &info);
-	trace_reader_close(rd);
 	lesson_run_end(p->run, info.last_ns);
 	settle(p);
 	print_table(p);
+	trace_reader_close(rd);	/* after the table: its names are the reader's */
 	if (output) {
 		char summary[1024];
 		lesson_output_summary(summary, sizeof(summary), output);

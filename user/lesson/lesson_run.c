@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lesson/lesson.h"
+#include "model/describe.h"
 #include "model/model.h"
 #include "trace/trace_reader.h"
 #include "util/fmt.h"
@@ -63,6 +64,7 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 		free(r);
 		return -ENOMEM;
 	}
+	model_set_names(r->model, opts ? opts->names : NULL);
 	*out = r;
 	return 0;
 }
@@ -402,10 +404,8 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 			if (!th[i].traced || !th[i].cpu_ns)
 				continue;
 			char name[24];
-			if (th[i].name[0])
-				snprintf(name, sizeof(name), "%.15s", th[i].name);
-			else
-				snprintf(name, sizeof(name), "tid %u", th[i].tid);
+			/* the one naming rule (a Python thread's name first), cut to the column */
+			describe_thread(name, 17, r->model, &th[i], th[i].tid);
 			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu", name, pct(th[i].hold_ns, secs),
 			    pct(th[i].wait_ns, secs), pct(th[i].cpu_ns, secs),
 			    (unsigned long long)th[i].acquisitions);

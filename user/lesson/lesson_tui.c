@@ -339,7 +339,7 @@ int lesson_tui_replay(const struct lesson *l, const char *path, const char *outp
 	trace_reader_info(t.rd, &info);
 	t.last_ns = info.last_ns;
 	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags,
-				      .view_clock = true };
+				      .view_clock = true, .names = trace_reader_names(t.rd) };
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto fail;
 	if ((rc = timeline_open_reader(&t.tl, view_rd, NULL)))

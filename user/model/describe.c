@@ -6,9 +6,10 @@
 #include "model/describe.h"
 #include "util/fmt.h"
 #include "model/model.h"
+#include "trace/trace_names.h"
 
 struct name {
-	char s[48];
+	char s[72];
 };
 
 static struct name who(const struct model *m, uint32_t tid)
@@ -40,6 +41,63 @@ static uint32_t holder_of(const struct model *m, const struct gs_event *ev)
 	return l ? l->holder : 0;
 }
 
+/* What the lock is called: "the GIL" when the recording said so (names
+ * property "lock.noun", see record/pyrec.c), else "the lock". */
+static const char *lock_noun(const struct model *m)
+{
+	const char *n = trace_names_prop(model_names(m), 0, TRACE_PROP_LOCK_NOUN);
+
+	return n && !strcmp(n, "GIL") ? "the GIL" : "the lock";
+}
+
+/* The duration an event's arg1 carries (0: none; a function id is none). */
+static uint64_t arg_ns(const struct gs_event *ev)
+{
+	return ev->flags & GS_F_FUNC ? 0 : ev->arg1;
+}
+
+const char *describe_func_name(const struct trace_names *names, uint32_t pid, uint64_t func,
+			       const char **file, int32_t *line)
+{
+	struct trace_func_name f;
+
+	*file = NULL;
+	*line = 0;
+	if (func == MODEL_NO_FUNC)
+		return NULL;
+	if (func == GS_FUNC_NONE)
+		return "(no Python code)";
+	if (!trace_names_func(names, pid, func, &f))
+		return "?";
+	*file = f.file;
+	*line = f.line;
+	return f.name;
+}
+
+char *describe_func(char *buf, size_t len, const struct model *m, uint32_t pid, uint64_t func)
+{
+	struct trace_func_name f;
+	char name[96], file[64];
+	const char *base;
+
+	if (func == MODEL_NO_FUNC)
+		snprintf(buf, len, "%s", "");
+	else if (func == GS_FUNC_NONE)
+		snprintf(buf, len, " outside Python code");
+	else if (!trace_names_func(model_names(m), pid, func, &f))
+		snprintf(buf, len, " in ?");
+	else {
+		base = strrchr(f.file, '/');
+		fmt_printable(name, sizeof(name), f.name, DESCRIBE_FUNC_MAX);
+		fmt_printable(file, sizeof(file), base ? base + 1 : f.file, sizeof(file));
+		if (f.line > 0)
+			snprintf(buf, len, " in `%s` (%s:%d)", name, file, (int)f.line);
+		else
+			snprintf(buf, len, " in `%s` (%s)", name, file);
+	}
+	return buf;
+}
+
 static const char *off_reason(const struct model *m, const struct gs_event *ev)
 {
 	const struct model_thread *t = m ? model_thread(m, ev->tid) : NULL;
@@ -51,7 +109,7 @@ static const char *off_reason(const struct model *m, const struct gs_event *ev)
 	if (t->state == MS_EXITED)
 		return "exits";
 	if (t->wait_lock)
-		return "waits for the lock";
+		return strcmp(lock_noun(m), "the GIL") ? "waits for the lock" : "waits for the GIL";
 	if (t->in_io)
 		return "blocks in I/O";
 	return "sleeps";
@@ -61,7 +119,8 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 {
 	const struct model_thread *t = m ? model_thread(m, ev->tid) : NULL;
 	struct name me = who(m, ev->tid), other;
-	char d[24];
+	const char *L = lock_noun(m);
+	char d[24], fn[200];
 	uint64_t ns;
 
 	if (!len)
@@ -71,10 +130,12 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 	case GS_EV_LOCK_REQUEST: {
 		uint32_t h = holder_of(m, ev);
 
+		describe_func(fn, sizeof(fn), m, ev->pid,
+			      ev->flags & GS_F_FUNC ? ev->arg1 : MODEL_NO_FUNC);
 		if (h && h != ev->tid)
-			SAY("%s asks for the lock (%s holds it)", me.s, who(m, h).s);
+			SAY("%s asks for %s%s (%s holds it)", me.s, L, fn, who(m, h).s);
 		else
-			SAY("%s asks for the lock", me.s);
+			SAY("%s asks for %s%s", me.s, L, fn);
 		break;
 	}
 	case GS_EV_DROP_REQUEST: {
@@ -93,34 +154,38 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 			snprintf(w, sizeof(w), ", waiting %s,", fmt_duration(d, sizeof(d), ns));
 		if (held)
 			snprintf(hd, sizeof(hd), " (held %s)", fmt_duration(d, sizeof(d), held));
-		SAY("%s%s asks %s to drop the lock%s", me.s, w, other.s, hd);
+		SAY("%s%s asks %s to drop %s%s", me.s, w, other.s, L, hd);
 		break;
 	}
 	case GS_EV_LOCK_ACQUIRED:
 		ns = t ? ended_here(ev->arg1, t->wait_since_ns + t->last_wait_ns,
 				    t->last_wait_ns, ev->ts_ns) : ev->arg1;
+		/* the wait that ended here belongs to the function that asked */
+		describe_func(fn, sizeof(fn), m, ev->pid, t ? t->wait_func : MODEL_NO_FUNC);
 		if (ns)
-			SAY("%s takes the lock after waiting %s", me.s,
-			    fmt_duration(d, sizeof(d), ns));
+			SAY("%s takes %s after waiting %s%s", me.s, L,
+			    fmt_duration(d, sizeof(d), ns), fn);
 		else
-			SAY("%s takes the lock", me.s);
+			SAY("%s takes %s%s", me.s, L, fn);
 		break;
 	case GS_EV_LOCK_RELEASED:
-		ns = t ? ended_here(ev->arg1, t->hold_end_ns, t->last_hold_ns, ev->ts_ns)
-		       : ev->arg1;
+		ns = t ? ended_here(arg_ns(ev), t->hold_end_ns, t->last_hold_ns, ev->ts_ns)
+		       : arg_ns(ev);
+		describe_func(fn, sizeof(fn), m, ev->pid,
+			      ev->flags & GS_F_FUNC ? ev->arg1 : MODEL_NO_FUNC);
 		if (ns)
-			SAY("%s releases the lock after %s", me.s, fmt_duration(d, sizeof(d), ns));
+			SAY("%s releases %s%s after %s", me.s, L, fn, fmt_duration(d, sizeof(d), ns));
 		else
-			SAY("%s releases the lock", me.s);
+			SAY("%s releases %s%s", me.s, L, fn);
 		break;
 	case GS_EV_LOCK_FAILED:
 		ns = t ? ended_here(ev->arg1, t->wait_since_ns + t->last_wait_ns,
 				    t->last_wait_ns, ev->ts_ns) : ev->arg1;
 		if (ns)
-			SAY("%s gives up on the lock after waiting %s", me.s,
+			SAY("%s gives up on %s after waiting %s", me.s, L,
 			    fmt_duration(d, sizeof(d), ns));
 		else
-			SAY("%s gives up on the lock (it was taken)", me.s);
+			SAY("%s gives up on %s (it was taken)", me.s, L);
 		break;
 	case GS_EV_SCHED_SWITCH: {
 		uint32_t next = (uint32_t)ev->arg0;
@@ -168,7 +233,7 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		break;
 	}
 	case GS_EV_IO_BEGIN:
-		SAY("%s blocks in I/O on fd %lld, without the lock", me.s, (long long)ev->arg0);
+		SAY("%s blocks in I/O on fd %lld, without %s", me.s, (long long)ev->arg0, L);
 		break;
 	case GS_EV_IO_END:
 		if (ev->arg1)
@@ -178,7 +243,7 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 			SAY("%s is back from I/O on fd %lld", me.s, (long long)ev->arg0);
 		break;
 	case GS_EV_NATIVE_BEGIN:
-		SAY("%s runs native code without the lock", me.s);
+		SAY("%s runs native code without %s", me.s, L);
 		break;
 	case GS_EV_NATIVE_END:
 		if (ev->arg1)
@@ -221,10 +286,15 @@ char *describe_thread(char *buf, size_t len, const struct model *m,
 {
 	const struct model_thread *p = m && t && t->tid != t->pid ? model_thread(m, t->pid) : NULL;
 
+	struct trace_thread_name pn;
+
 	if (!t) {
 		snprintf(buf, len, "tid %u", tid);
 		return buf;
 	}
+	/* the name the program gave it (a Python thread's), the latest */
+	if (trace_names_thread(model_names(m), t->pid, t->tid, &pn) && pn.name[0])
+		return fmt_printable(buf, len, pn.name, DESCRIBE_THREAD_MAX);
 	return fmt_thread_label(buf, len, t->name, sizeof(t->name), p ? p->name : NULL,
 				t->pid, t->tid);
 }

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model/describe.h"
 #include "model/export.h"
 #include "model/handoff.h"
 #include "model/perfetto.h"
@@ -35,6 +36,7 @@ struct exporter {
 	uint64_t async_id;
 	uint8_t cpu_seen[65536 / 8];	/* cores that got a track (names at finish) */
 	uint32_t ncpus;
+	const struct trace_names *names;	/* functions of hold/wait spans, or NULL */
 	struct export_stats st;
 };
 
@@ -175,7 +177,7 @@ int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 			return ret;
 		}
 	} else if (fmt == EXPORT_CSV) {
-		fputs("kind,pid,tid,thread,cpu,start_ns,end_ns\n", f);
+		fputs("kind,pid,tid,thread,cpu,start_ns,end_ns,function,file,line\n", f);
 	} else {
 		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"gilscope\"", f);
 		fprintf(f, ",\"base_ns\":%" PRIu64 ",\"clock\":\"CLOCK_MONOTONIC\"", base_ns);
@@ -238,6 +240,21 @@ static void span_csv(struct exporter *x, const struct model_span *s)
 	put_u64(f, rel(x, s->start_ns));
 	fputc_unlocked(',', f);
 	put_u64(f, rel(x, s->end_ns));
+	const char *file;
+	int32_t line;
+	const char *fn = describe_func_name(x->names, s->pid, s->func, &file, &line);
+
+	char pb[256], pf[1100];
+
+	fputc_unlocked(',', f);
+	if (fn)
+		csv_str(f, fmt_printable(pb, sizeof(pb), fn, sizeof(pb)));
+	fputc_unlocked(',', f);
+	if (file)
+		csv_str(f, fmt_printable(pf, sizeof(pf), file, sizeof(pf)));
+	fputc_unlocked(',', f);
+	if (line > 0)
+		put_u64(f, (uint64_t)line);
 	fputc_unlocked('\n', f);
 }
 
@@ -250,9 +267,23 @@ static void span_args(struct exporter *x, const struct model_span *s)
 		fputs_unlocked(",\"tid\":", x->f);
 		put_u64(x->f, s->tid);
 		fputs_unlocked(s->flags & SPAN_F_LOCKED ? ",\"locked\":true" : ",\"locked\":false", x->f);
-	} else if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT)
+	} else if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT) {
+		const char *file;
+		int32_t line;
+		const char *fn = describe_func_name(x->names, s->pid, s->func, &file, &line);
+
 		fprintf(x->f, "\"lock\":\"0x%" PRIx64 "\"", s->lock);
-	else
+		if (fn) {
+			fputs_unlocked(",\"function\":", x->f);
+			json_write_str(x->f, fn);
+		}
+		if (file) {
+			fputs_unlocked(",\"file\":", x->f);
+			json_write_str(x->f, file);
+		}
+		if (line > 0)
+			fprintf(x->f, ",\"line\":%d", (int)line);
+	} else
 		fprintf(x->f, "\"cpu\":%d", s->cpu == 0xffff ? -1 : s->cpu);
 	if (s->flags & SPAN_F_OPEN)
 		fputs(",\"open\":true", x->f);
@@ -301,6 +332,13 @@ static void span_chrome(struct exporter *x, const struct model_span *s)
 	put_time(x->f, s->end_ns - s->start_ns);
 	span_args(x, s);
 	fputc_unlocked('}', x->f);
+}
+
+void exporter_set_names(struct exporter *x, const struct trace_names *names)
+{
+	x->names = names;
+	if (x->pf)
+		pf_set_names(x->pf, names);
 }
 
 void exporter_span(struct exporter *x, const struct model_span *s, const struct handoff_span *hs)

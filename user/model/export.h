@@ -10,7 +10,8 @@
  * own compact sched_switch / sched_waking events per CPU (CPU tracks, thread
  * states, "woken by"), task lifetimes and names as ftrace task events and a
  * process tree; per thread a track per lock with its "hold" and "wait"
- * slices, "I/O" and "native" tracks; a flow from each release to the
+ * slices ("hold Worker.run (app.py:42)" when the trace has the Python
+ * function, as Chrome's args below), "I/O" and "native" tracks; a flow from each release to the
  * acquisition it handed the lock to (model/handoff.h) and from each drop
  * request to the release it asked for; a counter "threads waiting for lock"
  * per lock; lost events and gaps as instants on a "gaps" track. Times are
@@ -22,7 +23,10 @@
  *     idle task and has merged it with tid 1): complete "X" slices named after the thread
  *     that ran there, " [lock]" appended while it held the lock;
  *   - per traced thread (real pid/tid) "X" slices "hold" and "wait" (args:
- *     lock address), plus "io" and "native"; a slice that would overlap the
+ *     lock address; and, when the trace has Python functions, "function"
+ *     (qualified name, "?" if unreadable, "(no Python code)"), "file" and
+ *     "line": for a hold the function running when the thread let go, for a
+ *     wait the one that asked), plus "io" and "native"; a slice that would overlap the
  *     previous one on its track (a wait for a second lock, say) goes to an
  *     async track instead ("b"/"e" pair, same name), so slices on one track
  *     never overlap;
@@ -34,9 +38,10 @@
  *   ts and dur are microseconds with ns precision ("1234.567"), counted from
  *   the trace's start (otherData.base_ns holds that instant on the trace
  *   clock, CLOCK_MONOTONIC).
- * CSV: header "kind,pid,tid,thread,cpu,start_ns,end_ns", one row per span
- *   (kind cpu, hold, wait, io or native), ns from the same start; cpu empty
- *   when unknown; thread quoted when it needs to be. Rows (and JSON events)
+ * CSV: header "kind,pid,tid,thread,cpu,start_ns,end_ns,function,file,line",
+ *   one row per span (kind cpu, hold, wait, io or native), ns from the same
+ *   start; cpu empty when unknown; function, file, line as Chrome's args
+ *   (empty when not recorded); strings quoted when they need to be. Rows (and JSON events)
  *   come in the order the intervals end: sorting would need the whole trace.
  *
  * The exporter writes to a FILE it does not own. Functions return 0 or a
@@ -116,6 +121,10 @@ typedef const char *(*exporter_label_fn)(void *ctx, uint32_t pid, uint32_t tid);
 int exporter_new(struct exporter **out, FILE *f, enum export_format fmt,
 		 const struct trace_meta *meta, uint64_t base_ns,
 		 exporter_label_fn label_fn, void *label_ctx);
+/* The names of the trace (functions of hold and wait spans), or NULL; not
+ * owned, must outlive x. Before the first span. */
+struct trace_names;
+void exporter_set_names(struct exporter *x, const struct trace_names *names);
 /* A span the model closed; hs (may be NULL) is what model/handoff.h says
  * about it (HOLD and WAIT spans). */
 void exporter_span(struct exporter *x, const struct model_span *s, const struct handoff_span *hs);

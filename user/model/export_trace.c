@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "model/describe.h"
 #include "model/export.h"
 #include "model/handoff.h"
 #include "trace/trace_reader.h"
@@ -19,18 +20,15 @@ struct run {
 	struct exporter *x;
 	struct handoff *h;
 	uint64_t from, to;	/* the range, absolute; to UINT64_MAX: the end */
-	char buf[64];
+	char buf[DESCRIBE_THREAD_MAX + 16];
 };
 
 static const char *model_label(void *ctx, uint32_t pid, uint32_t tid)
 {
 	struct run *r = ctx;
-	const struct model_thread *t = model_thread(r->m, tid);
-	const struct model_thread *p = model_thread(r->m, pid);
 
-	fmt_thread_label(r->buf, sizeof(r->buf), t ? t->name : NULL, sizeof(t->name),
-			 p ? p->name : NULL, pid, tid);
-	return r->buf;
+	(void)pid;
+	return describe_thread(r->buf, sizeof(r->buf), r->m, model_thread(r->m, tid), tid);
 }
 
 static void on_span(const struct model_span *s, void *ctx)
@@ -160,11 +158,14 @@ int export_trace_range(const char *in_path, FILE *out, enum export_format fmt,
 		ret = errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/* thread and function names the recording learnt */
+	model_set_names(r.m, trace_reader_names(rd));
 	ret = exporter_new(&r.x, out, fmt, meta, base, model_label, &r);
 	if (ret) {
 		errf(err, errlen, ret, "cannot start the export: %s", strerror(-ret));
 		goto out;
 	}
+	exporter_set_names(r.x, trace_reader_names(rd));
 	const struct gs_event *evs;
 	size_t n;
 	uint64_t last = base, bad_seen = 0;

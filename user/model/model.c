@@ -65,6 +65,7 @@ struct thr {
 	uint32_t held;		/* lock index of the newest hold, NO_LOCK if none */
 	uint8_t off_state;	/* MS_RUNNABLE / MS_SLEEPING / MS_UNKNOWN when off CPU */
 	bool exited;		/* THREAD_EXIT / PROC_EXIT seen */
+	uint64_t release_func;	/* the RELEASED being handled says this function */
 	bool queued;		/* in the model's gone queue */
 };
 
@@ -107,6 +108,7 @@ struct model {
 	uint64_t clamped;		/* sum of TIME_CLAMPED counts (saturating) */
 	uint32_t last_tid;		/* one-entry lookup cache */
 	size_t last_idx;
+	const struct trace_names *names;	/* not owned (model_set_names) */
 };
 
 static inline uint64_t dur(uint64_t start, uint64_t end)
@@ -125,9 +127,9 @@ static inline uint64_t counted(const struct model *m, uint64_t start, uint64_t e
 	return dur(start, end);
 }
 
-static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t end,
-			const struct model_thread *t, uint16_t cpu, uint64_t lock,
-			uint8_t state, uint32_t flags)
+static inline void emit_f(struct model *m, uint8_t kind, uint64_t start, uint64_t end,
+			  const struct model_thread *t, uint16_t cpu, uint64_t lock,
+			  uint8_t state, uint32_t flags, uint64_t func)
 {
 	if (m->silent || !m->opts.on_span ||
 	    (m->opts.span_kinds && !(m->opts.span_kinds & (1u << kind))))
@@ -143,8 +145,16 @@ static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t 
 		.state = state,
 		/* a CPU span says itself whether its occupant was traced */
 		.flags = flags | (kind == SPAN_CPU || t->traced ? 0 : SPAN_F_OTHER),
+		.func = func,
 	};
 	m->opts.on_span(&s, m->opts.ctx);
+}
+
+static inline void emit(struct model *m, uint8_t kind, uint64_t start, uint64_t end,
+			const struct model_thread *t, uint16_t cpu, uint64_t lock,
+			uint8_t state, uint32_t flags)
+{
+	emit_f(m, kind, start, end, t, cpu, lock, state, flags, MODEL_NO_FUNC);
 }
 
 /* ---- tables ------------------------------------------------------------- */
@@ -275,8 +285,10 @@ init:
 	m->pub[i].pid = pid;
 	m->pub[i].tid = tid;
 	m->pub[i].cpu = -1;
+	m->pub[i].wait_func = m->pub[i].hold_func = MODEL_NO_FUNC;
 	m->priv[i].on_cpu = NO_CPU;
 	m->priv[i].held = NO_LOCK;
+	m->priv[i].release_func = MODEL_NO_FUNC;
 	m->last_tid = tid;
 	m->last_idx = (size_t)i;
 	gone_push(m, (size_t)i);	/* -a tasks that never run may go too */
@@ -621,8 +633,8 @@ static void end_wait(struct model *m, size_t i, uint64_t ts)
 
 	t->wait_ns += counted(m, t->wait_since_ns, ts);
 	t->last_wait_ns = d;
-	emit(m, SPAN_WAIT, t->wait_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
-	     t->wait_lock, 0, 0);
+	emit_f(m, SPAN_WAIT, t->wait_since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
+	       t->wait_lock, 0, 0, t->wait_func);
 	t->wait_lock = 0;
 }
 
@@ -666,8 +678,8 @@ static void hold_end(struct model *m, uint32_t li, uint64_t ts)
 	l->hold_ns += counted(m, l->since_ns, ts);
 	t->last_hold_ns = dur(l->since_ns, ts);
 	t->hold_end_ns = ts;
-	emit(m, SPAN_HOLD, l->since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
-	     l->addr, 0, 0);
+	emit_f(m, SPAN_HOLD, l->since_ns, ts, t, (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu),
+	       l->addr, 0, 0, p->release_func);
 	if (q->newer != NO_LOCK)
 		m->lpriv[q->newer].older = q->older;
 	else
@@ -710,6 +722,7 @@ static void on_request(struct model *m, size_t i, const struct gs_event *ev, uin
 		end_wait(m, i, ts);
 		t->wait_lock = ev->arg0;
 		t->wait_since_ns = ts;
+		t->wait_func = ev->flags & GS_F_FUNC ? ev->arg1 : MODEL_NO_FUNC;
 	}
 	p->lock_change_ns = ts;
 }
@@ -747,10 +760,14 @@ static void on_released(struct model *m, size_t i, const struct gs_event *ev, ui
 
 	if (ts < p->lock_change_ns)
 		return;
+	/* the hold (or holds) it ends belong to the function it names */
+	p->release_func = ev->flags & GS_F_FUNC ? ev->arg1 : MODEL_NO_FUNC;
+	m->pub[i].hold_func = p->release_func;
 	if (!ev->arg0)
 		end_holds(m, i, ts);
 	else if (holds(m, i, li = lock_find(m, m->pub[i].pid, ev->arg0)))
 		hold_end(m, li, ts);
+	p->release_func = MODEL_NO_FUNC;
 	p->lock_change_ns = ts;
 }
 
@@ -768,6 +785,7 @@ static void on_drop_request(struct model *m, size_t i, const struct gs_event *ev
 	if (!t->wait_lock && !holds(m, i, lock_find(m, t->pid, ev->arg0))) {
 		t->wait_lock = ev->arg0;
 		t->wait_since_ns = ts;
+		t->wait_func = MODEL_NO_FUNC;
 		p->lock_change_ns = ts;
 	}
 }
@@ -1083,8 +1101,8 @@ static void open_spans(struct model *m, uint64_t end_ns, bool close)
 		uint16_t c = (uint16_t)(t->cpu < 0 ? 0xffff : t->cpu);
 
 		if (t->wait_lock) {
-			emit(m, SPAN_WAIT, t->wait_since_ns, end_ns, t, c, t->wait_lock, 0,
-			     SPAN_F_OPEN);
+			emit_f(m, SPAN_WAIT, t->wait_since_ns, end_ns, t, c, t->wait_lock, 0,
+			       SPAN_F_OPEN, t->wait_func);
 			if (close) {
 				t->wait_ns += counted(m, t->wait_since_ns, end_ns);
 				t->wait_since_ns = end_ns;
@@ -1169,6 +1187,17 @@ struct model *model_new(const struct model_opts *opts)
 		return NULL;
 	}
 	return m;
+}
+
+void model_set_names(struct model *m, const struct trace_names *names)
+{
+	if (m)
+		m->names = names;
+}
+
+const struct trace_names *model_names(const struct model *m)
+{
+	return m ? m->names : NULL;
 }
 
 void model_reset(struct model *m)

@@ -60,6 +60,13 @@
  * part where a holder ran, and a span's lock and SPAN_F_LOCKED hold for all
  * of it.
  *
+ * Python functions (GS_F_FUNC, bpf/gilscope.h): a wait belongs to the
+ * function its LOCK_REQUEST carries, a hold to the one its LOCK_RELEASED
+ * carries; spans and threads say which (func), MODEL_NO_FUNC when the events
+ * did not (other adapters, older traces, a hold ended without its RELEASED
+ * or still open). What an id is called is in the names store the model can
+ * be given (model_set_names): the model never reads it, describe.c does.
+ *
  * The model owns its memory; pointers it returns are valid until the next
  * feed/finish/reset/free call. Functions return 0 or a negative errno.
  */
@@ -107,7 +114,12 @@ struct model_span {
 	uint8_t kind;		/* enum span_kind */
 	uint8_t state;		/* SPAN_STATE: enum model_state */
 	uint32_t flags;		/* enum span_flags */
+	uint64_t func;		/* HOLD: function at its release; WAIT: the function
+				 * that asked (GS_FUNC_* or a names id); else, or
+				 * not recorded, MODEL_NO_FUNC (0) */
 };
+
+#define MODEL_NO_FUNC 0	/* = a zeroed span's: nothing recorded */
 
 struct model_thread {
 	uint32_t pid, tid;
@@ -136,6 +148,9 @@ struct model_thread {
 	/* (added with nested locks) */
 	uint32_t nlocks;	/* locks held now */
 	uint64_t hold_end_ns;	/* when the last finished hold ended */
+	/* (added with Python functions; MODEL_NO_FUNC if not recorded) */
+	uint64_t wait_func;	/* function that asked, of the current or last wait */
+	uint64_t hold_func;	/* function running at the last RELEASED */
 };
 
 struct model_cpu {
@@ -194,8 +209,14 @@ struct model_opts {
 };
 
 struct model;
+struct trace_names;
 
 struct model *model_new(const struct model_opts *opts);
+/* The names (thread names, functions) of the events fed, for describe.c and
+ * the views: the trace reader's, or a recorder's live store. Not owned; may
+ * be NULL (the default); kept across model_reset(). */
+void model_set_names(struct model *m, const struct trace_names *names);
+const struct trace_names *model_names(const struct model *m);
 int model_feed(struct model *m, const struct gs_event *ev);
 /* Close every open span at end_ns (flag SPAN_F_OPEN). Totals include them.
  * end_ns earlier than the last event counts as the last event's time. The

@@ -9,14 +9,17 @@
  * lock ("lock 0x..", holds and waits, which for one lock never overlap),
  * one "I/O" and one "native" track. Each child track has its own packet
  * sequence with an incremental clock, so its slices cost a few bytes; the
- * slice's name is interned per sequence ("hold", "wait": where the Python
- * function will go, see hold_name()). Scheduling: perfetto_event.c.
+ * slice's name is interned per sequence ("hold", "wait", and with the Python
+ * function "hold Worker.run (app.py:42)", interned by the packet that first
+ * uses it: slice_name()). Scheduling: perfetto_event.c.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model/describe.h"
 #include "model/perfetto_impl.h"
+#include "util/fmt.h"
 
 /* names interned on each kind of track's sequence, iid = index + 1 */
 static const char *const kind_names[][2] = {
@@ -213,6 +216,7 @@ struct trk *pfi_track(struct pf *p, uint32_t pid, uint32_t tid, uint8_t kind, ui
 
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
+	t->next_iid = 3;	/* after "hold" and "wait" */
 	if (kind == TK_LOCK) {
 		snprintf(name, sizeof(name), "lock %#" PRIx64, lock);
 		t->counter = counter_track(p, pid, lock);
@@ -233,6 +237,8 @@ struct te {			/* one TrackEvent's optional parts */
 	uint64_t flow;		/* flow_ids, 0 = none */
 	const uint64_t *term;	/* terminating_flow_ids */
 	size_t nterm;
+	const char *intern;	/* name_iid's name, first used here: interned by this packet */
+	const char *name;	/* a name given in full (no iid) */
 };
 
 /* One TrackEvent on t's sequence at ts. A time before the sequence's clock
@@ -253,10 +259,20 @@ static void track_event(struct pf *p, struct trk *t, uint64_t ts, const struct t
 		pb_varint(b, TP_TIMESTAMP, ts);
 		pb_varint(b, TP_CLOCK_ID, CLOCK_MONOTONIC_ID);
 	}
+	if (e->intern) {
+		size_t in = pb_begin(b, TP_INTERNED), d = pb_begin(b, IN_EVENT_NAMES);
+
+		pb_varint(b, NAME_IID, e->name_iid);
+		pb_str(b, NAME_NAME, e->intern);
+		pb_end(b, d);
+		pb_end(b, in);
+	}
 	size_t m = pb_begin(b, TP_TRACK_EVENT);
 
 	pb_varint(b, TE_TYPE, e->type);
-	if (e->name_iid)
+	if (e->name)
+		pb_str(b, TE_NAME, e->name);
+	else if (e->name_iid)
 		pb_varint(b, TE_NAME_IID, e->name_iid);
 	if (e->has_counter)
 		pb_varint(b, TE_EXTRA_COUNTER_VALUES, (uint64_t)e->counter);
@@ -268,14 +284,48 @@ static void track_event(struct pf *p, struct trk *t, uint64_t ts, const struct t
 	pfi_write_packet(p, b);
 }
 
-/* The name of a hold slice. The place for the Python function: a hold
- * belongs to the function running at release, which the trace will carry;
- * intern "hold <function>" per code object on the track's sequence and
- * return its iid here. */
-static uint64_t hold_name(const struct model_span *s)
+void pf_set_names(struct pf *p, const struct trace_names *names)
 {
-	(void)s;
-	return 1;
+	p->names = names;
+}
+
+/* The name of a hold or wait slice on track t (b's name_iid, or a new iid
+ * whose name b interns, or past PF_FUNC_NAMES the name itself in buf): "hold"
+ * / "wait", or with the Python function (a hold's is the one running at its
+ * release, a wait's the one that asked) "hold Worker.run (app.py:42)". */
+static void slice_name(struct pf *p, struct trk *t, const struct model_span *s, struct te *b,
+		       char *buf, size_t len)
+{
+	bool wait = s->kind == SPAN_WAIT;
+	struct hkey k = { s->func, (uint64_t)(t - p->trk) << 1 | wait };
+	const char *fn, *file, *slash;
+	int32_t line;
+	uint64_t iid;
+
+	b->name_iid = wait ? 2 : 1;
+	if (!(fn = describe_func_name(p->names, s->pid, s->func, &file, &line)))
+		return;
+	if (hmap_get(&p->fn_iid, k, &iid)) {
+		b->name_iid = iid;
+		return;
+	}
+	/* names come from the traced program: valid UTF-8 for the protobuf */
+	char pfn[256], pfile[256];
+
+	fmt_printable(pfn, sizeof(pfn), fn, sizeof(pfn));
+	slash = file ? strrchr(file, '/') : NULL;
+	if (file && line > 0)
+		snprintf(buf, len, "%s %s (%s:%d)", wait ? "wait" : "hold", pfn,
+			 fmt_printable(pfile, sizeof(pfile), slash ? slash + 1 : file, sizeof(pfile)),
+			 (int)line);
+	else
+		snprintf(buf, len, "%s %s", wait ? "wait" : "hold", pfn);
+	if (t->next_iid - 3 >= PF_FUNC_NAMES || hmap_put(&p->fn_iid, k, t->next_iid)) {
+		b->name = buf;
+		return;
+	}
+	b->name_iid = t->next_iid++;
+	b->intern = buf;
 }
 
 /* Drop requests of s's lock that asked s's thread to let go: their flows
@@ -308,6 +358,7 @@ void pf_span(struct pf *p, const struct model_span *s, const struct handoff_span
 	struct te b = { .type = TYPE_SLICE_BEGIN, .name_iid = 1 };
 	struct te e = { .type = TYPE_SLICE_END };
 	uint64_t begin_term, drops[PF_MAX_DROPS];
+	char name[560];
 	uint8_t kind;
 
 	if (!hs)
@@ -338,8 +389,9 @@ void pf_span(struct pf *p, const struct model_span *s, const struct handoff_span
 		p->oom = true;
 		return;
 	}
+	if (s->kind == SPAN_HOLD || s->kind == SPAN_WAIT)
+		slice_name(p, t, s, &b, name, sizeof(name));
 	if (s->kind == SPAN_HOLD) {
-		b.name_iid = hold_name(s);
 		if (hs->dst_flow) {
 			begin_term = HANDOFF_FLOW(hs->dst_flow);
 			b.term = &begin_term;
@@ -354,7 +406,6 @@ void pf_span(struct pf *p, const struct model_span *s, const struct handoff_span
 			p->st.drop_flows += e.nterm;
 		}
 	} else if (s->kind == SPAN_WAIT) {
-		b.name_iid = 2;
 		b.has_counter = e.has_counter = true;
 		b.counter = hs->waiters_begin;
 		e.counter = hs->waiters_end;
@@ -500,6 +551,7 @@ void pf_free(struct pf *p)
 	hmap_free(&p->threads);
 	hmap_free(&p->counters);
 	hmap_free(&p->trk_index);
+	hmap_free(&p->fn_iid);
 	hmap_free(&p->drop_index);
 	hmap_free(&p->on_cpu);
 	hmap_free(&p->born);

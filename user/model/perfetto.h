@@ -31,6 +31,11 @@
 struct pf;
 
 int pf_new(struct pf **out, FILE *f, const struct trace_meta *meta, uint64_t base_ns);
+/* Names of the trace's functions: hold and wait slices of a span with a
+ * function are named "hold Worker.run (app.py:42)" (interned per track).
+ * Not owned; NULL (the default): "hold" and "wait". */
+struct trace_names;
+void pf_set_names(struct pf *p, const struct trace_names *names);
 /* A span the model closed, with what model/handoff.h says of it (HOLD and
  * WAIT; may be NULL). CPU spans only tell pf_event() which cores changed. */
 void pf_span(struct pf *p, const struct model_span *s, const struct handoff_span *hs);

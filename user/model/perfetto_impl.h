@@ -53,8 +53,11 @@ struct trk {
 	uint64_t counter;	/* TK_LOCK: the lock's waiter counter track */
 	uint64_t last_ts;	/* its sequence's clock */
 	uint32_t seq;		/* its packet sequence, 0 before its first slice */
+	uint32_t next_iid;	/* TK_LOCK: next name iid for a function's slices */
 	uint8_t kind;
 };
+
+#define PF_FUNC_NAMES 4096	/* function slice names interned per track, at most */
 
 struct drops {			/* a lock's drop requests waiting for a release */
 	uint64_t flow[PF_MAX_DROPS];
@@ -90,6 +93,8 @@ struct pf {
 	size_t ntouched;
 	bool touched_many;
 	struct pb tree;			/* ProcessTree entries so far */
+	const struct trace_names *names;	/* functions of hold/wait slices, or NULL */
+	struct hmap fn_iid;		/* {func, track index << 1 | wait} -> name iid */
 	struct export_stats st;		/* handoffs, drop_flows, switches */
 	bool oom;
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/describe.h"
+#include "model/funcstat.h"
 #include "model/handoff.h"
 #include "model/model.h"
 #include "model/report.h"
@@ -56,6 +57,8 @@ struct report {
 	struct handoff *hand;		/* which acquisitions were hand-offs */
 	uint64_t *handoff;		/* LL_BUCKETS */
 	bool finished;			/* report_finish() ran: numbers are final */
+	struct funcstat *funcs;		/* hold / wait by thread and Python function */
+	bool oom;			/* funcs ran out of memory: feeding fails */
 };
 
 static void on_span(const struct model_span *sp, void *ctx)
@@ -67,6 +70,8 @@ static void on_span(const struct model_span *sp, void *ctx)
 	handoff_span(rp->hand, sp, &hs);
 	if (sp->flags & SPAN_F_OTHER)
 		return;
+	if (sp->func != MODEL_NO_FUNC && funcstat_span(rp->funcs, sp))
+		rp->oom = true;
 	if (sp->kind == SPAN_WAIT)
 		rp->s.wait_hist[fmt_hist_bucket(d)]++;
 	else if (sp->kind == SPAN_HOLD)
@@ -102,7 +107,8 @@ int report_new(struct report **out, const struct trace_meta *meta)
 
 	rp->m = model_new(&o);
 	rp->handoff = calloc(LL_BUCKETS, sizeof(*rp->handoff));
-	if (!rp->m || !rp->handoff || handoff_new(&rp->hand, on_handoff, rp)) {
+	if (!rp->m || !rp->handoff || handoff_new(&rp->hand, on_handoff, rp) ||
+	    funcstat_new(&rp->funcs, NULL, 0)) {
 		report_free(rp);
 		return -ENOMEM;
 	}
@@ -116,16 +122,33 @@ void report_free(struct report *rp)
 		return;
 	model_free(rp->m);
 	handoff_free(rp->hand);
+	funcstat_free(rp->funcs);
 	free(rp->handoff);
 	free(rp);
+}
+
+void report_set_names(struct report *rp, const struct trace_names *names)
+{
+	struct funcstat *fs;
+
+	model_set_names(rp->m, names);
+	if (!funcstat_new(&fs, names, 0)) {	/* no span counted yet: a fresh one */
+		funcstat_free(rp->funcs);
+		rp->funcs = fs;
+	}
+}
+
+struct funcstat *report_funcstat(const struct report *rp)
+{
+	return rp->funcs;
 }
 
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 {
 	if (!n)
 		return 0;
-	if (rp->finished)
-		return -EINVAL;
+	if (rp->finished || rp->oom)
+		return rp->oom ? -ENOMEM : -EINVAL;
 	rp->seen = true;
 	for (size_t i = 0; i < n; i++) {
 		handoff_before(rp->hand, rp->m, &evs[i]);
@@ -137,7 +160,7 @@ int report_feed(struct report *rp, const struct gs_event *evs, size_t n)
 			return err;
 	}
 	rp->s.events += n;
-	return 0;
+	return rp->oom ? -ENOMEM : 0;
 }
 
 int report_finish(struct report *rp, const struct trace_info *info)
@@ -148,6 +171,8 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	if (rp->finished)	/* the open spans were counted once already */
 		return 0;
 	rp->finished = true;
+	if (rp->oom)
+		return -ENOMEM;
 	/* the model clamps stray older events, so its clock is the last ts */
 	s->last_ns = model_now(rp->m);
 	if (!rp->seen)
@@ -155,6 +180,8 @@ int report_finish(struct report *rp, const struct trace_info *info)
 	else
 		s->first_ns = model_origin(rp->m);
 	err = model_finish(rp->m, s->last_ns);
+	if (!err && rp->oom)
+		err = -ENOMEM;
 	if (err)
 		return err;
 	s->duration_ns = s->last_ns - s->first_ns;
@@ -333,7 +360,10 @@ out:
 int report_read(struct report *rp, struct trace_reader *r)
 {
 	struct trace_info info;
-	int ret = read_piped(rp, r);
+	int ret;
+
+	report_set_names(rp, trace_reader_names(r));
+	ret = read_piped(rp, r);
 
 	if (ret > 0)
 		ret = read_plain(rp, r);
@@ -409,7 +439,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_obj_end(&j);
 	json_arr_begin(&j, "threads");
 	for (size_t i = 0; i < nt; i++) {
-		char name[24];
+		char name[DESCRIBE_THREAD_MAX + 16];
 
 		if (!t[i].traced)
 			continue;
@@ -436,6 +466,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	}
 	json_arr_end(&j);
 	json_f64(&j, "parallelism", s->parallelism, 3);
+	report_python_json(rp, &j);
 	json_obj_end(&j);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;

@@ -33,6 +33,14 @@
  * dropped beyond its caps, their totals still counted) and trims trailing
  * zero buckets of the histograms.
  *
+ * Python (adapter "python"): threads are shown by their Python names, and
+ * a "Python code" section / "functions" rows say, per thread, which
+ * functions held the GIL and which waited for it (model/funcstat.h: a hold
+ * is the function running at its release, a wait the one that asked), with
+ * count, total and share of the thread's hold or wait time (report_py.c).
+ * Names come from the trace's names (report_read() takes the reader's;
+ * else report_set_names()).
+ *
  * The report owns its memory (the model included); report_model() stays
  * valid until report_free(). Functions return 0 or a negative errno.
  */
@@ -48,6 +56,9 @@
 struct model;
 struct trace_reader;
 struct trace_info;
+struct trace_names;
+struct funcstat;
+struct json;
 
 struct report_summary {
 	uint64_t events;		/* events fed */
@@ -74,6 +85,9 @@ struct report;
 
 /* meta may be NULL (then cpus come from the events, command is ""). */
 int report_new(struct report **out, const struct trace_meta *meta);
+/* The names of the events to come (not owned, must outlive rp), before
+ * the first event; report_read() sets the reader's itself. */
+void report_set_names(struct report *rp, const struct trace_names *names);
 /* Feed events in time order. */
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n);
 /* End of input: closes open spans at the last event. info (may be NULL)
@@ -88,6 +102,14 @@ const struct report_summary *report_summary(const struct report *rp);
 const struct model *report_model(const struct report *rp);
 /* The trace's header as given to report_new(), or NULL without one. */
 const struct trace_meta *report_meta(const struct report *rp);
+/* Hold and wait time by thread and function (empty without Python
+ * functions in the trace). */
+struct funcstat *report_funcstat(const struct report *rp);
+/* report_write_text()'s "Python code" section and report_write_json()'s
+ * "python" and "functions" members (report_py.c); nothing for a trace
+ * of another adapter. */
+int report_python_text(const struct report *rp, FILE *f);
+void report_python_json(const struct report *rp, struct json *j);
 
 /* Human-readable summary; unicode picks UTF-8 bars over '#' (report_text.c).
  * Bounded whatever the trace: at most REPORT_TEXT_THREADS threads and

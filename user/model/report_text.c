@@ -50,12 +50,19 @@ static size_t busiest(struct pick *picks, size_t n, size_t max)
 	return max;
 }
 
-static void thread_line(FILE *f, const struct model *m, const struct model_thread *t,
-			uint64_t dur)
-{
-	char name[24], a[32], b[32], d[32], e[32], g[32], h[32];
+/* The name column: 12 wide, names of up to 16 bytes; longer names (a
+ * Python thread's) widen it for all, up to NAME_W_MAX bytes. */
+#define NAME_W 12
+#define NAME_CUT 16
+#define NAME_W_MAX 32
 
-	fprintf(f, "  %-7u %-12.16s %6llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t->tid,
+static void thread_line(FILE *f, const struct model *m, const struct model_thread *t,
+			uint64_t dur, int name_w)
+{
+	char name[DESCRIBE_THREAD_MAX + 16], a[32], b[32], d[32], e[32], g[32], h[32];
+
+	fprintf(f, "  %-7u %-*.*s %6llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t->tid, name_w,
+		name_w > NAME_CUT ? name_w : NAME_CUT,
 		describe_thread(name, sizeof(name), m, t, t->tid),
 		(unsigned long long)t->acquisitions,
 		fmt_duration(a, sizeof(a), t->hold_ns), fmt_percent(b, sizeof(b), t->hold_ns, dur),
@@ -83,17 +90,27 @@ static int threads(FILE *f, const struct model *m, uint64_t dur)
 	struct rest r = { 0 };
 	char a[32], b[32], d[32], e[32], g[32];
 
+	int name_w = NAME_W;
+	char name[DESCRIBE_THREAD_MAX + 16];
+
 	if (!p)
 		return -ENOMEM;
-	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
-		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");
 	for (size_t i = 0; i < nt; i++)
 		if (t[i].traced)
 			p[n++] = (struct pick){ i, gs_sat_add(t[i].cpu_ns,
 							      gs_sat_add(t[i].hold_ns, t[i].wait_ns)) };
 	shown = busiest(p, n, REPORT_TEXT_THREADS);
+	for (size_t k = 0; k < shown; k++) {
+		int w = (int)strlen(describe_thread(name, sizeof(name), m, &t[p[k].i], t[p[k].i].tid));
+
+		if (w > NAME_CUT && w > name_w)
+			name_w = w < NAME_W_MAX ? w : NAME_W_MAX;
+	}
+	fprintf(f, "\nthreads              %*s%6s %9s %7s %9s %7s %9s %7s %7s %5s\n",
+		name_w - NAME_W, "", "acq", "hold", "hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw",
+		"migr");
 	for (size_t k = 0; k < shown; k++)
-		thread_line(f, m, &t[p[k].i], dur);
+		thread_line(f, m, &t[p[k].i], dur, name_w);
 	for (size_t k = shown; k < n; k++) {
 		const struct model_thread *x = &t[p[k].i];
 
@@ -235,6 +252,8 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 	}
 
 	cores(f, rp, dur);
+	if ((err = report_python_text(rp, f)))	/* CPython: where the GIL was held */
+		return err;
 	fprintf(f, "\nparallelism %.2f cores busy on average, of %u\n", s->parallelism, s->cpus);
 	/* the lesson, when the numbers tell it: threads queued on the lock
 	 * while cores stood idle */

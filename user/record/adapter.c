@@ -17,6 +17,7 @@
 #include "record/adapter.h"
 #include "record/elf_files.h"
 #include "record/elf_sym.h"
+#include "record/pylayout.h"
 #include "util/err.h"
 #include "util/path.h"
 
@@ -101,6 +102,7 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 	t->binary = a->binary;
 	t->acquire_off = a->acquire_off;
 	t->release_off = a->release_off;
+	t->acquire_alt_off = a->acquire_alt_off;
 	t->acquire_arg = a->lock_arg;
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;
@@ -135,6 +137,12 @@ static int python_try(const char *path, struct adapter_target *a)
 	int r = func_offset(ef, "take_gil", &a->acquire_off, &imp, NULL, 0, path);
 	if (!r)
 		r = func_offset(ef, "drop_gil", &a->release_off, &imp, NULL, 0, path);
+	/* a clone of take_gil is the GIL taken too (3.8: after blocking calls) */
+	a->acquire_alt_off = 0;
+	for (size_t i = 0; !r && !a->acquire_alt_off && pylayout_take_gil_clone(i); i++)
+		if (func_offset(ef, pylayout_take_gil_clone(i), &a->acquire_alt_off, &imp, NULL, 0,
+				path))
+			a->acquire_alt_off = 0;
 	elf_file_close(ef);
 	if (r)
 		return -ENOENT;

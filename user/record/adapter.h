@@ -61,6 +61,7 @@ struct adapter_target {
 	char release_sym[ADAPTER_SYM_MAX];
 	uint64_t acquire_off;		/* file offsets in binary */
 	uint64_t release_off;
+	uint64_t acquire_alt_off;	/* --python: a compiler's clone of take_gil, 0: none */
 	int lock_arg;			/* argument holding the lock address; -1 none */
 	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
 					 * lock_arg -1: the address reported for it */

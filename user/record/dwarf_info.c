@@ -399,3 +399,73 @@ int dwarf_info_param(struct dwarf_info *d, const char *func, const char *param, 
 	} while (dwarf_siblingof(&c, &c) == 0);
 	return -ENOENT;
 }
+
+/* The DWARF register number of argument i (0..5) of the C calling convention. */
+static int arg_of_reg(unsigned reg)
+{
+#if defined(__x86_64__)
+	static const unsigned regs[6] = { 5, 4, 1, 2, 8, 9 };	/* rdi rsi rdx rcx r8 r9 */
+#elif defined(__aarch64__)
+	static const unsigned regs[6] = { 0, 1, 2, 3, 4, 5 };	/* x0..x5 */
+#else
+	static const unsigned regs[1] = { ~0u };
+	(void)reg;
+	return -1;
+#endif
+	for (int i = 0; i < (int)(sizeof(regs) / sizeof(regs[0])); i++)
+		if (regs[i] == reg)
+			return i;
+	return -1;
+}
+
+/* The subprogram of unit cu that starts at pc (a clone has no name of its
+ * own: it is found by its address). */
+static int func_at(Dwarf_Die *cu, uint64_t pc, Dwarf_Die *out)
+{
+	Dwarf_Addr lo;
+
+	if (dwarf_child(cu, out) != 0)
+		return -ENOENT;
+	do
+		if (dwarf_tag(out) == DW_TAG_subprogram && dwarf_lowpc(out, &lo) == 0 && lo == pc)
+			return 0;
+	while (dwarf_siblingof(out, out) == 0);
+	return -ENOENT;
+}
+
+int dwarf_info_param_at(struct dwarf_info *d, uint64_t pc, const char *param, int *index)
+{
+	Dwarf_Die cu, fn, c;
+	Dwarf_CU *u = NULL;
+	uint8_t unit_type;
+	bool found = dwarf_addrdie(d->dw, pc, &cu) && !func_at(&cu, pc, &fn);
+
+	/* without .debug_aranges: every unit that holds pc */
+	while (!found && dwarf_get_units(d->dw, u, &u, NULL, &unit_type, &cu, NULL) == 0)
+		found = dwarf_haspc(&cu, pc) == 1 && !func_at(&cu, pc, &fn);
+	if (!found || dwarf_child(&fn, &c) != 0)
+		return -ENOENT;
+	do {
+		Dwarf_Attribute a, loc;
+		Dwarf_Op *expr;
+		size_t len;
+		const char *n;
+
+		if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+			continue;
+		n = dwarf_attr_integrate(&c, DW_AT_name, &a) ? dwarf_formstring(&a) : NULL;
+		if (!n || strcmp(n, param))
+			continue;
+		if (!dwarf_attr(&c, DW_AT_location, &loc) ||
+		    dwarf_getlocation_addr(&loc, pc, &expr, &len, 1) != 1 || len != 1)
+			return -ENOTSUP;
+		if (expr[0].atom >= DW_OP_reg0 && expr[0].atom <= DW_OP_reg31)
+			*index = arg_of_reg(expr[0].atom - DW_OP_reg0);
+		else if (expr[0].atom == DW_OP_regx)
+			*index = arg_of_reg((unsigned)expr[0].number);
+		else
+			return -ENOTSUP;
+		return *index < 0 ? -ENOTSUP : 0;
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return -ENOENT;
+}

@@ -44,5 +44,13 @@ int dwarf_info_enumerator(struct dwarf_info *d, const char *name, int64_t *val);
  * struct), owned by d. */
 int dwarf_info_param(struct dwarf_info *d, const char *func, const char *param, int *index,
 		     const char **type_name);
+/* Which argument register (0..5, the calling convention's order) holds
+ * parameter param when the function at link-time address pc is entered:
+ * for a compiler's clone of a function ("take_gil.constprop.0": GCC drops a
+ * parameter that is constant at every call, so the others move), read from
+ * the location of the clone's parameter at its entry. -ENOENT (no such
+ * function or parameter), -ENOTSUP (not in a register there, or not an
+ * architecture this knows). */
+int dwarf_info_param_at(struct dwarf_info *d, uint64_t pc, const char *param, int *index);
 
 #endif

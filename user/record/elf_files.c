@@ -235,13 +235,35 @@ static void proc_file_path(pid_t pid, const char *path, uint64_t inode, char out
 }
 
 /* Every file pid has mapped, in map order (its executable first). */
+FILE *elf_files_maps_open(pid_t pid, int maps_fd)
+{
+	char fn[64];
+	int fd;
+	FILE *f;
+
+	if (maps_fd < 0) {
+		snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+		return fopen(fn, "re");
+	}
+	/* a dup shares the offset: rewind it, and read through a FILE of our own */
+	if (lseek(maps_fd, 0, SEEK_SET) || (fd = dup(maps_fd)) < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "re")))
+		close(fd);
+	return f;
+}
+
 int elf_files_add_mapped(struct elf_files *l, pid_t pid)
 {
-	char fn[64], line[PATH_MAX + 128], p[PATH_MAX];
+	return elf_files_add_mapped_fd(l, pid, -1);
+}
+
+int elf_files_add_mapped_fd(struct elf_files *l, pid_t pid, int maps_fd)
+{
+	char line[PATH_MAX + 128], p[PATH_MAX];
 	struct elf_map_entry m;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	FILE *f = fopen(fn, "re");
+	FILE *f = elf_files_maps_open(pid, maps_fd);
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {

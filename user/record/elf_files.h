@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ELF_FILES_MAX 48	/* libraries searched for a symbol: plenty for real programs */
@@ -47,6 +48,14 @@ void elf_files_add_needed(struct elf_files *l, const char *start);
 bool elf_files_parse_map_line(char *line, struct elf_map_entry *m);
 /* Every file pid has mapped, in map order (its executable first). */
 int elf_files_add_mapped(struct elf_files *l, pid_t pid);
+/* The same from maps_fd, an open /proc/PID/maps (-1: open it now). The
+ * kernel checks the right to read a process's maps when the file is opened,
+ * so an fd opened before a privilege drop still reads them after it. */
+int elf_files_add_mapped_fd(struct elf_files *l, pid_t pid, int maps_fd);
+/* pid's maps from their start, as a FILE of the caller's (fclose it):
+ * through maps_fd if >= 0 (rewound; the fd stays the caller's), else opened
+ * now. NULL with errno on failure. */
+FILE *elf_files_maps_open(pid_t pid, int maps_fd);
 /* The program: /proc/PID/exe if pid > 0, else argv0 searched like execvp,
  * as an absolute path; on failure err says why. */
 int elf_files_target_exe(pid_t pid, const char *argv0, char out[PATH_MAX], char *err,

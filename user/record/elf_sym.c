@@ -263,3 +263,57 @@ int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
 	}
 	return -ENOENT;
 }
+
+int elf_sdt_probes(const char *path, const char *provider, const char *const *probes, size_t n)
+{
+	size_t plen = strlen(provider) + 1, shstrndx;
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL;
+	int fd, mask = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = path_open_regular(path);
+	if (fd < 0)
+		return fd;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+		mask = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		size_t addrs = 3 * (gelf_getclass(elf) == ELFCLASS32 ? 4 : 8);
+		size_t off = 0, noff, doff;
+		const char *name;
+		GElf_Shdr sh;
+		GElf_Nhdr nh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".note.stapsdt"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			/* desc: pc, base, semaphore, then "provider\0name\0args\0" */
+			const char *desc = (const char *)d->d_buf + doff;
+			const char *prov = desc + addrs, *probe;
+			size_t left;
+
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
+			    nh.n_descsz <= addrs + plen || memcmp(prov, provider, plen))
+				continue;
+			probe = prov + plen;
+			left = nh.n_descsz - addrs - plen;
+			for (size_t i = 0; i < n && i < 31; i++)
+				if (strnlen(probe, left) == strlen(probes[i]) && !strcmp(probe, probes[i]))
+					mask |= 1 << i;
+		}
+	}
+out:
+	elf_end(elf);
+	close(fd);
+	return mask;
+}

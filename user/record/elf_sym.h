@@ -58,4 +58,9 @@ const char *elf_file_runpath(const struct elf_file *ef);
 /* The GNU build-id note as lowercase hex into buf; -ENOENT if none. */
 int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len);
 
+/* The USDT (stapsdt) probes of provider in path: bit i set when it has
+ * probes[i] (i < 31); 0 if none; -errno if path cannot be read as ELF.
+ * Notes are checked against their section's bounds. */
+int elf_sdt_probes(const char *path, const char *provider, const char *const *probes, size_t n);
+
 #endif

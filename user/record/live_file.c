@@ -75,6 +75,11 @@ int live_file_flush(struct live_file *f)
 	return f->w ? trace_writer_flush(f->w) : 0;
 }
 
+struct trace_writer *live_file_writer(struct live_file *f)
+{
+	return f ? f->w : NULL;
+}
+
 /* The recording so far into the saved copy, replacing what it held. */
 static int copy_to_saved(struct live_file *f)
 {

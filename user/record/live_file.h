@@ -30,6 +30,9 @@ int live_file_begin(struct live_file *f, const struct trace_meta *meta);
 int live_file_append(struct live_file *f, const struct gs_event *ev, size_t n);
 /* Seal what was appended into blocks a reader can see. */
 int live_file_flush(struct live_file *f);
+/* The trace writer between begin and finish (for names records, which
+ * must go in before the events that need them are appended), else NULL. */
+struct trace_writer *live_file_writer(struct live_file *f);
 /* `s`: copy the recording so far (a -o FILE is there already). Writes a
  * one-line result into msg; returns 0 or a negative errno. */
 int live_file_save(struct live_file *f, char *msg, size_t len);

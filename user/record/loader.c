@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "record/elf_sym.h"
 #include "record/loader.h"
 #include "util/gs_types.h"
 #include "util/path.h"
@@ -125,63 +124,10 @@ int loader_missing_caps(char *buf, size_t len)
 	return off > 0;
 }
 
-/*
- * Walks the ELF notes of path for stapsdt notes whose provider is "gilrt";
- * returns a bit mask of which gilrt_probes[] it has (0: none).
- */
+/* Which gilrt_probes[] path has (a bit each, 0: none), or -errno. */
 static int gilrt_probe_mask(const char *path)
 {
-	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int fd, mask = 0;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = path_open_regular(path);
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
-		mask = -ENOEXEC;
-		goto out;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		size_t addrs = 3 * (gelf_getclass(elf) == ELFCLASS32 ? 4 : 8);
-		size_t off = 0, noff, doff;
-		const char *name;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".note.stapsdt"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			/* desc: pc, base, semaphore, then "provider\0name\0args\0" */
-			const char *desc = (const char *)d->d_buf + doff;
-			const char *prov = desc + addrs, *probe;
-			size_t left;
-
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
-			    nh.n_descsz <= addrs + 6 || memcmp(prov, "gilrt", 6))
-				continue;
-			probe = prov + 6;
-			left = nh.n_descsz - addrs - 6;
-			for (size_t i = 0; i < NPROBES; i++)
-				if (strnlen(probe, left) == strlen(gilrt_probes[i]) &&
-				    !strcmp(probe, gilrt_probes[i]))
-					mask |= 1 << i;
-		}
-	}
-out:
-	elf_end(elf);
-	close(fd);
-	return mask;
+	return elf_sdt_probes(path, "gilrt", gilrt_probes, NPROBES);
 }
 
 int loader_has_gilrt_probes(const char *path)
@@ -252,6 +198,8 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	if (!l->skel)
 		return fail(l, -errno, "cannot open the BPF programs: %s", strerror(errno));
 	l->skel->rodata->all_tasks = opts->all_tasks;
+	if (opts->py)	/* --python's function capture: fixed at load */
+		l->skel->rodata->py_cfg = *opts->py;
 	if (opts->for_user) {
 		l->skel->data->user_uid = opts->uid;
 		l->skel->data->user_gid = opts->gid;
@@ -389,7 +337,8 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 {
 	struct gilscope_bpf *s = l->skel;
 	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
-	int err;
+	const uint64_t acquire[2] = { t->acquire_off, t->acquire_alt_off };
+	int err = 0;
 
 	if (!s)
 		return fail(l, -EOPNOTSUPP, "lock targets are not supported in floor mode");
@@ -405,11 +354,16 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
 	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
 	s->data->lock_ok = t->acquire_ok;
-	err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
-			t->binary, t->acquire_off, NULL), "the lock acquire uprobe");
-	if (!err)
-		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return, -1,
-				t->binary, t->acquire_off, &ret_opts), "the lock acquire uretprobe");
+	/* acquire, and a compiler's clone of it (attach cookie 1, lock_target) */
+	for (int i = 0; !err && i < 2 && (!i || acquire[i]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, entry, .bpf_cookie = (uint64_t)i);
+
+		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
+				t->binary, acquire[i], &entry), "the lock acquire uprobe");
+		if (!err)
+			err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return,
+					-1, t->binary, acquire[i], &ret_opts), "the lock acquire uretprobe");
+	}
 	if (!err)
 		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_release_entry, -1,
 				t->binary, t->release_off, NULL), "the lock release uprobe");

@@ -23,6 +23,8 @@
 
 struct loader;
 
+struct gs_py_cfg;
+
 struct loader_opts {
 	bool all_tasks;		/* -a: keep sched events of every task */
 	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
@@ -31,6 +33,8 @@ struct loader_opts {
 	bool tp_fallback;	/* tests: use the programs for kernels whose
 				 * tracepoints lack prev_state / group_dead even
 				 * where they have them (also GILSCOPE_TP_FALLBACK=1) */
+	const struct gs_py_cfg *py;	/* --python: capture the function at each GIL
+					 * event (record/pyrec.h), or NULL: none */
 	bool for_user;		/* tracing for user uid/gid (under sudo): a traced
 				 * process that executes a program giving it other
 				 * ids (setuid, setgid) leaves the traced set, as
@@ -65,6 +69,8 @@ struct lock_target {
 	const char *binary;	/* ELF file holding the functions (exe or .so) */
 	uint64_t acquire_off;	/* file offset of the acquire function */
 	uint64_t release_off;	/* file offset of the release function */
+	uint64_t acquire_alt_off;	/* another entry of acquire (a compiler's clone of
+					 * take_gil), probed alike with attach cookie 1; 0: none */
 	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the

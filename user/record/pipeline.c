@@ -20,6 +20,7 @@
 #include "record/adapter.h"
 #include "record/live_file.h"
 #include "record/pipeline.h"
+#include "record/pyrec.h"
 #include "record/recorder.h"
 #include "util/err.h"
 
@@ -35,6 +36,9 @@ struct pipeline {
 	} sink[SINKS_MAX + 1];		/* [0] is the file, when there is one */
 	size_t nsinks;
 	struct adapter_target *adapter;	/* --python/--lock; NULL: gilrt's probes */
+	struct pyrec *py;		/* --python's names and functions, or NULL */
+	struct gs_py_cfg py_cfg;	/* the kernel side's part of it */
+	bool py_funcs;			/* py_cfg is set: functions are captured */
 	int maps_fd;			/* the target's /proc/PID/maps while its lock
 					 * is pending (opened at exec), or -1 */
 	struct live_file *file;		/* the .gst, or NULL */
@@ -58,6 +62,14 @@ struct pipeline {
 static volatile sig_atomic_t stop_flag;	/* the signal that stops us, or 0 */
 
 #define PIPELINE_SIGNAL_WAIT_MS 500	/* for a program that got our Ctrl-C too */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void on_signal(int sig)
 {
@@ -94,6 +106,10 @@ static int fan_events(void *ctx, const struct gs_event *ev, size_t n)
 {
 	struct pipeline *p = ctx;
 	int err = 0;
+
+	/* Python functions become ids, their names go to the file first */
+	if (p->py && !p->quiet && (err = pyrec_events(p->py, ev, n, &ev)))
+		return err;
 
 	if (p->adapter && p->adapter->lock_arg >= 0)
 		count_locks(p, ev, n);
@@ -176,6 +192,10 @@ static void on_exec(void *ctx, struct recorder *r, pid_t pid)
 	struct pipeline *p = ctx;
 	char fn[64];
 
+	if (p->py)	/* the new image's memory, readable after the drop too */
+		pyrec_open_proc(p->py, pid);
+	if (!p->adapter->lock_pending)
+		return;
 	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
 	p->maps_fd = open(fn, O_RDONLY | O_CLOEXEC);
 	place_lock(p, r);
@@ -271,6 +291,13 @@ int pipeline_check(struct pipeline *p)
 			return rc;
 		}
 	}
+	if (o->python && !o->python_gil_only && !p->py) {
+		if (pyrec_new(&p->py, p->adapter->binary, true))
+			return errf(p->err, sizeof(p->err), -ENOMEM, "out of memory");
+		p->py_funcs = pyrec_bpf_cfg(p->py, &p->py_cfg);
+		if (o->pid > 0)	/* while we may read it: privileges go after the attach */
+			pyrec_open_proc(p->py, o->pid);
+	}
 	p->checked = true;
 	return 0;
 }
@@ -300,14 +327,16 @@ static int start_recorder(struct pipeline *p)
 		.argv = o->argv,
 		.lock = a ? &a->lock : NULL,
 		.adapter = a ? a->adapter : NULL,
+		.py = p->py_funcs ? &p->py_cfg : NULL,
 		.all_tasks = o->all_tasks,
 		.floor = o->floor,
 		.as_root = o->as_root,
 		.stop = o->catch_signals ? &stop_flag : NULL,
 		.duration_ns = o->duration_ns,
 		.child_stdout = o->child_stdout,
-		/* a lock in a PIE or library: look at the new image at exec */
-		.on_exec = a && a->lock_pending ? on_exec : NULL,
+		/* a lock in a PIE or library, Python's memory: look at the new
+		 * image at exec */
+		.on_exec = (a && a->lock_pending) || p->py ? on_exec : NULL,
 		.exec_ctx = p,
 		.sink = fan_events,
 		.flush = fan_flush,
@@ -345,6 +374,10 @@ int pipeline_start(struct pipeline *p)
 				    p->o.output ? p->o.output : "the recording", strerror(-rc));
 		return errf(p->err, sizeof(p->err), rc, "%s", strerror(-rc));
 	}
+	if (p->py && (rc = pyrec_begin(p->py, live_file_writer(p->file), (pid_t)p->meta.root_pid,
+				       mono_ns())))
+		return errf(p->err, sizeof(p->err), rc, "cannot write %s: %s",
+			    p->o.output ? p->o.output : "the recording", strerror(-rc));
 	return 0;
 }
 
@@ -360,7 +393,12 @@ int pipeline_fd(const struct pipeline *p)
 
 int pipeline_poll(struct pipeline *p)
 {
+	int rc;
+
 	place_lock(p, p->rec);
+	/* names of new threads before their events reach the file */
+	if (p->py && !p->quiet && (rc = pyrec_poll(p->py, mono_ns())))
+		return rc;
 	return recorder_poll(p->rec);
 }
 
@@ -407,14 +445,17 @@ int pipeline_run(struct pipeline *p)
 int pipeline_stop(struct pipeline *p)
 {
 	struct pipeline_stats st;
-	int rc;
+	int rc, stop;
 
 	if (p->stopped || !p->rec)
 		return p->stop_err;
 	p->stopped = true;
+	rc = p->py ? pyrec_poll(p->py, mono_ns()) : 0;	/* the last renames */
 	if (p->o.argv && !p->o.keep_running)
 		recorder_end_target(p->rec, PIPELINE_GRACE_MS);
-	rc = recorder_stop(p->rec);
+	stop = recorder_stop(p->rec);
+	if (!rc)
+		rc = stop;
 	p->quiet = true;
 	pipeline_stats(p, &st);
 	for (size_t i = 0; p->begun && i < p->nsinks; i++) {
@@ -460,6 +501,16 @@ void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 	st->bytes = p->file ? live_file_bytes(p->file) : 0;
 	st->file = p->file ? live_file_where(p->file) : "";
 	st->file_is_temp = p->file && live_file_is_temp(p->file);
+}
+
+const struct pyrec *pipeline_python(const struct pipeline *p)
+{
+	return p->py;
+}
+
+const struct trace_names *pipeline_names(const struct pipeline *p)
+{
+	return p->py ? pyrec_names(p->py) : NULL;
 }
 
 int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len)
@@ -526,6 +577,7 @@ void pipeline_free(struct pipeline *p)
 	live_file_free(p->file);
 	if (p->maps_fd >= 0)
 		close(p->maps_fd);
+	pyrec_free(p->py);
 	free(p->adapter);
 	free(p);
 }

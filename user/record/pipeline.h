@@ -33,6 +33,13 @@
  * then every lock is recorded) and tells opts.note "lock SYMBOL placed at
  * 0x...", so a user (or a test) knows from when the filter holds.
  *
+ * Python (--python): unless opts.python_gil_only, a Python stage
+ * (record/pyrec.h) runs between the recorder and the sinks: every sink, the
+ * file first, gets the events with Python functions as ids, and the file
+ * the thread and function names before the events that need them; a live
+ * view shows pipeline_names(). What the stage learnt, or why it could not,
+ * is pipeline_python()'s to say.
+ *
  * Privileges: nothing needs them once the probes are attached and the output
  * exists, so the pipeline drops them there, always: under sudo it becomes
  * SUDO_UID/SUDO_GID, as plain root it gives up every capability. Under sudo
@@ -105,6 +112,8 @@ struct pipeline_opts {
 	pid_t pid;			/* -p: trace this running process, or 0 */
 	char *const *argv;		/* -- CMD ARGS: start this (NULL-terminated), or NULL */
 	bool python;			/* --python: CPython's GIL */
+	bool python_gil_only;		/* --python=gil: no Python thread names or functions
+					 * (nothing read from the process, no cost per event) */
 	const char *lock_spec;		/* --lock SPEC, or NULL (neither: gilrt's probes) */
 	bool all_tasks;			/* -a: record other tasks' scheduling too */
 	bool floor;			/* benchmark: empty programs on the probes, no events */
@@ -172,6 +181,13 @@ int pipeline_finish(struct pipeline *p);
  * FILE is there already). One line for the user into msg; 0 or -errno. */
 int pipeline_save(struct pipeline *p, char *msg, size_t len);
 void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st);
+/* The Python stage (--python without python_gil_only), or NULL: its names
+ * (the live store) and what it says at the end (pyrec_summary). Valid until
+ * pipeline_free(). */
+struct pyrec;
+struct trace_names;
+const struct pyrec *pipeline_python(const struct pipeline *p);
+const struct trace_names *pipeline_names(const struct pipeline *p);
 /* After pipeline_stop(): when a --lock filter (argN=ADDR or =SYMBOL) kept
  * nothing, one line for the user (no prefix, no newline) into buf and 1:
  * the filter never matched (with the locks the program took before it was

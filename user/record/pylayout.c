@@ -261,7 +261,7 @@ static void reset(struct pylayout *l, const char *path)
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	for (int f = 0; f < PYL_NFIELDS; f++)
 		l->off[f] = PYL_UNKNOWN;
-	l->take_gil_tstate_arg = l->drop_gil_tstate_arg = -1;
+	l->take_gil_tstate_arg = l->drop_gil_tstate_arg = l->take_gil_clone_arg = -1;
 }
 
 static void set_version(struct pylayout *l, uint64_t hex, const char *src)
@@ -289,12 +289,23 @@ static bool version_from_name(struct pylayout *l)
 	return true;
 }
 
+const char *pylayout_take_gil_clone(size_t i)
+{
+	static const char *const names[] = {
+		"take_gil.constprop.0", "take_gil.constprop.1", "take_gil.isra.0",
+		"take_gil.constprop.0.isra.0",
+	};
+
+	return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
+}
+
 /* Symbols and the version: what any interpreter file gives without DWARF. */
 static int load_elf(struct pylayout *l, char *err, size_t errlen)
 {
 	struct elf_file *ef;
 	struct elf_sym s;
 	uint8_t buf[24];
+	const char *clone;
 	int r = elf_file_open(&ef, l->path);
 
 	if (r)
@@ -303,6 +314,9 @@ static int load_elf(struct pylayout *l, char *err, size_t errlen)
 	for (int i = 0; i < PYL_NSYMS; i++)
 		if (!elf_file_find(ef, sym_names[i], &s))
 			l->sym[i] = s.vaddr;
+	for (size_t i = 0; !l->take_gil_clone && (clone = pylayout_take_gil_clone(i)); i++)
+		if (!elf_file_find(ef, clone, &s))
+			l->take_gil_clone = s.vaddr;
 	elf_file_first_load(ef, &l->load_vaddr, &l->load_off);
 	if (l->sym[PYL_SYM_RUNTIME] && !elf_file_read(ef, l->sym[PYL_SYM_RUNTIME], buf, sizeof(buf)) &&
 	    !memcmp(buf, DBG_COOKIE, 8)) {
@@ -443,6 +457,10 @@ int pylayout_from_dwarf(struct pylayout *l, const char *path, char *err, size_t 
 		l->gil_args_src = PYL_SRC_DWARF;
 	else
 		l->take_gil_tstate_arg = l->drop_gil_tstate_arg = -1;
+	/* a clone takes fewer arguments: where tstate is, its DWARF says */
+	if (l->take_gil_clone &&
+	    dwarf_info_param_at(d, l->take_gil_clone, "tstate", &l->take_gil_clone_arg))
+		l->take_gil_clone_arg = -1;
 	l->have_dwarf = true;
 	dwarf_info_close(d);
 	return 0;

@@ -193,6 +193,9 @@ struct pylayout {
 	enum pyl_tid_model tids;
 	int take_gil_tstate_arg;	/* argument index of PyThreadState *, -1 unknown */
 	int drop_gil_tstate_arg;
+	uint64_t take_gil_clone;	/* link-time address of a compiler's clone of
+					 * take_gil (pylayout_take_gil_clone), 0: none */
+	int take_gil_clone_arg;		/* its PyThreadState * argument (DWARF), -1 unknown */
 	uint8_t gil_args_src;		/* enum pyl_src */
 	bool have_dwarf;		/* DWARF was found and read */
 	bool have_debug_offsets;	/* _Py_DebugOffsets was found and read */
@@ -218,6 +221,12 @@ int pylayout_from_dwarf(struct pylayout *l, const char *path, char *err, size_t 
 
 /* true if l can do cap; otherwise false and why (one line) in err. */
 bool pylayout_ready(const struct pylayout *l, enum pyl_cap cap, char *err, size_t errlen);
+
+/* The i-th name a compiler's clone of take_gil() may have in a symbol
+ * table ("take_gil.constprop.0": GCC made one for CPython 3.8, called where
+ * the GIL is taken back after blocking), NULL past the last. Such a clone is
+ * a second entry point that the GIL's probes must cover too. */
+const char *pylayout_take_gil_clone(size_t i);
 
 /* The GIL argument positions CPython's sources give for major.minor
  * (-1 for a version gilscope does not know): the fallback without DWARF. */

@@ -157,6 +157,9 @@ void pylayout_describe(const struct pylayout *l, FILE *f)
 	fprintf(f, "gil args  take_gil tstate = arg%d, drop_gil tstate = arg%d (%s)\n",
 		l->take_gil_tstate_arg, l->drop_gil_tstate_arg,
 		pylayout_src_name((enum pyl_src)l->gil_args_src));
+	if (l->take_gil_clone)
+		fprintf(f, "gil args  take_gil's clone at 0x%llx: tstate = arg%d (DWARF, -1: unknown)\n",
+			(unsigned long long)l->take_gil_clone, l->take_gil_clone_arg);
 	for (int i = 0; i < PYL_NSYMS; i++)
 		if (l->sym[i])
 			fprintf(f, "symbol    %-52s 0x%llx\n", pylayout_sym_name(i),

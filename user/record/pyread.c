@@ -42,12 +42,10 @@ const char *pyread_fail_name(enum pyread_fail f)
 /* The readable mappings of the process, sorted (the kernel lists them so). */
 static int load_maps(struct pyread *r)
 {
-	char fn[64], line[PATH_MAX + 128];
+	char line[PATH_MAX + 128];
 	struct elf_map_entry m;
-	FILE *f;
+	FILE *f = elf_files_maps_open(r->pid, r->maps_fd);
 
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)r->pid);
-	f = fopen(fn, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	r->nmaps = 0;
@@ -126,6 +124,10 @@ static int open_mem(struct pyread *r)
 {
 	char fn[64];
 
+	if (r->mem_fd >= 0) {	/* opened early (pyread_attach_fds) */
+		r->use_mem = true;
+		return 0;
+	}
 	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)r->pid);
 	r->mem_fd = open(fn, O_RDONLY | O_CLOEXEC);
 	if (r->mem_fd < 0)
@@ -206,11 +208,11 @@ int pyr_check_type(struct pyread *r, uint64_t p, enum pyl_sym type)
 
 /* ---- attaching ---------------------------------------------------------------------- */
 
-int pyread_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64_t bias,
-		int64_t tid_off)
+int pyr_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64_t bias,
+		     int64_t tid_off, int maps_fd, int mem_fd)
 {
 	struct pyread *r = calloc(1, sizeof(*r));
-	int err;
+	int err = 0;
 
 	if (!r)
 		return -ENOMEM;
@@ -219,14 +221,25 @@ int pyread_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64
 	r->bias = bias;
 	r->tid_off = tid_off;
 	r->mem_fd = -1;
+	r->maps_fd = -1;
 	r->next_id = 1;
-	err = load_maps(r);
+	if ((maps_fd >= 0 && (r->maps_fd = fcntl(maps_fd, F_DUPFD_CLOEXEC, 0)) < 0) ||
+	    (mem_fd >= 0 && (r->mem_fd = fcntl(mem_fd, F_DUPFD_CLOEXEC, 0)) < 0))
+		err = -errno;
+	if (!err)
+		err = load_maps(r);
 	if (err) {
 		pyread_close(r);
 		return err;
 	}
 	*out = r;
 	return 0;
+}
+
+int pyread_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64_t bias,
+		int64_t tid_off)
+{
+	return pyr_open(out, pid, l, bias, tid_off, -1, -1);
 }
 
 void pyread_close(struct pyread *r)
@@ -237,6 +250,8 @@ void pyread_close(struct pyread *r)
 	hmap_free(&r->cache);
 	if (r->mem_fd >= 0)
 		close(r->mem_fd);
+	if (r->maps_fd >= 0)
+		close(r->maps_fd);
 	free(r->maps);
 	free(r);
 }
@@ -254,129 +269,6 @@ uint64_t pyread_bias(const struct pyread *r)
 void pyread_stats(const struct pyread *r, struct pyread_stats *st)
 {
 	*st = r->st;
-}
-
-/* Where the process mapped path: bias = map start - page_down(p_vaddr) for
- * the mapping of page_down(p_offset) of that file (same inode). */
-static int find_bias(pid_t pid, const char *path, uint64_t vaddr, uint64_t off, uint64_t *bias)
-{
-	char fn[64], line[PATH_MAX + 128];
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct elf_map_entry m;
-	struct stat st;
-	int r = -ENOENT;
-	FILE *f;
-
-	if (stat(path, &st))
-		return -errno;
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
-		return -errno;
-	while (r && fgets(line, sizeof(line), f))
-		if (elf_files_parse_map_line(line, &m) && m.inode == st.st_ino &&
-		    m.offset == (off & ~(page - 1))) {
-			*bias = m.start - (vaddr & ~(page - 1));
-			r = 0;
-		}
-	fclose(f);
-	return r;
-}
-
-/* glibc publishes where struct pthread keeps the tid, for debuggers: the
- * descriptor _thread_db_pthread_tid = { bits, count, offset }. */
-static int64_t glibc_tid_offset(const struct elf_files *mapped)
-{
-	for (size_t i = 0; i < mapped->n; i++) {
-		const char *b = elf_files_base_name(mapped->path[i]);
-		struct elf_file *ef;
-		struct elf_sym s;
-		uint32_t d[3];
-		int r;
-
-		if (strncmp(b, "libc.so", 7) && strncmp(b, "libc-", 5))
-			continue;
-		if (elf_file_open(&ef, mapped->path[i]))
-			continue;
-		r = elf_file_find(ef, "_thread_db_pthread_tid", &s);
-		if (!r)
-			r = elf_file_read(ef, s.vaddr, d, sizeof(d));
-		elf_file_close(ef);
-		if (!r && d[0] == 32 && d[1] == 1 && d[2] < 4096)
-			return d[2];
-	}
-	return -1;
-}
-
-int pyread_attach(struct pyread **out, pid_t pid, char *err, size_t errlen)
-{
-	char exe[PATH_MAX], why[PATH_MAX + 256] = "";
-	struct pylayout *lp = malloc(sizeof(*lp));	/* 4 KiB of path: not on the stack */
-	struct elf_files files;
-	uint64_t bias = 0;
-	int r, tried = 0;
-
-	*out = NULL;
-	if (!lp)
-		return errf(err, errlen, -ENOMEM, "out of memory");
-	if (kill(pid, 0) && errno == ESRCH) {
-		free(lp);
-		return errf(err, errlen, -ESRCH, "no process %d", (int)pid);
-	}
-	r = elf_files_target_exe(pid, NULL, exe, err, errlen);
-	if (r || (r = elf_files_init(&files))) {
-		free(lp);
-		if (r == -EACCES || r == -EPERM)
-			return errf(err, errlen, r, "process %d: not allowed to read it: run as root "
-				    "(or as its user, where ptrace is allowed)", (int)pid);
-		return r == -ENOMEM ? errf(err, errlen, r, "out of memory") : r;
-	}
-	elf_files_add(&files, exe);
-	elf_files_add_mapped(&files, pid);
-	r = -ENOENT;
-	/* the executable (a static build) or a libpython it mapped */
-	for (size_t i = 0; r && i < files.n; i++) {
-		const char *b = elf_files_base_name(files.path[i]);
-
-		if (i && strncmp(b, "libpython", 9))
-			continue;
-		tried++;
-		r = pylayout_load(lp, files.path[i], why, sizeof(why));
-		if (r == -ENOEXEC && i == 0)
-			continue;	/* the executable is only a launcher */
-		if (!r && (r = find_bias(pid, lp->path, lp->load_vaddr, lp->load_off, &bias)))
-			snprintf(why, sizeof(why), "%s is not mapped by process %d", lp->path, (int)pid);
-	}
-	if (!r) {
-		r = pyread_open(out, pid, lp, bias,
-				lp->tids == PYL_TID_PTHREAD ? glibc_tid_offset(&files) : -1);
-		if (r == -EACCES || r == -EPERM)
-			snprintf(why, sizeof(why), "process %d: not allowed to read its memory: run as "
-				 "root (or as its user, where ptrace is allowed)", (int)pid);
-		else if (r)
-			snprintf(why, sizeof(why), "process %d: %s", (int)pid, strerror(-r));
-	}
-	elf_files_free(&files);
-	free(lp);
-	if (!r)
-		return 0;
-	if (r == -ENOEXEC || (r == -ENOENT && !why[0]))
-		return errf(err, errlen, -ENOENT, "process %d (%s) runs no CPython 3.6+ "
-			    "interpreter (%d files looked at)", (int)pid, exe, tried);
-	return errf(err, errlen, r, "%s", why);
-}
-
-bool pyread_ready(const struct pyread *r, enum pyl_cap cap, char *err, size_t errlen)
-{
-	if (!pylayout_ready(&r->l, cap, err, errlen))
-		return false;
-	if (r->l.tids == PYL_TID_PTHREAD && r->tid_off < 0) {
-		errf(err, errlen, 0, "process %d: no glibc _thread_db_pthread_tid (not glibc?): "
-		     "CPython %u.%u threads cannot be matched to kernel tids", (int)r->pid,
-		     r->l.major, r->l.minor);
-		return false;
-	}
-	return true;
 }
 
 /* ---- threads and frames ---------------------------------------------------------------- */

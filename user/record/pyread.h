@@ -77,7 +77,9 @@ struct pyread_code {
 	uint64_t id;			/* same id = same names; never reused for others */
 	int32_t firstlineno;		/* co_firstlineno */
 	uint64_t name_ptr;		/* the co_qualname (co_name) pointer it holds: with
-					 * firstlineno, a fingerprint an event can carry */
+					 * firstlineno and file_ptr, a fingerprint an event
+					 * can carry (gs_py_fingerprint) */
+	uint64_t file_ptr;		/* the co_filename pointer it holds */
 	const char *qualname;		/* co_qualname (3.11+), co_name before */
 	const char *filename;		/* co_filename */
 };
@@ -99,6 +101,19 @@ struct pyread;
  * that attached may still lack a capability: pyread_ready() says.
  */
 int pyread_attach(struct pyread **out, pid_t pid, char *err, size_t errlen);
+
+/*
+ * Like pyread_attach(), for a recorder that gives up its privileges once it
+ * has started: the process's /proc/PID/maps and /proc/PID/mem come as fds
+ * the caller opened while it could (the kernel checks the right to read a
+ * process when these files are opened, not when they are read; the reader
+ * dups them), and the interpreter is the file whose layout l is (loaded
+ * before the process ran). -EAGAIN while the process has not mapped that
+ * file yet (a libpython before ld.so has loaded it): try again later. Other
+ * errors as pyread_attach(). mem_fd may be -1 (process_vm_readv only).
+ */
+int pyread_attach_fds(struct pyread **out, pid_t pid, const struct pylayout *l, int maps_fd,
+		      int mem_fd, char *err, size_t errlen);
 
 /*
  * A reader of pid with the given layout, its symbols placed at bias (the

@@ -191,7 +191,8 @@ int pyread_code(struct pyread *r, uint64_t addr, const struct pyread_code **out)
 	e->id = old_id ? old_id : r->next_id++;
 done:
 	r->out = (struct pyread_code){ .addr = addr, .id = e->id, .firstlineno = e->line,
-				       .name_ptr = e->name_p, .qualname = e->qualname,
+				       .name_ptr = e->name_p, .file_ptr = e->file_p,
+				       .qualname = e->qualname,
 				       .filename = e->filename };
 	*out = &r->out;
 	return 0;

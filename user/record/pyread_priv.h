@@ -35,6 +35,7 @@ struct pyread {
 	uint64_t bias;
 	int64_t tid_off;		/* glibc struct pthread tid, -1 unknown */
 	int mem_fd;			/* /proc/PID/mem, when process_vm_readv is not allowed */
+	int maps_fd;			/* /proc/PID/maps opened early (pyread_attach_fds), or -1 */
 	bool use_mem;
 	bool gone;			/* the process exited */
 	struct pyr_map *maps;
@@ -59,6 +60,10 @@ static inline int64_t pyr_off(const struct pyread *r, enum pyl_field f)
 	return r->l.off[f];
 }
 
+/* A reader of pid (pyread_open), through maps_fd and mem_fd if >= 0 (dup'ed
+ * first, so that even the first load of the maps goes through them). */
+int pyr_open(struct pyread **out, pid_t pid, const struct pylayout *l, uint64_t bias,
+	     int64_t tid_off, int maps_fd, int mem_fd);
 /* Count a failure; returns err so that `return pyr_fail(r, X, -EFAULT)` reads as one. */
 int pyr_fail(struct pyread *r, enum pyread_fail kind, int err);
 /* 0 if p may point at an object of alignment align in the target. */

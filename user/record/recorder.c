@@ -278,7 +278,7 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 {
 	const struct recorder_opts *o = &r->opts;
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
-				  .ringbuf_bytes = o->ringbuf_bytes };
+				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py };
 	int ret;
 
 	/* under sudo the recording is the user's (a -p process they could

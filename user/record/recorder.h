@@ -66,6 +66,7 @@ struct recorder_opts {
 	char *const *argv;		/* -- CMD ARGS: start this (NULL-terminated), or NULL */
 	const struct lock_target *lock;	/* --python/--lock target; NULL = gilrt USDT probes */
 	const char *adapter;		/* name for the trace meta: "gilrt", "python", "lock:SPEC" */
+	const struct gs_py_cfg *py;	/* --python: function capture (loader_opts.py), or NULL */
 	bool all_tasks;			/* -a: record other tasks' scheduling too */
 	bool floor;			/* benchmark: empty programs on the gilrt probes, no events */
 	bool as_root;			/* argv under sudo: run it as root, not as SUDO_UID */

@@ -60,11 +60,15 @@
 /* Record kinds (u8 kind, u8 0, u16 body length, body). */
 #define GST_NAME_THREAD		1	/* pid(4) tid(4) ts_ns(8) name */
 #define GST_NAME_FUNC		2	/* pid(4) line(4) id(8) name_len(2) name file */
+#define GST_NAME_PROP		3	/* pid(4) key_len(2) key value */
 #define GST_NAME_REC_HDR	4
 /* Limits on names (a reader refuses or drops beyond them; a writer cuts strings
  * at a UTF-8 character and drops whole records beyond the counts). */
 #define GST_NAME_MAX		255		/* bytes of a thread or function name */
 #define GST_FILE_MAX		1023		/* bytes of a file name */
+#define GST_KEY_MAX		63		/* bytes of a property's key */
+#define GST_VALUE_MAX		1023		/* bytes of a property's value */
+#define GST_MAX_PROPS		1024u		/* distinct (pid, key) properties a reader keeps */
 #define GST_MAX_NAME_RAW	(4u << 20)	/* decompressed names chunk */
 #define GST_MAX_NAME_RECS	65536u		/* records in one chunk */
 #define GST_MAX_NAME_CHUNKS	65536u		/* chunks in one file */

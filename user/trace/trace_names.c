@@ -81,6 +81,21 @@ size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, i
 	return GST_NAME_REC_HDR + body;
 }
 
+size_t gst_name_prop_put(uint8_t *out, size_t room, uint32_t pid, const char *key,
+			 const char *value)
+{
+	size_t kl = cut(key, GST_KEY_MAX), vl = cut(value, GST_VALUE_MAX), body = 6 + kl + vl;
+
+	if (GST_NAME_REC_HDR + body > room)
+		return 0;
+	rec_hdr(out, GST_NAME_PROP, body);
+	put_le32(out + 4, pid);
+	put_le16(out + 8, (uint16_t)kl);
+	memcpy(out + 10, key, kl);
+	memcpy(out + 10 + kl, value, vl);
+	return GST_NAME_REC_HDR + body;
+}
+
 void gst_names_hdr_put(uint8_t out[32], const struct gst_names_hdr *h)
 {
 	put_le32(out, GST_NM_MAGIC);
@@ -129,11 +144,18 @@ struct fn_entry {
 	uint32_t name, file;
 };
 
+struct pr_entry {
+	uint32_t pid;
+	uint32_t key, value;	/* offsets in the arena */
+};
+
 struct trace_names {
 	struct th_entry *th;
 	size_t nth, thcap;
 	struct fn_entry *fn;
 	size_t nfn, fncap;
+	struct pr_entry *pr;	/* few: looked up by a linear search */
+	size_t npr, prcap;
 	struct hmap th_by_key, fn_by_key, str_by_hash;
 	char *arena;
 	size_t used, cap;
@@ -152,6 +174,7 @@ void trace_names_free(struct trace_names *n)
 		return;
 	free(n->th);
 	free(n->fn);
+	free(n->pr);
 	free(n->arena);
 	hmap_free(&n->th_by_key);
 	hmap_free(&n->fn_by_key);
@@ -268,6 +291,31 @@ static int add_func(struct trace_names *n, const uint8_t *b, size_t len)
 	return 0;
 }
 
+static int add_prop(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	uint32_t key, value;
+	size_t kl, i;
+	int err;
+
+	if (len < 6 || (kl = get_le16(b + 4)) > len - 6 || kl == 0 || kl > GST_KEY_MAX ||
+	    len - 6 - kl > GST_VALUE_MAX)
+		return -EBADMSG;
+	if ((err = intern(n, b + 6, kl, &key)) || (err = intern(n, b + 6 + kl, len - 6 - kl, &value)))
+		return err;
+	for (i = 0; i < n->npr; i++)	/* interned: same key, same offset */
+		if (n->pr[i].pid == get_le32(b) && n->pr[i].key == key)
+			break;
+	if (i == n->npr) {
+		if (n->npr == GST_MAX_PROPS)
+			return -ENOSPC;
+		if ((err = grow(&n->pr, &n->prcap, n->npr + 1, sizeof(*n->pr))))
+			return err;
+		n->npr++;
+	}
+	n->pr[i] = (struct pr_entry){ get_le32(b), key, value };
+	return 0;
+}
+
 int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len, uint32_t nrec,
 			  const char **why)
 {
@@ -290,7 +338,8 @@ int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len,
 		size_t body = get_le16(raw + off + 2);
 		const uint8_t *b = raw + off + GST_NAME_REC_HDR;
 		int err = kind == GST_NAME_THREAD ? add_thread(n, b, body)
-			: kind == GST_NAME_FUNC ? add_func(n, b, body) : 0;
+			: kind == GST_NAME_FUNC ? add_func(n, b, body)
+			: kind == GST_NAME_PROP ? add_prop(n, b, body) : 0;
 
 		if (err == -ENOMEM)
 			return err;
@@ -311,6 +360,44 @@ void trace_names_note_dropped(struct trace_names *n, uint64_t dropped)
 void trace_names_note_bad(struct trace_names *n)
 {
 	n->info.bad++;
+}
+
+/* One encoded record (at most rec bytes) added as if read from a chunk. */
+static int put_one(struct trace_names *n, const uint8_t *rec, size_t len)
+{
+	const char *why;
+	int err;
+
+	if (!len)
+		return -EINVAL;
+	uint64_t bad = n->info.bad;
+
+	if ((err = trace_names_add_chunk(n, rec, len, 1, &why)))
+		return err;
+	return n->info.bad != bad ? -ENOSPC : 0;
+}
+
+int trace_names_put_thread(struct trace_names *n, uint32_t pid, uint32_t tid, uint64_t ts_ns,
+			   const char *name)
+{
+	uint8_t rec[GST_NAME_REC_HDR + 16 + GST_NAME_MAX];
+
+	return put_one(n, rec, gst_name_thread_put(rec, sizeof(rec), pid, tid, ts_ns, name));
+}
+
+int trace_names_put_func(struct trace_names *n, uint32_t pid, uint64_t id, int32_t line,
+			 const char *name, const char *file)
+{
+	uint8_t rec[GST_NAME_REC_HDR + 18 + GST_NAME_MAX + GST_FILE_MAX];
+
+	return put_one(n, rec, gst_name_func_put(rec, sizeof(rec), pid, id, line, name, file));
+}
+
+int trace_names_put_prop(struct trace_names *n, uint32_t pid, const char *key, const char *value)
+{
+	uint8_t rec[GST_NAME_REC_HDR + 6 + GST_KEY_MAX + GST_VALUE_MAX];
+
+	return put_one(n, rec, gst_name_prop_put(rec, sizeof(rec), pid, key, value));
 }
 
 /* ---- from a file --------------------------------------------------------------------- */
@@ -457,6 +544,22 @@ bool trace_names_func(const struct trace_names *n, uint32_t pid, uint64_t id,
 	if (!n || !hmap_get(&n->fn_by_key, (struct hkey){ id, pid }, &i))
 		return false;
 	fn_out(n, &n->fn[i], out);
+	return true;
+}
+
+const char *trace_names_prop(const struct trace_names *n, uint32_t pid, const char *key)
+{
+	for (size_t i = 0; n && i < n->npr; i++)
+		if (n->pr[i].pid == pid && !strcmp(n->arena + n->pr[i].key, key))
+			return n->arena + n->pr[i].value;
+	return NULL;
+}
+
+bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_prop *out)
+{
+	if (!n || i >= n->npr)
+		return false;
+	*out = (struct trace_prop){ n->pr[i].pid, n->arena + n->pr[i].key, n->arena + n->pr[i].value };
 	return true;
 }
 

@@ -2,16 +2,19 @@
 /*
  * trace_names.h - the names a trace carries besides its events (FORMAT.md
  * "Names"): a thread's name as its program knows it, longer than the
- * kernel's 15 bytes (latest wins, with the time it was learnt), and what a
- * function id stands for (name, file, first line). The trace layer stores
- * strings and ids only; what they mean is the recorder's business.
+ * kernel's 15 bytes (latest wins, with the time it was learnt), what a
+ * function id stands for (name, file, first line), and properties of a
+ * process ((pid, key) -> value: "python.version" = "3.11.7"; latest wins).
+ * The trace layer stores strings and ids only; what they mean is the
+ * recorder's business.
  *
  * Three parts:
  *   - the record codec (pure functions over buffers) the writer and reader
  *     share, and the names-chunk header;
  *   - struct trace_names, the reader's store: every name of a file, loaded
  *     when it is opened, bounded (GST_MAX_* in trace_format.h), looked up
- *     by (pid, tid) and (pid, id);
+ *     by (pid, tid), (pid, id) and (pid, key); a recorder fills one the
+ *     same way, record by record (trace_names_put_*), for its live views;
  *   - the types the reader's lookups hand out.
  * Strings handed out are owned by the store, NUL-terminated, with control
  * bytes replaced by '?' (they reach terminals).
@@ -36,6 +39,19 @@ struct trace_func_name {
 	const char *file;
 };
 
+/* The properties gilscope's recorder writes (FORMAT.md "Properties"). */
+#define TRACE_PROP_LOCK_NOUN "lock.noun"	  /* pid 0: "GIL" (what the lock is called) */
+#define TRACE_PROP_PY_VERSION "python.version"	  /* traced pid: "3.11.7" */
+#define TRACE_PROP_PY_EXE "python.executable"	  /* traced pid: the interpreter it runs */
+#define TRACE_PROP_PY_MISSING "python.missing"	  /* traced pid: why Python names or
+						   * functions are missing (one line) */
+
+struct trace_prop {
+	uint32_t pid;		/* 0: the trace as a whole */
+	const char *key;	/* "python.version" */
+	const char *value;
+};
+
 struct trace_names_info {
 	uint64_t threads;	/* distinct (pid, tid) with a name */
 	uint64_t funcs;		/* distinct (pid, id) */
@@ -54,6 +70,9 @@ size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid
 			   uint64_t ts_ns, const char *name);
 size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, int32_t line,
 			 const char *name, const char *file);
+/* A property: key cut to GST_KEY_MAX, value to GST_VALUE_MAX bytes. */
+size_t gst_name_prop_put(uint8_t *out, size_t room, uint32_t pid, const char *key,
+			 const char *value);
 
 struct gst_names_hdr {
 	uint32_t payload_len, raw_len, nrec, payload_crc, seq, dropped;
@@ -77,6 +96,14 @@ int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len,
 /* What the writer said it dropped (keeps the largest); a bad chunk. */
 void trace_names_note_dropped(struct trace_names *n, uint64_t dropped);
 void trace_names_note_bad(struct trace_names *n);
+/* One record at a time, as a recorder learns it (the store it shows live
+ * views; the same checks and limits as a file's records): 0, -ENOSPC past
+ * the store's limits (counted as bad), -EINVAL, -ENOMEM. */
+int trace_names_put_thread(struct trace_names *n, uint32_t pid, uint32_t tid, uint64_t ts_ns,
+			   const char *name);
+int trace_names_put_func(struct trace_names *n, uint32_t pid, uint64_t id, int32_t line,
+			 const char *name, const char *file);
+int trace_names_put_prop(struct trace_names *n, uint32_t pid, const char *key, const char *value);
 
 /*
  * Reading them from a file (fd, read with pread, never past limit):
@@ -95,9 +122,12 @@ bool trace_names_thread(const struct trace_names *n, uint32_t pid, uint32_t tid,
 			struct trace_thread_name *out);
 bool trace_names_func(const struct trace_names *n, uint32_t pid, uint64_t id,
 		      struct trace_func_name *out);
+/* The value of property key of pid (0: of the trace), or NULL. */
+const char *trace_names_prop(const struct trace_names *n, uint32_t pid, const char *key);
 /* The i-th of each, in no particular order; false past the end. */
 bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_thread_name *out);
 bool trace_names_func_at(const struct trace_names *n, size_t i, struct trace_func_name *out);
+bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_prop *out);
 void trace_names_info(const struct trace_names *n, struct trace_names_info *info);
 
 #endif

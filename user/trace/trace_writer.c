@@ -324,6 +324,21 @@ int trace_writer_func_name(struct trace_writer *w, uint32_t pid, uint64_t id, in
 	return 0;
 }
 
+int trace_writer_prop(struct trace_writer *w, uint32_t pid, const char *key, const char *value)
+{
+	int err;
+
+	if (!w || !key || !key[0] || !value)
+		return -EINVAL;
+	if ((err = names_room(w, GST_NAME_REC_HDR + 6 + GST_KEY_MAX + GST_VALUE_MAX)))
+		return err;
+	w->nm_len += gst_name_prop_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len, pid, key,
+				       value);
+	w->nm_nrec++;
+	w->st.names++;
+	return 0;
+}
+
 int trace_writer_flush(struct trace_writer *w)
 {
 	struct gst_block_hdr h = { 0 };

@@ -65,6 +65,9 @@ int trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid,
 			     const char *name);
 int trace_writer_func_name(struct trace_writer *w, uint32_t pid, uint64_t id, int32_t line,
 			   const char *name, const char *file);
+/* A property of process pid (0: of the trace), "python.version" = "3.11.7":
+ * a reader keeps the last value of each (pid, key). Few per file. */
+int trace_writer_prop(struct trace_writer *w, uint32_t pid, const char *key, const char *value);
 /* Seal the current block (if not empty) and write it out, after any names
  * waiting to be written. */
 int trace_writer_flush(struct trace_writer *w);

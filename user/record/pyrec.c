@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * pyrec.c - the Python stage of a recording (contract in pyrec.h).
+ *
+ * Three small tables keep the stage's cost per event at one hash lookup:
+ * code object address -> (fingerprint, id) of what was read there last,
+ * which function ids were written, and which name each thread (tid, thread
+ * state) was last written with. The process is read only on a miss: an
+ * address not seen, or seen with another fingerprint (pyread_code then
+ * re-reads and validates; see pyread.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "record/pylayout.h"
+#include "record/pyrec.h"
+#include "record/pyread.h"
+#include "trace/trace_names.h"
+#include "trace/trace_writer.h"
+#include "util/err.h"
+#include "util/fmt.h"
+#include "util/hash.h"
+
+#define ATTACH_EVERY_NS 20000000ull	/* until the interpreter is mapped */
+#define NAME_RETRIES 8			/* polls a new thread is looked at before its name is there */
+#define MAX_KNOWN 65536			/* threads remembered (then all are read again) */
+#define MAX_CODES 65536			/* code addresses remembered (then forgotten) */
+#define MAX_WRITTEN (1u << 18)		/* ids remembered as written (then written again:
+					 * a reader keeps the last record of an id) */
+#define NAMED (1ull << 63)		/* a thread's value: NAMED | hash of its name */
+
+struct pyrec {
+	struct pylayout *l;		/* the interpreter's layout (malloc'd: 4 KiB of path) */
+	bool layout;			/* l loaded */
+	bool funcs;			/* the kernel side captures functions */
+	bool names;			/* thread names can be read */
+	char missing[512];		/* the first reason something is missing */
+	pid_t pid;			/* the traced process (0 before begin/open) */
+	int maps_fd, mem_fd;		/* its /proc files, opened early (-1) */
+	char exe[PATH_MAX];		/* its executable, "" if unknown */
+	struct pyread *r;		/* the reader, once attached */
+	bool attach_failed;		/* for good: said in missing */
+	uint64_t next_attach_ns;
+	struct trace_writer *w;		/* the .gst, or NULL */
+	struct trace_names *store;	/* every name so far, for live views */
+	struct hmap code;		/* {addr} -> fingerprint << 32 | id */
+	struct hmap written;		/* {id} -> 1: its record is written */
+	struct hmap known;		/* {tid, tstate} -> NAMED | name hash, or retries */
+	struct hmap named;		/* {tid} -> the name hash written last for it */
+	struct pyread_thread *thr;	/* pyread_threads() buffer */
+	size_t thr_cap;
+	uint64_t last_full_ns;		/* names last read */
+	struct gs_event *out;		/* pyrec_events() output */
+	size_t out_cap;
+	struct pyrec_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void say_missing(struct pyrec *py, const char *why)
+{
+	if (!py->missing[0] && why && why[0])
+		snprintf(py->missing, sizeof(py->missing), "%s", why);
+}
+
+/* The kernel side's configuration from the layout, if it has all it needs. */
+static bool make_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, size_t len)
+{
+	const int64_t *o = l->off;
+	int64_t name = o[PYL_CODE_QUALNAME] != PYL_UNKNOWN ? o[PYL_CODE_QUALNAME] : o[PYL_CODE_NAME];
+	int64_t lo, hi, fhi;
+
+	memset(c, 0, sizeof(*c));
+	if (!pylayout_ready(l, PYL_CAP_FUNCS, why, len))
+		return false;
+	if (l->take_gil_tstate_arg < 0 || l->take_gil_tstate_arg > 5)
+		return errf(why, len, 0, "%s: which argument of take_gil() is the thread state is "
+			    "not known: no functions", l->path), false;
+	c->frames = l->frames == PYL_FRAMES_OBJECT ? GS_PYF_OBJECT :
+		    l->frames == PYL_FRAMES_CFRAME ? GS_PYF_CFRAME : GS_PYF_DIRECT;
+	c->take_arg = l->take_gil_tstate_arg;
+	c->take_clone_arg = l->take_gil_clone_arg;
+	c->drop_arg = l->drop_gil_tstate_arg >= 0 && l->drop_gil_tstate_arg <= 5 ?
+		      l->drop_gil_tstate_arg : -1;
+#define OFF(f) (o[f] == PYL_UNKNOWN ? -1 : (int32_t)o[f])
+	c->ts_frame = OFF(PYL_TS_FRAME);
+	c->ts_cframe = OFF(PYL_TS_CFRAME);
+	c->cframe_current = OFF(PYL_CFRAME_CURRENT);
+	c->frame_code = OFF(PYL_FRAME_CODE);
+	c->frame_back = OFF(PYL_FRAME_BACK);
+	c->frame_owner = OFF(PYL_FRAME_OWNER);
+	c->owned_by_cstack = OFF(PYL_OWNED_BY_CSTACK);
+#undef OFF
+	/* one read of the code object covers the fingerprint's three fields,
+	 * from an 8-byte boundary (the kernel side reads words, not bytes) */
+	lo = o[PYL_CODE_FIRSTLINENO];
+	lo = name < lo ? name : lo;
+	lo = o[PYL_CODE_FILENAME] < lo ? o[PYL_CODE_FILENAME] : lo;
+	lo &= ~(int64_t)7;
+	hi = o[PYL_CODE_FIRSTLINENO] + 4;
+	hi = name + 8 > hi ? name + 8 : hi;
+	hi = o[PYL_CODE_FILENAME] + 8 > hi ? o[PYL_CODE_FILENAME] + 8 : hi;
+	hi = (hi + 7) & ~(int64_t)7;
+	fhi = c->frame_code > c->frame_back ? c->frame_code + 8 : c->frame_back + 8;
+	if (c->owned_by_cstack >= 0 && c->frame_owner + 1 > fhi)
+		fhi = c->frame_owner + 1;
+	fhi = (fhi + 7) & ~(int64_t)7;
+	if (lo < 0 || hi - lo > GS_PY_CODE_SPAN || c->frame_code < 0 || c->frame_back < 0 ||
+	    c->frame_code % 8 || c->frame_back % 8 || (name - lo) % 8 ||
+	    (o[PYL_CODE_FILENAME] - lo) % 8 || (o[PYL_CODE_FIRSTLINENO] - lo) % 4 ||
+	    (c->owned_by_cstack >= 0 && c->frame_owner < 0) ||
+	    fhi > GS_PY_FRAME_SPAN || (c->frames == GS_PYF_CFRAME &&
+				       (c->ts_cframe < 0 || c->cframe_current < 0)) ||
+	    (c->frames != GS_PYF_CFRAME && c->ts_frame < 0))
+		return errf(why, len, 0, "%s: its code objects or frames are laid out in a way "
+			    "gilscope does not read in the kernel: no functions", l->path), false;
+	c->code_lo = (int32_t)lo;
+	c->code_len = (int32_t)(hi - lo);
+	c->code_line = (int32_t)(o[PYL_CODE_FIRSTLINENO] - lo);
+	c->code_name = (int32_t)(name - lo);
+	c->code_file = (int32_t)(o[PYL_CODE_FILENAME] - lo);
+	c->frame_len = (int32_t)fhi;
+	return true;
+}
+
+int pyrec_new(struct pyrec **out, const char *interp, bool functions)
+{
+	struct pyrec *py = calloc(1, sizeof(*py));
+	struct gs_py_cfg cfg;
+	char why[512] = "";
+
+	*out = NULL;
+	if (!py || !(py->l = malloc(sizeof(*py->l))) || trace_names_new(&py->store)) {
+		pyrec_free(py);
+		return -ENOMEM;
+	}
+	py->maps_fd = py->mem_fd = -1;
+	if (pylayout_load(py->l, interp, why, sizeof(why))) {
+		say_missing(py, why);
+		*out = py;
+		return 0;
+	}
+	py->layout = true;
+	py->names = pylayout_ready(py->l, PYL_CAP_THREADS, why, sizeof(why)) &&
+		    pylayout_ready(py->l, PYL_CAP_NAMES, why, sizeof(why));
+	if (!py->names)
+		say_missing(py, why);
+	if (functions) {
+		py->funcs = make_cfg(py->l, &cfg, why, sizeof(why));
+		if (!py->funcs)
+			say_missing(py, why);
+	}
+	*out = py;
+	return 0;
+}
+
+int pyrec_new_reader(struct pyrec **out, struct pyread *r, pid_t pid)
+{
+	char why[8];
+	int err = pyrec_new(out, "", false);
+
+	if (err) {
+		pyread_close(r);
+		return err;
+	}
+	*(*out)->l = *pyread_layout(r);
+	(*out)->missing[0] = '\0';
+	(*out)->layout = (*out)->funcs = true;
+	(*out)->names = pyread_ready(r, PYL_CAP_NAMES, why, sizeof(why));
+	(*out)->r = r;
+	(*out)->pid = pid;
+	(*out)->st.attached = true;
+	return 0;
+}
+
+void pyrec_free(struct pyrec *py)
+{
+	if (!py)
+		return;
+	if (py->maps_fd >= 0)
+		close(py->maps_fd);
+	if (py->mem_fd >= 0)
+		close(py->mem_fd);
+	pyread_close(py->r);
+	trace_names_free(py->store);
+	hmap_free(&py->code);
+	hmap_free(&py->written);
+	hmap_free(&py->known);
+	hmap_free(&py->named);
+	free(py->thr);
+	free(py->out);
+	free(py->l);
+	free(py);
+}
+
+bool pyrec_bpf_cfg(const struct pyrec *py, struct gs_py_cfg *cfg)
+{
+	char why[8];
+
+	return py->funcs && make_cfg(py->l, cfg, why, sizeof(why));
+}
+
+void pyrec_open_proc(struct pyrec *py, pid_t pid)
+{
+	char fn[64];
+	ssize_t n;
+
+	if (!py->layout || py->maps_fd >= 0)
+		return;
+	py->pid = pid;
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+	py->maps_fd = open(fn, O_RDONLY | O_CLOEXEC);
+	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
+	py->mem_fd = open(fn, O_RDONLY | O_CLOEXEC);
+	snprintf(fn, sizeof(fn), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(fn, py->exe, sizeof(py->exe) - 1)) > 0)
+		py->exe[n] = '\0';
+	if (py->maps_fd < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "process %d: not allowed to read its memory (%s): run "
+			 "gilscope as root", (int)pid, strerror(errno));
+		say_missing(py, why);
+	}
+}
+
+/* A property to the file and the store. */
+static int put_prop(struct pyrec *py, uint32_t pid, const char *key, const char *value)
+{
+	trace_names_put_prop(py->store, pid, key, value);
+	return py->w ? trace_writer_prop(py->w, pid, key, value) : 0;
+}
+
+/* Tries to make the reader once the interpreter is mapped. */
+static int attach(struct pyrec *py, uint64_t now)
+{
+	char why[512];
+	int rc;
+
+	if (py->r || py->attach_failed || !py->layout || !py->pid || now < py->next_attach_ns)
+		return 0;
+	rc = pyread_attach_fds(&py->r, py->pid, py->l, py->maps_fd, py->mem_fd, why, sizeof(why));
+	if (rc == -EAGAIN) {
+		py->next_attach_ns = now + ATTACH_EVERY_NS;
+		return 0;
+	}
+	if (rc) {
+		py->attach_failed = true;
+		say_missing(py, why);
+		return put_prop(py, (uint32_t)py->pid, TRACE_PROP_PY_MISSING, py->missing);
+	}
+	py->st.attached = true;
+	if (py->names && !pyread_ready(py->r, PYL_CAP_NAMES, why, sizeof(why))) {
+		py->names = false;
+		say_missing(py, why);
+		return put_prop(py, (uint32_t)py->pid, TRACE_PROP_PY_MISSING, py->missing);
+	}
+	return 0;
+}
+
+int pyrec_begin(struct pyrec *py, struct trace_writer *w, pid_t pid, uint64_t now_ns)
+{
+	char ver[32];
+	int err;
+
+	py->w = w;
+	if (!py->pid)
+		py->pid = pid;
+	if ((err = put_prop(py, 0, TRACE_PROP_LOCK_NOUN, "GIL")))
+		return err;
+	if (py->layout) {
+		if (py->l->micro != PYL_MICRO_UNKNOWN)
+			snprintf(ver, sizeof(ver), "%u.%u.%u", py->l->major, py->l->minor, py->l->micro);
+		else
+			snprintf(ver, sizeof(ver), "%u.%u", py->l->major, py->l->minor);
+		if ((err = put_prop(py, (uint32_t)pid, TRACE_PROP_PY_VERSION, ver)))
+			return err;
+	}
+	if (py->exe[0] && (err = put_prop(py, (uint32_t)pid, TRACE_PROP_PY_EXE, py->exe)))
+		return err;
+	if (py->missing[0] &&
+	    (err = put_prop(py, (uint32_t)pid, TRACE_PROP_PY_MISSING, py->missing)))
+		return err;
+	return pyrec_poll(py, now_ns);
+}
+
+/* ---- thread names ---------------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return NAMED | (h >> 1);
+}
+
+/* The process's threads into py->thr (grown up to PYREAD_MAX_THREADS). */
+static int list_threads(struct pyrec *py, unsigned want, size_t *n)
+{
+	int err;
+
+	for (;;) {
+		if (!py->thr_cap) {
+			if (!(py->thr = malloc(64 * sizeof(*py->thr))))
+				return -ENOMEM;
+			py->thr_cap = 64;
+		}
+		err = pyread_threads(py->r, py->thr, py->thr_cap, n, want);
+		if (err != -E2BIG || py->thr_cap >= PYREAD_MAX_THREADS)
+			return err == -E2BIG ? 0 : err;
+		struct pyread_thread *t = realloc(py->thr, 4 * py->thr_cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		py->thr = t;
+		py->thr_cap *= 4;
+	}
+}
+
+/* Does thread i need its name read: new, or unnamed with retries left? */
+static bool wants_name(struct pyrec *py, const struct pyread_thread *t)
+{
+	uint64_t v;
+
+	if (!t->tid)
+		return false;
+	return !hmap_get(&py->known, (struct hkey){ t->tid, t->tstate }, &v) ||
+	       (!(v & NAMED) && v < NAME_RETRIES);
+}
+
+static int learn_names(struct pyrec *py, uint64_t now, size_t n)
+{
+	int err;
+
+	if (py->known.n > MAX_KNOWN) {
+		hmap_clear(&py->known);
+		hmap_clear(&py->named);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pyread_thread *t = &py->thr[i];
+		struct hkey k = { t->tid, t->tstate };
+		uint64_t v = 0, h;
+		bool seen = hmap_get(&py->known, k, &v);
+
+		if (!t->tid)
+			continue;
+		if (!t->named || !t->name[0]) {
+			if (!(v & NAMED) && hmap_put(&py->known, k, seen ? v + 1 : 1))
+				return -ENOMEM;
+			continue;
+		}
+		if ((h = name_hash(t->name)) == v)
+			continue;
+		if (hmap_put(&py->known, k, h))
+			return -ENOMEM;
+		/* a thread state made by its parent carries the parent's ids until
+		 * the thread starts (3.11): the same tid, named alike, again */
+		if (hmap_get(&py->named, hkey_u64(t->tid), &v) && v == h)
+			continue;
+		py->st.threads += !hmap_get(&py->named, hkey_u64(t->tid), &v);
+		if (hmap_put(&py->named, hkey_u64(t->tid), h))
+			return -ENOMEM;
+		py->st.names++;
+		trace_names_put_thread(py->store, (uint32_t)py->pid, t->tid, now, t->name);
+		if (py->w && (err = trace_writer_thread_name(py->w, (uint32_t)py->pid, t->tid, now,
+							      t->name)))
+			return err;
+	}
+	return 0;
+}
+
+int pyrec_poll(struct pyrec *py, uint64_t now_ns)
+{
+	bool full;
+	size_t n;
+	int err;
+
+	if ((err = attach(py, now_ns)) || !py->r || !py->names)
+		return err;
+	full = now_ns - py->last_full_ns >= PYREC_RENAME_NS;
+	if (!full) {
+		/* the thread list alone is a read per thread: names only for new ones */
+		if (list_threads(py, 0, &n))
+			return 0;	/* counted by the reader; next poll */
+		for (size_t i = 0; i < n && !full; i++)
+			full = wants_name(py, &py->thr[i]);
+	}
+	if (!full || list_threads(py, PYREAD_NAMES, &n))
+		return 0;
+	py->last_full_ns = now_ns;
+	return learn_names(py, now_ns, n);
+}
+
+/* ---- functions --------------------------------------------------------------------- */
+
+/* The fingerprint a packed address carries (gs_pyaddr_pack) of one made now. */
+static uint16_t fp16(uint32_t fp)
+{
+	return (uint16_t)(fp ^ fp >> 16);
+}
+
+/* The id of the function whose code object was at addr with fingerprint fp
+ * (16 bits) when the event happened, or GS_FUNC_UNKNOWN. */
+static int resolve(struct pyrec *py, uint64_t addr, uint16_t fp, uint64_t *id)
+{
+	const struct pyread_code *c;
+	uint64_t v, fid;
+	uint16_t now_fp;
+	int err;
+
+	*id = GS_FUNC_UNKNOWN;
+	if (hmap_get(&py->code, hkey_u64(addr), &v) && (uint16_t)(v >> 32) == fp) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (!py->r) {
+		/* before the first poll found it mapped (a libpython) */
+		if ((err = attach(py, mono_ns())))
+			return err;
+		if (!py->r) {
+			py->st.unread++;
+			return 0;
+		}
+	}
+	if (pyread_code(py->r, addr, &c)) {
+		py->st.unread++;	/* gone already (exec'd code), or unreadable */
+		return 0;
+	}
+	fid = c->id + GS_FUNC_FIRST - 1;
+	now_fp = fp16(gs_py_fingerprint(c->firstlineno, c->name_ptr, c->file_ptr));
+	if (fid <= UINT32_MAX) {
+		if (py->code.n >= MAX_CODES)
+			hmap_clear(&py->code);
+		if (hmap_put(&py->code, hkey_u64(addr), (uint64_t)now_fp << 32 | fid))
+			return -ENOMEM;
+	}
+	if (!hmap_get(&py->written, hkey_u64(fid), &v)) {
+		if (py->written.n >= MAX_WRITTEN)
+			hmap_clear(&py->written);
+		if (hmap_put(&py->written, hkey_u64(fid), 1))
+			return -ENOMEM;
+		py->st.funcs++;
+		trace_names_put_func(py->store, (uint32_t)py->pid, fid, c->firstlineno, c->qualname,
+				     c->filename);
+		if (py->w && (err = trace_writer_func_name(py->w, (uint32_t)py->pid, fid,
+							    c->firstlineno, c->qualname,
+							    c->filename)))
+			return err;
+	}
+	if (now_fp != fp) {	/* freed and reused between the event and now */
+		py->st.mismatch++;
+		return 0;
+	}
+	*id = fid;
+	return 0;
+}
+
+int pyrec_events(struct pyrec *py, const struct gs_event *ev, size_t n,
+		 const struct gs_event **out)
+{
+	int err;
+
+	if (n > py->out_cap) {
+		struct gs_event *o = realloc(py->out, n * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		py->out = o;
+		py->out_cap = n;
+	}
+	memcpy(py->out, ev, n * sizeof(*ev));
+	*out = py->out;
+	for (size_t i = 0; i < n; i++) {
+		struct gs_event *e = &py->out[i];
+		uint64_t addr = e->arg1, id;
+
+		if (!(e->flags & GS_F_FUNC) ||
+		    (e->type != GS_EV_LOCK_REQUEST && e->type != GS_EV_LOCK_RELEASED))
+			continue;
+		py->st.events++;
+		if (e->pid != (uint32_t)py->pid) {
+			py->st.other_pid++;
+			id = GS_FUNC_UNKNOWN;
+		} else if (addr == GS_PYADDR_NONE) {
+			py->st.no_code++;
+			id = GS_FUNC_NONE;
+		} else if (addr == GS_PYADDR_FAULT) {
+			py->st.fault++;
+			id = GS_FUNC_UNKNOWN;
+		} else if ((err = resolve(py, gs_pyaddr_addr(addr), gs_pyaddr_fp(addr), &id))) {
+			return err;
+		}
+		if (id == GS_FUNC_UNKNOWN)
+			py->st.unknown++;
+		e->arg1 = id;
+	}
+	return 0;
+}
+
+/* ---- what it says ------------------------------------------------------------------ */
+
+const struct trace_names *pyrec_names(const struct pyrec *py)
+{
+	return py->store;
+}
+
+const char *pyrec_missing(const struct pyrec *py)
+{
+	return py->missing;
+}
+
+void pyrec_stats(const struct pyrec *py, struct pyrec_stats *st)
+{
+	*st = py->st;
+	if (py->r)
+		pyread_stats(py->r, &st->rd);
+}
+
+char *pyrec_summary(const struct pyrec *py, char *buf, size_t len)
+{
+	char ver[32] = "", a[32], b[32], c[32];
+	const struct pyrec_stats *s = &py->st;
+
+	if (py->layout && py->l->micro != PYL_MICRO_UNKNOWN)
+		snprintf(ver, sizeof(ver), " %u.%u.%u", py->l->major, py->l->minor, py->l->micro);
+	else if (py->layout)
+		snprintf(ver, sizeof(ver), " %u.%u", py->l->major, py->l->minor);
+	if (!s->threads && !s->funcs && py->missing[0]) {
+		snprintf(buf, len, "Python%s: no thread names or functions: %s", ver, py->missing);
+		return buf;
+	}
+	char why[160] = "";
+
+	if (s->unknown)
+		snprintf(why, sizeof(why), "; %s GIL events show `?` (%llu: the code changed before "
+			 "it was read, %llu: not readable, %llu: the frame was not, %llu: another "
+			 "process)", fmt_count(c, sizeof(c), s->unknown),
+			 (unsigned long long)s->mismatch, (unsigned long long)s->unread,
+			 (unsigned long long)s->fault, (unsigned long long)s->other_pid);
+	snprintf(buf, len, "Python%s: %s threads named, %s functions%s%s%s", ver,
+		 fmt_count(a, sizeof(a), s->threads), fmt_count(b, sizeof(b), s->funcs), why,
+		 py->missing[0] ? "; " : "", py->missing);
+	return buf;
+}
