@@ -7,12 +7,16 @@
 #ifndef UTIL_PROC_H
 #define UTIL_PROC_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The kernel's name of thread tid of pid (/proc/PID/task/TID/comm). */
 int proc_comm(pid_t pid, pid_t tid, char name[16]);
 /* The first number after field ("Uid:", "Tgid:") in /proc/PID/status. */
 int proc_status_u32(pid_t pid, const char *field, unsigned *val);
+/* When pid started (/proc/PID/stat's starttime, clock ticks after boot):
+ * with the pid, it tells a process from a later one given the same pid. */
+int proc_start_time(pid_t pid, uint64_t *ticks);
 /* /proc/PID/cmdline with its NULs as spaces ("" if unreadable). */
 void proc_cmdline(pid_t pid, char *out, size_t len);
 /* argv joined by spaces into out, cut to fit. */
