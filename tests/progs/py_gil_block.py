@@ -84,6 +84,8 @@ def main():
             cover = [g for g in gaps if g[0] <= a <= g[1]]
             waited = sum(g[1] - g[0] for g in gaps if g[1] > go and g[0] <= b)
         g = cover[-1] if cover else (0.0, 0.0)
+        if g[1] > a:	# the speed now, for the next block
+            rate = n / (g[1] - a)
         print("block %.6f %.6f %.6f %.6f %.6f" % (a, b, g[0], g[1], waited), flush=True)
     stop = True
     t.join()

@@ -320,6 +320,18 @@ static void test_promexp_name_wait(void)
 	t = render(e);
 	CHECK(strstr(t, WAITER "}") && !strstr(t, "thread=\"(other)\""));
 	free(t);
+	/* a name that never comes: "tid N" after PROMEXP_NAME_WAIT_NS */
+	promexp_free(e);
+	CHECK(promexp_new(&e, &o) == 0);
+	for (uint64_t ts = 10; ts <= 14; ts += 2) {
+		scene(&s, ts, 1);
+		s.threads[1].name[0] = '\0';
+		CHECK(promexp_update(e, &s) == 0);
+		t = render(e);
+		CHECKF(!strstr(t, "tid=\"4250\",thread=\"tid 4250\"") == (ts < 13), "at %llu s",
+		       (unsigned long long)ts);
+		free(t);
+	}
 	/* where names are not read at all, "tid N" at once */
 	promexp_free(e);
 	CHECK(promexp_new(&e, &o) == 0);

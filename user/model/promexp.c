@@ -38,7 +38,7 @@ struct pe_proc {
 	struct pe_thread *th;		/* threads with a series, at most max_threads */
 	size_t nth, cap_th;
 	struct hmap folded;		/* tids counted under (other): tid -> 1 */
-	struct hmap waiting;		/* tids waiting for a name: tid -> snapshots seen */
+	struct hmap waiting;		/* tids waiting for a name: tid -> first seen (ns) */
 	struct pe_vals other;		/* thread="(other)" */
 	bool has_other;			/* (other) is shown (once non-zero, for good) */
 	bool seen;
@@ -265,11 +265,11 @@ static int update_threads(struct promexp *e, struct pe_proc *pp, const struct gi
 			r = hmap_put(&folded, key, 1);
 			continue;
 		}
-		n = 0;
-		hmap_get(&pp->waiting, key, &n);
-		if (sp->names && !t->name[0] && n + 1 < PROMEXP_NAME_WAIT) {
+		if (!hmap_get(&pp->waiting, key, &n))
+			n = s->ts_ns;
+		if (sp->names && !t->name[0] && s->ts_ns - n < PROMEXP_NAME_WAIT_NS) {
 			vals_sub(&other, &cur);	/* in no series until it has its name */
-			r = hmap_put(&waiting, key, n + 1);
+			r = hmap_put(&waiting, key, n);
 			continue;
 		}
 		if (pp->nth >= e->o.max_threads) {

@@ -31,8 +31,9 @@
  * different moments); a process's series end when it exits.
  *
  * A thread whose Python name is not known yet gets its series once it is
- * (or after PROMEXP_NAME_WAIT snapshots), so its label does not change;
- * until then its numbers are in no series.
+ * (or PROMEXP_NAME_WAIT_NS after it was first seen, where the name cannot
+ * be read), so its label does not change; until then its numbers are in no
+ * series. (record/gilwatch.c reads a new thread's name within a second.)
  *
  * Memory is the struct's; functions return 0 or -ENOMEM.
  */
@@ -42,7 +43,7 @@
 #include <stdint.h>
 #include "model/gilsnap.h"
 
-#define PROMEXP_NAME_WAIT 3	/* snapshots a thread waits for its name */
+#define PROMEXP_NAME_WAIT_NS 3000000000ull	/* how long a thread waits for its name */
 
 struct promexp;
 
