@@ -18,7 +18,8 @@
 #    and scraper run at nice -10, as a service would, so that the load does
 #    not delay them);
 #  - the program exits: its series go, the exporter goes on; SIGHUP: it
-#    looks at every process again and goes on; SIGTERM: exit 0.
+#    looks at every process again and goes on; SIGTERM: exit 0;
+#  - contrib/gilscope-exporter.service passes `systemd-analyze verify`.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -62,6 +63,14 @@ bad exporter_unknown_host 1 "cannot listen on" --listen no-such-host.invalid:946
 bad exporter_not_here 1 "Cannot assign requested address" --listen 192.0.2.1:9464 --listen-any
 bad exporter_bad_interval 2 "--interval" --interval 0
 bad exporter_bad_max 2 "--max-threads" --max-threads 0
+
+# the systemd unit in contrib/ is one systemd accepts (with this gilscope in it)
+if command -v systemd-analyze >/dev/null; then
+	sed -e "s|/usr/local/bin/gilscope|$(realpath "$GILSCOPE")|" -e '/^Documentation=/d' \
+		contrib/gilscope-exporter.service >"$TMPD/gilscope-exporter.service"
+	v=$(systemd-analyze verify "$TMPD/gilscope-exporter.service" 2>&1)
+	[ -z "$v" ] && ok exporter_unit_file || not_ok exporter_unit_file "$v"
+fi
 
 if need_root exporter_limits; then
 	bad exporter_no_pid 1 "no process 4194303" -p 4194303 --listen 127.0.0.1:0
