@@ -19,6 +19,11 @@
 #    not delay them);
 #  - the program exits: its series go, the exporter goes on; SIGHUP: it
 #    looks at every process again and goes on; SIGTERM: exit 0;
+#  - once attached it keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only,
+#    its attacher CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN only (and
+#    no_new_privs), and an interpreter file started later is traced;
+#    --attach-once keeps none: a new program on a probed file is traced,
+#    one on a new interpreter file is not;
 #  - contrib/gilscope-exporter.service passes `systemd-analyze verify`.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -40,7 +45,7 @@ bad() {
 exporter_port() {	# FILE: the port the exporter said it serves on (polled)
 	local i
 	for ((i = 0; i < 100; i++)); do
-		sed -n 's|.*serving http://[^/]*:\([0-9]*\)/metrics.*|\1|p' "$1" | grep . && return 0
+		sed -n 's|.*serving http://[^/]*:\([0-9]*\)/metrics.*|\1|p' "$1" 2>/dev/null | grep . && return 0
 		sleep 0.1
 	done
 	return 1
@@ -88,6 +93,61 @@ if need_root exporter_limits; then
 	fi
 	kill "$ex"
 	wait "$ex"
+
+	# privileges once attached: the exporter keeps CAP_SYS_PTRACE and
+	# CAP_DAC_READ_SEARCH (to read processes), its attacher CAP_BPF,
+	# CAP_PERFMON and CAP_SYS_ADMIN (to attach), each in every set, with
+	# no_new_privs, and an interpreter file first seen after that is traced
+	# (through the attacher). --attach-once: no attacher and no capability
+	# at all; a program started later on an interpreter file already probed
+	# is traced (the probes are on the file), one on a new file is not.
+	caps() { awk '/^(CapEff|CapPrm|CapBnd|NoNewPrivs):/ { printf "%s%s ", $1, $2 }' "/proc/$1/status"; }
+	series() { curl -s "http://127.0.0.1:$port/metrics" | grep -c "^gilscope_gil_acquisitions_total{pid=\"$1\""; }
+	spin='import threading, time
+def spin():
+    while True: pass
+for _ in range(2): threading.Thread(target=spin, daemon=True).start()
+time.sleep(60)'
+	if [ -x /usr/bin/python3.11-dbg ] && [ -x "$PY" ]; then
+		"$PY" -c "$spin" &
+		before=$!
+		for mode in keep once; do
+			"$GILSCOPE" exporter --listen 127.0.0.1:0 --interval 0.2 \
+				$([ $mode = once ] && echo --attach-once) 2>"$TMPD/$mode.err" &
+			ex=$!
+			if ! port=$(exporter_port "$TMPD/$mode.err"); then
+				not_ok "exporter_privileges_$mode" "$(head -2 "$TMPD/$mode.err")"
+				kill "$ex"
+				continue
+			fi
+			c=$(caps "$ex") a=$(pgrep -P "$ex")
+			[ -n "$a" ] && c="$c| $(cat "/proc/$a/comm"): $(caps "$a")"
+			/usr/bin/python3.11-dbg -c "$spin" &	# a new interpreter file
+			dbg=$!
+			"$PY" -c "$spin" &			# the file probed already
+			later=$!
+			for ((i = 0; i < 100; i++)); do
+				[ "$(series "$later")" -gt 0 ] && { [ $mode = once ] || [ "$(series "$dbg")" -gt 0 ]; } && break
+				sleep 0.1
+			done
+			nl=$(series "$later") nd=$(series "$dbg")
+			if [ $mode = keep ]; then
+				want="CapPrm:0000000000080004 CapEff:0000000000080004 CapBnd:0000000000080004 NoNewPrivs:1 | gilscope-attach: CapPrm:000000c000200000 CapEff:000000c000200000 CapBnd:000000c000200000 NoNewPrivs:1 "
+				[ "$nd" -gt 0 ] && good=1 || good=
+			else
+				want="CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1 "
+				[ "$nd" = 0 ] && good=1 || good=
+			fi
+			if [ "$c" = "$want" ] && [ "$nl" -gt 0 ] && [ -n "$good" ]; then
+				ok "exporter_privileges_$mode"
+			else
+				not_ok "exporter_privileges_$mode" "caps '$c' (want '$want'); series: later $nl, dbg $nd"
+			fi
+			kill "$dbg" "$later" "$ex"
+			wait "$ex"
+		done
+		kill "$before"
+	fi
 fi
 
 if need_root exporter_limits && need_cmd exporter_limits "$PY"; then

@@ -60,11 +60,13 @@ static const char usage[] =
 "                      others are counted under pid=\"(other)\"\n"
 "  --no-names          do not read Python thread names (thread=\"tid N\")\n"
 "  --attach-once       drop every privilege after attaching to the interpreters\n"
-"                      running now (their new processes are still seen; other\n"
-"                      interpreter files started later are not traced)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON) to start; keeps only CAP_BPF,\n"
-"CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH after that (none with\n"
-"--attach-once), and becomes the invoking user under sudo.\n";
+"                      running now (programs started later on them are still\n"
+"                      seen; other interpreter files started later are not)\n"
+"Needs root (or CAP_BPF and CAP_PERFMON) to start. Then it keeps only\n"
+"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read every process), and a child,\n"
+"gilscope-attach, only what probing interpreters started later takes (CAP_BPF,\n"
+"CAP_PERFMON, CAP_SYS_ADMIN); with --attach-once nothing. Under sudo it becomes\n"
+"the invoking user.\n";
 
 /* What the HTTP thread serves, swapped in by the main thread. */
 struct served {

@@ -32,9 +32,13 @@ static const char usage[] =
 "  --ascii             plain ASCII, no line drawing\n"
 "  --no-names          do not read Python thread names (threads show as tid N)\n"
 "  --attach-once       drop every privilege after attaching to the interpreters\n"
-"                      running now (interpreter files started later are not traced)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON) to start; keeps only CAP_BPF,\n"
-"CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH after that.\n";
+"                      running now (programs started later on them are still\n"
+"                      seen; other interpreter files started later are not)\n"
+"Needs root (or CAP_BPF and CAP_PERFMON) to start. Then it keeps only\n"
+"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read every process), and a child,\n"
+"gilscope-attach, only what probing interpreters started later takes (CAP_BPF,\n"
+"CAP_PERFMON, CAP_SYS_ADMIN); with --attach-once nothing. Under sudo it becomes\n"
+"the invoking user.\n";
 
 static int snapshot(void *ctx, struct gilsnap *s)
 {

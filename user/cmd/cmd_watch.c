@@ -37,12 +37,13 @@ int cmd_watch_add_pids(const char *name, struct cmd_watch *cw, const char *arg)
 
 int cmd_watch_start(const char *name, struct cmd_watch *cw)
 {
-	static const int keep[] = { PRIVS_CAP_BPF, PRIVS_CAP_PERFMON, PRIVS_CAP_SYS_PTRACE,
-				    PRIVS_CAP_DAC_READ_SEARCH };
+	/* to read every process; attaching is the attacher's (record/gilstat.h) */
+	static const int keep[] = { PRIVS_CAP_SYS_PTRACE, PRIVS_CAP_DAC_READ_SEARCH };
 	struct gilwatch_opts o = {
 		.pids = cw->npids ? cw->pids : NULL,
 		.npids = cw->npids,
 		.no_names = cw->no_names,
+		.attach_once = cw->attach_once,
 	};
 	char err[512];
 	int r;

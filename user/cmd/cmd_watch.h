@@ -3,10 +3,11 @@
  * cmd_watch.h - what `gilscope top` and `gilscope exporter` share
  * (cmd_watch.c): their -p lists, and starting the always-on watch
  * (record/gilwatch.h) followed by the privilege drop (util/privs.h): as
- * `record` does, but keeping CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and
- * CAP_DAC_READ_SEARCH for interpreters started later, unless attach_once
- * (then every privilege goes, and interpreter files seen later are listed
- * as not traceable).
+ * `record` does, but keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to
+ * read every process; interpreters started later are probed by the watch's
+ * attacher, a child that keeps CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN only
+ * to attach. With attach_once there is no attacher and every privilege
+ * goes (interpreter files seen later are listed as not traceable).
  */
 #ifndef CMD_WATCH_H
 #define CMD_WATCH_H

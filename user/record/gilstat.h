@@ -5,10 +5,19 @@
  * interpreter files, read its maps. No events: the counters live in BPF
  * maps and are read whole (batched) when the caller wants a snapshot.
  *
- * Order: gilstat_open() (needs CAP_BPF + CAP_PERFMON, or root) -> any
- * number of gilstat_attach() -> gilstat_read() / gilstat_execs() as often
- * as wanted (these work after privileges are dropped; gilstat_attach()
- * does not) -> gilstat_close().
+ * Order: gilstat_open() (needs CAP_BPF + CAP_PERFMON, or root) ->
+ * gilstat_spawn_attacher() if files will be probed after privileges are
+ * dropped -> any number of gilstat_attach() -> gilstat_read() /
+ * gilstat_execs() as often as wanted (these need no privileges) ->
+ * gilstat_close().
+ *
+ * The attacher: creating a uprobe needs privileges (CAP_PERFMON, and on
+ * some kernels CAP_SYS_ADMIN), which a long-running watch should not keep.
+ * So before the caller drops its own, it forks a small process that keeps
+ * those and does one thing: attach the three probes to a file it is sent
+ * (an open fd, over a socket), and hold them. It has no other file, it
+ * reads nothing, and it ends with the watch (its socket closes, or the
+ * watch dies), the kernel detaching the probes then.
  *
  * The object owns its memory and fds. Functions return 0 or a negative
  * errno and, where they take err, write one line there.
@@ -47,10 +56,15 @@ struct gilstat_reading {
 
 /* Loads the programs and attaches the exec and exit tracepoints. */
 int gilstat_open(struct gilstat **out, char *err, size_t errlen);
+/* Forks the attacher (see above); of the capabilities it has, it keeps
+ * CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN. From then on gilstat_attach()
+ * asks it. */
+int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen);
 /* Puts the three probes (take_gil entry and return, drop_gil entry) on the
- * interpreter file at path, for every process running it. take_off and
- * drop_off are file offsets. */
-int gilstat_attach(struct gilstat *g, const char *path, uint64_t take_off, uint64_t drop_off,
+ * interpreter file open at fd (read access is enough), for every process
+ * running it; through the attacher if there is one. take_off and drop_off
+ * are file offsets. The fd stays the caller's. */
+int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
 		   char *err, size_t errlen);
 /* Reads both maps, then starts a new epoch: each entry's max_wait_ns is
  * the interval's longest finished wait when its max_epoch == r->epoch. */

@@ -119,15 +119,15 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 		snprintf(why, whylen, "cannot open its interpreter: %s", strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);	/* to read it */
 	f = &w->files[w->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->dev = hit->dev;
 	f->ino = hit->ino;
 	if (pyscan_file_probe(path, &take, &drop, f->why, sizeof(f->why)) == PYSCAN_FILE_OK) {
-		int r = gilstat_attach(w->gs, path, take, drop, err, sizeof(err));
+		int r = gilstat_attach(w->gs, fd, take, drop, err, sizeof(err));
 
-		if (r == -EPERM || r == -EACCES)	/* started after the privilege drop */
+		if ((r == -EPERM || r == -EACCES) && w->o.attach_once)	/* seen after the drop */
 			snprintf(f->why, sizeof(f->why), "new since the privileges were dropped");
 		else if (r)
 			snprintf(f->why, sizeof(f->why), "cannot attach: %s", strerror(-r));
@@ -357,6 +357,8 @@ int gilwatch_open(struct gilwatch **out, const struct gilwatch_opts *opts, char 
 	if (!w->pt || !w->order)
 		return errf(err, errlen, -ENOMEM, "out of memory");
 	if ((r = gilstat_open(&w->gs, err, errlen)))
+		return r;
+	if (!opts->attach_once && (r = gilstat_spawn_attacher(w->gs, err, errlen)))
 		return r;
 	w->now = clock_ns(CLOCK_MONOTONIC);
 	w->execs_lost = gilstat_execs_lost(w->gs);

@@ -18,10 +18,12 @@
  * once a second each; pending exec checks GILWATCH_PENDING (more: a rescan).
  *
  * After gilwatch_open() the caller may drop privileges: reading the maps
- * needs none. Probing an interpreter file seen later needs CAP_BPF and
- * CAP_PERFMON (kept by the commands unless told otherwise); without them
- * its processes are listed as not traceable, with why. Thread names of
- * another user's process need CAP_SYS_PTRACE.
+ * needs none, and interpreter files seen later are probed by the attacher
+ * (record/gilstat.h), a child that keeps what attaching needs and nothing
+ * else; with attach_once there is none, and such files are listed as not
+ * traceable, with why. Reading another user's process (its memory map,
+ * its thread names) needs CAP_SYS_PTRACE, opening its interpreter file
+ * may need CAP_DAC_READ_SEARCH.
  *
  * Not thread-safe. Functions return 0 or a negative errno.
  */
@@ -43,6 +45,7 @@ struct gilwatch_opts {
 	const pid_t *pids;	/* only these processes (-p), or NULL: every one */
 	size_t npids;
 	bool no_names;		/* do not read Python thread names */
+	bool attach_once;	/* no attacher: only the files seen at open are probed */
 	uint64_t rescan_ns;	/* /proc listing period (0: 10 s) */
 };
 

@@ -176,16 +176,17 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 		if (kp) {
 			memcpy(sp->comm, kp->comm, sizeof(sp->comm));
 			sp->names = kp->rd != NULL;
-			if (!kp->python || kp->file < 0 || !w->files[kp->file].ok) {
+			/* a Python whose file is not probed; one the watch could not
+			 * look at (its memory map unreadable) is in the snapshot only
+			 * because the counters have it: traced */
+			if (kp->python && (kp->file < 0 || !w->files[kp->file].ok)) {
 				sp->state = GILSNAP_UNTRACEABLE;
 				snprintf(sp->why, sizeof(sp->why), "%s",
 					 kp->file >= 0 ? w->files[kp->file].why : kp->why);
 			}
-		} else if (proc_comm(pid, pid, sp->comm)) {
-			snprintf(sp->comm, sizeof(sp->comm), "?");
 		}
 		if (hmap_get(&bpf_proc, hkey_u64(pid), &k)) {
-			if (!kp && rd->procs[k].v.comm[0])	/* gone before we could look */
+			if (!sp->comm[0] && rd->procs[k].v.comm[0])	/* gone before we could look */
 				memcpy(sp->comm, rd->procs[k].v.comm, sizeof(sp->comm));
 			sp->t = rd->procs[k].v.t;
 			sp->hold_ns = sp->t.hold_ns;
@@ -194,6 +195,8 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 			if (sp->t.max_epoch == rd->epoch)
 				sp->longest_ns = sp->t.max_wait_ns;
 		}
+		if (!sp->comm[0] && proc_comm(pid, pid, sp->comm))
+			snprintf(sp->comm, sizeof(sp->comm), "?");
 		/* its threads: the next ones in (pid, tid) order */
 		while (ti < rd->nthreads && rd->threads[w->order[ti]].v.pid < pid)
 			ti++;

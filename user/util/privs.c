@@ -53,13 +53,13 @@ int privs_drop(const int *keep, size_t nkeep)
 		want[w].permitted |= bit;
 		want[w].effective |= bit;
 	}
-	if (nkeep) {	/* no exec gets the others back (needs CAP_SETPCAP: first) */
-		for (int c = 0; c < 32 * CAP_WORDS; c++)
-			if (!kept(keep, nkeep, c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
-				prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			return -errno;
-	}
+	/* no exec gets the others back, not even root's (needs CAP_SETPCAP:
+	 * first; a caller without it has no bounding set worth dropping) */
+	for (int c = 0; c < 32 * CAP_WORDS; c++)
+		if (!kept(keep, nkeep, c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
 	if (!sudo_ids(&uid, &gid)) {
 		/* keep the permitted set across the uid change (cleared by it otherwise) */
 		if (nkeep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))

@@ -9,8 +9,10 @@
  *   - as plain root: keep the uid;
  *   - either way, and for a user holding capabilities of its own: keep only
  *     the capabilities in keep[] (permitted, effective; none inheritable),
- *     and, when some are kept, take the others out of the bounding set and
- *     set no_new_privs, so that no exec can get them back.
+ *     take the others out of the bounding set and set no_new_privs, so that
+ *     no exec can get them back (not even root's: an exec as uid 0 would
+ *     get every capability the bounding set has). A process forked before
+ *     the call (a traced program held at its exec) is not affected.
  *
  * `record` and `live` keep nothing; `top` and `exporter` keep what probing
  * interpreters started later needs (CAP_BPF, CAP_PERFMON) and what reading
@@ -24,6 +26,7 @@
  * newer than some libc headers). */
 #define PRIVS_CAP_DAC_READ_SEARCH 2
 #define PRIVS_CAP_SYS_PTRACE 19
+#define PRIVS_CAP_SYS_ADMIN 21
 #define PRIVS_CAP_PERFMON 38
 #define PRIVS_CAP_BPF 39
 
