@@ -70,6 +70,8 @@ HELP_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(HELP_SRCS))
 # it through their RUNPATH ($ORIGIN) and link only what they use
 HELP_LIBSRCS := $(wildcard tests/progs/lib/*.c)
 HELP_LIBS := $(patsubst tests/progs/lib/%.c,$(BUILD)/tests/progs/lib%.so,$(HELP_LIBSRCS))
+# the crafted traces of tests/hostile/ (README there), written by a program
+HOSTILE_GEN := $(BUILD)/tests/gen_hostile
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 RT_LIBOBJ := $(call obj,$(RT_LIBSRC))
@@ -86,7 +88,7 @@ GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_DESCRIBE), (git $(GIT_DESCRIBE)))
 
 .PHONY: all deps test unit bench demo help clean traces install fuzz check-ci
-all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) ## build gilscope, gilrt and the test programs
+all: $(GILRT) $(GILSCOPE) $(UNIT_BINS) $(HELP_LIBS) $(HELP_BINS) $(HOSTILE_GEN) ## build gilscope, gilrt and the test programs
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h ---------------------------------------
 $(BUILD)/vmlinux.h:
@@ -141,6 +143,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libgilscope.a $(BUILD)/li
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE) $(LDLIBS_GILRT)
 
+$(HOSTILE_GEN): $(BUILD)/obj/tests/hostile/gen_hostile.o $(BUILD)/libgilscope.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LDLIBS_GILSCOPE)
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libgilscope.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -172,7 +179,7 @@ build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TRACE_SRCS) -o $@ -lzstd
 
 .PHONY: fuzz-trace
-fuzz: fuzz-trace ## run each fuzzer for FUZZ_SECONDS (default 30)
+fuzz: fuzz-trace ## run each fuzzer for FUZZ_SECONDS (default 30): reader, --lock parser, model + TUI
 fuzz-trace: build/fuzz/fuzz_trace_reader
 	$(Q)mkdir -p build/fuzz/corpus_trace
 	build/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
@@ -191,6 +198,25 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 	$(Q)mkdir -p build/fuzz/corpus_lock_spec
 	build/fuzz/fuzz_lock_spec -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 		-timeout=10 -rss_limit_mb=1024 build/fuzz/corpus_lock_spec tests/fuzz/corpus_lock_spec
+
+# The model and the viewer behind the reader: every decoded event through
+# model_feed(), then windows rendered by the TUI (no curses: app.c and crt.c
+# stay out). Seeds: the trace corpus and the crafted files of tests/hostile.
+FUZZ_TUI_SRCS := tests/fuzz/fuzz_model_tui.c $(wildcard user/util/*.c) $(wildcard user/trace/*.c) \
+		 $(wildcard user/model/*.c) tui/grid.c tui/render.c $(wildcard tui/view_*.c) \
+		 tui/timeline.c tui/timeline_source.c tui/timeline_coarse.c
+build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TUI_SRCS) -o $@ -lzstd -lm
+
+.PHONY: fuzz-model-tui
+fuzz: fuzz-model-tui
+fuzz-model-tui: build/fuzz/fuzz_model_tui
+	$(Q)mkdir -p build/fuzz/corpus_model_tui
+	build/fuzz/fuzz_model_tui -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -rss_limit_mb=1024 -artifact_prefix=build/fuzz/ \
+		build/fuzz/corpus_model_tui tests/fuzz/corpus_trace tests/hostile
 
 # ---- top-level jobs ----------------------------------------------------------
 deps: ## install every Debian package needed to build, test and bench (as root)

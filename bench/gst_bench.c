@@ -112,7 +112,8 @@ static int bench_seek(const char *path, int nseeks)
 			fprintf(stderr, "gst_bench: cannot open a timeline on %s\n", path);
 			return 1;
 		}
-		err = timeline_window(tl, ts, ts + 200 * 1000000ULL, &w);
+		while ((err = timeline_window(tl, ts, ts + 200 * 1000000ULL, &w)) == -EAGAIN)
+			;	/* bounded slices: the whole window is what counts */
 		win[i] = now_ms() - t;
 		timeline_free(tl);
 		if (err) {

@@ -35,6 +35,10 @@ volatile int lock_release_arg SEC(".data") = 0;
 volatile __u64 lock_filter SEC(".data") = 0;	/* keep only this lock (0: all) */
 volatile __u64 lock_addr SEC(".data") = 1;	/* lock address reported when the arg is -1 */
 volatile int lock_ok SEC(".data") = GS_LOCK_OK_ANY;	/* enum gs_lock_ok: did acquire get it */
+/* tracing for a user (under sudo): every id of a traced process must stay
+ * theirs (on_sched_process_exec); -1: no such rule */
+volatile __u32 user_uid SEC(".data") = (__u32)-1;
+volatile __u32 user_gid SEC(".data") = (__u32)-1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -625,6 +629,35 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY) == 0)
 		traced_overflow = 1;
 	emit(0, GS_EV_PROC_FORK, GS_F_TRACED, ptgid, parent->pid, ctgid, 0);
+	return 0;
+}
+
+/*
+ * A traced process that executes a setuid or setgid program, when tracing
+ * for a user (under sudo): ptrace would have run it without the new ids;
+ * here it leaves the traced set before it runs, so that a user cannot read
+ * what `su` does with a password by tracing the shell that starts it. Its
+ * children are not followed (the fork program asks the traced set).
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_sched_process_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid, uid = user_uid, gid = user_gid, zero = 0;
+	__u32 slot = tgid & (TGID_SLOTS - 1);
+	__u32 *v;
+
+	if (uid == (__u32)-1 || !tgid_traced(tgid))
+		return 0;
+	/* the new credentials are committed when this tracepoint fires */
+	if (BPF_CORE_READ(p, cred, uid.val) == uid && BPF_CORE_READ(p, cred, euid.val) == uid &&
+	    BPF_CORE_READ(p, cred, suid.val) == uid && BPF_CORE_READ(p, cred, gid.val) == gid &&
+	    BPF_CORE_READ(p, cred, egid.val) == gid && BPF_CORE_READ(p, cred, sgid.val) == gid)
+		return 0;
+	v = bpf_map_lookup_elem(&traced_slots, &slot);
+	if (v && *v == tgid)
+		bpf_map_update_elem(&traced_slots, &slot, &zero, BPF_ANY);
+	bpf_map_delete_elem(&traced_tgids, &tgid);
 	return 0;
 }
 

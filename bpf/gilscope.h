@@ -28,6 +28,12 @@
  *   LOCK_FAILED        the thread that gave up lock address            ns waited (0 = unknown)
  *                      (a trylock that failed, a timed wait that timed out: the
  *                      wait ends without the lock)
+ *   TIME_CLAMPED       (0/0)                   events clamped          -
+ *                      (written by the recorder, never by BPF: that many
+ *                      events since the previous one carried a time given
+ *                      by the traced program - gilrt's lock probes - that
+ *                      lay outside [recording start, now]; their ts_ns was
+ *                      clamped into it)
  *
  * flags: GS_F_TRACED_PREV / GS_F_TRACED_NEXT on SCHED_SWITCH say whether
  * prev / next belong to the traced process tree (with -a, untraced tasks are
@@ -56,6 +62,7 @@ enum gs_event_type {
 	GS_EV_PROC_EXIT = 16,
 	GS_EV_LOST = 17,
 	GS_EV_LOCK_FAILED = 18,
+	GS_EV_TIME_CLAMPED = 19,
 	GS_EV__COUNT
 };
 

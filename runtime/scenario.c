@@ -657,7 +657,6 @@ static int run_init(struct run *run, int sid, const struct rt_options *o, int nw
 	worker_init(run, &run->feeder, ROLE_FEEDER, "feeder", 0);
 	run->work_mode = o->work > 0;
 	run->pool = (int64_t)o->work;
-	run->deadline = rt_now_ns() + (o->seconds_ns ? o->seconds_ns : DEFAULT_RUN_NS);
 	rc = rt_asm(rt_scenario_program, &run->prog, aerr, sizeof(aerr));
 	if (rc) {
 		snprintf(err, errlen, "built-in program: %s", aerr);
@@ -1191,6 +1190,8 @@ int rt_scenario_run(const struct rt_options *o, struct rt_result **out, char *er
 	thread_begin(&run.main, 1);
 	gil_take(run.gil, &run.main.gt);
 	t0 = rt_now_ns();
+	/* from here: setting up (calibrating native work) is not part of the run */
+	run.deadline = t0 + (o->seconds_ns ? o->seconds_ns : DEFAULT_RUN_NS);
 	if (sid == SC_UNSAFE)
 		rc = unsafe_setup(&run, &shared_idx, &counter_idx);
 	if (rc)

@@ -7,6 +7,9 @@
 #   tests/run.sh FILTER     only tests whose file name contains FILTER
 # Each test prints TAP-like lines; a test program that exits non-zero
 # without printing "not ok" counts as one failure (a crash is never silent).
+# Skips (a missing tool, no root outside CI, a machine too busy to judge a
+# promise that needs two idle cores) are repeated with their reasons above the
+# summary, so none goes unnoticed in a long log.
 set -u
 cd "$(dirname "$0")/.."
 mode=all filter=
@@ -18,6 +21,7 @@ for a in "$@"; do
 done
 pass=0 fail=0 skip=0
 log=$(mktemp /tmp/gilscope-run.XXXXXX)
+skips=$(mktemp /tmp/gilscope-skips.XXXXXX)
 run_one() { # LABEL CMD...
 	local label=$1; shift
 	case $label in *"$filter"*) ;; *) return ;; esac
@@ -31,6 +35,7 @@ run_one() { # LABEL CMD...
 		echo "not ok $label: exited with status $rc"
 		f=1
 	fi
+	grep '^skip ' "$log" >>"$skips"
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 for b in build/tests/test_*; do [ -x "$b" ] && run_one "unit/${b##*/}" "$b"; done
@@ -40,7 +45,7 @@ if [ "$mode" = all ]; then
 	# the parts that read untrusted files or run as root, again on the ASan+UBSan binaries
 	for t in integration/report_cli integration/export_trace integration/record_basic \
 		 integration/record_refuse integration/record_kill integration/lock_mutex_count \
-		 integration/python_names \
+		 integration/python_names integration/report_hostile \
 		 e2e/tui_replay; do
 		[ -x build/san/gilscope ] && run_one "san/$t.sh" env BUILD=build/san bash "tests/$t.sh"
 	done
@@ -48,8 +53,12 @@ if [ "$mode" = all ]; then
 	for t in tests/integration/*.sh; do [ -f "$t" ] && run_one "integration/${t##*/}" bash "$t"; done
 	for t in tests/e2e/*.sh; do [ -f "$t" ] && run_one "e2e/${t##*/}" bash "$t"; done
 fi
-rm -f "$log"
 echo
+if [ -s "$skips" ]; then
+	echo "skipped:"
+	sed 's/^skip /  /' "$skips"
+fi
+rm -f "$log" "$skips"
 if [ "$skip" != 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/outfile.h"
 #include "tui/app.h"
 #include "tui/crt.h"
 
@@ -169,7 +170,8 @@ static void step(struct app *a, int dir)
 		return;
 	}
 	if (err) {
-		app_message(a, "could not read the trace to step");
+		app_message(a, err == -ERANGE ? "no lock event in a million events: g goes to a time"
+					      : "could not read the trace to step");
 		return;
 	}
 	set_now(a, ts + 1);
@@ -208,8 +210,11 @@ static void pick_thread(struct app *a)
 	uint64_t t0;
 	size_t i;
 
-	if (shown_window(a, &t0, &w) || !w->nthreads) {
-		app_message(a, "no thread to highlight here");
+	int err = shown_window(a, &t0, &w);
+
+	if (err || !w->nthreads) {
+		app_message(a, err == -EAGAIN ? "still reading the trace here: t again in a moment"
+					      : "no thread to highlight here");
 		return;
 	}
 	for (i = 0; i < w->nthreads; i++)
@@ -415,6 +420,8 @@ int app_render(struct app *a, struct grid *g)
 	a->screen_w = g->w;
 	a->screen_h = g->h;
 	err = shown_window(a, &t0, &w);
+	if (err == -EAGAIN)	/* bounded work per call: the caller reads keys */
+		return err;
 	if (err == -EBADMSG || err == -EIO) {
 		/* a damaged part of the file: say so over an empty window and
 		 * let the user go elsewhere or quit */
@@ -470,9 +477,10 @@ static void latency_write(const struct latency *l)
 {
 	const char *path = getenv("GILSCOPE_LATENCY_FILE");
 	double secs = (l->last_ns - l->first_ns) / 1e9;
+	char why[128];
 	FILE *f;
 
-	if (!path || !path[0] || !(f = fopen(path, "w")))
+	if (!path || !path[0] || !(f = outfile_fopen(path, OUTFILE_FORCE, why, sizeof(why))))
 		return;
 	fprintf(f, "{\"frames\": %llu, \"fps\": %.1f, \"frame_mean_ms\": %.3f, "
 		"\"latency_frames\": %llu, \"latency_mean_ms\": %.2f, \"latency_max_ms\": %.2f}\n",
@@ -495,7 +503,7 @@ int app_run(struct app *a)
 	struct grid *g = NULL;
 	struct latency lat = { 0 };
 	uint64_t t = mono_ns(), next_frame = 0;
-	bool redraw = true, fresh = false;
+	bool redraw = true, fresh = false, reading = false;
 	int err, w, h;
 
 	err = crt_init(a->st.color);
@@ -524,19 +532,26 @@ int app_run(struct app *a)
 					break;
 				}
 			}
-			if ((err = app_render(a, g)))
+			/* -EAGAIN: the window is not read yet: keys first */
+			if ((reading = (err = app_render(a, g)) == -EAGAIN)) {
+				err = 0;
+			} else if (err) {
 				break;
-			crt_draw(g);
-			next_frame = mono_ns();
-			lat.frame_ns += next_frame - now;
-			latency_frame(&lat, a, next_frame);
-			next_frame += FRAME_MS * 1000000ull;
-			redraw = fresh = false;
+			} else {
+				crt_draw(g);
+				next_frame = mono_ns();
+				lat.frame_ns += next_frame - now;
+				latency_frame(&lat, a, next_frame);
+				next_frame += FRAME_MS * 1000000ull;
+				redraw = fresh = false;
+			}
 			now = mono_ns();
 		}
 		timeout = moving || n == 2 ? (int)((next_frame - now) / 1000000) : 500;
 		if (fresh)
 			timeout = MIN_FRAME_MS;
+		if (reading)
+			timeout = 0;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			err = -errno;
 			break;

@@ -54,7 +54,10 @@ int app_click(struct app *a, int x, int y);
 /* Let dt_ns of real time pass (playback, following, message expiry). */
 void app_tick(struct app *a, uint64_t dt_ns);
 /* Draw the current frame into g (its size is the screen size). A damaged
- * part of a trace file gives an empty window with a note, not an error. */
+ * part of a trace file gives an empty window with a note, not an error.
+ * -EAGAIN: the window needs more reading than one call does (bounded, see
+ * timeline_window); g is untouched, call again (app_run reads the keys in
+ * between, so q works whatever the trace). */
 int app_render(struct app *a, struct grid *g);
 /* The view state, for callers that want to look or adjust. */
 struct tui_state *app_state(struct app *a);

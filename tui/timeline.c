@@ -60,10 +60,13 @@ static void on_span(const struct model_span *s, void *ctx)
 
 	if (s->end_ns <= tl->keep_from)
 		return;
+	if (tl->nspans >= tl->coarsen_at)	/* a dense window: bounded */
+		tl_coarsen(tl);
 	/* out of memory loses a span from the picture, not the session */
-	if (tl_grow((void **)&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*s)))
+	if (tl_grow((void **)&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*tl->spans)))
 		return;
-	tl->spans[tl->nspans++] = *s;
+	tl->spans[tl->nspans++] = (struct tl_span){ *s, s->end_ns - s->start_ns,
+						     s->end_ns - s->start_ns };
 }
 
 static int tl_init(struct timeline **out, const struct trace_meta *meta)
@@ -132,10 +135,10 @@ void timeline_free(struct timeline *tl)
 	model_free(tl->m);
 	free(tl->ring);
 	free(tl->spans);
-	free(tl->notes);
 	hmap_free(&tl->reg);
 	hmap_free(&tl->lock_reg);
 	free(tl->out_spans);
+	free(tl->out_busy);
 	free(tl->out_threads);
 	free(tl->out_of);
 	free(tl->ivs);
@@ -151,7 +154,9 @@ static int restart(struct timeline *tl, uint64_t t0)
 
 	model_reset(tl->m);
 	tl->nspans = 0;
-	tl->nnotes = 0;
+	tl->grain = tl->grain_w = 0;
+	tl->coarsen_at = TL_SPANS_SOFT;
+	tl->nnotes = tl->note_head = 0;
 	tl->fed_ts = 0;
 	tl->keep_from = t0;
 	tl->fed_valid = false;
@@ -161,9 +166,12 @@ static int restart(struct timeline *tl, uint64_t t0)
 	return 0;
 }
 
+/* Feeds the events before t1, at most TL_SLICE_EVENTS of them: -EAGAIN
+ * when more remain (fed_ts then says how far it got). */
 static int feed_until(struct timeline *tl, uint64_t t1)
 {
 	const struct gs_event *ev;
+	size_t budget = TL_SLICE_EVENTS;
 	int err;
 
 	while ((err = tl_source_peek(tl, &ev)) > 0) {
@@ -171,16 +179,26 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 
 		if (!key && ev->ts_ns >= t1)
 			break;
+		if (!budget--) {
+			/* every event before this one's time was fed */
+			if (!key && ev->ts_ns > tl->fed_ts)
+				tl->fed_ts = ev->ts_ns;
+			return -EAGAIN;
+		}
 		err = model_feed(tl->m, ev);
 		if (err && err != -EINVAL)
 			return err;
+		/* a window shows the last TL_LOG_MAX notes before its end, and
+		 * its end is where feeding stops: a ring of them is enough */
 		if (!key && is_notable(ev->type)) {
 			struct tl_note *nt;
 
-			if (tl_grow((void **)&tl->notes, &tl->capnotes, tl->nnotes + 1,
-				    sizeof(*tl->notes)))
-				return -ENOMEM;
-			nt = &tl->notes[tl->nnotes++];
+			if (tl->nnotes < TL_LOG_MAX) {
+				nt = &tl->notes[(tl->note_head + tl->nnotes++) % TL_LOG_MAX];
+			} else {
+				nt = &tl->notes[tl->note_head];
+				tl->note_head = (tl->note_head + 1) % TL_LOG_MAX;
+			}
 			nt->ev = *ev;
 			describe_event(tl->m, ev, nt->text, sizeof(nt->text));
 		}
@@ -193,24 +211,15 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 	return 0;
 }
 
-/* Drop what no window from t0 on can need: spans ended by t0, and notes
- * before t0 beyond the TL_LOG_MAX the event log may still show. */
+/* Drop what no window from t0 on can need: spans ended by t0. */
 static void compact(struct timeline *tl, uint64_t t0)
 {
-	size_t j = 0, first;
+	size_t j = 0;
 
 	for (size_t i = 0; i < tl->nspans; i++)
-		if (tl->spans[i].end_ns > t0)
+		if (tl->spans[i].s.end_ns > t0)
 			tl->spans[j++] = tl->spans[i];
 	tl->nspans = j;
-	for (first = 0; first < tl->nnotes && tl->notes[first].ev.ts_ns < t0; first++)
-		;
-	first = first > TL_LOG_MAX ? first - TL_LOG_MAX : 0;
-	if (first) {
-		memmove(tl->notes, tl->notes + first,
-			(tl->nnotes - first) * sizeof(*tl->notes));
-		tl->nnotes -= first;
-	}
 	if (t0 > tl->keep_from)
 		tl->keep_from = t0;
 }
@@ -238,8 +247,10 @@ static struct tl_thread *out_thread(struct timeline *tl, uint32_t tid)
 	return &tl->out_threads[tl->out_of[i]];
 }
 
-/* Add span s clipped to the window; nothing if none of it is inside. */
-static int add_out(struct timeline *tl, const struct model_span *s)
+/* Add span s clipped to the window; nothing if none of it is inside. busy:
+ * the time it stands for (less than its length when merged), clipped in
+ * proportion. */
+static int add_out(struct timeline *tl, const struct model_span *s, uint64_t busy)
 {
 	const struct tl_window *w = &tl->win;
 	struct model_span c = *s;
@@ -250,8 +261,15 @@ static int add_out(struct timeline *tl, const struct model_span *s)
 		c.end_ns = w->t1;
 	if (c.end_ns <= c.start_ns)	/* outside, or empty: nothing to draw */
 		return 0;
-	if (tl_grow((void **)&tl->out_spans, &tl->capout, tl->nout + 1, sizeof(c)))
+	if (tl_grow((void **)&tl->out_spans, &tl->capout, tl->nout + 1, sizeof(c)) ||
+	    tl_grow((void **)&tl->out_busy, &tl->capbusy, tl->nout + 1, sizeof(busy)))
 		return -ENOMEM;
+	if (busy < s->end_ns - s->start_ns)
+		busy = (uint64_t)((unsigned __int128)busy * (c.end_ns - c.start_ns) /
+				  (s->end_ns - s->start_ns));
+	else
+		busy = c.end_ns - c.start_ns;
+	tl->out_busy[tl->nout] = busy;
 	tl->out_spans[tl->nout++] = c;
 	/* a hold that began inside the window is an acquisition there */
 	if (s->kind == SPAN_HOLD && s->start_ns >= w->t0 && s->start_ns < w->t1) {
@@ -273,7 +291,7 @@ static void on_open(const struct model_span *s, void *ctx)
 	struct open_ctx *o = ctx;
 
 	if ((WINDOW_KINDS & 1u << s->kind) && !o->err)
-		o->err = add_out(o->tl, s);
+		o->err = add_out(o->tl, s, s->end_ns - s->start_ns);
 }
 
 static int cmp_thread(const void *a, const void *b)
@@ -303,6 +321,10 @@ static int list_threads(struct timeline *tl, size_t *nt)
 	if (tl_grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
 		    sizeof(*tl->out_threads)))
 		return -ENOMEM;
+	/* thread churn: the numbers (letters, colours) start over rather
+	 * than grow without end */
+	if (tl->reg.n + nthr > TL_REG_MAX)
+		hmap_clear(&tl->reg);
 	for (size_t i = 0; i < nthr; i++) {
 		const struct model_thread *t = &thr[i];
 		struct tl_thread *o;
@@ -342,9 +364,11 @@ static int sum_threads(struct timeline *tl)
 		if (!o)
 			continue;
 		if (s->kind == SPAN_CPU) {
-			o->cpu_ns += s->end_ns - s->start_ns;
+			o->cpu_ns += tl->out_busy[i];
 		} else if (s->kind == SPAN_WAIT) {
-			o->wait_ns += s->end_ns - s->start_ns;
+			o->wait_ns += tl->out_busy[i];
+		} else if (s->kind == SPAN_HOLD && tl->out_busy[i] < s->end_ns - s->start_ns) {
+			o->hold_ns += tl->out_busy[i];	/* merged (dense window) */
 		} else if (s->kind == SPAN_HOLD) {
 			if (tl_grow((void **)&tl->ivs, &tl->capivs, niv + 1, sizeof(*tl->ivs)))
 				return -ENOMEM;
@@ -416,6 +440,8 @@ static int build_locks(struct timeline *tl, struct tl_window *w)
 	w->nlocks = 0;
 	if (!n)
 		return 0;
+	if (tl->lock_reg.n + n > TL_REG_MAX)	/* a million locks: start over */
+		hmap_clear(&tl->lock_reg);
 	qsort(tl->cand, n, sizeof(*tl->cand), cmp_cand);
 	for (size_t i = 0; i < n; i++)	/* one per lock, with its first start */
 		if (!m || tl->cand[i].pid != tl->cand[m - 1].pid ||
@@ -466,7 +492,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 {
 	struct tl_window *w = &tl->win;
 	struct open_ctx oc = { tl, 0 };
-	size_t nt, first;
+	size_t nt;
 	int err;
 
 	w->t0 = t0;
@@ -475,7 +501,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	if ((err = list_threads(tl, &nt)))
 		return err;
 	for (size_t i = 0; i < tl->nspans; i++)
-		if ((err = add_out(tl, &tl->spans[i])))
+		if ((err = add_out(tl, &tl->spans[i].s, tl->spans[i].busy)))
 			return err;
 	model_open_spans(tl->m, t1, on_open, &oc);
 	if (oc.err)
@@ -485,11 +511,10 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	nt = drop_gone(tl->out_threads, nt, t0);
 	qsort(tl->out_threads, nt, sizeof(*tl->out_threads), cmp_thread);
 
-	for (first = tl->nnotes; first > 0 && tl->notes[first - 1].ev.ts_ns >= t1; first--)
-		;
-	w->nlog = first < TL_LOG_MAX ? first : TL_LOG_MAX;
-	if (w->nlog)
-		memcpy(tl->out_log, tl->notes + first - w->nlog, w->nlog * sizeof(*tl->out_log));
+	/* every note fed is before t1 (feeding stopped there), oldest first */
+	w->nlog = tl->nnotes;
+	for (size_t i = 0; i < tl->nnotes; i++)
+		tl->out_log[i] = tl->notes[(tl->note_head + i) % TL_LOG_MAX];
 	w->log = tl->out_log;
 	w->ncpus = tl->ncpus;
 	w->spans = tl->out_spans;
@@ -501,6 +526,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	w->first_ns = tl->first_ns;
 	w->last_ns = tl->last_ns;
 	w->ended = tl->ended;
+	w->merged_ns = tl->grain;
 	return 0;
 }
 
@@ -517,14 +543,19 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 		return 0;
 	}
 	tl->win_valid = false;
-	/* a live cursor overtaken by the ring matters only when feeding on */
+	/* a live cursor overtaken by the ring matters only when feeding on;
+	 * spans merged for a window four times as wide are too coarse for
+	 * this one (the same window, read on, never starts over) */
 	if (!tl->fed_valid || t1 < tl->fed_ts || t0 < tl->keep_from ||
-	    (!tl->r && tl->live_i < tl->base && t1 > tl->fed_ts)) {
+	    (!tl->r && tl->live_i < tl->base && t1 > tl->fed_ts) ||
+	    (tl->grain && (t1 - t0) < tl->grain_w / 4)) {
 		if ((err = restart(tl, t0)))
 			return err;
 	}
+	tl->want_t0 = t0;
+	tl->want_t1 = t1;
 	if ((err = feed_until(tl, t1)))
-		return err;
+		return err;	/* -EAGAIN: the feed goes on at the next call */
 	compact(tl, t0);
 	if ((err = build_window(tl, t0, t1)))
 		return err;

@@ -16,6 +16,11 @@
  *  - live events appended in memory (timeline_append), bounded: beyond
  *    opts.live_cap events the oldest are forgotten.
  *
+ * Bounded: the work of one call (timeline_window: -EAGAIN), the spans kept
+ * (a window too dense to draw span by span merges short neighbours, said in
+ * merged_ns), the notes (the last TL_LOG_MAX), the stable numbers (they
+ * start over after 65536 threads or locks).
+ *
  * Queries are cached: asking for the same window twice with nothing new
  * appended does not decode again, and a window that only moved forward
  * (follow, play) feeds just the new events. Moving back or widening the
@@ -97,6 +102,12 @@ struct tl_window {
 					 * live so far */
 	uint64_t first_ns, last_ns;	/* time covered by the source so far */
 	bool ended;			/* the source will not grow */
+	uint64_t merged_ns;		/* 0: every span as the model closed it;
+					 * else the window was too dense and
+					 * neighbouring spans shorter than this
+					 * were merged (each looks like its
+					 * longest part; per-thread figures
+					 * count merged spans whole) */
 };
 
 #define TL_LOG_MAX 64
@@ -118,12 +129,17 @@ bool timeline_ended(const struct timeline *tl);
 const struct trace_meta *timeline_meta(const struct timeline *tl);
 /* First and last event time so far. */
 void timeline_extent(const struct timeline *tl, uint64_t *first, uint64_t *last);
-/* The window [t0, t1) (t0 < t1). *out stays valid until the next call. */
+/* The window [t0, t1) (t0 < t1). *out stays valid until the next call.
+ * Bounded work per call: -EAGAIN when TL_SLICE_EVENTS events were fed and
+ * more are needed; call again (with this or any window: what was fed is
+ * kept when it still applies), so that a viewer can read its keys in
+ * between. */
 int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
 		    const struct tl_window **out);
 /* Time of the nearest lock event (request, acquired, released, drop request)
  * strictly after ts (dir > 0) or strictly before it (dir < 0): 0 and *out,
- * or -ENOENT if there is none. */
+ * -ENOENT if there is none, -ERANGE if there is none nearby (a file is
+ * searched for about a million events at most). */
 int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t *out);
 /* Which of win->locks a HOLD or WAIT span is about (0 if not found). */
 size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s);

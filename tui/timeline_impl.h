@@ -34,10 +34,15 @@ struct timeline {
 	bool eof;
 	uint64_t live_i;		/* live: next event to feed */
 
-	struct model_span *spans;	/* closed CPU, HOLD and WAIT spans */
+	struct tl_span *spans;		/* closed CPU, HOLD and WAIT spans */
 	size_t nspans, capspans;
-	struct tl_note *notes;		/* notable events, in order */
-	size_t nnotes, capnotes;
+	uint64_t want_t0, want_t1;	/* the window being fed */
+	uint64_t grain;			/* 0, or spans shorter than this are merged
+					 * (timeline_coarse.c) */
+	uint64_t grain_w;		/* ... for a window this wide */
+	size_t coarsen_at;		/* merge when this many spans are kept */
+	struct tl_note notes[TL_LOG_MAX];	/* the last notable events fed, a ring */
+	size_t nnotes, note_head;	/* how many (<= TL_LOG_MAX), the oldest */
 
 	struct hmap reg;		/* {tid} -> stable thread index */
 	struct hmap lock_reg;		/* {addr, pid} -> stable lock index */
@@ -48,7 +53,8 @@ struct timeline {
 	uint64_t win_count;
 	bool win_ended;
 	struct model_span *out_spans;
-	size_t nout, capout;
+	uint64_t *out_busy;		/* parallel: the time each one stands for */
+	size_t nout, capout, capbusy;
 	struct tl_thread *out_threads;
 	size_t capthreads;
 	uint32_t *out_of;		/* stable thread index -> out_threads slot */
@@ -67,6 +73,28 @@ struct timeline {
 	struct tl_lock out_locks[TL_LOCKS_MAX];
 	struct tl_note out_log[TL_LOG_MAX];
 };
+
+/* A closed span as the timeline keeps it: merged spans (coarse windows)
+ * carry the identity of their longest part, which is `best` long. */
+struct tl_span {
+	struct model_span s;
+	uint64_t best;	/* how long that part is */
+	uint64_t busy;	/* how much of [start, end) its parts cover, summed */
+};
+
+/* Spans kept before merging starts; merging keeps them under it. */
+#define TL_SPANS_SOFT (1u << 16)
+/* A window is cut into this many grains when spans are merged: finer than
+ * any column (LANE_MAX columns at most). */
+#define TL_GRAIN_CELLS 4096u
+/* Events fed per timeline_window() call before it says -EAGAIN. */
+#define TL_SLICE_EVENTS (1u << 16)
+/* Stable thread and lock numbers kept; beyond, numbering starts over. */
+#define TL_REG_MAX (1u << 16)
+
+/* Keep spans under TL_SPANS_SOFT by merging short neighbours (a coarser
+ * grain each time it is not enough): timeline_coarse.c. */
+void tl_coarsen(struct timeline *tl);
 
 /* Grow *p (of *cap elements of size bytes) to hold need: 0 or -ENOMEM. */
 int tl_grow(void **p, size_t *cap, size_t need, size_t size);

@@ -9,7 +9,10 @@
 #include "tui/timeline_impl.h"
 #include "trace/trace_reader.h"
 
-#define BACK_SEARCH_BLOCKS 64
+/* a search for the next lock event reads at most about this many events
+ * (a key must not freeze the viewer on a trace without lock events) */
+#define SEARCH_EVENTS (1u << 20)
+#define BACK_SEARCH_BLOCKS 16
 
 int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
 {
@@ -26,7 +29,7 @@ int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
 			tl->first_ns = e->ts_ns;
 		tl->last_ns = e->ts_ns;
 		if (e->type == GS_EV_LOST)
-			tl->lost += e->arg0;
+			tl->lost = gs_sat_add(tl->lost, e->arg0);
 		tl->count++;
 		if (tl->count - tl->base > tl->cap) {
 			tl->base++;
@@ -184,14 +187,19 @@ int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t
 	tl->fed_valid = false;
 	tl->win_valid = false;
 	if (dir > 0) {
+		uint64_t read = 0;
+
 		if ((err = trace_reader_seek(tl->r, ts)))
 			return err;
-		while ((err = trace_reader_next(tl->r, &ev)) > 0)
+		while ((err = trace_reader_next(tl->r, &ev)) > 0) {
 			if (!(ev.flags & GS_F_KEYFRAME) && ev.ts_ns > ts &&
 			    is_lock_event(ev.type)) {
 				*out = ev.ts_ns;
 				return 0;
 			}
+			if (++read >= SEARCH_EVENTS)
+				return -ERANGE;
+		}
 		return err < 0 ? err : -ENOENT;
 	}
 	for (int blocks = 0; blocks < BACK_SEARCH_BLOCKS; blocks++) {
@@ -225,5 +233,5 @@ int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t
 			return -ENOENT;
 		upto = block_first;
 	}
-	return -ENOENT;
+	return -ERANGE;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* view_status.c - the top line: what is traced, mode, time, scale, speed, loss. */
+/* view_status.c - the top line: what is traced, mode, time, scale, speed, loss,
+ * and whether the window was too dense to draw span by span. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,8 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 {
 	const struct tui_state *st = c->st;
 	struct cell_style bar = { .attr = GA_REVERSE }, mode_st = bar;
-	char right[192], t[32], scale[32], speed[32] = "", lost[48] = "", who[64] = "";
+	char right[192], t[32], scale[32], speed[32] = "", lost[96] = "", who[64] = "";
+	char merged[32];
 	const char *mode;
 	int n, x;
 
@@ -34,6 +36,9 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 			 st->speed);
 	if (c->win->lost)
 		snprintf(lost, sizeof(lost), "   LOST %" PRIu64 " events", c->win->lost);
+	if (c->win->merged_ns)	/* timeline.h: spans shorter than this merged */
+		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost), "   DENSE: <%s merged",
+			 fmt_duration(merged, sizeof(merged), c->win->merged_ns));
 	snprintf(right, sizeof(right), "   t=%s   1 col = %s%s", t, scale, speed);
 	if (st->pid)
 		snprintf(who, sizeof(who), " (pid %" PRIu32 ")", st->pid);

@@ -5,7 +5,8 @@
 # lock lane; space pauses, +/- zoom, g seeks, -> steps, ? helps, clicks and
 # the wheel work; q exits 0
 # and leaves the terminal as it found it. Also: too small a terminal, --ascii,
-# bad arguments. Waits poll the pane with a timeout, never fixed sleeps.
+# bad arguments. Waits poll the pane with a timeout (30 s: a bound for a
+# hang on a busy machine, not a speed check), never fixed sleeps.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_cmd tui_replay tmux || t_exit
@@ -39,7 +40,7 @@ start() { # SIZE CMD...: run CMD in a fresh session, then report status and tty
 }
 quit_ok() { # NAME: q, exit status 0, terminal settings restored
 	$T send-keys -t t q
-	if wait_for '^DONE' 5 && grep -q '^EXIT=0$' "$TMPD/exit" && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
+	if wait_for '^DONE' && grep -q '^EXIT=0$' "$TMPD/exit" && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
 		ok "$1"
 	else
 		not_ok "$1" "exit: $(cat "$TMPD/exit" 2>/dev/null); tty same: $(cmp -s "$TMPD/tty.before" "$TMPD/tty.after" && echo yes || echo no)"
@@ -47,7 +48,7 @@ quit_ok() { # NAME: q, exit status 0, terminal settings restored
 }
 
 start 120x40 "$GILSCOPE" replay "$TRACE" --speed 0.05
-if wait_for 'REPLAY' 5 && wait_for '^LOCK +[A-Z.]' 5 && wait_for '^CPU0( |$)' 1; then
+if wait_for 'REPLAY' && wait_for '^LOCK +[A-Z.]' && wait_for '^CPU0( |$)'; then
 	ok tui_replay_shows_lanes
 else
 	not_ok tui_replay_shows_lanes "$(screen | head -n 8)"
@@ -62,7 +63,7 @@ screen | grep -Eq '^ [A-Z] .*%' && ok tui_replay_thread_table || not_ok tui_repl
 
 # space pauses: the status says so and time stands still
 $T send-keys -t t Space
-if wait_for 'PAUSED' 3; then
+if wait_for 'PAUSED'; then
 	a=$(now_t); b=$a
 	for i in 1 2 3 4 5 6; do sleep 0.1; b=$(now_t); [ "$a" = "$b" ] || break; done
 	[ "$a" = "$b" ] && ok tui_replay_pause || not_ok tui_replay_pause "time moved while paused: $a -> $b"
@@ -71,15 +72,15 @@ else
 fi
 # zoom
 $T send-keys -t t +
-wait_for '1 col = 500 us' 3 && ok tui_replay_zoom_in || not_ok tui_replay_zoom_in "$(screen | head -n 1)"
+wait_for '1 col = 500 us' && ok tui_replay_zoom_in || not_ok tui_replay_zoom_in "$(screen | head -n 1)"
 $T send-keys -t t - -
-wait_for '1 col = 2.0 ms' 3 && ok tui_replay_zoom_out || not_ok tui_replay_zoom_out "$(screen | head -n 1)"
+wait_for '1 col = 2.0 ms' && ok tui_replay_zoom_out || not_ok tui_replay_zoom_out "$(screen | head -n 1)"
 $T send-keys -t t -
 # go to 0.5 s, then step to the next lock event
 $T send-keys -t t g
-wait_for 'go to time' 3 || not_ok tui_replay_goto "no prompt"
+wait_for 'go to time' || not_ok tui_replay_goto "no prompt"
 $T send-keys -t t 0 . 5 Enter
-if wait_for 't=0\.5000 s' 3; then ok tui_replay_goto; else not_ok tui_replay_goto "$(screen | head -n 1)"; fi
+if wait_for 't=0\.5000 s'; then ok tui_replay_goto; else not_ok tui_replay_goto "$(screen | head -n 1)"; fi
 # -> steps to the next lock event: time moves forward, and the newest line
 # of the event log is that event, at that time
 $T send-keys -t t Right
@@ -89,12 +90,11 @@ stepped() {
 	last=$(screen | grep -E '^ +[0-9]+\.[0-9]+ s [A-Z] ' | tail -n 1)
 	awk -v t="$t" 'BEGIN { exit !(t > 0.5) }' && echo "$last" | grep -q "^ *$t s .*lock"
 }
-for i in $(seq 40); do stepped && break; sleep 0.05; done
-if stepped; then ok tui_replay_step; else not_ok tui_replay_step "$(screen | head -n 1) / $(screen | grep -E '^ +[0-9]+\.[0-9]+ s' | tail -n 1)"; fi
+if wait_until 30 stepped; then ok tui_replay_step; else not_ok tui_replay_step "$(screen | head -n 1) / $(screen | grep -E '^ +[0-9]+\.[0-9]+ s' | tail -n 1)"; fi
 $T send-keys -t t '?'
-wait_for 'What you see' 3 && ok tui_replay_help || not_ok tui_replay_help "no help overlay"
+wait_for 'What you see' && ok tui_replay_help || not_ok tui_replay_help "no help overlay"
 $T send-keys -t t x
-wait_for '^ *space pause' 3 && ok tui_replay_help_closes || not_ok tui_replay_help_closes "help still open"
+wait_for '^ *space pause' && ok tui_replay_help_closes || not_ok tui_replay_help_closes "help still open"
 # the mouse, as a terminal sends it (X10 encoding: ESC [ M, button + 32,
 # column + 33, row + 33; a press, then the release): a click on a strip
 # goes back to that moment, on a thread's row highlights it; the wheel zooms
@@ -109,7 +109,8 @@ t_before=$(secs)
 cpu0=$(( $(screen | grep -n '^CPU0' | head -n 1 | cut -d: -f1) - 1 ))
 # column 54 of 114 at 5 ms a column becomes the last: 59 columns, 0.295 s, back
 click 60 "$cpu0"
-for i in $(seq 40); do [ "$(secs)" != "$t_before" ] && break; sleep 0.05; done
+moved() { [ "$(secs)" != "$t_before" ]; }
+wait_until 30 moved
 t_after=$(secs)
 if [ "$zoom" = "1 col = 5.0 ms" ] &&
 	awk -v a="$t_before" -v b="$t_after" 'BEGIN { d = a - b - 0.295; exit !(d > -0.0011 && d < 0.0011) }'; then
@@ -120,23 +121,23 @@ fi
 ya=$(( $(screen | grep -n '^ A ' | head -n 1 | cut -d: -f1) - 1 ))
 name=$(screen | grep '^ A ' | head -n 1 | awk '{ print $2 }')
 click 10 "$ya"
-wait_for "highlight: $name " 3 && ok tui_replay_click_thread || not_ok tui_replay_click_thread "$(screen | tail -n 1)"
+wait_for "highlight: $name " && ok tui_replay_click_thread || not_ok tui_replay_click_thread "$(screen | tail -n 1)"
 $T send-keys -t t -H 1b 5b 4d 60 50 30	# wheel up: zoom in
-wait_for '1 col = 2.0 ms' 3 && ok tui_replay_wheel || not_ok tui_replay_wheel "$(screen | head -n 1)"
+wait_for '1 col = 2.0 ms' && ok tui_replay_wheel || not_ok tui_replay_wheel "$(screen | head -n 1)"
 quit_ok tui_replay_quit
 
 # Ctrl-C quits cleanly too
 start 120x40 "$GILSCOPE" replay "$TRACE"
-wait_for 'REPLAY|PAUSED' 5
+wait_for 'REPLAY|PAUSED'
 $T send-keys -t t C-c
-if wait_for '^DONE' 5 && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tui_replay_ctrl_c; else not_ok tui_replay_ctrl_c "terminal not restored"; fi
+if wait_for '^DONE' && cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then ok tui_replay_ctrl_c; else not_ok tui_replay_ctrl_c "terminal not restored"; fi
 
 # a fatal signal: the terminal is put back before the process dies of it
 start 120x40 "$GILSCOPE" replay "$TRACE"
-wait_for 'REPLAY|PAUSED' 5
+wait_for 'REPLAY|PAUSED'
 pid=$(pgrep -f "^$GILSCOPE replay $TRACE\$" | head -n 1)
 mouse_on=$($T display -p -t t '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}')
-if [ -n "$pid" ] && kill -SEGV "$pid" && wait_for '^DONE' 5 && grep -q '^EXIT=139$' "$TMPD/exit" &&
+if [ -n "$pid" ] && kill -SEGV "$pid" && wait_for '^DONE' && grep -q '^EXIT=139$' "$TMPD/exit" &&
 	cmp -s "$TMPD/tty.before" "$TMPD/tty.after"; then
 	ok tui_replay_fatal_signal
 else
@@ -149,7 +150,7 @@ modes=$($T display -p -t t '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_an
 
 # --ascii: letters in the strips, no UTF-8 at all
 start 120x40 "$GILSCOPE" replay "$TRACE" --ascii --at 0.5
-if wait_for '^CPU[0-9]+ +.*[A-Za-z]' 5 && ! screen | LC_ALL=C grep -q '[^ -~]'; then
+if wait_for '^CPU[0-9]+ +.*[A-Za-z]' && ! screen | LC_ALL=C grep -q '[^ -~]'; then
 	ok tui_replay_ascii
 else
 	not_ok tui_replay_ascii "$(screen | head -n 3)"
@@ -159,11 +160,11 @@ quit_ok tui_replay_ascii_quit
 # colours by default; NO_COLOR=1: none (attributes only), letters in the strips
 colours() { $T capture-pane -e -p -t t | grep -cP '\x1b\[(?:[0-9]+;)*(?:3[0-7]|4[0-7])m'; }
 start 120x40 "$GILSCOPE" replay "$TRACE" --at 0.5
-wait_for '^LOCK +[A-Z]' 5
+wait_for '^LOCK +[A-Z]'
 [ "$(colours)" -gt 0 ] && ok tui_replay_colour || not_ok tui_replay_colour "no colour in the pane"
 quit_ok tui_replay_colour_quit
 start 120x40 NO_COLOR=1 "$GILSCOPE" replay "$TRACE" --at 0.5
-if wait_for '^CPU[0-9]+ +.*[A-Za-z]' 5 && [ "$(colours)" = 0 ]; then
+if wait_for '^CPU[0-9]+ +.*[A-Za-z]' && [ "$(colours)" = 0 ]; then
 	ok tui_replay_no_color
 else
 	not_ok tui_replay_no_color "$(colours) lines with colour"
@@ -172,9 +173,9 @@ quit_ok tui_replay_no_color_quit
 
 # too small: a message, not garbage; growing the window brings the view back
 start 40x8 "$GILSCOPE" replay "$TRACE"
-if wait_for 'terminal too small' 5; then ok tui_replay_too_small; else not_ok tui_replay_too_small "$(screen)"; fi
+if wait_for 'terminal too small'; then ok tui_replay_too_small; else not_ok tui_replay_too_small "$(screen)"; fi
 $T resize-window -t t -x 100 -y 30 2>/dev/null
-wait_for '^LOCK' 5 && ok tui_replay_resize || not_ok tui_replay_resize "$(screen | head -n 3)"
+wait_for '^LOCK' && ok tui_replay_resize || not_ok tui_replay_resize "$(screen | head -n 3)"
 quit_ok tui_replay_small_quit
 
 # a damaged block in the middle (valid footer): the view goes on past it,

@@ -4,10 +4,13 @@
 # threads: with "new" the holds cluster at the switch interval (one drop
 # request per hold), at 5 ms and at 1 ms; "legacy" hands the lock over
 # almost never though it releases it all the time; "fifo" alternates.
+# Each run is a fixed amount of work (about 1 s here), not a fixed time: the
+# counts below only grow on a slower or busier machine (legacy releases per
+# 100 ticks of work, the others switch per interval of wall time).
 . "$(dirname "$0")/../lib.sh"
 
 run() { # POLICY INTERVAL_US -> $TMPD/p.json
-	"$GILRT" run cpu --threads 2 --seconds 1 --policy "$1" --switch-interval-us "$2" \
+	"$GILRT" run cpu --threads 2 --work 15000000 --policy "$1" --switch-interval-us "$2" \
 		--stats-json "$TMPD/p.json" >"$TMPD/p.out" 2>&1
 }
 

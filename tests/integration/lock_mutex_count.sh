@@ -35,16 +35,15 @@ run_attached() {
 	local prog=$!
 	exec 3>"$out.go"
 	local pid=
-	for _ in $(seq 500); do
-		pid=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$out.prog")
-		[ -n "$pid" ] && break
-		sleep 0.01
-	done
+	printed_pid() { pid=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$out.prog"); [ -n "$pid" ]; }
+	wait_until 60 printed_pid
 	[ "$field" = ADDR ] && field="arg0=$(sed -n 's/^pid .* counter_lock //p' "$out.prog")"
 	"$GILSCOPE" record -p "$pid" --lock "${SPEC%:arg0}:$field" -o "$out.gst" 2>"$out.err" &
 	local rec=$!
-	# the trace header is written once the probes are attached and the pid traced
-	for _ in $(seq 1000); do [ -s "$out.gst" ] && break; kill -0 $rec 2>/dev/null || break; sleep 0.01; done
+	# the trace header is written once the probes are attached and the pid
+	# traced; the program waits for us however long that takes
+	attached() { [ -s "$out.gst" ] || ! kill -0 $rec 2>/dev/null; }
+	wait_until 60 attached
 	echo go >&3
 	exec 3>&-
 	wait $prog

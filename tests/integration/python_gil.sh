@@ -11,9 +11,11 @@
 # where it asks again only when the holder's slice ends (2.9 ms median), so
 # holds sit at 5 + 3 = 8 ms, the edge of the bucket. Pinned: ~360 holds of
 # 4-8 ms in 2 s. gilscope runs at nice -10 (inherited by Python) against
-# other load; on a machine loaded past its core count the peak may still sit
-# one bucket higher (accepted, and said in the ok line), past twice its core
-# count the check is skipped (said too). On a quiet machine (CI) it is exact.
+# other load. The peaks need each thread's core free when its timer fires:
+# judged as tests/lib.sh on_two_cores says (up to three recordings; a peak in
+# its bucket passes however busy the machine, a miss counts only on two free
+# cores, a machine that never gives them is a skip that says so). On a quiet
+# machine (CI) it is exact.
 # Also: -p PID, a stripped interpreter's clear error, Debian's python3.11-dbg.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -36,36 +38,31 @@ for t in ts: t.start()
 for t in ts: t.join()
 PYEOF
 
-# peak NAME REPORT_JSON HIST SLACK ALLOWED... : the peak bucket >= 9 of HIST
-# is one of ALLOWED (or one above the last, if SLACK=1 and the machine is loaded)
-peak() {
-	local name=$1 json=$2 hist=$3 slack=$4; shift 4
-	local r
-	r=$(python3 - "$json" "$hist" "$slack" "$@" <<'PY'
-import json, os, sys
-j = json.load(open(sys.argv[1])); h = j["lock"][sys.argv[2]]
-slack = sys.argv[3] == "1"; allowed = [int(a) for a in sys.argv[4:]]
-long = [(n, k) for k, n in enumerate(h) if k >= 9]
-if not long or max(long)[0] == 0:
-    print("no holds of 256 us or more: %s" % h); sys.exit()
-k = max(long)[1]
-load = os.getloadavg()[0]
-if k in allowed:
-    print("ok")
-elif slack and load >= 2 * os.cpu_count():
-    print("skip: machine too loaded to time holds (load %.1f on %d cores): peak %d in %s" % (load, os.cpu_count(), k, h))
-elif slack and k == allowed[-1] + 1 and load >= os.cpu_count():
-    print("ok # peak at bucket %d: machine loaded (load %.1f on %d cores): %s" % (k, load, os.cpu_count(), h))
-else:
-    print("peak at bucket %d, want %s (load %.1f): %s" % (k, allowed, load, h))
+# peaks_in REPORT_JSON ALLOWED... : the peak buckets >= 9 of the hold and the
+# wait histograms are both in ALLOWED; $seen says where they are
+peaks_in() {
+	local json=$1
+	shift
+	seen=$(python3 - "$json" "$@" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); allowed = [int(a) for a in sys.argv[2:]]
+out, good = [], True
+for h in ("hold_hist_log2_us", "wait_hist_log2_us"):
+    hist = j["lock"][h]
+    long = [(n, k) for k, n in enumerate(hist) if k >= 9]
+    k = max(long)[1] if long and max(long)[0] else None
+    good = good and k in allowed
+    out.append("%s peak %s of %s" % (h[:4], k, hist))
+print(("good " if good else "miss ") + "; ".join(out) + " (want %s)" % allowed)
 PY
 )
-	case $r in ok*) echo "ok $name${r#ok}" ;; skip*) echo "skip $name${r#skip}" ;; *) not_ok "$name" "$r" ;; esac
+	case $seen in good*) seen=${seen#good }; return 0 ;; *) seen=${seen#miss }; return 1 ;; esac
 }
 
 # record NAME OUT ARGS... : gilscope record --python -o OUT -- ARGS
 record() {
 	local name=$1 out=$2; shift 2
+	rm -f "$out"
 	if nice -n -10 "$GILSCOPE" record --python -o "$out" -- "$@" >"$out.err" 2>&1 &&
 	   "$GILSCOPE" report --json "$out" >"$out.json" 2>>"$out.err"; then
 		return 0
@@ -74,37 +71,44 @@ record() {
 	return 1
 }
 
+# peaks_5ms / peaks_1ms : one recording, judged by peaks_in
+peaks_5ms() { record python_gil_5ms "$TMPD/a.gst" "$PY" "$TMPD/two.py" 2 || return 2; peaks_in "$TMPD/a.gst.json" 13; }
+peaks_1ms() { record python_gil_1ms "$TMPD/b.gst" "$PY" "$TMPD/two.py" 2 0.001 || return 2; peaks_in "$TMPD/b.gst.json" 10 11; }
+
 if need_root python_gil && need_cmd python_gil "$PY"; then
-	if record python_gil_5ms "$TMPD/a.gst" "$PY" "$TMPD/two.py" 2; then
-		peak python_hold_peak_5ms "$TMPD/a.gst.json" hold_hist_log2_us 1 13
-		peak python_wait_peak_5ms "$TMPD/a.gst.json" wait_hist_log2_us 1 13
+	on_two_cores --always python_hold_wait_peak_5ms 3 peaks_5ms
+	if [ -f "$TMPD/a.gst.json" ]; then
 		n=$(json_get "$TMPD/a.gst.json" 'sum(t["acquisitions"] for t in j["threads"])')
 		a=$(json_get "$TMPD/a.gst.json" 'j["lock"]["acquisitions"]')
 		[ "$n" = "$a" ] && [ "$a" -gt 300 ] && ok python_acquisitions ||
 			not_ok python_acquisitions "threads $n, lock $a (want > 300: ~400 switches in 2 s)"
-		# CPython 3.11 does not name its threads in the kernel: "tid N" then
-		r=$(json_get "$TMPD/a.gst.json" '"ok" if sum(1 for t in j["threads"] if t["acquisitions"] > 50) >= 2 else [(t["name"], t["acquisitions"]) for t in j["threads"]]')
+		# CPython 3.11 does not name its threads in the kernel: "tid N" then.
+		# ~200 each on a quiet machine, fewer when other load stretches holds
+		r=$(json_get "$TMPD/a.gst.json" '"ok" if sum(1 for t in j["threads"] if t["acquisitions"] >= 10) >= 3 else [(t["name"], t["acquisitions"]) for t in j["threads"]]')
 		[ "$r" = ok ] && ok python_two_threads || not_ok python_two_threads "$r"
 	fi
-	if record python_gil_1ms "$TMPD/b.gst" "$PY" "$TMPD/two.py" 2 0.001; then
-		peak python_hold_peak_1ms "$TMPD/b.gst.json" hold_hist_log2_us 1 10 11
-		peak python_wait_peak_1ms "$TMPD/b.gst.json" wait_hist_log2_us 1 10 11
-	fi
+	on_two_cores --always python_hold_wait_peak_1ms 3 peaks_1ms
 fi
 
-# -p PID: libpython found through the running interpreter's memory map
+# -p PID: libpython found through the running interpreter's memory map.
+# Python spins for up to 60 s; gilscope records 2 s from the moment it is
+# attached (--duration), however long attaching takes, then Python is stopped.
 if need_root python_attach && need_cmd python_attach "$PY"; then
-	"$PY" "$TMPD/two.py" 1.5 &
+	"$PY" "$TMPD/two.py" 60 &
 	pid=$!
-	for _ in $(seq 200); do [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.01; done
-	if "$GILSCOPE" record --python -p "$pid" -o "$TMPD/p.gst" 2>"$TMPD/p.err" &&
+	threads() { [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -ge 3 ]; }
+	wait_until 60 threads
+	if "$GILSCOPE" record --python -p "$pid" --duration 2 -o "$TMPD/p.gst" 2>"$TMPD/p.err" &&
 	   "$GILSCOPE" report --json "$TMPD/p.gst" >"$TMPD/p.json"; then
-		a=$(json_get "$TMPD/p.json" 'sum(1 for t in j["threads"] if t["acquisitions"] > 20)')
-		[ "$a" -ge 2 ] && ok python_attach || not_ok python_attach "$a threads with > 20 acquisitions"
+		# ~200 each on a quiet machine; a few show the lock moving between them
+		a=$(json_get "$TMPD/p.json" 'sum(1 for t in j["threads"] if t["acquisitions"] >= 5)')
+		[ "$a" -ge 2 ] && ok python_attach ||
+			not_ok python_attach "$a threads with 5 acquisitions or more: $(json_get "$TMPD/p.json" '[(t["name"], t["acquisitions"]) for t in j["threads"]]')"
 	else
 		not_ok python_attach "$(tail -1 "$TMPD/p.err")"
 	fi
-	wait "$pid"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
 fi
 
 # Debian's python3.11 is stripped: the error names the way out and nothing runs

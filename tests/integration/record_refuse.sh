@@ -66,17 +66,60 @@ if need_root refuse_privileged; then
 	mkdir "$TMPD/rootonly" && chmod 755 "$TMPD/rootonly"
 	SUDO_UID=65534 SUDO_GID=65534 expect refuse_sudo_unwritable_dir 1 "cannot create .*Permission denied" \
 		"$GILSCOPE" record -o "$TMPD/rootonly/x.gst" -- "$FAKE" 1 0
-	# under sudo, only processes of the invoking user (pid 1 is root's)
-	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_users_pid 1 "belongs to uid 0, not to you" \
+	# under sudo, only processes the invoking user could ptrace (pid 1 is root's)
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_users_pid 1 "runs as uid 0/0/0 .*not as you" \
 		"$GILSCOPE" record -o "$U/p1.gst" -p 1
-	# once attached, a recorder started by sudo runs as the invoking user
-	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 1 >/dev/null 2>&1 &
-	rec=$!
-	for _ in $(seq 500); do	# the header is written after the drop
-		[ -s "$U/drop.gst" ] && break
+	# ... not a setuid program the user started (as `su` asking for a
+	# password: real uid theirs, effective and saved root's), not one that
+	# runs with another group, not a non-dumpable one; but one of theirs
+	HP=$TMPD/hostile_probes
+	cp "$BUILD/tests/progs/hostile_probes" "$HP" && chmod 755 "$HP"
+	cp "$HP" "$TMPD/suid_probes" && chown 0:0 "$TMPD/suid_probes" && chmod 4755 "$TMPD/suid_probes"
+	NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"	# execs: $! is the program
+	$NOBODY "$TMPD/suid_probes" sleep 30 & suid=$!
+	setpriv --reuid=65534 --regid=0 --clear-groups "$HP" sleep 30 & ogid=$!
+	$NOBODY "$HP" nodump 30 & nodump=$!
+	$NOBODY "$HP" sleep 30 & mine=$!
+	for _ in $(seq 500); do	# each is past exec, and non-dumpable has said so
+		[ "$(awk '/^Uid:/{print $3}' /proc/$suid/status 2>/dev/null)" = 0 ] &&
+		[ "$(awk '/^Uid:/{print $2}' /proc/$nodump/status 2>/dev/null)" = 65534 ] &&
+		[ "$(stat -c %u /proc/$nodump/status 2>/dev/null)" = 0 ] &&
+		grep -q sleep /proc/$mine/cmdline 2>/dev/null && grep -q sleep /proc/$ogid/cmdline 2>/dev/null && break
 		sleep 0.01
 	done
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_setuid_pid 1 "runs as uid 65534/0/0 .*not as you" \
+		"$GILSCOPE" record -o "$U/s.gst" -p $suid --lock libc.so.6:malloc:free:arg0
+	[ ! -e "$U/s.gst" ] && ok refuse_setuid_pid_no_file || not_ok refuse_setuid_pid_no_file "file left"
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_other_gid_pid 1 "runs as gid 0/0/0 .*not as your gid 65534" \
+		"$GILSCOPE" record -o "$U/g.gst" -p $ogid
+	SUDO_UID=65534 SUDO_GID=65534 expect refuse_nondumpable_pid 1 "process $nodump is not dumpable" \
+		"$GILSCOPE" record -o "$U/n.gst" -p $nodump
+	if SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/m.gst" --duration 0.2 -p $mine \
+		--lock libc.so.6:malloc:free:arg0 \
+		>/dev/null 2>"$TMPD/m.err"; then ok record_sudo_own_pid
+	else not_ok record_sudo_own_pid "$(head -c 300 "$TMPD/m.err")"; fi
+	kill $suid $ogid $nodump $mine 2>/dev/null
+	wait $suid $ogid $nodump $mine 2>/dev/null
+	# as plain root (no sudo) gilscope may trace anything, setuid or not
+	$NOBODY "$TMPD/suid_probes" sleep 30 & suid=$!
+	for _ in $(seq 500); do [ "$(awk '/^Uid:/{print $3}' /proc/$suid/status 2>/dev/null)" = 0 ] && break; sleep 0.01; done
+	env -u SUDO_UID -u SUDO_GID "$GILSCOPE" record -o "$TMPD/root.gst" --duration 0.2 -p $suid \
+		--lock libc.so.6:malloc:free:arg0 \
+		>/dev/null 2>"$TMPD/root.err" && ok record_root_any_pid ||
+		not_ok record_root_any_pid "$(head -c 300 "$TMPD/root.err")"
+	kill $suid 2>/dev/null; wait $suid 2>/dev/null
+	# once attached, a recorder started by sudo runs as the invoking user;
+	# the program waits for our go, so the recorder is there to look at
+	mkfifo "$TMPD/go"
+	SUDO_UID=65534 SUDO_GID=65534 "$GILSCOPE" record -o "$U/drop.gst" -- "$FAKE" 1 0.1 --wait \
+		<"$TMPD/go" >/dev/null 2>&1 &
+	rec=$!
+	exec 3>"$TMPD/go"
+	started() { [ -s "$U/drop.gst" ] || ! kill -0 $rec 2>/dev/null; }
+	wait_until 60 started	# the header is written after the drop
 	ids=$(awk '/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u, c}' /proc/$rec/status 2>/dev/null)
+	echo go >&3
+	exec 3>&-
 	wait $rec
 	[ "$ids" = "65534 0000000000000000" ] && ok record_drops_privileges ||
 		not_ok record_drops_privileges "uid/capeff while recording: $ids"

@@ -53,7 +53,8 @@ def keys(where, obj, want):
     if set(obj) != set(want):
         bad.append("%s keys %s, want %s" % (where, sorted(obj), sorted(want)))
 keys("top", j, ["trace", "lock", "threads", "cores", "parallelism"])
-keys("trace", j["trace"], ["events", "lost", "duration_ns", "cpus", "command"])
+keys("trace", j["trace"], ["events", "lost", "duration_ns", "cpus", "command", "clamped",
+                           "threads_folded", "locks_folded", "recovered", "unreadable"])
 keys("lock", j["lock"], ["acquisitions", "hold_ns", "hold_hist_log2_us", "wait_hist_log2_us",
                          "handoffs", "handoff_p50_ns"])
 for t in j["threads"]:

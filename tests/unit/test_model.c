@@ -652,8 +652,115 @@ static void test_random(void)
 	model_free(m);
 }
 
+/* Sums of counts that come from a file saturate: two crafted LOST events of
+ * 2^64 - 1 make "at least 2^64 - 1", not 2^64 - 2 (nor, with a third, 3). */
+static void test_counts_saturate(void)
+{
+	static struct spans sp;
+	struct model *m = mk(&sp, 1);
+	struct gs_event e[] = {
+		ev(10, GS_EV_LOST, 0, 0, UINT64_MAX, 0),
+		ev(11, GS_EV_LOST, 0, 0, UINT64_MAX, 0),
+		ev(12, GS_EV_LOST, 0, 0, 5, 0),
+		ev(13, GS_EV_TIME_CLAMPED, 0, 0, UINT64_MAX, 0),
+		ev(14, GS_EV_TIME_CLAMPED, 0, 0, 2, 0),
+		kf(ev(9, GS_EV_TIME_CLAMPED, 0, 0, 1, 0)),	/* keyframes never count */
+	};
+
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		CHECK(model_feed(m, &e[i]) == 0);
+	CHECK(model_lost(m) == UINT64_MAX);
+	CHECK(model_clamped(m) == UINT64_MAX);
+	model_reset(m);
+	CHECK(model_feed(m, &e[4]) == 0 && model_clamped(m) == 2 && model_lost(m) == 0);
+	model_free(m);
+}
+
+/* A million distinct locks (--lock ...:arg0 on malloc does it): the table
+ * stays at MODEL_LOCKS_MAX, the dropped ones' totals are folded, a lock held
+ * all along is never dropped, and nothing is lost from the totals. */
+static void test_lock_table_bounded(void)
+{
+	struct model_opts o = { .ncpus = 1 };
+	struct model *m = model_new(&o);
+	const uint64_t n = 4 * MODEL_LOCKS_MAX, outer = 0x1000;
+	uint64_t ts = 1000, acq = 0, hold = 0;
+	struct gs_event e;
+	size_t nl;
+
+	e = ev(ts, GS_EV_LOCK_ACQUIRED, A, 0, outer, 0);	/* held throughout */
+	CHECK(model_feed(m, &e) == 0);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t lock = 0x7f0000000000ull + i * 64;
+
+		e = ev(ts += 10, GS_EV_LOCK_ACQUIRED, A, 0, lock, 0);
+		CHECK(model_feed(m, &e) == 0);
+		e = ev(ts += 10, GS_EV_LOCK_RELEASED, A, 0, lock, 0);
+		CHECK(model_feed(m, &e) == 0);
+	}
+	const struct model_lock *l = model_locks(m, &nl);
+	const struct model_folded *f = model_folded(m);
+
+	CHECKF(nl == MODEL_LOCKS_MAX, "%zu locks in the table", nl);
+	CHECKF(f->locks == n + 1 - MODEL_LOCKS_MAX, "%llu folded", (unsigned long long)f->locks);
+	for (size_t i = 0; i < nl; i++) {
+		acq += l[i].acquisitions;
+		hold += l[i].hold_ns;
+	}
+	CHECK(acq + f->lock_acquisitions == n + 1);
+	CHECK(hold + f->lock_hold_ns == n * 10);
+	CHECK(model_lock(m, PID, outer) && model_lock(m, PID, outer)->holder == A);
+	CHECK(model_thread(m, A)->nlocks == 1 && model_thread(m, A)->acquisitions == n + 1);
+	model_free(m);
+}
+
+/* Threads that come and go without end: exited ones beyond the cap are
+ * folded; threads alive at the same time are all kept, past the cap. */
+static void test_thread_table_bounded(void)
+{
+	struct model_opts o = { .ncpus = 2 };
+	struct model *m = model_new(&o);
+	const uint32_t n = 3 * MODEL_THREADS_MAX, live = MODEL_THREADS_MAX + 10;
+	uint64_t ts = 1000, acq = 0;
+	struct gs_event e;
+	size_t nt;
+
+	for (uint32_t i = 0; i < n; i++) {	/* each runs, takes the lock, exits */
+		uint32_t tid = 100000 + i;
+
+		e = sw(ts += 10, 0, i ? tid - 1 : 0, tid, 0);
+		CHECK(model_feed(m, &e) == 0);
+		e = ev(ts += 10, GS_EV_LOCK_ACQUIRED, tid, 0, 0x1000, 0);
+		CHECK(model_feed(m, &e) == 0);
+		e = ev(ts += 10, GS_EV_LOCK_RELEASED, tid, 0, 0x1000, 0);
+		CHECK(model_feed(m, &e) == 0);
+		e = ev(ts += 10, GS_EV_THREAD_EXIT, tid, 0, 0, 0);
+		CHECK(model_feed(m, &e) == 0);
+	}
+	const struct model_thread *t = model_threads(m, &nt);
+	const struct model_folded *f = model_folded(m);
+
+	CHECKF(nt <= MODEL_THREADS_MAX, "%zu threads in the table", nt);
+	for (size_t i = 0; i < nt; i++)
+		acq += t[i].acquisitions;
+	CHECKF(acq + f->acquisitions == n, "%llu + %llu acquisitions", (unsigned long long)acq,
+	       (unsigned long long)f->acquisitions);
+	CHECK(f->threads + nt >= n);
+	model_reset(m);
+	for (uint32_t i = 0; i < live; i++) {	/* alive at once: none may go */
+		e = ev(ts += 10, GS_EV_LOCK_REQUEST, 500000 + i, 1, 0x1000, 0);
+		CHECK(model_feed(m, &e) == 0);
+	}
+	model_threads(m, &nt);
+	CHECKF(nt == live && model_folded(m)->threads == 0, "%zu threads", nt);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_counts_saturate);
+	RUN(test_lock_table_bounded);
+	RUN(test_thread_table_bounded);
 	RUN(test_handoff);
 	RUN(test_keyframes);
 	RUN(test_odd);

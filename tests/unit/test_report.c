@@ -69,7 +69,9 @@ static size_t story(struct gs_event *e)
 /* what story() must give, exactly */
 static const char want_json[] =
 	"{\"trace\":{\"events\":20,\"lost\":3,\"duration_ns\":20000000,\"cpus\":2,"
-	"\"command\":\"gilrt run cpu \\\"x\\\"\"},"
+	"\"command\":\"gilrt run cpu \\\"x\\\"\",\"clamped\":0,\"threads_folded\":0,"
+	"\"locks_folded\":0,\"recovered\":false,"
+	"\"unreadable\":[]},"
 	"\"lock\":{\"acquisitions\":3,\"hold_ns\":19996700,"
 	"\"hold_hist_log2_us\":[0,0,0,0,0,0,0,0,0,0,0,0,0,3],"
 	"\"wait_hist_log2_us\":[1,0,0,0,0,0,0,0,0,0,0,0,0,2],"
@@ -180,7 +182,9 @@ static void test_empty(void)
 	CHECK(report_finish(rp, NULL) == 0);
 	CHECKF(!strcmp(json_of(rp),
 		       "{\"trace\":{\"events\":0,\"lost\":0,\"duration_ns\":0,\"cpus\":1,"
-		       "\"command\":\"\"},\"lock\":{\"acquisitions\":0,\"hold_ns\":0,"
+		       "\"command\":\"\",\"clamped\":0,\"threads_folded\":0,\"locks_folded\":0,"
+		       "\"recovered\":false,\"unreadable\":[]},"
+		       "\"lock\":{\"acquisitions\":0,\"hold_ns\":0,"
 		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoffs\":0,"
 		       "\"handoff_p50_ns\":0},"
 		       "\"threads\":[],\"cores\":[{\"cpu\":0,\"busy_ns\":0,\"lock_held_ns\":0}],"

@@ -7,6 +7,7 @@
  * lock address 0, waits across block boundaries and holds still open at the
  * end. Plus the phantom hold a seek used to leave behind.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,61 @@ static void test_no_phantom_hold_after_seek(void)
 	timeline_free(tl);
 }
 
+/*
+ * A window too dense to draw span by span: 24 CPUs switching every
+ * microsecond. Read in slices (-EAGAIN), it must complete in a bounded
+ * number of calls, merged (merged_ns set, spans bounded), and keep each
+ * thread's time on a CPU: the merging must not start the window over and
+ * over.
+ */
+static void test_dense_window_completes_merged(void)
+{
+	enum { CPUS = 24, STEPS = 16000 };
+	struct trace_meta meta = { .ncpus = CPUS, .root_pid = PID };
+	struct timeline_opts o = { .live_cap = CPUS * STEPS + 16 };
+	struct gs_event *e = calloc(CPUS * STEPS, sizeof(*e));
+	const struct tl_window *w = NULL;
+	struct timeline *tl = NULL;
+	uint64_t t0 = 10 * MS, cpu_ns = 0;
+	size_t n = 0;
+	int calls = 0, err = -EAGAIN;
+
+	if (!e)
+		return;
+	for (uint32_t k = 0; k < STEPS; k++)
+		for (uint16_t c = 0; c < CPUS; c++) {
+			/* two threads per CPU take turns */
+			uint32_t prev = PID + 1 + c * 2 + (k & 1), next = PID + 1 + c * 2 + !(k & 1);
+			struct gs_event *x = &e[n++];
+
+			*x = (struct gs_event){ .ts_ns = t0 + k * US, .pid = PID, .tid = k ? prev : 0,
+						.cpu = c, .type = GS_EV_SCHED_SWITCH,
+						.flags = GS_F_TRACED_PREV | GS_F_TRACED_NEXT,
+						.arg0 = next | (uint64_t)PID << 32 };
+		}
+	CHECK(timeline_new_live(&tl, &meta, &o) == 0);
+	if (!tl) {
+		free(e);
+		return;
+	}
+	CHECK(timeline_append(tl, e, n) == 0);
+	timeline_end(tl);
+	while (err == -EAGAIN && calls++ < 1000)
+		err = timeline_window(tl, t0, t0 + STEPS * US, &w);
+	CHECKF(err == 0, "err %d after %d calls", err, calls);
+	if (!err) {
+		CHECKF(w->merged_ns > 0, "not merged: %zu spans", w->nspans);
+		CHECKF(w->nspans < 4 * 65536, "%zu spans", w->nspans);
+		for (size_t i = 0; i < w->nthreads; i++)
+			cpu_ns += w->threads[i].cpu_ns;
+		/* every CPU busy all along (but the first microsecond) */
+		CHECKF(cpu_ns >= (uint64_t)CPUS * (STEPS - 2) * US && cpu_ns <= (uint64_t)CPUS * STEPS * US,
+		       "cpu time %llu", (unsigned long long)cpu_ns);
+	}
+	timeline_free(tl);
+	free(e);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -432,6 +488,7 @@ int main(void)
 	}
 	RUN(test_seek_equals_sequential);
 	RUN(test_no_phantom_hold_after_seek);
+	RUN(test_dense_window_completes_merged);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
 		printf("# could not remove %s\n", tmpdir);

@@ -231,8 +231,8 @@ static void test_roundtrip_every_type(void)
 				.type = (uint8_t)t, .flags = (uint8_t)(t & 0x7f),
 				.arg0 = argv_[(t + k) % 7], .arg1 = argv_[(t * 5 + k) % 7],
 			};
-			if (t == GS_EV_LOST)
-				lost += e->arg0;
+			if (t == GS_EV_LOST)	/* sums saturate */
+				lost = gs_sat_add(lost, e->arg0);
 		}
 	ev[n - 1].ts_ns = UINT64_MAX;	/* the largest ts there is */
 	CHECK(write_events(path, ev, n, 97) == 0);
@@ -990,6 +990,36 @@ static void test_synth_is_realistic(void)
 	free(ev);
 }
 
+/* Two crafted LOST counts of 2^64 - 1: every total saturates (the writer's
+ * stats, a block header, the footer, the reader's info with the footer and
+ * when it recovers a file without one), it never wraps to a small number. */
+static void test_lost_totals_saturate(void)
+{
+	const char *path = tpath("lost.gst");
+	struct gs_event ev[4] = {
+		{ .ts_ns = 10, .type = GS_EV_LOST, .arg0 = UINT64_MAX },
+		{ .ts_ns = 11, .type = GS_EV_LOST, .arg0 = UINT64_MAX },
+		{ .ts_ns = 12, .type = GS_EV_LOST, .arg0 = 5 },	/* one block ... */
+		{ .ts_ns = 13, .type = GS_EV_LOST, .arg0 = 7 },	/* ... and another */
+	};
+	struct trace_info info;
+	struct gs_event *got = NULL;
+	struct stat st;
+
+	CHECK(write_events(path, ev, 4, 3) == 0);
+	CHECK(read_all(path, &got, &info) == 4);
+	CHECKF(info.lost == UINT64_MAX, "footer lost %llu", (unsigned long long)info.lost);
+	free(got);
+	got = NULL;
+	/* without the footer the reader sums the block headers */
+	CHECK(stat(path, &st) == 0 && truncate(path, st.st_size - 24) == 0);
+	CHECK(read_all(path, &got, &info) == 4);
+	CHECKF(info.recovered && info.lost == UINT64_MAX, "recovered lost %llu",
+	       (unsigned long long)info.lost);
+	free(got);
+	unlink(path);
+}
+
 int main(void)
 {
 	strcpy(dir, "/tmp/gilscope-test-trace.XXXXXX");
@@ -1016,6 +1046,7 @@ int main(void)
 	RUN(test_write_error_leaves_readable_file);
 	RUN(test_reader_memory_bounded);
 	RUN(test_synth_is_realistic);
+	RUN(test_lost_totals_saturate);
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -57,12 +57,14 @@ int cmd_parse_double(const char *name, const char *opt, const char *arg, double 
  * each returns 0, or 2 after printing the usage line. */
 struct pipeline_opts;
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both
- * --python and --lock. */
+ * --python and --lock; --as-root and --keep-running only with -- CMD. */
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv);
 /* After pipeline_stop(), on stderr: a --lock filter that kept nothing
- * (pipeline_lock_warning), how a program started with -- CMD ended when
- * that was not exit code 0 ("exit code 3", "killed by SIGKILL"), or that
- * it is still running. */
+ * (pipeline_lock_warning), times the program gave that were clamped, and
+ * for a program started with -- CMD how it ended when that was not exit
+ * code 0 ("exit code 3", "killed by SIGKILL"), that gilscope ended it
+ * because the recording ended first (SIGTERM, then SIGKILL), or that it
+ * is still running (--keep-running, --as-root) and why. */
 struct pipeline;
 void cmd_trace_ending(const char *name, const struct pipeline *p, const struct pipeline_opts *po);
 

@@ -34,23 +34,28 @@
 
 static const char usage[] =
 "usage: gilscope live [-a] [--python | --lock SPEC] [-o FILE [--force]] [--ascii]\n"
-"                     (-p PID | -- CMD [ARGS...])\n"
+"                     [--as-root] [--keep-running] (-p PID | -- CMD [ARGS...])\n"
 "\n"
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
 "who waits, the threads and the events in plain words. When the program\n"
 "exits the view stays with a summary and how it ended; q quits. Press ? in\n"
 "the view for keys. What a program started with -- CMD prints (stdout and\n"
 "stderr) goes to a file in $TMPDIR (or /tmp), named in the view and at exit,\n"
-"and removed if it stays empty.\n"
+"and removed if it stays empty. q before such a program has exited ends it\n"
+"(SIGTERM, SIGKILL 2 s later); a -p process is never signalled.\n"
 "\n"
 "  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
 "  --force             overwrite FILE if it exists\n"
 "  -a, --all           also show other processes on the cores (grey)\n"
-"  -p, --pid PID       trace a running process\n"
+"  -p, --pid PID       trace a running process (under sudo: one you could ptrace)\n"
+"  --as-root           under sudo, run CMD as root (default: as you, with your\n"
+"                      groups, HOME, USER and LOGNAME); gilscope, no longer root\n"
+"                      once attached, then cannot end it\n"
+"  --keep-running      leave CMD running when you quit before it ends\n"
 "  --python            trace CPython's GIL\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON).\n";
+"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";
 
 #define OUTPUT_TAIL 3		/* lines of the program's output in the summary */
 #define OUTPUT_LINE_MAX 100	/* bytes of each */
@@ -267,6 +272,8 @@ int cmd_live(int argc, char **argv)
 		{ "python", no_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "ascii", no_argument, NULL, 'A' },
+		{ "as-root", no_argument, NULL, 'R' },
+		{ "keep-running", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -295,6 +302,8 @@ int cmd_live(int argc, char **argv)
 		case 'P': po.python = true; break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
+		case 'R': po.as_root = true; break;
+		case 'K': po.keep_running = true; break;
 		case 'p':
 			if (cmd_parse_pid("live", optarg, &po.pid))
 				return 2;

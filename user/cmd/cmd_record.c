@@ -31,20 +31,27 @@ static const char usage[] =
 "first instruction; recording ends when it exits (gilscope says how it\n"
 "ended when that is not exit code 0). With -p PID a running process (and\n"
 "its children) is traced until it exits. Ctrl-C stops early; the file is\n"
-"always complete. On a terminal a progress line (events, size, lost,\n"
-"elapsed) is updated twice a second on stderr.\n"
+"always complete. A command gilscope started is ended when the recording\n"
+"ends first (SIGTERM, SIGKILL 2 s later); a -p process never is. On a\n"
+"terminal a progress line (events, size, lost, elapsed) is updated twice a\n"
+"second on stderr.\n"
 "\n"
 "  -o, --output FILE   where to write the trace (refuses to overwrite)\n"
 "  --force             overwrite FILE if it exists\n"
 "  --duration S        stop after S seconds\n"
 "  -a, --all           also record other processes on the cores\n"
-"  -p, --pid PID       trace a running process\n"
+"  -p, --pid PID       trace a running process (under sudo: one you could ptrace)\n"
 "  -q, --quiet         no progress line and no closing summary (warnings and\n"
 "                      errors stay)\n"
+"  --as-root           under sudo, run CMD as root (default: as you, with your\n"
+"                      groups, HOME, USER and LOGNAME); gilscope, no longer root\n"
+"                      once attached, then cannot end it\n"
+"  --keep-running      leave CMD running when the recording ends first\n"
 "  --python            trace CPython's GIL (take_gil/drop_gil uprobes)\n"
 "  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
-"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you.\n";
+"Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you and\n"
+"CMD runs as you.\n";
 
 /* A lock given by symbol placed after the start (pipeline.h): from here on
  * only that lock is recorded. A progress line is cleared first. */
@@ -102,6 +109,8 @@ int cmd_record(int argc, char **argv)
 		{ "python", no_argument, NULL, 'P' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "floor", no_argument, NULL, 'F' },
+		{ "as-root", no_argument, NULL, 'R' },
+		{ "keep-running", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -123,6 +132,8 @@ int cmd_record(int argc, char **argv)
 		case 'P': po.python = true; break;
 		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
+		case 'R': po.as_root = true; break;
+		case 'K': po.keep_running = true; break;
 		case 'p':
 			if (cmd_parse_pid("record", optarg, &po.pid))
 				return 2;

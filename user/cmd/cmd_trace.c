@@ -4,6 +4,7 @@
  * say which process and which lock (each command keeps its own getopt
  * loop), and the closing lines about the program.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
@@ -16,6 +17,9 @@ int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char 
 		return cmd_usage(name, "give either -p PID or -- CMD [ARGS...]");
 	if (po->python && po->lock_spec)
 		return cmd_usage(name, "--python and --lock exclude each other");
+	if (po->pid && (po->as_root || po->keep_running))
+		return cmd_usage(name, "%s is for a command gilscope starts (-- CMD), not for -p",
+				 po->as_root ? "--as-root" : "--keep-running");
 	po->argv = optind < argc ? argv + optind : NULL;
 	return 0;
 }
@@ -28,11 +32,25 @@ void cmd_trace_ending(const char *name, const struct pipeline *p, const struct p
 	pipeline_stats(p, &st);
 	if (pipeline_lock_warning(p, line, sizeof(line)))
 		fprintf(stderr, "gilscope %s: warning: %s\n", name, line);
-	/* the exit status is ours to know for a program we started */
-	if (st.rec.exited && po->argv && st.rec.exit_status)
+	if (st.rec.clamped)
+		fprintf(stderr, "gilscope %s: %llu events carried a time from the traced program "
+			"outside the recording (clamped into it)\n", name,
+			(unsigned long long)st.rec.clamped);
+	if (!st.started || !po->argv)
+		return;		/* a -p process is never ours to end or report on */
+	if (st.rec.ended_by == SIGTERM)
+		fprintf(stderr, "gilscope %s: the recording ended first: ended %s (pid %d) with "
+			"SIGTERM\n", name, po->argv[0], (int)st.rec.pid);
+	else if (st.rec.ended_by == SIGKILL)
+		fprintf(stderr, "gilscope %s: the recording ended first: %s (pid %d) ignored "
+			"SIGTERM for %d s and was killed (SIGKILL)\n", name, po->argv[0],
+			(int)st.rec.pid, PIPELINE_GRACE_MS / 1000);
+	else if (!st.rec.exited)
+		fprintf(stderr, "gilscope %s: %d still running (%s)\n", name, (int)st.rec.pid,
+			po->keep_running ? "--keep-running"
+			: po->as_root ? "--as-root: it runs as root, gilscope no longer does"
+			: "it could not be ended");
+	else if (st.rec.exit_status)	/* ours to know for a program we started */
 		fprintf(stderr, "gilscope %s: the program ended: %s\n", name,
 			fmt_exit_status(line, sizeof(line), st.rec.exit_status));
-	if (!st.rec.exited && po->argv)
-		fprintf(stderr, "gilscope %s: %d still running (not stopped by gilscope)\n", name,
-			(int)st.rec.pid);
 }

@@ -54,6 +54,7 @@ static const char *const ev_names[GS_EV__COUNT] = {
 	[GS_EV_PROC_EXIT] = "proc_exit",
 	[GS_EV_LOST] = "lost",
 	[GS_EV_LOCK_FAILED] = "lock_failed",
+	[GS_EV_TIME_CLAMPED] = "time_clamped",
 };
 
 static const char *const metric_names[LM__COUNT] = {

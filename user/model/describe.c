@@ -188,6 +188,10 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		SAY("%llu events lost here (the recorder fell behind)",
 		    (unsigned long long)ev->arg0);
 		break;
+	case GS_EV_TIME_CLAMPED:
+		SAY("%llu events gave a time outside the recording (clamped)",
+		    (unsigned long long)ev->arg0);
+		break;
 	default:
 		SAY("event of unknown type %u from %s", ev->type, me.s);
 		break;

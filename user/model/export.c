@@ -358,7 +358,7 @@ void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
 {
 	char name[48];
 
-	x->st.lost += n;
+	x->st.lost = gs_sat_add(x->st.lost, n);
 	snprintf(name, sizeof(name), "lost %" PRIu64 " events", n);
 	if (x->fmt == EXPORT_PERFETTO)
 		pf_mark(x->pf, ts_ns, name);

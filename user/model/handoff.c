@@ -37,6 +37,7 @@ struct hlock {
 };
 
 struct hthr {
+	uint32_t tid;
 	uint64_t wait_lock;	/* as the tracker last saw it, 0 = none */
 	uint32_t wait_pid;
 	uint64_t wait_gen;	/* the lock's gen when the wait began */
@@ -81,6 +82,45 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* Locks and threads remembered while idle: beyond this many, a new one first
+ * forgets every idle one (no waiter, no hold; a waiting thread's lock is
+ * never idle), so a trace of a million locks keeps a bounded table. An idle
+ * lock's history does not matter: a hand-off needs a release *during* a
+ * wait, and a lock with a waiter is kept. */
+#define HANDOFF_IDLE_MAX 16384
+
+static void forget_idle_locks(struct handoff *h)
+{
+	size_t j = 0;
+
+	hmap_clear(&h->lock_index);
+	for (size_t i = 0; i < h->nlocks; i++) {
+		struct hlock *l = &h->locks[i];
+
+		if (!l->waiters && !l->cur_valid)
+			continue;
+		h->locks[j] = *l;
+		hmap_put(&h->lock_index, (struct hkey){ l->addr, l->pid }, j++);	/* fits */
+	}
+	h->nlocks = j;
+	h->last_lk = SIZE_MAX;
+}
+
+static void forget_idle_threads(struct handoff *h)
+{
+	size_t j = 0;
+
+	hmap_clear(&h->thr_index);
+	for (size_t i = 0; i < h->nthr; i++) {
+		if (!h->thr[i].wait_lock)
+			continue;
+		h->thr[j] = h->thr[i];
+		hmap_put(&h->thr_index, hkey_u64(h->thr[i].tid), j++);	/* fits */
+	}
+	h->nthr = j;
+	h->last_thr = SIZE_MAX;
+}
+
 static struct hlock *lock_get(struct handoff *h, uint32_t pid, uint64_t addr)
 {
 	uint64_t i;
@@ -92,6 +132,8 @@ static struct hlock *lock_get(struct handoff *h, uint32_t pid, uint64_t addr)
 		h->last_lk = (size_t)i;
 		return &h->locks[i];
 	}
+	if (h->nlocks >= HANDOFF_IDLE_MAX)
+		forget_idle_locks(h);
 	if (grow((void **)&h->locks, &h->cap_locks, h->nlocks, sizeof(*h->locks)) ||
 	    hmap_put(&h->lock_index, (struct hkey){ addr, pid }, h->nlocks))
 		return NULL;
@@ -114,6 +156,8 @@ static struct hthr *thr_get(struct handoff *h, uint32_t tid, bool create)
 		h->last_thr = (size_t)i;
 		return &h->thr[i];
 	}
+	if (create && h->nthr >= HANDOFF_IDLE_MAX)
+		forget_idle_threads(h);
 	if (!create ||
 	    grow((void **)&h->thr, &h->cap_thr, h->nthr, sizeof(*h->thr)) ||
 	    hmap_put(&h->thr_index, hkey_u64(tid), h->nthr))
@@ -121,6 +165,7 @@ static struct hthr *thr_get(struct handoff *h, uint32_t tid, bool create)
 	struct hthr *t = &h->thr[h->nthr++];
 
 	memset(t, 0, sizeof(*t));
+	t->tid = tid;
 	return t;
 }
 

@@ -14,6 +14,19 @@
  * taking, dropping, "drop them all" (RELEASED of address 0, exit) and "the
  * lock taken last" are O(1) per lock whatever the nesting.
  *
+ * Bounded: a traced program can touch millions of locks (--lock ...:arg0 on
+ * malloc) and start and end threads without end. The lock table holds at
+ * most MODEL_LOCKS_MAX: free locks sit in a list by when they were last
+ * released (through the same newer/older links a held lock uses for its
+ * holder's list), and a new lock beyond the cap takes the slot of the one
+ * free longest, whose totals are folded into struct model_folded. Threads
+ * that can go (exited, or -a tasks, off CPU, holding and waiting for
+ * nothing) are queued when they become so; beyond MODEL_THREADS_MAX a new
+ * thread takes the slot of the first queued one that still can go (stale
+ * entries are dropped as they are met: each queueing pays for one look).
+ * Threads that cannot go are never dropped, so the table exceeds the cap
+ * only by threads that live at the same time.
+ *
  * A thread's state is derived (derive()) from a few facts (waiting, on which
  * CPU, holding, off-CPU reason, exited); every handler changes facts and then
  * calls thr_update(), which closes the STATE span when the derived state
@@ -37,6 +50,7 @@
 
 #define NO_CPU (-1)
 #define NO_LOCK UINT32_MAX
+#define NO_THR UINT32_MAX
 
 struct thr {
 	uint64_t cpu_change_ns;	/* when on_cpu last changed */
@@ -49,11 +63,14 @@ struct thr {
 	uint32_t held;		/* lock index of the newest hold, NO_LOCK if none */
 	uint8_t off_state;	/* MS_RUNNABLE / MS_SLEEPING / MS_UNKNOWN when off CPU */
 	bool exited;		/* THREAD_EXIT / PROC_EXIT seen */
+	bool queued;		/* in the model's gone queue */
 };
 
 struct lck {
 	uint32_t holder_idx;	/* the holder's thread index (while holder != 0) */
-	uint32_t newer, older;	/* the holder's other held locks (lock index or NO_LOCK) */
+	uint32_t newer, older;	/* held: the holder's other held locks; free: the
+				 * locks freed after / before it (lock index or
+				 * NO_LOCK) */
 };
 
 struct mcpu {
@@ -75,11 +92,16 @@ struct model {
 	struct lck *lpriv;		/* parallel to locks */
 	size_t nlocks, cap_locks;
 	struct hmap lock_index;		/* {addr, pid} -> index in locks */
+	uint32_t free_oldest, free_newest; /* free locks, by when they were freed */
+	uint32_t *gone;			/* ring of thread indexes that may go */
+	size_t gone_head, gone_n, gone_cap;
+	struct model_folded folded;	/* what the dropped threads and locks counted */
 	uint64_t now;			/* last non-keyframe ts */
 	uint64_t origin;		/* first non-keyframe ts */
 	bool started;			/* origin is set */
 	bool silent;			/* handling a keyframe event */
-	uint64_t lost;			/* sum of LOST counts */
+	uint64_t lost;			/* sum of LOST counts (saturating) */
+	uint64_t clamped;		/* sum of TIME_CLAMPED counts (saturating) */
 	uint32_t last_tid;		/* one-entry lookup cache */
 	size_t last_idx;
 };
@@ -146,6 +168,71 @@ static inline ssize_t thr_find(struct model *m, uint32_t tid)
 	return i;
 }
 
+/* Queue thread i as one that may go (checked again when its turn comes). */
+static void gone_push(struct model *m, size_t i)
+{
+	if (m->priv[i].queued)
+		return;
+	if (m->gone_n == m->gone_cap) {
+		size_t cap = m->gone_cap ? m->gone_cap * 2 : 64;
+		uint32_t *g = malloc(cap * sizeof(*g));
+
+		if (!g)
+			return;	/* it stays: memory over the cap, not a failure */
+		for (size_t k = 0; k < m->gone_n; k++)
+			g[k] = m->gone[(m->gone_head + k) % m->gone_cap];
+		free(m->gone);
+		m->gone = g;
+		m->gone_cap = cap;
+		m->gone_head = 0;
+	}
+	m->gone[(m->gone_head + m->gone_n++) % m->gone_cap] = (uint32_t)i;
+	m->priv[i].queued = true;
+}
+
+/* Exited or another process's task, off CPU, holding and waiting for
+ * nothing: nothing will refer to it but its totals. */
+static bool can_go(const struct model *m, size_t i)
+{
+	const struct model_thread *t = &m->pub[i];
+	const struct thr *p = &m->priv[i];
+
+	return (p->exited || !t->traced) && p->on_cpu == NO_CPU && !t->nlocks && !t->wait_lock &&
+	       p->held == NO_LOCK;
+}
+
+/* A slot freed by folding the first queued thread that may go, or -1. */
+static ssize_t thr_take_slot(struct model *m)
+{
+	while (m->gone_n) {
+		uint32_t i = m->gone[m->gone_head];
+		struct model_thread *t = &m->pub[i];
+		struct model_folded *f = &m->folded;
+
+		m->gone_head = (m->gone_head + 1) % m->gone_cap;
+		m->gone_n--;
+		m->priv[i].queued = false;
+		if (i >= m->nthr || !can_go(m, i))
+			continue;
+		if (t->traced) {
+			f->threads++;
+			f->acquisitions = gs_sat_add(f->acquisitions, t->acquisitions);
+			f->hold_ns = gs_sat_add(f->hold_ns, t->hold_ns);
+			f->wait_ns = gs_sat_add(f->wait_ns, t->wait_ns);
+			f->cpu_ns = gs_sat_add(f->cpu_ns, t->cpu_ns);
+			f->ctx_switches = gs_sat_add(f->ctx_switches, t->ctx_switches);
+			f->migrations = gs_sat_add(f->migrations, t->migrations);
+		} else {
+			f->other_threads++;
+		}
+		hmap_del(&m->thr_index, hkey_u64(t->tid));
+		if (m->last_idx == i)
+			m->last_tid = 0;
+		return (ssize_t)i;
+	}
+	return -1;
+}
+
 /* The thread tid, created if new. Returns its index or a negative errno. */
 static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 {
@@ -155,6 +242,11 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 		if (pid && !m->pub[i].pid)
 			m->pub[i].pid = pid;
 		return i;
+	}
+	if (m->nthr >= MODEL_THREADS_MAX && (i = thr_take_slot(m)) >= 0) {
+		if (hmap_put(&m->thr_index, hkey_u64(tid), (uint64_t)i))
+			return -ENOMEM;	/* the slot stays unused */
+		goto init;
 	}
 	if (m->nthr == m->cap_thr) {
 		size_t cap = m->cap_thr ? m->cap_thr * 2 : 64;
@@ -174,6 +266,7 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 	if (hmap_put(&m->thr_index, hkey_u64(tid), (uint64_t)i))
 		return -ENOMEM;
 	m->nthr++;
+init:
 	memset(&m->pub[i], 0, sizeof(m->pub[i]));
 	memset(&m->priv[i], 0, sizeof(m->priv[i]));
 	m->pub[i].pid = pid;
@@ -183,6 +276,7 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 	m->priv[i].held = NO_LOCK;
 	m->last_tid = tid;
 	m->last_idx = (size_t)i;
+	gone_push(m, (size_t)i);	/* -a tasks that never run may go too */
 	return i;
 }
 
@@ -216,13 +310,67 @@ static uint32_t lock_find(const struct model *m, uint32_t pid, uint64_t addr)
 	return hmap_get(&m->lock_index, (struct hkey){ addr, pid }, &i) ? (uint32_t)i : NO_LOCK;
 }
 
-/* The lock's index, created if new; NO_LOCK when out of memory. */
+/* Free locks form a list by when they were freed (oldest first). */
+static void free_push(struct model *m, uint32_t li)
+{
+	struct lck *q = &m->lpriv[li];
+
+	q->newer = NO_LOCK;
+	q->older = m->free_newest;
+	if (m->free_newest != NO_LOCK)
+		m->lpriv[m->free_newest].newer = li;
+	else
+		m->free_oldest = li;
+	m->free_newest = li;
+}
+
+static void free_remove(struct model *m, uint32_t li)
+{
+	struct lck *q = &m->lpriv[li];
+
+	if (q->newer != NO_LOCK)
+		m->lpriv[q->newer].older = q->older;
+	else
+		m->free_newest = q->older;
+	if (q->older != NO_LOCK)
+		m->lpriv[q->older].newer = q->newer;
+	else
+		m->free_oldest = q->newer;
+	q->newer = q->older = NO_LOCK;
+}
+
+/* The table is full: the slot of the lock free the longest, its totals
+ * folded; NO_LOCK if every lock is held. */
+static uint32_t lock_take_slot(struct model *m)
+{
+	uint32_t li = m->free_oldest;
+	struct model_lock *l;
+
+	if (li == NO_LOCK)
+		return NO_LOCK;
+	l = &m->locks[li];
+	free_remove(m, li);
+	hmap_del(&m->lock_index, (struct hkey){ l->addr, l->pid });
+	m->folded.locks++;
+	m->folded.lock_acquisitions = gs_sat_add(m->folded.lock_acquisitions, l->acquisitions);
+	m->folded.lock_hold_ns = gs_sat_add(m->folded.lock_hold_ns, l->hold_ns);
+	return li;
+}
+
+/* The lock's index, created if new; NO_LOCK when out of memory (or, at the
+ * cap, when every lock is held). */
 static uint32_t lock_get(struct model *m, uint32_t pid, uint64_t addr)
 {
 	uint32_t i = lock_find(m, pid, addr);
 
 	if (i != NO_LOCK)
 		return i;
+	if (m->nlocks >= MODEL_LOCKS_MAX) {
+		i = lock_take_slot(m);
+		if (i == NO_LOCK || hmap_put(&m->lock_index, (struct hkey){ addr, pid }, i))
+			return NO_LOCK;	/* a taken slot stays unused */
+		goto init;
+	}
 	if (m->nlocks == m->cap_locks) {
 		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
 		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
@@ -241,10 +389,12 @@ static uint32_t lock_get(struct model *m, uint32_t pid, uint64_t addr)
 	    hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
 		return NO_LOCK;
 	i = (uint32_t)m->nlocks++;
+init:
 	memset(&m->locks[i], 0, sizeof(m->locks[i]));
 	m->locks[i].addr = addr;
 	m->locks[i].pid = pid;
 	m->lpriv[i] = (struct lck){ .newer = NO_LOCK, .older = NO_LOCK };
+	free_push(m, i);
 	return i;
 }
 
@@ -366,6 +516,8 @@ static void thr_off_cpu(struct model *m, size_t i, uint64_t ts, uint8_t off_stat
 	p->off_state = off_state;
 	p->cpu_change_ns = ts;
 	thr_update(m, i, ts);
+	if (p->exited || !m->pub[i].traced)
+		gone_push(m, i);
 }
 
 /* Make core c idle at ts, taking its occupant off (state: runnable, since a
@@ -454,6 +606,7 @@ static void hold_begin(struct model *m, size_t i, uint32_t li, uint64_t ts)
 	struct model_lock *l = &m->locks[li];
 	struct lck *q = &m->lpriv[li];
 
+	free_remove(m, li);	/* the links now chain the holder's locks */
 	l->holder = t->tid;
 	l->since_ns = ts;
 	q->holder_idx = (uint32_t)i;
@@ -504,6 +657,7 @@ static void hold_end(struct model *m, uint32_t li, uint64_t ts)
 	}
 	l->holder = 0;
 	l->since_ns = ts;
+	free_push(m, li);
 	cpu_split(m, i, ts);
 }
 
@@ -653,6 +807,7 @@ static void on_thread_exit(struct model *m, size_t i, uint64_t ts)
 	t->in_io = t->in_native = false;
 	p->exited = true;
 	p->exit_ns = ts;
+	gone_push(m, i);	/* checked when its turn comes: off CPU by then */
 }
 
 /* ---- feeding ------------------------------------------------------------ */
@@ -696,7 +851,11 @@ int model_feed(struct model *m, const struct gs_event *ev)
 		break;
 	case GS_EV_LOST:
 		if (!m->silent)
-			m->lost += ev->arg0;
+			m->lost = gs_sat_add(m->lost, ev->arg0);
+		break;
+	case GS_EV_TIME_CLAMPED:
+		if (!m->silent)
+			m->clamped = gs_sat_add(m->clamped, ev->arg0);
 		break;
 	case GS_EV_LOCK_REQUEST:
 	case GS_EV_LOCK_ACQUIRED:
@@ -956,6 +1115,7 @@ struct model *model_new(const struct model_opts *opts)
 		return NULL;
 	if (opts)
 		m->opts = *opts;
+	m->free_oldest = m->free_newest = NO_LOCK;
 	if (cpus_grow(m, m->opts.ncpus ? m->opts.ncpus : 1)) {
 		model_free(m);
 		return NULL;
@@ -969,6 +1129,9 @@ void model_reset(struct model *m)
 		return;
 	m->nthr = 0;
 	m->nlocks = 0;
+	m->free_oldest = m->free_newest = NO_LOCK;
+	m->gone_head = m->gone_n = 0;
+	memset(&m->folded, 0, sizeof(m->folded));
 	hmap_clear(&m->thr_index);
 	hmap_clear(&m->lock_index);
 	memset(m->cpus, 0, m->ncpus * sizeof(*m->cpus));
@@ -976,6 +1139,7 @@ void model_reset(struct model *m)
 	m->now = m->origin = 0;
 	m->started = m->silent = false;
 	m->lost = 0;
+	m->clamped = 0;
 	m->last_tid = 0;
 	m->last_idx = 0;
 }
@@ -992,6 +1156,7 @@ void model_free(struct model *m)
 	free(m->cpriv);
 	free(m->locks);
 	free(m->lpriv);
+	free(m->gone);
 	free(m);
 }
 
@@ -1059,4 +1224,16 @@ uint64_t model_origin(const struct model *m)
 uint64_t model_lost(const struct model *m)
 {
 	return m ? m->lost : 0;
+}
+
+const struct model_folded *model_folded(const struct model *m)
+{
+	static const struct model_folded none;
+
+	return m ? &m->folded : &none;
+}
+
+uint64_t model_clamped(const struct model *m)
+{
+	return m ? m->clamped : 0;
 }

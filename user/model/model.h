@@ -148,6 +148,28 @@ struct model_lock {
 	uint64_t hold_ns;	/* total time held */
 };
 
+/*
+ * The tables are bounded (see model.c): beyond MODEL_LOCKS_MAX locks a new
+ * one takes the slot of the lock free the longest; beyond MODEL_THREADS_MAX
+ * threads a new one takes the slot of one that exited (or a -a task) and
+ * is off CPU, holding nothing. What those counted is summed here, so totals
+ * over model_threads()/model_locks() plus these stay complete. Threads
+ * that live at the same time are never dropped.
+ */
+#define MODEL_LOCKS_MAX 16384
+#define MODEL_THREADS_MAX 16384
+
+struct model_folded {
+	uint64_t threads;		/* traced threads dropped from the table */
+	uint64_t other_threads;		/* -a tasks dropped (their totals are not kept) */
+	uint64_t acquisitions;		/* the traced threads' totals, summed */
+	uint64_t hold_ns, wait_ns, cpu_ns;
+	uint64_t ctx_switches, migrations;
+	uint64_t locks;			/* locks dropped from the table */
+	uint64_t lock_acquisitions;	/* their totals, summed */
+	uint64_t lock_hold_ns;
+};
+
 typedef void (*model_span_fn)(const struct model_span *span, void *ctx);
 
 struct model_opts {
@@ -175,7 +197,8 @@ void model_open_spans(struct model *m, uint64_t end_ns, model_span_fn fn, void *
 void model_reset(struct model *m);
 void model_free(struct model *m);
 
-/* Threads seen so far, in first-seen order. */
+/* Threads in the table, in first-seen order but for slots that a dropped
+ * thread left to a newer one (see struct model_folded). */
 const struct model_thread *model_threads(const struct model *m, size_t *n);
 const struct model_thread *model_thread(const struct model *m, uint32_t tid);
 const struct model_cpu *model_cpus(const struct model *m, size_t *n);
@@ -183,7 +206,8 @@ const struct model_cpu *model_cpus(const struct model *m, size_t *n);
  * free); ties go to the lower (pid, addr). With one lock: its holder.
  * O(locks seen). */
 uint32_t model_lock_holder(const struct model *m);
-/* Locks seen so far (a lock is (pid, addr)), in first-seen order. */
+/* Locks in the table (a lock is (pid, addr)), in first-seen order but for
+ * reused slots, at most MODEL_LOCKS_MAX. */
 const struct model_lock *model_locks(const struct model *m, size_t *n);
 /* The lock at addr in process pid, or NULL if never acquired. */
 const struct model_lock *model_lock(const struct model *m, uint32_t pid, uint64_t addr);
@@ -191,7 +215,12 @@ const struct model_lock *model_lock(const struct model *m, uint32_t pid, uint64_
 uint64_t model_now(const struct model *m);
 /* Start of the totals (first non-keyframe event), 0 before any. */
 uint64_t model_origin(const struct model *m);
-/* Sum of LOST event counts fed (not keyframes). */
+/* What threads and locks dropped from the tables counted (never NULL). */
+const struct model_folded *model_folded(const struct model *m);
+/* Sum of LOST event counts fed (not keyframes), saturating at UINT64_MAX. */
 uint64_t model_lost(const struct model *m);
+/* Sum of TIME_CLAMPED counts fed (not keyframes), saturating: events whose
+ * time the traced program gave and the recorder had to clamp. */
+uint64_t model_clamped(const struct model *m);
 
 #endif

@@ -16,6 +16,10 @@
 #include "trace/trace_reader.h"
 #include "util/json.h"
 
+/* Hand-offs are measured per lock from its last hold: at most this many
+ * locks are remembered, then the memory starts over (a hand-off across the
+ * restart is not measured). */
+#define HOLDS_MAX (1u << 16)
 /* Log-linear histogram for hand-off latencies: exact below 128 ns, then
  * 64 steps per power of two. Bounded (30 KiB) however long the trace. */
 #define LL_EXACT 128
@@ -154,24 +158,32 @@ int report_finish(struct report *rp, const struct trace_info *info)
 		return err;
 	s->duration_ns = s->last_ns - s->first_ns;
 	s->lost = model_lost(rp->m);
+	s->clamped = model_clamped(rp->m);
 	if (info) {
 		if (info->lost > s->lost)
 			s->lost = info->lost;
 		s->recovered = info->recovered;
 		s->bytes_unreadable = info->bytes_unreadable;
+		s->unreadable_offset = info->file_bytes - info->bytes_unreadable;
 	}
 
 	size_t nt, nc;
 	const struct model_thread *t = model_threads(rp->m, &nt);
 	const struct model_cpu *c = model_cpus(rp->m, &nc);
 
-	s->acquisitions = s->hold_ns = s->wait_ns = s->busy_ns = 0;
+	const struct model_folded *f = model_folded(rp->m);
+
+	/* the threads the model dropped (beyond its cap) count too */
+	s->acquisitions = f->acquisitions;
+	s->hold_ns = f->hold_ns;
+	s->wait_ns = f->wait_ns;
+	s->busy_ns = 0;
 	for (size_t i = 0; i < nt; i++) {
 		if (!t[i].traced)
 			continue;
-		s->acquisitions += t[i].acquisitions;
-		s->hold_ns += t[i].hold_ns;
-		s->wait_ns += t[i].wait_ns;
+		s->acquisitions = gs_sat_add(s->acquisitions, t[i].acquisitions);
+		s->hold_ns = gs_sat_add(s->hold_ns, t[i].hold_ns);
+		s->wait_ns = gs_sat_add(s->wait_ns, t[i].wait_ns);
 	}
 	for (size_t i = 0; i < nc; i++)
 		s->busy_ns += c[i].busy_ns;
@@ -340,6 +352,11 @@ const struct model *report_model(const struct report *rp)
 	return rp->m;
 }
 
+const struct trace_meta *report_meta(const struct report *rp)
+{
+	return rp->have_meta ? &rp->meta : NULL;
+}
+
 /* ---- output ---------------------------------------------------------------- */
 
 static void json_hist(struct json *j, const char *key, const uint64_t *h)
@@ -368,6 +385,18 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_u64(&j, "duration_ns", s->duration_ns);
 	json_u64(&j, "cpus", s->cpus);
 	json_strn(&j, "command", rp->have_meta ? rp->meta.command : "", sizeof(rp->meta.command));
+	json_u64(&j, "clamped", s->clamped);
+	json_u64(&j, "threads_folded", model_folded(rp->m)->threads);
+	json_u64(&j, "locks_folded", model_folded(rp->m)->locks);
+	json_bool(&j, "recovered", s->recovered);
+	json_arr_begin(&j, "unreadable");
+	if (s->recovered && s->bytes_unreadable) {
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "offset", s->unreadable_offset);
+		json_u64(&j, "bytes", s->bytes_unreadable);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_obj_end(&j);
 	json_obj_begin(&j, "lock");
 	json_u64(&j, "acquisitions", s->acquisitions);
@@ -408,107 +437,5 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_f64(&j, "parallelism", s->parallelism, 3);
 	json_obj_end(&j);
 	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
-}
-
-int report_write_text(const struct report *rp, FILE *f, bool unicode)
-{
-	const struct report_summary *s = &rp->s;
-	size_t nt, nc;
-	const struct model_thread *t = model_threads(rp->m, &nt);
-	const struct model_cpu *c = model_cpus(rp->m, &nc);
-	char a[32], b[32], d[32], e[32], g[32], h[32];
-	char hist[FMT_HIST_BUCKETS * 96];
-	uint64_t dur = s->duration_ns;
-
-	if (rp->have_meta && rp->meta.command[0])
-		fprintf(f, "command     %s\n", fmt_printable(hist, sizeof(hist), rp->meta.command,
-							  sizeof(rp->meta.command)));
-	if (rp->have_meta && (rp->meta.host[0] || rp->meta.adapter[0]))
-		fprintf(f, "recorded    on %s, adapter %s\n",
-			rp->meta.host[0] ? fmt_printable(hist, 128, rp->meta.host,
-							 sizeof(rp->meta.host)) : "?",
-			rp->meta.adapter[0] ? fmt_printable(hist + 128, 128, rp->meta.adapter,
-							    sizeof(rp->meta.adapter)) : "?");
-	fprintf(f, "duration    %s, %s events, %s lost, %u CPUs\n", fmt_duration(a, sizeof(a), dur),
-		fmt_count(b, sizeof(b), s->events), fmt_count(d, sizeof(d), s->lost), s->cpus);
-	if (s->recovered)
-		fprintf(f, "note        the trace was recovered from a truncated file (the recorder "
-			"did not close it); it ends at the last complete block, %s bytes after it "
-			"were unreadable\n", fmt_count(a, sizeof(a), s->bytes_unreadable));
-	if (s->lost)
-		fprintf(f, "warning     %s events were lost while recording: the timeline has gaps "
-			"and totals may be short\n", fmt_count(a, sizeof(a), s->lost));
-
-	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
-		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");
-	for (size_t i = 0; i < nt; i++) {
-		char name[24];
-
-		if (!t[i].traced)
-			continue;
-		fprintf(f, "  %-7u %-12.16s %6llu %9s %7s %9s %7s %9s %7s %7llu %5llu\n", t[i].tid,
-			describe_thread(name, sizeof(name), rp->m, &t[i], t[i].tid),
-			(unsigned long long)t[i].acquisitions,
-			fmt_duration(a, sizeof(a), t[i].hold_ns),
-			fmt_percent(b, sizeof(b), t[i].hold_ns, dur),
-			fmt_duration(d, sizeof(d), t[i].wait_ns),
-			fmt_percent(e, sizeof(e), t[i].wait_ns, dur),
-			fmt_duration(g, sizeof(g), t[i].cpu_ns),
-			fmt_percent(h, sizeof(h), t[i].cpu_ns, dur),
-			(unsigned long long)t[i].ctx_switches, (unsigned long long)t[i].migrations);
-	}
-
-	size_t nl;
-	const struct model_lock *l = model_locks(rp->m, &nl);
-
-	if (nl > 1)
-		fprintf(f, "\nlocks       %s acquisitions of %zu locks, held %s in all, waited for %s "
-			"in all", fmt_count(a, sizeof(a), s->acquisitions), nl,
-			fmt_duration(b, sizeof(b), s->hold_ns), fmt_duration(e, sizeof(e), s->wait_ns));
-	else
-		fprintf(f, "\nlock        %s acquisitions, held %s (%s of the time), waited for %s "
-			"in all", fmt_count(a, sizeof(a), s->acquisitions),
-			fmt_duration(b, sizeof(b), s->hold_ns),
-			fmt_percent(d, sizeof(d), s->hold_ns, dur), fmt_duration(e, sizeof(e), s->wait_ns));
-	if (s->handoffs)
-		fprintf(f, "\n            hand-off to another thread: median %s (%s hand-offs)",
-			fmt_duration(a, sizeof(a), s->handoff_p50_ns),
-			fmt_count(b, sizeof(b), s->handoffs));
-	fputc('\n', f);
-	/* several processes (procs) each have their own lock: one line each */
-	for (size_t i = 0; nl > 1 && i < nl; i++)
-		fprintf(f, "  pid %-7u lock %#llx: %s acquisitions, held %s (%s)\n", l[i].pid,
-			(unsigned long long)l[i].addr, fmt_count(a, sizeof(a), l[i].acquisitions),
-			fmt_duration(b, sizeof(b), l[i].hold_ns),
-			fmt_percent(d, sizeof(d), l[i].hold_ns, dur));
-	if (fmt_hist_used(s->hold_hist, FMT_HIST_BUCKETS)) {
-		fputs("\nhold times (how long the lock was kept each time)\n", f);
-		fputs(fmt_hist(hist, sizeof(hist), s->hold_hist, FMT_HIST_BUCKETS, 40, unicode), f);
-	}
-	if (fmt_hist_used(s->wait_hist, FMT_HIST_BUCKETS)) {
-		fputs("\nwait times (from asking for the lock to getting it)\n", f);
-		fputs(fmt_hist(hist, sizeof(hist), s->wait_hist, FMT_HIST_BUCKETS, 40, unicode), f);
-	}
-
-	/* without -a only switches touching our tasks are recorded, so time
-	 * of other tasks is known only in traces recorded with -a */
-	bool others = rp->have_meta && (rp->meta.flags & TRACE_META_ALL_TASKS);
-
-	fprintf(f, "\ncores       busy (traced)   lock held%s\n", others ? "   other tasks" : "");
-	for (size_t i = 0; i < nc; i++) {
-		fprintf(f, "  CPU%-4zu %14s %11s", i, fmt_percent(a, sizeof(a), c[i].busy_ns, dur),
-			fmt_percent(b, sizeof(b), c[i].lock_held_ns, dur));
-		if (others)
-			fprintf(f, " %13s", fmt_percent(d, sizeof(d), c[i].other_ns, dur));
-		fputc('\n', f);
-	}
-	fprintf(f, "\nparallelism %.2f cores busy on average, of %u\n", s->parallelism, s->cpus);
-	/* the lesson, when the numbers tell it: threads queued on the lock
-	 * while cores stood idle */
-	if (s->cpus > 1 && s->parallelism < 1.2 && s->wait_ns > dur / 2)
-		fprintf(f, "            threads waited %s for the lock in all: it lets one run at "
-			"a time, so more threads do not add speed here\n",
-			fmt_duration(a, sizeof(a), s->wait_ns));
 	return ferror(f) ? -EIO : 0;
 }

@@ -22,7 +22,15 @@
  *              bounded log-linear histogram (64 steps per power of two, so
  *              within 0.8 % of the exact median; exact below 128 ns)
  *   parallelism  time traced tasks spent on CPUs / duration
- * JSON lists only traced threads (not -a "other" tasks) and trims trailing
+ *   lost, clamped  sums of LOST / TIME_CLAMPED counts, saturating at
+ *              UINT64_MAX (a crafted count cannot wrap them)
+ *   recovered  the file had no valid footer: its blocks were scanned and
+ *              [unreadable_offset, end of file) could not be read; JSON
+ *              says so as trace.recovered and trace.unreadable (a list
+ *              of {offset, bytes} ranges, empty for a complete file)
+ * JSON lists only traced threads (not -a "other" tasks) that the model
+ * holds (trace.threads_folded and trace.locks_folded say how many it
+ * dropped beyond its caps, their totals still counted) and trims trailing
  * zero buckets of the histograms.
  *
  * The report owns its memory (the model included); report_model() stays
@@ -57,6 +65,9 @@ struct report_summary {
 	double parallelism;		/* busy_ns / duration_ns */
 	bool recovered;			/* trace was recovered from a truncated file */
 	uint64_t bytes_unreadable;	/* what recovery left behind */
+	uint64_t unreadable_offset;	/* ... from this file offset to the end */
+	uint64_t clamped;		/* events whose program-given time was
+					 * clamped by the recorder (TIME_CLAMPED) */
 };
 
 struct report;
@@ -75,8 +86,17 @@ int report_read(struct report *rp, struct trace_reader *r);
 
 const struct report_summary *report_summary(const struct report *rp);
 const struct model *report_model(const struct report *rp);
+/* The trace's header as given to report_new(), or NULL without one. */
+const struct trace_meta *report_meta(const struct report *rp);
 
-/* Human-readable summary; unicode picks UTF-8 bars over '#'. */
+/* Human-readable summary; unicode picks UTF-8 bars over '#' (report_text.c).
+ * Bounded whatever the trace: at most REPORT_TEXT_THREADS threads and
+ * REPORT_TEXT_LOCKS locks (the busiest, in first-seen order) and
+ * REPORT_TEXT_CPUS cores get a line each, then one line sums up the rest
+ * (with what the model folded beyond its caps). */
+#define REPORT_TEXT_THREADS 64
+#define REPORT_TEXT_LOCKS 16
+#define REPORT_TEXT_CPUS 256
 int report_write_text(const struct report *rp, FILE *f, bool unicode);
 /* The JSON object documented in issue 4 / README, one line + newline. */
 int report_write_json(const struct report *rp, FILE *f);

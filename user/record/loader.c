@@ -252,6 +252,10 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 	if (!l->skel)
 		return fail(l, -errno, "cannot open the BPF programs: %s", strerror(errno));
 	l->skel->rodata->all_tasks = opts->all_tasks;
+	if (opts->for_user) {
+		l->skel->data->user_uid = opts->uid;
+		l->skel->data->user_gid = opts->gid;
+	}
 	fallback = getenv("GILSCOPE_TP_FALLBACK");
 	l->tp_fallback = opts->tp_fallback || (fallback && *fallback && strcmp(fallback, "0"));
 	if (opts->ringbuf_bytes) {
@@ -428,20 +432,18 @@ int loader_set_lock_filter(struct loader *l, uint64_t lock_addr)
 int loader_attach_sched(struct loader *l)
 {
 	struct gilscope_bpf *s = l->skel;
-	struct bpf_program *progs[6];
 	int err;
 
 	if (!s)
 		return 0;
-	progs[0] = l->var.switch_state_arg ? s->progs.on_sched_switch
-					   : s->progs.on_sched_switch_compat;
-	progs[1] = s->progs.on_sched_wakeup;
-	progs[2] = s->progs.on_sched_wakeup_new;
-	progs[3] = s->progs.on_sched_migrate_task;
-	progs[4] = s->progs.on_sched_process_fork;
-	progs[5] = l->var.exit_group_dead_arg ? s->progs.on_sched_process_exit
-					      : s->progs.on_sched_process_exit_compat;
-	for (int i = 0; i < 6; i++) {
+	struct bpf_program *progs[] = {
+		l->var.switch_state_arg ? s->progs.on_sched_switch : s->progs.on_sched_switch_compat,
+		s->progs.on_sched_wakeup, s->progs.on_sched_wakeup_new, s->progs.on_sched_migrate_task,
+		s->progs.on_sched_process_fork, s->progs.on_sched_process_exec, /* loader_opts.for_user */
+		l->var.exit_group_dead_arg ? s->progs.on_sched_process_exit
+					   : s->progs.on_sched_process_exit_compat,
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		err = keep_link(l, bpf_program__attach(progs[i]), bpf_program__name(progs[i]));
 		if (err)
 			return err;

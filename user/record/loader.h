@@ -31,6 +31,12 @@ struct loader_opts {
 	bool tp_fallback;	/* tests: use the programs for kernels whose
 				 * tracepoints lack prev_state / group_dead even
 				 * where they have them (also GILSCOPE_TP_FALLBACK=1) */
+	bool for_user;		/* tracing for user uid/gid (under sudo): a traced
+				 * process that executes a program giving it other
+				 * ids (setuid, setgid) leaves the traced set, as
+				 * ptrace would not have let the user see it */
+	uid_t uid;
+	gid_t gid;
 };
 
 /*
@@ -83,7 +89,8 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t);
 /* Changes which lock the attached lock target keeps (0 = every lock), e.g.
  * once a lock given by symbol has its runtime address. */
 int loader_set_lock_filter(struct loader *l, uint64_t lock_addr);
-/* Attaches the scheduler tracepoints (sched_switch, wakeup, migrate, fork, exit). */
+/* Attaches the scheduler tracepoints (sched_switch, wakeup, migrate, fork,
+ * exec, exit). */
 int loader_attach_sched(struct loader *l);
 /* Adds / removes a process (tgid) to / from the traced set. */
 int loader_trace_tgid(struct loader *l, pid_t tgid);

@@ -53,12 +53,13 @@ struct pipeline {
 	char err[512];
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag;	/* the signal that stops us, or 0 */
+
+#define PIPELINE_SIGNAL_WAIT_MS 500	/* for a program that got our Ctrl-C too */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	stop_flag = sig;
 }
 
 /* ---- the fan-out ---------------------------------------------------------------- */
@@ -191,6 +192,16 @@ static int drop_privileges(void)
 	return privs_drop(NULL, 0);
 }
 
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: wake epoll */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* ---- the steps ------------------------------------------------------------------ */
 
 int pipeline_new(struct pipeline **out, const struct pipeline_opts *opts)
@@ -202,6 +213,10 @@ int pipeline_new(struct pipeline **out, const struct pipeline_opts *opts)
 		return -ENOMEM;
 	p->o = *opts;
 	p->maps_fd = -1;
+	/* from the first moment: a signal while the probes attach must stop
+	 * the start, not kill us with the program's release half done */
+	if (p->o.catch_signals)
+		catch_signals();
 	*out = p;
 	return 0;
 }
@@ -261,15 +276,6 @@ static int open_file(struct pipeline *p)
 	return 0;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: wake epoll */
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 static int start_recorder(struct pipeline *p)
 {
@@ -282,6 +288,8 @@ static int start_recorder(struct pipeline *p)
 		.adapter = a ? a->adapter : NULL,
 		.all_tasks = o->all_tasks,
 		.floor = o->floor,
+		.as_root = o->as_root,
+		.stop = o->catch_signals ? &stop_flag : NULL,
 		.duration_ns = o->duration_ns,
 		.child_stdout = o->child_stdout,
 		/* a lock in a PIE or library: look at the new image at exec */
@@ -305,8 +313,6 @@ int pipeline_start(struct pipeline *p)
 		return rc;
 	if (p->o.file && (rc = open_file(p)))
 		return rc;
-	if (p->o.catch_signals)
-		catch_signals();
 	if ((rc = start_recorder(p)))
 		return rc;
 	/* the probes are attached and the output is open: nothing else needs root */
@@ -392,6 +398,8 @@ int pipeline_stop(struct pipeline *p)
 	if (p->stopped || !p->rec)
 		return p->stop_err;
 	p->stopped = true;
+	if (p->o.argv && !p->o.keep_running)
+		recorder_end_target(p->rec, PIPELINE_GRACE_MS);
 	rc = recorder_stop(p->rec);
 	p->quiet = true;
 	pipeline_stats(p, &st);
@@ -408,6 +416,12 @@ int pipeline_stop(struct pipeline *p)
 int pipeline_finish(struct pipeline *p)
 {
 	pipeline_stop(p);
+	/* the closing lines tell the truth: a Ctrl-C (or a hangup) reached the
+	 * program too, which was in our foreground process group: give it a
+	 * moment to die of it before calling it running */
+	if (p->rec)
+		recorder_check_target(p->rec, stop_flag == SIGINT || stop_flag == SIGHUP ||
+				      stop_flag == SIGQUIT ? PIPELINE_SIGNAL_WAIT_MS : 0);
 	if (p->finished)
 		return 0;
 	p->finished = true;
@@ -428,6 +442,7 @@ void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (p->rec)
 		recorder_stats(p->rec, &st->rec);
+	st->started = p->o.argv != NULL;
 	st->bytes = p->file ? live_file_bytes(p->file) : 0;
 	st->file = p->file ? live_file_where(p->file) : "";
 	st->file_is_temp = p->file && live_file_is_temp(p->file);
@@ -487,6 +502,9 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	p->quiet = true;
+	/* a failure after the start: the program does not run on untraced */
+	if (p->rec && p->o.argv && !p->o.keep_running)
+		recorder_end_target(p->rec, PIPELINE_GRACE_MS);
 	/* detaching is slow (see loader_destroy): the file is complete by now */
 	recorder_destroy(p->rec);
 	if (!p->finished)

@@ -5,17 +5,20 @@
  * that they cannot drift apart. A command parses its options, chooses its
  * sinks and presents the results; everything in between is here, in order:
  *
+ *   pipeline_new()     signals caught (blocking loop only: catch_signals)
  *   pipeline_check()   capabilities -> adapter (--python / --lock SPEC:
  *                      which functions, which lock). Nothing is created or
  *                      started yet (a command can still refuse, e.g. `live`
  *                      without a terminal).
- *   pipeline_start()   the output file -> signals (blocking loop only) ->
- *                      the recorder (probes attached before the target runs)
+ *   pipeline_start()   the output file -> the recorder (probes attached
+ *                      before the target runs; a signal so far: stop)
  *                      -> privileges dropped -> every sink's begin(meta)
  *   pipeline_run()     blocks until the target exits, the duration is over
  *                      or a signal; or, from an event loop (the TUI), poll
  *                      pipeline_fd() and call pipeline_poll()
- *   pipeline_stop()    final drain -> every sink's end(stats)
+ *   pipeline_stop()    the program it started ended if it still runs
+ *                      (unless keep_running) -> final drain -> every
+ *                      sink's end(stats)
  *   pipeline_finish()  the file made complete (footer, saved copy, a temp
  *                      file removed)
  *   pipeline_free()    the one cleanup path, from any point above
@@ -32,7 +35,17 @@
  *
  * Privileges: nothing needs them once the probes are attached and the output
  * exists, so the pipeline drops them there, always: under sudo it becomes
- * SUDO_UID/SUDO_GID, as plain root it gives up every capability.
+ * SUDO_UID/SUDO_GID, as plain root it gives up every capability. Under sudo
+ * a started command runs as the invoking user (uid, gid, groups, HOME, USER,
+ * LOGNAME) unless opts.as_root; a -p process must be one that user could
+ * ptrace (record/target.h).
+ *
+ * The program: a command the pipeline started is ended when the recording
+ * ends before it does (q, --duration, a signal, an error): SIGTERM, then
+ * SIGKILL after PIPELINE_GRACE_MS, reaped, its end in the recording; with
+ * opts.keep_running it is left running. A -p process is never signalled. A
+ * signal (catch_signals) before the command ran stops the start: it never
+ * runs, pipeline_start() fails (-EINTR).
  *
  * Errors: functions return 0 or a negative errno. pipeline_check(),
  * pipeline_start() and pipeline_finish() leave a one-line reason (no
@@ -58,10 +71,13 @@
 
 struct pipeline;
 
+#define PIPELINE_GRACE_MS 2000	/* SIGTERM to SIGKILL for a program that ends early */
+
 /* What a recording reports for the commands' closing lines. */
 struct pipeline_stats {
 	struct recorder_stats rec;	/* events, lost, late, start/end, the target's
 					 * pid, whether it exited and its wait status */
+	bool started;		/* the target is a command the pipeline started */
 	uint64_t bytes;		/* written to the file (footer not counted) */
 	const char *file;	/* where the recording is: the file, or `s`'s copy of
 				 * a temp one; "" without one (owned by the pipeline) */
@@ -99,6 +115,9 @@ struct pipeline_opts {
 					 * NULL) that pipeline_save() copies */
 	const char *output;		/* -o FILE, or NULL */
 	bool force;			/* output may replace a regular file (--force) */
+	bool as_root;			/* under sudo, run argv as root (--as-root) */
+	bool keep_running;		/* leave argv running when the recording ends
+					 * first (--keep-running) */
 	bool catch_signals;		/* blocking loop: SIGINT, SIGTERM and SIGHUP end
 					 * pipeline_run() cleanly (installed before the
 					 * target starts, so they always do) */
@@ -142,8 +161,9 @@ int pipeline_poll(struct pipeline *p);
 /* Polls until finished, an error, or (opts.catch_signals) a signal:
  * 0 or a negative errno. */
 int pipeline_run(struct pipeline *p);
-/* Final drain, then each sink's end(). Idempotent: returns the first error
- * of the recording (sinks, flushes, kernel side), if any. */
+/* The started program ended if it still runs (unless keep_running), final
+ * drain, then each sink's end(). Idempotent: returns the first error of the
+ * recording (sinks, flushes, kernel side), if any. */
 int pipeline_stop(struct pipeline *p);
 /* Stops if needed, then completes the file: footer, the copy `s` made, a
  * temp file removed. 0 or the error (said in pipeline_error). Once. */
@@ -162,9 +182,10 @@ int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len);
 const char *pipeline_error(const struct pipeline *p);
 /* The last failure was the options' fault (a malformed --lock SPEC). */
 bool pipeline_usage_error(const struct pipeline *p);
-/* Stops the recorder without calling the sinks, detaches the probes (see
+/* Ends the started program if it still runs (unless keep_running), stops
+ * the recorder without calling the sinks, detaches the probes (see
  * loader_destroy), removes an output that pipeline_finish() did not
- * complete, frees. Never kills the target. Safe on NULL. */
+ * complete, frees. Safe on NULL. */
 void pipeline_free(struct pipeline *p);
 
 #endif

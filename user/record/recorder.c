@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -21,6 +23,7 @@
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/proc.h"
+#include "util/sudo.h"
 
 #define REORDER_CAP (128 * 1024)	/* events held at most: 5 MiB per buffer */
 #define NAMED_MAX (1u << 20)		/* tids remembered; then start over */
@@ -35,8 +38,12 @@ struct recorder {
 	bool stopped;
 	uint64_t start_ns, end_ns, exit_ns, last_flush_ns;
 	uint64_t lost_seen;		/* loader_lost() already turned into LOST events */
+	uint64_t clamp_lo;		/* the target became traced: no true event is older */
+	uint64_t clamped;		/* events whose time was clamped into [clamp_lo, now] */
+	uint64_t clamped_seen;		/* ... already told in TIME_CLAMPED events */
 	uint64_t events;		/* delivered to the sink */
 	int err;			/* first sink/flush error: sticky */
+	int ended_by;			/* recorder_end_target()'s last signal */
 	struct hmap named;		/* tids that have a THREAD_NAME already */
 };
 
@@ -111,23 +118,47 @@ static int on_event(struct recorder *r, const struct gs_event *e)
 		return all || (e->flags & GS_F_TRACED) ? name_thread(r, e->ts_ns, e->pid, e->tid) : 0;
 	case GS_EV_PROC_FORK:
 	case GS_EV_LOST:
+	case GS_EV_TIME_CLAMPED:
 		return 0;
 	default:
 		return name_thread(r, e->ts_ns, e->pid, e->tid);
 	}
 }
 
+/*
+ * gilrt's lock probes pass their own time (the traced program's word), and
+ * every true event happened after the probes existed and before we read
+ * it: a time outside [clamp_lo, now] is the program's invention (2^64 - 6
+ * made a trace 584 years long). It is clamped into the range, not below
+ * what was delivered already (that would count it as late too), and
+ * counted.
+ */
+static void clamp_time(struct recorder *r, struct gs_event *e, uint64_t now)
+{
+	uint64_t floor;
+
+	if (e->ts_ns >= r->clamp_lo && e->ts_ns <= now)
+		return;
+	floor = reorder_floor(r->ro);
+	e->ts_ns = e->ts_ns > now ? now : floor > r->clamp_lo ? floor : r->clamp_lo;
+	r->clamped++;
+}
+
 /* A ring record is a CPU's batch of events (see loader_ringbuf_fd()). */
 static int on_ring_record(void *ctx, void *data, size_t size)
 {
 	struct recorder *r = ctx;
-	const struct gs_event *e = data;
+	const struct gs_event *in = data;
+	uint64_t now = mono_ns();	/* after every event of this record */
 	int err = 0;
 
-	for (size_t i = 0; !err && i < size / sizeof(*e); i++) {
-		err = reorder_push(r->ro, &e[i], 1);
+	for (size_t i = 0; !err && i < size / sizeof(*in); i++) {
+		struct gs_event e = in[i];
+
+		clamp_time(r, &e, now);
+		err = reorder_push(r->ro, &e, 1);
 		if (!err)
-			err = on_event(r, &e[i]);
+			err = on_event(r, &e);
 	}
 	return err;
 }
@@ -165,6 +196,15 @@ static int drain(struct recorder *r, uint64_t cutoff)
 				      .arg0 = lost - r->lost_seen };
 
 		r->lost_seen = lost;
+		err = reorder_push(r->ro, &e, 1);
+		if (err)
+			return err;
+	}
+	if (r->clamped > r->clamped_seen) {	/* stored in the trace, like LOST */
+		struct gs_event e = { .ts_ns = mono_ns(), .type = GS_EV_TIME_CLAMPED,
+				      .arg0 = r->clamped - r->clamped_seen };
+
+		r->clamped_seen = r->clamped;
 		err = reorder_push(r->ro, &e, 1);
 		if (err)
 			return err;
@@ -239,7 +279,13 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	const struct recorder_opts *o = &r->opts;
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
 				  .ringbuf_bytes = o->ringbuf_bytes };
-	int ret = loader_open(&r->ld, &lo);
+	int ret;
+
+	/* under sudo the recording is the user's (a -p process they could
+	 * ptrace, or the command run as them): what the tree becomes by a
+	 * setuid exec is not; with --as-root the command is root's */
+	lo.for_user = !sudo_ids(&lo.uid, &lo.gid) && (o->pid || !o->as_root);
+	ret = loader_open(&r->ld, &lo);
 
 	if (!ret)
 		ret = loader_load(r->ld);
@@ -275,6 +321,14 @@ static int release_child(struct recorder *r, char *err, size_t errlen)
 	return 0;
 }
 
+static int interrupted(const struct recorder *r, char *err, size_t errlen)
+{
+	if (r->opts.argv)
+		return errf(err, errlen, -EINTR, "interrupted before %s started: it was not run",
+			    r->opts.argv[0]);
+	return errf(err, errlen, -EINTR, "interrupted before the recording began");
+}
+
 int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		   char *err, size_t errlen)
 {
@@ -297,9 +351,11 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 	r->epfd = r->timerfd = -1;
 
 	/* the target first: a bad pid or command fails before any BPF work */
-	ret = target_open(&r->tg, opts->pid, opts->argv, err, errlen);
+	ret = target_open(&r->tg, opts->pid, opts->argv, opts->as_root, err, errlen);
 	if (!ret)
 		ret = setup_bpf(r, err, errlen);
+	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
+		ret = interrupted(r, err, errlen);
 	if (ret)
 		goto fail;
 	if (opts->argv) {
@@ -309,6 +365,8 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 			goto fail;
 		}
 	}
+	/* nothing is recorded before its tgid is in the traced set */
+	r->clamp_lo = mono_ns();
 	ret = loader_trace_tgid(r->ld, r->tg.pid);
 	if (ret) {
 		ret = errf(err, errlen, ret, "%s", loader_error(r->ld));
@@ -324,6 +382,11 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 	r->start_ns = r->last_flush_ns = mono_ns();
 	if (opts->pid && (ret = name_existing(r, r->tg.pid))) {
 		ret = errf(err, errlen, ret, "out of memory");
+		goto fail;
+	}
+	/* the last moment to give up without the program having run at all */
+	if (opts->stop && *opts->stop) {
+		ret = interrupted(r, err, errlen);
 		goto fail;
 	}
 	if (opts->argv && (ret = release_child(r, err, errlen)))
@@ -414,6 +477,51 @@ int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop)
 	return ret < 0 ? ret : 0;
 }
 
+int recorder_end_target(struct recorder *r, uint32_t grace_ms)
+{
+	int sig = SIGTERM, err;
+
+	check_exit(r);
+	if (r->stopped)
+		return -ESRCH;
+	if ((err = target_end(&r->tg, SIGTERM)))
+		return err;	/* -EPERM: it runs as root, we no longer do */
+	for (;;) {
+		uint64_t deadline = mono_ns() + (uint64_t)grace_ms * 1000000u;
+		struct epoll_event ev[4];
+
+		/* keep draining meanwhile: the program's last events and exit */
+		while (!r->tg.exited && mono_ns() < deadline) {
+			int ms = (int)((deadline - mono_ns()) / 1000000u) + 1;
+
+			if (epoll_wait(r->epfd, ev, 4, ms) < 0 && errno != EINTR)
+				break;
+			if (recorder_poll(r) < 0)
+				break;
+		}
+		check_exit(r);
+		if (r->tg.exited || sig == SIGKILL)
+			break;
+		sig = SIGKILL;	/* it ignored SIGTERM: it does not get to stay */
+		target_end(&r->tg, SIGKILL);
+		grace_ms = 5000;	/* SIGKILL is only delayed by the kernel */
+	}
+	/* it may have been dying of something else already (a Ctrl-C reaches
+	 * the whole foreground process group): then it was not us */
+	if (!(WIFSIGNALED(r->tg.exit_status) && WTERMSIG(r->tg.exit_status) != sig))
+		r->ended_by = sig;
+	return 0;
+}
+
+void recorder_check_target(struct recorder *r, uint32_t wait_ms)
+{
+	struct pollfd p = { .fd = r->tg.pidfd, .events = POLLIN };
+
+	if (wait_ms && !r->tg.exited && p.fd >= 0)
+		poll(&p, 1, (int)wait_ms);
+	check_exit(r);
+}
+
 int recorder_stop(struct recorder *r)
 {
 	int err;
@@ -445,11 +553,13 @@ void recorder_stats(const struct recorder *r, struct recorder_stats *st)
 	st->events = r->events;
 	st->lost = r->lost_seen;
 	st->late = r->ro ? reorder_late(r->ro) : 0;
+	st->clamped = r->clamped;
 	st->start_ns = r->start_ns;
 	st->end_ns = r->end_ns;
 	st->pid = r->tg.pid;
 	st->exited = r->tg.exited;
 	st->exit_status = r->tg.exit_status;
+	st->ended_by = r->ended_by;
 }
 
 void recorder_destroy(struct recorder *r)

@@ -16,16 +16,25 @@
  * Guarantees to the sink: events come in non-decreasing ts_ns order, in
  * batches; an event that arrives later than the reorder window allows is
  * clamped to the last delivered time and counted in stats.late (never
- * dropped, never out of order). Events reach the sink at most
+ * dropped, never out of order). A time the traced program gave (gilrt's lock
+ * probes carry their own) is trusted only inside [the recorder's start, the
+ * moment it was read]: outside, it is clamped into that range and counted
+ * in stats.clamped and in TIME_CLAMPED events given to the sink (a program
+ * cannot stretch the time axis). Events reach the sink at most
  * drain_ms + window_ms after they happened. The flush callback runs at
  * least every flush_ms while recording and once at the end, so a killed
  * recorder loses at most that much of the file.
  *
- * The recorder never kills or stops the traced program: with argv it is
- * started held (blocked before exec) until the probes are attached and its
- * pid is traced, then released (record/target.h); on stop/destroy it is
- * left running. It keeps the privileges it was given: dropping them once
- * attached is the caller's decision (record/pipeline.h does).
+ * With argv the program is started held (blocked before exec) until the
+ * probes are attached and its pid is traced, then released
+ * (record/target.h); under sudo it runs as the invoking user unless
+ * opts.as_root. If opts.stop becomes non-zero before the release (a signal
+ * while the probes attach), the held child exits without ever running and
+ * recorder_start() fails with -EINTR. The recorder ends the program it
+ * started only when asked (recorder_end_target()); a -p process is never
+ * signalled, and stop/destroy leave any target running. It keeps the
+ * privileges it was given: dropping them once attached is the caller's
+ * decision (record/pipeline.h does).
  * Memory is bounded (the reorder buffer is capped; beyond the cap the oldest
  * events are released early and counted in stats.late if that reorders).
  *
@@ -59,6 +68,10 @@ struct recorder_opts {
 	const char *adapter;		/* name for the trace meta: "gilrt", "python", "lock:SPEC" */
 	bool all_tasks;			/* -a: record other tasks' scheduling too */
 	bool floor;			/* benchmark: empty programs on the gilrt probes, no events */
+	bool as_root;			/* argv under sudo: run it as root, not as SUDO_UID */
+	/* while recorder_start() runs: non-zero = give up before the target
+	 * runs (e.g. set by a SIGINT/SIGTERM handler); NULL: never */
+	const volatile sig_atomic_t *stop;
 	uint64_t duration_ns;		/* stop after this long (0 = when the target exits) */
 	uint32_t drain_ms;		/* ring buffer drain period; 0 = 15 */
 	uint32_t window_ms;		/* reorder window; 0 = 20 */
@@ -82,11 +95,17 @@ struct recorder_stats {
 	uint64_t events;	/* events given to the sink (LOST events included) */
 	uint64_t lost;		/* events the kernel side could not store */
 	uint64_t late;		/* events older than the reorder window allowed (clamped) */
+	uint64_t clamped;	/* events whose time, given by the traced program
+				 * (gilrt's lock probes), lay outside [start, now]
+				 * and was clamped into it (and stored as
+				 * TIME_CLAMPED events) */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC when recording began */
 	uint64_t end_ns;	/* ... and ended (0 while running) */
 	pid_t pid;		/* the traced (root) process */
 	bool exited;		/* the target has exited */
 	int exit_status;	/* its wait status, if it was our child and exited */
+	int ended_by;		/* 0, or the signal recorder_end_target() ended it
+				 * with (SIGTERM, or SIGKILL after the grace) */
 };
 
 /* Opens/loads/attaches, starts or attaches to the target. On failure *out is
@@ -104,6 +123,15 @@ int recorder_poll(struct recorder *r);
 /* Blocks, polling, until finished, an error, or *stop becomes non-zero
  * (set it from a SIGINT/SIGTERM handler installed without SA_RESTART). */
 int recorder_run(struct recorder *r, const volatile sig_atomic_t *stop);
+/* Ends the program recorder_start() started, if it still runs, while still
+ * recording (its exit is in the trace): SIGTERM, up to grace_ms for it to
+ * exit, then SIGKILL; reaped either way (stats.ended_by says how). Never
+ * signals a -p target. 0, -ESRCH when there was nothing to end, -EPERM when
+ * it may not be signalled (a root program once the recorder is not root). */
+int recorder_end_target(struct recorder *r, uint32_t grace_ms);
+/* Looks again whether the target is gone (for an honest closing line),
+ * waiting up to wait_ms for it to go (0: just look). */
+void recorder_check_target(struct recorder *r, uint32_t wait_ms);
 /* Final drain: delivers every held event and flushes. The sink is not
  * called after this. Idempotent. Returns the first sink/flush error, if any. */
 int recorder_stop(struct recorder *r);
@@ -127,6 +155,9 @@ int reorder_push(struct reorder *ro, const struct gs_event *ev, size_t n);
 int reorder_release(struct reorder *ro, uint64_t cutoff_ns);
 size_t reorder_held(const struct reorder *ro);
 uint64_t reorder_late(const struct reorder *ro);	/* events clamped so far */
+/* The time of the last event delivered (0 before any): an event pushed
+ * older than this will be delivered late (clamped to it). */
+uint64_t reorder_floor(const struct reorder *ro);
 void reorder_free(struct reorder *ro);
 
 #endif

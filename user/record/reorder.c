@@ -64,6 +64,11 @@ uint64_t reorder_late(const struct reorder *ro)
 	return ro->late;
 }
 
+uint64_t reorder_floor(const struct reorder *ro)
+{
+	return ro->last_ns;
+}
+
 static int grow(struct reorder *ro, size_t need)
 {
 	size_t n = ro->alloc ? ro->alloc : 1024;

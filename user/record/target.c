@@ -6,12 +6,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,15 +22,189 @@
 #include "util/err.h"
 #include "util/path.h"
 #include "util/proc.h"
+#include "util/sudo.h"
 
 #define TREE_DEPTH_MAX 16	/* descendants of -p PID followed this deep */
+#define YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
 
-int target_open(struct target *t, pid_t pid, char *const *argv, char *err, size_t errlen)
+extern char **environ;
+
+/* ---- who may trace what ---------------------------------------------------- */
+
+int target_may_trace(const struct target_access *a, pid_t pid, uid_t uid, gid_t gid,
+		     char *why, size_t len)
 {
+	const char *fix = "run gilscope as root (not through sudo) to trace it anyway";
+
+	if (a->uid[0] != uid || a->uid[1] != uid || a->uid[2] != uid)
+		return errf(why, len, -EPERM, "process %d runs as uid %u/%u/%u (real/effective/"
+			    "saved), not as you (uid %u): refusing to trace it; %s", (int)pid,
+			    a->uid[0], a->uid[1], a->uid[2], (unsigned)uid, fix);
+	if (a->gid[0] != gid || a->gid[1] != gid || a->gid[2] != gid)
+		return errf(why, len, -EPERM, "process %d runs as gid %u/%u/%u (real/effective/"
+			    "saved), not as your gid %u: refusing to trace it; %s", (int)pid,
+			    a->gid[0], a->gid[1], a->gid[2], (unsigned)gid, fix);
+	if (!a->dumpable)
+		return errf(why, len, -EPERM, "process %d is not dumpable (it runs a setuid or "
+			    "unreadable program, or made itself so): refusing to trace it; %s",
+			    (int)pid, fix);
+	if (a->yama >= 3)
+		return errf(why, len, -EPERM, "kernel.yama.ptrace_scope is %d: nobody may trace "
+			    "a process on this system, so neither may you through gilscope", a->yama);
+	if (a->yama == 2)
+		return errf(why, len, -EPERM, "kernel.yama.ptrace_scope is 2: only root may trace "
+			    "processes here; %s", fix);
+	if (a->yama == 1 && !a->kernel_allows)
+		return errf(why, len, -EPERM, "kernel.yama.ptrace_scope is 1: only a process's "
+			    "ancestors may trace it; start it under gilscope (-- CMD) instead");
+	if (!a->kernel_allows)
+		return errf(why, len, -EPERM, "the kernel would not let you (uid %u) trace process "
+			    "%d: refusing to trace it", (unsigned)uid, (int)pid);
+	return 0;
+}
+
+/* Does the kernel let uid/gid open /proc/PID/mem, the check of a ptrace
+ * attach (credentials, dumpability, yama, LSMs)? Asked of a child that
+ * became the user, so that no rule is left out. */
+static bool kernel_allows(pid_t pid, uid_t uid, gid_t gid)
+{
+	char path[64];
+	int status;
+	pid_t c;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	c = fork();
+	if (c < 0)
+		return false;
+	if (c == 0) {
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(2);
+		_exit(open(path, O_RDONLY | O_CLOEXEC) >= 0 ? 0 : 1);
+	}
+	return waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int yama_scope(void)
+{
+	FILE *f = fopen(YAMA_SCOPE, "re");
+	int scope = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = 3;	/* there but unreadable: the strictest */
+		fclose(f);
+	}
+	return scope;
+}
+
+/* Under sudo, a running process only if its user could ptrace it. */
+static int check_access(pid_t pid, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	struct target_access a = { .yama = yama_scope() };
+	unsigned uids[4], gids[4];
+	char path[64];
+	struct stat st;
+
+	/* the kernel gives the files (not the directory) of a non-dumpable
+	 * process to root */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (proc_status_ids(pid, "Uid:", uids) || proc_status_ids(pid, "Gid:", gids) ||
+	    stat(path, &st))
+		return errf(err, errlen, -ESRCH, "cannot read process %d: refusing to trace it",
+			    (int)pid);
+	memcpy(a.uid, uids, sizeof(a.uid));
+	memcpy(a.gid, gids, sizeof(a.gid));
+	a.dumpable = st.st_uid == a.uid[1] && st.st_gid == a.gid[1];
+	a.kernel_allows = kernel_allows(pid, uid, gid);
+	return target_may_trace(&a, pid, uid, gid, err, errlen);
+}
+
+/* ---- opening --------------------------------------------------------------- */
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* A copy of environ with HOME, USER and LOGNAME of pw (what a login as
+ * them sets; sudo set root's), or NULL when out of memory. */
+static char **user_env(const struct passwd *pw)
+{
+	static const char *const keys[] = { "HOME=", "USER=", "LOGNAME=" };
+	const char *vals[] = { pw->pw_dir, pw->pw_name, pw->pw_name };
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	if (!(env = calloc(n + 4, sizeof(*env))))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		bool ours = false;
+
+		for (size_t j = 0; j < 3; j++)
+			ours |= !strncmp(environ[i], keys[j], strlen(keys[j]));
+		if (!ours && !(env[k++] = strdup(environ[i])))
+			goto fail;
+	}
+	for (size_t j = 0; j < 3; j++) {
+		size_t len = strlen(keys[j]) + strlen(vals[j]) + 1;
+
+		if (!(env[k] = malloc(len)))
+			goto fail;
+		snprintf(env[k++], len, "%s%s", keys[j], vals[j]);
+	}
+	return env;
+fail:
+	free_env(env);
+	return NULL;
+}
+
+/* The invoking user's identity for the command: uid, gid, groups, and
+ * HOME/USER/LOGNAME when the user has a passwd entry. */
+static int as_user(struct target *t, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwuid(uid);
+	int n = 0;
+
+	t->as_user = true;
+	t->uid = uid;
+	t->gid = gid;
+	if (pw) {
+		getgrouplist(pw->pw_name, gid, NULL, &n);	/* how many */
+		if (n < 1)
+			n = 1;
+		t->groups = calloc((size_t)n, sizeof(*t->groups));
+		if (t->groups && getgrouplist(pw->pw_name, gid, t->groups, &n) < 0)
+			n = 0;
+		t->envp = user_env(pw);
+		if (!t->groups || !t->envp)
+			return errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	if (!pw || n < 1) {	/* no passwd entry: their gid alone */
+		free(t->groups);
+		if (!(t->groups = calloc(1, sizeof(*t->groups))))
+			return errf(err, errlen, -ENOMEM, "out of memory");
+		t->groups[0] = gid;
+		n = 1;
+	}
+	t->ngroups = n;
+	return 0;
+}
+
+int target_open(struct target *t, pid_t pid, char *const *argv, bool as_root,
+		char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+	bool sudo = !sudo_ids(&uid, &gid);
+
 	t->pidfd = t->go_fd = t->err_fd = -1;
 	if (pid > 0) {
-		unsigned uid = 0, tgid;
-		const char *sudo_uid = getenv("SUDO_UID");
+		unsigned tgid;
+		int ret;
 
 		t->pid = pid;
 		if (kill(t->pid, 0) && errno == ESRCH)
@@ -36,11 +213,8 @@ int target_open(struct target *t, pid_t pid, char *const *argv, char *err, size_
 		if (!proc_status_u32(t->pid, "Tgid:", &tgid) && tgid)
 			t->pid = tgid;
 		/* under sudo, trace only what the invoking user could ptrace */
-		if (sudo_uid && atoi(sudo_uid) != 0 && !proc_status_u32(t->pid, "Uid:", &uid) &&
-		    uid != (uid_t)atoi(sudo_uid))
-			return errf(err, errlen, -EPERM, "process %d belongs to uid %u, not to you "
-				    "(SUDO_UID %s): refusing to trace it", (int)t->pid, (unsigned)uid,
-				    sudo_uid);
+		if (sudo && (ret = check_access(t->pid, uid, gid, err, errlen)))
+			return ret;
 		snprintf(t->exe, sizeof(t->exe), "/proc/%d/exe", (int)t->pid);
 		proc_cmdline(t->pid, t->command, sizeof(t->command));
 		return 0;
@@ -52,7 +226,8 @@ int target_open(struct target *t, pid_t pid, char *const *argv, char *err, size_
 		return errf(err, errlen, ret, "cannot run %s: %s", argv[0], strerror(-ret));
 	proc_join_args(t->command, sizeof(t->command), argv);
 	snprintf(t->root_name, sizeof(t->root_name), "%s", base ? base + 1 : argv[0]);
-	return 0;
+	/* under sudo the command is the user's, as if they had run it */
+	return sudo && !as_root ? as_user(t, uid, gid, err, errlen) : 0;
 }
 
 /*
@@ -89,13 +264,20 @@ int target_spawn(struct target *t, char *const *argv, int child_stdout, bool sto
 			dup2(child_stdout, 1);
 			dup2(child_stdout, 2);
 		}
+		/* the user's from the start: even held, it is no root process */
+		e = 0;
+		if (t->as_user && (setgroups((size_t)t->ngroups, t->groups) ||
+				   setresgid(t->gid, t->gid, t->gid) ||
+				   setresuid(t->uid, t->uid, t->uid)))
+			e = errno;
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
 		/* stop at exec, so the recorder sees the new image before it runs */
-		if (stop_at_exec)
+		if (!e && stop_at_exec)
 			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-		execv(t->exe, argv);
-		e = errno;
+		if (!e)
+			execve(t->exe, argv, t->envp ? t->envp : environ);
+		e = e ? e : errno;
 		if (write(ep[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
@@ -133,6 +315,13 @@ int target_release(struct target *t)
 	if (t->stop_at_exec && waitpid(t->pid, &status, 0) == t->pid && WIFSTOPPED(status))
 		t->stopped = true;
 	return 0;
+}
+
+int target_end(struct target *t, int sig)
+{
+	if (!t->child || t->exited || t->go_fd >= 0)
+		return -ESRCH;
+	return kill(t->pid, sig) ? -errno : 0;
 }
 
 void target_resume(struct target *t)
@@ -225,4 +414,8 @@ void target_close(struct target *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	t->pidfd = -1;
+	free_env(t->envp);
+	t->envp = NULL;
+	free(t->groups);
+	t->groups = NULL;
 }

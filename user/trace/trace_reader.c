@@ -340,7 +340,7 @@ static int scan_blocks(struct trace_reader *r, const char *no_footer)
 		if (ret)
 			return ret;
 		r->info.events += h.nev;
-		r->info.lost += h.lost;
+		r->info.lost = gs_sat_add(r->info.lost, h.lost);
 		off += GST_BLK_HDR + h.payload_len;
 	}
 	r->info.recovered = true;

@@ -397,8 +397,8 @@ int trace_writer_append(struct trace_writer *w, const struct gs_event *ev, size_
 		w->last_ts = ev[i].ts_ns;
 		w->st.events++;
 		if (ev[i].type == GS_EV_LOST) {
-			w->blk_lost += ev[i].arg0;
-			w->st.lost += ev[i].arg0;
+			w->blk_lost = gs_sat_add(w->blk_lost, ev[i].arg0);
+			w->st.lost = gs_sat_add(w->st.lost, ev[i].arg0);
 		}
 		if (w->nev == w->block_events) {
 			err = trace_writer_flush(w);

@@ -13,6 +13,15 @@ _Static_assert(sizeof(struct gs_event) == 40, "gs_event must stay 40 bytes");
 
 #include <string.h>
 
+/* a + b, or UINT64_MAX where the sum would wrap: every running total of
+ * counts that come from outside (LOST events in a trace, or from a traced
+ * program) is summed with it, so that two crafted counts of 2^64 - 1 give
+ * "at least 2^64 - 1", never a small number. */
+static inline uint64_t gs_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* THREAD_NAME carries up to 15 name bytes in arg0..arg1, NUL padded. */
 static inline void gs_event_set_name(struct gs_event *e, const char *name)
 {

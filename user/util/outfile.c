@@ -87,6 +87,20 @@ int outfile_create(struct outfile *o, const char *path, unsigned flags, char *er
 	return 0;
 }
 
+FILE *outfile_fopen(const char *path, unsigned flags, char *err, size_t errlen)
+{
+	struct outfile o;
+	FILE *f;
+
+	if (outfile_create(&o, path, flags, err, errlen))
+		return NULL;
+	if (!(f = fdopen(o.fd, "w"))) {
+		errf(err, errlen, -errno, "cannot write %s: %s", path, strerror(errno));
+		outfile_discard(&o);
+	}
+	return f;
+}
+
 int outfile_take_fd(struct outfile *o)
 {
 	int fd = o->fd;

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 enum outfile_flags {
@@ -39,6 +40,9 @@ struct outfile {
 
 int outfile_create(struct outfile *o, const char *path, unsigned flags, char *err,
 		   size_t errlen);
+/* outfile_create() for a stream: the FILE is the caller's (fclose it), the
+ * file stays when it is written. NULL and the reason in err. */
+FILE *outfile_fopen(const char *path, unsigned flags, char *err, size_t errlen);
 /* The fd, now the caller's (a trace writer takes it); o->fd becomes -1. */
 int outfile_take_fd(struct outfile *o);
 /* Closes the fd if still held; the file stays. */

@@ -78,6 +78,27 @@ int proc_start_time(pid_t pid, uint64_t *ticks)
 	return 0;
 }
 
+int proc_status_ids(pid_t pid, const char *field, unsigned ids[4])
+{
+	char path[64], line[256];
+	size_t n = strlen(field);
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, n)) {
+			if (sscanf(line + n, "%u %u %u %u", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
+				err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
 void proc_cmdline(pid_t pid, char *out, size_t len)
 {
 	char path[64];

@@ -17,6 +17,9 @@ int proc_status_u32(pid_t pid, const char *field, unsigned *val);
 /* When pid started (/proc/PID/stat's starttime, clock ticks after boot):
  * with the pid, it tells a process from a later one given the same pid. */
 int proc_start_time(pid_t pid, uint64_t *ticks);
+/* The four ids after field ("Uid:" or "Gid:": real, effective, saved and
+ * file-system) in /proc/PID/status. */
+int proc_status_ids(pid_t pid, const char *field, unsigned ids[4]);
 /* /proc/PID/cmdline with its NULs as spaces ("" if unreadable). */
 void proc_cmdline(pid_t pid, char *out, size_t len);
 /* argv joined by spaces into out, cut to fit. */
