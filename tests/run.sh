@@ -45,8 +45,8 @@ if [ "$mode" = all ]; then
 	# the parts that read untrusted files or run as root, again on the ASan+UBSan binaries
 	for t in integration/report_cli integration/export_trace integration/record_basic \
 		 integration/record_refuse integration/record_kill integration/lock_mutex_count \
-		 integration/python_names integration/report_hostile \
-		 e2e/tui_replay; do
+		 integration/python_names integration/report_hostile integration/exporter_limits \
+		 e2e/tui_replay e2e/top_tmux; do
 		[ -x build/san/gilscope ] && run_one "san/$t.sh" env BUILD=build/san bash "tests/$t.sh"
 	done
 	unset ASAN_OPTIONS UBSAN_OPTIONS

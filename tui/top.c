@@ -176,7 +176,8 @@ int top_layout(struct top *t)
 			return -ENOMEM;
 	}
 	nprocs = t->nvis;
-	qsort_r(t->vis, nprocs, sizeof(*t->vis), row_cmp, t);
+	if (nprocs > 1)
+		qsort_r(t->vis, nprocs, sizeof(*t->vis), row_cmp, t);
 	/* then each one's threads after it: opened, or the ones the filter found */
 	for (size_t p = 0; p < nprocs; p++) {
 		size_t i = t->vis[p], nt = rs->rows[i].nthreads;
@@ -189,10 +190,12 @@ int top_layout(struct top *t)
 			if (all || (t->filter[0] && matches(t, &rs->rows[i + k])))
 				if (push(t, i + k))
 					return -ENOMEM;
-		qsort_r(t->vis + first, t->nvis - first, sizeof(*t->vis), row_cmp, t);
+		if (t->nvis - first > 1)
+			qsort_r(t->vis + first, t->nvis - first, sizeof(*t->vis), row_cmp, t);
 	}
 	/* the sorted processes were pushed twice: keep the second copy */
-	memmove(t->vis, t->vis + nprocs, (t->nvis - nprocs) * sizeof(*t->vis));
+	if (nprocs)
+		memmove(t->vis, t->vis + nprocs, (t->nvis - nprocs) * sizeof(*t->vis));
 	t->nvis -= nprocs;
 	return 0;
 }

@@ -292,7 +292,8 @@ static int update_threads(struct promexp *e, struct pe_proc *pp, const struct gi
 	for (size_t i = pp->nth; i-- > 0;)
 		if (!pp->th[i].seen)
 			pp->th[i] = pp->th[--pp->nth];
-	qsort(pp->th, pp->nth, sizeof(*pp->th), tid_cmp);	/* a stable order to read */
+	if (pp->nth > 1)	/* a stable order to read */
+		qsort(pp->th, pp->nth, sizeof(*pp->th), tid_cmp);
 	hmap_free(&pp->folded);
 	hmap_free(&pp->waiting);
 	pp->folded = folded;
@@ -382,7 +383,8 @@ int promexp_update(struct promexp *e, const struct gilsnap *s)
 			proc_free(&e->procs[i]);
 			e->procs[i] = e->procs[--e->nprocs];
 		}
-	qsort(e->procs, e->nprocs, sizeof(*e->procs), pid_cmp);
+	if (e->nprocs > 1)
+		qsort(e->procs, e->nprocs, sizeof(*e->procs), pid_cmp);
 	for (size_t i = e->nfp; i-- > 0;)
 		if (!e->fp[i].seen)
 			e->fp[i] = e->fp[--e->nfp];

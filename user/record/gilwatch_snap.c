@@ -77,7 +77,8 @@ void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *
 			      sizeof(names[k].name) - 1);
 		k++;
 	}
-	qsort(names, k, sizeof(*names), name_cmp);
+	if (k > 1)
+		qsort(names, k, sizeof(*names), name_cmp);
 	free(p->names);
 	p->names = names;
 	p->nnames = k;
@@ -160,8 +161,10 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 		if (gw_wanted(w, rd->threads[i].v.pid))
 			w->pidlist[np++] = rd->threads[i].v.pid;
 	}
-	qsort(w->pidlist, np, sizeof(*w->pidlist), u32_cmp);
-	qsort_r(w->order, rd->nthreads, sizeof(*w->order), thread_cmp, (void *)rd);
+	if (np > 1)
+		qsort(w->pidlist, np, sizeof(*w->pidlist), u32_cmp);
+	if (rd->nthreads > 1)
+		qsort_r(w->order, rd->nthreads, sizeof(*w->order), thread_cmp, (void *)rd);
 	for (size_t i = 0; !r && i < np; i++) {
 		uint32_t pid = w->pidlist[i];
 		struct gw_proc *kp = gw_known(w, pid);
