@@ -346,6 +346,32 @@ static void test_promexp_name_wait(void)
 	gilsnap_free(&s);
 }
 
+/* Nothing to show, and a Python that has not taken its GIL since we came:
+ * the gauges, no series, nothing undefined (UBSan runs this too). */
+static void test_promexp_empty(void)
+{
+	struct promexp_opts o = { 0 };
+	struct gilsnap s = { 0 };
+	struct promexp *e = NULL;
+	char *t;
+
+	CHECK(promexp_new(&e, &o) == 0);
+	CHECK(promexp_update(e, &s) == 0);
+	t = render(e);
+	CHECK(strstr(t, "gilscope_python_processes{traceable=\"true\",reason=\"\"} 0\n"));
+	CHECK(!strstr(t, "pid=\""));
+	free(t);
+	proc(&s, 77, "python3", 0, 0, 0);
+	CHECK(promexp_update(e, &s) == 0);
+	t = render(e);
+	CHECK(strstr(t, "gilscope_python_processes{traceable=\"true\",reason=\"\"} 1\n"));
+	CHECK(!strstr(t, "pid=\"77\""));
+	CHECK(promexp_series(e) == 0);
+	free(t);
+	promexp_free(e);
+	gilsnap_free(&s);
+}
+
 /* ---- the view ------------------------------------------------------------------- */
 
 static struct top *top_of(struct toprows *rows, bool ascii)
@@ -466,6 +492,7 @@ int main(void)
 	RUN(test_promexp_grammar);
 	RUN(test_promexp_limits);
 	RUN(test_promexp_name_wait);
+	RUN(test_promexp_empty);
 	RUN(test_top_golden);
 	RUN(test_top_keys);
 	return check_done();
