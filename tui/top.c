@@ -384,7 +384,8 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s), void *ctx)
+int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s),
+	    void (*work)(void *ctx), uint32_t work_ms, void *ctx)
 {
 	struct gilsnap prev = { 0 }, cur = { 0 };
 	struct toprows rows = { 0 };
@@ -397,7 +398,7 @@ int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s), void *
 		return r;
 	t->o.color = crt_color();
 	for (;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = mono_ms(), wait;
 		int key;
 
 		if (crt_interrupted())
@@ -423,7 +424,12 @@ int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s), void *
 		top_render(t, g);
 		crt_draw(g);
 		now = mono_ms();
-		key = crt_key(next > now ? (int)(next - now) : 0);
+		wait = next > now ? next - now : 0;
+		if (work && wait > work_ms)
+			wait = work_ms;
+		key = crt_key((int)wait);
+		if (key == CRT_KEY_NONE && work)
+			work(ctx);
 		if (key == CRT_KEY_NONE || key == CRT_KEY_RESIZE)
 			continue;
 		if (top_key(t, key, h))

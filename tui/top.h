@@ -64,9 +64,12 @@ bool top_paused(const struct top *t);
 /* A note on the key line until the next key (copied). */
 void top_message(struct top *t, const char *msg);
 
-/* The loop: snapshot(ctx, s) fills a new snapshot (0 or a negative errno,
- * which ends the loop); until q, Ctrl-C or an error. 0 or a negative errno
- * (-ENOTTY when not on a terminal); the terminal is restored on return. */
-int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s), void *ctx);
+/* The loop: snapshot(ctx, s) fills a new snapshot every interval (0 or a
+ * negative errno, which ends the loop); work(ctx), if not NULL, is called
+ * about every work_ms in between (the watch's discovery); until q, Ctrl-C
+ * or an error. 0 or a negative errno (-ENOTTY when not on a terminal); the
+ * terminal is restored on return. */
+int top_run(struct top *t, int (*snapshot)(void *ctx, struct gilsnap *s),
+	    void (*work)(void *ctx), uint32_t work_ms, void *ctx);
 
 #endif

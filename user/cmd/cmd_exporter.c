@@ -263,7 +263,8 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Snapshots every interval until SIGTERM/SIGINT; SIGHUP rescans. */
+/* Snapshots every interval until SIGTERM/SIGINT; SIGHUP rescans. Between
+ * snapshots the watch looks for new interpreters every GILWATCH_WORK_MS. */
 static int serve(struct cmd_watch *cw, struct gilsnap *snap, struct promexp *pe,
 		 struct served *sv, int sfd, uint64_t interval_ms)
 {
@@ -271,7 +272,7 @@ static int serve(struct cmd_watch *cw, struct gilsnap *snap, struct promexp *pe,
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-		uint64_t now = mono_ms();
+		uint64_t now = mono_ms(), wait;
 		struct signalfd_siginfo si;
 		int r;
 
@@ -286,8 +287,11 @@ static int serve(struct cmd_watch *cw, struct gilsnap *snap, struct promexp *pe,
 				next = now + interval_ms;
 			continue;
 		}
-		if (poll(&pfd, 1, (int)(next - now)) <= 0)
+		wait = next - now < GILWATCH_WORK_MS ? next - now : GILWATCH_WORK_MS;
+		if (poll(&pfd, 1, (int)wait) <= 0) {
+			gilwatch_work(cw->w);
 			continue;
+		}
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {

@@ -47,6 +47,13 @@ static int snapshot(void *ctx, struct gilsnap *s)
 	return gilwatch_snapshot(cw->w, s);
 }
 
+static void work(void *ctx)
+{
+	struct cmd_watch *cw = ctx;
+
+	gilwatch_work(cw->w);
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -111,7 +118,7 @@ int cmd_top(int argc, char **argv)
 		fprintf(stderr, "gilscope top: out of memory\n");
 		goto out;
 	}
-	rc = top_run(t, snapshot, &cw);
+	rc = top_run(t, snapshot, work, GILWATCH_WORK_MS, &cw);
 	if (rc) {
 		fprintf(stderr, "gilscope top: %s\n", strerror(-rc));
 		goto out;

@@ -274,13 +274,10 @@ static void reap(struct gilwatch *w, struct gilsnap *s)
 	}
 }
 
-int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
+int gilwatch_work(struct gilwatch *w)
 {
-	struct gilstat_reading rd;
-	int attaches = 0, r;
 	uint64_t lost;
 
-	gilsnap_clear(s);
 	w->now = clock_ns(CLOCK_MONOTONIC);
 	gilstat_execs(w->gs, on_exec, w);
 	lost = gilstat_execs_lost(w->gs);
@@ -291,6 +288,16 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	run_pending(w);
 	if (w->rescan_all || w->now >= w->next_list)
 		list_procs(w);
+	return 0;
+}
+
+int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
+{
+	struct gilstat_reading rd;
+	int attaches = 0, r;
+
+	gilsnap_clear(s);
+	gilwatch_work(w);
 	if ((r = gilstat_read(w->gs, &rd)))
 		return r;
 	/* a fork of a Python (no exec) shows up in the counters first */
@@ -300,22 +307,24 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	for (size_t i = 0; i < rd.nthreads; i++)
 		if (!gw_known(w, rd.threads[i].v.pid))
 			examine(w, rd.threads[i].v.pid);
-	for (size_t i = 0; i < w->nprocs; i++) {
-		struct gw_proc *p = &w->procs[i];
-		bool missing = false;
+	/* whose threads lack a name, in one pass */
+	for (size_t i = 0; i < w->nprocs; i++)
+		w->procs[i].missing = false;
+	for (size_t i = 0; i < rd.nthreads; i++) {
+		struct gw_proc *p = gw_known(w, rd.threads[i].v.pid);
 
-		for (size_t j = 0; j < rd.nthreads && p->python && !missing; j++)
-			missing = rd.threads[j].v.pid == (uint32_t)p->pid &&
-				  !gw_name_of(p, rd.threads[j].tid);
-		gw_refresh_names(w, p, missing, &attaches);
+		if (p && p->python && !p->missing && !gw_name_of(p, rd.threads[i].tid))
+			p->missing = true;
 	}
+	for (size_t i = 0; i < w->nprocs; i++)
+		gw_refresh_names(w, &w->procs[i], w->procs[i].missing, &attaches);
 	s->ts_ns = rd.now_ns;
 	s->wall_ns = clock_ns(CLOCK_REALTIME);
 	for (size_t i = 0; i < w->nfiles; i++) {
 		s->files_traced += w->files[i].ok;
 		s->files_untraceable += !w->files[i].ok;
 	}
-	s->execs_lost = lost;
+	s->execs_lost = w->execs_lost;
 	r = gw_build(w, &rd, s);
 	reap(w, s);
 	return r;

@@ -38,6 +38,7 @@
 #define GILWATCH_FILES 256	/* interpreter files looked at */
 #define GILWATCH_NAMED 256	/* processes whose thread names are read */
 #define GILWATCH_PENDING 1024	/* exec'd processes waiting to be looked at */
+#define GILWATCH_WORK_MS 100	/* how often gilwatch_work() wants to run */
 
 struct gilwatch;
 
@@ -53,9 +54,15 @@ struct gilwatch_opts {
  * the interpreter files found. err: one line. */
 int gilwatch_open(struct gilwatch **out, const struct gilwatch_opts *opts, char *err,
 		  size_t errlen);
-/* Does the pending work (exec'd processes, rescans, names) and reads the
- * counters into s (cleared first). Processes that exited are in it one
- * last time (exited set), then forgotten. */
+/* The discovery work that is due (exec'd processes to look at, a /proc
+ * listing), without reading the counters. Call it about every
+ * GILWATCH_WORK_MS between snapshots, so that an interpreter started
+ * meanwhile is probed within a fraction of a second, not a snapshot
+ * interval later (it runs at every snapshot too). 0. */
+int gilwatch_work(struct gilwatch *w);
+/* gilwatch_work(), then reads the counters into s (cleared first), with
+ * thread names. Processes that exited are in it one last time (exited
+ * set), then forgotten. */
 int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s);
 /* Look at every process again at the next snapshot (SIGHUP). */
 void gilwatch_rescan(struct gilwatch *w);

@@ -45,6 +45,7 @@ struct gw_proc {
 	struct gw_name *names;		/* by tid, ascending */
 	size_t nnames;
 	bool listed;			/* in the latest /proc listing */
+	bool missing;			/* a thread of it has no name (snapshot's scratch) */
 };
 
 struct gw_pending {
