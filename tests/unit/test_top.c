@@ -485,6 +485,48 @@ static void test_top_keys(void)
 	toprows_free(&rows);
 }
 
+/* Nothing found (yet): the screen says so, and a filter that hides
+ * everything says how to get the rows back; keys on an empty table are
+ * harmless. */
+static void test_top_empty(void)
+{
+	struct top_opts o = { .ascii = true };
+	struct toprows rows = { 0 };
+	struct grid *g = grid_new(80, 10);
+	struct top *t = NULL;
+	bool found = false;
+
+	CHECK(top_new(&t, &o) == 0 && g);
+	CHECK(top_set_rows(t, &rows) == 0);
+	CHECK(top_render(t, g) == 0);
+	CHECK(strstr(row_text(g, 0), "0 Python processes: 0 traced"));
+	for (int y = 0; y < g->h; y++)
+		found |= strstr(row_text(g, y), "no Python process found yet") != NULL;
+	CHECK(found);
+	CHECK(top_key(t, CRT_KEY_DOWN, 10) == 0 && top_key(t, CRT_KEY_ENTER, 10) == 0 &&
+	      top_key(t, 'n', 10) == 0 && top_key(t, CRT_KEY_END, 10) == 0);
+	grid_free(g);
+	top_free(t);
+	g = NULL;
+	t = top_of(&rows, true);
+	g = grid_new(80, 10);
+	top_key(t, '/', 10);
+	top_key(t, 'z', 10);
+	top_key(t, CRT_KEY_ENTER, 10);
+	CHECK(top_render(t, g) == 0);
+	found = false;
+	for (int y = 0; y < g->h; y++)
+		found |= strstr(row_text(g, y), "no process matches the filter (Esc clears it)") != NULL;
+	CHECK(found);
+	/* a terminal too small: a line saying so, not a broken table */
+	grid_free(g);
+	g = grid_new(30, 4);
+	CHECK(top_render(t, g) == 0 && strstr(row_text(g, 0), "too small"));
+	grid_free(g);
+	top_free(t);
+	toprows_free(&rows);
+}
+
 int main(void)
 {
 	RUN(test_toprows_rates);
@@ -495,5 +537,6 @@ int main(void)
 	RUN(test_promexp_empty);
 	RUN(test_top_golden);
 	RUN(test_top_keys);
+	RUN(test_top_empty);
 	return check_done();
 }
