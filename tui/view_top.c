@@ -290,7 +290,7 @@ int top_render(struct top *t, struct grid *g)
 	if (!g || g->w < 40 || g->h < 5) {
 		if (g) {
 			grid_clear(g);
-			grid_print(g, 0, 0, g->w, STYLE_PLAIN, "gilscope top: the terminal is too small");
+			grid_print(g, 0, 0, g->w, STYLE_PLAIN, "terminal too small (40x5)");
 		}
 		return g ? 0 : -EINVAL;
 	}
