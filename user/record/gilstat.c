@@ -222,7 +222,7 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 	/* CAP_SYS_ADMIN: 6.18 refuses a uprobe perf event with CAP_PERFMON alone */
 	static const int caps[] = { PRIVS_CAP_BPF, PRIVS_CAP_PERFMON, PRIVS_CAP_SYS_ADMIN };
 	int sv[2], keep[4], devnull;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return errf(err, errlen, -errno, "socketpair: %s", strerror(errno));
@@ -237,6 +237,8 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 		 * other file (a listening socket, the terminal's state) and only
 		 * the capabilities attaching takes */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)	/* the watch died before that was set */
+			_exit(0);
 		prctl(PR_SET_NAME, "gilscope-attach");
 		g->sock = sv[1];
 		keep[0] = sv[1];
