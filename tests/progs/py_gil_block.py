@@ -7,7 +7,7 @@
 #               readings longer than 1 ms: time it did not run, which here is
 #               time it waited for the GIL (the machine has a core for it).
 #   MainThread  on "go SECONDS" (a line on stdin) runs sum(range(N)) with N
-#               calibrated to last about SECONDS, timed with time.monotonic().
+#               calibrated to last at least SECONDS, timed with time.monotonic().
 #
 # Why sum(range(N)): builtin sum() adds the ints of a range iterator in C
 # (its fast path for exact ints); no bytecode runs inside it, so nothing
@@ -52,14 +52,12 @@ def waiter():
 
 
 def calibrate():
-    # items per second of sum(range(n)), the fastest of three short runs
-    best = 0
-    for _ in range(3):
-        n = 2000000
-        a = time.monotonic()
-        sum(range(n))
-        best = max(best, n / (time.monotonic() - a))
-    return best
+    # items per CPU second of sum(range(n)): a block lasts at least what was
+    # asked however busy the machine (time preempted only makes it longer)
+    n = 5000000
+    a = time.thread_time()
+    sum(range(n))
+    return n / max(time.thread_time() - a, 1e-6)
 
 
 def main():
@@ -76,16 +74,18 @@ def main():
             break
         n = int(rate * float(w[1]))
         go = time.monotonic()
+        c = time.thread_time()
         a = time.monotonic()
         sum(range(n))
         b = time.monotonic()
+        cpu = time.thread_time() - c
+        if cpu > 0.1:	# the speed now, for the next block
+            rate = n / cpu
         time.sleep(0.05)	# the waiter runs again and notes its gap
         with lock:
             cover = [g for g in gaps if g[0] <= a <= g[1]]
             waited = sum(g[1] - g[0] for g in gaps if g[1] > go and g[0] <= b)
         g = cover[-1] if cover else (0.0, 0.0)
-        if g[1] > a:	# the speed now, for the next block
-            rate = n / (g[1] - a)
         print("block %.6f %.6f %.6f %.6f %.6f" % (a, b, g[0], g[1], waited), flush=True)
     stop = True
     t.join()
