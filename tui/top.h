@@ -49,7 +49,11 @@ struct top_opts {
 	const char *scope;	/* what is watched, for the title ("every process", "pid 42") */
 };
 
+/* A view with no rows yet, sorted by held, every process closed. o is
+ * copied (its scope string too). 0 or -ENOMEM (*out is then NULL or to be
+ * freed with top_free). */
 int top_new(struct top **out, const struct top_opts *o);
+/* Frees the view and its copy of the rows. Safe on NULL. */
 void top_free(struct top *t);
 /* The rows to show (copied; the caller keeps its own). */
 int top_set_rows(struct top *t, const struct toprows *rows);

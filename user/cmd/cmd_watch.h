@@ -33,6 +33,8 @@ int cmd_watch_add_pids(const char *name, struct cmd_watch *cw, const char *arg);
 /* Opens the watch, checks that -p named a Python, drops privileges.
  * 0, or 1 after the error line. */
 int cmd_watch_start(const char *name, struct cmd_watch *cw);
+/* Closes the watch (its attacher ends and detaches the probes). Safe
+ * after a failed or no cmd_watch_start(). */
 void cmd_watch_stop(struct cmd_watch *cw);
 
 #endif

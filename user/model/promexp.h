@@ -52,6 +52,7 @@ struct promexp_opts {
 	size_t max_procs;	/* processes with series (0: 256) */
 };
 
+/* No series yet; o is copied (0 fields take their defaults). 0 or -ENOMEM. */
 int promexp_new(struct promexp **out, const struct promexp_opts *o);
 /* Takes in a snapshot: which series exist now and their values. */
 int promexp_update(struct promexp *e, const struct gilsnap *s);
@@ -60,6 +61,7 @@ int promexp_update(struct promexp *e, const struct gilsnap *s);
 int promexp_render(const struct promexp *e, char **text, size_t *len);
 /* Series in the last update (label sets of the per-thread metrics). */
 size_t promexp_series(const struct promexp *e);
+/* Frees every series. Safe on NULL. */
 void promexp_free(struct promexp *e);
 
 #endif
