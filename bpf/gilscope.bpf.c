@@ -538,6 +538,26 @@ static __always_inline __u32 task_cpu(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre516 *)t, cpu);
 }
 
+/*
+ * Without -a only switches that involve a traced task are recorded. When a
+ * traced task hands its CPU to an untraced one, that task's own departure
+ * (to idle, or to a third task) involves no traced task, and the CPU would
+ * seem to be "someone else's" until a traced task next ran there (2 s of
+ * grey on a CPU that idled). So such a hand-over asks for the NEXT switch on
+ * that CPU too, whatever it is: one extra event per hand-over, at most one
+ * per switch the traced program itself makes. That next switch may hand the
+ * CPU to a third untraced task, whose departure is not asked for: the model
+ * (model.h) shows such an occupant only briefly. sched_switch runs with the
+ * runqueue locked and preemption off: plain accesses to this CPU's flag are
+ * safe.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} handover SEC(".maps");
+
 /* state_from_task: the kernel passed no prev_state (before 5.18). Read it
  * from prev, as those kernels' own tracepoint did: __schedule() read it a
  * little earlier, so a sleep that a pending signal cut short shows as
@@ -553,8 +573,19 @@ static __always_inline void switch_event(bool preempt, struct task_struct *prev,
 		flags |= GS_F_TRACED_PREV;
 	if (next_tgid && tgid_traced(next_tgid))
 		flags |= GS_F_TRACED_NEXT;
-	if (!flags && !all_tasks)
-		return;
+	if (!all_tasks) {
+		__u32 zero = 0, *asked = bpf_map_lookup_elem(&handover, &zero);
+
+		if (!flags) {	/* the whole machine's common case: a load, no store */
+			if (!asked || !*asked)
+				return;
+			*asked = 0;	/* the switch that was asked for */
+		} else if (asked) {
+			/* a traced task hands the CPU to an untraced one (not
+			 * idle): ask for this CPU's next switch, whatever it is */
+			*asked = flags == GS_F_TRACED_PREV && next->pid;
+		}
+	}
 	if (state_from_task && !preempt)
 		prev_state = task_state(prev);
 	emit(0, GS_EV_SCHED_SWITCH, flags, prev_tgid, prev->pid,

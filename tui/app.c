@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * app.c - the viewer's controller (see app.h): keys -> view state, time ->
- * view state, view state + timeline -> grid -> terminal.
+ * app.c - the viewer's controller (see app.h): time -> view state, view
+ * state + timeline -> grid -> terminal, and the loop that waits for keys,
+ * live events and frames. What each key does is app_keys.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "util/outfile.h"
-#include "tui/app.h"
+#include "tui/app_impl.h"
 #include "tui/crt.h"
 
 #define MESSAGE_NS 4000000000ull	/* how long a note stays */
@@ -20,51 +21,36 @@
 #define FRAME_MS 30			/* 33 frames per second while moving */
 #define MIN_FRAME_MS 15			/* at most 66 while live events come */
 
-enum prompt_kind { PROMPT_NONE = 0, PROMPT_GOTO };
-
-struct app {
-	struct app_opts o;		/* as given (the timeline is not ours) */
-	struct tui_state st;		/* what tui_render draws from */
-	int lane_cols;			/* lane width of the last frame */
-	int screen_w, screen_h;		/* size of the last frame */
-	char title[256];		/* st.title points here */
-	char message[160];		/* st.message points here */
-	uint64_t message_left;		/* ns until the note goes */
-	char prompt[64];		/* st.prompt points here */
-	enum prompt_kind prompt_kind;	/* a prompt takes the keys */
-	char input[32];			/* what was typed at the prompt */
-	char *panel, *panel_title;	/* st.panel / panel_title (owned) */
-	bool quit;			/* q was pressed */
-};
-
-/* The next (dir > 0) or previous value of 1, 2, 5, 10, 20, 50... from v,
- * within [lo, hi]: zoom (ns per column) and speed (x 100). */
-static uint64_t step125(uint64_t v, int dir, uint64_t lo, uint64_t hi)
+void app_extent(const struct app *a, uint64_t *first, uint64_t *last)
 {
-	static const uint64_t m[] = { 1, 2, 5 };
-	uint64_t prev = lo, s = 1;
-
-	for (uint64_t p = 1; p <= hi; p *= 10) {
-		for (int i = 0; i < 3; i++) {
-			s = m[i] * p;
-			if (dir > 0 && s > v)
-				return s < hi ? s : hi;
-			if (dir < 0 && s >= v)
-				return prev > lo ? prev : lo;
-			prev = s;
-		}
-	}
-	return dir > 0 ? hi : (prev > lo ? prev : lo);
+	timeline_extent(a->o.tl, first, last);
 }
 
-static uint64_t span_ns(const struct app *a)
+uint64_t app_span(const struct app *a)
 {
 	return (uint64_t)(a->lane_cols ? a->lane_cols : 80) * a->st.ns_per_col;
 }
 
-static void extent(const struct app *a, uint64_t *first, uint64_t *last)
+bool app_recorded(const struct app *a)
 {
-	timeline_extent(a->o.tl, first, last);
+	return a->st.mode == TUI_REPLAY || timeline_ended(a->o.tl);
+}
+
+/* t=0 is the first event, live and replayed alike; until one came (live)
+ * the start of the recording stands in. */
+static void set_origin(struct app *a)
+{
+	uint64_t first, last;
+
+	if (a->origin_set)
+		return;
+	app_extent(a, &first, &last);
+	if (first) {
+		a->st.origin_ns = first;
+		a->origin_set = true;
+	} else {
+		a->st.origin_ns = timeline_meta(a->o.tl)->start_ns;
+	}
 }
 
 int app_new(struct app **out, const struct app_opts *o)
@@ -85,19 +71,19 @@ int app_new(struct app **out, const struct app_opts *o)
 		snprintf(a->title, sizeof(a->title), "%s", o->title);
 		a->st.title = a->title;
 	}
-	extent(a, &first, &last);
-	/* t=0 is the first event, or (live, nothing yet) when recording began */
-	a->st.origin_ns = first ? first : timeline_meta(o->tl)->start_ns;
+	app_extent(a, &first, &last);
+	set_origin(a);
 	if (o->mode == TUI_LIVE) {
 		a->st.follow = true;
 		a->st.now_ns = last + 1;
 	} else {
-		uint64_t at = o->at_ns ? o->at_ns : span_ns(a);
-
-		a->st.now_ns = first + at;
+		/* from the first event on (--at: later) */
+		a->st.now_ns = first + (o->at_ns ? o->at_ns : 1);
 		if (a->st.now_ns > last + 1)
 			a->st.now_ns = last + 1;
 	}
+	a->told_now = a->st.now_ns;
+	a->dirty = true;
 	*out = a;
 	return 0;
 }
@@ -121,6 +107,7 @@ void app_message(struct app *a, const char *msg)
 	snprintf(a->message, sizeof(a->message), "%s", msg);
 	a->st.message = a->message;
 	a->message_left = MESSAGE_NS;
+	a->dirty = true;
 }
 
 void app_panel(struct app *a, const char *title, const char *text)
@@ -131,6 +118,7 @@ void app_panel(struct app *a, const char *title, const char *text)
 	a->panel_title = title && text ? strdup(title) : NULL;
 	a->st.panel = a->panel;
 	a->st.panel_title = a->panel_title;
+	a->dirty = true;
 }
 
 void app_source_ended(struct app *a)
@@ -138,18 +126,20 @@ void app_source_ended(struct app *a)
 	uint64_t first, last;
 
 	timeline_end(a->o.tl);
-	extent(a, &first, &last);
+	app_extent(a, &first, &last);
 	if (a->st.follow) {
 		a->st.now_ns = last + 1;
 		a->st.follow = false;
 	}
+	a->dirty = true;
+	app_time_moved(a);
 }
 
-static void set_now(struct app *a, uint64_t ts)
+void app_set_now(struct app *a, uint64_t ts)
 {
 	uint64_t first, last;
 
-	extent(a, &first, &last);
+	app_extent(a, &first, &last);
 	if (ts > last + 1)
 		ts = last + 1;
 	if (ts < first + 1)
@@ -157,227 +147,52 @@ static void set_now(struct app *a, uint64_t ts)
 	a->st.now_ns = ts;
 }
 
-static void step(struct app *a, int dir)
+void app_time_moved(struct app *a)
 {
-	uint64_t ts;
-	int err;
-
-	a->st.paused = true;
-	a->st.follow = false;
-	err = timeline_find_lock_event(a->o.tl, a->st.now_ns - 1, dir, &ts);
-	if (err == -ENOENT) {
-		app_message(a, dir > 0 ? "no later lock event" : "no earlier lock event");
+	if (a->st.now_ns == a->told_now)
 		return;
-	}
-	if (err) {
-		app_message(a, err == -ERANGE ? "no lock event in a million events: g goes to a time"
-					      : "could not read the trace to step");
-		return;
-	}
-	set_now(a, ts + 1);
+	a->told_now = a->st.now_ns;
+	a->dirty = true;
+	if (a->o.on_time)
+		a->o.on_time(a->o.ctx, a);
 }
 
-/* The window the screen shows: [*t0, now), as wide as the lanes. */
-static int shown_window(struct app *a, uint64_t *t0, const struct tl_window **w)
+int app_window(struct app *a, uint64_t *t0, const struct tl_window **w)
 {
-	uint64_t sp = span_ns(a);
+	uint64_t sp = app_span(a);
 
+	set_origin(a);
 	*t0 = a->st.now_ns > sp ? a->st.now_ns - sp : 0;
+	/* nothing before the first event (ever: a live ring that forgot the
+	 * oldest still starts there): the lanes fill from the left */
+	if (a->origin_set && *t0 < a->st.origin_ns)
+		*t0 = a->st.origin_ns;
 	if (*t0 >= a->st.now_ns)
 		a->st.now_ns = *t0 + 1;
+	timeline_log_filter(a->o.tl, a->st.ev_tid);
 	return timeline_window(a->o.tl, *t0, a->st.now_ns, w);
 }
 
-/* Highlight thread t (NULL: none), saying so on the key line. */
-static void highlight(struct app *a, const struct tl_thread *t)
+void app_zoom_fit(struct app *a)
 {
-	char msg[96];
+	uint64_t first, last, npc, cols = (uint64_t)(a->lane_cols ? a->lane_cols : 80);
 
-	if (!t) {
-		a->st.highlight_tid = 0;
-		app_message(a, "highlight off");
+	app_extent(a, &first, &last);
+	if (!first && !last)
 		return;
-	}
-	a->st.highlight_tid = t->tid;
-	snprintf(msg, sizeof(msg), "highlight: %s (tid %u); t: next, Esc: none",
-		 t->name[0] ? t->name : "thread", t->tid);
-	app_message(a, msg);
-}
-
-static void pick_thread(struct app *a)
-{
-	const struct tl_window *w;
-	uint64_t t0;
-	size_t i;
-
-	int err = shown_window(a, &t0, &w);
-
-	if (err || !w->nthreads) {
-		app_message(a, err == -EAGAIN ? "still reading the trace here: t again in a moment"
-					      : "no thread to highlight here");
-		return;
-	}
-	for (i = 0; i < w->nthreads; i++)
-		if (w->threads[i].tid == a->st.highlight_tid)
-			break;
-	/* none -> first -> ... -> last -> none */
-	i = i == w->nthreads ? 0 : i + 1;
-	highlight(a, i == w->nthreads ? NULL : &w->threads[i]);
-}
-
-int app_click(struct app *a, int x, int y)
-{
-	const struct tl_window *w;
-	struct tui_hit hit;
-	uint64_t t0;
-
-	if (a->prompt_kind)
-		return 0;
-	if (a->st.help) {
-		a->st.help = false;	/* as any key does */
-		return 0;
-	}
-	if (shown_window(a, &t0, &w) ||
-	    tui_hit(w, &a->st, a->screen_w, a->screen_h, x, y, &hit))
-		return 0;
-	if (hit.kind == TUI_HIT_TIME) {
-		/* the clicked column becomes the last one: what the table and
-		 * the log call "now" */
-		a->st.paused = true;
-		a->st.follow = false;
-		set_now(a, hit.ts_ns + a->st.ns_per_col);
-	} else if (hit.kind == TUI_HIT_THREAD) {
-		for (size_t i = 0; i < w->nthreads; i++)
-			if (w->threads[i].tid == hit.tid)
-				highlight(a, hit.tid == a->st.highlight_tid ? NULL : &w->threads[i]);
-	}
-	return 0;
-}
-
-static void prompt_key(struct app *a, int key)
-{
-	size_t n = strlen(a->input);
-
-	if (key == CRT_KEY_ESC) {
-		a->prompt_kind = PROMPT_NONE;
-	} else if (key == CRT_KEY_BACKSPACE) {
-		if (n)
-			a->input[n - 1] = '\0';
-	} else if (key == CRT_KEY_ENTER) {
-		char *end;
-		double s = strtod(a->input, &end);
-
-		a->prompt_kind = PROMPT_NONE;
-		if (end == a->input || *end || s < 0) {
-			app_message(a, "not a time: give seconds from the start, e.g. 1.5");
-		} else {
-			a->st.follow = false;
-			set_now(a, a->st.origin_ns + (uint64_t)(s * 1e9) + 1);
-		}
-	} else if (((key >= '0' && key <= '9') || key == '.') && n + 1 < sizeof(a->input)) {
-		a->input[n] = (char)key;
-		a->input[n + 1] = '\0';
-	}
-	if (a->prompt_kind == PROMPT_GOTO) {
-		snprintf(a->prompt, sizeof(a->prompt), "go to time (s, Enter/Esc): %s", a->input);
-		a->st.prompt = a->prompt;
-	} else {
-		a->st.prompt = NULL;
-	}
-}
-
-int app_key(struct app *a, int key)
-{
-	struct tui_state *st = &a->st;
-	uint64_t first, last;
-
-	if (a->o.on_key && a->o.on_key(a->o.ctx, a, key))
-		return a->quit;
-	if (a->prompt_kind) {
-		prompt_key(a, key);
-		return 0;
-	}
-	if (st->help && key != 'q') {
-		st->help = false;	/* any key closes the help */
-		return 0;
-	}
-	extent(a, &first, &last);
-	switch (key) {
-	case 'q':
-	case 'Q':
-		a->quit = true;
-		return 1;
-	case ' ':
-		if (st->mode == TUI_REPLAY && st->paused && st->now_ns >= last + 1)
-			st->now_ns = first + 1;	/* at the end: play again */
-		st->paused = !st->paused;
-		if (st->mode == TUI_LIVE)
-			st->follow = !st->paused && !timeline_ended(a->o.tl);
-		break;
-	case CRT_KEY_LEFT:
-		step(a, -1);
-		break;
-	case CRT_KEY_RIGHT:
-		step(a, 1);
-		break;
-	case '+':
-	case '=':
-	case CRT_KEY_WHEEL_UP:
-		st->ns_per_col = step125(st->ns_per_col, -1, TUI_NS_PER_COL_MIN,
-					 TUI_NS_PER_COL_MAX);
-		break;
-	case '-':
-	case '_':
-	case CRT_KEY_WHEEL_DOWN:
-		st->ns_per_col = step125(st->ns_per_col, 1, TUI_NS_PER_COL_MIN,
-					 TUI_NS_PER_COL_MAX);
-		break;
-	case '<':
-	case ',':
-		if (st->mode == TUI_REPLAY)
-			st->speed = step125((uint64_t)(st->speed * 100 + 0.5), -1, 1, 10000) / 100.0;
-		break;
-	case '>':
-	case '.':
-		if (st->mode == TUI_REPLAY)
-			st->speed = step125((uint64_t)(st->speed * 100 + 0.5), 1, 1, 10000) / 100.0;
-		break;
-	case 'g':
-		a->prompt_kind = PROMPT_GOTO;
-		a->input[0] = '\0';
-		prompt_key(a, CRT_KEY_NONE);
-		break;
-	case 'f':
-		if (st->mode == TUI_LIVE && !timeline_ended(a->o.tl)) {
-			st->follow = true;
-			st->paused = false;
-		}
-		st->now_ns = last + 1;
-		break;
-	case 't':
-		pick_thread(a);
-		break;
-	case CRT_KEY_ESC:
-		st->highlight_tid = 0;
-		break;
-	case '?':
-	case 'h':
-		st->help = true;
-		break;
-	case 's':
-		if (a->o.save) {
-			char msg[160];
-
-			a->o.save(a->o.ctx, msg, sizeof(msg));
-			app_message(a, msg);
-		} else {
-			app_message(a, "s saves a live recording; this is a replay");
-		}
-		break;
-	default:
-		break;
-	}
-	return 0;
+	if (a->st.mode == TUI_LIVE && a->st.follow && a->st.now_ns > last + 1)
+		last = a->st.now_ns - 1;
+	npc = (last + 1 - first + cols - 1) / cols;
+	if (npc < TUI_NS_PER_COL_MIN)
+		npc = TUI_NS_PER_COL_MIN;
+	if (npc > TUI_NS_PER_COL_MAX)
+		npc = TUI_NS_PER_COL_MAX;
+	a->st.ns_per_col = npc;
+	a->st.now_ns = last + 1;
+	if (a->st.mode == TUI_REPLAY)
+		a->st.paused = true;	/* the whole run: nothing left to play */
+	a->dirty = true;
+	app_time_moved(a);
 }
 
 void app_tick(struct app *a, uint64_t dt_ns)
@@ -386,28 +201,71 @@ void app_tick(struct app *a, uint64_t dt_ns)
 	uint64_t first, last;
 
 	if (st->message) {
-		if (a->message_left <= dt_ns)
+		if (a->message_left <= dt_ns) {
 			st->message = NULL;
-		else
+			a->dirty = true;
+		} else {
 			a->message_left -= dt_ns;
+		}
 	}
 	if (st->paused || !dt_ns)
 		return;
-	extent(a, &first, &last);
-	if (st->mode == TUI_LIVE) {
-		if (!st->follow)
-			return;
+	app_extent(a, &first, &last);
+	if (st->mode == TUI_LIVE && st->follow) {
 		st->now_ns += dt_ns;
 		if (st->now_ns < last + 1)
 			st->now_ns = last + 1;
+	} else if (st->mode == TUI_LIVE) {
+		/* behind the newest events: play up to them, then follow */
+		st->now_ns += (uint64_t)(dt_ns * st->speed);
+		if (st->now_ns >= last + 1) {
+			st->now_ns = last + 1;
+			st->follow = !timeline_ended(a->o.tl);
+		}
+	} else if (st->now_ns < last + 1) {
+		st->now_ns += (uint64_t)(dt_ns * st->speed);
+		if (st->now_ns >= last + 1) {
+			st->now_ns = last + 1;
+			st->paused = true;
+			app_message(a, "end of the trace: space plays it again");
+		}
+	}
+	app_time_moved(a);
+}
+
+/* Does the view move by itself (play, follow)? Then frames are due. */
+static bool moving(const struct app *a)
+{
+	uint64_t first, last;
+
+	if (a->st.paused)
+		return false;
+	if (a->st.mode == TUI_LIVE && a->st.follow)
+		return !timeline_ended(a->o.tl);
+	app_extent(a, &first, &last);
+	return a->st.now_ns < last + 1 || (a->st.mode == TUI_LIVE && !timeline_ended(a->o.tl));
+}
+
+/* The highlighted thread, if the table has the focus, stays in view as
+ * time changes the table's order. */
+static void keep_highlight_shown(struct app *a, const struct tl_window *w)
+{
+	uint32_t order[TUI_THREADS_MAX];
+	int rows, ev_rows;
+	size_t n, p;
+
+	if (!a->st.highlight_tid || a->st.focus != TUI_FOCUS_THREADS)
 		return;
-	}
-	st->now_ns += (uint64_t)(dt_ns * st->speed);
-	if (st->now_ns >= last + 1) {
-		st->now_ns = last + 1;
-		st->paused = true;
-		app_message(a, "end of the trace: space plays it again");
-	}
+	tui_pane_rows(w, &a->st, a->screen_w, a->screen_h, &rows, &ev_rows);
+	n = tui_thread_order(w, a->st.sort, order);
+	for (p = 0; p < n && w->threads[order[p]].tid != a->st.highlight_tid; p++)
+		;
+	if (p == n || rows < 2)
+		return;
+	if (p < a->st.thr_top)
+		a->st.thr_top = (uint32_t)p;
+	else if (p >= a->st.thr_top + (size_t)rows - 1)
+		a->st.thr_top = (uint32_t)(p - (size_t)rows + 2);
 }
 
 int app_render(struct app *a, struct grid *g)
@@ -419,7 +277,8 @@ int app_render(struct app *a, struct grid *g)
 	a->lane_cols = tui_lane_cols(g->w);
 	a->screen_w = g->w;
 	a->screen_h = g->h;
-	err = shown_window(a, &t0, &w);
+	a->dirty = false;
+	err = app_window(a, &t0, &w);
 	if (err == -EAGAIN)	/* bounded work per call: the caller reads keys */
 		return err;
 	if (err == -EBADMSG || err == -EIO) {
@@ -436,10 +295,12 @@ int app_render(struct app *a, struct grid *g)
 		a->st.paused = true;
 		if (!a->st.message || strcmp(a->st.message, msg))
 			app_message(a, msg);
+		a->dirty = false;
 		return tui_render(&empty, &a->st, g);
 	}
 	if (err)
 		return err;
+	keep_highlight_shown(a, w);
 	return tui_render(w, &a->st, g);
 }
 
@@ -498,6 +359,34 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* Live: the right edge keeps up with the clock (events come a little
+ * late); a view playing behind it follows again once it got there. */
+static void live_edge(struct app *a, uint64_t now)
+{
+	struct tui_state *st = &a->st;
+
+	if (st->mode != TUI_LIVE || st->paused || timeline_ended(a->o.tl) || now <= LIVE_LAG_NS)
+		return;
+	if (!st->follow && st->now_ns + LIVE_LAG_NS >= now)
+		st->follow = true;
+	if (st->follow && now - LIVE_LAG_NS > st->now_ns)
+		st->now_ns = now - LIVE_LAG_NS;
+	app_time_moved(a);
+}
+
+/* How long poll() may sleep: till the next frame while the view moves,
+ * till a note goes, or (nothing to wait for but keys and events) forever. */
+static int wait_ms(const struct app *a, uint64_t now, uint64_t next_frame, bool fresh)
+{
+	if (fresh)
+		return MIN_FRAME_MS;
+	if (moving(a))
+		return next_frame > now ? (int)((next_frame - now) / 1000000) : 0;
+	if (a->st.message)
+		return (int)(a->message_left / 1000000) + 1;
+	return -1;
+}
+
 int app_run(struct app *a)
 {
 	struct grid *g = NULL;
@@ -516,13 +405,14 @@ int app_run(struct app *a)
 			{ .fd = crt_fd(), .events = POLLIN },
 			{ .fd = a->o.poll_fd, .events = POLLIN },
 		};
-		bool moving = !a->st.paused || a->st.message;
-		int n = a->o.poll_fd >= 0 ? 2 : 1, key, timeout;
+		int n = a->o.poll_fd >= 0 ? 2 : 1, key;
 		uint64_t now = mono_ns();
 
-		/* a frame when one is due, at once after a key, and soon after
-		 * new live events (for the latency, at most every MIN_FRAME_MS) */
-		if (redraw || now >= next_frame ||
+		/* a frame at once after a key or a change, when one is due while
+		 * the view moves, and soon after new live events (for the
+		 * latency, at most every MIN_FRAME_MS); a window still being read
+		 * (-EAGAIN) is read on until it is drawn */
+		if (redraw || reading || a->dirty || (moving(a) && now >= next_frame) ||
 		    (fresh && now >= next_frame - (FRAME_MS - MIN_FRAME_MS) * 1000000ull)) {
 			if (!g || g->w != w || g->h != h) {
 				grid_free(g);
@@ -547,15 +437,17 @@ int app_run(struct app *a)
 			}
 			now = mono_ns();
 		}
-		timeout = moving || n == 2 ? (int)((next_frame - now) / 1000000) : 500;
-		if (fresh)
-			timeout = MIN_FRAME_MS;
-		if (reading)
-			timeout = 0;
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, n, reading ? 0 : wait_ms(a, now, next_frame, fresh)) < 0 &&
+		    errno != EINTR) {
 			err = -errno;
 			break;
 		}
+		/* the time slept passed in the state it was slept in (paused:
+		 * only a note's countdown runs), before any key changes it */
+		now = mono_ns();
+		app_tick(a, now - t);
+		t = now;
+		live_edge(a, now);
 		if (n == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			int r = a->o.on_poll(a->o.ctx, a);
 
@@ -566,9 +458,8 @@ int app_run(struct app *a)
 			if (r == 1) {
 				app_source_ended(a);
 				a->o.poll_fd = -1;
-				redraw = true;
 			}
-			fresh = a->st.follow;
+			fresh = a->st.follow && !a->st.paused;
 		}
 		while ((key = crt_key(0)) != CRT_KEY_NONE) {
 			redraw = true;
@@ -576,22 +467,20 @@ int app_run(struct app *a)
 				crt_size(&w, &h);
 				continue;
 			}
-			if (key == CRT_KEY_CLICK) {
+			if (key == CRT_KEY_CLICK || key == CRT_KEY_WHEEL_UP ||
+			    key == CRT_KEY_WHEEL_DOWN) {
 				int x, y;
 
 				crt_click_at(&x, &y);
-				app_click(a, x, y);
+				if (key == CRT_KEY_CLICK)
+					app_click(a, x, y);
+				else
+					app_wheel(a, x, y, key == CRT_KEY_WHEEL_UP ? 1 : -1);
 				continue;
 			}
 			if (app_key(a, key))
 				break;
 		}
-		now = mono_ns();
-		app_tick(a, now - t);
-		t = now;
-		if (a->st.mode == TUI_LIVE && a->st.follow && now > LIVE_LAG_NS &&
-		    now - LIVE_LAG_NS > a->st.now_ns)
-			a->st.now_ns = now - LIVE_LAG_NS;
 	}
 	grid_free(g);
 	crt_done();

@@ -9,6 +9,18 @@
  * drive the viewer with keys and compare grids; app_run() is the loop that
  * adds the terminal. The app does not own the timeline; strings given to it
  * are copied.
+ *
+ * Time: st->now_ns is the right edge of what is shown ("t=" on the status
+ * line), always within the recording: after its first event, at most just
+ * after its last. A replay starts at the first event and plays at st->speed.
+ * Live, the view follows the newest events; unpaused but behind them (a
+ * lesson going on after a pause: st->follow false) it plays at st->speed
+ * until it catches up, then follows again. t=0 is the first event, live and
+ * replayed alike.
+ *
+ * app_run() draws a frame only when something changed, and sleeps in poll()
+ * while nothing moves (paused, ended, at the end of a replay): no busy
+ * redraws.
  */
 #ifndef APP_H
 #define APP_H
@@ -40,6 +52,9 @@ struct app_opts {
 	int (*save)(void *ctx, char *msg, size_t len);
 	/* called first with every key: return 1 if it used the key (lessons) */
 	int (*on_key)(void *ctx, struct app *a, int key);
+	/* called after the view's time (st->now_ns) moved, by play, follow, a
+	 * key or a click: a lesson narrates up to it. May pause the view. */
+	void (*on_time)(void *ctx, struct app *a);
 	void *ctx;
 };
 
@@ -51,8 +66,15 @@ int app_key(struct app *a, int key);
  * ruler it pauses there (that column becomes "now"); on a thread's row it
  * highlights that thread (again: none). Returns 0. */
 int app_click(struct app *a, int x, int y);
+/* The mouse wheel at cell (x, y) of the last frame (dir > 0: up, zoom in):
+ * over the strips, lanes or ruler the time under the pointer stays where it
+ * is; elsewhere it zooms like + and -. Returns 0. */
+int app_wheel(struct app *a, int x, int y, int dir);
 /* Let dt_ns of real time pass (playback, following, message expiry). */
 void app_tick(struct app *a, uint64_t dt_ns);
+/* Zoom so that the whole recording so far fits the lanes, its end at the
+ * right edge (the `z` key; a lesson's closing table). */
+void app_zoom_fit(struct app *a);
 /* Draw the current frame into g (its size is the screen size). A damaged
  * part of a trace file gives an empty window with a note, not an error.
  * -EAGAIN: the window needs more reading than one call does (bounded, see

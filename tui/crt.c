@@ -199,14 +199,14 @@ static int mouse_key(void)
 
 	if (getmouse(&ev) != OK)
 		return CRT_KEY_NONE;
+	click_x = ev.x;
+	click_y = ev.y;
 	if (ev.bstate & BUTTON4_PRESSED)
 		return CRT_KEY_WHEEL_UP;
 	if (ev.bstate & BUTTON5_PRESSED)
 		return CRT_KEY_WHEEL_DOWN;
 	if (!(ev.bstate & BUTTON1_PRESSED))
 		return CRT_KEY_NONE;
-	click_x = ev.x;
-	click_y = ev.y;
 	return CRT_KEY_CLICK;
 }
 
@@ -236,6 +236,9 @@ int crt_key(int timeout_ms)
 		case KEY_BACKSPACE: return CRT_KEY_BACKSPACE;
 		case KEY_HOME: return CRT_KEY_HOME;
 		case KEY_END: return CRT_KEY_END;
+		case KEY_PPAGE: return CRT_KEY_PGUP;
+		case KEY_NPAGE: return CRT_KEY_PGDN;
+		case KEY_BTAB: return '\t';
 		case KEY_MOUSE: return mouse_key();
 		default: return CRT_KEY_NONE;
 		}

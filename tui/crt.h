@@ -27,8 +27,10 @@ enum crt_key {
 	CRT_KEY_HOME,
 	CRT_KEY_END,
 	CRT_KEY_CLICK,		/* left button pressed: where is crt_click_at() */
-	CRT_KEY_WHEEL_UP,
+	CRT_KEY_WHEEL_UP,	/* the wheel: where is crt_click_at() too */
 	CRT_KEY_WHEEL_DOWN,
+	CRT_KEY_PGUP,
+	CRT_KEY_PGDN,
 };
 
 /* What the terminal can do, before starting: UTF-8 locale, colours allowed
@@ -45,7 +47,7 @@ void crt_draw(const struct grid *g);
 /* The next key, waiting up to timeout_ms (0: don't wait, -1: forever);
  * CRT_KEY_NONE if none. */
 int crt_key(int timeout_ms);
-/* Where the last CRT_KEY_CLICK was (cell column and row). */
+/* Where the last CRT_KEY_CLICK or wheel turn was (cell column and row). */
 void crt_click_at(int *x, int *y);
 /* The fd to poll() for keys. */
 int crt_fd(void);

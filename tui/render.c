@@ -10,7 +10,6 @@
 #include "tui/view.h"
 
 #define LABEL_W 6		/* "CPU12 " */
-#define THREAD_ROWS_MAX 12	/* the event log gets the rest */
 
 static const uint8_t palette[] = {
 	GC_CYAN, GC_GREEN, GC_YELLOW, GC_MAGENTA, GC_BLUE, GC_RED,
@@ -119,11 +118,9 @@ static bool earlier(const struct model_span *a, const struct model_span *b)
 
 uint64_t view_lane_t0(const struct view_ctx *c)
 {
-	uint64_t w = (uint64_t)c->lane_w * c->st->ns_per_col;
-
-	/* near boot (a trace from the first seconds of CLOCK_MONOTONIC) the
-	 * lanes would begin before time 0: they begin at 0 and end after t1 */
-	return c->win->t1 > w ? c->win->t1 - w : 0;
+	/* the window never begins before the first event (tui.h): then it is
+	 * narrower than the lanes, which begin with it and end after t1 */
+	return c->win->t0;
 }
 
 void view_lane(const struct view_ctx *c, struct lane_col *cols,
@@ -237,7 +234,7 @@ struct layout {
 static void layout(const struct tl_window *win, const struct tui_state *st, int w, int h,
 		   struct layout *L)
 {
-	int y = 1, cpu_rows, rem, min_ev;
+	int y = 1, cpu_rows, rem, share;
 	size_t nthr = win->nthreads ? win->nthreads : 1;
 
 	L->c = (struct view_ctx){ .win = win, .st = st, .cpus = L->cpus };
@@ -266,12 +263,18 @@ static void layout(const struct tl_window *win, const struct tui_state *st, int 
 	L->lock_rows = L->c.lock_lanes +
 		       (rem - L->c.lock_lanes >= 8 ? 2 : rem - L->c.lock_lanes >= 5 ? 1 : 0);
 	rem -= L->lock_rows;
-	min_ev = rem >= 6 ? 3 : 0;
+	/* the table gets what it needs, short of a quarter of the rest for
+	 * the log (3 rows at least); with the focus on the log, the log
+	 * gets two thirds; both scroll */
+	if (st->focus == TUI_FOCUS_EVENTS)
+		share = rem / 3 > 2 ? rem / 3 : 2;
+	else
+		share = rem - (rem >= 12 ? rem / 4 : rem >= 6 ? 3 : 0);
 	L->thr_rows = (int)nthr + 1;
-	if (L->thr_rows > THREAD_ROWS_MAX + 1)
-		L->thr_rows = THREAD_ROWS_MAX + 1;
-	if (L->thr_rows > rem - min_ev)
-		L->thr_rows = rem - min_ev;
+	if (L->thr_rows > share)
+		L->thr_rows = share;
+	if (L->thr_rows > rem)
+		L->thr_rows = rem;
 	rem -= L->thr_rows;
 	L->ev_rows = rem;
 	L->cpu_y = y;
@@ -279,6 +282,19 @@ static void layout(const struct tl_window *win, const struct tui_state *st, int 
 	L->thr_y = y += L->lock_rows;
 	L->ev_y = y += L->thr_rows > 0 ? L->thr_rows : 0;
 	L->panel_y = y + (rem > 0 ? rem : 0);
+}
+
+void tui_pane_rows(const struct tl_window *win, const struct tui_state *st, int w, int h,
+		   int *thread_rows, int *event_rows)
+{
+	struct layout L;
+
+	*thread_rows = *event_rows = 0;
+	if (!win || !st || w < TUI_MIN_W || h < TUI_MIN_H)
+		return;
+	layout(win, st, w, h, &L);
+	*thread_rows = L.thr_rows > 0 ? L.thr_rows : 0;
+	*event_rows = L.ev_rows > 0 ? L.ev_rows : 0;
 }
 
 int tui_render(const struct tl_window *win, const struct tui_state *st,
@@ -330,10 +346,15 @@ int tui_hit(const struct tl_window *win, const struct tui_state *st, int w, int 
 		return 0;
 	}
 	row = y - L.thr_y - 1;	/* below the table's header */
-	if (L.thr_rows > 0 && row >= 0 && y < L.thr_y + L.thr_rows &&
-	    (size_t)row < view_threads_shown(win->nthreads, L.thr_rows)) {
-		hit->kind = TUI_HIT_THREAD;
-		hit->tid = win->threads[row].tid;
+	if (L.thr_rows > 0 && row >= 0 && y < L.thr_y + L.thr_rows) {
+		uint32_t order[TUI_THREADS_MAX];
+		size_t n = tui_thread_order(win, st->sort, order);
+		size_t top = view_threads_top(n, L.thr_rows, st->thr_top);
+
+		if ((size_t)row < n - top && row < L.thr_rows - 1) {
+			hit->kind = TUI_HIT_THREAD;
+			hit->tid = win->threads[order[top + (size_t)row]].tid;
+		}
 	}
 	return 0;
 }

@@ -79,6 +79,7 @@ static int tl_init(struct timeline **out, const struct trace_meta *meta)
 	tl->meta = *meta;
 	tl->ncpus = meta->ncpus ? meta->ncpus : 1;
 	mo.ncpus = tl->ncpus;
+	mo.trace_flags = meta->flags;
 	mo.ctx = tl;
 	tl->m = model_new(&mo);
 	if (!tl->m) {
@@ -166,6 +167,23 @@ static int restart(struct timeline *tl, uint64_t t0)
 	return 0;
 }
 
+/* A THREAD_NAME that gives a thread the name it has says nothing (the
+ * recorder names a thread when it first sees it, gilrt names it again). */
+static bool renames(const struct model *m, const struct gs_event *ev)
+{
+	const struct model_thread *t = model_thread(m, ev->tid);
+	char n[16];
+
+	gs_event_name(ev, n);
+	return n[0] && (!t || strncmp(t->name, n, sizeof(n)));
+}
+
+/* A note about thread tid (the event log filtered with `e`). */
+static bool about(const struct gs_event *ev, uint32_t tid)
+{
+	return ev->tid == tid || (ev->type == GS_EV_DROP_REQUEST && ev->arg1 == tid);
+}
+
 /* Feeds the events before t1, at most TL_SLICE_EVENTS of them: -EAGAIN
  * when more remain (fed_ts then says how far it got). */
 static int feed_until(struct timeline *tl, uint64_t t1)
@@ -176,6 +194,8 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 
 	while ((err = tl_source_peek(tl, &ev)) > 0) {
 		bool key = ev->flags & GS_F_KEYFRAME;
+		bool notable = !key && is_notable(ev->type) &&
+			       (ev->type != GS_EV_THREAD_NAME || renames(tl->m, ev));
 
 		if (!key && ev->ts_ns >= t1)
 			break;
@@ -188,9 +208,10 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 		err = model_feed(tl->m, ev);
 		if (err && err != -EINVAL)
 			return err;
-		/* a window shows the last TL_LOG_MAX notes before its end, and
-		 * its end is where feeding stops: a ring of them is enough */
-		if (!key && is_notable(ev->type)) {
+		/* a window shows the last TL_LOG_MAX notes before its end (of
+		 * the filtered thread, if any), and its end is where feeding
+		 * stops: a ring of them is enough */
+		if (notable && (!tl->log_tid || about(ev, tl->log_tid))) {
 			struct tl_note *nt;
 
 			if (tl->nnotes < TL_LOG_MAX) {
@@ -486,6 +507,15 @@ static size_t drop_gone(struct tl_thread *v, size_t n, uint64_t t0)
 		    v[i].state_since_ns >= t0)
 			v[kept++] = v[i];
 	return kept;
+}
+
+/* Is the event about thread tid: its own, or a drop request addressed to it? */
+void timeline_log_filter(struct timeline *tl, uint32_t tid)
+{
+	/* the notes kept so far were chosen by the old filter: feed again */
+	if (tl->log_tid != tid)
+		tl->win_valid = tl->fed_valid = false;
+	tl->log_tid = tid;
 }
 
 static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)

@@ -92,7 +92,9 @@ struct tl_window {
 	size_t nthreads;
 	const struct tl_note *log;	/* notable events (lock, thread, I/O,
 					 * native, process, lost) before t1,
-					 * oldest first, at most TL_LOG_MAX */
+					 * oldest first, at most TL_LOG_MAX;
+					 * only one thread's if filtered
+					 * (timeline_log_filter) */
 	size_t nlog;
 	const struct tl_lock *locks;	/* locks held or waited for in the
 					 * window, by index, at most TL_LOCKS_MAX */
@@ -110,7 +112,7 @@ struct tl_window {
 					 * count merged spans whole) */
 };
 
-#define TL_LOG_MAX 64
+#define TL_LOG_MAX 256
 
 /* A timeline over a trace file; it takes ownership of r (closed on free). */
 int timeline_open_reader(struct timeline **out, struct trace_reader *r,
@@ -141,6 +143,9 @@ int timeline_window(struct timeline *tl, uint64_t t0, uint64_t t1,
  * -ENOENT if there is none, -ERANGE if there is none nearby (a file is
  * searched for about a million events at most). */
 int timeline_find_lock_event(struct timeline *tl, uint64_t ts, int dir, uint64_t *out);
+/* From the next window on, the log holds only the events of thread tid (its
+ * own, and drop requests addressed to it); 0: every thread's. */
+void timeline_log_filter(struct timeline *tl, uint32_t tid);
 /* Which of win->locks a HOLD or WAIT span is about (0 if not found). */
 size_t tl_lock_lane(const struct tl_window *w, const struct model_span *s);
 /* Live: events appended so far (a counter that only grows). */

@@ -44,6 +44,7 @@ struct timeline {
 	struct tl_note notes[TL_LOG_MAX];	/* the last notable events fed, a ring */
 	size_t nnotes, note_head;	/* how many (<= TL_LOG_MAX), the oldest */
 
+	uint32_t log_tid;		/* the log is this thread's only (0: all) */
 	struct hmap reg;		/* {tid} -> stable thread index */
 	struct hmap lock_reg;		/* {addr, pid} -> stable lock index */
 

@@ -41,9 +41,10 @@ extern const struct view view_panel;	/* narration / summary text */
 extern const struct view view_keys;	/* key line, prompt or message */
 extern const struct view view_help;	/* help overlay */
 
-/* Rows of the thread table h rows high (header included) that show a
- * thread, the rest being the header and a "+N more" line (view_threads.c). */
-size_t view_threads_shown(size_t nthreads, int h);
+/* The first of n threads (in table order) that a table h rows high (header
+ * included) shows when asked to start at top: top, or less so that the last
+ * page is full (view_threads.c). */
+size_t view_threads_top(size_t n, int h, uint32_t top);
 
 /* Shared helpers (tui/render.c). */
 const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid);
@@ -70,8 +71,9 @@ struct lane_col {
 	const struct model_span *s;	/* NULL: nothing in this column */
 };
 #define LANE_MAX 1024
-/* When the first column of the lanes starts: they end at win->t1, except
- * near time 0 where they start at 0 (and end after t1). */
+/* When the first column of the lanes starts: win->t0. The lanes end at t1,
+ * or after it when the window is narrower (it never begins before the
+ * first event: tui.h); nothing is drawn after t1. */
 uint64_t view_lane_t0(const struct view_ctx *c);
 /* Fill cols[0..ctx->lane_w) from the spans that match(span, arg). */
 void view_lane(const struct view_ctx *c, struct lane_col *cols,

@@ -33,13 +33,16 @@ static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kin
 	struct lane_col cols[LANE_MAX];
 	struct cell_style gap = { .attr = GA_DIM };
 
+	uint64_t t0 = view_lane_t0(c);
+
 	view_lane(c, cols, kind == SPAN_HOLD ? is_hold : is_wait, (uintptr_t)n);
 	for (int k = 0; k < c->lane_w; k++) {
 		const struct model_span *s = cols[k].s;
 		const struct tl_thread *t = s ? view_thread(c, s->tid) : NULL;
 
 		if (!s) {
-			if (kind == SPAN_HOLD)
+			/* nobody holds it: a dot, up to "now" (after it: blank) */
+			if (kind == SPAN_HOLD && t0 + (uint64_t)k * c->st->ns_per_col < c->win->t1)
 				grid_put(g, x + k, y, view_glyph(c, 0x00b7, '.'), gap);
 			continue;
 		}

@@ -16,9 +16,17 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	const char *mode;
 	int n, x;
 
+	/* live and behind the newest events (a lesson after a pause): it
+	 * plays up to them, then follows again */
+	bool behind = st->mode == TUI_LIVE && !st->follow && c->win->t1 <= c->win->last_ns;
+
 	if (st->paused) {
 		mode = st->ascii ? "|| PAUSED" : "\u2016 PAUSED";
 		mode_st.fg = st->color ? GC_YELLOW : 0;
+	} else if (behind) {
+		mode = c->win->ended ? (st->ascii ? "> PLAYING" : "\u25b6 PLAYING") :
+				       (st->ascii ? "> CATCHING UP" : "\u25b6 CATCHING UP");
+		mode_st.fg = st->color ? GC_GREEN : 0;
 	} else if (st->mode == TUI_LIVE && c->win->ended) {
 		mode = st->ascii ? "# ENDED" : "\u25a0 ENDED";
 	} else if (st->mode == TUI_LIVE) {
@@ -31,7 +39,7 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	mode_st.attr |= GA_BOLD;
 	view_fmt_time(c, c->win->t1, t, sizeof(t));
 	fmt_duration(scale, sizeof(scale), st->ns_per_col);
-	if (st->mode == TUI_REPLAY)
+	if (st->mode == TUI_REPLAY || (behind && !st->paused))
 		snprintf(speed, sizeof(speed), "   speed %s%g", st->ascii ? "x" : "\u00d7",
 			 st->speed);
 	if (c->win->lost)

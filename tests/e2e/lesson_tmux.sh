@@ -127,8 +127,89 @@ if need_root lesson_live; then
 		else
 			ok lesson_live_save
 		fi
+		# gilrt's own output (lesson 1's point: its CORRUPTION verdict) is kept
+		# beside the saved trace, the user's too, and its replay shows it
+		out=$(ls "$TDIR"/save/gilscope-*.gst.txt 2>/dev/null | head -n 1)
+		verdict=$(grep -v '^ *$' "$out" 2>/dev/null | tail -n 1 | cut -c1-40)
+		if [ -z "$out" ] || [ "$out" != "$saved.txt" ]; then
+			not_ok lesson_live_save_output "no $(basename "$saved").txt: $(ls "$TDIR/save")"
+		elif [ "$(stat -c %u:%g "$out")" != 65534:65534 ] || ! grep -q '^gilrt ' "$out" ||
+			[ -z "$verdict" ]; then
+			not_ok lesson_live_save_output "$(stat -c %u:%g "$out"): $(head -n 3 "$out")"
+		elif ! "$GS" lesson "$name" --trace "$saved" --plain </dev/null > "$TDIR/save.replay" 2>&1 ||
+			! sed -n '/^gilrt said when this trace was recorded:/,$p' "$TDIR/save.replay" |
+				grep -qF -- "$verdict"; then
+			not_ok lesson_live_save_output "the replay does not show '$verdict': $(tail -n 4 "$TDIR/save.replay")"
+		else
+			ok lesson_live_save_output
+		fi
 	else
 		not_ok lesson_live_save "$why"
 	fi
+
+	# live, the view moves between the pauses: it stops at a step's moment,
+	# and after space goes on from there (the program ran on meanwhile) to
+	# the next one, which it stops at too
+	sock=$TDIR/live-moves
+	tm() { env SHELL=/bin/sh tmux -S "$sock" "$@"; }
+	st() { tm capture-pane -p -t L 2>/dev/null | head -n 1; }
+	until_st() { # REGEX SECONDS
+		local i
+		for ((i = 0; i < $2 * 20; i++)); do st | grep -Eq -- "$1" && return 0; sleep 0.05; done
+		return 1
+	}
+	tm -f /dev/null new-session -d -s L -x 120 -y 40 "$GS lesson threads; exec cat"
+	if ! until_st 'PAUSED +t=0\.0500 s' 20; then
+		not_ok lesson_live_view_moves "first pause: $(st)"
+	else
+		tm send-keys -t L ' '	# step 2: its drop request came before 0.05 s
+		sleep 0.3
+		tm send-keys -t L ' '	# on to step 3, at 0.6 s
+		seen=
+		for ((i = 0; i < 200; i++)); do
+			s=$(st)
+			echo "$s" | grep -Eq 'PLAYING|CATCHING UP' && seen=$(echo "$s" | grep -Eo 't=[0-9.]+ s')
+			echo "$s" | grep -Eq 'PAUSED +t=0\.6000 s' && break
+			sleep 0.02
+		done
+		if [ -n "$seen" ] && st | grep -Eq 'PAUSED +t=0\.6000 s' &&
+			tm capture-pane -p -t L | grep -q 'step 3 of 4'; then
+			ok lesson_live_view_moves
+		else
+			not_ok lesson_live_view_moves "moving: '$seen', then: $(st)"
+		fi
+	fi
+	tm kill-server 2>/dev/null
 fi
+
+# a replay: the first pause comes at its step's moment, not a window later;
+# paused, the view costs no CPU; quit there, the table says the run was cut
+# short and judges no claim, and gilrt's lines are said to be of the whole run
+sock=$TDIR/replay-quit
+tm() { "${AS[@]}" env SHELL=/bin/sh tmux -S "$sock" "$@"; }
+tm -f /dev/null new-session -d -s L -x 120 -y 40 "$GS_USER lesson threads --replay; echo LESSON_EXIT=\$?; exec cat"
+for ((i = 0; i < 200; i++)); do tm capture-pane -p -t L | grep -q 'space: go on' && break; sleep 0.05; done
+pane=$(tm capture-pane -p -t L)
+echo "$pane" | head -n 1 | grep -Eq 'PAUSED +t=0\.0500 s' && ok lesson_replay_first_pause_on_time ||
+	not_ok lesson_replay_first_pause_on_time "$(echo "$pane" | head -n 1)"
+pid=$(pgrep -f "^$GS_USER lesson threads --replay\$" | head -n 1)
+if [ -n "$pid" ]; then
+	a=$(awk '{ print $14 + $15 }' /proc/"$pid"/stat); sleep 4; b=$(awk '{ print $14 + $15 }' /proc/"$pid"/stat)
+	# 4 s at 100 ticks/s: a redraw every 30 ms (or a 40 ms timer) costs several
+	[ $((b - a)) -le 1 ] && ok lesson_replay_idle_paused ||
+		not_ok lesson_replay_idle_paused "$((b - a)) ticks of CPU in 4 s, paused"
+else
+	not_ok lesson_replay_idle_paused "no process"
+fi
+tm send-keys -t L q
+for ((i = 0; i < 100; i++)); do tm capture-pane -p -t L | grep -q 'LESSON_EXIT=' && break; sleep 0.05; done
+pane=$(tm capture-pane -p -S -60 -t L)
+if echo "$pane" | grep -q 'LESSON_EXIT=0' && echo "$pane" | grep -q 'quit at 0\.05 s of 2\.0[0-9] s' &&
+	echo "$pane" | grep -q 'not judged (cut short)' && ! echo "$pane" | grep -Eq ' (NO|yes)$' &&
+	echo "$pane" | grep -q '^gilrt said when this trace was recorded (of the whole run'; then
+	ok lesson_replay_quit_early
+else
+	not_ok lesson_replay_quit_early "$(echo "$pane" | grep -v '^$' | tail -n 8 | paste -sd '|' -)"
+fi
+tm kill-server 2>/dev/null
 t_exit

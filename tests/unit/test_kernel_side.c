@@ -8,7 +8,9 @@
  *    classification, and the same PROC_EXIT "last thread" flags;
  *  - --lock with nested mutexes: every RELEASED carries its own hold, the
  *    outer lock's too (tests/progs/mutex_nested);
- *  - a trylock that fails is a LOCK_FAILED, not an acquisition.
+ *  - a trylock that fails is a LOCK_FAILED, not an acquisition;
+ *  - without -a, a traced task's hand-over of its CPU to an untraced task is
+ *    followed by that task's departure.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -235,6 +237,117 @@ out:
 	}
 }
 
+/* ---- a traced task hands its CPU to an untraced one --------------------------- */
+
+#define HANDOVERS 20
+
+static void spin_ns(long ns)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < ns);
+}
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Without -a, when a traced task hands its CPU to an untraced one, that
+ * task's departure (to idle, here) is recorded too: the next switch on the
+ * CPU, whatever it is. The traced task (SCHED_FIFO, so the task it wakes
+ * cannot preempt it) wakes an untraced one on its CPU and sleeps 5 ms; that
+ * one runs 2 ms and blocks: it leaves for idle, a switch without a traced
+ * task that the kernel side did not record before. */
+static void test_handover_followed(void)
+{
+	struct loader_opts opts = { 0 };
+	struct loader *l = NULL;
+	struct ring_buffer *rb = NULL;
+	struct evs ev = { 0 };
+	int wake[2] = { -1, -1 }, go[2] = { -1, -1 }, status;
+	pid_t u = -1, t = -1;
+	size_t handovers = 0, followed = 0;
+	char c = 0;
+
+	if (!check_need_root("test_handover_followed"))
+		return;
+	CHECK(loader_open(&l, &opts) == 0);
+	if (check__failed_now)
+		goto out;
+	CHECKF(loader_load(l) == 0, "%s", loader_error(l));
+	CHECKF(loader_attach_sched(l) == 0, "%s", loader_error(l));
+	rb = ring_buffer__new(loader_ringbuf_fd(l), on_ring, &ev, NULL);
+	CHECK(rb != NULL && pipe(wake) == 0 && pipe(go) == 0);
+	if (check__failed_now)
+		goto out;
+	u = fork();		/* untraced: forked before anything is traced */
+	if (u == 0) {
+		pin_cpu0();
+		close(wake[1]);
+		while (read(wake[0], &c, 1) == 1)
+			spin_ns(2000000);
+		_exit(0);
+	}
+	t = fork();
+	if (t == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+		struct timespec ms5 = { 0, 5000000 };
+
+		pin_cpu0();
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) || read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (int i = 0; i < HANDOVERS; i++) {
+			if (write(wake[1], &c, 1) != 1)
+				_exit(3);
+			nanosleep(&ms5, NULL);
+		}
+		_exit(0);
+	}
+	close(wake[0]);
+	close(wake[1]);
+	CHECK(u > 0 && t > 0 && loader_trace_tgid(l, t) == 0 && write(go[1], &c, 1) == 1);
+	CHECK(waitpid(t, &status, 0) == t && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(waitpid(u, &status, 0) == u);
+	CHECK(loader_flush(l) == 0 && ring_buffer__consume(rb) >= 0);
+	CHECK(loader_lost(l) == 0);
+	qsort(ev.ev, ev.n, sizeof(*ev.ev), cmp_cpu_ts);
+	/* each hand-over from t to an untraced task W on a CPU: the next switch
+	 * recorded on that CPU is W leaving it */
+	for (size_t i = 0; i < ev.n; i++) {
+		const struct gs_event *e = &ev.ev[i];
+
+		if (e->type != GS_EV_SCHED_SWITCH || e->pid != (uint32_t)t ||
+		    e->flags != GS_F_TRACED_PREV || !(uint32_t)e->arg0)
+			continue;
+		handovers++;
+		for (size_t j = i + 1; j < ev.n && ev.ev[j].cpu == e->cpu; j++) {
+			if (ev.ev[j].type != GS_EV_SCHED_SWITCH)
+				continue;
+			followed += ev.ev[j].tid == (uint32_t)e->arg0;
+			break;
+		}
+	}
+	CHECKF(handovers >= HANDOVERS / 2 && followed == handovers,
+	       "%zu hand-overs to untraced tasks, %zu of them followed by their departure",
+	       handovers, followed);
+out:
+	if (go[0] >= 0) {
+		close(go[0]);
+		close(go[1]);
+	}
+	ring_buffer__free(rb);
+	loader_destroy(l);
+	free(ev.ev);
+}
+
 /* ---- --lock: nested and failed acquisitions --------------------------------- */
 
 struct prog_counts {
@@ -374,6 +487,7 @@ static void test_lock_failed_trylock(void)
 int main(void)
 {
 	RUN(test_tp_fallback_agrees);
+	RUN(test_handover_followed);
 	RUN(test_lock_nested_holds);
 	RUN(test_lock_failed_trylock);
 	return check_done();

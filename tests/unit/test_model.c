@@ -5,6 +5,7 @@
  * locks. */
 #include "check.h"
 #include "model/model.h"
+#include "trace/trace_meta.h"
 
 #define PID 100
 #define A 101
@@ -345,6 +346,121 @@ static void test_other_tasks(void)
 	const struct model_span *x = find(&sp, SPAN_STATE, A, 10);
 
 	CHECK(x && x->state == MS_RUNNABLE && x->end_ns == 30);
+	model_free(m);
+}
+
+/* An untraced task a traced one handed its CPU to. ms: 1 ms in ns. */
+#define MSN 1000000ull
+
+static struct gs_event handover_to(uint64_t ts, uint32_t other)
+{
+	struct gs_event e = sw(ts, 0, A, 0, 1);	/* A sleeps */
+
+	e.arg0 = other | (uint64_t)(other + 1) << 32;
+	e.flags = GS_F_TRACED_PREV;
+	return e;
+}
+
+/* A switch between two untraced tasks (or to idle: next 0). */
+static struct gs_event untraced_sw(uint64_t ts, uint32_t prev, uint32_t next)
+{
+	struct gs_event e = sw(ts, 0, prev, 0, 1);
+
+	e.pid = prev + 1;
+	e.arg0 = next ? next | (uint64_t)(next + 1) << 32 : 0;
+	e.flags = 0;
+	return e;
+}
+
+static struct model *mk_flags(struct spans *s, uint32_t flags)
+{
+	struct model_opts o = { .ncpus = 1, .on_span = on_span, .ctx = s, .trace_flags = flags };
+
+	s->n = 0;
+	s->bad = false;
+	return model_new(&o);
+}
+
+static struct model_span peeked;	/* 900's CPU span from model_open_spans */
+
+static void peek(const struct model_span *x, void *ctx)
+{
+	(void)ctx;
+	if (x->kind == SPAN_CPU && x->tid == 900)
+		peeked = *x;
+}
+
+/* Without -a an untraced task's stay on a CPU shows only as long as the
+ * recording says it had the CPU: never seconds of "someone else" on a core
+ * that idled unseen (traces/io.gst showed 2 s of grey at 1 % busy). */
+static void test_other_unfollowed(void)
+{
+	struct model *m;
+	const struct model_cpu *c;
+	size_t n;
+
+	/* an old trace: 900's departure was never recorded; the next switch
+	 * on the core comes from idle 5 ms later: 900 stayed 1 ms at most */
+	m = mk_flags(&sp, 0);
+	struct gs_event old[] = { sw(0, 0, 0, A, 0), handover_to(10, 900), sw(5 * MSN, 0, 0, A, 0),
+				  sw(6 * MSN, 0, A, 0, 1) };
+	feed(m, old, 4);
+	model_finish(m, 7 * MSN);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 10 + MSN, SPAN_F_OTHER | SPAN_F_GUESS);
+	c = model_cpus(m, &n);
+	CHECKF(c[0].other_ns == MSN && c[0].busy_ns == 10 + MSN, "other %llu busy %llu",
+	       (unsigned long long)c[0].other_ns, (unsigned long long)c[0].busy_ns);
+	model_free(m);
+
+	/* ... even when it is the one leaving at the next switch: it may have
+	 * taken turns with other programs meanwhile, unseen (they do) */
+	m = mk_flags(&sp, 0);
+	struct gs_event back[] = { sw(0, 0, 0, A, 0), handover_to(10, 900), sw(3 * MSN, 0, 0, A, 0) };
+	back[2] = untraced_sw(3 * MSN, 900, A);
+	back[2].flags = GS_F_TRACED_NEXT;
+	back[2].arg0 = A | (uint64_t)PID << 32;
+	feed(m, back, 3);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 10 + MSN, SPAN_F_OTHER | SPAN_F_GUESS);
+	model_free(m);
+
+	/* an old trace still being drawn (live, or a window's right edge):
+	 * the open stay is cut at the same bound, the core idle after it;
+	 * the totals after model_finish() agree */
+	m = mk_flags(&sp, 0);
+	feed(m, old, 2);
+	peeked = (struct model_span){ 0 };
+	model_open_spans(m, 4 * MSN, peek, NULL);
+	CHECKF(peeked.start_ns == 10 && peeked.end_ns == 10 + MSN && (peeked.flags & SPAN_F_GUESS),
+	       "open span %llu..%llu", (unsigned long long)peeked.start_ns,
+	       (unsigned long long)peeked.end_ns);
+	model_finish(m, 4 * MSN);
+	c = model_cpus(m, &n);
+	CHECK(c[0].other_ns == MSN && c[0].tid == 0);
+	model_free(m);
+
+	/* a new trace (TRACE_META_HANDOVER): the kernel side recorded the next
+	 * switch, 900 going idle after 20 us: exactly that */
+	m = mk_flags(&sp, TRACE_META_HANDOVER);
+	struct gs_event ho[] = { sw(0, 0, 0, A, 0), handover_to(10, 900), untraced_sw(20010, 900, 0),
+				 sw(5 * MSN, 0, 0, A, 0) };
+	feed(m, ho, 4);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 20010, SPAN_F_OTHER);
+	model_free(m);
+
+	/* ... and a long stay that ends with its recorded departure is kept,
+	 * while the third task it handed the core to is not followed */
+	m = mk_flags(&sp, TRACE_META_HANDOVER);
+	struct gs_event third[] = { sw(0, 0, 0, A, 0), handover_to(10, 900),
+				    untraced_sw(4 * MSN, 900, 902), sw(9 * MSN, 0, 0, A, 0) };
+	feed(m, third, 4);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 4 * MSN, SPAN_F_OTHER);
+	SPAN_IS(&sp, SPAN_CPU, 902, 4 * MSN, 5 * MSN, SPAN_F_OTHER | SPAN_F_GUESS);
+	model_free(m);
+
+	/* with -a every departure is recorded: nothing is cut */
+	m = mk_flags(&sp, TRACE_META_ALL_TASKS);
+	feed(m, old, 3);
+	SPAN_IS(&sp, SPAN_CPU, 900, 10, 5 * MSN, SPAN_F_OTHER);
 	model_free(m);
 }
 
@@ -765,6 +881,7 @@ int main(void)
 	RUN(test_keyframes);
 	RUN(test_odd);
 	RUN(test_other_tasks);
+	RUN(test_other_unfollowed);
 	RUN(test_fork_locks);
 	RUN(test_lock_failed);
 	RUN(test_nested_locks);

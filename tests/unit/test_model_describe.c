@@ -52,9 +52,13 @@ static void test_story(void)
 	SAYS(ev(20, GS_EV_LOCK_REQUEST, W1, 0, L, 0), "worker-1 asks for the lock");
 	SAYS(ev(30, GS_EV_LOCK_ACQUIRED, W1, 0, L, 0), "worker-1 takes the lock after waiting 10 ns");
 	SAYS(ev(1000, GS_EV_LOCK_REQUEST, IO, 1, L, 0), "io-1 asks for the lock (worker-1 holds it)");
+	/* io-1 waited 5.0 ms; worker-1 has held the lock since 30 ns: each
+	 * duration is said of the one it is true of (it used to say "worker-1
+	 * told to drop it after 5.0 ms": the asker's wait) */
 	SAYS(ev(5000010, GS_EV_DROP_REQUEST, IO, 1, L, W1),
-	     "io-1 asks for the lock; worker-1 told to drop it after 5.0 ms");
+	     "io-1, waiting 5.0 ms, asks worker-1 to drop the lock (held 5.0 ms)");
 	SAYS(ev(5000030, GS_EV_LOCK_RELEASED, W1, 0, L, 0), "worker-1 releases the lock after 5.0 ms");
+	SAYS(named(W1, "worker-1"), "tid 101 is called worker-1");
 	SAYS(ev(5002000, GS_EV_LOCK_ACQUIRED, IO, 1, L, 4900000),
 	     "io-1 takes the lock after waiting 4.9 ms");	/* the event's own figure */
 	SAYS(ev(5003000, GS_EV_LOCK_REQUEST, W1, 0, L, 0), "worker-1 asks for the lock (io-1 holds it)");
@@ -88,6 +92,20 @@ static void test_story(void)
 
 	e.flags = 0;
 	SAYS(e, "another task (tid 900) runs on CPU1");
+	/* a thread named like its process: its name, not "tid 901" (with -a it
+	 * said "tid 901 is called tid 901") */
+	struct gs_event p = named(900, "tmux: server"), q = named(901, "tmux: server");
+
+	p.pid = q.pid = 900;
+	SAYS(p, "tid 900 is called tmux: server");
+	SAYS(q, "tid 901 is called tmux: server");
+	SAYS(named(902, ""), "tid 902 has no name");
+	/* a waiter that asks a holder of 391 ms after waiting 5 ms */
+	SAYS(ev(6000000, GS_EV_LOCK_ACQUIRED, 104, 0, L + 8, 0), "tid 104 takes the lock");
+	SAYS(ev(396000000, GS_EV_LOCK_REQUEST, IO, 1, L + 8, 0),
+	     "io-1 asks for the lock (tid 104 holds it)");
+	SAYS(ev(397000000, GS_EV_DROP_REQUEST, IO, 1, L + 8, 104),
+	     "io-1, waiting 1.0 ms, asks tid 104 to drop the lock (held 391 ms)");
 	model_free(m);
 
 	/* no model, tiny buffers */

@@ -152,25 +152,26 @@ static void test_pingpong_lanes(void)
 	CHECK(app_render(a, g) == 0);
 	y = find_row(g, "LOCK");
 	CHECKF(y > 0, "no LOCK row");
-	/* 10 columns of nothing before T0, then A, B, A, B for 10 ms each */
-	CHECKF(!strcmp(row(g, y), "LOCK  ..........AAAAAAAAAABBBBBBBBBBAAAAAAAAAABBBBBBBBBB"),
+	/* nothing before T0, the first event: the lanes begin there with A,
+	 * B, A, B for 10 ms each, and after "now" (40 ms) nothing is drawn */
+	CHECKF(!strcmp(row(g, y), "LOCK  AAAAAAAAAABBBBBBBBBBAAAAAAAAAABBBBBBBBBB"),
 	       "%s", row(g, y));
 	y = find_row(g, "CPU0");
 	/* A holds [0, 10) and [20, 30) ms; it wakes for a few us at 10 ms (to ask
 	 * again), at 19 ms (drop request) and at 20 ms: lower case, no lock */
-	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0            AAAAAAAAAAa        aAAAAAAAAAAa        a"),
+	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0  AAAAAAAAAAa        aAAAAAAAAAAa        a"),
 	       "%s", row(g, y));
 	y = find_row(g, "CPU1");
 	CHECKF(y > 0 && !strcmp(row(g, y),
-				"CPU1             b       bBBBBBBBBBBb        bBBBBBBBBBB"),
+				"CPU1   b       bBBBBBBBBBBb        bBBBBBBBBBB"),
 	       "%s", row(g, y));
 	y = find_row(g, "wait");
 	CHECKF(y > 0 && !strcmp(row(g, y),
-				"wait             bbbbbbbbbaaaaaaaaaabbbbbbbbbbaaaaaaaaaa"),
+				"wait   bbbbbbbbbaaaaaaaaaabbbbbbbbbbaaaaaaaaaa"),
 	       "%s", row(g, y));
-	/* the table: each held the lock for 20 of the 50 ms */
+	/* the table: each held the lock for 20 of the 40 ms there are */
 	y = find_row(g, " A worker-a");
-	CHECKF(y > 0 && strstr(row(g, y), " 40.0 %") != NULL, "%s", y > 0 ? row(g, y) : "");
+	CHECKF(y > 0 && strstr(row(g, y), " 50.0 %") != NULL, "%s", y > 0 ? row(g, y) : "");
 	golden("pingpong_56x20_ascii", g);
 out:
 	grid_free(g);
@@ -245,9 +246,12 @@ static void test_keys(void)
 	app_key(a, '-');
 	app_key(a, '-');
 	CHECK(st->ns_per_col == 2 * MS);
+	/* out no further than the whole trace (400 ms): 80 columns of 10 ms */
 	for (int i = 0; i < 40; i++)
 		app_key(a, '-');
-	CHECK(st->ns_per_col == TUI_NS_PER_COL_MAX);
+	CHECKF(st->ns_per_col == 10 * MS, "%llu ns per column",
+	       (unsigned long long)st->ns_per_col);
+	CHECK(st->message && strstr(st->message, "whole recording is in view"));
 	for (int i = 0; i < 40; i++)
 		app_key(a, '+');
 	CHECK(st->ns_per_col == TUI_NS_PER_COL_MIN);
@@ -334,7 +338,7 @@ static void test_mouse(void)
 		goto out;
 	st = app_state(a);
 	app_key(a, 'g');
-	for (const char *k = "0.1"; *k; k++)
+	for (const char *k = "0.3"; *k; k++)
 		app_key(a, *k);
 	app_key(a, CRT_KEY_ENTER);
 	now = st->now_ns;
@@ -737,8 +741,9 @@ out:
 }
 
 /* A trace recorded within seconds of boot (first event at 1 s), viewed at
- * 1 s per column: the lanes would start before time 0. They start at 0
- * instead, the data where it happened, and the ruler says so. */
+ * 1 s per column: the lanes would start before time 0 (and did start
+ * before the first event, drawing a negative time). They start at the
+ * first event, the data where it happened, the ruler from 0. */
 static void test_near_boot(void)
 {
 	const uint64_t S = 1000 * MS;
@@ -769,22 +774,22 @@ static void test_near_boot(void)
 	app_state(a)->now_ns = 5 * S + 1;
 	app_state(a)->paused = true;
 	CHECK(app_render(a, g) == 0);
-	/* 50 columns from time 0: A holds [1, 3) s, B [3, 5) s */
+	/* from the first event: A holds [1, 3) s, B [3, 5) s; nothing after */
 	y = find_row(g, "LOCK");
-	CHECKF(y > 0 && !strcmp(row(g, y), "LOCK  .AABB............................................."),
-	       "%s", y > 0 ? row(g, y) : "");
+	CHECKF(y > 0 && !strcmp(row(g, y), "LOCK  AABB."), "%s", y > 0 ? row(g, y) : "");
 	y = find_row(g, "CPU0");
-	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0   AAa"), "%s", y > 0 ? row(g, y) : "");
+	CHECKF(y > 0 && !strcmp(row(g, y), "CPU0  AAa"), "%s", y > 0 ? row(g, y) : "");
 	y = find_row(g, "wait");
-	CHECKF(y > 0 && !strcmp(row(g, y), "wait   bb"), "%s", y > 0 ? row(g, y) : "");
-	/* the ruler: 1 s before the first event to 49 s after it */
+	CHECKF(y > 0 && !strcmp(row(g, y), "wait  bb"), "%s", y > 0 ? row(g, y) : "");
+	/* the ruler: from the first event, 50 columns of 1 s */
 	y = find_row(g, "wait") + 1;
-	CHECKF(strstr(row(g, y), " -1.000 s ") && strstr(row(g, y), " 49.000 s ") &&
-	       !strstr(row(g, y), "18446"), "%s", row(g, y));
+	CHECKF(strstr(row(g, y), " 0.000 s ") && strstr(row(g, y), " 50.000 s ") &&
+	       !strstr(row(g, y), "-0") && !strstr(row(g, y), "-1") && !strstr(row(g, y), "18446"),
+	       "%s", row(g, y));
 	/* a click lands on the time drawn there */
-	CHECK(timeline_window(tl, 0, 5 * S + 1, &w) == 0);
+	CHECK(timeline_window(tl, S, 5 * S + 1, &w) == 0);
 	CHECK(tui_hit(w, app_state(a), 56, 20, 6 + 3, find_row(g, "CPU0"), &hit) == 0);
-	CHECKF(hit.kind == TUI_HIT_TIME && hit.ts_ns == 3 * S, "hit %llu",
+	CHECKF(hit.kind == TUI_HIT_TIME && hit.ts_ns == 4 * S, "hit %llu",
 	       (unsigned long long)hit.ts_ns);
 	golden("nearboot_56x20_ascii", g);
 out:
@@ -876,6 +881,424 @@ static void test_zero_length_spans(void)
 	timeline_free(file);
 }
 
+/* The first row holding text, or -1. */
+static int find_text(const struct grid *g, const char *text)
+{
+	for (int y = 0; y < g->h; y++)
+		if (strstr(row(g, y), text))
+			return y;
+	return -1;
+}
+
+/* Does the text show a negative time ("-0.1", "t=-2")? */
+static bool negative(const char *r)
+{
+	for (const char *p = strchr(r, '-'); p; p = strchr(p + 1, '-'))
+		if (p[1] >= '0' && p[1] <= '9')
+			return true;
+	return false;
+}
+
+/* A synthetic trace of n threads on 2 CPUs, in memory (ended). */
+static struct timeline *synth_live(uint32_t threads, size_t nev)
+{
+	struct trace_synth_opts so = { .threads = threads, .cpus = 2 };
+	struct trace_meta meta = { .ncpus = 2, .root_pid = 4242 };
+	struct trace_synth *s = NULL;
+	struct timeline *tl = NULL;
+	struct gs_event *e = calloc(nev, sizeof(*e));
+
+	CHECK(e && trace_synth_new(&s, &so) == 0);
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (e && s && tl) {
+		trace_synth_next(s, e, nev);
+		timeline_append(tl, e, nev);
+		timeline_end(tl);
+	}
+	trace_synth_free(s);
+	free(e);
+	return tl;
+}
+
+/* The rows of the thread table, in order: tids (by name "worker-N"/"main"
+ * only through the letters); *first: the y of the first row. */
+static int table_rows(const struct grid *g, int *first)
+{
+	int y = find_row(g, "- threads"), n = 0;
+
+	*first = y + 1;
+	for (int k = y + 1; y >= 0 && k < g->h && row(g, k)[0] == ' ' &&
+			    strchr(row(g, k), '%'); k++)
+		n++;
+	return n;
+}
+
+/* Forty threads: the table takes the room it needs (80x24: more than one
+ * row, as before), scrolls with the highlight (j, PgDn, End, Home), sorts
+ * (o), finds (/ and n), and the log shows one thread's events (e). */
+static void test_many_threads(void)
+{
+	struct timeline *tl = synth_live(40, 60000);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(80, 24), *big = grid_new(120, 40);
+	struct tui_state *st;
+	int y0, n, y;
+
+	if (!a || !g || !big)
+		goto out;
+	st = app_state(a);
+	app_key(a, 'z');		/* the whole run: every thread has figures */
+	CHECK(app_render(a, big) == 0);
+	n = table_rows(big, &y0);
+	CHECKF(n >= 24 && strstr(row(big, y0 - 1), " 1-"), "%d rows at 120x40: %s", n,
+	       row(big, y0 - 1));
+	CHECKF(strstr(row(big, y0 - 1), " of 40"), "%s", row(big, y0 - 1));
+	CHECK(app_render(a, g) == 0);
+	n = table_rows(g, &y0);
+	CHECKF(n >= 8, "%d thread rows at 80x24", n);
+	/* j: the first row is highlighted, then the second */
+	app_key(a, 'j');
+	app_key(a, 'j');
+	CHECK(app_render(a, g) == 0);
+	CHECKF(st->highlight_tid && grid_cell(g, 1, y0 + 1)->st.attr & GA_REVERSE,
+	       "tid %u, row: %s", st->highlight_tid, row(g, y0 + 1));
+	/* End: the last thread, shown at the bottom of the table */
+	app_key(a, CRT_KEY_END);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, y0 - 1), "-40 of 40"), "%s", row(g, y0 - 1));
+	CHECKF(grid_cell(g, 1, y0 + n - 1)->st.attr & GA_REVERSE, "%s", row(g, y0 + n - 1));
+	/* PgUp moves a page up, Home back to the top */
+	app_key(a, CRT_KEY_PGUP);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(!strstr(row(g, y0 - 1), "-40 of 40"), "%s", row(g, y0 - 1));
+	app_key(a, CRT_KEY_HOME);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, y0 - 1), " now - 1-"), "%s", row(g, y0 - 1));
+	/* o: by hold, most first: the column says so, the rows follow */
+	app_key(a, 'o');
+	CHECK(st->sort == TUI_SORT_HOLD);
+	CHECK(app_render(a, big) == 0);
+	n = table_rows(big, &y0);
+	CHECKF(strstr(row(big, y0 - 1), "holdv"), "%s", row(big, y0 - 1));
+	double prev = 101;
+	for (int k = 0; k < n; k++) {
+		double h = atof(row(big, y0 + k) + 19);
+
+		CHECKF(h <= prev, "row %d: %.1f after %.1f", k, h, prev);
+		prev = h;
+	}
+	for (int i = 1; i < TUI_SORT__COUNT; i++)
+		app_key(a, 'o');
+	CHECK(st->sort == TUI_SORT_LETTER);
+	/* /worker-37: found, highlighted and scrolled into view at 80x24 */
+	app_key(a, '/');
+	CHECK(st->prompt && strstr(st->prompt, "find thread"));
+	for (const char *k = "Worker-37"; *k; k++)
+		app_key(a, *k);
+	app_key(a, CRT_KEY_ENTER);
+	CHECKF(st->highlight_tid == 4242 + 37, "highlight %u: %s", st->highlight_tid,
+	       st->message ? st->message : "");
+	CHECK(app_render(a, g) == 0);
+	y = find_text(g, " worker-37 ");
+	n = table_rows(g, &y0);
+	CHECKF(y >= y0 && y < y0 + n && (grid_cell(g, 1, y)->st.attr & GA_REVERSE), "row %d",
+	       y);
+	/* n: the next match of "worker-3": worker-3, worker-30, ... wrapping */
+	app_key(a, '/');
+	for (const char *k = "worker-3"; *k; k++)
+		app_key(a, *k);
+	app_key(a, CRT_KEY_ENTER);
+	CHECK(st->highlight_tid == 4242 + 38);
+	app_key(a, 'n');
+	CHECK(st->highlight_tid == 4242 + 39);
+	app_key(a, 'n');
+	CHECK(st->highlight_tid == 4242 + 3);
+	/* a tid */
+	app_key(a, '/');
+	for (const char *k = "4262"; *k; k++)
+		app_key(a, *k);
+	app_key(a, CRT_KEY_ENTER);
+	CHECK(st->highlight_tid == 4262);
+	app_key(a, '/');
+	app_key(a, 'x');
+	app_key(a, CRT_KEY_ENTER);
+	CHECKF(st->message && strstr(st->message, "no thread called \"x\""), "%s",
+	       st->message ? st->message : "");
+	/* e: the log holds only worker-20's events */
+	app_key(a, 'e');
+	CHECK(st->ev_tid == 4262);
+	CHECK(app_render(a, big) == 0);
+	y = find_row(big, "- events of worker-20 only");
+	CHECKF(y > 0, "%s", row(big, find_row(big, "- events")));
+	for (int k = y + 1; y > 0 && k < big->h - 1; k++)
+		CHECKF(strstr(row(big, k), "worker-20") || !row(big, k)[0], "%s", row(big, k));
+	/* Tab: the log has the focus and the larger share; k scrolls it back */
+	app_key(a, 'e');
+	app_key(a, '\t');
+	CHECK(st->focus == TUI_FOCUS_EVENTS);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(table_rows(g, &y0) < 8, "table still %d rows", table_rows(g, &y0));
+	char newest[4096];
+
+	snprintf(newest, sizeof(newest), "%s", row(g, g->h - 2));
+	app_key(a, 'k');
+	CHECK(st->ev_back == 1);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strcmp(newest, row(g, g->h - 2)) && strstr(row(g, find_row(g, "- events")),
+							 "1 newer below"), "%s",
+	       row(g, find_row(g, "- events")));
+	app_key(a, CRT_KEY_END);
+	CHECK(st->ev_back == 0);
+out:
+	grid_free(g);
+	grid_free(big);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* z: the whole run in the lanes, from its first event to its last; zoom
+ * out stops there; no time before the first event or after the last is
+ * ever shown, and the table's shares are of the time that is. */
+static void test_fit_and_bounds(void)
+{
+	struct gs_event e[16];
+	size_t n = 0;
+	struct timeline *tl;
+	struct app *a;
+	struct grid *g = grid_new(100, 30);
+	struct tui_state *st;
+	const char *r;
+	int y;
+
+	/* a 38 ms script: A holds the lock 33 of them (86.8 %) */
+	e[n++] = name_ev(T0, A_TID, "worker-a");
+	e[n++] = sw(T0, 0, 0, A_TID, 0);
+	e[n++] = ev(T0 + 1 * MS, GS_EV_LOCK_ACQUIRED, A_TID, 0, LOCK, 0);
+	e[n++] = ev(T0 + 34 * MS, GS_EV_LOCK_RELEASED, A_TID, 0, LOCK, 0);
+	e[n++] = sw(T0 + 38 * MS, 0, A_TID, 0, 1);
+	tl = live_of(e, n, 1);
+	a = app_of(tl, TUI_REPLAY, true, false);
+	if (!a || !g)
+		goto out;
+	st = app_state(a);
+	CHECK(st->now_ns == T0 + 1);	/* a replay starts at the first event */
+	app_tick(a, 1000 * MS);		/* and stops at the last */
+	CHECK(st->paused && st->now_ns == T0 + 38 * MS + 1);
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, " A worker-a");
+	/* 33 of the 38 ms there are, not of the 94 ms the lanes could hold */
+	CHECKF(y > 0 && strstr(row(g, y), " 86.8 %"), "%s", y > 0 ? row(g, y) : "");
+	CHECKF(strstr(row(g, find_row(g, "- threads")), "% of 38.0 ms, 0.0000 s to 0.0380 s"),
+	       "%s", row(g, find_row(g, "- threads")));
+	/* every zoom, here and earlier: no negative time anywhere */
+	for (int i = 0; i < 12; i++) {
+		for (int k = 0; k < 3; k++) {
+			st->now_ns = T0 + (k == 0 ? 1 : k == 1 ? 20 * MS : 38 * MS + 1);
+			CHECK(app_render(a, g) == 0);
+			r = row(g, find_row(g, "wait") + 1);
+			CHECKF(!negative(r) && strstr(r, " 0.0"), "zoom %llu: %s",
+			       (unsigned long long)st->ns_per_col, r);
+			CHECKF(!negative(row(g, 0)), "%s", row(g, 0));
+		}
+		app_key(a, i < 6 ? '-' : '+');
+	}
+	/* z: 38 ms over 94 columns, the last column holds the last event */
+	app_key(a, 'z');
+	CHECK(st->paused && st->now_ns == T0 + 38 * MS + 1);
+	CHECKF(st->ns_per_col == (38 * MS + 1 + 93) / 94, "%llu",
+	       (unsigned long long)st->ns_per_col);
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "LOCK");
+	CHECKF(strlen(row(g, y)) == 100 && row(g, y)[6] == '.' && row(g, y)[99] == '.' &&
+	       strstr(row(g, y), "AAAA"), "%s", row(g, y));
+	CHECKF(y > 0 && strstr(row(g, y + 2), " 0.00000 s ") && strstr(row(g, y + 2), " 0.03800 s "),
+	       "%s", row(g, y + 2));
+	y = find_row(g, " A worker-a");
+	CHECKF(y > 0 && strstr(row(g, y), " 86.8 %"), "%s", y > 0 ? row(g, y) : "");
+	/* zoom out from there: no further */
+	app_key(a, '-');
+	app_key(a, '-');
+	CHECKF(st->ns_per_col <= 1000 * 1000, "%llu", (unsigned long long)st->ns_per_col);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* g: a negative time, or past the end, is said, not silently changed;
+ * a note goes with the next key; the wheel zooms where it points; [ ] { }
+ * pan. */
+static void test_goto_and_pan(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct timeline *tl = live_of(e, n, 2);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(100, 30);
+	struct tui_state *st;
+	uint64_t now;
+	int y;
+
+	if (!a || !g)
+		goto out;
+	st = app_state(a);
+	CHECK(app_render(a, g) == 0);
+	now = st->now_ns;
+	app_key(a, 'g');
+	app_key(a, '-');
+	app_key(a, '5');
+	app_key(a, CRT_KEY_ENTER);
+	CHECKF(st->now_ns == now && st->message && strstr(st->message, "not a time"),
+	       "now +%lld, %s", (long long)(st->now_ns - now), st->message ? st->message : "");
+	app_key(a, 'g');
+	app_key(a, '9');
+	app_key(a, '9');
+	app_key(a, CRT_KEY_ENTER);
+	CHECKF(st->now_ns == e[n - 1].ts_ns + 1 && st->message &&
+	       strstr(st->message, "ends at 0.400 s"), "%s", st->message ? st->message : "");
+	/* the next key takes the note away */
+	app_key(a, '+');
+	CHECK(st->message == NULL);
+	app_key(a, '-');
+	/* pan: a quarter window back, a whole window back, then forward */
+	app_key(a, 'g');
+	for (const char *k = "0.3"; *k; k++)
+		app_key(a, *k);
+	app_key(a, CRT_KEY_ENTER);
+	now = st->now_ns;
+	app_key(a, '[');
+	CHECK(st->paused && st->now_ns == now - 94 * MS / 4);
+	app_key(a, '{');
+	CHECK(st->now_ns == now - 94 * MS / 4 - 94 * MS);
+	app_key(a, '}');
+	app_key(a, ']');
+	CHECK(st->now_ns == now);
+	/* the wheel over column 20 of the lanes: that time stays there */
+	CHECK(app_render(a, g) == 0);
+	y = find_row(g, "CPU0");
+	uint64_t at = now - 94 * MS + 20 * MS;
+
+	app_wheel(a, 6 + 20, y, 1);
+	CHECK(st->ns_per_col == MS / 2);
+	CHECKF(st->now_ns - 94 * (MS / 2) + 20 * (MS / 2) == at, "%lld ns off",
+	       (long long)(st->now_ns - 94 * (MS / 2) + 20 * (MS / 2) - at));
+	/* elsewhere it zooms about the right edge, like + and - */
+	now = st->now_ns;
+	app_wheel(a, 50, 0, -1);
+	CHECK(st->ns_per_col == MS && st->now_ns == now);
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* Live, unpaused but behind the newest events (a lesson going on after a
+ * pause): it plays at its speed, says so, and follows once it caught up. */
+static void test_live_catch_up(void)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
+	struct timeline *tl = NULL;
+	struct app *a = NULL;
+	struct grid *g = grid_new(100, 30);
+	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1, .speed = 2 };
+	struct tui_state *st;
+
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (!tl || !g)
+		goto out;
+	o.tl = tl;
+	timeline_append(tl, e, 10);
+	CHECK(app_new(&a, &o) == 0);
+	if (!a)
+		goto out;
+	st = app_state(a);
+	/* t=0 is the first event here too (a replay of the same events says
+	 * the same times): not when the recording began */
+	CHECK(st->origin_ns == T0);
+	st->paused = true;
+	st->follow = false;
+	timeline_append(tl, e + 10, n - 10);
+	uint64_t at = st->now_ns;
+
+	st->paused = false;		/* go on from here, behind */
+	app_tick(a, 10 * MS);
+	CHECK(st->now_ns == at + 20 * MS && !st->follow);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, 0), "> CATCHING UP") && strstr(row(g, 0), "speed x2"), "%s", row(g, 0));
+	app_tick(a, 1000 * MS);
+	CHECK(st->follow && st->now_ns == e[n - 1].ts_ns + 1);
+	CHECK(app_render(a, g) == 0);
+	CHECKF(strstr(row(g, 0), "* LIVE"), "%s", row(g, 0));
+out:
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
+}
+
+/* Live, t=0 is the first event, as in a replay of the same recording: not
+ * when the recording began (the view opens before any event; times were
+ * 0.6 ms apart between live and replay). */
+static void test_live_origin(void)
+{
+	struct gs_event e[256];
+	size_t n = pingpong(e, 4);
+	struct trace_meta meta = { .ncpus = 2, .root_pid = PID, .start_ns = T0 - 600000 };
+	struct timeline *tl = NULL, *rp = live_of(e, n, 2);
+	struct app *a = NULL, *r = app_of(rp, TUI_REPLAY, true, false);
+	struct grid *g = grid_new(100, 30), *h = grid_new(100, 30);
+	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1 };
+
+	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
+	if (!tl || !g || !h || !r)
+		goto out;
+	o.tl = tl;
+	CHECK(app_new(&a, &o) == 0);	/* before any event */
+	if (!a)
+		goto out;
+	timeline_append(tl, e, n);
+	app_tick(a, MS);
+	app_state(a)->paused = app_state(r)->paused = true;
+	app_state(a)->follow = false;
+	app_state(a)->now_ns = app_state(r)->now_ns = T0 + 25 * MS;
+	CHECK(app_render(a, g) == 0 && app_render(r, h) == 0);
+	CHECKF(app_state(a)->origin_ns == T0, "origin %lld ns before the first event",
+	       (long long)(T0 - app_state(a)->origin_ns));
+	CHECKF(strstr(row(g, 0), "t=0.0250 s") && strstr(row(h, 0), "t=0.0250 s"), "live: %s",
+	       row(g, 0));
+	/* the log says the same times */
+	CHECKF(!strcmp(row(g, g->h - 2), row(h, h->h - 2)), "live: %s", row(g, g->h - 2));
+out:
+	grid_free(g);
+	grid_free(h);
+	app_free(a);
+	app_free(r);
+	timeline_free(tl);
+	timeline_free(rp);
+}
+
+/* The log says a thread's name once, however often it is given. */
+static void test_names_once(void)
+{
+	struct gs_event e[8];
+	size_t n = 0;
+	struct timeline *tl;
+	const struct tl_window *w;
+	int said = 0;
+
+	e[n++] = name_ev(T0, A_TID, "worker-a");	/* the recorder, from comm */
+	e[n++] = ev(T0 + 1000, GS_EV_THREAD_START, A_TID, 0, 0, 0);
+	e[n++] = name_ev(T0 + 1000, A_TID, "worker-a");	/* gilrt, again */
+	e[n++] = name_ev(T0 + 2000, A_TID, "renamed");
+	tl = live_of(e, n, 1);
+	CHECK(timeline_window(tl, T0, T0 + 10000, &w) == 0);
+	for (size_t i = 0; tl && i < w->nlog; i++)
+		said += strstr(w->log[i].text, " is called ") != NULL;
+	CHECKF(said == 2, "%d name lines", said);
+	timeline_free(tl);
+}
+
 static void test_bad_trace(void)
 {
 	struct gs_event e[64];
@@ -964,6 +1387,12 @@ int main(void)
 	RUN(test_damaged_file);
 	RUN(test_near_boot);
 	RUN(test_zero_length_spans);
+	RUN(test_many_threads);
+	RUN(test_fit_and_bounds);
+	RUN(test_goto_and_pan);
+	RUN(test_live_catch_up);
+	RUN(test_live_origin);
+	RUN(test_names_once);
 	RUN(test_bad_trace);
 	RUN(test_crt_restores_signals);
 	char cmd[300];

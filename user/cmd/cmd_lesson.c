@@ -40,7 +40,8 @@ static const char usage[] =
 "  --trace FILE  replay FILE instead of the shipped trace (implies --replay)\n"
 "  --plain       narrate as plain text instead of the full-screen view\n"
 "  --ascii       full-screen view in plain ASCII, no colours\n"
-"  --speed X     replay speed, 0.01 to 100 (default 0.2: time to look)\n"
+"  --speed X     replay speed, 0.01 to 100 (default 0.2: time to look); live:\n"
+"                how fast the view catches up after a pause (default 2)\n"
 "  --data DIR    where lessons/ and traces/ are (default: next to gilscope)\n"
 "In the view: space goes on, s saves a live run to gilscope-DATE.gst, q quits\n"
 "and prints the closing table; ? shows every key.\n";

@@ -57,7 +57,7 @@ static const char usage[] =
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";
 
-#define OUTPUT_TAIL 3		/* lines of the program's output in the summary */
+#define OUTPUT_TAIL 1		/* lines of the program's output in the summary (it must fit 80x24) */
 #define OUTPUT_LINE_MAX 100	/* bytes of each */
 
 struct live {
@@ -121,7 +121,7 @@ static size_t ending(const struct live *l, char *buf, size_t len, size_t used)
 		used += snprintf(buf + used, len - used, "\nWarning: %s.", lock);
 	if (used < len && l->has_out && printed) {
 		used += snprintf(buf + used, len - used, "\nIts output (%llu bytes) is in %s; "
-				 "the last lines:", (unsigned long long)printed, l->out.path);
+				 "the last line:", (unsigned long long)printed, l->out.path);
 		if (used < len)
 			used += output_tail(l, buf + used, len - used);
 	} else if (used < len && l->has_out) {
@@ -130,37 +130,28 @@ static size_t ending(const struct live *l, char *buf, size_t len, size_t used)
 	return used < len ? used : len - 1;
 }
 
-/* The summary shown when the program has exited. */
+/* The summary shown when the program has exited: the whole run's totals
+ * in a few short lines (the thread table above, showing the whole run by
+ * then, is the per-thread part: it scrolls, however many threads), how a
+ * program we started ended, and where its output is. */
 static void summarize(struct live *l, const struct pipeline_stats *rs)
 {
 	const struct report_summary *s = report_summary(l->rp);
-	const struct model *m = report_model(l->rp);
-	const struct model_thread *t;
-	size_t n, used, k = 0;
-	char d[32], p1[16], p2[16], how[64] = "", status[48];
+	char d[32], p1[16], ev[32], lost[32], how[64] = "", status[48];
+	size_t used;
 
 	/* the exit status is known for a program we started (-- CMD) */
 	if (rs->rec.exited && l->has_out)
 		snprintf(how, sizeof(how), " (%s)",
 			 fmt_exit_status(status, sizeof(status), rs->rec.exit_status));
 	used = snprintf(l->panel, sizeof(l->panel),
-			"The program ended%s after %s. The lock was held %s of the time; "
-			"parallelism %.2f (CPU time of its threads / wall time). %llu events, "
-			"%llu lost.", how,
+			"The program ended%s: ran %s, lock held %s, parallelism %.2f, "
+			"%s events (%s lost)\n"
+			"Tab, j/k, PgUp/PgDn: the tables (the whole run); o sorts, / finds a "
+			"thread.", how,
 			fmt_duration(d, sizeof(d), s->duration_ns),
 			fmt_percent(p1, sizeof(p1), s->hold_ns, s->duration_ns), s->parallelism,
-			(unsigned long long)s->events, (unsigned long long)rs->rec.lost);
-	t = model_threads(m, &n);
-	for (size_t i = 0; i < n && used < sizeof(l->panel); i++) {
-		if (!t[i].traced)
-			continue;
-		used += snprintf(l->panel + used, sizeof(l->panel) - used,
-				 "%s%s held it %s, waited %s, took it %llu times.",
-				 k++ ? " " : "\n", t[i].name[0] ? t[i].name : "a thread",
-				 fmt_percent(p1, sizeof(p1), t[i].hold_ns, s->duration_ns),
-				 fmt_percent(p2, sizeof(p2), t[i].wait_ns, s->duration_ns),
-				 (unsigned long long)t[i].acquisitions);
-	}
+			fmt_count(ev, sizeof(ev), s->events), fmt_count(lost, sizeof(lost), rs->rec.lost));
 	ending(l, l->panel, sizeof(l->panel), used < sizeof(l->panel) ? used : sizeof(l->panel) - 1);
 }
 
@@ -259,6 +250,11 @@ static int on_poll(void *ctx, struct app *a)
 	if ((rc = pipeline_stop(l->p)))
 		return rc;
 	app_panel(a, "the program has exited", l->panel);
+	/* watching it live: now the whole run (looking elsewhere: stay there) */
+	if (app_state(a)->follow) {
+		app_source_ended(a);
+		app_zoom_fit(a);
+	}
 	return 1;
 }
 

@@ -112,6 +112,12 @@ struct lesson_run;
 
 struct lesson_run_opts {
 	uint32_t ncpus;		/* CPUs of the machine the events come from */
+	uint32_t trace_flags;	/* the recording's TRACE_META_* flags (model_opts) */
+	/* The narration follows a view's time (lesson_run_time) only, not the
+	 * events: a live view can be behind the events it was given, and a
+	 * step comes when the view shows its moment. false: the events' time
+	 * (and lesson_run_time, whichever is later) drive it. */
+	bool view_clock;
 };
 
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,
@@ -119,10 +125,17 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 void lesson_run_free(struct lesson_run *r);
 /* Feed one event (non-decreasing ts; GS_F_KEYFRAME events are ignored). */
 int lesson_run_event(struct lesson_run *r, const struct gs_event *ev);
-/* The run's clock reached now_ns (absolute, same clock as events). */
+/* The narration's clock reached now_ns (absolute, same clock as events). */
 void lesson_run_time(struct lesson_run *r, uint64_t now_ns);
-/* The run is over at end_ns (0: at the last event seen). */
+/* The run is over at end_ns (0: at the last event seen): every event was
+ * given. The `end` steps come once the narration's clock gets there. */
 void lesson_run_end(struct lesson_run *r, uint64_t end_ns);
+/* The run was cut short at at_ns (a replay quit early, a live program still
+ * running): the table covers what was given and judges no claim. */
+void lesson_run_stop(struct lesson_run *r, uint64_t at_ns);
+bool lesson_run_cut(const struct lesson_run *r);
+/* The run ended and the narration's clock reached its end. */
+bool lesson_run_over(const struct lesson_run *r);
 /* The teacher pressed space: leave the current pause. */
 void lesson_run_continue(struct lesson_run *r);
 
@@ -132,7 +145,12 @@ int lesson_run_current(const struct lesson_run *r);
 bool lesson_run_changed(struct lesson_run *r);
 /* Shown but never reached: its moment did not happen in this run. */
 bool lesson_run_missed(const struct lesson_run *r, size_t step);
-/* ns since the first event when the step came on screen. */
+/* A step's moment: when its trigger fired (an `at` time, its event, the
+ * end), or when the class went on from the step before if that was later;
+ * absolute, on the events' clock. A view pausing at a step shows that
+ * moment, not the frame it noticed it in. */
+uint64_t lesson_run_moment(const struct lesson_run *r, size_t step);
+/* The step's moment, in ns since the first event. */
 uint64_t lesson_run_shown_at(const struct lesson_run *r, size_t step);
 /* Waiting for the teacher (space) on the current step. */
 bool lesson_run_paused(const struct lesson_run *r);

@@ -102,7 +102,7 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 		return 1;
 	}
 	const struct trace_meta *meta = trace_reader_meta(rd);
-	struct lesson_run_opts ro = { .ncpus = meta->ncpus };
+	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags };
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		trace_reader_close(rd);
@@ -186,10 +186,13 @@ static int live_end(void *ctx, const struct pipeline_stats *st)
 {
 	struct lesson_live *lv = ctx;
 
-	(void)st;
 	lesson_run_set_machine_busy(lv->run, lesson_machine_cores(lv->busy0, lv->total0,
 								   lv->ncpus));
-	lesson_run_end(lv->run, 0);
+	/* stopped while the program still ran (q, Ctrl-C): a part of the run */
+	if (st && !st->rec.exited)
+		lesson_run_stop(lv->run, 0);
+	else
+		lesson_run_end(lv->run, 0);
 	return 0;
 }
 
@@ -236,7 +239,9 @@ static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, siz
 
 static int play_live_plain(struct play *p, char **argv)
 {
-	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
+	/* the recorder follows what traced tasks hand their CPUs to */
+	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN),
+				      .trace_flags = TRACE_META_HANDOVER };
 	struct pipeline_opts po = { .argv = argv, .child_stdout = -1, .catch_signals = true };
 	struct lesson_live live = { .ncpus = ro.ncpus };
 	struct pipeline *pl = NULL;
@@ -309,7 +314,9 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 		return 1;
 	}
 	if (o->replay) {
-		char *output = o->trace ? NULL : read_output(path);
+		/* what gilrt printed, kept beside the trace (shipped, or saved
+		 * with s in a live lesson) */
+		char *output = read_output(path);
 		if (!o->plain)
 			rc = lesson_tui_replay(l, path, output, o->ascii, o->speed);
 		if (rc == -ENOTTY) {
@@ -327,7 +334,7 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 			fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
 			return 1;
 		}
-		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii);
+		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii, o->speed);
 		if (rc == -ENOTTY)	/* the pipeline ends it cleanly on signals */
 			rc = play_live_plain(&p, argv) ? -ECANCELED : 0;
 		free(argv);

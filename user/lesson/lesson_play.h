@@ -22,7 +22,8 @@ struct lesson_play_opts {
 	bool replay;		/* replay a trace instead of running live */
 	bool plain;		/* plain text instead of the full-screen view */
 	bool ascii;		/* full-screen view in plain ASCII, no colours */
-	double speed;		/* replay speed in the full-screen view; 0 = 0.2 */
+	double speed;		/* full-screen view: replay speed (0 = 0.2), or live how
+				 * fast it catches up after a pause (0 = 2) */
 };
 
 int lesson_play(const struct lesson *l, const struct lesson_play_opts *o);
@@ -35,7 +36,8 @@ double lesson_machine_cores(uint64_t busy0, uint64_t total0, uint32_t ncpus);
 
 /* A live lesson's narration as a sink of the recording (record/pipeline.h),
  * whatever shows it: every event goes to run; at the end, how many cores
- * the machine kept busy since begin, and the run ends. */
+ * the machine kept busy since begin, and the run ends (or, stopped while
+ * the program still ran, is cut short: lesson_run_stop). */
 struct lesson_live {
 	struct lesson_run *run;		/* the caller's */
 	uint32_t ncpus;			/* as given to lesson_run_new() */

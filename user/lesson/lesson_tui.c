@@ -3,14 +3,17 @@
  * lesson_tui.c - a lesson in the full-screen viewer (tui/app.h): the usual
  * views, plus the narration in the app's text panel.
  *
- * The narration follows what is on screen, not what was decoded: in replay
- * the lesson has its own trace reader and is fed events up to the view's
- * playback time, on a timer (a timerfd given to the app as its poll fd);
- * live, a recording (record/pipeline.h) feeds its sinks: a temp file that
- * `s` saves, the timeline and the lesson (lesson_live_sink).
- * A step with `pause` stops the view (replay: time stands still; live: the
- * view stops following while the program and the recording go on) until
- * the teacher presses space, which the lesson takes before the app does.
+ * The narration follows what is on screen, live and replayed alike: a step
+ * comes when the view's time (st->now_ns) reaches its moment (the app's
+ * on_time hook). In replay the lesson has its own trace reader, fed up to
+ * the view's time; live, a recording (record/pipeline.h) feeds its sinks: a
+ * temp file that `s` saves, the timeline and the lesson's data
+ * (lesson_live_sink), which may be ahead of the view.
+ * A step with `pause` stops the view until the teacher presses space, which
+ * the lesson takes before the app does. In replay time then plays on; live,
+ * the program went on meanwhile: the view goes on from where it stopped,
+ * faster than the program, until it has caught up and follows again. When
+ * the narration reaches the end of the run the view shows the whole run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/timerfd.h>
 #include "tui/app.h"
 #include "tui/crt.h"
 #include "lesson/lesson_play.h"
@@ -29,29 +31,33 @@
 #include "tui/timeline.h"
 #include "tui/timeline_sink.h"
 #include "trace/trace_reader.h"
+#include "util/outfile.h"
 
-#define TICK_NS 40000000		/* narration timer in replay: one frame */
 #define REPLAY_SPEED 0.2		/* a 2 s trace takes 10 s: time to look */
+#define LIVE_SPEED 2.0			/* after a pause, live: catch up */
 #define PANEL_BYTES 8192
 #define TABLE_W 96
 #define TABLE_ROWS 24
+#define OUTPUT_MAX (1 << 20)		/* of gilrt's output kept with a save */
 
 struct ltui {
 	const struct lesson *l;
 	struct lesson_run *run;
 	struct app *app;
 	struct timeline *tl;
-	/* replay: the lesson's own reader, fed up to the playback time */
+	bool live;
+	bool fitted;			/* the view showed the whole run */
+	bool table_shown;		/* the panel holds the closing table */
+	/* replay: the lesson's own reader, fed up to the view's time */
 	struct trace_reader *rd;
 	const struct gs_event *batch;
 	size_t nbatch, ibatch;
 	bool rd_eof;
 	uint64_t last_ns;
-	int tfd;
 	/* live */
 	struct pipeline *pl;		/* the recording: a temp file (for `s`), the
-					 * timeline, the narration (live) */
-	struct lesson_live live;
+					 * timeline, the narration's data */
+	struct lesson_live lv;
 	int out_fd;			/* gilrt's stdout/stderr (memfd) */
 	char output[1024];		/* its last lines, for the table */
 	char panel[PANEL_BYTES];
@@ -70,6 +76,17 @@ static void read_output(struct ltui *t, int fd)
 	lesson_output_summary(t->output, sizeof(t->output), buf);
 }
 
+/* What heads gilrt's lines: whose words, and of which part of the run. */
+static const char *output_heading(const struct ltui *t)
+{
+	bool cut = lesson_run_cut(t->run);
+
+	if (t->live)
+		return cut ? "gilrt said so far (it still ran)" : "gilrt said";
+	return cut ? "gilrt said when this trace was recorded (of the whole run, not only "
+		     "the part replayed)" : "gilrt said when this trace was recorded";
+}
+
 /* The closing table as panel text, with what gilrt itself printed. */
 static void table_text(struct ltui *t, char *out, size_t len)
 {
@@ -85,7 +102,7 @@ static void table_text(struct ltui *t, char *out, size_t len)
 		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
 	}
 	if (t->output[0] && used + 1 < len)
-		snprintf(out + used, len - used, "\ngilrt said:\n%s", t->output);
+		snprintf(out + used, len - used, "\n%s:\n%s", output_heading(t), t->output);
 }
 
 /* Before the first step: what the lesson is about, and where in the notes. */
@@ -96,15 +113,23 @@ static void about_text(struct ltui *t)
 		 notes[0] ? "\nTeaching notes: " : "", notes);
 }
 
-/* Put the lesson's state into the panel and, at a pause, stop the view. */
+/* Put the lesson's state into the panel; at a pause, stop the view; once
+ * the narration reached the end of the run, show all of it. */
 static void show(struct ltui *t)
 {
-	if (!lesson_run_changed(t->run))
-		return;
+	bool changed = lesson_run_changed(t->run), done = lesson_run_done(t->run);
 	struct tui_state *st = app_state(t->app);
+
+	if (lesson_run_over(t->run) && !t->fitted) {
+		t->fitted = true;	/* first: the fit tells on_time, which comes here */
+		app_zoom_fit(t->app);
+	}
+	if (!changed && done == t->table_shown)
+		return;
+	t->table_shown = done;
 	int cur = lesson_run_current(t->run);
 	size_t nsteps = lesson_nsteps(t->l);
-	if (lesson_run_done(t->run)) {
+	if (done) {
 		size_t n = 0;
 		snprintf(t->title, sizeof(t->title), "What this run measured (q: quit)");
 		/* a last step that did not wait for space would never be read */
@@ -128,15 +153,19 @@ static void show(struct ltui *t)
 	}
 	app_panel(t->app, t->title, t->panel);
 	if (lesson_run_paused(t->run)) {
+		/* stopped at the step's very moment, not a frame later */
+		uint64_t m = lesson_run_moment(t->run, (size_t)cur) + 1;
+
 		st->paused = true;
 		st->follow = false;
+		if (cur >= 0 && m > 1 && m < st->now_ns)
+			st->now_ns = m;
 	}
 }
 
-/* Replay: feed the lesson every event up to the playback time. */
-static void feed_replay(struct ltui *t)
+/* Replay: feed the lesson every event before the view's time. */
+static void feed_replay(struct ltui *t, uint64_t now)
 {
-	uint64_t now = app_state(t->app)->now_ns;
 	while (!t->rd_eof) {
 		if (t->ibatch == t->nbatch) {
 			int rc = trace_reader_next_batch(t->rd, &t->batch, &t->nbatch);
@@ -153,61 +182,108 @@ static void feed_replay(struct ltui *t)
 		lesson_run_event(t->run, ev);
 		t->ibatch++;
 	}
-	lesson_run_time(t->run, now);
 	if (t->rd_eof && now > t->last_ns && !lesson_run_ended(t->run))
 		lesson_run_end(t->run, t->last_ns);
 }
 
-static int on_poll_replay(void *ctx, struct app *a)
+/* The view's time moved: narrate up to it. */
+static void on_time(void *ctx, struct app *a)
 {
 	struct ltui *t = ctx;
-	uint64_t ticks;
-	(void)a;
-	if (read(t->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return -errno;
-	feed_replay(t);
+	uint64_t now = app_state(a)->now_ns;
+
+	if (!t->live)
+		feed_replay(t, now);
+	lesson_run_time(t->run, now);
 	show(t);
-	return 0;
+}
+
+/* gilrt's output kept next to a saved recording (REC.gst.txt, as the
+ * shipped traces have it), for a replay to show. Best effort: a note. */
+static int save_output(struct ltui *t, char *why, size_t len)
+{
+	struct pipeline_stats st;
+	struct outfile o = { .fd = -1 };
+	char path[PATH_MAX], buf[8192];
+	off_t at = 0;
+	ssize_t n;
+	int rc;
+
+	pipeline_stats(t->pl, &st);
+	if (!st.file[0])
+		return 0;
+	if (snprintf(path, sizeof(path), "%s.txt", st.file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if ((rc = outfile_create(&o, path, OUTFILE_FORCE, why, len)))
+		return rc;
+	while (at < OUTPUT_MAX && (n = pread(t->out_fd, buf, sizeof(buf), at)) > 0) {
+		if (write(o.fd, buf, (size_t)n) != n) {
+			rc = -errno;
+			snprintf(why, len, "%.200s: %s", path, strerror(errno));
+			break;
+		}
+		at += n;
+	}
+	outfile_close(&o);
+	return rc;
 }
 
 static int live_save(void *ctx, char *msg, size_t len)
 {
 	struct ltui *t = ctx;
-	return pipeline_save(t->pl, msg, len);
+	char why[256];
+	int rc = pipeline_save(t->pl, msg, len);
+
+	if (rc)
+		return rc;
+	if (save_output(t, why, sizeof(why))) {
+		size_t used = strlen(msg);
+
+		snprintf(msg + used, len - used, "; gilrt's output not kept: %s", why);
+	}
+	return 0;
 }
 
 static int on_poll_live(void *ctx, struct app *a)
 {
 	struct ltui *t = ctx;
-	(void)a;
 	int rc = pipeline_poll(t->pl);
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		/* the last events, then the narration ends (lesson_live_sink) */
+		/* the last events, then the narration's data ends (lesson_live_sink) */
 		rc = pipeline_stop(t->pl);
 		if (rc < 0)
 			return rc;
 		read_output(t, t->out_fd);
+		lesson_run_time(t->run, app_state(a)->now_ns);
 		show(t);
 		return 1;
 	}
-	show(t);
 	return 0;
 }
 
 static int on_key(void *ctx, struct app *a, int key)
 {
 	struct ltui *t = ctx;
-	if (key != ' ' || !lesson_run_paused(t->run))
-		return 0;
 	struct tui_state *st = app_state(a);
-	lesson_run_continue(t->run);
-	st->paused = false;
-	if (st->mode == TUI_LIVE)
-		st->follow = !timeline_ended(t->tl);
-	show(t);
-	return 1;
+	if (key != ' ')
+		return 0;
+	if (lesson_run_paused(t->run)) {
+		lesson_run_continue(t->run);
+		st->paused = false;
+		st->follow = false;	/* live: on from here, catching up */
+		show(t);
+		return 1;
+	}
+	/* live, a pause of the teacher's own: on from here too, so that no
+	 * step is skipped (the app would jump to the newest events) */
+	if (t->live && st->paused && !timeline_ended(t->tl)) {
+		st->paused = false;
+		st->follow = false;
+		return 1;
+	}
+	return 0;
 }
 
 static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
@@ -217,6 +293,7 @@ static int run_app(struct ltui *t, struct app_opts *ao, bool ascii)
 	ao->ascii = ascii || !unicode;
 	ao->color = color && !ascii;
 	ao->on_key = on_key;
+	ao->on_time = on_time;
 	ao->ctx = t;
 	ao->tl = t->tl;
 	int rc = app_new(&t->app, ao);
@@ -238,13 +315,13 @@ static void print_table(struct ltui *t, const char *how)
 	for (size_t i = 0; i < n; i++)
 		printf("%s\n", rows + i * TABLE_W);
 	if (t->output[0])
-		printf("gilrt said:\n%s\n", t->output);
+		printf("%s:\n%s\n", output_heading(t), t->output);
 }
 
 int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
 		      bool ascii, double speed)
 {
-	struct ltui t = { .l = l, .tfd = -1, .out_fd = -1 };
+	struct ltui t = { .l = l, .out_fd = -1 };
 	struct trace_reader *view_rd = NULL;
 	int rc;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -261,30 +338,33 @@ int lesson_tui_replay(const struct lesson *l, const char *path, const char *outp
 	struct trace_info info;
 	trace_reader_info(t.rd, &info);
 	t.last_ns = info.last_ns;
-	struct lesson_run_opts ro = { .ncpus = meta->ncpus };
+	struct lesson_run_opts ro = { .ncpus = meta->ncpus, .trace_flags = meta->flags,
+				      .view_clock = true };
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto fail;
 	if ((rc = timeline_open_reader(&t.tl, view_rd, NULL)))
 		goto fail;
 	view_rd = NULL;	/* the timeline owns it now */
-	t.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
-	if (t.tfd < 0 || timerfd_settime(t.tfd, 0, &its, NULL)) {
-		rc = -errno;
-		goto fail;
-	}
 	struct app_opts ao = {
 		.mode = TUI_REPLAY,
 		.speed = speed > 0 ? speed : REPLAY_SPEED,
 		.title = meta->command,
 		.pid = meta->root_pid,
-		.poll_fd = t.tfd,
-		.on_poll = on_poll_replay,
+		.poll_fd = -1,
 	};
 	rc = run_app(&t, &ao, ascii);
 	if (rc == 0) {
-		char how[PATH_MAX + 16];
-		snprintf(how, sizeof(how), "Replay of %s", path);
+		char how[PATH_MAX + 96];
+		uint64_t at = app_state(t.app)->now_ns;
+		if (!lesson_run_ended(t.run)) {
+			lesson_run_stop(t.run, at);
+			snprintf(how, sizeof(how), "Replay of %s, quit at %.2f s of %.2f s: the "
+				 "table covers that part", path,
+				 at > info.first_ns ? (at - info.first_ns) / 1e9 : 0.0,
+				 (info.last_ns - info.first_ns) / 1e9);
+		} else {
+			snprintf(how, sizeof(how), "Replay of %s", path);
+		}
 		print_table(&t, how);
 	}
 fail:
@@ -298,28 +378,28 @@ out:
 	trace_reader_close(view_rd);
 	trace_reader_close(t.rd);
 	lesson_run_free(t.run);
-	if (t.tfd >= 0)
-		close(t.tfd);
 	return rc;
 }
 
-int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
+int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, double speed)
 {
-	struct ltui t = { .l = l, .tfd = -1 };
+	struct ltui t = { .l = l, .live = true };
 	int rc;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
 	t.out_fd = memfd_create("gilrt-output", MFD_CLOEXEC);
 	if (t.out_fd < 0)
 		return -errno;
-	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN) };
+	/* the recorder follows what traced tasks hand their CPUs to */
+	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN),
+				      .trace_flags = TRACE_META_HANDOVER, .view_clock = true };
 	if ((rc = lesson_run_new(&t.run, l, &ro)))
 		goto out;
-	t.live = (struct lesson_live){ .run = t.run, .ncpus = ro.ncpus };
+	t.lv = (struct lesson_live){ .run = t.run, .ncpus = ro.ncpus };
 	/* a temp recording that `s` saves, the view's timeline, the narration */
 	struct pipeline_opts po = { .argv = argv, .child_stdout = t.out_fd, .file = true };
 	if ((rc = pipeline_new(&t.pl, &po)) || (rc = pipeline_add_sink(t.pl, &timeline_sink, &t.tl)) ||
-	    (rc = pipeline_add_sink(t.pl, &lesson_live_sink, &t.live)))
+	    (rc = pipeline_add_sink(t.pl, &lesson_live_sink, &t.lv)))
 		goto out;
 	if (pipeline_start(t.pl)) {
 		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
@@ -330,6 +410,7 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 	const struct trace_meta *meta = pipeline_meta(t.pl);
 	struct app_opts ao = {
 		.mode = TUI_LIVE,
+		.speed = speed > 0 ? speed : LIVE_SPEED,
 		.title = meta->command,
 		.pid = meta->root_pid,
 		.poll_fd = pipeline_fd(t.pl),
@@ -337,17 +418,23 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii)
 		.save = live_save,
 	};
 	rc = run_app(&t, &ao, ascii);
-	pipeline_stop(t.pl);
-	/* the recording made complete where `s` saved it; the temp file goes */
+	pipeline_stop(t.pl);	/* a program still running: the run is cut short */
+	/* the recording made complete where `s` saved it, gilrt's whole output
+	 * beside it; the temp file goes */
 	if (pipeline_finish(t.pl))
 		fprintf(stderr, "gilscope lesson: %s\n", pipeline_error(t.pl));
 	if (rc == 0) {
 		struct pipeline_stats st;
-		char how[sizeof(meta->command) + 4200];
+		char how[sizeof(meta->command) + 4200], why[256];
 		read_output(&t, t.out_fd);
 		pipeline_stats(t.pl, &st);
-		snprintf(how, sizeof(how), "Live run: %s%s%s", meta->command,
-			 st.file[0] ? "\nSaved to " : "", st.file);
+		if (st.file[0] && save_output(&t, why, sizeof(why)))
+			fprintf(stderr, "gilscope lesson: gilrt's output not kept: %s\n", why);
+		snprintf(how, sizeof(how), "Live run: %s%s%s%s%s", meta->command,
+			 lesson_run_cut(t.run) ? "\nQuit while it ran: the table covers the part "
+						  "recorded" : "",
+			 st.file[0] ? "\nSaved to " : "", st.file,
+			 st.file[0] ? " (gilrt's output: that name + .txt)" : "");
 		print_table(&t, how);
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));

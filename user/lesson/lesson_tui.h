@@ -17,7 +17,8 @@
  * printed when the trace was recorded (shown under the closing table), or NULL. */
 int lesson_tui_replay(const struct lesson *l, const char *path, const char *output,
 		      bool ascii, double speed);
-/* Run argv (gilrt run ...) under the recorder; needs root. */
-int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii);
+/* Run argv (gilrt run ...) under the recorder; needs root. speed: how fast
+ * the view catches up with the program after a pause (0: twice its pace). */
+int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, double speed);
 
 #endif

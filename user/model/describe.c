@@ -78,16 +78,22 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 		break;
 	}
 	case GS_EV_DROP_REQUEST: {
+		/* two durations, each said of whom it is true: how long the
+		 * asker has waited, how long the holder has held the lock */
 		uint32_t h = ev->arg1 ? (uint32_t)ev->arg1 : holder_of(m, ev);
+		const struct model_lock *l = m ? model_lock(m, ev->pid, ev->arg0) : NULL;
+		uint64_t held = l && h && l->holder == h && ev->ts_ns > l->since_ns ?
+					ev->ts_ns - l->since_ns : 0;
+		char w[48] = "", hd[40] = "";
 
 		ns = t && t->wait_lock && ev->ts_ns > t->wait_since_ns ?
 			     ev->ts_ns - t->wait_since_ns : 0;
 		other = h ? who(m, h) : (struct name){ "the holder" };
 		if (ns)
-			SAY("%s asks for the lock; %s told to drop it after %s", me.s, other.s,
-			    fmt_duration(d, sizeof(d), ns));
-		else
-			SAY("%s asks for the lock; %s told to drop it", me.s, other.s);
+			snprintf(w, sizeof(w), ", waiting %s,", fmt_duration(d, sizeof(d), ns));
+		if (held)
+			snprintf(hd, sizeof(hd), " (held %s)", fmt_duration(d, sizeof(d), held));
+		SAY("%s%s asks %s to drop the lock%s", me.s, w, other.s, hd);
 		break;
 	}
 	case GS_EV_LOCK_ACQUIRED:
@@ -148,9 +154,19 @@ char *describe_event(const struct model *m, const struct gs_event *ev, char *buf
 	case GS_EV_THREAD_EXIT:
 		SAY("%s exits", me.s);
 		break;
-	case GS_EV_THREAD_NAME:
-		SAY("tid %u is called %s", ev->tid, me.s);
+	case GS_EV_THREAD_NAME: {
+		/* the name itself: a thread named like its process would be
+		 * labelled "tid N", and "tid N is called tid N" says nothing */
+		char raw[16], shown[48];
+
+		gs_event_name(ev, raw);
+		if (raw[0])
+			SAY("tid %u is called %s", ev->tid,
+			    fmt_printable(shown, sizeof(shown), raw, sizeof(raw)));
+		else
+			SAY("tid %u has no name", ev->tid);
 		break;
+	}
 	case GS_EV_IO_BEGIN:
 		SAY("%s blocks in I/O on fd %lld, without the lock", me.s, (long long)ev->arg0);
 		break;

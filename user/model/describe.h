@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * describe.h - one event as a sentence in plain words, for the TUI's event
- * log and lessons: "io-1 asks for the lock; worker-1 told to drop it after
- * 5.0 ms", "worker-2 takes the lock after waiting 4.9 ms", "worker-1 leaves
- * CPU1 (preempted); worker-2 runs".
+ * log and lessons: "io-1, waiting 5.0 ms, asks worker-1 to drop the lock
+ * (held 7.5 ms)", "worker-2 takes the lock after waiting 4.9 ms", "worker-1
+ * leaves CPU1 (preempted); worker-2 runs". A duration is always said of
+ * whom it is true.
  *
  * Call it right after model_feed(m, ev): thread names, how long a wait or
  * hold lasted and why a thread left its CPU come from the model's state

@@ -153,7 +153,8 @@ int export_trace_range(const char *in_path, FILE *out, enum export_format fmt,
 		     ret == -EBADMSG ? trace_reader_error(rd) : strerror(-ret));
 		goto out;
 	}
-	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r };
+	struct model_opts mo = { .ncpus = meta->ncpus, .on_span = on_span, .ctx = &r,
+				 .trace_flags = meta->flags };
 	r.m = model_new(&mo);
 	if (!r.m || handoff_new(&r.h, on_handoff, &r)) {
 		ret = errf(err, errlen, -ENOMEM, "out of memory");

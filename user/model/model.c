@@ -43,6 +43,7 @@
 #include <sys/types.h>
 #include <string.h>
 #include "model/model.h"
+#include "trace/trace_meta.h"
 #include "util/hash.h"
 #ifndef GS_F_KEYFRAME		/* as in trace_reader.h, set by the reader only */
 #define GS_F_KEYFRAME (1u << 7)
@@ -51,6 +52,7 @@
 #define NO_CPU (-1)
 #define NO_LOCK UINT32_MAX
 #define NO_THR UINT32_MAX
+#define OTHER_GUESS_NS 1000000ull	/* model.h: an unfollowed occupant's stay */
 
 struct thr {
 	uint64_t cpu_change_ns;	/* when on_cpu last changed */
@@ -77,6 +79,7 @@ struct mcpu {
 	uint64_t lock;		/* the occupant's `lock` (the span is split where it changes) */
 	uint32_t idx;		/* the occupant's thread index (valid if tid != 0) */
 	bool known;		/* a switch (or inference) told us who runs */
+	bool followed;		/* the occupant's departure will be recorded (model.h) */
 };
 
 struct model {
@@ -449,6 +452,19 @@ static inline void thr_update(struct model *m, size_t i, uint64_t ts)
 	t->state_since_ns = m->silent ? derived_since(t, p, st) : ts;
 }
 
+/* When the occupant of core c, found gone at ts without a switch of its
+ * own, left: at ts, or for an occupant whose departure the recording does
+ * not hold, OTHER_GUESS_NS after it came at the latest (model.h). */
+static uint64_t unseen_end(const struct model *m, uint16_t c, uint64_t ts)
+{
+	const struct model_cpu *cpu = &m->cpus[c];
+
+	if (cpu->tid && cpu->other && !m->cpriv[c].followed &&
+	    ts > cpu->since_ns + OTHER_GUESS_NS)
+		return cpu->since_ns + OTHER_GUESS_NS;
+	return ts;
+}
+
 /* End the CPU span on core c at ts (totals, span), keeping the occupant. */
 static void cpu_close_span(struct model *m, uint16_t c, uint64_t ts, uint32_t extra)
 {
@@ -521,15 +537,26 @@ static void thr_off_cpu(struct model *m, size_t i, uint64_t ts, uint8_t off_stat
 }
 
 /* Make core c idle at ts, taking its occupant off (state: runnable, since a
- * task we did not see leave was most likely preempted). */
+ * task we did not see leave was most likely preempted). An occupant whose
+ * departure the recording does not hold left at unseen_end(). */
 static void cpu_evict(struct model *m, uint16_t c, uint64_t ts)
 {
 	struct model_cpu *cpu = &m->cpus[c];
 
 	if (cpu->tid) {
 		uint32_t i = m->cpriv[c].idx;
+		uint64_t end = unseen_end(m, c, ts);
 
-		if (i < m->nthr && m->pub[i].tid == cpu->tid && m->priv[i].on_cpu == c) {
+		if (end < ts) {
+			cpu_close_span(m, c, end, SPAN_F_GUESS);
+			if (i < m->nthr && m->pub[i].tid == cpu->tid && m->priv[i].on_cpu == c) {
+				cpu->tid = 0;	/* its span is closed: just take it off */
+				m->priv[i].on_cpu = NO_CPU;
+				m->priv[i].off_state = MS_RUNNABLE;
+				m->priv[i].cpu_change_ns = end;
+				thr_update(m, (size_t)i, end);
+			}
+		} else if (i < m->nthr && m->pub[i].tid == cpu->tid && m->priv[i].on_cpu == c) {
 			thr_off_cpu(m, (size_t)i, ts, MS_RUNNABLE);
 		} else {
 			cpu_close_span(m, c, ts, 0);
@@ -561,6 +588,7 @@ static void thr_on_cpu(struct model *m, size_t i, uint16_t c, uint64_t ts)
 	cpu->other = !t->traced;
 	m->cpriv[c].lock = t->lock;
 	m->cpriv[c].known = true;
+	m->cpriv[c].followed = true;	/* on_switch says otherwise */
 	p->on_cpu = c;
 	p->cpu_change_ns = ts;
 	t->cpu = c;
@@ -757,6 +785,12 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 	 * about it, but may still be the latest word on prev */
 	bool cpu_newer = !m->cpriv[c].known || ts >= cpu->since_ns;
 
+	/* an occupant whose departure the recording does not hold stays
+	 * OTHER_GUESS_NS at most, even if it is the one leaving now: other
+	 * programs may have taken turns there unseen (model.h) */
+	if (cpu_newer && cpu->tid && cpu->other && !m->cpriv[c].followed &&
+	    unseen_end(m, c, ts) < ts)
+		cpu_evict(m, c, ts);
 	if (ev->tid) {
 		ssize_t i = thr_get(m, ev->pid, ev->tid);
 
@@ -773,7 +807,10 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 	}
 	if (!cpu_newer)
 		return 0;
-	if (cpu->tid && cpu->tid != next_tid)
+	/* the occupant leaves, or (not the prev of this switch, its departure
+	 * unrecorded) it left unseen and may come back now */
+	if (cpu->tid && (cpu->tid != next_tid ||
+			 (cpu->tid != ev->tid && cpu->other && !m->cpriv[c].followed)))
 		cpu_evict(m, c, ts);
 	m->cpriv[c].known = true;
 	if (!next_tid) {
@@ -786,10 +823,16 @@ static int on_switch(struct model *m, const struct gs_event *ev, uint64_t ts)
 		return (int)n;
 	if (ev->flags & GS_F_TRACED_NEXT)
 		m->pub[n].traced = true;
-	if (ts >= m->priv[n].cpu_change_ns)
+	if (ts >= m->priv[n].cpu_change_ns) {
 		thr_on_cpu(m, (size_t)n, c, ts);
-	else
+		/* will its departure be recorded? (model.h) */
+		m->cpriv[c].followed = m->pub[n].traced ||
+			(m->opts.trace_flags & TRACE_META_ALL_TASKS) ||
+			((m->opts.trace_flags & TRACE_META_HANDOVER) &&
+			 (ev->flags & GS_F_TRACED_PREV));
+	} else {
 		cpu->since_ns = ts;	/* newer news put it elsewhere */
+	}
 	return 0;
 }
 
@@ -1017,16 +1060,21 @@ static void open_spans(struct model *m, uint64_t end_ns, bool close)
 		struct model_cpu *cpu = &m->cpus[c];
 		ssize_t i;
 
+		uint64_t end;
+
 		if (!cpu->tid || end_ns <= cpu->since_ns)
 			continue;
-		if (close) {
+		end = unseen_end(m, (uint16_t)c, end_ns);
+		if (close && end < end_ns) {
+			cpu_evict(m, (uint16_t)c, end_ns);	/* gone by now, unseen */
+		} else if (close) {
 			cpu_close_span(m, (uint16_t)c, end_ns, SPAN_F_OPEN);
 			cpu->since_ns = end_ns;
 		} else if ((i = thr_lookup(m, cpu->tid)) >= 0) {
-			emit(m, SPAN_CPU, cpu->since_ns, end_ns, &m->pub[i], (uint16_t)c,
+			emit(m, SPAN_CPU, cpu->since_ns, end, &m->pub[i], (uint16_t)c,
 			     cpu->locked ? m->cpriv[c].lock : 0, 0,
-			     SPAN_F_OPEN | (cpu->locked ? SPAN_F_LOCKED : 0) |
-			     (cpu->other ? SPAN_F_OTHER : 0));
+			     (end < end_ns ? SPAN_F_GUESS : SPAN_F_OPEN) |
+			     (cpu->locked ? SPAN_F_LOCKED : 0) | (cpu->other ? SPAN_F_OTHER : 0));
 		}
 	}
 	for (size_t i = 0; i < m->nthr; i++) {

@@ -41,9 +41,19 @@
  * not on a CPU) or sleeping, whichever happened last.
  *
  * Untraced tasks (SCHED_SWITCH without GS_F_TRACED_*) get SPAN_F_OTHER CPU
- * spans and count in model_cpu.other_ns. Without -a only switches touching a
- * traced task are recorded, so an untraced task seems to keep its CPU until
- * the next recorded switch there (it may have gone idle in between).
+ * spans and count in model_cpu.other_ns, only for the time the recording
+ * shows they had the CPU. Without -a only switches touching a traced task are
+ * recorded, so an untraced task's departure is known only when the recording
+ * holds it ("followed"): with -a (TRACE_META_ALL_TASKS) always; with
+ * TRACE_META_HANDOVER when a traced task handed it the CPU (the kernel side
+ * then records that CPU's next switch); never in traces made before that.
+ * An occupant that is not followed is known to arrive, not to leave (even a
+ * later switch away from it may end one of several turns it took with other
+ * programs, unseen): the model ends its stay at the next event on that CPU
+ * (a switch, a traced thread's own event) and at most OTHER_GUESS_NS (1 ms,
+ * about the median stay measured with -a) after it came: a guess, flagged
+ * SPAN_F_GUESS, after which the CPU counts as idle. So no core is grey for
+ * seconds because the task it was given to went idle unseen.
  *
  * CPU spans are split wherever the running thread's `lock` (the lock it
  * took last among those it holds) changes, so a view can light exactly the
@@ -83,6 +93,8 @@ enum span_flags {
 	SPAN_F_LOCKED = 1 << 0,	/* SPAN_CPU: the thread held a lock throughout */
 	SPAN_F_OTHER = 1 << 1,	/* the task is not in the traced tree (-a) */
 	SPAN_F_OPEN = 1 << 2,	/* closed by model_finish(), not by an event */
+	SPAN_F_GUESS = 1 << 3,	/* SPAN_CPU of an untraced task whose departure was not
+				 * recorded: its end is the model's bound (see above) */
 };
 
 struct model_span {
@@ -177,6 +189,8 @@ struct model_opts {
 	model_span_fn on_span;	/* may be NULL */
 	void *ctx;
 	uint32_t span_kinds;	/* bits 1 << SPAN_x wanted by on_span; 0 = all */
+	uint32_t trace_flags;	/* the recording's TRACE_META_* flags: which untraced
+				 * tasks' departures it holds (0: none, as in old traces) */
 };
 
 struct model;

@@ -97,6 +97,7 @@ int report_new(struct report **out, const struct trace_meta *meta)
 		.on_span = on_span,
 		.ctx = rp,
 		.span_kinds = 1u << SPAN_HOLD | 1u << SPAN_WAIT,
+		.trace_flags = meta ? meta->flags : 0,
 	};
 
 	rp->m = model_new(&o);

@@ -415,7 +415,7 @@ void recorder_meta(const struct recorder *r, struct trace_meta *m)
 	 * hotplug slots that would become empty rows in every view) */
 	m->ncpus = sysconf(_SC_NPROCESSORS_CONF) > 0 ? sysconf(_SC_NPROCESSORS_CONF) : 1;
 	m->root_pid = r->tg.pid;
-	m->flags = r->opts.all_tasks ? TRACE_META_ALL_TASKS : 0;
+	m->flags = r->opts.all_tasks ? TRACE_META_ALL_TASKS : TRACE_META_HANDOVER;
 	m->clock_id = CLOCK_MONOTONIC;
 	m->start_ns = r->start_ns;
 	clock_gettime(CLOCK_REALTIME, &rt);

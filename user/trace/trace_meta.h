@@ -10,6 +10,9 @@
 
 enum trace_meta_flags {
 	TRACE_META_ALL_TASKS = 1 << 0,	/* recorded with -a: untraced tasks too */
+	/* the switch after a traced task handed its CPU to an untraced one was
+	 * recorded too, so that task's departure is known (older traces: not) */
+	TRACE_META_HANDOVER = 1 << 1,
 };
 
 struct trace_meta {
