@@ -50,7 +50,7 @@ GS_CFLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(SANFLAGS) -MMD -MP \
 GS_LDFLAGS := -pthread $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(GS_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(GS_LDFLAGS)
-LDLIBS_GILSCOPE := -lbpf -ldw -lelf -lz -lzstd -lncursesw -lm
+LDLIBS_GILSCOPE := -lbpf -ldw -lelf -lz -lzstd -lncursesw -lmicrohttpd -lm
 LDLIBS_GILRT := -lm
 
 # ---- sources -------------------------------------------------------------
@@ -96,7 +96,7 @@ $(BUILD)/vmlinux.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/gilscope.h $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		-I$(BUILD) -Ibpf -I/usr/include/$(MULTIARCH) -c $< -o $@

@@ -46,7 +46,7 @@ if [ "$mode" = all ]; then
 	for t in integration/report_cli integration/export_trace integration/record_basic \
 		 integration/record_refuse integration/record_kill integration/lock_mutex_count \
 		 integration/python_names integration/python_funcs integration/report_hostile \
-		 e2e/tui_replay; do
+		 integration/exporter_limits e2e/tui_replay e2e/top_tmux; do
 		[ -x build/san/gilscope ] && run_one "san/$t.sh" env BUILD=build/san bash "tests/$t.sh"
 	done
 	unset ASAN_OPTIONS UBSAN_OPTIONS

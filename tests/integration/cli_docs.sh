@@ -39,12 +39,12 @@ done
 # gilscope: each command, and the program itself (its own options are on the
 # lines of its --help that are not a command's synopsis)
 all=
-for c in live record replay report export lesson check; do
+for c in live record replay report export lesson check top exporter; do
 	cli=$("$GILSCOPE" "$c" --help | longopts)
 	same "man_gilscope_$c" "$cli" "$(man_options docs/gilscope.1 "$c" | longopts)"
 	all="$all$cli"$'\n'
 done
-cli=$("$GILSCOPE" --help | grep -vE '^  (live|record|replay|report|export|lesson|check) ' | longopts)
+cli=$("$GILSCOPE" --help | grep -vE '^  (live|record|replay|report|export|lesson|check|top|exporter) ' | longopts)
 same man_gilscope_itself "$cli" "$(man_options docs/gilscope.1 gilscope | longopts)"
 all=$(printf '%s\n%s\n--help\n' "$all" "$cli" | grep . | sort -u)
 extra=$(comm -13 <(echo "$all") <(man_synopsis docs/gilscope.1 | longopts) | paste -sd ' ' -)

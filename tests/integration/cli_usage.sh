@@ -55,7 +55,7 @@ bad() {
 help help_gilscope "usage: gilscope COMMAND" "$GILSCOPE" --help
 help help_gilscope_h "usage: gilscope COMMAND" "$GILSCOPE" -h
 help help_gilscope_word "usage: gilscope COMMAND" "$GILSCOPE" help
-for c in live record replay report export lesson check; do
+for c in live record replay report export lesson check top exporter; do
 	help "help_$c" "usage: gilscope $c" "$GILSCOPE" "$c" --help
 done
 help help_gilrt "usage: gilrt run" "$GILRT" --help
@@ -140,6 +140,21 @@ bad lesson_no_value gilscope lesson "option --speed needs a value" threads --spe
 
 bad check_argument gilscope check "unexpected argument 'extra'" extra
 bad check_option gilscope check "unknown option --frob" --frob
+
+bad cmd_top_argument gilscope top "unexpected argument 'python3'" python3
+bad cmd_top_option gilscope top "unknown option --frob" --frob
+bad cmd_top_pid_zero gilscope top "bad pid '0'" -p 0
+bad cmd_top_pid_list gilscope top "bad pid 'x'" -p 12,x
+bad cmd_top_pid_empty gilscope top "-p needs a process id" -p ,
+bad cmd_top_interval gilscope top "bad --interval '0'" --interval 0
+bad cmd_top_interval_unit gilscope top "bad --interval '1s'" --interval 1s
+
+bad cmd_exporter_argument gilscope exporter "unexpected argument 'x'" x
+bad cmd_exporter_option gilscope exporter "unknown option --frob" --frob
+bad cmd_exporter_pid gilscope exporter "bad pid '-1'" -p -1
+bad cmd_exporter_interval gilscope exporter "bad --interval 'inf'" --interval inf
+bad cmd_exporter_listen gilscope exporter "bad --listen '127.0.0.1'" --listen 127.0.0.1
+bad cmd_exporter_max gilscope exporter "bad --max-processes '1e3'" --max-processes 1e3
 
 # a malformed --lock SPEC is a usage error too (it is read once privileges are checked)
 if need_root lock_spec_usage; then

@@ -19,6 +19,8 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 /* `check --python PID [--json] [-v]`, in cmd_check_python.c. */
 #include <stdbool.h>
 #include <sys/types.h>

@@ -20,6 +20,8 @@ static const char usage[] =
 "  export  FILE --format FMT -o OUT         perfetto, chrome (JSON) or csv: for Perfetto, a spreadsheet\n"
 "  lesson  [--list | NAME] [--replay]        guided classroom lessons\n"
 "  check   [--python PID]                    can this machine (or this CPython, with names) be traced?\n"
+"  top     [-p PID[,PID...]]                 every Python process's GIL, like top, always on\n"
+"  exporter [--listen ADDR:PORT]             the same as Prometheus metrics on /metrics\n"
 "\n"
 "Run `gilscope COMMAND --help` for a command's options, `gilscope --version`\n"
 "for the version.\n";
@@ -35,6 +37,8 @@ static const struct {
 	{ "export", cmd_export },
 	{ "lesson", cmd_lesson },
 	{ "check", cmd_check },
+	{ "top", cmd_top },
+	{ "exporter", cmd_exporter },
 };
 
 int main(int argc, char **argv)
@@ -43,7 +47,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return cmd_usage(NULL, "give a command: live, record, replay, report, export, "
-				 "lesson or check");
+				 "lesson, check, top or exporter");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;

@@ -224,6 +224,20 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 	return r;
 }
 
+int adapter_python_file(const char *path, uint64_t *take_off, uint64_t *drop_off)
+{
+	struct adapter_target *a = calloc(1, sizeof(*a));	/* PATH_MAX strings: not on the stack */
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	r = python_try(path, a);
+	*take_off = a->acquire_off;
+	*drop_off = a->release_off;
+	free(a);
+	return r;
+}
+
 /* ---- --lock ------------------------------------------------------------------- */
 
 /* BINARY as a file: a path, the program itself, or a library name. */

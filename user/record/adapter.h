@@ -80,6 +80,11 @@ extern const char ADAPTER_LOCK_SPEC_HELP[];
 int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 			   char *err, size_t errlen);
 
+/* CPython in one file (an interpreter or a libpython): the file offsets of
+ * take_gil and drop_gil. -ENOENT without them, -ENOEXEC for a file that is
+ * not ELF, -ENOMEM. For the always-on watch (record/pyscan.h). */
+int adapter_python_file(const char *path, uint64_t *take_off, uint64_t *drop_off);
+
 /* Parse SPEC into a (no file access: safe on hostile input, fuzzed).
  * -EINVAL with the reason in err on a malformed SPEC (err does not repeat
  * "--lock:"; the caller says where the SPEC came from). */

@@ -6,15 +6,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include "record/adapter.h"
@@ -23,6 +20,7 @@
 #include "record/pyrec.h"
 #include "record/recorder.h"
 #include "util/err.h"
+#include "util/privs.h"
 
 #define SINKS_MAX 8
 #define LOCKS_SEEN 8		/* locks counted apart for pipeline_lock_warning() */
@@ -207,23 +205,11 @@ static void on_exec(void *ctx, struct recorder *r, pid_t pid)
  * Nothing after the attach needs privileges: the ring buffer is mapped, map
  * fds work without capabilities, the output is open. Under sudo become the
  * invoking user (also makes us non-dumpable to them: the BPF fds stay ours);
- * as plain root keep the uid but drop every capability.
+ * as plain root keep the uid but drop every capability (util/privs.h).
  */
 static int drop_privileges(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct none[2] = {};
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-
-	if (geteuid() != 0)
-		return 0;
-	if (su && sg && atoi(su) > 0) {
-		if (setgroups(0, NULL) || setresgid(atoi(sg), atoi(sg), atoi(sg)) ||
-		    setresuid(atoi(su), atoi(su), atoi(su)))
-			return -errno;
-		return 0;
-	}
-	return syscall(SYS_capset, &hdr, none) ? -errno : 0;
+	return privs_drop(NULL, 0);
 }
 
 static void catch_signals(void)

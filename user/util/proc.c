@@ -47,6 +47,37 @@ int proc_status_u32(pid_t pid, const char *field, unsigned *val)
 	return err;
 }
 
+int proc_start_time(pid_t pid, uint64_t *ticks)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* the name may hold anything, ')' too: fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	/* state is field 3; starttime field 22: skip 19 fields after it */
+	p += 2;
+	for (int i = 0; i < 19 && p; i++) {
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || sscanf(p, "%llu", &v) != 1)
+		return -EIO;
+	*ticks = v;
+	return 0;
+}
+
 int proc_status_ids(pid_t pid, const char *field, unsigned ids[4])
 {
 	char path[64], line[256];

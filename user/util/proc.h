@@ -7,12 +7,16 @@
 #ifndef UTIL_PROC_H
 #define UTIL_PROC_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The kernel's name of thread tid of pid (/proc/PID/task/TID/comm). */
 int proc_comm(pid_t pid, pid_t tid, char name[16]);
 /* The first number after field ("Uid:", "Tgid:") in /proc/PID/status. */
 int proc_status_u32(pid_t pid, const char *field, unsigned *val);
+/* When pid started (/proc/PID/stat's starttime, clock ticks after boot):
+ * with the pid, it tells a process from a later one given the same pid. */
+int proc_start_time(pid_t pid, uint64_t *ticks);
 /* The four ids after field ("Uid:" or "Gid:": real, effective, saved and
  * file-system) in /proc/PID/status. */
 int proc_status_ids(pid_t pid, const char *field, unsigned ids[4]);

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * gilstat.bpf.c - always-on GIL counters for `gilscope top` and `gilscope
+ * exporter` (see gilstat.h for the maps and what they mean). A separate
+ * object from gilscope.bpf.c: nothing is streamed, every probe only adds to
+ * its thread's and its process's totals.
+ *
+ * The programs attach to an interpreter file for every process running it
+ * (pid -1), so they see every CPython that uses that file, started before
+ * or after. Process totals are updated by the thread that holds the GIL
+ * (take_gil's return, drop_gil's entry), which the GIL itself serializes;
+ * they are added atomically anyway, for the sub-interpreters of 3.12+ that
+ * have a GIL each.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "gilstat.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Bumped by user space when an interval starts (see gilstat.h). */
+__u64 epoch;
+/* Exec notifications that found the ring full (user space rescans). */
+__u64 execs_lost;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GILSTAT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct gilstat_thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GILSTAT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct gilstat_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} execs SEC(".maps");
+
+/* The template of new entries: zeroes (map updates take map memory or
+ * stack, and 300 bytes of stack would crowd the programs). */
+union gilstat_zero {
+	struct gilstat_thread t;
+	struct gilstat_proc p;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union gilstat_zero);
+} zero SEC(".maps");
+
+static __always_inline struct gilstat_thread *thread_of(__u32 tid, __u32 pid)
+{
+	struct gilstat_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	__u32 k = 0;
+	void *z;
+
+	if (t && t->pid == pid)
+		return t;
+	/* new, or a tid the kernel gave to another process since */
+	z = bpf_map_lookup_elem(&zero, &k);
+	if (!z || bpf_map_update_elem(&threads, &tid, z, BPF_ANY))
+		return NULL;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (t)
+		t->pid = pid;
+	return t;
+}
+
+static __always_inline struct gilstat_proc *proc_of(__u32 pid)
+{
+	struct gilstat_proc *p = bpf_map_lookup_elem(&procs, &pid);
+	__u32 k = 0;
+	void *z;
+
+	if (p && !p->exited_ns)
+		return p;
+	/* new, or a process that reuses the pid of one that exited */
+	z = bpf_map_lookup_elem(&zero, &k);
+	if (!z || bpf_map_update_elem(&procs, &pid, z, BPF_ANY))
+		return NULL;
+	/* its name, for a process that is gone before user space looks */
+	p = bpf_map_lookup_elem(&procs, &pid);
+	if (p)
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
+	return p;
+}
+
+/* The bucket of a wait of ns nanoseconds: the smallest k with ns <= 2^k us. */
+static __always_inline __u32 wait_bucket(__u64 ns)
+{
+	__u64 v = (ns + 999) / 1000;	/* whole us, rounded up */
+	__u32 k = 1;
+
+	if (v <= 1)
+		return 0;
+	v -= 1;		/* k = the bit length of v = ceil(log2(us)) */
+	if (v >> 32) { k += 32; v >>= 32; }
+	if (v >> 16) { k += 16; v >>= 16; }
+	if (v >> 8) { k += 8; v >>= 8; }
+	if (v >> 4) { k += 4; v >>= 4; }
+	if (v >> 2) { k += 2; v >>= 2; }
+	if (v >> 1) { k += 1; }
+	return k < GILSTAT_HIST ? k : GILSTAT_HIST - 1;
+}
+
+/* The thread's own totals: only it writes them. */
+static __always_inline void add_thread(struct gilstat_totals *t, bool timed, __u64 wait,
+				       __u32 b, bool handoff, __u64 ep)
+{
+	t->acquisitions++;
+	t->handoffs += handoff;
+	if (!timed)
+		return;
+	t->waits++;
+	t->wait_ns += wait;
+	if (b < GILSTAT_HIST)
+		t->hist[b]++;
+	if (t->max_epoch != ep || wait > t->max_wait_ns) {
+		t->max_epoch = ep;
+		t->max_wait_ns = wait;
+	}
+}
+
+static __always_inline void add_proc(struct gilstat_totals *t, bool timed, __u64 wait,
+				     __u32 b, bool handoff, __u64 ep)
+{
+	__sync_fetch_and_add(&t->acquisitions, 1);
+	if (handoff)
+		__sync_fetch_and_add(&t->handoffs, 1);
+	if (!timed)
+		return;
+	__sync_fetch_and_add(&t->waits, 1);
+	__sync_fetch_and_add(&t->wait_ns, wait);
+	if (b < GILSTAT_HIST)
+		__sync_fetch_and_add(&t->hist[b], 1);
+	/* a race here can only lose a maximum to a near-simultaneous one */
+	if (t->max_epoch != ep || wait > t->max_wait_ns) {
+		t->max_epoch = ep;
+		t->max_wait_ns = wait;
+	}
+}
+
+SEC("uprobe")
+int gilstat_take_entry(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gilstat_thread *t = thread_of((__u32)id, id >> 32);
+
+	if (t)
+		t->request_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("uretprobe")
+int gilstat_take_return(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), ep = epoch;
+	__u32 tid = (__u32)id, pid = id >> 32, b = 0;
+	struct gilstat_thread *t = thread_of(tid, pid);
+	struct gilstat_proc *p = proc_of(pid);
+	__u64 req, wait = 0;
+	bool handoff = false;
+
+	if (!t)
+		return 0;
+	/* req 0: it entered take_gil before the probes were there */
+	req = t->request_ns;
+	if (req && now >= req) {
+		wait = now - req;
+		b = wait_bucket(wait);
+	}
+	if (p && req && p->last_release_tid && p->last_release_tid != tid &&
+	    p->last_release_ns >= req)
+		handoff = true;
+	add_thread(&t->t, req != 0, wait, b, handoff, ep);
+	t->request_ns = 0;
+	t->acquired_ns = now;
+	if (p) {
+		add_proc(&p->t, req != 0, wait, b, handoff, ep);
+		p->holder = tid;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int gilstat_drop_entry(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), held = 0;
+	__u32 tid = (__u32)id, pid = id >> 32;
+	struct gilstat_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	struct gilstat_proc *p = proc_of(pid);
+
+	/* no entry, or no acquisition seen: taken before the probes were there */
+	if (t && t->pid == pid && t->acquired_ns && now >= t->acquired_ns) {
+		held = now - t->acquired_ns;
+		t->t.hold_ns += held;
+	}
+	if (t && t->pid == pid)
+		t->acquired_ns = 0;
+	if (p) {
+		if (held)
+			__sync_fetch_and_add(&p->t.hold_ns, held);
+		p->last_release_ns = now;
+		p->last_release_tid = tid;
+		p->holder = 0;
+	}
+	return 0;
+}
+
+/* A thread is gone: its entry goes (its totals are in its process's). The
+ * last one of its process marks the process exited. group_dead is read
+ * from the task (signal->live already counts this exit), as on kernels
+ * whose tracepoint does not pass it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(gilstat_exit, struct task_struct *task)
+{
+	__u32 tid = task->pid, pid = task->tgid;
+	struct gilstat_proc *p;
+
+	bpf_map_delete_elem(&threads, &tid);
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	p = bpf_map_lookup_elem(&procs, &pid);
+	if (p)
+		p->exited_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* A new program image: user space looks whether it is a Python. No wakeup:
+ * user space reads the ring on its own clock. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(gilstat_exec, struct task_struct *task)
+{
+	struct gilstat_exec e = { .pid = task->tgid };
+
+	if (bpf_ringbuf_output(&execs, &e, sizeof(e), BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&execs_lost, 1);
+	return 0;
+}

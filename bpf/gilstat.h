@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * gilstat.h - the always-on counters of `gilscope top` and `gilscope
+ * exporter`, shared by bpf/gilstat.bpf.c and user space. Fixed-width types
+ * only, like gilscope.h (included by BPF C after vmlinux.h and by user
+ * space after gs_types.h).
+ *
+ * No events: uprobes on CPython's take_gil (entry and return) and drop_gil
+ * (entry) add to totals kept in two maps, so what the traced programs pay
+ * is the probes alone and user space reads the maps when it likes.
+ *
+ *   threads   LRU hash, tid -> struct gilstat_thread (GILSTAT_MAX_THREADS).
+ *             A thread's entry is removed when it exits. When the map is
+ *             full the least recently active thread is evicted: its
+ *             finished holds and waits are already in its process's
+ *             totals; a hold or wait it had in progress is not counted,
+ *             and it starts over at its next GIL call.
+ *   procs     LRU hash, tgid -> struct gilstat_proc (GILSTAT_MAX_PROCS):
+ *             the process's totals, which outlive its threads' entries.
+ *             Marked exited (exited_ns) when its last thread exits; user
+ *             space reads it once more and removes it. A new process that
+ *             reuses the pid of an exited one starts from zero.
+ *   execs     ring buffer of struct gilstat_exec: a process called exec()
+ *             (user space looks whether it became a Python interpreter).
+ *
+ * Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns). Holds and waits still
+ * in progress are not in the totals: request_ns / acquired_ns say since
+ * when, and user space adds them up to the moment it reads.
+ *
+ * The longest wait per interval: user space bumps the global epoch
+ * (gilstat.bpf.c's `epoch`) when an interval starts; a finished wait
+ * longer than max_wait_ns, or the first one of a newer epoch, sets
+ * max_wait_ns and max_epoch. So max_wait_ns is the longest wait finished
+ * in epoch max_epoch, without user space ever writing to an entry.
+ */
+#ifndef GILSTAT_H
+#define GILSTAT_H
+
+/* Wait histogram: bucket k counts the waits of at most 2^k us (k = 0: at
+ * most 1 us); the last bucket also counts everything longer. */
+#define GILSTAT_HIST 26
+#define GILSTAT_MAX_THREADS 16384	/* threads tracked at once, all processes */
+#define GILSTAT_MAX_PROCS 4096		/* processes tracked at once */
+
+struct gilstat_totals {
+	__u64 hold_ns;		/* finished holds */
+	__u64 wait_ns;		/* finished timed waits (the histogram's sum) */
+	__u64 acquisitions;	/* take_gil returns */
+	__u64 waits;		/* acquisitions whose wait was timed (the histogram's count) */
+	__u64 handoffs;		/* acquisitions after another thread's release, while waiting */
+	__u64 max_wait_ns;	/* longest wait finished in epoch max_epoch */
+	__u64 max_epoch;	/* the epoch max_wait_ns belongs to */
+	__u64 hist[GILSTAT_HIST];	/* timed waits by length, see GILSTAT_HIST */
+};
+
+struct gilstat_thread {
+	struct gilstat_totals t;	/* this thread's */
+	__u64 request_ns;	/* in take_gil since (0: not waiting) */
+	__u64 acquired_ns;	/* holds the GIL since (0: does not) */
+	__u32 pid;		/* its process (tgid) */
+	__u32 pad;		/* zero */
+};
+
+struct gilstat_proc {
+	struct gilstat_totals t;	/* the process's, over every thread it had */
+	__u64 last_release_ns;	/* when a thread last dropped the GIL */
+	__u64 exited_ns;	/* its last thread exited then (0: alive) */
+	__u32 last_release_tid;	/* which thread that was */
+	__u32 holder;		/* tid holding the GIL now (0: none) */
+	char comm[16];		/* the kernel's name of the thread that made the entry */
+};
+
+struct gilstat_exec {
+	__u32 pid;		/* the process that exec'd */
+	__u32 pad;		/* zero */
+};
+
+#endif /* GILSTAT_H */

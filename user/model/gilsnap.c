@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* gilsnap.c - the snapshot's arrays (contract in gilsnap.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "model/gilsnap.h"
+
+/* Room for one more element of size sz in *arr (n used of *cap). */
+static int grow(void **arr, size_t n, size_t *cap, size_t sz)
+{
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 64;
+	p = realloc(*arr, c * sz);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+struct gilsnap_proc *gilsnap_add_proc(struct gilsnap *s, uint32_t pid)
+{
+	struct gilsnap_proc *p;
+
+	if (grow((void **)&s->procs, s->nprocs, &s->cap_procs, sizeof(*s->procs)))
+		return NULL;
+	p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->first = s->nthreads;
+	return p;
+}
+
+struct gilsnap_thread *gilsnap_add_thread(struct gilsnap *s, uint32_t tid)
+{
+	struct gilsnap_thread *t;
+
+	if (!s->nprocs || grow((void **)&s->threads, s->nthreads, &s->cap_threads,
+			       sizeof(*s->threads)))
+		return NULL;
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->pid = s->procs[s->nprocs - 1].pid;
+	s->procs[s->nprocs - 1].nthreads++;
+	return t;
+}
+
+const struct gilsnap_proc *gilsnap_find(const struct gilsnap *s, uint32_t pid)
+{
+	size_t lo = 0, hi = s->nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->procs[mid].pid == pid)
+			return &s->procs[mid];
+		if (s->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void gilsnap_clear(struct gilsnap *s)
+{
+	s->nprocs = s->nthreads = 0;
+	s->ts_ns = s->wall_ns = 0;
+	s->files_traced = s->files_untraceable = 0;
+	s->execs_lost = 0;
+}
+
+void gilsnap_free(struct gilsnap *s)
+{
+	free(s->procs);
+	free(s->threads);
+	memset(s, 0, sizeof(*s));
+}
+
+void gilsnap_swap(struct gilsnap *a, struct gilsnap *b)
+{
+	struct gilsnap t = *a;
+
+	*a = *b;
+	*b = t;
+}
