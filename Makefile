@@ -201,10 +201,10 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 
 # The model and the viewer behind the reader: every decoded event through
 # model_feed(), then windows rendered by the TUI (no curses: app.c and crt.c
-# stay out). Seeds: the trace corpus and the crafted files of tests/hostile.
+# stay out, and top, which drives curses itself). Seeds: the trace corpus and the crafted files of tests/hostile.
 FUZZ_TUI_SRCS := tests/fuzz/fuzz_model_tui.c $(wildcard user/util/*.c) $(wildcard user/trace/*.c) \
-		 $(wildcard user/model/*.c) tui/grid.c tui/render.c $(wildcard tui/view_*.c) \
-		 tui/timeline.c tui/timeline_source.c tui/timeline_coarse.c
+		 $(wildcard user/model/*.c) \
+		 $(filter-out tui/app.c tui/app_keys.c tui/crt.c tui/top.c tui/view_top.c,$(wildcard tui/*.c))
 build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
