@@ -316,6 +316,19 @@ static void test_handover_followed(void)
 	CHECK(u > 0 && t > 0 && loader_trace_tgid(l, t) == 0 && write(go[1], &c, 1) == 1);
 	CHECK(waitpid(t, &status, 0) == t && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(waitpid(u, &status, 0) == u);
+	/* t's exit hands CPU 0 to whatever runs there next (on a busy machine,
+	 * another program): a traced task that then runs on CPU 0 makes sure
+	 * that one's departure happens inside the recording */
+	if ((u = fork()) == 0) {
+		pin_cpu0();
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (int i = 0; i < 3; i++)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		_exit(0);
+	}
+	CHECK(u > 0 && loader_trace_tgid(l, u) == 0 && write(go[1], &c, 1) == 1);
+	CHECK(waitpid(u, &status, 0) == u && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(loader_flush(l) == 0 && ring_buffer__consume(rb) >= 0);
 	CHECK(loader_lost(l) == 0);
 	qsort(ev.ev, ev.n, sizeof(*ev.ev), cmp_cpu_ts);
