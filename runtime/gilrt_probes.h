@@ -67,6 +67,10 @@ GILRT_DECLARE_SEMA(native_end);
 #define GILRT_PROBE_ENABLED(name)                                              \
 	__builtin_expect(__atomic_load_n(&GILRT_SEMA(name), __ATOMIC_RELAXED) != 0, 0)
 
+/* In a child right after fork(): makes its probes safe on kernels whose
+ * optimized uprobes do not survive fork (see probes.c). 0 or -1. */
+int gilrt_probes_after_fork(void);
+
 #define GILRT_PROBE1(name, a)                                                  \
 	do {                                                                   \
 		if (GILRT_PROBE_ENABLED(name))                                 \
