@@ -24,7 +24,7 @@
 #include "gilscope.skel.h"
 #include "floor.skel.h"
 
-#define MAX_LINKS 32
+#define MAX_LINKS 64
 
 struct loader {
 	struct gilscope_bpf *skel;	/* the recording programs, or NULL in floor mode */
@@ -381,11 +381,21 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 	return 0;
 }
 
+/* One uprobe (or uretprobe) of the lock programs at file offset off. */
+static int attach_at(struct loader *l, struct bpf_program *prog, const char *binary, uint64_t off,
+		     bool ret, const char *what)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
+	char w[96];
+
+	snprintf(w, sizeof(w), "the %s at offset %#llx", what, (unsigned long long)off);
+	return keep_link(l, bpf_program__attach_uprobe_opts(prog, -1, binary, off, &opts), w);
+}
+
 int loader_attach_lock(struct loader *l, const struct lock_target *t)
 {
 	struct gilscope_bpf *s = l->skel;
-	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
-	int err;
+	int err = 0;
 
 	if (!s)
 		return fail(l, -EOPNOTSUPP, "lock targets are not supported in floor mode");
@@ -395,20 +405,30 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 		return fail(l, -EINVAL, "lock argument index must be 0..5 (or none)");
 	if (t->acquire_ok < GS_LOCK_OK_ANY || t->acquire_ok > GS_LOCK_OK_NONZERO)
 		return fail(l, -EINVAL, "bad success rule %d for the acquire function", t->acquire_ok);
+	if (!t->nacquire || !t->nrelease || t->nacquire > LOCK_SITES_MAX ||
+	    t->nrelease > LOCK_SITES_MAX || t->nwait > LOCK_SITES_MAX)
+		return fail(l, -EINVAL, "bad lock target: %u acquire, %u release, %u wait sites",
+			    t->nacquire, t->nrelease, t->nwait);
 	/* .data, not rodata: the target is known only after load */
 	s->data->lock_acquire_arg = t->acquire_arg;
 	s->data->lock_release_arg = t->release_arg;
 	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
 	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
 	s->data->lock_ok = t->acquire_ok;
-	err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
-			t->binary, t->acquire_off, NULL), "the lock acquire uprobe");
-	if (!err)
-		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return, -1,
-				t->binary, t->acquire_off, &ret_opts), "the lock acquire uretprobe");
-	if (!err)
-		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_release_entry, -1,
-				t->binary, t->release_off, NULL), "the lock release uprobe");
+	for (uint32_t i = 0; !err && i < t->nacquire; i++) {
+		if (!t->nwait)
+			err = attach_at(l, s->progs.lock_acquire_entry, t->binary, t->acquire[i].off,
+					false, "lock acquire uprobe");
+		if (!err)
+			err = attach_at(l, s->progs.lock_acquire_return, t->binary,
+					t->acquire[i].off, true, "lock acquire uretprobe");
+	}
+	for (uint32_t i = 0; !err && i < t->nrelease; i++)
+		err = attach_at(l, s->progs.lock_release_entry, t->binary, t->release[i].off, false,
+				"lock release uprobe");
+	for (uint32_t i = 0; !err && i < t->nwait; i++)
+		err = attach_at(l, s->progs.lock_wait, t->binary, t->wait[i].off, false,
+				"lock wait uprobe");
 	if (!err)
 		l->lock_attached = true;
 	return err;
@@ -534,6 +554,21 @@ uint64_t loader_lost(const struct loader *l)
 	for (int i = 0; i < l->ncpus; i++)
 		sum += vals[i];
 	return sum;
+}
+
+void loader_quiet_hits(const struct loader *l, uint64_t *acquire, uint64_t *release)
+{
+	__u64 vals[l->ncpus > 0 ? l->ncpus : 1];
+
+	*acquire = *release = 0;
+	if (!l->skel)
+		return;
+	for (__u32 k = 0; k < 2; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.quiet_hits), &k, vals))
+			continue;
+		for (int i = 0; i < l->ncpus; i++)
+			*(k ? release : acquire) += vals[i];
+	}
 }
 
 const char *loader_error(const struct loader *l)

@@ -54,11 +54,28 @@ struct loader_variants {
 	bool exit_group_dead_arg;	/* sched_process_exit's group_dead argument (6.16+) */
 };
 
+/* Where a lock function is probed: record/probe_site.h chose the place. */
+#define LOCK_SITES_MAX 8
+struct lock_site {
+	uint64_t off;		/* file offset of the probed instruction */
+	uint8_t cls;		/* enum x86_probe_class: what a hit costs */
+};
+
 /* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
 struct lock_target {
 	const char *binary;	/* ELF file holding the functions (exe or .so) */
-	uint64_t acquire_off;	/* file offset of the acquire function */
-	uint64_t release_off;	/* file offset of the release function */
+	/* the acquire function (each copy the compiler made of it): probed at
+	 * its entry (REQUEST; not when there are wait sites) and return */
+	struct lock_site acquire[LOCK_SITES_MAX];
+	uint32_t nacquire;
+	struct lock_site release[LOCK_SITES_MAX];	/* the release function's entry */
+	uint32_t nrelease;
+	/* where an acquire starts to wait (CPython's condition wait in
+	 * take_gil): REQUEST comes from there for the calls that wait, and the
+	 * recorder adds it at the acquisition for those that do not, so no
+	 * program runs at the acquire entry. None: REQUEST at the entry. */
+	struct lock_site wait[LOCK_SITES_MAX];
+	uint32_t nwait;
 	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the
@@ -99,6 +116,10 @@ int loader_ringbuf_fd(const struct loader *l);
 int loader_flush(struct loader *l);
 /* Total events the BPF side could not reserve space for, since load. */
 uint64_t loader_lost(const struct loader *l);
+/* Probe hits of the traced processes that left no event, since load (the
+ * acquire calls and the release calls of another lock than the filter):
+ * the cost estimate counts them. */
+void loader_quiet_hits(const struct loader *l, uint64_t *acquire, uint64_t *release);
 /* The last failure explained in one line, or "" (owned by the loader). */
 const char *loader_error(const struct loader *l);
 /* Detaches everything, frees. Safe on NULL. Releasing uprobes costs the

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "record/lock_fill.h"
 #include "record/recorder.h"
 #include "record/target.h"
 #include "util/err.h"
@@ -38,6 +39,7 @@ struct recorder {
 	uint64_t events;		/* delivered to the sink */
 	int err;			/* first sink/flush error: sticky */
 	struct hmap named;		/* tids that have a THREAD_NAME already */
+	struct lock_fill *fill;		/* lock uprobes: completes their events */
 };
 
 static uint64_t mono_ns(void)
@@ -142,6 +144,12 @@ static int on_ordered(void *ctx, const struct gs_event *ev, size_t n)
 		 * last switch away: stop paying for its tgid in the map */
 		if (ev[i].type == GS_EV_PROC_EXIT && ev[i].arg1 && ev[i].pid != (uint32_t)r->tg.pid)
 			loader_untrace_tgid(r->ld, ev[i].pid);
+	}
+	if (r->fill) {
+		int err = lock_fill_events(r->fill, ev, n, &ev, &n);
+
+		if (err)
+			return err;
 	}
 	r->events += n;
 	return r->opts.sink(r->opts.ctx, ev, n);
@@ -251,6 +259,8 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	if (ret)
 		return errf(err, errlen, ret, "%s", loader_error(r->ld));
 	ret = reorder_new(&r->ro, REORDER_CAP, on_ordered, r);
+	if (!ret && o->lock && !o->floor)
+		ret = lock_fill_new(&r->fill);
 	if (!ret && loader_ringbuf_fd(r->ld) >= 0) {
 		r->rb = ring_buffer__new(loader_ringbuf_fd(r->ld), on_ring_record, r, NULL);
 		if (!r->rb)
@@ -461,6 +471,7 @@ void recorder_destroy(struct recorder *r)
 	ring_buffer__free(r->rb);
 	loader_destroy(r->ld);
 	reorder_free(r->ro);
+	lock_fill_free(r->fill);
 	hmap_free(&r->named);
 	if (r->epfd >= 0)
 		close(r->epfd);
