@@ -83,6 +83,22 @@
 			     : : [a0] "r" ((int64_t)(a)),	\
 			       [a1] "r" ((int64_t)(b)), [a2] "r" ((int64_t)(c)))
 
+/*
+ * Top-level assembly for a whole function that is one probe site and a
+ * return, for callers that need to know the site's address (it is the
+ * function's): `gilscope check` and the cost calibration. args as in a
+ * note ("-8@%rdi"): the caller knows where its arguments are. _NOP1: the
+ * same on sdt.h's 1-byte nop.
+ */
+#define _GS_USDT_ASM_FN(fn, site, provider, name, args)				\
+	".text\n.balign 16\n.globl " #fn "\n.hidden " #fn "\n.type " #fn ",@function\n" \
+	#fn ":\n" site "ret\n.size " #fn ", .-" #fn "\n"				\
+	_GS_USDT_NOTE(provider, name, 0, args)
+#define GS_USDT_ASM_FN(fn, provider, name, args)				\
+	_GS_USDT_ASM_FN(fn, "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n", provider, name, args)
+#define GS_USDT_ASM_FN_NOP1(fn, provider, name, args)				\
+	_GS_USDT_ASM_FN(fn, "990: nop\n", provider, name, args)
+
 #else	/* stock sdt.h: a 1-byte nop on x86, the architecture's own elsewhere */
 
 #define GS_USDT_NOP5 0

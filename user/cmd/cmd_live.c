@@ -50,6 +50,7 @@ struct live {
 	struct report *rp;		/* the closing summary */
 	char note[256];			/* said on the key line once the view is up */
 	char panel[2048];		/* the summary text */
+	char cost[40];			/* the status line's tracing cost */
 };
 
 /* The summary shown when the program has exited. */
@@ -129,11 +130,28 @@ static int save(void *ctx, char *msg, size_t len)
 	return pipeline_save(l->p, msg, len);
 }
 
+/* The tracing cost on the status line, once a second of it says something
+ * (the program's CPU time is sampled in clock ticks). */
+static void show_cost(struct live *l, struct app *a)
+{
+	struct pipeline_stats st;
+	struct tui_state *ts = app_state(a);
+
+	pipeline_stats(l->p, &st);
+	if (!st.has_cost || st.cost.span_ns < 1000000000ull)
+		return;
+	trace_cost_short(&st.cost, l->cost, sizeof(l->cost));
+	ts->cost = l->cost;
+	ts->cost_warn = trace_cost_pct(&st.cost) > TRACE_COST_WARN_PCT;
+}
+
 static int on_poll(void *ctx, struct app *a)
 {
 	struct live *l = ctx;
 	int rc = pipeline_poll(l->p);
 
+	if (!rc)
+		show_cost(l, a);
 	if (rc <= 0)
 		return rc;
 	/* the program is gone: last events, then the summary (report_end) */
@@ -248,6 +266,14 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
+	if (rs.has_cost) {
+		char line[256];
+
+		trace_cost_line(&rs.cost, line, sizeof(line));
+		fprintf(stderr, "gilscope live: %s\n", line);
+		if (trace_cost_warning(&rs.cost, line, sizeof(line)))
+			fprintf(stderr, "gilscope live: %s\n", line);
+	}
 	if (!rs.rec.exited && po.argv)
 		fprintf(stderr, "gilscope live: %d still running (not stopped by gilscope)\n",
 			(int)rs.rec.pid);

@@ -152,6 +152,17 @@ int cmd_record(int argc, char **argv)
 		(unsigned long long)st.rec.events, (unsigned long long)st.rec.lost,
 		(st.rec.end_ns - st.rec.start_ns) / 1e9, out ? ", " : "", out ? size : "",
 		out ? " -> " : "", out ? out : "");
+	if (!po.floor) {
+		char line[256];
+
+		if (st.has_cost)
+			trace_cost_line(&st.cost, line, sizeof(line));
+		else
+			snprintf(line, sizeof(line), "tracing cost unknown (%s)", st.cost_error);
+		fprintf(stderr, "gilscope record: %s\n", line);
+		if (st.has_cost && trace_cost_warning(&st.cost, line, sizeof(line)))
+			fprintf(stderr, "gilscope record: %s\n", line);
+	}
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);

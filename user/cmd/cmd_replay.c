@@ -155,6 +155,23 @@ static int bench_render(const char *path)
 	return 0;
 }
 
+/* What recording the trace cost, on the status line (from its cost
+ * record; nothing for a trace without one). */
+static void show_cost(struct app *a, const char *path, char *buf, size_t len)
+{
+	struct trace_reader *r;
+	const struct trace_cost *c;
+
+	if (trace_reader_open(&r, path))
+		return;
+	if ((c = trace_names_cost(trace_reader_names(r)))) {
+		trace_cost_short(c, buf, len);
+		app_state(a)->cost = buf;
+		app_state(a)->cost_warn = trace_cost_pct(c) > TRACE_COST_WARN_PCT;
+	}
+	trace_reader_close(r);
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -167,6 +184,7 @@ int cmd_replay(int argc, char **argv)
 	};
 	struct app_opts o = { .mode = TUI_REPLAY, .speed = 1, .poll_fd = -1 };
 	const struct trace_meta *meta;
+	char cost[40];
 	struct timeline *tl = NULL;
 	struct app *a = NULL;
 	bool unicode, color, bench = false;
@@ -230,6 +248,7 @@ int cmd_replay(int argc, char **argv)
 		timeline_free(tl);
 		return 1;
 	}
+	show_cost(a, argv[optind], cost, sizeof(cost));
 	err = app_run(a);
 	app_free(a);
 	timeline_free(tl);

@@ -60,6 +60,8 @@ struct report {
 	struct hmap hold_index;		/* {lock, pid} -> index in holds */
 	uint64_t *handoff;		/* LL_BUCKETS */
 	bool oom;			/* a span could not be recorded */
+	struct trace_cost cost;		/* what recording cost the program */
+	bool has_cost;
 	bool finished;			/* report_finish() ran: numbers are final */
 };
 
@@ -354,11 +356,19 @@ out:
 	return ret;
 }
 
+void report_set_cost(struct report *rp, const struct trace_cost *c)
+{
+	rp->has_cost = c != NULL;
+	if (c)
+		rp->cost = *c;
+}
+
 int report_read(struct report *rp, struct trace_reader *r)
 {
 	struct trace_info info;
 	int ret = read_piped(rp, r);
 
+	report_set_cost(rp, trace_names_cost(trace_reader_names(r)));
 	if (ret > 0)
 		ret = read_plain(rp, r);
 	if (ret < 0)
@@ -389,6 +399,34 @@ static void json_hist(struct json *j, const char *key, const uint64_t *h)
 	json_arr_end(j);
 }
 
+/* trace.overhead_*: what recording cost the program, null when not known */
+static void json_cost(struct json *j, const struct trace_cost *c)
+{
+	double pct = trace_cost_pct(c);
+
+	if (c)
+		json_u64(j, "overhead_ns", c->overhead_ns);
+	else
+		json_null(j, "overhead_ns");
+	if (pct >= 0)
+		json_f64(j, "overhead_pct", pct, 2);
+	else
+		json_null(j, "overhead_pct");
+	if (c && c->program_cpu_ns)
+		json_u64(j, "program_cpu_ns", c->program_cpu_ns);
+	else
+		json_null(j, "program_cpu_ns");
+	json_arr_begin(j, "overhead_probes");
+	for (uint32_t i = 0; c && i < c->nrows; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "probe", c->row[i].probe);
+		json_u64(j, "hits", c->row[i].hits);
+		json_u64(j, "ns_per_hit", c->row[i].ns_per_hit);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 int report_write_json(const struct report *rp, FILE *f)
 {
 	const struct report_summary *s = &rp->s;
@@ -405,6 +443,7 @@ int report_write_json(const struct report *rp, FILE *f)
 	json_u64(&j, "duration_ns", s->duration_ns);
 	json_u64(&j, "cpus", s->cpus);
 	json_strn(&j, "command", rp->have_meta ? rp->meta.command : "", sizeof(rp->meta.command));
+	json_cost(&j, rp->has_cost ? &rp->cost : NULL);
 	json_obj_end(&j);
 	json_obj_begin(&j, "lock");
 	json_u64(&j, "acquisitions", s->acquisitions);
@@ -475,6 +514,10 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 	if (s->lost)
 		fprintf(f, "warning     %s events were lost while recording: the timeline has gaps "
 			"and totals may be short\n", fmt_count(a, sizeof(a), s->lost));
+	trace_cost_line(rp->has_cost ? &rp->cost : NULL, hist, sizeof(hist));
+	fprintf(f, "cost        %s\n", hist);
+	if (rp->has_cost && trace_cost_warning(&rp->cost, hist, sizeof(hist)))
+		fprintf(f, "            %s\n", hist);
 
 	fprintf(f, "\nthreads              %6s %9s %7s %9s %7s %9s %7s %7s %5s\n", "acq", "hold",
 		"hold%", "wait", "wait%", "cpu", "cpu%", "ctxsw", "migr");

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include "util/fmt.h"
 #include "util/gs_types.h"
+#include "trace/trace_cost.h"
 #include "trace/trace_meta.h"
 
 struct model;
@@ -60,6 +61,11 @@ struct report;
 
 /* meta may be NULL (then cpus come from the events, command is ""). */
 int report_new(struct report **out, const struct trace_meta *meta);
+/* What recording the trace cost the traced program (the trace's cost
+ * record: trace_cost.h; copied), or NULL: not known. report_read() sets it
+ * from the file. Text and JSON say it (JSON: trace.overhead_ns,
+ * trace.overhead_pct, null when not known, and trace.overhead_probes). */
+void report_set_cost(struct report *rp, const struct trace_cost *c);
 /* Feed events in time order. */
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n);
 /* End of input: closes open spans at the last event. info (may be NULL)

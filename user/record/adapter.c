@@ -95,6 +95,8 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->binary = a->binary;
+	t->acquire_name = a->acquire_sym;
+	t->release_name = a->release_sym;
 	memcpy(t->acquire, a->acq_sites, sizeof(t->acquire));
 	t->nacquire = a->nacq;
 	memcpy(t->release, a->rel_sites, sizeof(t->release));

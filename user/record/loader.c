@@ -39,14 +39,6 @@ struct loader {
 	char err[256];			/* last failure, one line */
 };
 
-/* gilrt's probes; each has a BPF program of the same name (floor_NAME in
- * the floor set). The first four (the lock) are required. */
-static const char *const gilrt_probes[] = {
-	"gil_request", "gil_acquired", "gil_released", "gil_drop_request",
-	"thread_start", "thread_exit", "io_begin", "io_end",
-	"native_begin", "native_end",
-};
-#define NPROBES (sizeof(gilrt_probes) / sizeof(gilrt_probes[0]))
 /* the floor set covers only the lock probes: they are what bench compares */
 #define NFLOOR_PROBES 4
 
@@ -123,72 +115,6 @@ int loader_missing_caps(char *buf, size_t len)
 	}
 #undef HAS
 	return off > 0;
-}
-
-/*
- * Walks the ELF notes of path for stapsdt notes whose provider is "gilrt";
- * returns a bit mask of which gilrt_probes[] it has (0: none).
- */
-static int gilrt_probe_mask(const char *path)
-{
-	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int fd, mask = 0;
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = path_open_regular(path);
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
-		mask = -ENOEXEC;
-		goto out;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		size_t addrs = 3 * (gelf_getclass(elf) == ELFCLASS32 ? 4 : 8);
-		size_t off = 0, noff, doff;
-		const char *name;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".note.stapsdt"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			/* desc: pc, base, semaphore, then "provider\0name\0args\0" */
-			const char *desc = (const char *)d->d_buf + doff;
-			const char *prov = desc + addrs, *probe;
-			size_t left;
-
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
-			    nh.n_descsz <= addrs + 6 || memcmp(prov, "gilrt", 6))
-				continue;
-			probe = prov + 6;
-			left = nh.n_descsz - addrs - 6;
-			for (size_t i = 0; i < NPROBES; i++)
-				if (strnlen(probe, left) == strlen(gilrt_probes[i]) &&
-				    !strcmp(probe, gilrt_probes[i]))
-					mask |= 1 << i;
-		}
-	}
-out:
-	elf_end(elf);
-	close(fd);
-	return mask;
-}
-
-int loader_has_gilrt_probes(const char *path)
-{
-	int mask = gilrt_probe_mask(path);
-
-	return mask < 0 ? mask : mask != 0;
 }
 
 /* Marks the CPUs listed in /sys/devices/system/cpu/online ("0-3,8"); if it
@@ -347,7 +273,7 @@ static int keep_link(struct loader *l, struct bpf_link *link, const char *what)
 
 int loader_attach_gilrt(struct loader *l, const char *binary)
 {
-	int mask = gilrt_probe_mask(binary), err;
+	int mask = loader_gilrt_probe_mask(binary, NULL), err;
 	char what[96];
 
 	if (mask < 0)
@@ -355,7 +281,7 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 	if (!(mask & 0xf))
 		return fail(l, -ENOMSG, "%s has no gilrt probes; for CPython use --python, "
 			    "for another lock use --lock SPEC", binary);
-	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : NPROBES); i++) {
+	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : LOADER_GILRT_NPROBES); i++) {
 		struct bpf_program *prog;
 		struct bpf_link *link;
 
@@ -364,16 +290,16 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 		if (l->floor) {
 			char name[40];
 
-			snprintf(name, sizeof(name), "floor_%s", gilrt_probes[i]);
+			snprintf(name, sizeof(name), "floor_%s", loader_gilrt_probes[i]);
 			prog = bpf_object__find_program_by_name(l->floor->obj, name);
 		} else {
-			prog = bpf_object__find_program_by_name(l->skel->obj, gilrt_probes[i]);
+			prog = bpf_object__find_program_by_name(l->skel->obj, loader_gilrt_probes[i]);
 		}
 		if (!prog)
-			return fail(l, -ENOENT, "no BPF program for probe %s", gilrt_probes[i]);
+			return fail(l, -ENOENT, "no BPF program for probe %s", loader_gilrt_probes[i]);
 		/* pid -1: every process running binary; BPF keeps the traced ones */
-		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", gilrt_probes[i], NULL);
-		snprintf(what, sizeof(what), "probe gilrt:%s in %s", gilrt_probes[i], binary);
+		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", loader_gilrt_probes[i], NULL);
+		snprintf(what, sizeof(what), "probe gilrt:%s in %s", loader_gilrt_probes[i], binary);
 		err = keep_link(l, link, what);
 		if (err)
 			return err;

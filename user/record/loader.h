@@ -64,6 +64,7 @@ struct lock_site {
 /* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
 struct lock_target {
 	const char *binary;	/* ELF file holding the functions (exe or .so) */
+	const char *acquire_name, *release_name;	/* what they are called, for people */
 	/* the acquire function (each copy the compiler made of it): probed at
 	 * its entry (REQUEST; not when there are wait sites) and return */
 	struct lock_site acquire[LOCK_SITES_MAX];
@@ -129,8 +130,21 @@ const char *loader_error(const struct loader *l);
  * it is done (its stdin/out/err are /dev/null). */
 void loader_destroy(struct loader *l);
 
+/* ---- gilrt's USDT notes (gilrt_notes.c) ---- */
+
+/* gilrt's probes, in the order of the mask bits below; each has a BPF
+ * program of the same name (floor_NAME in the floor set). The first four
+ * (the lock) are required. */
+#define LOADER_GILRT_NPROBES 10
+extern const char *const loader_gilrt_probes[LOADER_GILRT_NPROBES];
+/* Bit mask of the loader_gilrt_probes[] that path has notes for (0: none)
+ * or a negative errno; *nop5 (if not NULL): every site is a 5-byte nop. */
+int loader_gilrt_probe_mask(const char *path, bool *nop5);
 /* 1 if the ELF file at path has gilrt USDT notes, 0 if not, or a negative errno. */
 int loader_has_gilrt_probes(const char *path);
+/* 1 if it has them and every site is a 5-byte nop (bpf/gs_usdt.h), 0 if
+ * not, or a negative errno. */
+int loader_gilrt_nop5(const char *path);
 /* Which of CAP_BPF, CAP_PERFMON the process lacks, as "CAP_BPF, CAP_PERFMON"
  * into buf ("" if it has them or CAP_SYS_ADMIN). Returns 1 if something is missing. */
 int loader_missing_caps(char *buf, size_t len);

@@ -40,6 +40,7 @@ struct pipeline {
 	bool checked;			/* pipeline_check() passed */
 	bool begun;			/* the sinks' begin() ran: end() is due */
 	bool stopped, finished;
+	uint64_t cost_written_ns;	/* when the cost last went to the file */
 	bool quiet;			/* sinks are not called any more */
 	bool usage;			/* the last failure was a malformed SPEC */
 	int stop_err;			/* pipeline_stop()'s result, once stopped */
@@ -262,6 +263,7 @@ static int start_recorder(struct pipeline *p)
 		.floor = o->floor,
 		.duration_ns = o->duration_ns,
 		.child_stdout = o->child_stdout,
+		.cost = true,
 		/* a lock in a PIE or library: look at the new image at exec */
 		.on_exec = a && a->lock_pending ? on_exec : NULL,
 		.exec_ctx = p,
@@ -316,10 +318,33 @@ int pipeline_fd(const struct pipeline *p)
 	return recorder_fd(p->rec);
 }
 
+#define COST_EVERY_NS 60000000000ull	/* a killed recording keeps the cost of its last minute */
+
+/* The tracing cost so far into the file: at the end, and once a minute. */
+static void write_cost(struct pipeline *p, bool always)
+{
+	struct trace_cost c;
+
+	if (!p->file || recorder_cost(p->rec, &c) ||
+	    (!always && c.ts_ns - p->cost_written_ns < COST_EVERY_NS))
+		return;
+	if (!p->cost_written_ns && !always) {	/* the first minute starts now */
+		p->cost_written_ns = c.ts_ns;
+		return;
+	}
+	p->cost_written_ns = c.ts_ns;
+	live_file_cost(p->file, &c);
+}
+
 int pipeline_poll(struct pipeline *p)
 {
+	int rc;
+
 	place_lock(p, p->rec);
-	return recorder_poll(p->rec);
+	rc = recorder_poll(p->rec);
+	if (!rc)
+		write_cost(p, false);
+	return rc;
 }
 
 int pipeline_run(struct pipeline *p)
@@ -346,6 +371,7 @@ int pipeline_stop(struct pipeline *p)
 		return p->stop_err;
 	p->stopped = true;
 	rc = recorder_stop(p->rec);
+	write_cost(p, true);
 	p->quiet = true;
 	pipeline_stats(p, &st);
 	for (size_t i = 0; p->begun && i < p->nsinks; i++) {
@@ -384,6 +410,8 @@ void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 	st->bytes = p->file ? live_file_bytes(p->file) : 0;
 	st->file = p->file ? live_file_where(p->file) : "";
 	st->file_is_temp = p->file && live_file_is_temp(p->file);
+	st->has_cost = p->rec && !recorder_cost(p->rec, &st->cost);
+	st->cost_error = p->rec ? recorder_cost_error(p->rec) : "not recorded";
 }
 
 const char *pipeline_error(const struct pipeline *p)

@@ -15,7 +15,8 @@
  *   pipeline_run()     blocks until the target exits, the duration is over
  *                      or a signal; or, from an event loop (the TUI), poll
  *                      pipeline_fd() and call pipeline_poll()
- *   pipeline_stop()    final drain -> every sink's end(stats)
+ *   pipeline_stop()    final drain -> the tracing cost into the file ->
+ *                      every sink's end(stats)
  *   pipeline_finish()  the file made complete (footer, saved copy, a temp
  *                      file removed)
  *   pipeline_free()    the one cleanup path, from any point above
@@ -66,6 +67,9 @@ struct pipeline_stats {
 	const char *file;	/* where the recording is: the file, or `s`'s copy of
 				 * a temp one; "" without one (owned by the pipeline) */
 	bool file_is_temp;	/* the recording went to a temp file */
+	bool has_cost;		/* cost is known (record/cost.h) */
+	struct trace_cost cost;	/* what tracing cost the program so far */
+	const char *cost_error;	/* !has_cost: why, in a few words */
 };
 
 /*

@@ -60,6 +60,7 @@
 /* Record kinds (u8 kind, u8 0, u16 body length, body). */
 #define GST_NAME_THREAD		1	/* pid(4) tid(4) ts_ns(8) name */
 #define GST_NAME_FUNC		2	/* pid(4) line(4) id(8) name_len(2) name file */
+#define GST_NAME_COST		3	/* tracing cost (trace_cost.h): the last one wins */
 #define GST_NAME_REC_HDR	4
 /* Limits on names (a reader refuses or drops beyond them; a writer cuts strings
  * at a UTF-8 character and drops whole records beyond the counts). */

@@ -47,6 +47,31 @@ int proc_status_u32(pid_t pid, const char *field, unsigned *val)
 	return err;
 }
 
+int proc_cpu_ns(pid_t pid, uint64_t *ns)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st, cut, cst;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields go on after the last ')' */
+	if (!(p = strrchr(buf, ')')) || hz <= 0 ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+		   &ut, &st, &cut, &cst) != 4)
+		return -EIO;
+	*ns = (ut + st + cut + cst) * (1000000000ull / (unsigned long long)hz);
+	return 0;
+}
+
 void proc_cmdline(pid_t pid, char *out, size_t len)
 {
 	char path[64];

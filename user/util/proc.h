@@ -7,10 +7,14 @@
 #ifndef UTIL_PROC_H
 #define UTIL_PROC_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The kernel's name of thread tid of pid (/proc/PID/task/TID/comm). */
 int proc_comm(pid_t pid, pid_t tid, char name[16]);
+/* CPU time pid has used, its reaped children's included (utime + stime +
+ * cutime + cstime of /proc/PID/stat), in ns; clock-tick resolution. */
+int proc_cpu_ns(pid_t pid, uint64_t *ns);
 /* The first number after field ("Uid:", "Tgid:") in /proc/PID/status. */
 int proc_status_u32(pid_t pid, const char *field, unsigned *val);
 /* /proc/PID/cmdline with its NULs as spaces ("" if unreadable). */
