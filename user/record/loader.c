@@ -33,6 +33,7 @@ struct loader {
 	int nlinks;
 	bool lock_attached;		/* one lock target per loader */
 	bool tp_fallback;		/* opts.tp_fallback or GILSCOPE_TP_FALLBACK */
+	bool sync_detach;		/* opts.sync_detach */
 	struct loader_variants var;	/* what loader_load() chose */
 	int ncpus;			/* possible CPUs: size of per-CPU values */
 	bool *online;			/* [ncpus]: CPUs whose stage loader_flush() empties */
@@ -158,6 +159,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 		return -ENOMEM;
 	*out = l;
 	libbpf_set_print(libbpf_print);
+	l->sync_detach = opts->sync_detach;
 	l->ncpus = libbpf_num_possible_cpus();
 	if (l->ncpus <= 0)
 		return fail(l, l->ncpus ? l->ncpus : -EINVAL, "cannot count the possible CPUs");
@@ -546,7 +548,7 @@ void loader_destroy(struct loader *l)
 
 	if (!l)
 		return;
-	if (l->nlinks)
+	if (l->nlinks && !l->sync_detach)
 		helper = detach_helper();
 	for (int i = l->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(l->links[i]);

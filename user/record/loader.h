@@ -28,6 +28,8 @@ struct loader_opts {
 	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
 				 * gilrt probes, for measuring the bare probe cost */
 	uint32_t ringbuf_bytes;	/* 0 = default (8 MiB); power of two */
+	bool sync_detach;	/* loader_destroy() waits until every probe is gone
+				 * (benchmarks: the next run must not meet them) */
 	bool tp_fallback;	/* tests: use the programs for kernels whose
 				 * tracepoints lack prev_state / group_dead even
 				 * where they have them (also GILSCOPE_TP_FALLBACK=1) */
@@ -127,7 +129,8 @@ const char *loader_error(const struct loader *l);
  * kernel a grace period per probe site (over a second for gilrt): a forked
  * helper keeps copies of the fds and pays that after we let go, so this
  * returns at once; any fd open at this point stays open in the helper until
- * it is done (its stdin/out/err are /dev/null). */
+ * it is done (its stdin/out/err are /dev/null). With opts.sync_detach it
+ * returns once they are gone. */
 void loader_destroy(struct loader *l);
 
 /* ---- gilrt's USDT notes (gilrt_notes.c) ---- */
