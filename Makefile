@@ -135,6 +135,9 @@ $(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,-soname,$(@F) $(ALL_LDFLAGS) $< -o $@
 
+# probe_loop_sdt is probe_loop.c built with stock sys/sdt.h probes
+$(BUILD)/tests/progs/probe_loop_sdt: tests/progs/probe_loop.c bpf/gs_usdt.h
+$(BUILD)/tests/progs/probe_loop: bpf/gs_usdt.h
 $(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
