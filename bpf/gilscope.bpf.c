@@ -405,6 +405,15 @@ static __always_inline void count_quiet(__u32 kind)
  * A lock event is then a filter, a clock read and a store here, with no
  * per-thread map: its cost is that of the probe itself, and the programs
  * stay a straight line that reads arguments at the probe.
+ *
+ * Where Python frames fit (--python): lock_release_entry runs at drop_gil's
+ * entry with every argument register as the caller set it (probe_site.h
+ * keeps them all for CPython), so the PyThreadState argument is there to
+ * follow to the running frame, and the hold being released belongs to that
+ * frame. take_gil's return has no arguments and its wait site runs inside
+ * the wait loop: the thread that asks is in the frame it was in when it
+ * last let go (its previous drop_gil), or none yet. lock_acquire_entry
+ * runs at take_gil's entry only where no wait site was found.
  */
 SEC("uprobe")
 int lock_acquire_entry(struct pt_regs *ctx)
