@@ -325,8 +325,8 @@ def python_gil_cycle():
 def overhead_estimate():
     """What gilscope says the recording cost the program (trace.overhead_ns:
     the CPU time its probes added) against what the program really took
-    longer, traced vs untraced, alternating runs, medians: the traced run's
-    time less what its work took untraced. gilrt runs for a fixed time, so
+    longer, traced vs untraced, alternating runs: the traced run's time less
+    what its work took untraced, each the least disturbed of its runs. gilrt runs for a fixed time, so
     its work is counted in units (an acquisition for churn, a work unit for
     cpu) and priced at the untraced median per unit; the Python loop does
     fixed work (the whole process, start-up included). Judged by CPU time,
@@ -385,12 +385,16 @@ def estimate_row(name, un, tr):
         row(f"overhead_estimate_error_{name}", None, "x", "+-0.30", None,
             note="no estimate in the trace")
         return None
-    cpu_unit = statistics.median(u[0] / u[2] for u in un)
-    wall_unit = statistics.median(u[1] / u[2] for u in un)
-    added = statistics.median(t[0] - t[2] * cpu_unit for t in tr)
-    own = statistics.median(t[2] * cpu_unit for t in tr)
+    # the least disturbed run of each kind: on a shared machine another
+    # process's burst makes a run's CPU time longer (caches, the other
+    # hyperthread), never shorter; the estimate is of the undisturbed cost
+    cpu_unit = min(u[0] / u[2] for u in un)
+    wall_unit = min(u[1] / u[2] for u in un)
+    best = min(tr, key=lambda t: t[0] - t[2] * cpu_unit)
+    added = best[0] - best[2] * cpu_unit
+    own = best[2] * cpu_unit
     est = statistics.median(t[3] for t in tr)
-    wall = statistics.median(t[1] / t[2] for t in tr) / wall_unit - 1
+    wall = min(t[1] / t[2] for t in tr) / wall_unit - 1
     slow = added / own if own > 0 else 0
     err = est / added - 1 if added > 0 else None
     judged = slow > 0.02 and err is not None
