@@ -76,30 +76,41 @@ static __attribute__((noinline)) void fire_probes(void)
 }
 
 /* Uprobe optimization: does a 5-byte-nop site become a call here, what a
- * hit costs against a 1-byte one, and does a fork survive it. */
-static void check_uprobe_opt(void)
+ * hit costs against a 1-byte one, and does a fork survive it. Measured
+ * before the usdt item attaches its own programs to gilscope's probes
+ * (which would run on the measured hits too), said after it. */
+static struct calib uprobe_opt;
+static int uprobe_opt_rc = -1;
+static char uprobe_opt_err[256];
+
+static void measure_uprobe_opt(void)
 {
 	struct calib_opts o = { .kinds = 1u << COST_USDT5 | 1u << COST_USDT1, .fork_test = true };
-	struct calib c;
-	char err[256];
 
-	if (calibrate(&o, &c, err, sizeof(err))) {
-		info("uprobe-opt", err);
+	uprobe_opt_rc = calibrate(&o, &uprobe_opt, uprobe_opt_err, sizeof(uprobe_opt_err));
+}
+
+static void check_uprobe_opt(void)
+{
+	const struct calib *c = &uprobe_opt;
+
+	if (uprobe_opt_rc) {
+		info("uprobe-opt", uprobe_opt_err);
 		return;
 	}
-	if (c.nop5_optimized)
+	if (c->nop5_optimized)
 		printf("%-5s %-12s probes on 5-byte nops (gilrt's) become calls here (uprobe "
 		       "optimization): %.0f ns a hit, %.0f ns on a 1-byte nop\n", "info", "uprobe-opt",
-		       c.ns[COST_USDT5], c.ns[COST_USDT1]);
+		       c->ns[COST_USDT5], c->ns[COST_USDT1]);
 	else
 		printf("%-5s %-12s this kernel traps on 5-byte-nop probes as on any (no uprobe "
 		       "optimization: x86-64 Linux 6.18+ has it): %.0f ns a hit, %.0f ns on a 1-byte nop\n",
-		       "info", "uprobe-opt", c.ns[COST_USDT5], c.ns[COST_USDT1]);
-	if (c.nop5_optimized && c.nop5_fork == 0)
+		       "info", "uprobe-opt", c->ns[COST_USDT5], c->ns[COST_USDT1]);
+	if (c->nop5_optimized && c->nop5_fork == 0)
 		info("uprobe-fork", "a process forked after such a probe was optimized dies at its "
 		     "next hit here (a kernel bug): gilrt's workers remap their code; other programs "
 		     "with 5-byte-nop probes that fork while traced may crash");
-	else if (c.nop5_optimized && c.nop5_fork == 1)
+	else if (c->nop5_optimized && c->nop5_fork == 1)
 		info("uprobe-fork", "a process forked after an optimized probe keeps working");
 }
 
@@ -278,6 +289,7 @@ int cmd_check(int argc, char **argv)
 	if (err)
 		goto out;
 	show_variants(l);
+	measure_uprobe_opt();
 	err = loader_attach_sched(l);
 	item(!err, "tp_btf", "%s", err ? loader_error(l) : "sched_switch/wakeup/migrate/fork/exit attached");
 	err = loader_attach_gilrt(l, "/proc/self/exe");

@@ -282,6 +282,38 @@ static void drain(void *p)
 	ring_buffer__consume(d->rb);
 }
 
+/* The first byte of kind k's site, or -1 (the scheduler kind has none). */
+static int site_byte(int k)
+{
+	const void *fn = k == COST_USDT5 ? (const void *)gs_cal_usdt5
+		       : k == COST_USDT1 ? (const void *)gs_cal_usdt1 : (const void *)site_of(k);
+
+	return k == COST_SCHED ? -1 : *(const volatile uint8_t *)fn;
+}
+
+/*
+ * An earlier gilscope's probes on our sites (its detach runs in the
+ * background for a second or two after it exits: loader.h) would run their
+ * programs on our hits too and make them look dearer: wait for them to go,
+ * up to STALE_WAIT_MS. A probed site reads as a breakpoint (or, a 5-byte
+ * nop, as the call it was optimized into) in our own code.
+ */
+#define STALE_WAIT_MS 2000
+
+static void wait_stale_probes(uint32_t kinds)
+{
+	for (int ms = 0; ms < STALE_WAIT_MS; ms += 20) {
+		bool busy = false;
+
+		for (int k = 0; k < COST__COUNT; k++)
+			if (kinds & (1u << k))
+				busy |= site_byte(k) == 0xcc || (k == COST_USDT5 && site_byte(k) == 0xe8);
+		if (!busy)
+			return;
+		usleep(20000);
+	}
+}
+
 /* The lock target standing for the kinds asked: every site of ours. */
 static int cal_target(const struct calib_opts *o, struct lock_target *t)
 {
@@ -343,6 +375,7 @@ int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t e
 		out->ns[k] = -1;
 	out->nop5_optimized = false;
 	out->nop5_fork = -1;
+	wait_stale_probes(o->kinds);
 	/* without probes: what the calls themselves cost */
 	for (int k = 0; k < COST__COUNT; k++)
 		if (o->kinds & (1u << k))
