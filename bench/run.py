@@ -269,18 +269,29 @@ print("cpu_ns %.1f wall_ns %.1f" % ((time.process_time() - c) / n * 1e9,
                                    (time.perf_counter() - w) / n * 1e9))
 t = os.times()
 print("process_cpu_ns %d" % ((t.user + t.system) * 1e9))
+# a uprobe hit maps the kernel's out-of-line area into the process
+print("probed %d" % ("[uprobes" in open("/proc/self/maps").read()))
 """
 
 
-def py_loop(cmd):
+def py_loop(cmd, untraced=False):
     """(cpu, wall) ns per os.read of the loop run by cmd, and the whole
-    process's CPU time in ns (start-up included)"""
-    p = run(cmd)
-    m = re.search(r"cpu_ns ([0-9.]+) wall_ns ([0-9.]+)", p.stdout)
-    t = re.search(r"process_cpu_ns ([0-9]+)", p.stdout)
-    if p.returncode != 0 or not m or not t:
-        raise RuntimeError(f"{' '.join(cmd[:3])}...: {p.stderr.strip()[-200:]}")
+    process's CPU time in ns (start-up included). An untraced run that was
+    probed all the same (another tracer on the machine attaching to every
+    Python it finds: seen here) is run again, up to five times."""
+    for _ in range(5):
+        p = run(cmd)
+        m = re.search(r"cpu_ns ([0-9.]+) wall_ns ([0-9.]+)", p.stdout)
+        t = re.search(r"process_cpu_ns ([0-9]+)", p.stdout)
+        if p.returncode != 0 or not m or not t:
+            raise RuntimeError(f"{' '.join(cmd[:3])}...: {p.stderr.strip()[-200:]}")
+        if not (untraced and "probed 1" in p.stdout):
+            break
+        FOREIGN[0] += 1
     return float(m.group(1)), float(m.group(2)), int(t.group(1))
+
+
+FOREIGN = [0]	# untraced runs found probed by someone else, run again
 
 
 def python_gil_cycle():
@@ -306,7 +317,7 @@ def python_gil_cycle():
     try:
         for _ in range(ROUNDS + 2):
             for m, cmd in modes.items():
-                v[m].append(py_loop(cmd)[0])
+                v[m].append(py_loop(cmd, m == "untraced")[0])
     except RuntimeError as e:
         row("python_gil_cycle_vs_bpftrace", None, "x", "<= 1.05", None, note=str(e))
         return
@@ -319,7 +330,8 @@ def python_gil_cycle():
     row("python_gil_cycle_gilscope_added_ns", round(gs_add, 1), "ns/cycle")
     r = gs_add / bt_add if bt_add > 0 else None
     row("python_gil_cycle_vs_bpftrace", round(r, 3) if r else None, "x", "<= 1.05",
-        r is not None and r <= 1.05)
+        r is not None and r <= 1.05,
+        note=f"{FOREIGN[0]} untraced runs probed by another tracer, run again" if FOREIGN[0] else None)
 
 
 def overhead_estimate():
@@ -360,7 +372,7 @@ def overhead_estimate():
         un, tr = [], []
         try:
             for _ in range(ROUNDS):
-                r = py_loop([py, script, "100000"])
+                r = py_loop([py, script, "100000"], untraced=True)
                 un.append((r[2], r[1] * 100000, 1))
                 r = py_loop([GS, "record", "--force", "--python", "-o", trace_path("est"), "--",
                              py, script, "100000"])
