@@ -10,9 +10,14 @@
  *    outer lock's too (tests/progs/mutex_nested);
  *  - a trylock that fails is a LOCK_FAILED, not an acquisition;
  *  - without -a, a traced task's hand-over of its CPU to an untraced task is
- *    followed by that task's departure.
+ *    followed by that task's departure;
+ *  - the cost estimate counts every probe hit (probe_loop: exactly N), and
+ *    the calibration measures what the kernel does: a single-stepped probe
+ *    costs more than an emulated one, a 5-byte nop is optimized where the
+ *    kernel has arch_uprobe_optimize.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -24,6 +29,7 @@
 #include <bpf/libbpf.h>
 #include "check.h"
 #include "record/adapter.h"
+#include "record/calibrate.h"
 #include "record/recorder.h"
 
 /* ---- collected events ---------------------------------------------------- */
@@ -484,11 +490,95 @@ static void test_lock_failed_trylock(void)
 	free(v.ev);
 }
 
+/* ---- the cost of tracing --------------------------------------------------------- */
+
+static int discard(void *ctx, const struct gs_event *ev, size_t n)
+{
+	(void)ctx, (void)ev, (void)n;
+	return 0;
+}
+
+static void test_cost_counts_each_hit(void)
+{
+	char prog[PATH_MAX], err[256];
+	char *argv[] = { prog, "20000", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = discard, .cost = true };
+	struct trace_cost c;
+	struct recorder *r;
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+	uint64_t hits = UINT64_MAX, sum = 0;
+
+	if (!check_need_root("test_cost_counts_each_hit"))
+		return;
+	helper_path(prog, sizeof(prog), "probe_loop");
+	o.child_stdout = devnull;
+	rc = recorder_start(&r, &o, err, sizeof(err));
+	close(devnull);
+	CHECKF(rc == 0, "recorder_start: %s", err);
+	if (rc)
+		return;
+	CHECK(recorder_run(r, NULL) == 0);
+	CHECK(recorder_stop(r) == 0);
+	rc = recorder_cost(r, &c);
+	CHECKF(rc == 0, "no cost: %s", recorder_cost_error(r));
+	recorder_destroy(r);
+	if (rc)
+		return;
+	for (uint32_t i = 0; i < c.nrows; i++) {
+		if (!strcmp(c.row[i].probe, "gilrt:gil_acquired"))
+			hits = c.row[i].hits;
+		sum += c.row[i].hits * c.row[i].ns_per_hit;
+		CHECKF(c.row[i].ns_per_hit > 0, "%s: no price", c.row[i].probe);
+	}
+	CHECKF(hits == 20000, "gil_acquired hits %llu, the program fired it 20000 times",
+	       (unsigned long long)hits);
+	CHECK(c.overhead_ns == sum && c.overhead_ns > 0);
+	/* the program's CPU time includes what its probes cost it */
+	CHECKF(c.program_cpu_ns > c.overhead_ns / 2, "program %llu ns, overhead %llu ns",
+	       (unsigned long long)c.program_cpu_ns, (unsigned long long)c.overhead_ns);
+}
+
+static void test_calibrate_kinds(void)
+{
+	struct calib_opts o = { .kinds = (1u << COST__COUNT) - 1, .acq_entry = true,
+				.fork_test = true };
+	struct calib cal;
+	char err[256], line[256];
+	bool kernel_optimizes = false;
+	FILE *f;
+	int rc;
+
+	if (!check_need_root("test_calibrate_kinds"))
+		return;
+	rc = calibrate(&o, &cal, err, sizeof(err));
+	CHECKF(rc == 0, "%s", err);
+	if (rc)
+		return;
+	for (int k = 0; k < COST__COUNT; k++)
+		CHECKF(cal.ns[k] >= 0, "kind %d not measured", k);
+	/* a second trap to single-step costs more than emulating the instruction */
+	CHECKF(cal.ns[COST_REL_STEP] > cal.ns[COST_REL_BRANCH], "step %.0f, branch %.0f ns",
+	       cal.ns[COST_REL_STEP], cal.ns[COST_REL_BRANCH]);
+	CHECKF(cal.ns[COST_ACQ_STEP] > cal.ns[COST_ACQ_BRANCH], "step %.0f, branch %.0f ns",
+	       cal.ns[COST_ACQ_STEP], cal.ns[COST_ACQ_BRANCH]);
+	CHECK(cal.ns[COST_USDT5] > 0 && cal.ns[COST_USDT1] > 0);
+	if ((f = fopen("/proc/kallsyms", "re"))) {
+		while (!kernel_optimizes && fgets(line, sizeof(line), f))
+			kernel_optimizes = strstr(line, " arch_uprobe_optimize\n") != NULL;
+		fclose(f);
+	}
+	CHECKF(cal.nop5_optimized == kernel_optimizes, "site optimized %d, kernel has "
+	       "arch_uprobe_optimize %d", cal.nop5_optimized, kernel_optimizes);
+	CHECK(cal.nop5_fork == 0 || cal.nop5_fork == 1);
+}
+
 int main(void)
 {
 	RUN(test_tp_fallback_agrees);
 	RUN(test_handover_followed);
 	RUN(test_lock_nested_holds);
 	RUN(test_lock_failed_trylock);
+	RUN(test_cost_counts_each_hit);
+	RUN(test_calibrate_kinds);
 	return check_done();
 }

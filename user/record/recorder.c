@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "record/calibrate.h"
+#include "record/cost.h"
+#include "record/lock_fill.h"
 #include "record/recorder.h"
 #include "record/target.h"
 #include "util/err.h"
@@ -45,6 +48,11 @@ struct recorder {
 	int err;			/* first sink/flush error: sticky */
 	int ended_by;			/* recorder_end_target()'s last signal */
 	struct hmap named;		/* tids that have a THREAD_NAME already */
+	struct lock_fill *fill;		/* lock uprobes: completes their events */
+	struct cost_acct *cost;		/* opts.cost: the probe hits counted */
+	char cost_err[160];		/* why the cost is not known */
+	uint64_t cpu_base_ns;		/* -p: the target's CPU time at the start */
+	uint64_t cpu_ns;		/* ... and at the last sample */
 };
 
 static uint64_t mono_ns(void)
@@ -155,6 +163,8 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	for (size_t i = 0; !err && i < size / sizeof(*in); i++) {
 		struct gs_event e = in[i];
 
+		if (r->cost)
+			cost_acct_event(r->cost, &e);
 		clamp_time(r, &e, now);
 		err = reorder_push(r->ro, &e, 1);
 		if (!err)
@@ -174,6 +184,12 @@ static int on_ordered(void *ctx, const struct gs_event *ev, size_t n)
 		if (ev[i].type == GS_EV_PROC_EXIT && ev[i].arg1 && ev[i].pid != (uint32_t)r->tg.pid)
 			loader_untrace_tgid(r->ld, ev[i].pid);
 	}
+	if (r->fill) {
+		int err = lock_fill_events(r->fill, ev, n, &ev, &n);
+
+		if (err)
+			return err;
+	}
 	r->events += n;
 	return r->opts.sink(r->opts.ctx, ev, n);
 }
@@ -189,6 +205,12 @@ static int drain(struct recorder *r, uint64_t cutoff)
 			err = ring_buffer__consume(r->rb);
 		if (err < 0)
 			return err;
+	}
+	if (r->cost) {
+		uint64_t qa, qr;
+
+		loader_quiet_hits(r->ld, &qa, &qr);
+		cost_acct_quiet(r->cost, qa, qr);
 	}
 	lost = loader_lost(r->ld);
 	if (lost > r->lost_seen) {
@@ -210,6 +232,15 @@ static int drain(struct recorder *r, uint64_t cutoff)
 			return err;
 	}
 	return reorder_release(r->ro, cutoff);
+}
+
+/* The target's CPU time now (while it runs: /proc reads fail once it is gone). */
+static void sample_cpu(struct recorder *r)
+{
+	uint64_t ns;
+
+	if (r->cost && !r->tg.exited && !proc_cpu_ns(r->tg.pid, &ns))
+		r->cpu_ns = ns;
 }
 
 static int flush(struct recorder *r, uint64_t now)
@@ -277,8 +308,11 @@ static int setup_fds(struct recorder *r)
 static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 {
 	const struct recorder_opts *o = &r->opts;
+	const char *sync = getenv("GILSCOPE_SYNC_DETACH");
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
-				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py };
+				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py,
+				  /* benchmarks: the next run must not meet our probes */
+				  .sync_detach = sync && *sync && strcmp(sync, "0") };
 	int ret;
 
 	/* under sudo the recording is the user's (a -p process they could
@@ -297,6 +331,8 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	if (ret)
 		return errf(err, errlen, ret, "%s", loader_error(r->ld));
 	ret = reorder_new(&r->ro, REORDER_CAP, on_ordered, r);
+	if (!ret && o->lock && !o->floor)
+		ret = lock_fill_new(&r->fill);
 	if (!ret && loader_ringbuf_fd(r->ld) >= 0) {
 		r->rb = ring_buffer__new(loader_ringbuf_fd(r->ld), on_ring_record, r, NULL);
 		if (!r->rb)
@@ -304,6 +340,32 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	}
 	if (ret)
 		return errf(err, errlen, ret, "cannot set up the event buffer: %s", strerror(-ret));
+	return 0;
+}
+
+/* opts.cost: which probes count, and what one hit of each costs here
+ * (measured before the target runs, so it competes with nothing of it).
+ * A failed calibration leaves the cost unknown, the recording goes on. */
+static int setup_cost(struct recorder *r)
+{
+	const struct lock_target *t = r->opts.lock;
+	struct calib_opts co = { 0 };
+	struct calib cal;
+	int nop5;
+
+	if (!(r->cost = calloc(1, sizeof(*r->cost))))
+		return -ENOMEM;
+	if (t) {
+		cost_acct_lock(r->cost, t, t->acquire_name ? t->acquire_name : "acquire",
+			       t->release_name ? t->release_name : "release");
+		co.acq_entry = !t->nwait;
+	} else {
+		nop5 = loader_gilrt_nop5(r->tg.exe);
+		cost_acct_gilrt(r->cost, nop5 > 0);
+	}
+	co.kinds = cost_acct_kinds(r->cost);
+	if (!calibrate(&co, &cal, r->cost_err, sizeof(r->cost_err)))
+		cost_acct_price(r->cost, cal.ns);
 	return 0;
 }
 
@@ -356,6 +418,8 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = setup_bpf(r, err, errlen);
 	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
 		ret = interrupted(r, err, errlen);
+	if (!ret && opts->cost && !opts->floor && (ret = setup_cost(r)))
+		ret = errf(err, errlen, ret, "out of memory");
 	if (ret)
 		goto fail;
 	if (opts->argv) {
@@ -380,6 +444,8 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		goto fail;
 	}
 	r->start_ns = r->last_flush_ns = mono_ns();
+	if (opts->pid && r->cost && !proc_cpu_ns(r->tg.pid, &r->cpu_base_ns))
+		r->cpu_ns = r->cpu_base_ns;
 	if (opts->pid && (ret = name_existing(r, r->tg.pid))) {
 		ret = errf(err, errlen, ret, "out of memory");
 		goto fail;
@@ -447,6 +513,7 @@ int recorder_poll(struct recorder *r)
 		return 1;
 	if (read(r->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return r->err = -errno;
+	sample_cpu(r);	/* before it may be gone: -p has no other way to know */
 	check_exit(r);
 	now = mono_ns();
 	err = drain(r, now - (uint64_t)r->opts.window_ms * 1000000u);
@@ -542,6 +609,26 @@ int recorder_stop(struct recorder *r)
 	return r->err;
 }
 
+int recorder_cost(const struct recorder *r, struct trace_cost *out)
+{
+	uint64_t now = r->end_ns ? r->end_ns : mono_ns(), cpu;
+
+	if (!r->cost || !r->cost->priced)
+		return -ENODATA;
+	/* our child's own total at its exit; else the last /proc sample */
+	cpu = r->tg.exit_cpu_ns ? r->tg.exit_cpu_ns
+	    : r->cpu_ns > r->cpu_base_ns ? r->cpu_ns - r->cpu_base_ns : 0;
+	cost_acct_snapshot(r->cost, now, now - r->start_ns, cpu, out);
+	return 0;
+}
+
+const char *recorder_cost_error(const struct recorder *r)
+{
+	if (r->cost && !r->cost->priced)
+		return r->cost_err[0] ? r->cost_err : "some probe kinds could not be measured";
+	return r->cost ? "" : "not measured";
+}
+
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr)
 {
 	return r->ld ? loader_set_lock_filter(r->ld, lock_addr) : -EINVAL;
@@ -571,6 +658,8 @@ void recorder_destroy(struct recorder *r)
 	ring_buffer__free(r->rb);
 	loader_destroy(r->ld);
 	reorder_free(r->ro);
+	lock_fill_free(r->fill);
+	free(r->cost);
 	hmap_free(&r->named);
 	if (r->epfd >= 0)
 		close(r->epfd);

@@ -160,6 +160,8 @@ struct trace_names {
 	char *arena;
 	size_t used, cap;
 	struct trace_names_info info;
+	struct trace_cost cost;		/* the last cost record read */
+	bool has_cost;
 };
 
 int trace_names_new(struct trace_names **out)
@@ -316,6 +318,18 @@ static int add_prop(struct trace_names *n, const uint8_t *b, size_t len)
 	return 0;
 }
 
+/* A later record replaces an earlier one: it covers more of the recording. */
+static int add_cost(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	struct trace_cost c;
+
+	if (trace_cost_get(b, len, &c))
+		return -EBADMSG;
+	n->cost = c;
+	n->has_cost = true;
+	return 0;
+}
+
 int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len, uint32_t nrec,
 			  const char **why)
 {
@@ -339,7 +353,8 @@ int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len,
 		const uint8_t *b = raw + off + GST_NAME_REC_HDR;
 		int err = kind == GST_NAME_THREAD ? add_thread(n, b, body)
 			: kind == GST_NAME_FUNC ? add_func(n, b, body)
-			: kind == GST_NAME_PROP ? add_prop(n, b, body) : 0;
+			: kind == GST_NAME_PROP ? add_prop(n, b, body)
+			: kind == GST_NAME_COST ? add_cost(n, b, body) : 0;
 
 		if (err == -ENOMEM)
 			return err;
@@ -349,6 +364,11 @@ int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len,
 		off += GST_NAME_REC_HDR + body;
 	}
 	return 0;
+}
+
+const struct trace_cost *trace_names_cost(const struct trace_names *n)
+{
+	return n->has_cost ? &n->cost : NULL;
 }
 
 void trace_names_note_dropped(struct trace_names *n, uint64_t dropped)

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "trace/trace_cost.h"
 
 struct trace_thread_name {
 	uint32_t pid, tid;
@@ -129,5 +130,8 @@ bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_t
 bool trace_names_func_at(const struct trace_names *n, size_t i, struct trace_func_name *out);
 bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_prop *out);
 void trace_names_info(const struct trace_names *n, struct trace_names_info *info);
+/* The tracing cost the file recorded last (its chunks carry cost records
+ * too, trace_cost.h), or NULL if none. Owned by the store. */
+const struct trace_cost *trace_names_cost(const struct trace_names *n);
 
 #endif
