@@ -175,6 +175,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
 		   user/util/hash.c user/trace/trace_codec.c user/trace/trace_names.c \
+		   user/trace/trace_names_codec.c \
 		   user/trace/trace_reader.c user/trace/trace_cost.c
 build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)

@@ -4,7 +4,6 @@
  * target (target.c: our held child, or a running pid), a timer that drains the ring
  * buffer, a reorder window, and the names of the threads it has seen.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,18 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "record/calibrate.h"
-#include "record/cost.h"
+#include "record/cost_meter.h"
 #include "record/lock_fill.h"
 #include "record/recorder.h"
 #include "record/target.h"
+#include "record/thread_namer.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/proc.h"
 #include "util/sudo.h"
 
 #define REORDER_CAP (128 * 1024)	/* events held at most: 5 MiB per buffer */
-#define NAMED_MAX (1u << 20)		/* tids remembered; then start over */
 
 struct recorder {
 	struct recorder_opts opts;	/* copy; strings stay the caller's */
@@ -47,12 +45,9 @@ struct recorder {
 	uint64_t events;		/* delivered to the sink */
 	int err;			/* first sink/flush error: sticky */
 	int ended_by;			/* recorder_end_target()'s last signal */
-	struct hmap named;		/* tids that have a THREAD_NAME already */
+	struct thread_namer names;	/* the kernel's names of the threads seen */
 	struct lock_fill *fill;		/* lock uprobes: completes their events */
-	struct cost_acct *cost;		/* opts.cost: the probe hits counted */
-	char cost_err[160];		/* why the cost is not known */
-	uint64_t cpu_base_ns;		/* -p: the target's CPU time at the start */
-	uint64_t cpu_ns;		/* ... and at the last sample */
+	struct cost_meter *cost;	/* opts.cost: the probe hits counted */
 };
 
 static uint64_t mono_ns(void)
@@ -63,75 +58,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* ---- thread names --------------------------------------------------------- */
-
-/* 1 if tid was added, 0 if already there, negative errno. */
-static int named_add(struct hmap *named, uint32_t tid)
-{
-	uint64_t v;
-
-	if (!tid || hmap_get(named, hkey_u64(tid), &v))
-		return 0;
-	if (named->n >= NAMED_MAX)	/* churn: forget, names are only repeated */
-		hmap_clear(named);
-	return hmap_put(named, hkey_u64(tid), 1) ?: 1;
-}
-
-static struct gs_event name_event(uint64_t ts, pid_t pid, pid_t tid, const char name[16])
-{
-	struct gs_event e = { .ts_ns = ts, .pid = pid, .tid = tid, .type = GS_EV_THREAD_NAME };
-
-	gs_event_set_name(&e, name);
-	return e;
-}
-
-/* First sight of a traced thread: give it the kernel's name (the model would
- * otherwise only know "tid N" for threads that never ran thread_start). */
-static int name_thread(struct recorder *r, uint64_t ts, pid_t pid, pid_t tid)
-{
-	struct gs_event e;
-	char name[16];
-	int added = named_add(&r->named, tid);
-
-	if (added <= 0)
-		return added;
-	if (proc_comm(pid, tid, name)) {
-		if (tid != r->tg.pid || !r->tg.root_name[0])
-			return 0;	/* gone already; the model says "tid N" */
-		memcpy(name, r->tg.root_name, sizeof(name));
-	}
-	e = name_event(ts, pid, tid, name);
-	return reorder_push(r->ro, &e, 1);
-}
-
 /* ---- draining --------------------------------------------------------------- */
-
-static int on_event(struct recorder *r, const struct gs_event *e)
-{
-	bool all = r->opts.all_tasks;
-	int err;
-
-	switch (e->type) {
-	case GS_EV_THREAD_NAME:		/* gilrt named it: that wins */
-		return named_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
-	case GS_EV_SCHED_SWITCH:	/* with -a, "someone else" gets a name too */
-		if ((all || (e->flags & GS_F_TRACED_PREV)) &&
-		    (err = name_thread(r, e->ts_ns, e->pid, e->tid)))
-			return err;
-		if (all || (e->flags & GS_F_TRACED_NEXT))
-			return name_thread(r, e->ts_ns, e->arg0 >> 32, (uint32_t)e->arg0);
-		return 0;
-	case GS_EV_SCHED_WAKEUP:
-	case GS_EV_SCHED_MIGRATE:
-		return all || (e->flags & GS_F_TRACED) ? name_thread(r, e->ts_ns, e->pid, e->tid) : 0;
-	case GS_EV_PROC_FORK:
-	case GS_EV_LOST:
-	case GS_EV_TIME_CLAMPED:
-		return 0;
-	default:
-		return name_thread(r, e->ts_ns, e->pid, e->tid);
-	}
-}
 
 /*
  * gilrt's lock probes pass their own time (the traced program's word), and
@@ -164,11 +91,11 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 		struct gs_event e = in[i];
 
 		if (r->cost)
-			cost_acct_event(r->cost, &e);
+			cost_meter_event(r->cost, &e);
 		clamp_time(r, &e, now);
 		err = reorder_push(r->ro, &e, 1);
 		if (!err)
-			err = on_event(r, &e);
+			err = thread_namer_event(&r->names, &e);
 	}
 	return err;
 }
@@ -206,12 +133,8 @@ static int drain(struct recorder *r, uint64_t cutoff)
 		if (err < 0)
 			return err;
 	}
-	if (r->cost) {
-		uint64_t qa, qr;
-
-		loader_quiet_hits(r->ld, &qa, &qr);
-		cost_acct_quiet(r->cost, qa, qr);
-	}
+	if (r->cost)
+		cost_meter_quiet(r->cost, r->ld);
 	lost = loader_lost(r->ld);
 	if (lost > r->lost_seen) {
 		struct gs_event e = { .ts_ns = mono_ns(), .type = GS_EV_LOST,
@@ -234,15 +157,6 @@ static int drain(struct recorder *r, uint64_t cutoff)
 	return reorder_release(r->ro, cutoff);
 }
 
-/* The target's CPU time now (while it runs: /proc reads fail once it is gone). */
-static void sample_cpu(struct recorder *r)
-{
-	uint64_t ns;
-
-	if (r->cost && !r->tg.exited && !proc_cpu_ns(r->tg.pid, &ns))
-		r->cpu_ns = ns;
-}
-
 static int flush(struct recorder *r, uint64_t now)
 {
 	r->last_flush_ns = now;
@@ -257,25 +171,6 @@ static void check_exit(struct recorder *r)
 		return;
 	r->exit_ns = mono_ns();
 	epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->tg.pidfd, NULL);
-}
-
-/* THREAD_NAME for every thread of a process that runs already. */
-static int name_existing(struct recorder *r, pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if (!(d = opendir(path)))
-		return 0;
-	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] != '.')
-			err = name_thread(r, r->start_ns, pid, atoi(de->d_name));
-	}
-	closedir(d);
-	return err;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -331,6 +226,8 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	if (ret)
 		return errf(err, errlen, ret, "%s", loader_error(r->ld));
 	ret = reorder_new(&r->ro, REORDER_CAP, on_ordered, r);
+	r->names = (struct thread_namer){ .ro = r->ro, .root_name = r->tg.root_name,
+					  .all_tasks = o->all_tasks };
 	if (!ret && o->lock && !o->floor)
 		ret = lock_fill_new(&r->fill);
 	if (!ret && loader_ringbuf_fd(r->ld) >= 0) {
@@ -340,32 +237,6 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	}
 	if (ret)
 		return errf(err, errlen, ret, "cannot set up the event buffer: %s", strerror(-ret));
-	return 0;
-}
-
-/* opts.cost: which probes count, and what one hit of each costs here
- * (measured before the target runs, so it competes with nothing of it).
- * A failed calibration leaves the cost unknown, the recording goes on. */
-static int setup_cost(struct recorder *r)
-{
-	const struct lock_target *t = r->opts.lock;
-	struct calib_opts co = { 0 };
-	struct calib cal;
-	int nop5;
-
-	if (!(r->cost = calloc(1, sizeof(*r->cost))))
-		return -ENOMEM;
-	if (t) {
-		cost_acct_lock(r->cost, t, t->acquire_name ? t->acquire_name : "acquire",
-			       t->release_name ? t->release_name : "release");
-		co.acq_entry = !t->nwait;
-	} else {
-		nop5 = loader_gilrt_nop5(r->tg.exe);
-		cost_acct_gilrt(r->cost, nop5 > 0);
-	}
-	co.kinds = cost_acct_kinds(r->cost);
-	if (!calibrate(&co, &cal, r->cost_err, sizeof(r->cost_err)))
-		cost_acct_price(r->cost, cal.ns);
 	return 0;
 }
 
@@ -418,7 +289,9 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = setup_bpf(r, err, errlen);
 	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
 		ret = interrupted(r, err, errlen);
-	if (!ret && opts->cost && !opts->floor && (ret = setup_cost(r)))
+	/* what a hit costs, measured before the target runs */
+	if (!ret && opts->cost && !opts->floor &&
+	    (ret = cost_meter_new(&r->cost, opts->lock, r->tg.exe)))
 		ret = errf(err, errlen, ret, "out of memory");
 	if (ret)
 		goto fail;
@@ -430,6 +303,7 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		}
 	}
 	/* nothing is recorded before its tgid is in the traced set */
+	r->names.root = r->tg.pid;
 	r->clamp_lo = mono_ns();
 	ret = loader_trace_tgid(r->ld, r->tg.pid);
 	if (ret) {
@@ -444,9 +318,9 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		goto fail;
 	}
 	r->start_ns = r->last_flush_ns = mono_ns();
-	if (opts->pid && r->cost && !proc_cpu_ns(r->tg.pid, &r->cpu_base_ns))
-		r->cpu_ns = r->cpu_base_ns;
-	if (opts->pid && (ret = name_existing(r, r->tg.pid))) {
+	if (r->cost)
+		cost_meter_begin(r->cost, r->tg.pid);
+	if (opts->pid && (ret = thread_namer_existing(&r->names, r->tg.pid, r->start_ns))) {
 		ret = errf(err, errlen, ret, "out of memory");
 		goto fail;
 	}
@@ -513,7 +387,8 @@ int recorder_poll(struct recorder *r)
 		return 1;
 	if (read(r->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return r->err = -errno;
-	sample_cpu(r);	/* before it may be gone: -p has no other way to know */
+	if (r->cost && !r->tg.exited)	/* before it may be gone: -p has no other way */
+		cost_meter_sample(r->cost);
 	check_exit(r);
 	now = mono_ns();
 	err = drain(r, now - (uint64_t)r->opts.window_ms * 1000000u);
@@ -611,22 +486,16 @@ int recorder_stop(struct recorder *r)
 
 int recorder_cost(const struct recorder *r, struct trace_cost *out)
 {
-	uint64_t now = r->end_ns ? r->end_ns : mono_ns(), cpu;
+	uint64_t now = r->end_ns ? r->end_ns : mono_ns();
 
-	if (!r->cost || !r->cost->priced)
-		return -ENODATA;
 	/* our child's own total at its exit; else the last /proc sample */
-	cpu = r->tg.exit_cpu_ns ? r->tg.exit_cpu_ns
-	    : r->cpu_ns > r->cpu_base_ns ? r->cpu_ns - r->cpu_base_ns : 0;
-	cost_acct_snapshot(r->cost, now, now - r->start_ns, cpu, out);
-	return 0;
+	return r->cost ? cost_meter_get(r->cost, now, now - r->start_ns, r->tg.exit_cpu_ns, out)
+		       : -ENODATA;
 }
 
 const char *recorder_cost_error(const struct recorder *r)
 {
-	if (r->cost && !r->cost->priced)
-		return r->cost_err[0] ? r->cost_err : "some probe kinds could not be measured";
-	return r->cost ? "" : "not measured";
+	return r->cost ? cost_meter_error(r->cost) : "not measured";
 }
 
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr)
@@ -659,8 +528,8 @@ void recorder_destroy(struct recorder *r)
 	loader_destroy(r->ld);
 	reorder_free(r->ro);
 	lock_fill_free(r->fill);
-	free(r->cost);
-	hmap_free(&r->named);
+	cost_meter_free(r->cost);
+	thread_namer_free(&r->names);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->timerfd >= 0)
