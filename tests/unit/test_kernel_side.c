@@ -14,7 +14,8 @@
  *  - the cost estimate counts every probe hit (probe_loop: exactly N), and
  *    the calibration measures what the kernel does: a single-stepped probe
  *    costs more than an emulated one, a 5-byte nop is optimized where the
- *    kernel has arch_uprobe_optimize.
+ *    kernel has arch_uprobe_optimize; with Python functions the release
+ *    program reads its way to a code object there, as in CPython.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -572,6 +573,45 @@ static void test_calibrate_kinds(void)
 	CHECK(cal.nop5_fork == 0 || cal.nop5_fork == 1);
 }
 
+/*
+ * --python with functions: the release sites are priced with the reads of
+ * the running code object, through a thread state laid out as the layout
+ * says (py_read: the program found the code object), for each way CPython
+ * keeps its frames; without a layout nothing is read.
+ */
+static void test_calibrate_python_reads(void)
+{
+	static const struct gs_py_cfg cfgs[] = {
+		{ .frames = GS_PYF_OBJECT, .drop_arg = 2, .ts_frame = 24, .ts_cframe = -1,
+		  .cframe_current = -1, .frame_code = 32, .frame_back = 24, .frame_owner = -1,
+		  .frame_len = 40, .owned_by_cstack = -1, .code_lo = 40, .code_len = 72,
+		  .code_line = 0, .code_name = 56, .code_file = 64 },
+		{ .frames = GS_PYF_CFRAME, .drop_arg = 1, .ts_frame = -1, .ts_cframe = 56,
+		  .cframe_current = 8, .frame_code = 32, .frame_back = 48, .frame_owner = 70,
+		  .frame_len = 72, .owned_by_cstack = 3, .code_lo = 48, .code_len = 80,
+		  .code_line = 4, .code_name = 64, .code_file = 72 },
+		{ .frames = GS_PYF_DIRECT, .drop_arg = 1, .ts_frame = 72, .ts_cframe = -1,
+		  .cframe_current = -1, .frame_code = 0, .frame_back = 8, .frame_owner = 70,
+		  .frame_len = 72, .owned_by_cstack = 3, .code_lo = 48, .code_len = 80,
+		  .code_line = 4, .code_name = 64, .code_file = 72 },
+	};
+	struct calib_opts o = { .kinds = 1u << COST_REL_BRANCH };
+	struct calib cal;
+	char err[256];
+
+	if (!check_need_root("test_calibrate_python_reads"))
+		return;
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		o.py = &cfgs[i];
+		CHECKF(calibrate(&o, &cal, err, sizeof(err)) == 0, "%s", err);
+		CHECKF(cal.py_read && cal.ns[COST_REL_BRANCH] > 0, "frames %u: read %d, %.0f ns",
+		       cfgs[i].frames, cal.py_read, cal.ns[COST_REL_BRANCH]);
+	}
+	o.py = NULL;
+	CHECKF(calibrate(&o, &cal, err, sizeof(err)) == 0, "%s", err);
+	CHECK(!cal.py_read && cal.ns[COST_REL_BRANCH] > 0);
+}
+
 int main(void)
 {
 	RUN(test_tp_fallback_agrees);
@@ -580,5 +620,6 @@ int main(void)
 	RUN(test_lock_failed_trylock);
 	RUN(test_cost_counts_each_hit);
 	RUN(test_calibrate_kinds);
+	RUN(test_calibrate_python_reads);
 	return check_done();
 }

@@ -56,7 +56,11 @@ __asm__(FN(gs_cal_base_branch, "jmp 1f\n1: ret")
 	GS_USDT_ASM_FN(gs_cal_names_drop, gilrt, gil_drop_request, "-8@%rdi -8@%rsi"));
 
 void gs_cal_acq_branch(void *), gs_cal_acq_push(void *), gs_cal_acq_step(void *);
-void gs_cal_rel_branch(void *), gs_cal_rel_push(void *), gs_cal_rel_step(void *);
+/* release sites get an argument in every register: the one drop_gil's
+ * thread state is in depends on the version */
+void gs_cal_rel_branch(void *, void *, void *, void *, void *, void *);
+void gs_cal_rel_push(void *, void *, void *, void *, void *, void *);
+void gs_cal_rel_step(void *, void *, void *, void *, void *, void *);
 void gs_cal_wait(void *), gs_cal_usdt5(void *, long, long), gs_cal_usdt1(void *, long, long);
 void gs_cal_base_branch(void *), gs_cal_base_push(void *), gs_cal_base_step(void *);
 void gs_cal_base_wait(void *), gs_cal_base5(void *, long, long), gs_cal_base1(void *, long, long);
@@ -76,6 +80,19 @@ static uint64_t cpu_ns(clockid_t clk)
 
 static int lock_word;
 
+#define FAKE_WORDS 1024
+static uint64_t fake_co[FAKE_WORDS];	/* py_fake()'s code object (on_event looks for it) */
+
+#define REL_ARGS rel_arg, rel_arg, rel_arg, rel_arg, rel_arg, rel_arg
+
+/* What every argument register holds at a release site: the lock word, or
+ * with Python functions py_fake()'s thread state (its address is then the
+ * lock the event names: calibration events are not kept). */
+static void *rel_arg = &lock_word;
+
+static void call_rel_branch(void *p) { (void)p; gs_cal_rel_branch(REL_ARGS); }
+static void call_rel_push(void *p) { (void)p; gs_cal_rel_push(REL_ARGS); }
+static void call_rel_step(void *p) { (void)p; gs_cal_rel_step(REL_ARGS); }
 static void call_usdt5(void *p) { gs_cal_usdt5(p, 1, 1); }
 static void call_usdt1(void *p) { gs_cal_usdt1(p, 1, 1); }
 static void call_base5(void *p) { gs_cal_base5(p, 1, 1); }
@@ -104,9 +121,9 @@ static site_fn site_of(int kind)
 	case COST_ACQ_BRANCH: return gs_cal_acq_branch;
 	case COST_ACQ_PUSH: return gs_cal_acq_push;
 	case COST_ACQ_STEP: return gs_cal_acq_step;
-	case COST_REL_BRANCH: return gs_cal_rel_branch;
-	case COST_REL_PUSH: return gs_cal_rel_push;
-	case COST_REL_STEP: return gs_cal_rel_step;
+	case COST_REL_BRANCH: return call_rel_branch;
+	case COST_REL_PUSH: return call_rel_push;
+	case COST_REL_STEP: return call_rel_step;
 	case COST_WAIT: return gs_cal_wait;
 	}
 	return NULL;
@@ -263,9 +280,16 @@ static int self_off(const void *fn, uint64_t *off)
 	return rc;
 }
 
+/* Calibration events are not kept; a release that names py_fake()'s code
+ * object says the reads went the whole way (*ctx, calib.py_read). */
 static int on_event(void *ctx, void *data, size_t size)
 {
-	(void)ctx, (void)data, (void)size;	/* calibration events are not kept */
+	const struct gs_event *e = data;
+
+	for (size_t i = 0; i < size / sizeof(*e); i++)
+		if (e[i].type == GS_EV_LOCK_RELEASED && (e[i].flags & GS_F_FUNC) &&
+		    e[i].arg1 > GS_PYADDR_FAULT && gs_pyaddr_addr(e[i].arg1) == (uintptr_t)fake_co)
+			*(bool *)ctx = true;
 	return 0;
 }
 
@@ -318,7 +342,9 @@ static void wait_stale_probes(uint32_t kinds)
 static int cal_target(const struct calib_opts *o, struct lock_target *t)
 {
 	static const site_fn acq[] = { gs_cal_acq_branch, gs_cal_acq_push, gs_cal_acq_step };
-	static const site_fn rel[] = { gs_cal_rel_branch, gs_cal_rel_push, gs_cal_rel_step };
+	static const void *const rel[] = { (const void *)gs_cal_rel_branch,
+					   (const void *)gs_cal_rel_push,
+					   (const void *)gs_cal_rel_step };
 	static const uint8_t cls[] = { X86_PROBE_BRANCH, X86_PROBE_PUSH, X86_PROBE_STEP };
 	int rc;
 
@@ -329,7 +355,7 @@ static int cal_target(const struct calib_opts *o, struct lock_target *t)
 	t->lock_addr = o->acq_entry ? 0 : 1;
 	for (int i = 0; i < 3; i++) {
 		if ((rc = self_off((const void *)acq[i], &t->acquire[i].off)) ||
-		    (rc = self_off((const void *)rel[i], &t->release[i].off)))
+		    (rc = self_off(rel[i], &t->release[i].off)))
 			return rc;
 		t->acquire[i].cls = t->release[i].cls = cls[i];
 	}
@@ -341,6 +367,42 @@ static int cal_target(const struct calib_opts *o, struct lock_target *t)
 		t->nwait = 1;
 	}
 	return 0;
+}
+
+/*
+ * --python with functions: a thread state, a frame (through a _PyCFrame
+ * where py has one) and a code object, at the offsets py gives, so that
+ * the release program follows them as it does in CPython (the same number
+ * of reads, none failing). False if py's offsets do not fit the buffers.
+ */
+
+static bool py_fake(const struct gs_py_cfg *py)
+{
+	static uint64_t ts[FAKE_WORDS], cf[FAKE_WORDS], fr[FAKE_WORDS];
+	uint64_t *co = fake_co;
+	const int32_t lim = (int32_t)sizeof(ts) - 8;
+	uint64_t p;
+
+	if (py->ts_frame > lim || py->ts_cframe > lim || py->cframe_current > lim ||
+	    py->frame_code < 0 || py->frame_code > lim || py->frame_owner > lim ||
+	    py->code_lo < 0 || py->code_lo + py->code_len > (int32_t)sizeof(fake_co) ||
+	    (py->frames == GS_PYF_CFRAME ? py->ts_cframe < 0 || py->cframe_current < 0
+					 : py->ts_frame < 0))
+		return false;
+	if (py->frames == GS_PYF_CFRAME) {
+		memcpy((char *)ts + py->ts_cframe, &(uint64_t){ (uintptr_t)cf }, 8);
+		memcpy((char *)cf + py->cframe_current, &(uint64_t){ (uintptr_t)fr }, 8);
+	} else {
+		memcpy((char *)ts + py->ts_frame, &(uint64_t){ (uintptr_t)fr }, 8);
+	}
+	/* written, so that its pages are there: a BPF read does not fault them in */
+	memset(co, 0x5a, sizeof(fake_co));
+	p = (uintptr_t)co;
+	memcpy((char *)fr + py->frame_code, &p, 8);
+	if (py->owned_by_cstack >= 0 && py->frame_owner >= 0)	/* a Python frame, not C's */
+		((uint8_t *)fr)[py->frame_owner] = (uint8_t)(py->owned_by_cstack + 1);
+	rel_arg = ts;
+	return true;
 }
 
 /* Fork after the 5-byte nop site was hit (and optimized): does the child
@@ -365,6 +427,7 @@ static int fork_test(void)
 int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t errlen)
 {
 	struct loader_opts lo = { .ringbuf_bytes = 1u << 20 };
+	bool py;
 	struct drain_ctx d = { 0 };
 	struct lock_target t;
 	double base[COST__COUNT];
@@ -375,11 +438,15 @@ int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t e
 		out->ns[k] = -1;
 	out->nop5_optimized = false;
 	out->nop5_fork = -1;
+	out->py_read = false;
 	wait_stale_probes(o->kinds);
 	/* without probes: what the calls themselves cost */
 	for (int k = 0; k < COST__COUNT; k++)
 		if (o->kinds & (1u << k))
 			base[k] = k == COST_SCHED ? 0 : per_call(base_of(k), NULL, NULL);
+	rel_arg = &lock_word;
+	py = o->py && o->py->frames != GS_PYF_OFF && py_fake(o->py);
+	lo.py = py ? o->py : NULL;
 	rc = loader_open(&d.l, &lo);
 	if (!rc)
 		rc = loader_load(d.l);
@@ -391,7 +458,8 @@ int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t e
 		rc = loader_attach_sched(d.l);
 	if (!rc)
 		rc = loader_trace_tgid(d.l, getpid());
-	if (!rc && !(d.rb = ring_buffer__new(loader_ringbuf_fd(d.l), on_event, NULL, NULL)))
+	if (!rc && !(d.rb = ring_buffer__new(loader_ringbuf_fd(d.l), on_event, &out->py_read,
+					      NULL)))
 		rc = -errno;
 	if (rc) {
 		rc = errf(err, errlen, rc, "calibration: %s",
@@ -425,6 +493,7 @@ int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t e
 		out->ns[k] = -1;
 	out->nop5_optimized = false;
 	out->nop5_fork = -1;
+	out->py_read = false;
 	return errf(err, errlen, -EOPNOTSUPP, "calibration: x86-64 only");
 }
 

@@ -12,7 +12,11 @@
  * is the time per call with the probes attached less the time per call
  * before they were. The median of a few batches, so that an interrupt or a
  * preemption does not count. The scheduler kind: two threads of ours
- * yielding to each other on one CPU, per context switch.
+ * yielding to each other on one CPU, per context switch. With Python
+ * functions (calib_opts.py) the release sites are called with a thread
+ * state built here as py lays it out, leading through a frame to a code
+ * object, so that the release program's reads of the running function
+ * (bpf/gilscope.bpf.c py_code) are in the price as in CPython.
  *
  * Cost: a BPF load and attach, and a few milliseconds per kind; a
  * recording asks only for the kinds it uses. x86-64 only (elsewhere
@@ -32,6 +36,7 @@ struct calib_opts {
 				 * (--lock); false: a return probe only (--python) */
 	bool fork_test;		/* also: does a child forked after a 5-byte-nop
 				 * probe was optimized survive its own hit */
+	const struct gs_py_cfg *py;	/* --python with functions (loader_opts.py), or NULL */
 };
 
 struct calib {
@@ -40,6 +45,9 @@ struct calib {
 				 * optimizes uprobes there) */
 	int nop5_fork;		/* fork_test: 1 the child survived, 0 it died
 				 * (kernel bug), -1 not tried */
+	bool py_read;		/* opts.py: the release program read its way to
+				 * the code object, as in CPython (its reads are in
+				 * the release kinds' price) */
 };
 
 int calibrate(const struct calib_opts *o, struct calib *out, char *err, size_t errlen);

@@ -15,10 +15,11 @@ struct cost_meter {
 	uint64_t cpu_ns;		/* ... and at the last sample */
 };
 
-int cost_meter_new(struct cost_meter **out, const struct lock_target *t, const char *exe)
+int cost_meter_new(struct cost_meter **out, const struct lock_target *t, const char *exe,
+		   const struct gs_py_cfg *py)
 {
 	struct cost_meter *m = calloc(1, sizeof(*m));
-	struct calib_opts co = { 0 };
+	struct calib_opts co = { .py = py };
 	struct calib cal;
 
 	*out = m;

@@ -23,8 +23,11 @@
 struct cost_meter;
 
 /* A meter for the probes of lock target t, or (t NULL) of gilrt's probes
- * in the executable exe; calibrated now. 0 or -ENOMEM. */
-int cost_meter_new(struct cost_meter **out, const struct lock_target *t, const char *exe);
+ * in the executable exe; calibrated now, with the reads of Python function
+ * capture py (loader_opts.py, NULL: none) in the release's price. 0 or
+ * -ENOMEM. */
+int cost_meter_new(struct cost_meter **out, const struct lock_target *t, const char *exe,
+		   const struct gs_py_cfg *py);
 /* Safe on NULL. */
 void cost_meter_free(struct cost_meter *m);
 /* The target is pid from now on: its CPU time so far is not the recording's. */

@@ -291,7 +291,7 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = interrupted(r, err, errlen);
 	/* what a hit costs, measured before the target runs */
 	if (!ret && opts->cost && !opts->floor &&
-	    (ret = cost_meter_new(&r->cost, opts->lock, r->tg.exe)))
+	    (ret = cost_meter_new(&r->cost, opts->lock, r->tg.exe, opts->py)))
 		ret = errf(err, errlen, ret, "out of memory");
 	if (ret)
 		goto fail;
