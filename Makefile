@@ -158,6 +158,9 @@ $(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,-soname,$(@F) $(ALL_LDFLAGS) $< -o $@
 
+# probe_loop_sdt is probe_loop.c built with stock sys/sdt.h probes
+$(BUILD)/tests/progs/probe_loop_sdt: tests/progs/probe_loop.c bpf/gs_usdt.h
+$(BUILD)/tests/progs/probe_loop: bpf/gs_usdt.h
 $(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -172,7 +175,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
 		   user/util/hash.c user/trace/trace_codec.c $(wildcard user/trace/trace_names*.c) \
-		   user/trace/trace_reader.c
+		   user/trace/trace_reader.c user/trace/trace_cost.c
 build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "util/gs_types.h"
+#include "trace/trace_cost.h"
 
 struct trace_thread_name {
 	uint32_t pid, tid;
@@ -150,5 +151,8 @@ bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_pro
 /* The i-th thread-seen record in file order (the order threads first show). */
 bool trace_names_seen_at(const struct trace_names *n, size_t i, struct trace_thread_seen *out);
 void trace_names_info(const struct trace_names *n, struct trace_names_info *info);
+/* The tracing cost the file recorded last (its chunks carry cost records
+ * too, trace_cost.h), or NULL if none. Owned by the store. */
+const struct trace_cost *trace_names_cost(const struct trace_names *n);
 
 #endif

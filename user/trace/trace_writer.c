@@ -371,6 +371,19 @@ int trace_writer_prop(struct trace_writer *w, uint32_t pid, const char *key, con
 	return 0;
 }
 
+int trace_writer_cost(struct trace_writer *w, const struct trace_cost *c)
+{
+	int err;
+
+	if (!w || !c)
+		return -EINVAL;
+	if ((err = names_room(w, trace_cost_size(c))))
+		return err;
+	w->nm_len += trace_cost_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len, c);
+	w->nm_nrec++;
+	return 0;
+}
+
 int trace_writer_flush(struct trace_writer *w)
 {
 	struct gst_block_hdr h = { 0 };
