@@ -12,8 +12,8 @@
 # exactly the names MainThread, cruncher and sleeper; >= 95 % of cruncher's
 # hold time in crunch (a hold belongs to the function running at release);
 # sleeper's releases in nap_loop (all but the one at its end, outside
-# Python code); cruncher's and sleeper's waits in their own function (a
-# wait belongs to the function that asked); and the recording's closing
+# Python code); most of cruncher's and sleeper's waits in their own function
+# (a wait belongs to the function that asked); and the recording's closing
 # line naming 3 threads.
 # Also (python3.11-dbg): -p PID names threads started before the attach;
 # a thread renamed while recorded shows its latest name and threads living
@@ -57,9 +57,13 @@ other = [f for f, n, ns in sl if f not in ("nap_loop", "(no Python code)")]
 naps = sum(n for f, n, ns in sl if f == "nap_loop")
 if other or naps < 20 or sum(n for f, n, ns in sl if f == "(no Python code)") > 1:
     bad.append("sleeper's releases in %s" % sl)
+# by count, not time: on two cores the cruncher, forced to let go, often
+# finds the GIL free again when it asks (the sleeper holds it microseconds),
+# so all its waits in crunch can be 0 ns beside one start-up wait of 40 us
 for thread, fn in (("cruncher", "crunch"), ("sleeper", "nap_loop")):
     w = of(thread, "wait")
-    if not w or w[0][0] != fn or w[0][2] * 2 < sum(ns for f, n, ns in w):
+    top = max(w, key=lambda r: (r[1], r[2])) if w else None
+    if not w or top[0] != fn or top[1] * 2 < sum(n for f, n, ns in w):
         bad.append("%s waits in %s" % (thread, w))
 if not any(t["name"] == "MainThread" and t["acquisitions"] for t in j["threads"]): bad.append("no MainThread")
 if "3 threads named" not in closing: bad.append("closing lines: %s" % closing.strip().replace("\n", "|"))
