@@ -400,6 +400,14 @@ int loader_attach_sched(struct loader *l)
 	return 0;
 }
 
+int loader_switch_prog_fd(const struct loader *l)
+{
+	if (!l->skel)
+		return -ENOENT;
+	return bpf_program__fd(l->var.switch_state_arg ? l->skel->progs.on_sched_switch
+						      : l->skel->progs.on_sched_switch_compat);
+}
+
 /* See traced_slots in gilscope.bpf.c: a tgid takes its slot if free, else
  * goes to the hash, which BPF then consults on every slot miss. */
 static int tgid_update(struct loader *l, pid_t tgid, bool add)

@@ -116,6 +116,9 @@ int loader_set_lock_filter(struct loader *l, uint64_t lock_addr);
 /* Attaches the scheduler tracepoints (sched_switch, wakeup, migrate, fork,
  * exec, exit). */
 int loader_attach_sched(struct loader *l);
+/* The sched_switch program's fd (for its kernel run-time statistics), or
+ * -ENOENT before it is loaded. */
+int loader_switch_prog_fd(const struct loader *l);
 /* Adds / removes a process (tgid) to / from the traced set. */
 int loader_trace_tgid(struct loader *l, pid_t tgid);
 int loader_untrace_tgid(struct loader *l, pid_t tgid);
