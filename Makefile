@@ -176,7 +176,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
 		   user/util/hash.c user/trace/trace_codec.c $(wildcard user/trace/trace_names*.c) \
 		   user/trace/trace_reader.c user/trace/trace_cost.c
-build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
+build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h) tests/fuzz/fix_crcs.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TRACE_SRCS) -o $@ -lzstd
@@ -208,7 +208,8 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 FUZZ_TUI_SRCS := tests/fuzz/fuzz_model_tui.c $(wildcard user/util/*.c) $(wildcard user/trace/*.c) \
 		 $(wildcard user/model/*.c) \
 		 $(filter-out tui/app.c tui/app_keys.c tui/crt.c tui/top.c tui/view_top.c,$(wildcard tui/*.c))
-build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h)
+build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h) \
+			    tests/fuzz/fix_crcs.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_TUI_SRCS) -o $@ -lzstd -lm
