@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "rnd.h"
 #include "scratch.h"
 #include "tracefile.h"
 #include "tui/timeline.h"
@@ -28,15 +29,6 @@
 #define US 1000ull
 #define MS 1000000ull
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
 
 /* ---- a small world that emits plausible events ------------------------ */
 
