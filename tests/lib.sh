@@ -28,6 +28,9 @@ need_cmd() {
 # json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_exit() { exit $_t_failed; }
+# said_one_line RC WANT FILE PATTERN : a command that exited RC was to exit
+# WANT and say one line (in FILE, its stderr) matching PATTERN (grep)
+said_one_line() { [ "$1" = "$2" ] && [ "$(wc -l <"$3")" = 1 ] && grep -q -- "$4" "$3"; }
 # wait_peak PID: wait for PID (a child of this shell) to exit, keeping its
 # peak memory (VmHWM, KiB) in $hwm; returns its exit status
 wait_peak() {

@@ -37,8 +37,7 @@ bad() {
 	local n=$1 want=$2 what=$3; shift 3
 	timeout 20 "$GILSCOPE" exporter "$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null
 	local rc=$?
-	if [ $rc = "$want" ] && [ "$(wc -l <"$TMPD/err")" = 1 ] && grep -q -- "$what" "$TMPD/err" &&
-	   [ ! -s "$TMPD/out" ]; then
+	if said_one_line $rc "$want" "$TMPD/err" "$what" && [ ! -s "$TMPD/out" ]; then
 		ok "$n"
 	else
 		not_ok "$n" "exit $rc (want $want): $(head -c 300 "$TMPD/err" | paste -sd '|' -)"
