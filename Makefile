@@ -161,6 +161,8 @@ $(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 # probe_loop_sdt is probe_loop.c built with stock sys/sdt.h probes
 $(BUILD)/tests/progs/probe_loop_sdt: tests/progs/probe_loop.c bpf/gs_usdt.h
 $(BUILD)/tests/progs/probe_loop: bpf/gs_usdt.h
+$(HELP_LIBS) $(BUILD)/tests/progs/mutex_count $(BUILD)/tests/progs/shlib_lock: \
+	tests/progs/lock_workload.h
 $(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
