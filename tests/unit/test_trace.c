@@ -491,10 +491,12 @@ static void test_seek_keyframes_rebuild_state(void)
 	free(ev);
 }
 
+/* room for a keyframe snapshot, for the keyframe tests */
+static struct gs_event kf_out[GST_KF_MAX_EVENTS];
+
 static void test_keyframe_bounded_and_exits(void)
 {
 	struct gst_keyframe *k;
-	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
 	uint64_t ts = 1;
 
 	CHECK(gst_keyframe_new(&k) == 0);
@@ -515,13 +517,13 @@ static void test_keyframe_bounded_and_exits(void)
 			gst_keyframe_update(k, &e);
 		}
 	}
-	size_t n = gst_keyframe_snapshot(k, out);
+	size_t n = gst_keyframe_snapshot(k, kf_out);
 
 	CHECKF(n <= GST_KF_MAX_EVENTS && n > 1000, "n=%zu", n);
 	bool sorted = true;
 
 	for (size_t i = 1; i < n; i++)
-		sorted &= out[i - 1].ts_ns <= out[i].ts_ns;
+		sorted &= kf_out[i - 1].ts_ns <= kf_out[i].ts_ns;
 	CHECK(sorted);
 	gst_keyframe_free(k);
 
@@ -540,20 +542,19 @@ static void test_keyframe_bounded_and_exits(void)
 			      .arg0 = 100 };
 
 	gst_keyframe_update(k, &f);
-	CHECK(gst_keyframe_snapshot(k, out) == 21);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 21);
 	for (uint32_t t = 101; t < 110; t++) {
 		struct gs_event e = { .ts_ns = ts++, .pid = 100, .tid = t,
 				      .type = GS_EV_THREAD_EXIT };
 
 		gst_keyframe_update(k, &e);
 	}
-	CHECK(gst_keyframe_snapshot(k, out) == 3);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 3);
 	struct gs_event x = { .ts_ns = ts++, .pid = 100, .tid = 100, .type = GS_EV_PROC_EXIT };
 
 	gst_keyframe_update(k, &x);
-	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 0);
 	gst_keyframe_free(k);
-	free(out);
 }
 
 /* Lock slots keep what a thread holds or waits for now: an ended hold or
@@ -562,7 +563,6 @@ static void test_keyframe_bounded_and_exits(void)
 static void test_keyframe_lock_slots(void)
 {
 	struct gst_keyframe *k;
-	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
 	uint64_t ts = 1;
 	size_t n;
 
@@ -578,17 +578,16 @@ static void test_keyframe_lock_slots(void)
 	LK(GS_EV_LOCK_REQUEST, 0xb0);
 	LK(GS_EV_LOCK_FAILED, 0xb0);		/* a trylock that failed */
 	LK(GS_EV_LOCK_REQUEST, 0xc0);		/* waits for it now */
-	n = gst_keyframe_snapshot(k, out);
-	CHECKF(n == 2 && out[0].arg0 == 0xa0 && out[0].type == GS_EV_LOCK_ACQUIRED &&
-	       out[1].arg0 == 0xc0 && out[1].type == GS_EV_LOCK_REQUEST, "n=%zu", n);
+	n = gst_keyframe_snapshot(k, kf_out);
+	CHECKF(n == 2 && kf_out[0].arg0 == 0xa0 && kf_out[0].type == GS_EV_LOCK_ACQUIRED &&
+	       kf_out[1].arg0 == 0xc0 && kf_out[1].type == GS_EV_LOCK_REQUEST, "n=%zu", n);
 	LK(GS_EV_LOCK_ACQUIRED, 0xc0);
 	LK(GS_EV_LOCK_RELEASED, 0);		/* address 0: both holds end */
 	LK(GS_EV_LOCK_REQUEST, 0);		/* no lock: left out */
 	LK(GS_EV_LOCK_ACQUIRED, 0);
-	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 0);
 #undef LK
 	gst_keyframe_free(k);
-	free(out);
 }
 
 /* ---- damage and hostile input ------------------------------------------- */
