@@ -161,6 +161,8 @@ $(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 # probe_loop_sdt is probe_loop.c built with stock sys/sdt.h probes
 $(BUILD)/tests/progs/probe_loop_sdt: tests/progs/probe_loop.c bpf/gs_usdt.h
 $(BUILD)/tests/progs/probe_loop: bpf/gs_usdt.h
+$(HELP_LIBS) $(BUILD)/tests/progs/mutex_count $(BUILD)/tests/progs/shlib_lock: \
+	tests/progs/lock_workload.h
 $(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -220,6 +222,9 @@ fuzz-model-tui: build/fuzz/fuzz_model_tui
 	build/fuzz/fuzz_model_tui -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -rss_limit_mb=1024 -artifact_prefix=build/fuzz/ \
 		build/fuzz/corpus_model_tui tests/fuzz/corpus_trace tests/hostile
+
+# both trace targets put CRCs right through this header
+build/fuzz/fuzz_trace_reader build/fuzz/fuzz_model_tui: tests/fuzz/fix_crcs.h
 
 # ---- top-level jobs ----------------------------------------------------------
 deps: ## install every Debian package needed to build, test and bench (as root)

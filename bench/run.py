@@ -123,6 +123,49 @@ def bpftrace_cmd():
     return ["bpftrace", "-q", "-e", probes + " { @n = count(); }", "-c"]
 
 
+def gil_python():
+    """A CPython 3.11 with take_gil symbols (pyenv's, or Debian's -dbg build),
+    or None."""
+    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
+        if os.path.exists(cand):
+            return cand
+    return None
+
+
+def script_file(name, text):
+    """text as the file tmp/NAME (a Python script to run); its path"""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def printed(out, key, rc=0, err=None):
+    """The number a script printed after KEY at the start of a line of out;
+    RuntimeError (with the end of err, or of out) if it failed (rc) or did
+    not print it."""
+    m = re.search(r"^%s ([0-9.]+)" % key, out, re.M)
+    if rc != 0 or not m:
+        raise RuntimeError("python run failed: " + (out if err is None else err).strip()[-200:])
+    return float(m.group(1))
+
+
+def two_threads_script(name, n, wait=False):
+    """A script of two CPU-bound threads, n additions each, that prints
+    "elapsed SECONDS PID" once both are done; with wait, it then waits for a
+    line on its stdin before it exits."""
+    return script_file(name, "import os, sys, threading, time\n"
+                       "def work():\n"
+                       "    n = 0\n"
+                       f"    for i in range({n}):\n"
+                       "        n += i\n"
+                       "t0 = time.perf_counter()\n"
+                       "ts = [threading.Thread(target=work) for _ in range(2)]\n"
+                       "[t.start() for t in ts]\n[t.join() for t in ts]\n"
+                       "print('elapsed', time.perf_counter() - t0, os.getpid(), flush=True)\n"
+                       + ("sys.stdin.readline()\n" if wait else ""))
+
+
 # ---------------------------------------------------------------------------
 def per_event_cost():
     """churn: time per lock cycle untraced, under the empty floor programs,
@@ -304,9 +347,7 @@ def python_gil_cycle():
         row("python_gil_cycle_vs_bpftrace", None, "x", "<= 1.05", None,
             note="needs a pyenv CPython 3.11 and bpftrace")
         return
-    script = os.path.join(tmp, "loop.py")
-    with open(script, "w") as f:
-        f.write(PY_LOOP)
+    script = script_file("loop.py", PY_LOOP)
     n = "200000"
     bt = ["bpftrace", "-q", "-e", f"uprobe:{lib}:take_gil {{}} uretprobe:{lib}:take_gil {{}} "
           f"uprobe:{lib}:drop_gil {{}}", "-c", f"{py} {script} {n}"]
@@ -366,9 +407,7 @@ def overhead_estimate():
         errs.append(estimate_row(name, un, tr))
     py, _ = pyenv_python()
     if py:
-        script = os.path.join(tmp, "loop.py")
-        with open(script, "w") as f:
-            f.write(PY_LOOP)
+        script = script_file("loop.py", PY_LOOP)
         un, tr = [], []
         try:
             for _ in range(ROUNDS):
@@ -453,32 +492,15 @@ def observer_effect():
 
 
 def python_observer_effect():
-    py = None
-    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
-        if os.path.exists(cand):
-            py = cand
-            break
+    py = gil_python()
     if not py:
         row("python_observer_wall_ratio", None, "x", "<= 1.03", None,
             note="no Python with take_gil symbols")
         return
-    script = os.path.join(tmp, "two.py")
-    with open(script, "w") as f:
-        f.write("import threading, time\n"
-                "def work():\n"
-                "    n = 0\n"
-                "    for i in range(10_000_000):\n"
-                "        n += i\n"
-                "t0 = time.perf_counter()\n"
-                "ts = [threading.Thread(target=work) for _ in range(2)]\n"
-                "[t.start() for t in ts]\n[t.join() for t in ts]\n"
-                "print('elapsed', time.perf_counter() - t0)\n")
+    script = two_threads_script("two.py", "10_000_000")
 
     def elapsed(p):
-        m = re.search(r"^elapsed ([0-9.]+)", p.stdout, re.M)
-        if p.returncode != 0 or not m:
-            raise RuntimeError("python run failed: " + p.stderr.strip()[-200:])
-        return float(m.group(1))
+        return printed(p.stdout, "elapsed", p.returncode, p.stderr)
 
     un, tr = [], []
     try:
@@ -506,33 +528,24 @@ def python_function_cost():
     request, an acquisition and a release each), its own CPU time (the
     probes run in it) as the script measures it. Alternating rounds; the
     least of each, as other load only ever adds."""
-    py = None
-    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
-        if os.path.exists(cand):
-            py = cand
-            break
+    py = gil_python()
     if not py:
         row("python_func_ns_per_gil_event", None, "ns/event", "<= 150", None,
             note="no Python with take_gil symbols")
         return
     n = 300000
-    script = os.path.join(tmp, "lseek.py")
-    with open(script, "w") as f:
-        f.write("import os, time\n"
-                "fd = os.open('/dev/null', os.O_RDONLY)\n"
-                "def loop(n):\n"
-                "    for _ in range(n):\n"
-                "        os.lseek(fd, 0, 0)\n"
-                "t0 = time.process_time()\n"
-                f"loop({n})\n"
-                "print('cpu', time.process_time() - t0)\n")
+    script = script_file("lseek.py", "import os, time\n"
+                         "fd = os.open('/dev/null', os.O_RDONLY)\n"
+                         "def loop(n):\n"
+                         "    for _ in range(n):\n"
+                         "        os.lseek(fd, 0, 0)\n"
+                         "t0 = time.process_time()\n"
+                         f"loop({n})\n"
+                         "print('cpu', time.process_time() - t0)\n")
 
     def cpu(mode):
         p = run([GS, "record", "-q", mode, "-o", trace_path("pyf"), "--", py, script])
-        m = re.search(r"^cpu ([0-9.]+)", p.stdout, re.M)
-        if p.returncode != 0 or not m:
-            raise RuntimeError("python run failed: " + p.stderr.strip()[-200:])
-        return float(m.group(1))
+        return printed(p.stdout, "cpu", p.returncode, p.stderr)
 
     gil, full = [], []
     try:
@@ -584,36 +597,19 @@ def always_on_cost():
     times (1), as a share of a CPU; plus the exporter's own CPU, and the
     script's time traced / untraced (noisy: A/A in the note)."""
     import urllib.request
-    py = None
-    for cand in ("/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11-dbg"):
-        if os.path.exists(cand):
-            py = cand
-            break
+    py = gil_python()
     if not py:
         row("alwayson_ns_per_gil_cycle", None, "ns", None, None,
             note="no Python with take_gil symbols")
         return
-    loop = os.path.join(tmp, "readloop.py")
-    with open(loop, "w") as f:
-        f.write("import os, sys, time\n"
-                "fd = os.open('/dev/zero', os.O_RDONLY)\n"
-                "n = int(sys.argv[1])\n"
-                "t = time.perf_counter()\n"
-                "for _ in range(n):\n"
-                "    os.read(fd, 1)\n"
-                "print('elapsed', time.perf_counter() - t)\n")
-    two = os.path.join(tmp, "two5ms.py")
-    with open(two, "w") as f:
-        f.write("import os, sys, threading, time\n"
-                "def work():\n"
-                "    n = 0\n"
-                "    for i in range(8_000_000):\n"
-                "        n += i\n"
-                "t0 = time.perf_counter()\n"
-                "ts = [threading.Thread(target=work) for _ in range(2)]\n"
-                "[t.start() for t in ts]\n[t.join() for t in ts]\n"
-                "print('elapsed', time.perf_counter() - t0, os.getpid(), flush=True)\n"
-                "sys.stdin.readline()\n")
+    loop = script_file("readloop.py", "import os, sys, time\n"
+                       "fd = os.open('/dev/zero', os.O_RDONLY)\n"
+                       "n = int(sys.argv[1])\n"
+                       "t = time.perf_counter()\n"
+                       "for _ in range(n):\n"
+                       "    os.read(fd, 1)\n"
+                       "print('elapsed', time.perf_counter() - t)\n")
+    two = two_threads_script("two5ms.py", "8_000_000", wait=True)
     N = 300_000 if QUICK else 1_000_000
     # a private copy of libpython (found first through LD_LIBRARY_PATH, which
     # ld.so searches before RUNPATH): probes that other tracers put on the
@@ -626,15 +622,9 @@ def always_on_cost():
         shutil.copy(lib, priv)
         env["LD_LIBRARY_PATH"] = priv
 
-    def elapsed(out):
-        m = re.search(r"^elapsed ([0-9.]+)", out, re.M)
-        if not m:
-            raise RuntimeError("python run failed: " + out[-200:])
-        return float(m.group(1))
-
     def run_loop():
         p = run([py, loop, str(N)], env=env)
-        return elapsed(p.stdout + p.stderr)
+        return printed(p.stdout + p.stderr, "elapsed")
 
     try:
         un, tr, rec = [], [], []
@@ -645,7 +635,7 @@ def always_on_cost():
             _stop(ex)
             p = run([GS, "record", "--python", "-q", "-o", trace_path("readloop"), "--",
                      py, loop, str(N)], env=env)
-            rec.append(elapsed(p.stdout + p.stderr))
+            rec.append(printed(p.stdout + p.stderr, "elapsed"))
         cyc = (statistics.median(tr) - statistics.median(un)) / N * 1e9
         row("alwayson_ns_per_gil_cycle", round(cyc), "ns", None, None,
             note=f"os.read loop, {N} GIL cycles (drop_gil + take_gil entry and return); "
@@ -660,7 +650,7 @@ def always_on_cost():
             p = subprocess.Popen([py, two], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                  env=env)
             line = p.stdout.readline()
-            t, pid = elapsed(line), int(line.split()[2])
+            t, pid = printed(line, "elapsed"), int(line.split()[2])
             acq = None
             if url:
                 time.sleep(1.2)	# the exporter's next snapshot (every 1 s) has it all

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "asm.h"
+#include "rt_util.h"
 
 #define MAX_TOKS 4
 #define NAME_MAX_LEN 64
@@ -58,17 +59,14 @@ static int aerr(struct asm_state *s, int line, const char *fmt, ...)
 
 static int fixup_add(struct fixups *f, int func, int pc, int line, const char *name)
 {
+	struct fixup *v;
+
 	if (strlen(name) >= NAME_MAX_LEN)
 		return -ENAMETOOLONG;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct fixup *v = realloc(f->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		f->v = v;
-		f->cap = cap;
-	}
+	v = rt_grow(f->v, &f->cap, f->n, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	f->v = v;
 	f->v[f->n] = (struct fixup){ .func = func, .pc = pc, .line = line };
 	strcpy(f->v[f->n].name, name);
 	f->n++;

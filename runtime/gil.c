@@ -246,14 +246,27 @@ static void take_new(struct gil *gil, struct gil_thread *gt)
 	pthread_mutex_unlock(&gil->mutex);
 }
 
+/*
+ * Every policy's release: the lock marked free under its mutex, and one
+ * waiter woken, or all of them (the ticket lock, where only the next
+ * ticket may go and which waiter holds it is not known).
+ */
+static void release_and_wake(struct gil *gil, bool all)
+{
+	pthread_mutex_lock(&gil->mutex);
+	__atomic_store_n(&gil->locked, 0, __ATOMIC_RELAXED);
+	if (all)
+		pthread_cond_broadcast(&gil->cond);
+	else
+		pthread_cond_signal(&gil->cond);
+	pthread_mutex_unlock(&gil->mutex);
+}
+
 /* CPython drop_gil(). */
 static void drop_new(struct gil *gil, struct gil_thread *gt)
 {
 	__atomic_store_n(&gil->last_holder, gt, __ATOMIC_RELAXED);
-	pthread_mutex_lock(&gil->mutex);
-	__atomic_store_n(&gil->locked, 0, __ATOMIC_RELAXED);
-	pthread_cond_signal(&gil->cond);
-	pthread_mutex_unlock(&gil->mutex);
+	release_and_wake(gil, false);
 	/*
 	 * Forced switching: if a waiter asked us to drop, do not race it for
 	 * the lock; sleep until some other thread has taken it.
@@ -279,14 +292,6 @@ static void take_legacy(struct gil *gil, struct gil_thread *gt)
 		__atomic_sub_fetch(&gil->waiters, 1, __ATOMIC_RELEASE);
 	}
 	mark_locked(gil, gt);
-	pthread_mutex_unlock(&gil->mutex);
-}
-
-static void drop_legacy(struct gil *gil)
-{
-	pthread_mutex_lock(&gil->mutex);
-	__atomic_store_n(&gil->locked, 0, __ATOMIC_RELAXED);
-	pthread_cond_signal(&gil->cond);
 	pthread_mutex_unlock(&gil->mutex);
 }
 
@@ -316,15 +321,6 @@ static void take_fifo(struct gil *gil, struct gil_thread *gt)
 	mark_locked(gil, gt);
 	if (__atomic_load_n(&gil->drop_request, __ATOMIC_RELAXED))
 		reset_drop_request(gil);
-	pthread_mutex_unlock(&gil->mutex);
-}
-
-static void drop_fifo(struct gil *gil)
-{
-	pthread_mutex_lock(&gil->mutex);
-	__atomic_store_n(&gil->locked, 0, __ATOMIC_RELAXED);
-	/* only the next ticket may go, and we do not know which waiter it is */
-	pthread_cond_broadcast(&gil->cond);
 	pthread_mutex_unlock(&gil->mutex);
 }
 
@@ -363,10 +359,10 @@ void gil_drop(struct gil *gil, struct gil_thread *gt)
 		drop_new(gil, gt);
 		break;
 	case GIL_LEGACY:
-		drop_legacy(gil);
+		release_and_wake(gil, false);
 		break;
 	case GIL_FIFO:
-		drop_fifo(gil);
+		release_and_wake(gil, true);
 		break;
 	case GIL_NONE:
 		break;

@@ -147,6 +147,19 @@ static int bad_value(const char *cmd, const char *opt, const char *v, const char
 	return usage_error(cmd, "%s wants %s, not '%s'", opt, want, v);
 }
 
+/*
+ * The number the option name at argv[*i] gives (its value there or in the
+ * next argument, *i moved past it), from lo to hi, into *out: 0, or the
+ * exit status of the usage error said (want: what the option takes).
+ */
+static int num_opt(const char *cmd, int argc, char **argv, int *i, const char *name, uint64_t lo,
+		   uint64_t hi, const char *want, uint64_t *out)
+{
+	const char *v = opt_value(argc, argv, i, name);
+
+	return parse_u64(v, lo, hi, out) ? bad_value(cmd, name, v, want) : 0;
+}
+
 /* "--help" or "-h" among a command's arguments. */
 static int wants_help(int argc, char **argv)
 {
@@ -192,7 +205,7 @@ static int cmd_run(int argc, char **argv)
 	struct rt_result *r = NULL;
 	FILE *jf = NULL;
 	char err[256];
-	uint64_t x;
+	uint64_t x = 0;
 	int rc, have_seconds = 0;
 
 	if (wants_help(argc, argv)) {
@@ -207,10 +220,10 @@ static int cmd_run(int argc, char **argv)
 	for (int i = 3; i < argc; i++) {
 		const char *a = argv[i];
 
+		rc = 0;
 		if (is_opt(a, "--threads")) {
-			v = opt_value(argc, argv, &i, "--threads");
-			if (parse_u64(v, 1, 1024, &x))
-				return bad_value("run", "--threads", v, "a number from 1 to 1024");
+			rc = num_opt("run", argc, argv, &i, "--threads", 1, 1024,
+				     "a number from 1 to 1024", &x);
 			o.threads = (int)x;
 		} else if (is_opt(a, "--seconds")) {
 			v = opt_value(argc, argv, &i, "--seconds");
@@ -218,18 +231,16 @@ static int cmd_run(int argc, char **argv)
 				return bad_value("run", "--seconds", v, "seconds, more than 0 and at most 86400");
 			have_seconds = 1;
 		} else if (is_opt(a, "--work")) {
-			v = opt_value(argc, argv, &i, "--work");
-			if (parse_u64(v, 1, 1000000000000000ull, &o.work))
-				return bad_value("run", "--work", v, "a number from 1 to 10^15");
+			rc = num_opt("run", argc, argv, &i, "--work", 1, 1000000000000000ull,
+				     "a number from 1 to 10^15", &o.work);
 		} else if (is_opt(a, "--policy")) {
 			v = opt_value(argc, argv, &i, "--policy");
 			if (gil_policy_parse(v, &o.policy))
 				return bad_value("run", "--policy", v, "new, legacy, fifo or none");
 			o.policy_set = 1;
 		} else if (is_opt(a, "--switch-interval-us")) {
-			v = opt_value(argc, argv, &i, "--switch-interval-us");
-			if (parse_u64(v, 1, 10000000, &x))
-				return bad_value("run", "--switch-interval-us", v, "microseconds, 1 to 10000000");
+			rc = num_opt("run", argc, argv, &i, "--switch-interval-us", 1, 10000000,
+				     "microseconds, 1 to 10000000", &x);
 			o.interval_us = (unsigned)x;
 		} else if (is_opt(a, "--stats-json")) {
 			json = opt_value(argc, argv, &i, "--stats-json");
@@ -238,6 +249,8 @@ static int cmd_run(int argc, char **argv)
 		} else {
 			return usage_error("run", "unknown argument '%s'", a);
 		}
+		if (rc)
+			return rc;
 	}
 	if (have_seconds && o.work)
 		return usage_error("run", "--seconds and --work exclude each other");
@@ -275,7 +288,6 @@ static int cmd_compare(int argc, char **argv)
 	uint64_t work = 0, workers = 0, repeat = 1;
 	int json = 0, rc;
 	char err[256];
-	const char *v;
 
 	if (wants_help(argc, argv)) {
 		fputs(compare_usage, stdout);
@@ -284,23 +296,23 @@ static int cmd_compare(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 
+		rc = 0;
 		if (strcmp(a, "--json") == 0) {
 			json = 1;
 		} else if (is_opt(a, "--work")) {
-			v = opt_value(argc, argv, &i, "--work");
-			if (parse_u64(v, 1000, 1000000000000ull, &work))
-				return bad_value("compare", "--work", v, "a number from 1000 to 10^12");
+			rc = num_opt("compare", argc, argv, &i, "--work", 1000, 1000000000000ull,
+				     "a number from 1000 to 10^12", &work);
 		} else if (is_opt(a, "--workers")) {
-			v = opt_value(argc, argv, &i, "--workers");
-			if (parse_u64(v, 1, 256, &workers))
-				return bad_value("compare", "--workers", v, "a number from 1 to 256");
+			rc = num_opt("compare", argc, argv, &i, "--workers", 1, 256,
+				     "a number from 1 to 256", &workers);
 		} else if (is_opt(a, "--repeat")) {
-			v = opt_value(argc, argv, &i, "--repeat");
-			if (parse_u64(v, 1, 20, &repeat))
-				return bad_value("compare", "--repeat", v, "a number from 1 to 20");
+			rc = num_opt("compare", argc, argv, &i, "--repeat", 1, 20,
+				     "a number from 1 to 20", &repeat);
 		} else {
 			return usage_error("compare", "unknown argument '%s'", a);
 		}
+		if (rc)
+			return rc;
 	}
 	rc = rt_compare_run((int)workers, work, (int)repeat, &c, err, sizeof(err));
 	if (rc) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "obj.h"
+#include "rt_util.h"
 
 struct rt_list {
 	struct rt_obj hdr;	/* kind RT_KIND_LIST */
@@ -38,16 +39,11 @@ rt_val rt_list_new(unsigned flags)
 int rt_list_append(rt_val list, rt_val v)
 {
 	struct rt_list *l = as_list(list);
+	rt_val *items = rt_grow(l->items, &l->cap, l->len, sizeof(*items), 4);
 
-	if (l->len == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		rt_val *items = realloc(l->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		l->items = items;
-		l->cap = cap;
-	}
+	if (!items)
+		return -ENOMEM;
+	l->items = items;
 	l->items[l->len++] = v;
 	return 0;
 }

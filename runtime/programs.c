@@ -2,6 +2,44 @@
 /* programs.c - see programs.h. */
 #include "programs.h"
 
+/*
+ * Pieces several bodies share, spelled once. Local 0 holds the chunk (or
+ * the units left); a body's labels are loop:, inner: and out:.
+ */
+
+/* loop: the next chunk's size into local 0; to out: when there is none */
+#define NEXT_CHUNK_OR_OUT		\
+	"loop:\n"			\
+	"	bcall next_chunk 0\n"	\
+	"	dup\n"			\
+	"	store 0\n"		\
+	"	jf out\n"
+
+/* one unit done: back to inner: while local 0 counts down, then to loop: */
+#define COUNT_DOWN_TO_LOOP		\
+	"	load 0\n"		\
+	"	push 1\n"		\
+	"	sub\n"			\
+	"	dup\n"			\
+	"	store 0\n"		\
+	"	jt inner\n"		\
+	"	jmp loop\n"
+
+/* after a wait: to out: when it said stop, else handle the event (work(200)) */
+#define HANDLE_EVENT_OR_OUT		\
+	"	jf out\n"		\
+	"	push 200\n"		\
+	"	call work 1\n"		\
+	"	pop\n"			\
+	"	jmp loop\n"
+
+/* out: return 0, the end of the body */
+#define OUT_RETURN_0			\
+	"out:\n"			\
+	"	push 0\n"		\
+	"	ret\n"			\
+	"end\n"
+
 const char rt_scenario_program[] =
 	"; shared by unsafe_worker: an object everyone references, a counter\n"
 	"global shared counter\n"
@@ -41,11 +79,7 @@ const char rt_scenario_program[] =
 	"func cpu_worker 0 2\n"
 	"	push 0\n"
 	"	store 1\n"
-	"loop:\n"
-	"	bcall next_chunk 0\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jf out\n"
+	NEXT_CHUNK_OR_OUT
 	"	load 0\n"
 	"	call work 1\n"
 	"	load 1\n"
@@ -59,65 +93,34 @@ const char rt_scenario_program[] =
 	"\n"
 	"; native_worker(): the same work done in C with the lock released\n"
 	"func native_worker 0 1\n"
-	"loop:\n"
-	"	bcall next_chunk 0\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jf out\n"
+	NEXT_CHUNK_OR_OUT
 	"	load 0\n"
 	"	bcall native_work 1\n"
 	"	pop\n"
 	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n"
+	OUT_RETURN_0
 	"\n"
 	"; io_worker(): block on our fd with the lock released, then handle the event\n"
 	"func io_worker 0 0\n"
 	"loop:\n"
 	"	bcall io_wait 0\n"
-	"	jf out\n"
-	"	push 200\n"
-	"	call work 1\n"
-	"	pop\n"
-	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n"
+	HANDLE_EVENT_OR_OUT
+	OUT_RETURN_0
 	"\n"
 	"; churn_worker(): release and retake the lock as fast as possible\n"
 	"func churn_worker 0 1\n"
-	"loop:\n"
-	"	bcall next_chunk 0\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jf out\n"
+	NEXT_CHUNK_OR_OUT
 	"inner:\n"
 	"	bcall yield_gil 0\n"
 	"	pop\n"
-	"	load 0\n"
-	"	push 1\n"
-	"	sub\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jt inner\n"
-	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n"
+	COUNT_DOWN_TO_LOOP
+	OUT_RETURN_0
 	"\n"
 	"; unsafe_worker(): per unit, take and drop two references to the shared\n"
 	"; object and do counter += 1; between two back-edges this is atomic\n"
 	"; under the lock and racy without it\n"
 	"func unsafe_worker 0 3\n"
-	"loop:\n"
-	"	bcall next_chunk 0\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jf out\n"
+	NEXT_CHUNK_OR_OUT
 	"inner:\n"
 	"	gload shared		; refcount + 1\n"
 	"	store 1\n"
@@ -131,46 +134,23 @@ const char rt_scenario_program[] =
 	"	push 1\n"
 	"	add\n"
 	"	gstore counter\n"
-	"	load 0\n"
-	"	push 1\n"
-	"	sub\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jt inner\n"
-	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n"
+	COUNT_DOWN_TO_LOOP
+	OUT_RETURN_0
 	"\n"
 	"; aio_coro(): await our fd in the event loop, then handle the event\n"
 	"func aio_coro 0 0\n"
 	"loop:\n"
 	"	bcall await_read 0\n"
-	"	jf out\n"
-	"	push 200\n"
-	"	call work 1\n"
-	"	pop\n"
-	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n"
+	HANDLE_EVENT_OR_OUT
+	OUT_RETURN_0
 	"\n"
 	"; acpu_coro(): chunks of work, yielding to the event loop in between\n"
 	"func acpu_coro 0 1\n"
-	"loop:\n"
-	"	bcall next_chunk 0\n"
-	"	dup\n"
-	"	store 0\n"
-	"	jf out\n"
+	NEXT_CHUNK_OR_OUT
 	"	load 0\n"
 	"	call work 1\n"
 	"	pop\n"
 	"	bcall sleep0 0\n"
 	"	pop\n"
 	"	jmp loop\n"
-	"out:\n"
-	"	push 0\n"
-	"	ret\n"
-	"end\n";
+	OUT_RETURN_0;

@@ -25,6 +25,7 @@
 #include "asm.h"
 #include "gilrt_probes.h"
 #include "programs.h"
+#include "rt_util.h"
 #include "scenario.h"
 #include "vm.h"
 
@@ -67,15 +68,11 @@ struct samples {
 
 static void samples_add(struct samples *s, uint64_t x)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		uint64_t *v = realloc(s->v, cap * sizeof(*v));
+	uint64_t *v = rt_grow(s->v, &s->cap, s->n, sizeof(*v), 256);
 
-		if (!v)
-			return;	/* a lost sample only thins the statistics */
-		s->v = v;
-		s->cap = cap;
-	}
+	if (!v)
+		return;	/* a lost sample only thins the statistics */
+	s->v = v;
 	s->v[s->n++] = x;
 }
 
@@ -472,19 +469,14 @@ static void thread_begin(struct worker *w, int rename)
 
 static void add_report(struct run *run, const struct rt_report *r)
 {
-	pthread_mutex_lock(&run->lock);
-	if (run->nreports == run->capreports) {
-		size_t cap = run->capreports ? run->capreports * 2 : 8;
-		struct rt_report *v = realloc(run->reports, cap * sizeof(*v));
+	struct rt_report *v;
 
-		if (!v) {
-			pthread_mutex_unlock(&run->lock);
-			return;
-		}
+	pthread_mutex_lock(&run->lock);
+	v = rt_grow(run->reports, &run->capreports, run->nreports, sizeof(*v), 8);
+	if (v) {
 		run->reports = v;
-		run->capreports = cap;
+		run->reports[run->nreports++] = *r;
 	}
-	run->reports[run->nreports++] = *r;
 	pthread_mutex_unlock(&run->lock);
 }
 

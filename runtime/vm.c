@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gil.h"
+#include "rt_util.h"
 #include "vm.h"
 
 #define RT_STACK_VALUES 16384
@@ -114,20 +115,16 @@ int rt_prog_func(struct rt_program *p, const char *name, int nargs, int nlocals)
 
 int rt_prog_emit(struct rt_program *p, int func, enum rt_op op, int64_t a, int32_t b)
 {
+	struct rt_insn *code;
 	struct rt_func *f;
 
 	if (func < 0 || (size_t)func >= p->nfuncs || (unsigned)op >= RT_OP__COUNT)
 		return -EINVAL;
 	f = &p->funcs[func];
-	if (f->ncode == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct rt_insn *code = realloc(f->code, cap * sizeof(*code));
-
-		if (!code)
-			return -ENOMEM;
-		f->code = code;
-		f->cap = cap;
-	}
+	code = rt_grow(f->code, &f->cap, f->ncode, sizeof(*code), 16);
+	if (!code)
+		return -ENOMEM;
+	f->code = code;
 	f->code[f->ncode] = (struct rt_insn){ .op = op, .a = a, .b = b };
 	return (int)f->ncode++;
 }

@@ -28,6 +28,9 @@ need_cmd() {
 # json_get FILE EXPR : print a value from a JSON file, EXPR is Python on `j`
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_exit() { exit $_t_failed; }
+# said_one_line RC WANT FILE PATTERN : a command that exited RC was to exit
+# WANT and say one line (in FILE, its stderr) matching PATTERN (grep)
+said_one_line() { [ "$1" = "$2" ] && [ "$(wc -l <"$3")" = 1 ] && grep -q -- "$4" "$3"; }
 # wait_peak PID: wait for PID (a child of this shell) to exit, keeping its
 # peak memory (VmHWM, KiB) in $hwm; returns its exit status
 wait_peak() {
@@ -57,6 +60,13 @@ screen() { $T capture-pane -p -t t 2>/dev/null; }
 _screen_has() { screen | grep -Eq -- "$1"; }
 # wait_for REGEX [SECONDS]: poll the pane until it matches (at most SECONDS, default 30)
 wait_for() { wait_until "${2:-30}" _screen_has "$1"; }
+# py_funcs_shown TITLE SECONDS: the pane shows TITLE (LIVE, REPLAY) within
+# SECONDS, then tests/progs/py_funcs.py's threads by their Python names in
+# the thread table and a GIL request in one of its functions in the log
+py_funcs_shown() {
+	wait_for "$1" "$2" && wait_for '^ [A-Z] cruncher ' 5 && wait_for '^ [A-Z] sleeper ' 3 &&
+		wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3
+}
 # Promises that need two idle cores (processes that scale, parallelism near
 # 2.0) cannot be judged while other load takes a core: a machine shared with
 # other jobs (CI runs on the submitter's machine) has such moments, and a

@@ -21,15 +21,6 @@ $T kill-server 2>/dev/null
 $T new-session -d -s keep "sleep 600"
 GS=$(realpath "$GILSCOPE")
 
-cat >"$TMPD/busy.py" <<'PYEOF'
-import threading, time
-def spin():
-    while True:
-        pass
-for i in range(2):
-    threading.Thread(target=spin, name="busy-%d" % i, daemon=True).start()
-time.sleep(600)
-PYEOF
 cat >"$TMPD/light.py" <<'PYEOF'
 import threading, time
 def light():
@@ -80,7 +71,7 @@ $T new-session -d -s t -x 130 -y 40 -c "$TMPD" \
 if wait_for '^gilscope top' 10; then ok top_starts; else not_ok top_starts "$(screen | head -n 3)"; fi
 
 # two programs started after top
-"$PY" "$TMPD/busy.py" &
+"$PY" tests/progs/py_spin.py busy &
 busy=$!
 "$PY" "$TMPD/light.py" &
 light=$!

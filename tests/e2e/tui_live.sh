@@ -212,8 +212,7 @@ fi
 DBG=$(command -v python3.11-dbg)
 if need_cmd tui_live_python python3.11-dbg; then
 	start "$GS" live --python -- "$DBG" "$TOP/tests/progs/py_funcs.py" 3
-	if wait_for 'LIVE' 10 && wait_for '^ [A-Z] cruncher ' 5 && wait_for '^ [A-Z] sleeper ' 3 &&
-	   wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3; then
+	if py_funcs_shown LIVE 10; then
 		ok tui_live_python_names
 	else
 		not_ok tui_live_python_names "$(screen | grep -m3 -E 'cruncher|GIL|LIVE')"

@@ -234,8 +234,7 @@ grep -q 'skipped 1 damaged block' "$TMPD/replay.err" && [ "$(wc -l <"$TMPD/repla
 # highlighted thread's functions in the log's place (p closes them)
 PYT=tests/traces/python311.gst
 start 120x40 "$GILSCOPE" replay "$PYT" --at 0.3
-if wait_for 'REPLAY' 5 && wait_for '^ [A-Z] cruncher ' 3 && wait_for '^ [A-Z] sleeper ' 1 &&
-   wait_for 'asks for the GIL in `(crunch|nap_loop)` \(py_funcs\.py:1[39]\)' 3; then
+if py_funcs_shown REPLAY 5; then
 	ok tui_replay_python_names
 else
 	not_ok tui_replay_python_names "$(screen | grep -m3 -E 'cruncher|GIL|REPLAY')"

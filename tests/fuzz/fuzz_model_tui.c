@@ -13,10 +13,9 @@
  * tui_hostile.sh have the million-lock files): the model takes the first
  * FEED_MAX events, the timeline at most WINDOW_CALLS calls of
  * timeline_window() per input (a window left unread is given up for the
- * next one, as when replay moves while reading). Inputs whose CRCs are wrong stop at the reader: the trace
- * reader's own target (fuzz_trace_reader.c) fixes CRCs; here the seeds are
- * valid files and mutations of their payload are kept by recomputing the
- * CRCs the same way.
+ * next one, as when replay moves while reading). Inputs whose CRCs are wrong stop at the reader: the seeds
+ * are valid files, and mutations of them are kept by recomputing the CRCs
+ * as the trace reader's own target does (fix_crcs.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,34 +29,12 @@
 #include "trace/trace_reader.h"
 #include "tui/timeline.h"
 #include "tui/tui.h"
+#include "fix_crcs.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 #define FEED_MAX (1u << 17)
 #define WINDOW_CALLS 8
-
-/* As in fuzz_trace_reader.c: make the CRCs right where the structure can
- * be followed, so mutations reach the decoder and everything after it. */
-static void fix_crcs(uint8_t *b, size_t len)
-{
-	size_t off;
-
-	if (len < GST_HDR_FIXED || memcmp(b, GST_MAGIC, 8))
-		return;
-	off = get_le32(b + 12);
-	if (off < 8 || off > len)
-		return;
-	put_le32(b + off - 4, crc32c(0, b, off - 4));
-	while (len - off >= GST_BLK_HDR && get_le32(b + off) == GST_BLK_MAGIC) {
-		size_t plen = get_le32(b + off + 4);
-
-		if (plen > len - off - GST_BLK_HDR)
-			break;
-		put_le32(b + off + 20, crc32c(0, b + off + GST_BLK_HDR, plen));
-		put_le32(b + off + 60, crc32c(0, b + off, 60));
-		off += GST_BLK_HDR + plen;
-	}
-}
 
 static void feed_model(const char *path)
 {

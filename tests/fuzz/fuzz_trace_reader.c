@@ -26,6 +26,7 @@
 #include "trace/trace_format.h"
 #include "trace/trace_names.h"
 #include "trace/trace_reader.h"
+#include "fix_crcs.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -130,57 +131,6 @@ static void fuzz_file(const unsigned char *data, size_t size)
 	(void)ret;
 	trace_reader_close(r);
 	close(fd);
-}
-
-/* Make every CRC in a mutated file right again, where the structure can be
- * followed, so that mutations reach the checks and decoders behind them. */
-static void fix_crcs(uint8_t *b, size_t len)
-{
-	size_t off;
-
-	if (len < GST_HDR_FIXED || memcmp(b, GST_MAGIC, 8))
-		return;
-	off = get_le32(b + 12);
-	if (off < 8 || off > len)
-		return;
-	put_le32(b + off - 4, crc32c(0, b, off - 4));
-	for (;;) {
-		if (len - off >= GST_BLK_HDR && get_le32(b + off) == GST_BLK_MAGIC) {
-			size_t plen = get_le32(b + off + 4);
-
-			if (plen > len - off - GST_BLK_HDR)
-				break;
-			put_le32(b + off + 20, crc32c(0, b + off + GST_BLK_HDR, plen));
-			put_le32(b + off + 60, crc32c(0, b + off, 60));
-			off += GST_BLK_HDR + plen;
-		} else if (len - off >= GST_NM_HDR && get_le32(b + off) == GST_NM_MAGIC) {
-			size_t plen = get_le32(b + off + 4);
-
-			if (plen > len - off - GST_NM_HDR)
-				break;
-			put_le32(b + off + 16, crc32c(0, b + off + GST_NM_HDR, plen));
-			put_le32(b + off + 28, crc32c(0, b + off, 28));
-			off += GST_NM_HDR + plen;
-		} else {
-			break;
-		}
-	}
-	if (len - off >= GST_TRAILER && !memcmp(b + len - 8, GST_TRAILER_MAGIC, 8)) {
-		uint64_t foff = get_le64(b + len - GST_TRAILER);
-		uint32_t flen = get_le32(b + len - GST_TRAILER + 8);
-
-		if (foff <= len - GST_TRAILER && flen <= len - GST_TRAILER - foff)
-			put_le32(b + len - GST_TRAILER + 12, crc32c(0, b + foff, flen));
-		/* the names index's trailer sits right before the footer */
-		if (foff >= GST_NX_TRAILER && foff <= len &&
-		    !memcmp(b + foff - GST_NX_TRAILER + 16, GST_NX_TRAILER_MAGIC, 8)) {
-			uint64_t ioff = get_le64(b + foff - GST_NX_TRAILER);
-			uint32_t ilen = get_le32(b + foff - GST_NX_TRAILER + 8);
-
-			if (ioff <= foff - GST_NX_TRAILER && ilen <= foff - GST_NX_TRAILER - ioff)
-				put_le32(b + foff - GST_NX_TRAILER + 12, crc32c(0, b + ioff, ilen));
-		}
-	}
 }
 
 static void fuzz_codec(const unsigned char *data, size_t size)

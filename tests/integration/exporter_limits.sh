@@ -37,8 +37,7 @@ bad() {
 	local n=$1 want=$2 what=$3; shift 3
 	timeout 20 "$GILSCOPE" exporter "$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null
 	local rc=$?
-	if [ $rc = "$want" ] && [ "$(wc -l <"$TMPD/err")" = 1 ] && grep -q -- "$what" "$TMPD/err" &&
-	   [ ! -s "$TMPD/out" ]; then
+	if said_one_line $rc "$want" "$TMPD/err" "$what" && [ ! -s "$TMPD/out" ]; then
 		ok "$n"
 	else
 		not_ok "$n" "exit $rc (want $want): $(head -c 300 "$TMPD/err" | paste -sd '|' -)"
@@ -105,13 +104,9 @@ if need_root exporter_limits; then
 	# is traced (the probes are on the file), one on a new file is not.
 	caps() { awk '/^(CapEff|CapPrm|CapBnd|NoNewPrivs):/ { printf "%s%s ", $1, $2 }' "/proc/$1/status"; }
 	series() { curl -s "http://127.0.0.1:$port/metrics" | grep -c "^gilscope_gil_acquisitions_total{pid=\"$1\""; }
-	spin='import threading, time
-def spin():
-    while True: pass
-for _ in range(2): threading.Thread(target=spin, daemon=True).start()
-time.sleep(60)'
+	spin=(tests/progs/py_spin.py spinner 60)
 	if [ -x /usr/bin/python3.11-dbg ] && [ -x "$PY" ]; then
-		"$PY" -c "$spin" &
+		"$PY" "${spin[@]}" &
 		before=$!
 		for mode in keep once; do
 			"$GILSCOPE" exporter --listen 127.0.0.1:0 --interval 0.2 \
@@ -124,9 +119,9 @@ time.sleep(60)'
 			fi
 			c=$(caps "$ex") a=$(pgrep -P "$ex")
 			[ -n "$a" ] && c="$c| $(cat "/proc/$a/comm"): $(caps "$a")"
-			/usr/bin/python3.11-dbg -c "$spin" &	# a new interpreter file
+			/usr/bin/python3.11-dbg "${spin[@]}" &	# a new interpreter file
 			dbg=$!
-			"$PY" -c "$spin" &			# the file probed already
+			"$PY" "${spin[@]}" &			# the file probed already
 			later=$!
 			for ((i = 0; i < 100; i++)); do
 				[ "$(series "$later")" -gt 0 ] && { [ $mode = once ] || [ "$(series "$dbg")" -gt 0 ]; } && break
@@ -175,17 +170,9 @@ for k in range(100):
 print("done", flush=True)
 sys.stdin.readline()
 PYEOF
-	cat >"$TMPD/spin.py" <<'PYEOF'
-import threading
-def spin():
-    while True:
-        pass
-ts = [threading.Thread(target=spin) for _ in range(2)]
-for t in ts: t.start()
-PYEOF
 	# CPU-bound load on every core (traced too: they are Pythons)
 	load=()
-	for ((i = 0; i < $(nproc); i++)); do "$PY" "$TMPD/spin.py" & load+=($!); done
+	for ((i = 0; i < $(nproc); i++)); do "$PY" tests/progs/py_spin.py & load+=($!); done
 	# a stripped interpreter, if Debian's is here
 	strip_pid=
 	if [ -x /usr/bin/python3.11 ] && ! readelf -S /usr/bin/python3.11 | grep -q '\.symtab'; then

@@ -29,16 +29,7 @@ exporter_port() {
 
 if need_root exporter_prometheus && need_cmd exporter_prometheus "$PY" &&
    need_cmd exporter_prometheus prometheus && need_cmd exporter_promtool promtool; then
-	cat >"$TMPD/spin.py" <<'PYEOF'
-import threading, time
-def spin():
-    while True:
-        pass
-for i in range(2):
-    threading.Thread(target=spin, name="spinner-%d" % i, daemon=True).start()
-time.sleep(600)
-PYEOF
-	"$PY" "$TMPD/spin.py" &
+	"$PY" tests/progs/py_spin.py &
 	py=$!
 	"$GILSCOPE" exporter --listen 127.0.0.1:0 --interval 0.5 2>"$TMPD/ex.err" &
 	ex=$!

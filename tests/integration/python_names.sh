@@ -128,11 +128,8 @@ if [ "$(id -u)" = 0 ] && [ -x "$py" ]; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMPD/gs" check --python "$pid" >"$TMPD/u.out" 2>&1
 	rc=$?
 	kill "$pid"; wait "$pid" 2>/dev/null
-	if [ $rc = 1 ] && [ "$(wc -l <"$TMPD/u.out")" = 1 ] && grep -q 'not allowed.*run as root' "$TMPD/u.out"; then
-		ok python_names_unprivileged
-	else
+	said_one_line $rc 1 "$TMPD/u.out" 'not allowed.*run as root' && ok python_names_unprivileged ||
 		not_ok python_names_unprivileged "rc=$rc: $(cat "$TMPD/u.out")"
-	fi
 fi
 
 # not a Python process: one line, exit 1
@@ -142,10 +139,7 @@ if need_root python_names_not_python; then
 	"$GILSCOPE" check --python "$pid" >"$TMPD/np.out" 2>"$TMPD/np.err"
 	rc=$?
 	kill "$pid"; wait "$pid" 2>/dev/null
-	if [ $rc = 1 ] && [ "$(wc -l <"$TMPD/np.err")" = 1 ] && grep -q 'runs no CPython' "$TMPD/np.err"; then
-		ok python_names_not_python
-	else
+	said_one_line $rc 1 "$TMPD/np.err" 'runs no CPython' && ok python_names_not_python ||
 		not_ok python_names_not_python "rc=$rc: $(cat "$TMPD/np.err")"
-	fi
 fi
 t_exit

@@ -30,8 +30,7 @@ for sig in TERM INT; do
 	kill -$sig $rec
 	wait $rec
 	rc=$?
-	if [ $rc = 1 ] && [ "$(wc -l <"$TMPD/$sig.err")" = 1 ] &&
-	   grep -q "interrupted before .*hostile_probes started: it was not run" "$TMPD/$sig.err" &&
+	if said_one_line $rc 1 "$TMPD/$sig.err" "interrupted before .*hostile_probes started: it was not run" &&
 	   [ ! -s "$TMPD/$sig.out" ] && [ ! -e "$TMPD/$sig.gst" ]; then
 		ok "sig${sig}_before_start_never_runs"
 	else

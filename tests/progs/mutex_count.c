@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lock_workload.h"
 
 pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t other_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -32,11 +33,7 @@ static void *worker(void *arg)
 
 	(void)arg;
 	for (long i = 0; i < iters; i++) {
-		pthread_mutex_lock(&counter_lock);
-		acquisitions++;
-		for (int k = 0; k < 50; k++)
-			counter += k;
-		pthread_mutex_unlock(&counter_lock);
+		lock_and_work(&counter_lock, &acquisitions, &counter);
 		for (int k = 0; k < 50; k++)
 			sink += k;
 	}
@@ -80,25 +77,15 @@ int main(int argc, char **argv)
 			other = v;
 		pos++;
 	}
-	if (threads < 1 || threads > 256) {
+	if (threads < 1 || threads > LOCK_WORKLOAD_MAX_THREADS) {
 		fprintf(stderr, "mutex_count: THREADS is 1..256\n");
 		return 2;
 	}
 	if (want_wait && wait_go())
 		return 1;
 
-	pthread_t tid[256];
-	for (long i = 0; i < threads; i++)
-		if (pthread_create(&tid[i], NULL, worker, NULL)) {
-			perror("pthread_create");
-			return 1;
-		}
-	for (long i = 0; i < other; i++) {
-		pthread_mutex_lock(&other_lock);
-		pthread_mutex_unlock(&other_lock);
-	}
-	for (long i = 0; i < threads; i++)
-		pthread_join(tid[i], NULL);
+	if (run_workers(threads, worker, &other_lock, other))
+		return 1;
 	printf("counter_lock %p acquisitions %lu\n", (void *)&counter_lock, acquisitions);
 	printf("other_lock %p acquisitions %ld\n", (void *)&other_lock, other);
 	return counter == (unsigned long)threads * iters * 1225 ? 0 : 1;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lock_workload.h"
 
 void shlib_work(long iters);
 unsigned long shlib_acquisitions(void);
@@ -52,7 +53,6 @@ int main(int argc, char **argv)
 	const char *go = NULL, *out = NULL;
 	long threads = 4, other = 100, v[3] = { 0 };
 	int pos = 0;
-	pthread_t tid[64];
 	FILE *o = stdout;
 
 	for (int i = 1; i < argc; i++) {
@@ -76,17 +76,8 @@ int main(int argc, char **argv)
 	if (go && wait_go(go))
 		return 1;
 
-	for (long i = 0; i < threads; i++)
-		if (pthread_create(&tid[i], NULL, worker, NULL)) {
-			perror("pthread_create");
-			return 1;
-		}
-	for (long i = 0; i < other; i++) {
-		pthread_mutex_lock(&main_lock);
-		pthread_mutex_unlock(&main_lock);
-	}
-	for (long i = 0; i < threads; i++)
-		pthread_join(tid[i], NULL);
+	if (run_workers(threads, worker, &main_lock, other))
+		return 1;
 	if (out && !(o = fopen(out, "we"))) {
 		perror(out);
 		return 1;

@@ -286,28 +286,33 @@ static void test_resolve_imported(void)
 
 static void test_resolve_errors(void)
 {
+	static const struct {
+		const char *spec, *command;	/* command NULL: this test program */
+		int rc;
+		const char *says;		/* in the error; NULL: not checked */
+	} cases[] = {
+		{ ":no_such_function_xyz:gs_test_release", NULL, -ENOENT, "no_such_function_xyz" },
+		{ ":gs_test_acquire:gs_test_release:arg0=no_such_lock_xyz", NULL, -ENOENT,
+		  "no_such_lock_xyz" },
+		{ "/nonexistent/app:f:g", NULL, -ENOENT, NULL },
+		{ "libnosuchlib.so.9:f:g", NULL, -ENOENT, "libnosuchlib" },
+		/* acquire in libc, release in the program: two files */
+		{ ":pthread_mutex_lock:gs_test_release", NULL, -EINVAL, "one file" },
+		{ ":gs_test_acquire:gs_test_release", "no-such-command-xyz", -ENOENT, "not found" },
+	};
 	static struct adapter_target a;
 	char self[PATH_MAX];
 
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	CHECK(parse(":no_such_function_xyz:gs_test_release", &a) == 0);
-	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
-	CHECKF(strstr(err, "no_such_function_xyz") != NULL, "%s", err);
-	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=no_such_lock_xyz", &a) == 0);
-	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
-	CHECKF(strstr(err, "no_such_lock_xyz") != NULL, "%s", err);
-	CHECK(parse("/nonexistent/app:f:g", &a) == 0);
-	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
-	CHECK(parse("libnosuchlib.so.9:f:g", &a) == 0);
-	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -ENOENT);
-	CHECKF(strstr(err, "libnosuchlib") != NULL, "%s", err);
-	/* acquire in libc, release in the program: two files */
-	CHECK(parse(":pthread_mutex_lock:gs_test_release", &a) == 0);
-	CHECK(adapter_lock_resolve(0, self, &a, err, sizeof(err)) == -EINVAL);
-	CHECKF(strstr(err, "one file") != NULL, "%s", err);
-	CHECK(parse(":gs_test_acquire:gs_test_release", &a) == 0);
-	CHECK(adapter_lock_resolve(0, "no-such-command-xyz", &a, err, sizeof(err)) == -ENOENT);
-	CHECKF(strstr(err, "not found") != NULL, "%s", err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *cmd = cases[i].command ? cases[i].command : self;
+		int rc;
+
+		CHECKF(parse(cases[i].spec, &a) == 0, "%s: %s", cases[i].spec, err);
+		rc = adapter_lock_resolve(0, cmd, &a, err, sizeof(err));
+		CHECKF(rc == cases[i].rc, "%s: %d, want %d (%s)", cases[i].spec, rc, cases[i].rc, err);
+		CHECKF(!cases[i].says || strstr(err, cases[i].says), "%s: %s", cases[i].spec, err);
+	}
 }
 
 static void test_python(void)

@@ -304,6 +304,25 @@ static bool sub(const struct pb_field *f, const uint8_t **p, const uint8_t **end
 	return f->wire == PB_LEN;
 }
 
+/* Fields 1 and 2 of the message f (the last of each; num 0 when absent);
+ * false when f is not a message. */
+static bool fields_1_2(const struct pb_field *f, struct pb_field *one, struct pb_field *two)
+{
+	const uint8_t *p, *end;
+	struct pb_field h;
+
+	*one = *two = (struct pb_field){ 0 };
+	if (!sub(f, &p, &end))
+		return false;
+	while (pb_next(&p, end, &h) == 1) {
+		if (h.num == 1)
+			*one = h;
+		if (h.num == 2)
+			*two = h;
+	}
+	return true;
+}
+
 static void dec_track_event(struct pfdec *d, const struct pb_field *te, uint32_t seq,
 			    uint64_t ts)
 {
@@ -418,34 +437,23 @@ static void dec_packet(struct pfdec *d, const uint8_t *p, const uint8_t *end)
 			}
 		else if (f.num == 12 && sub(&f, &q, &qe))	/* interned names */
 			while (pb_next(&q, qe, &g) == 1) {
-				uint64_t iid = 0;
+				struct pb_field iid, str;
 				char name[8] = "";
 
-				if (g.num != 2 || !sub(&g, &r, &re))
+				if (g.num != 2 || !fields_1_2(&g, &iid, &str))
 					continue;
-				while (pb_next(&r, re, &h) == 1) {
-					if (h.num == 1)
-						iid = h.v;
-					if (h.num == 2)
-						snprintf(name, sizeof(name), "%.*s", (int)h.len, h.p);
-				}
-				if (iid && iid < 3)
-					memcpy(d->seq_name[seq][iid], name, sizeof(name));
+				if (str.num)
+					snprintf(name, sizeof(name), "%.*s", (int)str.len, str.p);
+				if (iid.v && iid.v < 3)
+					memcpy(d->seq_name[seq][iid.v], name, sizeof(name));
 			}
 		else if (f.num == 6 && sub(&f, &q, &qe))	/* clock snapshot */
 			while (pb_next(&q, qe, &g) == 1) {
-				uint64_t id = 0, t = 0;
+				struct pb_field id, t;
 
-				if (g.num != 1 || !sub(&g, &r, &re))
-					continue;
-				while (pb_next(&r, re, &h) == 1) {
-					if (h.num == 1)
-						id = h.v;
-					if (h.num == 2)
-						t = h.v;
-				}
-				if (id == 64)	/* the sequence's clock starts here */
-					d->seq_last[seq] = t;
+				/* the sequence's clock starts here */
+				if (g.num == 1 && fields_1_2(&g, &id, &t) && id.v == 64)
+					d->seq_last[seq] = t.v;
 			}
 	}
 	if (p != end) {

@@ -6,15 +6,14 @@
  * arrival order, legacy hands the lock over at a small fraction of its
  * acquisitions (its known unfairness: the releaser takes it straight back)
  * where new and fifo hand it over at (nearly) every one.
- * Threads run real bytecode, so drops happen at the eval breaker.
+ * Threads run the scenarios' own work(n), so drops happen at the eval breaker.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include "asm.h"
 #include "check.h"
 #include "gil.h"
-#include "vm.h"
+#include "scenario_vm.h"
 
 #define NTHREADS 4
 #define MAXT 8
@@ -64,33 +63,6 @@ static void on_releasing(void *arg, struct gil_thread *gt)
 	__atomic_sub_fetch(&sh->holders, 1, __ATOMIC_SEQ_CST);
 }
 
-static const char work_src[] =
-	"func work 1 3\n"
-	"	push 0\n"
-	"	store 1\n"
-	"	push 0\n"
-	"	store 2\n"
-	"top:\n"
-	"	load 2\n"
-	"	load 0\n"
-	"	lt\n"
-	"	jf done\n"
-	"	load 1\n"
-	"	load 2\n"
-	"	add\n"
-	"	push 1000003\n"
-	"	mod\n"
-	"	store 1\n"
-	"	load 2\n"
-	"	push 1\n"
-	"	add\n"
-	"	store 2\n"
-	"	jmp top\n"
-	"done:\n"
-	"	load 1\n"
-	"	ret\n"
-	"end\n";
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -124,8 +96,7 @@ static void contend(struct shared *sh, struct worker *ws, int n, enum gil_policy
 	sh->chunks = chunks;
 	CHECK(gil_create(&sh->gil, policy, interval_us) == 0);
 	gil_set_hooks(sh->gil, &hooks);
-	CHECKF(rt_asm(work_src, &prog, err, sizeof(err)) == 0, "%s", err);
-	CHECK(rt_vm_create(&sh->vm, prog, NULL, 0, sh->gil, err, sizeof(err)) == 0);
+	CHECKF(scenario_vm(&prog, &sh->vm, sh->gil, err, sizeof(err)) == 0, "%s", err);
 	for (int i = 0; i < n; i++) {
 		ws[i] = (struct worker){ .sh = sh, .idx = i };
 		pthread_create(&ws[i].th, NULL, worker_main, &ws[i]);

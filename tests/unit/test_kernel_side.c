@@ -31,7 +31,7 @@
 #include "check.h"
 #include "record/adapter.h"
 #include "record/calibrate.h"
-#include "record/recorder.h"
+#include "recording.h"
 
 /* ---- collected events ---------------------------------------------------- */
 
@@ -65,15 +65,6 @@ static int on_ring(void *ctx, void *data, size_t size)
 static int on_sink(void *ctx, const struct gs_event *ev, size_t n)
 {
 	return evs_add(ctx, ev, n);
-}
-
-static void helper_path(char *buf, size_t len, const char *name)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	self[n > 0 ? n : 0] = '\0';
-	snprintf(buf, len, "%s/progs/%s", dirname(self), name);
 }
 
 /* ---- tracepoint programs for older kernels --------------------------------- */
@@ -375,11 +366,21 @@ struct prog_counts {
 	unsigned long outer_locks, inner_locks, try_ok, try_failed, hold_us;
 };
 
+/* A run of mutex_nested: what was recorded, what the program said it did. */
+struct nested_run {
+	struct evs v;				/* free v.ev */
+	struct prog_counts pc;
+	pid_t pid;
+};
+
 /* Records tests/progs/mutex_nested (2 threads x 100) under --lock SPEC
- * (libc's ACQUIRE, RELEASE pthread_mutex_unlock, arg0). 0 when it ran. */
-static int record_nested(const char *acquire, struct evs *out, struct prog_counts *pc,
-			 pid_t *pid)
+ * (libc's ACQUIRE, RELEASE pthread_mutex_unlock, arg0) for the test named
+ * test, which needs root. 0 when it ran. */
+static int record_nested(const char *test, const char *acquire, struct nested_run *run)
 {
+	struct evs *out = &run->v;
+	struct prog_counts *pc = &run->pc;
+	pid_t *pid = &run->pid;
 	static struct adapter_target a;
 	char prog[PATH_MAX], spec[128], err[256], buf[4096];
 	char *argv[] = { prog, "2", "100", "1000", "3", NULL };
@@ -387,9 +388,10 @@ static int record_nested(const char *acquire, struct evs *out, struct prog_count
 	struct recorder_stats st;
 	struct recorder *r;
 	bool usage;
-	int pfd[2], rc;
-	ssize_t n, got = 0;
+	int rc;
 
+	if (!check_need_root(test))
+		return -EPERM;
 	helper_path(prog, sizeof(prog), "mutex_nested");
 	/* libc itself: under ASan the program's calls of some of these go to
 	 * libasan's interceptors, which call libc's */
@@ -400,23 +402,11 @@ static int record_nested(const char *acquire, struct evs *out, struct prog_count
 		return rc;
 	o.lock = &a.lock;
 	o.adapter = a.adapter;
-	CHECK(pipe(pfd) == 0);
-	o.child_stdout = pfd[1];
-	rc = recorder_start(&r, &o, err, sizeof(err));
-	close(pfd[1]);
-	CHECKF(rc == 0, "recorder_start: %s", err);
-	if (rc) {
-		close(pfd[0]);
+	rc = record_to_end(&o, buf, sizeof(buf), &r);
+	if (rc)
 		return rc;
-	}
-	CHECK(recorder_run(r, NULL) == 0);
-	CHECK(recorder_stop(r) == 0);
 	recorder_stats(r, &st);
 	recorder_destroy(r);
-	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += n;
-	close(pfd[0]);
-	buf[got] = '\0';
 	*pid = st.pid;
 	CHECK(st.exited && WIFEXITED(st.exit_status) && WEXITSTATUS(st.exit_status) == 0);
 	CHECKF(st.lost == 0, "lost %llu", (unsigned long long)st.lost);
@@ -427,17 +417,18 @@ static int record_nested(const char *acquire, struct evs *out, struct prog_count
 	return rc == 7 ? 0 : -EINVAL;
 }
 
-/* Events of type on lock (0: any lock) by pid; *min_arg1 the smallest arg1. */
-static unsigned long count_of(const struct evs *v, pid_t pid, uint8_t type, uint64_t lock,
+/* The run's events of type on lock (0: any lock) by the program;
+ * *min_arg1 the smallest arg1. */
+static unsigned long count_of(const struct nested_run *run, uint8_t type, uint64_t lock,
 			      uint64_t *min_arg1)
 {
 	unsigned long n = 0;
 
 	*min_arg1 = UINT64_MAX;
-	for (size_t i = 0; i < v->n; i++) {
-		const struct gs_event *e = &v->ev[i];
+	for (size_t i = 0; i < run->v.n; i++) {
+		const struct gs_event *e = &run->v.ev[i];
 
-		if (e->pid != (uint32_t)pid || e->type != type || (lock && e->arg0 != lock))
+		if (e->pid != (uint32_t)run->pid || e->type != type || (lock && e->arg0 != lock))
 			continue;
 		n++;
 		if (e->arg1 < *min_arg1)
@@ -448,60 +439,52 @@ static unsigned long count_of(const struct evs *v, pid_t pid, uint8_t type, uint
 
 static void test_lock_nested_holds(void)
 {
-	struct evs v = { 0 };
-	struct prog_counts pc;
+	struct nested_run run = { 0 };
 	uint64_t min;
 	unsigned long n;
-	pid_t pid;
 
-	if (!check_need_root("test_lock_nested_holds"))
-		return;
-	if (record_nested("pthread_mutex_lock", &v, &pc, &pid) == 0) {
-		CHECK(pc.outer_locks == 200 && pc.inner_locks == 200 && pc.try_failed == 600);
-		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.outer, &min);
-		CHECKF(n == pc.outer_locks, "outer: %lu ACQUIRED, program %lu", n, pc.outer_locks);
-		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.inner, &min);
-		CHECKF(n == pc.inner_locks, "inner: %lu ACQUIRED, program %lu", n, pc.inner_locks);
+	if (record_nested("test_lock_nested_holds", "pthread_mutex_lock", &run) == 0) {
+		CHECK(run.pc.outer_locks == 200 && run.pc.inner_locks == 200 && run.pc.try_failed == 600);
+		n = count_of(&run, GS_EV_LOCK_ACQUIRED, run.pc.outer, &min);
+		CHECKF(n == run.pc.outer_locks, "outer: %lu ACQUIRED, program %lu", n, run.pc.outer_locks);
+		n = count_of(&run, GS_EV_LOCK_ACQUIRED, run.pc.inner, &min);
+		CHECKF(n == run.pc.inner_locks, "inner: %lu ACQUIRED, program %lu", n, run.pc.inner_locks);
 		/* the program kept outer hold_us after lock() returned, and the
 		 * probes see a little more (return probe before, unlock entry after) */
-		n = count_of(&v, pid, GS_EV_LOCK_RELEASED, pc.outer, &min);
-		CHECKF(n == pc.outer_locks && min >= pc.hold_us * 1000,
+		n = count_of(&run, GS_EV_LOCK_RELEASED, run.pc.outer, &min);
+		CHECKF(n == run.pc.outer_locks && min >= run.pc.hold_us * 1000,
 		       "outer: %lu RELEASED (program %lu), shortest hold %llu ns, held %lu us",
-		       n, pc.outer_locks, (unsigned long long)min, pc.hold_us);
-		n = count_of(&v, pid, GS_EV_LOCK_RELEASED, pc.inner, &min);
-		CHECKF(n == pc.inner_locks && min > 0 && min < pc.hold_us * 1000,
+		       n, run.pc.outer_locks, (unsigned long long)min, run.pc.hold_us);
+		n = count_of(&run, GS_EV_LOCK_RELEASED, run.pc.inner, &min);
+		CHECKF(n == run.pc.inner_locks && min > 0 && min < run.pc.hold_us * 1000,
 		       "inner: %lu RELEASED (program %lu), shortest hold %llu ns",
-		       n, pc.inner_locks, (unsigned long long)min);
+		       n, run.pc.inner_locks, (unsigned long long)min);
 	}
-	free(v.ev);
+	free(run.v.ev);
 }
 
 static void test_lock_failed_trylock(void)
 {
-	struct evs v = { 0 };
-	struct prog_counts pc;
+	struct nested_run run = { 0 };
 	uint64_t min;
 	unsigned long n;
-	pid_t pid;
 
-	if (!check_need_root("test_lock_failed_trylock"))
-		return;
-	if (record_nested("pthread_mutex_trylock", &v, &pc, &pid) == 0) {
-		CHECK(pc.try_ok == 200 && pc.try_failed == 600);
+	if (record_nested("test_lock_failed_trylock", "pthread_mutex_trylock", &run) == 0) {
+		CHECK(run.pc.try_ok == 200 && run.pc.try_failed == 600);
 		/* the failed trylocks of outer: a wait that ends without it */
-		n = count_of(&v, pid, GS_EV_LOCK_FAILED, pc.outer, &min);
-		CHECKF(n == pc.try_failed && min > 0, "outer: %lu FAILED, program %lu (waits >= %llu ns)",
-		       n, pc.try_failed, (unsigned long long)min);
-		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, pc.outer, &min);
+		n = count_of(&run, GS_EV_LOCK_FAILED, run.pc.outer, &min);
+		CHECKF(n == run.pc.try_failed && min > 0, "outer: %lu FAILED, program %lu (waits >= %llu ns)",
+		       n, run.pc.try_failed, (unsigned long long)min);
+		n = count_of(&run, GS_EV_LOCK_ACQUIRED, run.pc.outer, &min);
 		CHECKF(n == 0, "outer: %lu ACQUIRED by trylock, the program got it 0 times", n);
 		/* the threads' own mutexes: every trylock got it */
-		n = count_of(&v, pid, GS_EV_LOCK_ACQUIRED, 0, &min);
-		CHECKF(n == pc.try_ok, "%lu ACQUIRED, the program's trylocks succeeded %lu times",
-		       n, pc.try_ok);
-		n = count_of(&v, pid, GS_EV_LOCK_FAILED, 0, &min);
-		CHECKF(n == pc.try_failed, "%lu FAILED in all, program %lu", n, pc.try_failed);
+		n = count_of(&run, GS_EV_LOCK_ACQUIRED, 0, &min);
+		CHECKF(n == run.pc.try_ok, "%lu ACQUIRED, the program's trylocks succeeded %lu times",
+		       n, run.pc.try_ok);
+		n = count_of(&run, GS_EV_LOCK_FAILED, 0, &min);
+		CHECKF(n == run.pc.try_failed, "%lu FAILED in all, program %lu", n, run.pc.try_failed);
 	}
-	free(v.ev);
+	free(run.v.ev);
 }
 
 /* ---- the cost of tracing --------------------------------------------------------- */
@@ -514,25 +497,19 @@ static int discard(void *ctx, const struct gs_event *ev, size_t n)
 
 static void test_cost_counts_each_hit(void)
 {
-	char prog[PATH_MAX], err[256];
+	char prog[PATH_MAX];
 	char *argv[] = { prog, "20000", NULL };
 	struct recorder_opts o = { .argv = argv, .sink = discard, .cost = true };
 	struct trace_cost c;
 	struct recorder *r;
-	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
 	uint64_t hits = UINT64_MAX, sum = 0;
+	int rc;
 
 	if (!check_need_root("test_cost_counts_each_hit"))
 		return;
 	helper_path(prog, sizeof(prog), "probe_loop");
-	o.child_stdout = devnull;
-	rc = recorder_start(&r, &o, err, sizeof(err));
-	close(devnull);
-	CHECKF(rc == 0, "recorder_start: %s", err);
-	if (rc)
+	if (record_to_end(&o, NULL, 0, &r))
 		return;
-	CHECK(recorder_run(r, NULL) == 0);
-	CHECK(recorder_stop(r) == 0);
 	rc = recorder_cost(r, &c);
 	CHECKF(rc == 0, "no cost: %s", recorder_cost_error(r));
 	recorder_destroy(r);

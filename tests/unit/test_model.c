@@ -652,15 +652,8 @@ static void test_many_threads(void)
 }
 
 /* Random events, odd on purpose: the model's books must still balance. */
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
+#define RND_SEED 88172645463325252ull
+#include "rnd.h"
 
 static void check_books(struct model *m, const char *when)
 {

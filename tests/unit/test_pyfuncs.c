@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "scratch.h"
 #include "events.h"
 #include "pyscene.h"
 #include "model/describe.h"
@@ -25,18 +26,6 @@
 
 #define T0 (7000 * PY_MS)
 
-static char tmpdir[] = "/tmp/gilscope-pyfuncs.XXXXXX";
-
-static char *path_of(const char *name)
-{
-	static char buf[2][256];
-	static int k;
-
-	k = !k;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", tmpdir, name);
-	return buf[k];
-}
-
 /* ---- the format --------------------------------------------------------- */
 
 /* Properties round-trip, the latest of a (pid, key) wins, and a trace
@@ -48,7 +37,8 @@ static void test_props_roundtrip(void)
 	struct trace_reader *r = NULL;
 	struct trace_names_info info;
 	struct trace_prop p;
-	char *path = path_of("props.gst"), key[100];
+	const char *path = scratch_path("props.gst");
+	char key[100];
 	struct gs_event e = ev(10, GS_EV_THREAD_START, PID, 0, 0, 0);
 
 	unlink(path);
@@ -287,7 +277,8 @@ static char *report_of(const char *path, bool json)
 
 static void test_report_python(void)
 {
-	char *path = path_of("scene.gst"), *j, *t;
+	const char *path = scratch_path("scene.gst");
+	char *j, *t;
 
 	if (py_scene_file(path, T0, 8))
 		return;
@@ -337,7 +328,8 @@ static char *export_of(const char *path, enum export_format fmt, size_t *len)
 
 static void test_export_python(void)
 {
-	char *path = path_of("scene.gst"), *x;
+	const char *path = scratch_path("scene.gst");
+	char *x;
 	size_t len;
 
 	if (py_scene_file(path, T0, 8))
@@ -362,7 +354,8 @@ static void test_export_python(void)
  * interned on its track's sequence before (or in) the packet that uses it. */
 static void test_perfetto_python(void)
 {
-	char *path = path_of("scene.gst"), *x;
+	const char *path = scratch_path("scene.gst");
+	char *x;
 	size_t len, nfn = 0;
 	const char *want[] = { "hold Worker.run (app.py:12)", "wait fetch (app.py:40)",
 			       "hold crunch (work.py:7)", "hold ?", "wait crunch (work.py:7)" };
@@ -435,10 +428,6 @@ static void test_perfetto_python(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	RUN(test_props_roundtrip);
 	RUN(test_names_put);
 	RUN(test_model_attribution);
@@ -447,10 +436,5 @@ int main(void)
 	RUN(test_report_python);
 	RUN(test_export_python);
 	RUN(test_perfetto_python);
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", tmpdir);
 	return check_done();
 }

@@ -224,6 +224,13 @@ static struct pyread *open_self(void)
 	return r;
 }
 
+/* A fresh fake target (make_target) and a reader on it. */
+static struct pyread *open_target(void)
+{
+	make_target();
+	return open_self();
+}
+
 static uint64_t failures(struct pyread *r, enum pyread_fail f)
 {
 	struct pyread_stats st;
@@ -258,8 +265,7 @@ static void check_basic(struct pyread *r)
 
 static void test_fake_target(void)
 {
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (r)
 		check_basic(r);
@@ -268,8 +274,7 @@ static void test_fake_target(void)
 
 static void test_fake_target_proc_mem(void)
 {
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r)
 		return;
@@ -286,8 +291,7 @@ static void test_bad_pointers(void)
 	uint64_t code;
 	size_t n;
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r)
 		return;
@@ -320,8 +324,7 @@ static void test_cycles(void)
 	uint64_t code;
 	size_t n;
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r)
 		return;
@@ -405,8 +408,7 @@ static void test_code_reuse(void)
 	const struct pyread_code *c;
 	uint64_t id_alpha, id;
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r)
 		return;
@@ -478,8 +480,7 @@ static void test_changing_memory(void)
 	size_t n;
 	int ok = 0;
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r)
 		return;
@@ -559,8 +560,7 @@ static void test_pyrec_functions(void)
 	uint64_t alpha, beta, before, old;
 	uint32_t me = (uint32_t)getpid();
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r || pyrec_new_reader(&py, r, getpid()))
 		return;
@@ -588,8 +588,7 @@ static void test_pyrec_functions(void)
 	/* the delay race: an event that saw alpha, read once beta is there and
 	 * alpha is no longer known: "?", never beta's name nor a stale one */
 	pyrec_free(py);
-	make_target();
-	r = open_self();
+	r = open_target();
 	if (!r || pyrec_new_reader(&py, r, getpid()))
 		return;
 	code_a = (struct fcode){ { 1, A(&code_type) }, A(&s_beta), A(&s_beta), A(&s_file2), 20, 0 };
@@ -649,8 +648,7 @@ static void test_pyrec_requests(void)
 	uint32_t me = (uint32_t)getpid(), t = me + 100000, old = (uint32_t)gettid();
 	uint64_t alpha;
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r || pyrec_new_reader(&py, r, getpid()))
 		return;
@@ -679,8 +677,7 @@ static void test_pyrec_requests(void)
 	pyrec_free(py);
 
 	/* -p: a thread there when the recording began ran Python code before */
-	make_target();
-	r = open_self();
+	r = open_target();
 	if (!r || pyrec_new_reader(&py, r, getpid()))
 		return;
 	pyrec_open_proc(py, getpid(), true);
@@ -700,8 +697,7 @@ static void test_pyrec_names(void)
 	struct pyrec *py = NULL;
 	uint32_t me = (uint32_t)getpid(), tid = (uint32_t)gettid();
 
-	make_target();
-	struct pyread *r = open_self();
+	struct pyread *r = open_target();
 
 	if (!r || pyrec_new_reader(&py, r, getpid()))
 		return;

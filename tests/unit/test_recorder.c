@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "check.h"
-#include "record/recorder.h"
+#include "recording.h"
 
 /* ---- reorder window ------------------------------------------------------ */
 
@@ -208,44 +208,22 @@ static int count_events(void *ctx, const struct gs_event *ev, size_t n)
 	return 0;
 }
 
-static void helper_path(char *buf, size_t len, const char *name)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	self[n > 0 ? n : 0] = '\0';
-	snprintf(buf, len, "%s/progs/%s", dirname(self), name);
-}
-
 static void test_record_fake_gilrt(void)
 {
 	struct rec_counts c = { .ordered = true };
-	char prog[PATH_MAX], err[256], buf[4096];
+	char prog[PATH_MAX], buf[4096];
 	char *argv[] = { prog, "2", "0.5", NULL };
 	struct recorder_opts o = { .argv = argv, .sink = count_events, .ctx = &c };
 	struct recorder_stats st;
 	struct recorder *r;
-	int pfd[2], rc;
-	ssize_t n, got = 0;
 
 	if (!check_need_root("test_record_fake_gilrt"))
 		return;
 	helper_path(prog, sizeof(prog), "fake_gilrt");
-	CHECK(pipe(pfd) == 0);
-	o.child_stdout = pfd[1];
-	rc = recorder_start(&r, &o, err, sizeof(err));
-	close(pfd[1]);
-	CHECKF(rc == 0, "recorder_start: %s", err);
-	if (rc)
+	if (record_to_end(&o, buf, sizeof(buf), &r))
 		return;
-	CHECK(recorder_run(r, NULL) == 0);
-	CHECK(recorder_stop(r) == 0);
 	recorder_stats(r, &st);
 	recorder_destroy(r);
-	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += n;
-	close(pfd[0]);
-	buf[got] = '\0';
 
 	CHECK(st.exited && WIFEXITED(st.exit_status) && WEXITSTATUS(st.exit_status) == 0);
 	CHECKF(st.lost == 0 && c.lost == 0, "lost %llu", (unsigned long long)st.lost);
@@ -277,25 +255,18 @@ static void test_record_fake_gilrt(void)
 static void test_record_losses_are_reported(void)
 {
 	struct rec_counts c = { .ordered = true };
-	char prog[PATH_MAX], err[256];
+	char prog[PATH_MAX];
 	char *argv[] = { prog, "1000000", NULL };
 	struct recorder_opts o = { .argv = argv, .sink = count_events, .ctx = &c,
 				   .ringbuf_bytes = 4096 };
 	struct recorder_stats st;
 	struct recorder *r;
-	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
 
 	if (!check_need_root("test_record_losses_are_reported"))
 		return;
 	helper_path(prog, sizeof(prog), "probe_loop");
-	o.child_stdout = devnull;
-	rc = recorder_start(&r, &o, err, sizeof(err));
-	close(devnull);
-	CHECKF(rc == 0, "recorder_start: %s", err);
-	if (rc)
+	if (record_to_end(&o, NULL, 0, &r))
 		return;
-	CHECK(recorder_run(r, NULL) == 0);
-	CHECK(recorder_stop(r) == 0);
 	recorder_stats(r, &st);
 	recorder_destroy(r);
 	CHECKF(st.lost > 0 && c.lost == st.lost, "stats %llu, LOST events %llu",

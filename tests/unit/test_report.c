@@ -96,15 +96,17 @@ static struct trace_meta meta(void)
 	return m;
 }
 
-static char *json_of(struct report *rp)
+/* The report as JSON (json) or as text, in a buffer of its own for each
+ * form that the next call for the same form writes over. */
+static char *report_out(struct report *rp, bool json)
 {
-	static char buf[4096];
-	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	static char buf[2][8192];
+	FILE *f = fmemopen(buf[json], sizeof(buf[json]), "w");
 
-	CHECK(f && report_write_json(rp, f) == 0);
+	CHECK(f && (json ? report_write_json(rp, f) : report_write_text(rp, f, false)) == 0);
 	if (f)
 		fclose(f);
-	return buf;
+	return buf[json];
 }
 
 static void test_fed(void)
@@ -124,7 +126,8 @@ static void test_fed(void)
 	CHECK(s->events == n && s->lost == 3 && s->duration_ns == 20 * MS);
 	/* 300 ns lies in a 4 ns step of the hand-off histogram: its middle */
 	CHECK(s->handoffs == 2 && s->handoff_p50_ns == 302);
-	CHECKF(!strcmp(json_of(rp), want_json), "got  %s\nwant %s", json_of(rp), want_json);
+	CHECKF(!strcmp(report_out(rp, true), want_json), "got  %s\nwant %s", report_out(rp, true),
+	       want_json);
 
 	/* the text summary says the same */
 	char buf[8192];
@@ -145,33 +148,59 @@ static void test_fed(void)
 	report_free(NULL);
 }
 
+/*
+ * A new temporary file (its name made from the template in path) with a
+ * writer on it in *w, as the commands open theirs (trace_writer_fdopen),
+ * for the caller to write to and close; the story in e (room for 64), its
+ * length returned.
+ */
+static size_t story_writer(char *path, const struct trace_writer_opts *wo, struct trace_writer **w,
+			   struct gs_event *e)
+{
+	struct trace_meta tm = meta();
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(trace_writer_fdopen(w, fd, &tm, wo) == 0);
+	return story(e);
+}
+
+/* The report of the file at path (then removed), read through the reader
+ * left in *r: close it after freeing the report. NULL if it cannot open. */
+static struct report *report_of_file(const char *path, struct trace_reader **r)
+{
+	struct report *rp = NULL;
+
+	CHECK(trace_reader_open(r, path) == 0);
+	unlink(path);
+	if (!*r)
+		return NULL;
+	CHECK(report_new(&rp, trace_reader_meta(*r)) == 0);
+	CHECK(report_read(rp, *r) == 0);
+	return rp;
+}
+
 /* The same events through a real .gst file and the reader. */
 static void test_file(void)
 {
 	char path[] = "/tmp/gilscope-test-report.XXXXXX";
-	int fd = mkstemp(path);
-	struct gs_event e[64];
-	size_t n = story(e);
-	struct trace_meta tm = meta();
 	struct trace_writer_opts wo = { .block_events = 7 };	/* several blocks */
+	struct gs_event e[64];
 	struct trace_writer *w;
+	size_t n = story_writer(path, &wo, &w, e);
 	struct trace_reader *r;
 	struct report *rp;
 
-	CHECK(fd >= 0);
-	CHECK(trace_writer_fdopen(&w, fd, &tm, &wo) == 0);
 	CHECK(trace_writer_append(w, e, n) == 0);
 	CHECK(trace_writer_close(w) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
+	rp = report_of_file(path, &r);
+	if (!rp)
 		return;
-	CHECK(report_new(&rp, trace_reader_meta(r)) == 0);
-	CHECK(report_read(rp, r) == 0);
-	CHECKF(!strcmp(json_of(rp), want_json), "got  %s\nwant %s", json_of(rp), want_json);
+	CHECKF(!strcmp(report_out(rp, true), want_json), "got  %s\nwant %s", report_out(rp, true),
+	       want_json);
 	CHECK(!report_summary(rp)->recovered);
 	report_free(rp);
 	trace_reader_close(r);
-	unlink(path);
 }
 
 /* No events: zeros, no division by zero, still valid JSON. */
@@ -181,7 +210,7 @@ static void test_empty(void)
 
 	CHECK(report_new(&rp, NULL) == 0);
 	CHECK(report_finish(rp, NULL) == 0);
-	CHECKF(!strcmp(json_of(rp),
+	CHECKF(!strcmp(report_out(rp, true),
 		       "{\"trace\":{\"events\":0,\"lost\":0,\"duration_ns\":0,\"cpus\":1,"
 		       "\"command\":\"\",\"clamped\":0,\"threads_folded\":0,\"locks_folded\":0,"
 		       "\"recovered\":false,\"unreadable\":[],\"overhead_ns\":null,"
@@ -190,7 +219,7 @@ static void test_empty(void)
 		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoffs\":0,"
 		       "\"handoff_p50_ns\":0},"
 		       "\"threads\":[],\"cores\":[{\"cpu\":0,\"busy_ns\":0,\"lock_held_ns\":0}],"
-		       "\"parallelism\":0.000}\n"), "got %s", json_of(rp));
+		       "\"parallelism\":0.000}\n"), "got %s", report_out(rp, true));
 	report_free(rp);
 }
 
@@ -269,17 +298,6 @@ static void test_handoff_definition(void)
 	report_free(rp);
 }
 
-static char *text_of(struct report *rp)
-{
-	static char buf[8192];
-	FILE *f = fmemopen(buf, sizeof(buf), "w");
-
-	CHECK(f && report_write_text(rp, f, false) == 0);
-	if (f)
-		fclose(f);
-	return buf;
-}
-
 /* -a traces show other tasks' share; processes with a lock each, one line
  * per lock; a recovered file says so. */
 static void test_text_variants(void)
@@ -295,7 +313,7 @@ static void test_text_variants(void)
 	CHECK(report_new(&rp, &tm) == 0);
 	report_feed(rp, e, n);
 	report_finish(rp, &info);
-	t = text_of(rp);
+	t = report_out(rp, false);
 	CHECKF(strstr(t, "cores       busy (traced)   lock held   other tasks\n") &&
 	       strstr(t, "  CPU1            95.0 %      20.0 %         5.0 %\n") &&
 	       strstr(t, "recovered from a truncated file") && strstr(t, "1,234 bytes"),
@@ -312,7 +330,7 @@ static void test_text_variants(void)
 	CHECK(report_new(&rp, NULL) == 0);
 	report_feed(rp, f, 4);
 	report_finish(rp, NULL);
-	t = text_of(rp);
+	t = report_out(rp, false);
 	CHECKF(strstr(t, "locks       2 acquisitions of 2 locks, held 4.0 us in all") &&
 	       strstr(t, "  pid 100     lock 0x5000: 1 acquisitions, held 2.0 us (66.7 %)\n") &&
 	       strstr(t, "  pid 200     lock 0x5000: 1 acquisitions") &&
@@ -336,7 +354,7 @@ static void test_json_names_utf8(void)
 	CHECK(report_new(&rp, NULL) == 0);
 	CHECK(report_feed(rp, e, 4) == 0);
 	CHECK(report_finish(rp, NULL) == 0);
-	const char *j = json_of(rp);
+	const char *j = report_out(rp, true);
 
 	/* the name rule (fmt_printable) makes invalid bytes and controls '?';
 	 * valid UTF-8 stays as it is */
@@ -352,13 +370,11 @@ static void test_json_names_utf8(void)
 static void test_cost(void)
 {
 	char path[] = "/tmp/gilscope-test-cost.XXXXXX";
-	int fd = mkstemp(path);
 	struct gs_event e[64];
-	size_t n = story(e);
-	struct trace_meta tm = meta();
+	struct trace_writer *w;
+	size_t n = story_writer(path, NULL, &w, e);
 	struct trace_cost c = { .ts_ns = 1, .span_ns = 2000000000, .program_cpu_ns = 10000000,
 				.nrows = 2 };
-	struct trace_writer *w;
 	struct trace_reader *r;
 	struct report *rp;
 	char *out = NULL;
@@ -373,8 +389,6 @@ static void test_cost(void)
 	c.row[1].ns_per_hit = 100;
 	trace_cost_total(&c);
 	CHECK(c.overhead_ns == 501000);
-	CHECK(fd >= 0);
-	CHECK(trace_writer_fdopen(&w, fd, &tm, NULL) == 0);
 	CHECK(trace_writer_append(w, e, n / 2) == 0);
 	c.row[0].hits = 1;	/* an earlier record: replaced by the last */
 	CHECK(trace_writer_cost(w, &c) == 0);
@@ -383,17 +397,15 @@ static void test_cost(void)
 	CHECK(trace_writer_append(w, e + n / 2, n - n / 2) == 0);
 	CHECK(trace_writer_cost(w, &c) == 0);
 	CHECK(trace_writer_close(w) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
+	rp = report_of_file(path, &r);
+	if (!rp)
 		return;
-	CHECK(report_new(&rp, trace_reader_meta(r)) == 0);
-	CHECK(report_read(rp, r) == 0);
 	/* 501 us on 10 ms of which 9.499 ms the program's own: +5.27 % */
-	CHECKF(strstr(json_of(rp), "\"overhead_ns\":501000,\"overhead_pct\":5.27,"
+	CHECKF(strstr(report_out(rp, true), "\"overhead_ns\":501000,\"overhead_pct\":5.27,"
 		      "\"program_cpu_ns\":10000000,\"overhead_probes\":[{\"probe\":"
 		      "\"gilrt:gil?[2Jacquired\",\"hits\":1000,\"ns_per_hit\":500},"
 		      "{\"probe\":\"scheduler tracepoints\",\"hits\":10,\"ns_per_hit\":100}]"),
-	       "%s", json_of(rp));
+	       "%s", report_out(rp, true));
 	f = open_memstream(&out, &len);
 	CHECK(f && report_write_text(rp, f, false) == 0);
 	fclose(f);
@@ -405,7 +417,6 @@ static void test_cost(void)
 	free(out);
 	report_free(rp);
 	trace_reader_close(r);
-	unlink(path);
 }
 
 int main(void)

@@ -26,6 +26,16 @@ static int decide(const struct target_access *a, char *why, size_t len)
 	return target_may_trace(a, 42, U, G, why, len);
 }
 
+/* a is refused (-EPERM), the reason saying what and, unless NULL, also. */
+static void refused(const struct target_access *a, const char *what, const char *also)
+{
+	char why[256];
+	int rc = decide(a, why, sizeof(why));
+
+	CHECKF(rc == -EPERM, "%d: %s", rc, why);
+	CHECKF(strstr(why, what) && (!also || strstr(why, also)), "%s", why);
+}
+
 static void test_own_process_allowed(void)
 {
 	struct target_access a = mine();
@@ -41,67 +51,53 @@ static void test_own_process_allowed(void)
 /* su started by the user: real uid theirs, effective and saved root's */
 static void test_every_uid_must_be_theirs(void)
 {
-	char why[256];
-
 	for (int i = 0; i < 3; i++) {
 		struct target_access a = mine();
 
 		a.uid[i] = 0;
-		CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-		CHECKF(strstr(why, "process 42 runs as uid") && strstr(why, "not as you"), "%s", why);
+		refused(&a, "process 42 runs as uid", "not as you");
 	}
 }
 
 static void test_every_gid_must_be_theirs(void)
 {
-	char why[256];
-
 	for (int i = 0; i < 3; i++) {
 		struct target_access a = mine();
 
 		a.gid[i] = 42;	/* a setgid program */
-		CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-		CHECKF(strstr(why, "runs as gid") && strstr(why, "not as your gid 1000"), "%s", why);
+		refused(&a, "runs as gid", "not as your gid 1000");
 	}
 }
 
 static void test_not_dumpable_refused(void)
 {
 	struct target_access a = mine();
-	char why[256];
 
 	a.dumpable = false;
-	CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-	CHECKF(strstr(why, "process 42 is not dumpable"), "%s", why);
+	refused(&a, "process 42 is not dumpable", NULL);
 }
 
 static void test_yama_scopes(void)
 {
 	struct target_access a = mine();
-	char why[256];
 
 	a.yama = 1;
 	a.kernel_allows = false;	/* not an ancestor, no PR_SET_PTRACER */
-	CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-	CHECKF(strstr(why, "ptrace_scope is 1") && strstr(why, "-- CMD"), "%s", why);
+	refused(&a, "ptrace_scope is 1", "-- CMD");
 	a.kernel_allows = true;		/* scope 2 and 3 refuse the user whatever */
 	a.yama = 2;
-	CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-	CHECKF(strstr(why, "ptrace_scope is 2") && strstr(why, "only root"), "%s", why);
+	refused(&a, "ptrace_scope is 2", "only root");
 	a.yama = 3;
-	CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-	CHECKF(strstr(why, "ptrace_scope is 3"), "%s", why);
+	refused(&a, "ptrace_scope is 3", NULL);
 }
 
 /* whatever else the kernel checks (an LSM, a user namespace) it decides */
 static void test_kernel_has_the_last_word(void)
 {
 	struct target_access a = mine();
-	char why[256];
 
 	a.kernel_allows = false;
-	CHECK(decide(&a, why, sizeof(why)) == -EPERM);
-	CHECKF(strstr(why, "the kernel would not let you (uid 1000) trace process 42"), "%s", why);
+	refused(&a, "the kernel would not let you (uid 1000) trace process 42", NULL);
 }
 
 /* the first reason is the one given, in one line that fits */

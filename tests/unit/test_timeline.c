@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "rnd.h"
+#include "scratch.h"
 #include "tracefile.h"
 #include "tui/timeline.h"
 #include "trace/trace_reader.h"
@@ -27,17 +29,6 @@
 #define US 1000ull
 #define MS 1000000ull
 
-static char tmpdir[] = "/tmp/gilscope-timeline.XXXXXX";
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
 
 /* ---- a small world that emits plausible events ------------------------ */
 
@@ -215,7 +206,7 @@ static struct timeline *file_of(const char *name, const struct gs_event *e, size
 {
 	struct trace_meta meta = { .ncpus = NCPU, .root_pid = PID };
 
-	return timeline_of_file(tmpdir, name, &meta, e, n, BLOCK);
+	return timeline_of_file(scratch_folder(), name, &meta, e, n, BLOCK);
 }
 
 static int cmp_span(const void *pa, const void *pb)
@@ -533,18 +524,9 @@ out:
 
 int main(void)
 {
-	char cmd[300];
-
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	RUN(test_seek_equals_sequential);
 	RUN(test_no_phantom_hold_after_seek);
 	RUN(test_dense_window_completes_merged);
 	RUN(test_thread_numbers_stable);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		printf("# could not remove %s\n", tmpdir);
 	return check_done();
 }

@@ -131,11 +131,13 @@ static void test_toprows_rates(void)
 
 /* ---- the exporter --------------------------------------------------------------- */
 
-static char *render(struct promexp *e)
+/* The exporter's text once it has taken the snapshot s (free it). */
+static char *update_render(struct promexp *e, const struct gilsnap *s)
 {
 	char *text = NULL;
 	size_t len = 0;
 
+	CHECK(promexp_update(e, s) == 0);
 	CHECK(promexp_render(e, &text, &len) == 0);
 	CHECK(text && strlen(text) == len);
 	return text;
@@ -170,8 +172,7 @@ static void test_promexp_values(void)
 
 	scene(&s, 10, 1);
 	CHECK(promexp_new(&e, &o) == 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, "# TYPE gilscope_gil_hold_seconds_total counter\n"));
 	CHECK(strstr(t, "# TYPE gilscope_gil_wait_seconds histogram\n"));
 	CHECK(strstr(t, "gilscope_gil_wait_seconds_total" WAITER "} 1.000000000\n"));
@@ -214,8 +215,7 @@ static void test_promexp_grammar(void)
 	snprintf(s.threads[1].name, sizeof(s.threads[1].name), "a\"b\\c\nd");
 	snprintf(s.procs[0].comm, sizeof(s.procs[0].comm), "py\"x");
 	CHECK(promexp_new(&e, &o) == 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, "comm=\"py\\\"x\",tid=\"4250\",thread=\"a\\\"b\\\\c?d\"}"));
 	for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *sp = strrchr(l, ' ');
@@ -250,8 +250,7 @@ static void test_promexp_limits(void)
 
 	scene(&s, 10, 1);
 	CHECK(promexp_new(&e, &o) == 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	/* MainThread got the one series; the waiter went to (other); pid 6000 to pid="(other)" */
 	CHECK(strstr(t, "thread=\"MainThread\"") && !strstr(t, "thread=\"waiter\""));
 	other = value(t, "gilscope_gil_wait_seconds_total" OTHER_4242);
@@ -266,8 +265,7 @@ static void test_promexp_limits(void)
 	scene(&s, 11, 2);
 	s.threads[1].hold_ns = s.threads[1].t.hold_ns = 0;
 	s.procs[0].hold_ns -= 20 * MS;
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(value(t, "gilscope_gil_acquisitions_total{pid=\"(other)\",comm=\"(other)\",tid=\"\","
 		       "thread=\"(other)\"}") == 600);
 	other2 = value(t, "gilscope_gil_hold_seconds_total" OTHER_4242);
@@ -282,8 +280,7 @@ static void test_promexp_limits(void)
 	memmove(&s.threads[1], &s.threads[2], (s.nthreads - 2) * sizeof(s.threads[0]));
 	s.nthreads--;
 	s.procs[2].first = 1;
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(!strstr(t, "thread=\"MainThread\""));
 	other = value(t, "gilscope_gil_hold_seconds_total" OTHER_4242);
 	CHECKF(other >= 2.97 - 1e-9, "(other) hold %f", other);
@@ -291,8 +288,7 @@ static void test_promexp_limits(void)
 	/* the process exits: its series go */
 	gilsnap_clear(&s);
 	s.ts_ns = 13 * S;
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(!strstr(t, "pid=\"4242\""));
 	CHECK(promexp_series(e) == 1);	/* pid="(other)" keeps its total */
 	free(t);
@@ -311,13 +307,11 @@ static void test_promexp_name_wait(void)
 	scene(&s, 10, 1);
 	s.threads[1].name[0] = '\0';
 	CHECK(promexp_new(&e, &o) == 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(!strstr(t, "tid=\"4250\"") && !strstr(t, "thread=\"(other)\""));
 	free(t);
 	scene(&s, 11, 1);	/* named now */
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, WAITER "}") && !strstr(t, "thread=\"(other)\""));
 	free(t);
 	/* a name that never comes: "tid N" after PROMEXP_NAME_WAIT_NS */
@@ -326,8 +320,7 @@ static void test_promexp_name_wait(void)
 	for (uint64_t ts = 10; ts <= 14; ts += 2) {
 		scene(&s, ts, 1);
 		s.threads[1].name[0] = '\0';
-		CHECK(promexp_update(e, &s) == 0);
-		t = render(e);
+		t = update_render(e, &s);
 		CHECKF(!strstr(t, "tid=\"4250\",thread=\"tid 4250\"") == (ts < 13), "at %llu s",
 		       (unsigned long long)ts);
 		free(t);
@@ -338,8 +331,7 @@ static void test_promexp_name_wait(void)
 	scene(&s, 10, 1);
 	s.procs[0].names = false;
 	s.threads[1].name[0] = '\0';
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, "tid=\"4250\",thread=\"tid 4250\"}"));
 	free(t);
 	promexp_free(e);
@@ -356,14 +348,12 @@ static void test_promexp_empty(void)
 	char *t;
 
 	CHECK(promexp_new(&e, &o) == 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, "gilscope_python_processes{traceable=\"true\",reason=\"\"} 0\n"));
 	CHECK(!strstr(t, "pid=\""));
 	free(t);
 	proc(&s, 77, "python3", 0, 0, 0);
-	CHECK(promexp_update(e, &s) == 0);
-	t = render(e);
+	t = update_render(e, &s);
 	CHECK(strstr(t, "gilscope_python_processes{traceable=\"true\",reason=\"\"} 1\n"));
 	CHECK(!strstr(t, "pid=\"77\""));
 	CHECK(promexp_series(e) == 0);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "check.h"
+#include "scratch.h"
 #include "util/crc32c.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
@@ -23,19 +24,6 @@
 #include "trace/trace_synth.h"
 #include "trace/trace_writer.h"
 #include "util/varint.h"
-
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-	static char p[4][128];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	unlink(p[k]);
-	return p[k];
-}
 
 static struct trace_meta test_meta(void)
 {
@@ -217,7 +205,7 @@ static void test_varint(void)
 
 static void test_roundtrip_every_type(void)
 {
-	const char *path = tpath("types.gst");
+	const char *path = scratch_path("types.gst");
 	struct gs_event ev[4 * 256], *got = NULL;
 	struct trace_info info;
 	size_t n = 0;
@@ -257,7 +245,7 @@ static void test_roundtrip_every_type(void)
 
 static void test_meta_roundtrip(void)
 {
-	const char *path = tpath("meta.gst");
+	const char *path = scratch_path("meta.gst");
 	struct trace_meta m = test_meta(), *mm = &m;
 	struct trace_reader *r;
 	struct trace_writer *w;
@@ -296,7 +284,7 @@ static void test_meta_roundtrip(void)
 
 static void test_many_blocks_batches(void)
 {
-	const char *path = tpath("many.gst");
+	const char *path = scratch_path("many.gst");
 	size_t n = 200000;
 	struct gs_event *ev = synth(n, 7);
 	struct trace_reader *r;
@@ -328,7 +316,7 @@ static void test_many_blocks_batches(void)
 
 static void test_append_rules(void)
 {
-	const char *path = tpath("rules.gst");
+	const char *path = scratch_path("rules.gst");
 	struct trace_meta m = test_meta();
 	struct gs_event ev[3] = { { .ts_ns = 10, .type = 1 }, { .ts_ns = 20, .type = 1 },
 				  { .ts_ns = 15, .type = 1 } };
@@ -355,7 +343,7 @@ static void test_append_rules(void)
 
 static void test_o_excl(void)
 {
-	const char *path = tpath("excl.gst");
+	const char *path = scratch_path("excl.gst");
 	struct trace_meta m = test_meta();
 	struct trace_writer *w;
 	struct stat st;
@@ -364,7 +352,7 @@ static void test_o_excl(void)
 	CHECK(trace_writer_open(&w, path, &m, NULL) == -EEXIST);
 	CHECK(stat(path, &st) == 0 && st.st_size == 8);
 	/* and a symlink is not followed into clobbering its target */
-	const char *link = tpath("excl-link.gst");
+	const char *link = scratch_path("excl-link.gst");
 
 	CHECK(symlink(path, link) == 0);
 	CHECK(trace_writer_open(&w, link, &m, NULL) == -EEXIST);
@@ -422,7 +410,7 @@ static bool same_state(const struct state *a, const struct state *b)
 
 static void test_seek_keyframes_rebuild_state(void)
 {
-	const char *path = tpath("seek.gst");
+	const char *path = scratch_path("seek.gst");
 	size_t n = 60000, nb = 0;
 	struct gs_event *ev = synth(n, 3);
 	uint64_t *first = malloc(n * sizeof(*first));
@@ -503,10 +491,12 @@ static void test_seek_keyframes_rebuild_state(void)
 	free(ev);
 }
 
+/* room for a keyframe snapshot, for the keyframe tests */
+static struct gs_event kf_out[GST_KF_MAX_EVENTS];
+
 static void test_keyframe_bounded_and_exits(void)
 {
 	struct gst_keyframe *k;
-	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
 	uint64_t ts = 1;
 
 	CHECK(gst_keyframe_new(&k) == 0);
@@ -527,13 +517,13 @@ static void test_keyframe_bounded_and_exits(void)
 			gst_keyframe_update(k, &e);
 		}
 	}
-	size_t n = gst_keyframe_snapshot(k, out);
+	size_t n = gst_keyframe_snapshot(k, kf_out);
 
 	CHECKF(n <= GST_KF_MAX_EVENTS && n > 1000, "n=%zu", n);
 	bool sorted = true;
 
 	for (size_t i = 1; i < n; i++)
-		sorted &= out[i - 1].ts_ns <= out[i].ts_ns;
+		sorted &= kf_out[i - 1].ts_ns <= kf_out[i].ts_ns;
 	CHECK(sorted);
 	gst_keyframe_free(k);
 
@@ -552,20 +542,19 @@ static void test_keyframe_bounded_and_exits(void)
 			      .arg0 = 100 };
 
 	gst_keyframe_update(k, &f);
-	CHECK(gst_keyframe_snapshot(k, out) == 21);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 21);
 	for (uint32_t t = 101; t < 110; t++) {
 		struct gs_event e = { .ts_ns = ts++, .pid = 100, .tid = t,
 				      .type = GS_EV_THREAD_EXIT };
 
 		gst_keyframe_update(k, &e);
 	}
-	CHECK(gst_keyframe_snapshot(k, out) == 3);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 3);
 	struct gs_event x = { .ts_ns = ts++, .pid = 100, .tid = 100, .type = GS_EV_PROC_EXIT };
 
 	gst_keyframe_update(k, &x);
-	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 0);
 	gst_keyframe_free(k);
-	free(out);
 }
 
 /* Lock slots keep what a thread holds or waits for now: an ended hold or
@@ -574,7 +563,6 @@ static void test_keyframe_bounded_and_exits(void)
 static void test_keyframe_lock_slots(void)
 {
 	struct gst_keyframe *k;
-	struct gs_event *out = malloc(GST_KF_MAX_EVENTS * sizeof(*out));
 	uint64_t ts = 1;
 	size_t n;
 
@@ -590,24 +578,23 @@ static void test_keyframe_lock_slots(void)
 	LK(GS_EV_LOCK_REQUEST, 0xb0);
 	LK(GS_EV_LOCK_FAILED, 0xb0);		/* a trylock that failed */
 	LK(GS_EV_LOCK_REQUEST, 0xc0);		/* waits for it now */
-	n = gst_keyframe_snapshot(k, out);
-	CHECKF(n == 2 && out[0].arg0 == 0xa0 && out[0].type == GS_EV_LOCK_ACQUIRED &&
-	       out[1].arg0 == 0xc0 && out[1].type == GS_EV_LOCK_REQUEST, "n=%zu", n);
+	n = gst_keyframe_snapshot(k, kf_out);
+	CHECKF(n == 2 && kf_out[0].arg0 == 0xa0 && kf_out[0].type == GS_EV_LOCK_ACQUIRED &&
+	       kf_out[1].arg0 == 0xc0 && kf_out[1].type == GS_EV_LOCK_REQUEST, "n=%zu", n);
 	LK(GS_EV_LOCK_ACQUIRED, 0xc0);
 	LK(GS_EV_LOCK_RELEASED, 0);		/* address 0: both holds end */
 	LK(GS_EV_LOCK_REQUEST, 0);		/* no lock: left out */
 	LK(GS_EV_LOCK_ACQUIRED, 0);
-	CHECK(gst_keyframe_snapshot(k, out) == 0);
+	CHECK(gst_keyframe_snapshot(k, kf_out) == 0);
 #undef LK
 	gst_keyframe_free(k);
-	free(out);
 }
 
 /* ---- damage and hostile input ------------------------------------------- */
 
 static void test_truncation_recovers_whole_blocks(void)
 {
-	const char *full = tpath("trunc-full.gst"), *cut;
+	const char *full = scratch_path("trunc-full.gst"), *cut;
 	size_t n = 3000, len, ends[256], nb, bad = 0;
 	struct gs_event *ev = synth(n, 11);
 	uint8_t *buf;
@@ -655,7 +642,7 @@ static void test_truncation_recovers_whole_blocks(void)
 
 static void test_every_bit_flip_detected(void)
 {
-	const char *full = tpath("flip-full.gst"), *bad_path;
+	const char *full = scratch_path("flip-full.gst"), *bad_path;
 	size_t n = 120, len, undetected = 0, crashes = 0;
 	struct gs_event *ev = synth(n, 5);
 	uint8_t *buf;
@@ -698,7 +685,7 @@ static void test_every_bit_flip_detected(void)
 
 static void test_bad_block_skipped(void)
 {
-	const char *path = tpath("skip.gst");
+	const char *path = scratch_path("skip.gst");
 	size_t n = 500, len, ends[16];
 	struct gs_event *ev = synth(n, 9);
 	struct trace_reader *r;
@@ -754,7 +741,7 @@ static void test_bad_block_skipped(void)
 
 static void test_wrong_magic_version_and_files(void)
 {
-	const char *good = tpath("v-good.gst"), *bad = tpath("v-bad.gst");
+	const char *good = scratch_path("v-good.gst"), *bad = scratch_path("v-bad.gst");
 	struct gs_event ev = { .ts_ns = 1, .type = GS_EV_THREAD_START, .tid = 1 };
 	struct trace_reader *r;
 	size_t len;
@@ -774,13 +761,13 @@ static void test_wrong_magic_version_and_files(void)
 	write_file(bad, "", 0);
 	CHECK(trace_reader_open(&r, bad) == -EBADMSG);
 	CHECK(strstr(trace_reader_error(NULL), "too short"));
-	CHECK(trace_reader_open(&r, dir) == -EBADMSG);
+	CHECK(trace_reader_open(&r, scratch_folder()) == -EBADMSG);
 	CHECK(strstr(trace_reader_error(NULL), "regular"));
-	const char *fifo = tpath("fifo");
+	const char *fifo = scratch_path("fifo");
 
 	CHECK(mkfifo(fifo, 0600) == 0);
 	CHECK(trace_reader_open(&r, fifo) == -EBADMSG);	/* refused, not hung */
-	CHECK(trace_reader_open(&r, tpath("missing.gst")) == -ENOENT);
+	CHECK(trace_reader_open(&r, scratch_path("missing.gst")) == -ENOENT);
 	free(buf);
 }
 
@@ -792,7 +779,7 @@ static void reseal(uint8_t *h)
 
 static void test_hostile_lengths(void)
 {
-	const char *good = tpath("h-good.gst"), *bad = tpath("h-bad.gst");
+	const char *good = scratch_path("h-good.gst"), *bad = scratch_path("h-bad.gst");
 	size_t n = 300, len, ends[8];
 	struct gs_event *ev = synth(n, 13);
 	struct trace_info info;
@@ -873,7 +860,7 @@ static void test_hostile_lengths(void)
 
 static void test_header_only_and_killed_writer(void)
 {
-	const char *path = tpath("killed.gst");
+	const char *path = scratch_path("killed.gst");
 	struct trace_meta m = test_meta();
 	struct trace_writer_opts o = { .block_events = 50 };
 	struct trace_writer *w;
@@ -903,7 +890,7 @@ static void test_header_only_and_killed_writer(void)
 
 static void test_write_error_leaves_readable_file(void)
 {
-	const char *path = tpath("full.gst");
+	const char *path = scratch_path("full.gst");
 	struct trace_meta m = test_meta();
 	struct trace_writer_opts o = { .block_events = 200 };
 	struct rlimit old, lim;
@@ -958,7 +945,7 @@ static long rss_kib(void)
 
 static void test_reader_memory_bounded(void)
 {
-	const char *path = tpath("big.gst");
+	const char *path = scratch_path("big.gst");
 	struct trace_reader *r;
 	const struct gs_event *b;
 	size_t k, total = 0;
@@ -1010,7 +997,7 @@ static void test_synth_is_realistic(void)
  * when it recovers a file without one), it never wraps to a small number. */
 static void test_lost_totals_saturate(void)
 {
-	const char *path = tpath("lost.gst");
+	const char *path = scratch_path("lost.gst");
 	struct gs_event ev[4] = {
 		{ .ts_ns = 10, .type = GS_EV_LOST, .arg0 = UINT64_MAX },
 		{ .ts_ns = 11, .type = GS_EV_LOST, .arg0 = UINT64_MAX },
@@ -1037,11 +1024,6 @@ static void test_lost_totals_saturate(void)
 
 int main(void)
 {
-	strcpy(dir, "/tmp/gilscope-test-trace.XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	RUN(test_crc32c);
 	RUN(test_varint);
 	RUN(test_roundtrip_every_type);
@@ -1062,10 +1044,5 @@ int main(void)
 	RUN(test_reader_memory_bounded);
 	RUN(test_synth_is_realistic);
 	RUN(test_lost_totals_saturate);
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		return 1;
 	return check_done();
 }

@@ -15,25 +15,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "check.h"
+#include "scratch.h"
 #include "util/crc32c.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_synth.h"
 #include "trace/trace_writer.h"
-
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-	static char p[4][128];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	unlink(p[k]);
-	return p[k];
-}
 
 static struct trace_writer *open_writer(const char *path, uint32_t block_events)
 {
@@ -98,7 +86,7 @@ static bool func_is(const struct trace_names *nm, uint32_t pid, uint64_t id, con
 /* A trace of 1000 events in blocks of 100, names given along the way. */
 static const char *write_named(const char *name)
 {
-	const char *path = tpath(name);
+	const char *path = scratch_path(name);
 	struct trace_writer *w = open_writer(path, 100);
 	struct gs_event *ev = synth(1000);
 
@@ -167,7 +155,7 @@ static void test_roundtrip_and_seek(void)
  * each with the time of its first event. */
 static void test_no_names_only_seen(void)
 {
-	const char *a = tpath("plain.gst");
+	const char *a = scratch_path("plain.gst");
 	struct trace_writer *w = open_writer(a, 100);
 	struct gs_event *ev = synth(1000);
 	struct trace_reader *r;
@@ -304,7 +292,7 @@ static void test_names_precede_their_block(void)
 
 static void test_strings_cut_and_cleaned(void)
 {
-	const char *path = tpath("strings.gst");
+	const char *path = scratch_path("strings.gst");
 	struct trace_writer *w = open_writer(path, 0);
 	char longname[600], longfile[3000];
 	struct trace_reader *r;
@@ -335,7 +323,7 @@ static void test_strings_cut_and_cleaned(void)
 /* Past the file's limits records are dropped, counted, and the count is in the file. */
 static void test_writer_limits(void)
 {
-	const char *path = tpath("limits.gst");
+	const char *path = scratch_path("limits.gst");
 	struct trace_writer *w = open_writer(path, 0);
 	struct gs_event ev = { .ts_ns = 5, .pid = 1, .tid = 1, .type = GS_EV_THREAD_START };
 	struct trace_write_stats st;
@@ -432,9 +420,6 @@ static void test_record_parser(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/gilscope-tn.XXXXXX");
-	if (!mkdtemp(dir))
-		return 1;
 	RUN(test_roundtrip_and_seek);
 	RUN(test_no_names_only_seen);
 	RUN(test_old_traces_read);
@@ -444,9 +429,5 @@ int main(void)
 	RUN(test_writer_limits);
 	RUN(test_damage_loses_names_only);
 	RUN(test_record_parser);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		return 1;
 	return check_done();
 }

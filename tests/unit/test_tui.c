@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "scratch.h"
 #include "tui/app.h"
 #include "tui/crt.h"
 #include "tui/timeline.h"
@@ -33,8 +34,6 @@
 #include "events.h"
 #include "tracefile.h"
 #include "pyscene.h"
-
-static char tmpdir[] = "/tmp/gilscope-tui.XXXXXX";
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -93,7 +92,7 @@ static struct timeline *file_of(const char *name, const struct gs_event *e, size
 	struct trace_meta meta = { .ncpus = ncpus, .root_pid = PID };
 
 	snprintf(meta.command, sizeof(meta.command), "pingpong");
-	return timeline_of_file(tmpdir, name, &meta, e, n, block_events);
+	return timeline_of_file(scratch_folder(), name, &meta, e, n, block_events);
 }
 
 static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool color)
@@ -418,7 +417,7 @@ static void test_golden_synth(void)
 	struct grid *g = NULL;
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/synth.gst", tmpdir);
+	snprintf(path, sizeof(path), "%s/synth.gst", scratch_folder());
 	unlink(path);
 	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
 	CHECK(trace_reader_open(&r, path) == 0);
@@ -711,7 +710,7 @@ static void test_damaged_file(void)
 
 	if (!a || !g)
 		goto out;
-	snprintf(path, sizeof(path), "%s/damaged.gst", tmpdir);
+	snprintf(path, sizeof(path), "%s/damaged.gst", scratch_folder());
 	/* flip bytes in the middle of the file (inside some block) */
 	fd = open(path, O_RDWR);
 	CHECK(fd >= 0 && fstat(fd, &sb) == 0);
@@ -1406,7 +1405,7 @@ static void test_python_names(void)
 	struct grid *g = grid_new(100, 30);
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/python.gst", tmpdir);
+	snprintf(path, sizeof(path), "%s/python.gst", scratch_folder());
 	if (!g || py_scene_file(path, T0, 8))
 		goto out;
 	CHECK(trace_reader_open(&r, path) == 0);
@@ -1444,10 +1443,6 @@ out:
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	RUN(test_pingpong_lanes);
 	RUN(test_file_equals_live);
 	RUN(test_keys);
@@ -1471,10 +1466,5 @@ int main(void)
 	RUN(test_names_once);
 	RUN(test_bad_trace);
 	RUN(test_crt_restores_signals);
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		printf("# could not remove %s\n", tmpdir);
 	return check_done();
 }

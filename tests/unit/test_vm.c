@@ -11,7 +11,7 @@
 #include "asm.h"
 #include "check.h"
 #include "gil.h"
-#include "programs.h"
+#include "scenario_vm.h"
 #include "vm.h"
 
 struct prog_vm {
@@ -197,11 +197,6 @@ static void test_vm_arith(void)
 /* The scenarios' work(n) must compute what its comment says. */
 static void test_vm_scenario_work(void)
 {
-	static const struct rt_builtin stubs[] = {
-		{ "next_chunk", 0, bi_double }, { "native_work", 1, bi_double },
-		{ "io_wait", 0, bi_double },    { "yield_gil", 0, bi_double },
-		{ "await_read", 0, bi_double }, { "sleep0", 0, bi_double },
-	};
 	struct rt_program *prog = NULL;
 	struct rt_vm *vm = NULL;
 	struct rt_ctx *ctx = NULL;
@@ -209,10 +204,7 @@ static void test_vm_scenario_work(void)
 	int64_t n = 50000, acc = 0;
 	rt_val res = RT_NONE;
 
-	CHECKF(rt_asm(rt_scenario_program, &prog, err, sizeof(err)) == 0, "%s", err);
-	if (!prog)
-		return;
-	CHECKF(rt_vm_create(&vm, prog, stubs, 6, NULL, err, sizeof(err)) == 0, "%s", err);
+	CHECKF(scenario_vm(&prog, &vm, NULL, err, sizeof(err)) == 0, "%s", err);
 	if (vm && rt_ctx_create(&ctx, vm, NULL, NULL) == 0) {
 		CHECK(rt_ctx_call(ctx, "work", &n, 1, &res) == 0);
 		for (int64_t i = 0; i < n; i++)

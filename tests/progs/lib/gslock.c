@@ -7,6 +7,7 @@
  * The library counts its own acquisitions (the test's expected number).
  */
 #include <pthread.h>
+#include "../lock_workload.h"
 
 pthread_mutex_t shlib_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long acquisitions;	/* guarded by shlib_lock */
@@ -15,13 +16,8 @@ static unsigned long work;		/* guarded by shlib_lock */
 /* Takes shlib_lock iters times, doing a little work inside. */
 void shlib_work(long iters)
 {
-	for (long i = 0; i < iters; i++) {
-		pthread_mutex_lock(&shlib_lock);
-		acquisitions++;
-		for (int k = 0; k < 50; k++)
-			work += k;
-		pthread_mutex_unlock(&shlib_lock);
-	}
+	for (long i = 0; i < iters; i++)
+		lock_and_work(&shlib_lock, &acquisitions, &work);
 }
 
 /* How many times shlib_work() took the lock (call after the threads are joined). */
