@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* test_util.c - user/util: the hash map (against a plain array, through
  * deletions that shift clusters), the JSON writer (escapes, broken UTF-8,
- * commas, non-finite numbers), the PATH search, safe output files. */
+ * commas, non-finite numbers), the PATH search, safe output files, array
+ * growth. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include "check.h"
 #include "util/err.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/outfile.h"
@@ -214,6 +216,33 @@ static void test_outfile(void)
 	CHECK(system(q) == 0);
 }
 
+/* Appends keep what was there; a size that cannot be allocated (or would
+ * overflow) fails with the array as it was. */
+static void test_grow(void)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0, bad = 0;
+
+	CHECK(grow_array(&a, &cap, 0, sizeof(*a)) == 0 && !a && cap == 0);
+	for (uint32_t i = 0; i < 1000; i++) {
+		if (grow_array(&a, &cap, i + 1, sizeof(*a)))
+			break;
+		a[i] = i * 7;
+	}
+	CHECK(cap >= 1000 && cap >= GROW_MIN);
+	for (uint32_t i = 0; i < 1000; i++)
+		bad += a[i] != i * 7;
+	CHECK(bad == 0);
+	size_t had = cap;
+	uint32_t *was = a;
+
+	CHECK(grow_array(&a, &cap, 10, sizeof(*a)) == 0 && a == was && cap == had);
+	CHECK(grow_array(&a, &cap, SIZE_MAX / 2, sizeof(*a)) == -ENOMEM);
+	CHECK(grow_array(&a, &cap, SIZE_MAX, 1) == -ENOMEM);
+	CHECK(a == was && cap == had && a[999] == 999 * 7);
+	free(a);
+}
+
 int main(void)
 {
 	RUN(test_hash_basic);
@@ -221,5 +250,6 @@ int main(void)
 	RUN(test_json);
 	RUN(test_path);
 	RUN(test_outfile);
+	RUN(test_grow);
 	return check_done();
 }

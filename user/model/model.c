@@ -44,6 +44,7 @@
 #include <string.h>
 #include "model/model.h"
 #include "trace/trace_meta.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #ifndef GS_F_KEYFRAME		/* as in trace_reader.h, set by the reader only */
 #define GS_F_KEYFRAME (1u << 7)
@@ -181,6 +182,19 @@ static inline ssize_t thr_find(struct model *m, uint32_t tid)
 	return i;
 }
 
+/* Room for need elements in two arrays indexed alike (the public record
+ * and the model's own), which share one capacity. After a failure *cap
+ * still fits both (a grown first array only has room to spare). */
+static int grow_both(void *a, size_t asz, void *b, size_t bsz, size_t *cap, size_t need)
+{
+	size_t ca = *cap, cb = *cap;
+
+	if (grow_array(a, &ca, need, asz) || grow_array(b, &cb, need, bsz))
+		return -ENOMEM;
+	*cap = ca < cb ? ca : cb;
+	return 0;
+}
+
 /* Queue thread i as one that may go (checked again when its turn comes). */
 static void gone_push(struct model *m, size_t i)
 {
@@ -261,20 +275,9 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 			return -ENOMEM;	/* the slot stays unused */
 		goto init;
 	}
-	if (m->nthr == m->cap_thr) {
-		size_t cap = m->cap_thr ? m->cap_thr * 2 : 64;
-		struct model_thread *p = realloc(m->pub, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		m->pub = p;
-		struct thr *q = realloc(m->priv, cap * sizeof(*q));
-
-		if (!q)
-			return -ENOMEM;
-		m->priv = q;
-		m->cap_thr = cap;
-	}
+	if (grow_both(&m->pub, sizeof(*m->pub), &m->priv, sizeof(*m->priv), &m->cap_thr,
+		      m->nthr + 1))
+		return -ENOMEM;
 	i = (ssize_t)m->nthr;
 	if (hmap_put(&m->thr_index, hkey_u64(tid), (uint64_t)i))
 		return -ENOMEM;
@@ -386,20 +389,9 @@ static uint32_t lock_get(struct model *m, uint32_t pid, uint64_t addr)
 			return NO_LOCK;	/* a taken slot stays unused */
 		goto init;
 	}
-	if (m->nlocks == m->cap_locks) {
-		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
-		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
-
-		if (!l)
-			return NO_LOCK;
-		m->locks = l;
-		struct lck *q = realloc(m->lpriv, cap * sizeof(*q));
-
-		if (!q)
-			return NO_LOCK;
-		m->lpriv = q;
-		m->cap_locks = cap;
-	}
+	if (grow_both(&m->locks, sizeof(*m->locks), &m->lpriv, sizeof(*m->lpriv), &m->cap_locks,
+		      m->nlocks + 1))
+		return NO_LOCK;
 	if (m->nlocks >= NO_LOCK ||
 	    hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
 		return NO_LOCK;

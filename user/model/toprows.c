@@ -6,6 +6,7 @@
 #include <string.h>
 #include "model/toprows.h"
 #include "util/fmt.h"
+#include "util/grow.h"
 
 static const struct gilsnap_thread *find_thread(const struct gilsnap *s,
 						const struct gilsnap_proc *p, uint32_t tid)
@@ -58,15 +59,8 @@ static void rate(struct toprow *r, struct sample c, const struct sample *p, uint
 
 static struct toprow *add(struct toprows *o)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 64;
-		struct toprow *n = realloc(o->rows, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		o->rows = n;
-		o->cap = cap;
-	}
+	if (grow_array(&o->rows, &o->cap, o->n + 1, sizeof(*o->rows)))
+		return NULL;
 	memset(&o->rows[o->n], 0, sizeof(o->rows[0]));
 	return &o->rows[o->n++];
 }

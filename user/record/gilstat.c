@@ -18,6 +18,7 @@
 #include "record/gilstat.h"
 #include "record/loader.h"
 #include "util/err.h"
+#include "util/grow.h"
 #include "util/privs.h"
 #include "gilstat.skel.h"
 
@@ -99,16 +100,9 @@ static int keep(struct gilstat *g, struct bpf_link *l)
 {
 	if (!l)
 		return -errno ? -errno : -EINVAL;
-	if (g->nlinks == g->cap_links) {
-		size_t cap = g->cap_links ? 2 * g->cap_links : 16;
-		struct bpf_link **n = realloc(g->links, cap * sizeof(*n));
-
-		if (!n) {
-			bpf_link__destroy(l);
-			return -ENOMEM;
-		}
-		g->links = n;
-		g->cap_links = cap;
+	if (grow_array(&g->links, &g->cap_links, g->nlinks + 1, sizeof(*g->links))) {
+		bpf_link__destroy(l);
+		return -ENOMEM;
 	}
 	g->links[g->nlinks++] = l;
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "record/gilwatch_impl.h"
 #include "util/fmt.h"
+#include "util/grow.h"
 #include "util/proc.h"
 
 /* ---- thread names --------------------------------------------------------------- */
@@ -138,14 +139,8 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 	uint64_t k;
 	int r = 0;
 
-	if (need > w->cap_pidlist) {
-		uint32_t *n = realloc(w->pidlist, need * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->pidlist = n;
-		w->cap_pidlist = need;
-	}
+	if (grow_array(&w->pidlist, &w->cap_pidlist, need, sizeof(*w->pidlist)))
+		return -ENOMEM;
 	/* which processes: the known Pythons, and whoever the counters name */
 	for (size_t i = 0; i < w->nprocs; i++)
 		if (w->procs[i].python)

@@ -15,6 +15,7 @@
 #include <zstd.h>
 #include <stdio.h>
 #include "util/crc32c.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
@@ -80,23 +81,6 @@ void trace_names_free(struct trace_names *n)
 	free(n);
 }
 
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-	void *p;
-	size_t c = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	p = realloc(*(void **)pp, c * elem);
-	if (!p)
-		return -ENOMEM;
-	*(void **)pp = p;
-	*cap = c;
-	return 0;
-}
-
 static uint64_t fnv(const uint8_t *s, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -120,7 +104,7 @@ static int intern(struct trace_names *n, const uint8_t *s, size_t len, uint32_t 
 	}
 	if (n->used + len + 1 > GST_MAX_NAME_BYTES)
 		return -ENOSPC;
-	if ((err = grow(&n->arena, &n->cap, n->used + len + 1, 1)))
+	if ((err = grow_array(&n->arena, &n->cap, n->used + len + 1, 1)))
 		return err;
 	for (size_t i = 0; i < len; i++)	/* control bytes would reach terminals */
 		n->arena[n->used + i] = s[i] && (s[i] < 0x20 || s[i] == 0x7f) ? '?' : (char)s[i];
@@ -152,7 +136,7 @@ static int add_thread(struct trace_names *n, const uint8_t *b, size_t len)
 	if ((err = intern(n, b + 16, len - 16, &name)))
 		return err;
 	if (!known) {
-		if ((err = grow(&n->th, &n->thcap, n->nth + 1, sizeof(*n->th))) ||
+		if ((err = grow_array(&n->th, &n->thcap, n->nth + 1, sizeof(*n->th))) ||
 		    (err = hmap_put(&n->th_by_key, k, n->nth)))
 			return err;
 		i = n->nth++;
@@ -180,7 +164,7 @@ static int add_func(struct trace_names *n, const uint8_t *b, size_t len)
 	if ((err = intern(n, b + 18, nl, &name)) || (err = intern(n, b + 18 + nl, len - 18 - nl, &file)))
 		return err;
 	if (!known) {
-		if ((err = grow(&n->fn, &n->fncap, n->nfn + 1, sizeof(*n->fn))) ||
+		if ((err = grow_array(&n->fn, &n->fncap, n->nfn + 1, sizeof(*n->fn))) ||
 		    (err = hmap_put(&n->fn_by_key, k, n->nfn)))
 			return err;
 		i = n->nfn++;
@@ -206,7 +190,7 @@ static int add_prop(struct trace_names *n, const uint8_t *b, size_t len)
 	if (i == n->npr) {
 		if (n->npr == GST_MAX_PROPS)
 			return -ENOSPC;
-		if ((err = grow(&n->pr, &n->prcap, n->npr + 1, sizeof(*n->pr))))
+		if ((err = grow_array(&n->pr, &n->prcap, n->npr + 1, sizeof(*n->pr))))
 			return err;
 		n->npr++;
 	}
@@ -222,7 +206,7 @@ static int add_seen(struct trace_names *n, const uint8_t *b, size_t len)
 		return -EBADMSG;
 	if (n->nseen == GST_MAX_SEEN)
 		return -ENOSPC;
-	if ((err = grow(&n->seen, &n->seencap, n->nseen + 1, sizeof(*n->seen))))
+	if ((err = grow_array(&n->seen, &n->seencap, n->nseen + 1, sizeof(*n->seen))))
 		return err;
 	n->seen[n->nseen++] = (struct trace_thread_seen){ get_le32(b), get_le32(b + 4),
 							  get_le64(b + 8) };

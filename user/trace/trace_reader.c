@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
+#include "util/grow.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_names.h"
@@ -166,15 +167,8 @@ static int read_header(struct trace_reader *r, char *err)
 
 static int idx_push(struct trace_reader *r, const struct blk_ref *b)
 {
-	if (r->nidx == r->idx_cap) {
-		size_t cap = r->idx_cap ? 2 * r->idx_cap : 64;
-		struct blk_ref *n = realloc(r->idx, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->idx = n;
-		r->idx_cap = cap;
-	}
+	if (grow_array(&r->idx, &r->idx_cap, r->nidx + 1, sizeof(*r->idx)))
+		return -ENOMEM;
 	r->idx[r->nidx++] = *b;
 	return 0;
 }
