@@ -763,6 +763,24 @@ static void on_released(struct model *m, size_t i, const struct gs_event *ev, ui
 	p->lock_change_ns = ts;
 }
 
+/* An interval of thread i's own (IO, native code: no lock in it): from the
+ * first begin to the end, one span; a begin inside it and an end outside
+ * it (or before its begin) add nothing. */
+static void own_span(struct model *m, size_t i, uint8_t kind, bool *in, uint64_t *since,
+		     bool begin, uint16_t cpu, uint64_t ts)
+{
+	if (begin) {
+		if (!*in) {
+			*in = true;
+			*since = ts;
+		}
+		return;
+	}
+	if (*in && ts >= *since)
+		emit(m, kind, *since, ts, &m->pub[i], cpu, 0, 0, 0);
+	*in = false;
+}
+
 static void on_drop_request(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
 {
 	struct model_thread *t = &m->pub[i];
@@ -953,28 +971,15 @@ int model_feed(struct model *m, const struct gs_event *ev)
 			}
 			break;
 		case GS_EV_IO_BEGIN:
-			if (!m->pub[i].in_io) {
-				m->pub[i].in_io = true;
-				m->priv[i].io_since_ns = ts;
-			}
-			break;
 		case GS_EV_IO_END:
-			if (m->pub[i].in_io && ts >= m->priv[i].io_since_ns)
-				emit(m, SPAN_IO, m->priv[i].io_since_ns, ts, &m->pub[i],
-				     ev->cpu, 0, 0, 0);
-			m->pub[i].in_io = false;
+			own_span(m, (size_t)i, SPAN_IO, &m->pub[i].in_io, &m->priv[i].io_since_ns,
+				 ev->type == GS_EV_IO_BEGIN, ev->cpu, ts);
 			break;
 		case GS_EV_NATIVE_BEGIN:
-			if (!m->pub[i].in_native) {
-				m->pub[i].in_native = true;
-				m->priv[i].native_since_ns = ts;
-			}
-			break;
 		case GS_EV_NATIVE_END:
-			if (m->pub[i].in_native && ts >= m->priv[i].native_since_ns)
-				emit(m, SPAN_NATIVE, m->priv[i].native_since_ns, ts, &m->pub[i],
-				     ev->cpu, 0, 0, 0);
-			m->pub[i].in_native = false;
+			own_span(m, (size_t)i, SPAN_NATIVE, &m->pub[i].in_native,
+				 &m->priv[i].native_since_ns, ev->type == GS_EV_NATIVE_BEGIN, ev->cpu,
+				 ts);
 			break;
 		}
 		thr_update(m, (size_t)i, ts);
