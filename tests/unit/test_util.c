@@ -2,7 +2,7 @@
 /* test_util.c - user/util: the hash map (against a plain array, through
  * deletions that shift clusters), the JSON writer (escapes, broken UTF-8,
  * commas, non-finite numbers), the PATH search, safe output files, array
- * growth. */
+ * growth, binary search by a key at an offset. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +15,7 @@
 #include "util/json.h"
 #include "util/outfile.h"
 #include "util/path.h"
+#include "util/search.h"
 
 static void test_hash_basic(void)
 {
@@ -243,6 +244,40 @@ static void test_grow(void)
 	free(a);
 }
 
+struct rec {
+	char pad[3];
+	uint32_t id;
+	uint64_t ts;
+};
+
+/* Against a linear scan, on every key around the stored ones: equal keys
+ * (ts), an empty array, keys below and above all. */
+static void test_search(void)
+{
+	struct rec r[9];
+	size_t bad = 0;
+
+	for (uint32_t i = 0; i < 9; i++)
+		r[i] = (struct rec){ .id = 10 * i + 5, .ts = 100 * (i / 3) };
+	for (uint32_t k = 0; k < 100; k++) {
+		struct rec *want = NULL;
+		size_t up = 0;
+
+		for (size_t i = 0; i < 9; i++) {
+			if (r[i].id == k)
+				want = &r[i];
+			up += r[i].ts <= k * 4;
+		}
+		bad += search_u32(r, 9, sizeof(r[0]), offsetof(struct rec, id), k) != want;
+		bad += search_upper_u64(r, 9, sizeof(r[0]), offsetof(struct rec, ts), k * 4) != up;
+	}
+	CHECK(bad == 0);
+	CHECK(search_u32(r, 0, sizeof(r[0]), offsetof(struct rec, id), 5) == NULL);
+	CHECK(search_upper_u64(r, 0, sizeof(r[0]), offsetof(struct rec, ts), 5) == 0);
+	CHECK(search_u32(r, 9, sizeof(r[0]), offsetof(struct rec, id), 85) == &r[8]);
+	CHECK(search_upper_u64(r, 9, sizeof(r[0]), offsetof(struct rec, ts), 200) == 9);
+}
+
 int main(void)
 {
 	RUN(test_hash_basic);
@@ -251,5 +286,6 @@ int main(void)
 	RUN(test_path);
 	RUN(test_outfile);
 	RUN(test_grow);
+	RUN(test_search);
 	return check_done();
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "model/gilsnap.h"
 #include "util/grow.h"
+#include "util/search.h"
 
 struct gilsnap_proc *gilsnap_add_proc(struct gilsnap *s, uint32_t pid)
 {
@@ -35,19 +36,8 @@ struct gilsnap_thread *gilsnap_add_thread(struct gilsnap *s, uint32_t tid)
 
 const struct gilsnap_proc *gilsnap_find(const struct gilsnap *s, uint32_t pid)
 {
-	size_t lo = 0, hi = s->nprocs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->procs[mid].pid == pid)
-			return &s->procs[mid];
-		if (s->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(s->procs, s->nprocs, sizeof(*s->procs), offsetof(struct gilsnap_proc, pid),
+			  pid);
 }
 
 void gilsnap_clear(struct gilsnap *s)

@@ -17,6 +17,7 @@
 #include "util/fmt.h"
 #include "util/grow.h"
 #include "util/hash.h"
+#include "util/search.h"
 
 #define REASONS_MAX 8		/* distinct "not traceable" reasons counted apart */
 
@@ -166,19 +167,7 @@ static void proc_free(struct pe_proc *p)
 /* procs[0 .. sorted) are in pid order (the ones an update adds come after) */
 static struct pe_proc *find_proc(struct promexp *e, uint32_t pid, size_t sorted)
 {
-	size_t lo = 0, hi = sorted;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (e->procs[mid].pid == pid)
-			return &e->procs[mid];
-		if (e->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(e->procs, sorted, sizeof(*e->procs), offsetof(struct pe_proc, pid), pid);
 }
 
 static struct pe_folded *find_folded(struct promexp *e, uint32_t pid)

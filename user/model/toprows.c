@@ -7,23 +7,13 @@
 #include "model/toprows.h"
 #include "util/fmt.h"
 #include "util/grow.h"
+#include "util/search.h"
 
 static const struct gilsnap_thread *find_thread(const struct gilsnap *s,
 						const struct gilsnap_proc *p, uint32_t tid)
 {
-	size_t lo = p->first, hi = p->first + p->nthreads;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->threads[mid].tid == tid)
-			return &s->threads[mid];
-		if (s->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(s->threads + p->first, p->nthreads, sizeof(*s->threads),
+			  offsetof(struct gilsnap_thread, tid), tid);
 }
 
 /* cur - prev of a counter; a counter that went down started over (a

@@ -12,6 +12,7 @@
 #include "util/fmt.h"
 #include "util/grow.h"
 #include "util/proc.h"
+#include "util/search.h"
 
 /* ---- thread names --------------------------------------------------------------- */
 
@@ -24,19 +25,10 @@ static int name_cmp(const void *a, const void *b)
 
 const char *gw_name_of(const struct gw_proc *p, uint32_t tid)
 {
-	size_t lo = 0, hi = p->nnames;
+	const struct gw_name *n = search_u32(p->names, p->nnames, sizeof(*p->names),
+					     offsetof(struct gw_name, tid), tid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->names[mid].tid == tid)
-			return p->names[mid].name;
-		if (p->names[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return n ? n->name : NULL;
 }
 
 void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches)
