@@ -117,6 +117,19 @@ static int intern(struct trace_names *n, const uint8_t *s, size_t len, uint32_t 
 	return 0;
 }
 
+/* A new entry keyed k at the end of an array (*len used of *cap elements
+ * of elem bytes) whose index is by: *i is where. 0 or -ENOMEM. */
+static int append_keyed(struct hmap *by, struct hkey k, void *arr, size_t *len, size_t *cap,
+			size_t elem, uint64_t *i)
+{
+	int err = grow_array(arr, cap, *len + 1, elem);
+
+	if (err || (err = hmap_put(by, k, *len)))
+		return err;
+	*i = (*len)++;
+	return 0;
+}
+
 static int add_thread(struct trace_names *n, const uint8_t *b, size_t len)
 {
 	struct hkey k;
@@ -135,12 +148,9 @@ static int add_thread(struct trace_names *n, const uint8_t *b, size_t len)
 		return -ENOSPC;
 	if ((err = intern(n, b + 16, len - 16, &name)))
 		return err;
-	if (!known) {
-		if ((err = grow_array(&n->th, &n->thcap, n->nth + 1, sizeof(*n->th))) ||
-		    (err = hmap_put(&n->th_by_key, k, n->nth)))
-			return err;
-		i = n->nth++;
-	}
+	if (!known && (err = append_keyed(&n->th_by_key, k, &n->th, &n->nth, &n->thcap,
+					  sizeof(*n->th), &i)))
+		return err;
 	n->th[i] = (struct th_entry){ get_le32(b), get_le32(b + 4), get_le64(b + 8), name };
 	return 0;
 }
@@ -163,12 +173,9 @@ static int add_func(struct trace_names *n, const uint8_t *b, size_t len)
 		return -ENOSPC;
 	if ((err = intern(n, b + 18, nl, &name)) || (err = intern(n, b + 18 + nl, len - 18 - nl, &file)))
 		return err;
-	if (!known) {
-		if ((err = grow_array(&n->fn, &n->fncap, n->nfn + 1, sizeof(*n->fn))) ||
-		    (err = hmap_put(&n->fn_by_key, k, n->nfn)))
-			return err;
-		i = n->nfn++;
-	}
+	if (!known && (err = append_keyed(&n->fn_by_key, k, &n->fn, &n->nfn, &n->fncap,
+					  sizeof(*n->fn), &i)))
+		return err;
 	n->fn[i] = (struct fn_entry){ get_le32(b), (int32_t)get_le32(b + 4), get_le64(b + 8), name, file };
 	return 0;
 }
