@@ -23,37 +23,41 @@ struct elf_file {
 	const char *rpath, *runpath;
 };
 
+/* The next section of that type after scn (NULL: from the first) that has
+ * data: its header into *sh, its data into *d. NULL after the last. */
+static Elf_Scn *next_section(const struct elf_file *ef, Elf_Scn *scn, Elf64_Word type,
+			     GElf_Shdr *sh, Elf_Data **d)
+{
+	while ((scn = elf_nextscn(ef->elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == type && (*d = elf_getdata(scn, NULL)))
+			return scn;
+	return NULL;
+}
+
 /* Reads DT_NEEDED/DT_RPATH/DT_RUNPATH once, so lookups are plain reads. */
 static void read_dynamic(struct elf_file *ef)
 {
-	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d || !sh.sh_entsize)
-			return;
-		size_t n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Dyn dyn;
-			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
-				break;
-			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH &&
-			    dyn.d_tag != DT_RUNPATH)
-				continue;
-			const char *s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
-			if (!s)
-				continue;
-			if (dyn.d_tag == DT_NEEDED && ef->n_needed < MAX_NEEDED)
-				ef->needed[ef->n_needed++] = s;
-			else if (dyn.d_tag == DT_RPATH)
-				ef->rpath = s;
-			else if (dyn.d_tag == DT_RUNPATH)
-				ef->runpath = s;
-		}
+	if (!next_section(ef, NULL, SHT_DYNAMIC, &sh, &d) || !sh.sh_entsize)
 		return;
+	size_t n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH && dyn.d_tag != DT_RUNPATH)
+			continue;
+		const char *s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
+		if (!s)
+			continue;
+		if (dyn.d_tag == DT_NEEDED && ef->n_needed < MAX_NEEDED)
+			ef->needed[ef->n_needed++] = s;
+		else if (dyn.d_tag == DT_RPATH)
+			ef->rpath = s;
+		else if (dyn.d_tag == DT_RUNPATH)
+			ef->runpath = s;
 	}
 }
 
@@ -127,14 +131,12 @@ static int each_sym(const struct elf_file *ef, Elf64_Word type,
 		    int (*fn)(void *ctx, const GElf_Sym *s, const char *name), void *ctx)
 {
 	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
 	int r;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize ||
-		    !(d = elf_getdata(scn, NULL)))
+	while ((scn = next_section(ef, scn, type, &sh, &d))) {
+		if (!sh.sh_entsize)
 			continue;
 		for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Sym s;
@@ -262,14 +264,10 @@ const char *elf_file_runpath(const struct elf_file *ef)
 int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
 {
 	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d)
-			continue;
+	while ((scn = next_section(ef, scn, SHT_NOTE, &sh, &d))) {
 		GElf_Nhdr nh;
 		size_t off = 0, name_off, desc_off, next;
 		while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
@@ -332,14 +330,13 @@ size_t elf_file_find_copies(const struct elf_file *ef, const char *name, struct 
 static int reloc_name(const struct elf_file *ef, uint64_t slot, char *buf, size_t len)
 {
 	Elf_Scn *scn = NULL;
+	GElf_Shdr sh, symsh;
+	Elf_Data *d, *symd;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh, symsh;
-		Elf_Data *d, *symd;
+	while ((scn = next_section(ef, scn, SHT_RELA, &sh, &d))) {
 		Elf_Scn *syms;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
-		    !(d = elf_getdata(scn, NULL)) || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
+		if (!sh.sh_entsize || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
 		    !gelf_getshdr(syms, &symsh) || !(symd = elf_getdata(syms, NULL)))
 			continue;
 		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
