@@ -176,7 +176,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
-		   user/util/hash.c user/trace/trace_codec.c $(wildcard user/trace/trace_names*.c) \
+		   user/util/hash.c user/util/grow.c user/util/search.c \
+		   user/trace/trace_codec.c $(wildcard user/trace/trace_names*.c) \
 		   user/trace/trace_reader.c user/trace/trace_cost.c
 build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)

@@ -23,23 +23,6 @@
 #define DEFAULT_LIVE_CAP (1u << 19)
 #define WINDOW_KINDS (1u << SPAN_CPU | 1u << SPAN_HOLD | 1u << SPAN_WAIT)
 
-int tl_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 256;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static bool is_notable(uint8_t type)
 {
 	switch (type) {
@@ -63,7 +46,7 @@ static void on_span(const struct model_span *s, void *ctx)
 	if (tl->nspans >= tl->coarsen_at)	/* a dense window: bounded */
 		tl_coarsen(tl);
 	/* out of memory loses a span from the picture, not the session */
-	if (tl_grow((void **)&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*tl->spans)))
+	if (grow_array(&tl->spans, &tl->capspans, tl->nspans + 1, sizeof(*tl->spans)))
 		return;
 	tl->spans[tl->nspans++] = (struct tl_span){ *s, s->end_ns - s->start_ns,
 						     s->end_ns - s->start_ns };
@@ -274,8 +257,8 @@ static int add_out(struct timeline *tl, const struct model_span *s, uint64_t bus
 		c.end_ns = w->t1;
 	if (c.end_ns <= c.start_ns)	/* outside, or empty: nothing to draw */
 		return 0;
-	if (tl_grow((void **)&tl->out_spans, &tl->capout, tl->nout + 1, sizeof(c)) ||
-	    tl_grow((void **)&tl->out_busy, &tl->capbusy, tl->nout + 1, sizeof(busy)))
+	if (grow_array(&tl->out_spans, &tl->capout, tl->nout + 1, sizeof(c)) ||
+	    grow_array(&tl->out_busy, &tl->capbusy, tl->nout + 1, sizeof(busy)))
 		return -ENOMEM;
 	if (busy < s->end_ns - s->start_ns)
 		busy = (uint64_t)((unsigned __int128)busy * (c.end_ns - c.start_ns) /
@@ -331,8 +314,8 @@ static int list_threads(struct timeline *tl, size_t *nt)
 	const struct model_thread *thr = model_threads(tl->m, &nthr);
 
 	*nt = 0;
-	if (tl_grow((void **)&tl->out_threads, &tl->capthreads, nthr + 1,
-		    sizeof(*tl->out_threads)))
+	if (grow_array(&tl->out_threads, &tl->capthreads, nthr + 1,
+		       sizeof(*tl->out_threads)))
 		return -ENOMEM;
 	/* thread churn: the numbers (letters, colours) start over rather
 	 * than grow without end */
@@ -355,7 +338,7 @@ static int list_threads(struct timeline *tl, size_t *nt)
 		o->traced = t->traced;
 		o->state_since_ns = t->state_since_ns;
 	}
-	if (tl_grow((void **)&tl->out_of, &tl->capout_of, tl->reg.n + 1, sizeof(*tl->out_of)))
+	if (grow_array(&tl->out_of, &tl->capout_of, tl->reg.n + 1, sizeof(*tl->out_of)))
 		return -ENOMEM;
 	memset(tl->out_of, 0xff, tl->capout_of * sizeof(*tl->out_of));
 	for (size_t i = 0; i < *nt; i++)
@@ -383,7 +366,7 @@ static int sum_threads(struct timeline *tl)
 		} else if (s->kind == SPAN_HOLD && tl->out_busy[i] < s->end_ns - s->start_ns) {
 			o->hold_ns += tl->out_busy[i];	/* merged (dense window) */
 		} else if (s->kind == SPAN_HOLD) {
-			if (tl_grow((void **)&tl->ivs, &tl->capivs, niv + 1, sizeof(*tl->ivs)))
+			if (grow_array(&tl->ivs, &tl->capivs, niv + 1, sizeof(*tl->ivs)))
 				return -ENOMEM;
 			tl->ivs[niv++] = (struct tl_iv){ s->start_ns, s->end_ns, s->tid };
 		}
@@ -444,7 +427,7 @@ static int build_locks(struct timeline *tl, struct tl_window *w)
 
 		if ((s->kind != SPAN_HOLD && s->kind != SPAN_WAIT) || !s->lock)
 			continue;
-		if (tl_grow((void **)&tl->cand, &tl->capcand, n + 1, sizeof(*tl->cand)))
+		if (grow_array(&tl->cand, &tl->capcand, n + 1, sizeof(*tl->cand)))
 			return -ENOMEM;
 		tl->cand[n++] = (struct tl_cand){ .pid = s->pid, .addr = s->lock,
 						  .first = s->start_ns };

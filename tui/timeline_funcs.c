@@ -83,8 +83,8 @@ int tl_funcs(struct timeline *tl)
 	}
 	if (!any)
 		return 0;
-	if (tl_grow((void **)&tl->out_funcs, &tl->capfuncs, w->nthreads * 2 * TL_FUNCS_TOP + 1,
-		    sizeof(*tl->out_funcs)))
+	if (grow_array(&tl->out_funcs, &tl->capfuncs, w->nthreads * 2 * TL_FUNCS_TOP + 1,
+		       sizeof(*tl->out_funcs)))
 		return -ENOMEM;
 	for (size_t t = 0; t < w->nthreads; t++) {
 		const struct tl_thread *th = &w->threads[t];

@@ -8,6 +8,7 @@
 #ifndef TIMELINE_IMPL_H
 #define TIMELINE_IMPL_H
 #include "tui/timeline.h"
+#include "util/grow.h"
 #include "util/hash.h"
 
 struct timeline {
@@ -115,8 +116,6 @@ void tl_number_file_threads(struct timeline *tl);
  * grain each time it is not enough): timeline_coarse.c. */
 void tl_coarsen(struct timeline *tl);
 
-/* Grow *p (of *cap elements of size bytes) to hold need: 0 or -ENOMEM. */
-int tl_grow(void **p, size_t *cap, size_t need, size_t size);
 /* Point the source at t0 for a fresh feed: the file's block holding t0, or
  * the oldest live event held. 0 or a negative errno. */
 int tl_source_seek(struct timeline *tl, uint64_t t0);

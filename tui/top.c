@@ -12,6 +12,7 @@
 #include <time.h>
 #include "tui/crt.h"
 #include "tui/top_impl.h"
+#include "util/grow.h"
 
 static const uint32_t intervals_ms[] = { 500, 1000, 2000, 5000, 10000 };
 #define NINTERVALS (sizeof(intervals_ms) / sizeof(intervals_ms[0]))
@@ -58,14 +59,8 @@ int top_set_rows(struct top *t, const struct toprows *rows)
 {
 	struct toprows *c = &t->rows;
 
-	if (rows->n > c->cap) {
-		struct toprow *n = realloc(c->rows, rows->n * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->rows = n;
-		c->cap = rows->n;
-	}
+	if (grow_array(&c->rows, &c->cap, rows->n, sizeof(*c->rows)))
+		return -ENOMEM;
 	if (rows->n)
 		memcpy(c->rows, rows->rows, rows->n * sizeof(*c->rows));
 	c->n = rows->n;
@@ -147,15 +142,8 @@ static int row_cmp(const void *a, const void *b, void *ctx)
 
 static int push(struct top *t, size_t i)
 {
-	if (t->nvis == t->cap_vis) {
-		size_t cap = t->cap_vis ? 2 * t->cap_vis : 64;
-		size_t *n = realloc(t->vis, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->vis = n;
-		t->cap_vis = cap;
-	}
+	if (grow_array(&t->vis, &t->cap_vis, t->nvis + 1, sizeof(*t->vis)))
+		return -ENOMEM;
 	t->vis[t->nvis++] = i;
 	return 0;
 }

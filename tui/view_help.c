@@ -81,65 +81,47 @@ const struct view view_keys = {
 	.draw = keys_draw,
 };
 
-/* Keys first: on a small screen the box is cut at the bottom. */
-static const char *const help_unicode[] = {
-	"Keys",
-	"  space  pause / go on            \u2190 \u2192    previous / next lock event",
-	"  [ ]    back / on 1/4 window     { }    back / on a whole window",
-	"  + -    zoom in / out            z      fit the whole run so far",
-	"  < >    slower / faster          g      go to a time (s from the start)",
-	"  f      follow the newest / end  t      highlight the next thread",
-	"  Tab    focus table / log, then j k \u2191 \u2193 PgUp PgDn Home End move",
-	"  o      sort the table           / n    find a thread (name, tid); next",
-	"  e      only its events / all    Esc    no highlight",
-	"  p      Python functions of the highlighted thread (held / waited in)",
-	"  s      save (live)              ? q    close this help / quit",
-	"  mouse  click: go there, or highlight a thread; wheel: zoom right there",
-	"",
-	"What you see",
-	"  CPUn   one strip per core: who ran there, in the thread's colour",
-	"         \u2587 tall and bright: it held the lock   \u2581 low: it ran without it",
-	"         \u2591 grey: another process, while it had the core; blank: idle",
-	"  LOCK   the thread holding the lock; \u00b7 nobody (a lane per lock)",
-	"  wait   a thread waiting for the lock; ruler: time from the first event",
-	"  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken",
-	NULL,
+/* Keys first: on a small screen the box is cut at the bottom. Each line as
+ * drawn with Unicode and colours, then in monochrome or ASCII where that
+ * differs (NULL: the same): the strips show letters there. */
+static const struct help_line {
+	const char *uni, *mono;
+} help[] = {
+	{ "Keys", NULL },
+	{ "  space  pause / go on            \u2190 \u2192    previous / next lock event",
+	  "  space  pause / go on            <- ->  previous / next lock event" },
+	{ "  [ ]    back / on 1/4 window     { }    back / on a whole window", NULL },
+	{ "  + -    zoom in / out            z      fit the whole run so far", NULL },
+	{ "  < >    slower / faster          g      go to a time (s from the start)", NULL },
+	{ "  f      follow the newest / end  t      highlight the next thread", NULL },
+	{ "  Tab    focus table / log, then j k \u2191 \u2193 PgUp PgDn Home End move",
+	  "  Tab    focus table / log, then j k Up Down PgUp PgDn Home End move" },
+	{ "  o      sort the table           / n    find a thread (name, tid); next", NULL },
+	{ "  e      only its events / all    Esc    no highlight", NULL },
+	{ "  p      Python functions of the highlighted thread (held / waited in)", NULL },
+	{ "  s      save (live)              ? q    close this help / quit", NULL },
+	{ "  mouse  click: go there, or highlight a thread; wheel: zoom right there", NULL },
+	{ "", NULL },
+	{ "What you see", NULL },
+	{ "  CPUn   one strip per core: who ran there, in the thread's colour",
+	  "  CPUn   one strip per core: the letter of the thread that ran there" },
+	{ "         \u2587 tall and bright: it held the lock   \u2581 low: it ran without it",
+	  "         upper case: holds the lock        lower case: runs without it" },
+	{ "         \u2591 grey: another process, while it had the core; blank: idle",
+	  "         #: another process, while it had the core; blank: idle" },
+	{ "  LOCK   the thread holding the lock; \u00b7 nobody (a lane per lock)",
+	  "  LOCK   the thread holding the lock; . nobody (a lane per lock)" },
+	{ "  wait   a thread waiting for the lock; ruler: time from the first event", NULL },
+	{ "  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken", NULL },
 };
 
-static const char *const help_ascii[] = {
-	"Keys",
-	"  space  pause / go on            <- ->  previous / next lock event",
-	"  [ ]    back / on 1/4 window     { }    back / on a whole window",
-	"  + -    zoom in / out            z      fit the whole run so far",
-	"  < >    slower / faster          g      go to a time (s from the start)",
-	"  f      follow the newest / end  t      highlight the next thread",
-	"  Tab    focus table / log, then j k Up Down PgUp PgDn Home End move",
-	"  o      sort the table           / n    find a thread (name, tid); next",
-	"  e      only its events / all    Esc    no highlight",
-	"  p      Python functions of the highlighted thread (held / waited in)",
-	"  s      save (live)              ? q    close this help / quit",
-	"  mouse  click: go there, or highlight a thread; wheel: zoom right there",
-	"",
-	"What you see",
-	"  CPUn   one strip per core: the letter of the thread that ran there",
-	"         upper case: holds the lock        lower case: runs without it",
-	"         #: another process, while it had the core; blank: idle",
-	"  LOCK   the thread holding the lock; . nobody (a lane per lock)",
-	"  wait   a thread waiting for the lock; ruler: time from the first event",
-	"  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken",
-	NULL,
-};
+#define NHELP ((int)(sizeof(help) / sizeof(help[0])))
 
 static void help_draw(const struct view_ctx *c, struct grid *g, struct tui_rect r)
 {
-	const char *const *text = c->st->ascii ? help_ascii : help_unicode;
 	bool mono = c->st->ascii || !c->st->color;
-	int lines = 0, bw = 76, bh, x, y;
+	int lines = NHELP, bw = 76, bh, x, y;
 
-	for (; text[lines]; lines++)
-		;
-	if (mono && !c->st->ascii)
-		text = help_ascii;	/* the strips show letters then */
 	bh = lines + 2;
 	if (bw > r.w)
 		bw = r.w;
@@ -162,10 +144,12 @@ static void help_draw(const struct view_ctx *c, struct grid *g, struct tui_rect 
 	grid_put(g, x, y + bh - 1, view_glyph(c, 0x2514, '+'), STYLE_PLAIN);
 	grid_put(g, x + bw - 1, y + bh - 1, view_glyph(c, 0x2518, '+'), STYLE_PLAIN);
 	grid_print(g, x + 2, y, bw - 4, (struct cell_style){ .attr = GA_BOLD }, " help ");
-	for (int i = 0; i < lines && i < bh - 2; i++)
+	for (int i = 0; i < lines && i < bh - 2; i++) {
+		const char *t = mono && help[i].mono ? help[i].mono : help[i].uni;
+
 		grid_print(g, x + 2, y + 1 + i, bw - 4,
-			   (struct cell_style){ .attr = text[i][0] != ' ' ? GA_BOLD : 0 },
-			   text[i]);
+			   (struct cell_style){ .attr = t[0] != ' ' ? GA_BOLD : 0 }, t);
+	}
 }
 
 const struct view view_help = {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* test_util.c - user/util: the hash map (against a plain array, through
  * deletions that shift clusters), the JSON writer (escapes, broken UTF-8,
- * commas, non-finite numbers), the PATH search, safe output files. */
+ * commas, non-finite numbers), the PATH search, safe output files, array
+ * growth, binary search by a key at an offset. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,10 +10,12 @@
 #include <sys/stat.h>
 #include "check.h"
 #include "util/err.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/outfile.h"
 #include "util/path.h"
+#include "util/search.h"
 
 static void test_hash_basic(void)
 {
@@ -214,6 +217,67 @@ static void test_outfile(void)
 	CHECK(system(q) == 0);
 }
 
+/* Appends keep what was there; a size that cannot be allocated (or would
+ * overflow) fails with the array as it was. */
+static void test_grow(void)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0, bad = 0;
+
+	CHECK(grow_array(&a, &cap, 0, sizeof(*a)) == 0 && !a && cap == 0);
+	for (uint32_t i = 0; i < 1000; i++) {
+		if (grow_array(&a, &cap, i + 1, sizeof(*a)))
+			break;
+		a[i] = i * 7;
+	}
+	CHECK(cap >= 1000 && cap >= GROW_MIN);
+	for (uint32_t i = 0; i < 1000; i++)
+		bad += a[i] != i * 7;
+	CHECK(bad == 0);
+	size_t had = cap;
+	uint32_t *was = a;
+
+	CHECK(grow_array(&a, &cap, 10, sizeof(*a)) == 0 && a == was && cap == had);
+	CHECK(grow_array(&a, &cap, SIZE_MAX / 2, sizeof(*a)) == -ENOMEM);
+	CHECK(grow_array(&a, &cap, SIZE_MAX, 1) == -ENOMEM);
+	CHECK(a == was && cap == had && a[999] == 999 * 7);
+	free(a);
+}
+
+struct rec {
+	char pad[3];
+	uint32_t id;
+	uint64_t ts;
+};
+
+/* Against a linear scan, on every key around the stored ones: equal keys
+ * (ts), an empty array, keys below and above all. */
+static void test_search(void)
+{
+	struct rec r[9];
+	size_t bad = 0;
+
+	for (uint32_t i = 0; i < 9; i++)
+		r[i] = (struct rec){ .id = 10 * i + 5, .ts = 100 * (i / 3) };
+	for (uint32_t k = 0; k < 100; k++) {
+		struct rec *want = NULL;
+		size_t up = 0;
+
+		for (size_t i = 0; i < 9; i++) {
+			if (r[i].id == k)
+				want = &r[i];
+			up += r[i].ts <= k * 4;
+		}
+		bad += search_u32(r, 9, sizeof(r[0]), offsetof(struct rec, id), k) != want;
+		bad += search_upper_u64(r, 9, sizeof(r[0]), offsetof(struct rec, ts), k * 4) != up;
+	}
+	CHECK(bad == 0);
+	CHECK(search_u32(r, 0, sizeof(r[0]), offsetof(struct rec, id), 5) == NULL);
+	CHECK(search_upper_u64(r, 0, sizeof(r[0]), offsetof(struct rec, ts), 5) == 0);
+	CHECK(search_u32(r, 9, sizeof(r[0]), offsetof(struct rec, id), 85) == &r[8]);
+	CHECK(search_upper_u64(r, 9, sizeof(r[0]), offsetof(struct rec, ts), 200) == 9);
+}
+
 int main(void)
 {
 	RUN(test_hash_basic);
@@ -221,5 +285,7 @@ int main(void)
 	RUN(test_json);
 	RUN(test_path);
 	RUN(test_outfile);
+	RUN(test_grow);
+	RUN(test_search);
 	return check_done();
 }

@@ -43,6 +43,30 @@ const char *cmd_quote(char *buf, size_t len, const char *arg);
  * optstring must start with ':' (after a leading '+'); optind is getopt's. */
 int cmd_getopt(const char *name, int argc, char **argv, const char *optstring,
 	       const struct option *longopts);
+/*
+ * Options that more than one command takes, spelled (and keyed) once: a
+ * command's longopts table names them by these macros, and a group's
+ * options are read by the group's parser (cmd_trace_opt; cmd_watch.h:
+ * cmd_watch_opt).
+ * Keys that are not letters of a short option stay internal.
+ */
+#define CMD_OPT_HELP	{ "help", no_argument, NULL, 'h' }
+#define CMD_OPT_ASCII	{ "ascii", no_argument, NULL, 'A' }
+#define CMD_OPT_PID	{ "pid", required_argument, NULL, 'p' }
+/* -o FILE and --force */
+#define CMD_OPTS_OUTPUT							\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "force", no_argument, NULL, 'f' }
+/* record and live: -o/--force and what to trace, how (cmd_trace_opt) */
+#define CMD_OPTS_TRACE							\
+	CMD_OPTS_OUTPUT,						\
+	CMD_OPT_PID,							\
+	{ "all", no_argument, NULL, 'a' },				\
+	{ "python", optional_argument, NULL, 'P' },			\
+	{ "lock", required_argument, NULL, 'L' },			\
+	{ "as-root", no_argument, NULL, 'R' },				\
+	{ "keep-running", no_argument, NULL, 'K' }
+
 /* The kernel's largest possible pid (PID_MAX_LIMIT on 64-bit). */
 #define CMD_PID_MAX 4194304
 /* -p PID: 1 to CMD_PID_MAX, digits only (a number that does not fit is
@@ -53,11 +77,23 @@ int cmd_parse_pid(const char *name, const char *arg, pid_t *pid);
 int cmd_parse_double(const char *name, const char *opt, const char *arg, double lo, double hi,
 		     const char *want, double *out);
 
-/* What `record` and `live` share after their getopt loop (cmd_trace.c);
- * each returns 0, or 2 after printing the usage line. */
+/* The trace FILE of `replay` and `report` (cmd_file.c). */
+struct trace_reader;
+/* The one word left after the options (argv[optind]) into *path: 0, or 2
+ * after the usage line (none, or more than one). */
+int cmd_one_trace(const char *name, int argc, char **argv, const char **path);
+/* Opens path to read past damaged blocks (trace_reader_skip_bad): 0 with
+ * *r set, or 1 after the error line ("gilscope NAME: PATH: not a readable
+ * gilscope trace: why"). */
+int cmd_open_trace(const char *name, const char *path, struct trace_reader **r);
+
+/* What `record` and `live` share in and after their getopt loop
+ * (cmd_trace.c); each returns 0, or 2 after printing the usage line. */
 struct pipeline_opts;
-/* --python[=full|gil] (arg NULL for plain --python) into po. */
-int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po);
+/* Option key c of CMD_OPTS_TRACE (with its argument, NULL if none) into
+ * po: -o, --force, -p, -a, --python[=full|gil], --lock, --as-root,
+ * --keep-running. Any other c is 2: cmd_getopt() said what was wrong. */
+int cmd_trace_opt(const char *name, int c, const char *arg, struct pipeline_opts *po);
 /* Either -p PID or -- CMD ARGS (argv from optind: po->argv), and not both
  * --python and --lock; --as-root and --keep-running only with -- CMD. */
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv);

@@ -223,7 +223,7 @@ int cmd_check(int argc, char **argv)
 	int fd, err;
 
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPT_HELP,
 		{ "python", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },

@@ -79,11 +79,10 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'F' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
+		CMD_OPTS_OUTPUT,
 		{ "from", required_argument, NULL, 'A' },
 		{ "to", required_argument, NULL, 'B' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	const char *fmt_name = NULL, *out = NULL, *in = NULL;

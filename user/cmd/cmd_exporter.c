@@ -59,14 +59,7 @@ static const char usage[] =
 "  --max-processes N   processes with series of their own (default 256); the\n"
 "                      others are counted under pid=\"(other)\"\n"
 "  --no-names          do not read Python thread names (thread=\"tid N\")\n"
-"  --attach-once       drop every privilege after attaching to the interpreters\n"
-"                      running now (programs started later on them are still\n"
-"                      seen; other interpreter files started later are not)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON) to start. Then it keeps only\n"
-"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read every process), and a child,\n"
-"gilscope-attach, only what probing interpreters started later takes (CAP_BPF,\n"
-"CAP_PERFMON, CAP_SYS_ADMIN); with --attach-once nothing. Under sudo it becomes\n"
-"the invoking user.\n";
+CMD_WATCH_HELP_TAIL;
 
 /* What the HTTP thread serves, swapped in by the main thread. */
 struct served {
@@ -311,12 +304,10 @@ int cmd_exporter(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "listen-any", no_argument, NULL, 'A' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "pid", required_argument, NULL, 'p' },
 		{ "max-threads", required_argument, NULL, 'T' },
 		{ "max-processes", required_argument, NULL, 'P' },
-		{ "no-names", no_argument, NULL, 'N' },
-		{ "attach-once", no_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPTS_WATCH,
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	const char *listen_spec = DEFAULT_LISTEN;
@@ -344,10 +335,6 @@ int cmd_exporter(int argc, char **argv)
 						   "seconds, from 0.01 to 3600", &interval)))
 				return rc;
 			break;
-		case 'p':
-			if ((rc = cmd_watch_add_pids("exporter", &cw, optarg)))
-				return rc;
-			break;
 		case 'T':
 		case 'P':
 			if (num_parse_i64(optarg, 1, 100000, &v))
@@ -356,10 +343,10 @@ int cmd_exporter(int argc, char **argv)
 						 cmd_quote(q, sizeof(q), optarg));
 			*(c == 'T' ? &peo.max_threads : &peo.max_procs) = (size_t)v;
 			break;
-		case 'N': cw.no_names = true; break;
-		case 'O': cw.attach_once = true; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: return 2;
+		default:
+			if ((rc = cmd_watch_opt("exporter", c, optarg, &cw)))
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -292,16 +292,9 @@ static int on_poll(void *ctx, struct app *a)
 int cmd_live(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "python", optional_argument, NULL, 'P' },
-		{ "lock", required_argument, NULL, 'L' },
-		{ "ascii", no_argument, NULL, 'A' },
-		{ "as-root", no_argument, NULL, 'R' },
-		{ "keep-running", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPTS_TRACE,
+		CMD_OPT_ASCII,
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	struct live l = { .out = { .fd = -1 } };
@@ -323,26 +316,13 @@ int cmd_live(int argc, char **argv)
 	optind = 1;
 	while ((c = cmd_getopt("live", argc, argv, "+:o:p:ah", longopts)) != -1) {
 		switch (c) {
-		case 'o': po.output = optarg; break;
-		case 'f': po.force = true; break;
-		case 'a': po.all_tasks = true; break;
-		case 'P':
-			if (cmd_parse_python("live", optarg, &po))
-				return 2;
-			break;
-		case 'L': po.lock_spec = optarg; break;
 		case 'A': ascii = true; break;
-		case 'R': po.as_root = true; break;
-		case 'K': po.keep_running = true; break;
-		case 'p':
-			if (cmd_parse_pid("live", optarg, &po.pid))
-				return 2;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
 		default:
-			return 2;
+			if (cmd_trace_opt("live", c, optarg, &po))
+				return 2;
 		}
 	}
 	if (po.force && !po.output)

@@ -113,18 +113,11 @@ static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool q
 int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, 'a' },
+		CMD_OPTS_TRACE,
 		{ "duration", required_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "python", optional_argument, NULL, 'P' },
-		{ "lock", required_argument, NULL, 'L' },
 		{ "floor", no_argument, NULL, 'F' },
-		{ "as-root", no_argument, NULL, 'R' },
-		{ "keep-running", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	bool quiet = false, progress = false;
@@ -138,22 +131,8 @@ int cmd_record(int argc, char **argv)
 	optind = 1;
 	while ((c = cmd_getopt("record", argc, argv, "+:o:p:aqh", longopts)) != -1) {
 		switch (c) {
-		case 'o': po.output = optarg; break;
-		case 'a': po.all_tasks = true; break;
-		case 'f': po.force = true; break;
 		case 'q': quiet = true; break;
-		case 'P':
-			if (cmd_parse_python("record", optarg, &po))
-				return 2;
-			break;
-		case 'L': po.lock_spec = optarg; break;
 		case 'F': po.floor = true; break;
-		case 'R': po.as_root = true; break;
-		case 'K': po.keep_running = true; break;
-		case 'p':
-			if (cmd_parse_pid("record", optarg, &po.pid))
-				return 2;
-			break;
 		case 'd':
 			if (cmd_parse_double("record", "--duration", optarg, 0.001, 1e7,
 					     "seconds, from 0.001 to 10000000", &dur))
@@ -165,7 +144,8 @@ int cmd_record(int argc, char **argv)
 			fputs(ADAPTER_LOCK_SPEC_HELP, stdout);
 			return 0;
 		default:
-			return 2;
+			if (cmd_trace_opt("record", c, optarg, &po))
+				return 2;
 		}
 	}
 	if (!po.output && !po.floor)

@@ -35,21 +35,12 @@ static const char usage[] =
 static int open_trace(const char *path, struct timeline **tl, struct trace_reader **rp)
 {
 	struct trace_reader *r;
-	int err = trace_reader_open(&r, path);
+	int err;
 
-	if (err) {
-		const char *why = trace_reader_error(NULL);
-
-		if (err == -EBADMSG)
-			fprintf(stderr, "gilscope replay: %s: not a readable gilscope trace%s%s\n",
-				path, why[0] ? ": " : "", why);
-		else
-			fprintf(stderr, "gilscope replay: %s: %s\n", path, strerror(-err));
-		return 1;
-	}
 	/* a damaged block in the middle: the view goes on past it (its time
 	 * shows empty) and the command says what it skipped at the end */
-	trace_reader_skip_bad(r, true);
+	if (cmd_open_trace("replay", path, &r))
+		return 1;
 	err = timeline_open_reader(tl, r, NULL);
 	if (err) {
 		trace_reader_close(r);
@@ -187,12 +178,12 @@ static void show_cost(struct app *a, const struct trace_names *names, char *buf,
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "at", required_argument, NULL, 'A' },
+		{ "at", required_argument, NULL, 'T' },
 		{ "speed", required_argument, NULL, 'S' },
-		{ "ascii", no_argument, NULL, 'a' },
+		CMD_OPT_ASCII,
 		{ "bench-render", no_argument, NULL, 'B' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPT_HELP,
+		{ 0 },
 	};
 	struct app_opts o = { .mode = TUI_REPLAY, .speed = 1, .poll_fd = -1 };
 	const struct trace_meta *meta;
@@ -206,7 +197,7 @@ int cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((c = cmd_getopt("replay", argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
-		case 'A':
+		case 'T':
 			if (cmd_parse_double("replay", "--at", optarg, 0, 1e9,
 					     "seconds from the start, 0 or more", &at))
 				return 2;
@@ -216,7 +207,7 @@ int cmd_replay(int argc, char **argv)
 					     "a factor from 0.01 to 100", &o.speed))
 				return 2;
 			break;
-		case 'a':
+		case 'A':
 			o.ascii = true;
 			break;
 		case 'B':
@@ -231,14 +222,13 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (bench)
 		return bench_render(optind < argc ? argv[optind] : NULL);
-	if (optind == argc)
-		return cmd_usage("replay", "which trace? give a FILE");
-	if (optind != argc - 1)
-		return cmd_usage("replay", "one trace FILE at a time, not %d", argc - optind);
+	const char *path;
 	struct trace_reader *rd = NULL;
 	char note[256];
 
-	if (open_trace(argv[optind], &tl, &rd))
+	if ((err = cmd_one_trace("replay", argc, argv, &path)))
+		return err;
+	if (open_trace(path, &tl, &rd))
 		return 1;
 
 	crt_probe(&unicode, &color);
@@ -248,7 +238,7 @@ int cmd_replay(int argc, char **argv)
 	o.color = color && !o.ascii;
 	o.ascii = o.ascii || !unicode;
 	o.at_ns = (uint64_t)(at * 1e9);
-	o.title = meta->command[0] ? meta->command : argv[optind];
+	o.title = meta->command[0] ? meta->command : path;
 	o.pid = meta->root_pid;
 	if ((err = app_new(&a, &o))) {
 		fprintf(stderr, "gilscope replay: %s\n", strerror(-err));
@@ -272,14 +262,14 @@ int cmd_replay(int argc, char **argv)
 	timeline_free(tl);	/* closes rd */
 	if (skipped)
 		fprintf(stderr, "gilscope replay: warning: %s: %s; the view showed that time "
-			"empty\n", argv[optind], note);
+			"empty\n", path, note);
 	if (err == -ENOTTY) {
 		fprintf(stderr, "gilscope replay: needs a terminal (for text, try: gilscope report %s)\n",
-			argv[optind]);
+			path);
 		return 1;
 	}
 	if (err) {
-		fprintf(stderr, "gilscope replay: %s: %s\n", argv[optind], strerror(-err));
+		fprintf(stderr, "gilscope replay: %s: %s\n", path, strerror(-err));
 		return 1;
 	}
 	return 0;

@@ -39,7 +39,7 @@ int cmd_report(int argc, char **argv)
 
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	int c;
@@ -52,27 +52,12 @@ int cmd_report(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (optind == argc)
-		return cmd_usage("report", "which trace? give a FILE");
-	if (optind != argc - 1)
-		return cmd_usage("report", "one trace FILE at a time, not %d", argc - optind);
-	path = argv[optind];
-
+	if ((ret = cmd_one_trace("report", argc, argv, &path)))
+		return ret;
 	/* open: the file must be a readable trace */
-	ret = trace_reader_open(&r, path);
-	if (ret) {
-		const char *why = trace_reader_error(NULL);
-
-		if (ret == -EBADMSG)
-			fprintf(stderr, "gilscope report: %s: not a readable gilscope trace%s%s\n",
-				path, why[0] ? ": " : "", why);
-		else
-			fprintf(stderr, "gilscope report: %s: %s\n", path, strerror(-ret));
-		return 1;
-	}
-	/* model: stream every block through it; a damaged block in the middle
-	 * is skipped (the footer says where the next one is) and said below */
-	trace_reader_skip_bad(r, true);
+	if ((ret = cmd_open_trace("report", path, &r)))
+		return ret;
+	/* model: stream every block through it (a skipped one is said below) */
 	ret = report_new(&rp, trace_reader_meta(r));
 	if (ret) {
 		fprintf(stderr, "gilscope report: %s\n", strerror(-ret));

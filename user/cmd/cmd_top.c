@@ -31,14 +31,7 @@ static const char usage[] =
 "  --interval S        refresh every S seconds at first (default 1; keys +/-)\n"
 "  --ascii             plain ASCII, no line drawing\n"
 "  --no-names          do not read Python thread names (threads show as tid N)\n"
-"  --attach-once       drop every privilege after attaching to the interpreters\n"
-"                      running now (programs started later on them are still\n"
-"                      seen; other interpreter files started later are not)\n"
-"Needs root (or CAP_BPF and CAP_PERFMON) to start. Then it keeps only\n"
-"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read every process), and a child,\n"
-"gilscope-attach, only what probing interpreters started later takes (CAP_BPF,\n"
-"CAP_PERFMON, CAP_SYS_ADMIN); with --attach-once nothing. Under sudo it becomes\n"
-"the invoking user.\n";
+CMD_WATCH_HELP_TAIL;
 
 static int snapshot(void *ctx, struct gilsnap *s)
 {
@@ -57,12 +50,10 @@ static void work(void *ctx)
 int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
+		CMD_OPTS_WATCH,
 		{ "interval", required_argument, NULL, 'i' },
-		{ "ascii", no_argument, NULL, 'A' },
-		{ "no-names", no_argument, NULL, 'N' },
-		{ "attach-once", no_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPT_ASCII,
+		CMD_OPT_HELP,
 		{ 0 },
 	};
 	struct top_opts to = { 0 };
@@ -79,20 +70,16 @@ int cmd_top(int argc, char **argv)
 	to.ascii = !unicode;
 	while ((c = cmd_getopt("top", argc, argv, "+:p:h", longopts)) != -1) {
 		switch (c) {
-		case 'p':
-			if ((rc = cmd_watch_add_pids("top", &cw, optarg)))
-				return rc;
-			break;
 		case 'i':
 			if ((rc = cmd_parse_double("top", "--interval", optarg, 0.1, 3600,
 						   "seconds, from 0.1 to 3600", &interval)))
 				return rc;
 			break;
 		case 'A': to.ascii = true; break;
-		case 'N': cw.no_names = true; break;
-		case 'O': cw.attach_once = true; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: return 2;
+		default:
+			if ((rc = cmd_watch_opt("top", c, optarg, &cw)))
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * cmd_trace.c - what `record` and `live` share (cmd.h): the options that
- * say which process and which lock (each command keeps its own getopt
- * loop), and the closing lines about the program and what tracing it
+ * say where to write, which process and which lock (each command keeps its
+ * own getopt loop and hands these over), and the closing lines about the program and what tracing it
  * cost.
  */
 #include <signal.h>
@@ -14,7 +14,8 @@
 #include "trace/trace_cost.h"
 #include "util/fmt.h"
 
-int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po)
+/* --python[=full|gil] (arg NULL for plain --python) into po. */
+static int parse_python(const char *name, const char *arg, struct pipeline_opts *po)
 {
 	po->python = true;
 	if (!arg || !strcmp(arg, "full"))
@@ -27,6 +28,21 @@ int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po
 
 	return cmd_usage(name, "bad --python=%s (--python: the GIL, thread names and functions; "
 			 "--python=gil: the GIL only)", cmd_quote(q, sizeof(q), arg));
+}
+
+int cmd_trace_opt(const char *name, int c, const char *arg, struct pipeline_opts *po)
+{
+	switch (c) {
+	case 'o': po->output = arg; return 0;
+	case 'f': po->force = true; return 0;
+	case 'p': return cmd_parse_pid(name, arg, &po->pid);
+	case 'a': po->all_tasks = true; return 0;
+	case 'P': return parse_python(name, arg, po);
+	case 'L': po->lock_spec = arg; return 0;
+	case 'R': po->as_root = true; return 0;
+	case 'K': po->keep_running = true; return 0;
+	default: return 2;
+	}
 }
 
 int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char **argv)

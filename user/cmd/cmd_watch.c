@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * cmd_watch.c - what `top` and `exporter` share: -p PID lists, starting
+ * cmd_watch.c - what `top` and `exporter` share: their options, starting
  * the always-on watch (record/gilwatch.h) and the privilege drop after it.
  */
 #include <errno.h>
@@ -11,7 +11,9 @@
 #include "cmd/cmd_watch.h"
 #include "util/privs.h"
 
-int cmd_watch_add_pids(const char *name, struct cmd_watch *cw, const char *arg)
+/* -p ARG: one pid or a comma-separated list, added to cw. 0, or 2 after
+ * the usage line. */
+static int add_pids(const char *name, struct cmd_watch *cw, const char *arg)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
 	int rc = 0;
@@ -33,6 +35,16 @@ int cmd_watch_add_pids(const char *name, struct cmd_watch *cw, const char *arg)
 		rc = cmd_usage(name, "-p needs a process id");
 	free(copy);
 	return rc;
+}
+
+int cmd_watch_opt(const char *name, int c, const char *arg, struct cmd_watch *cw)
+{
+	switch (c) {
+	case 'p': return add_pids(name, cw, arg);
+	case 'N': cw->no_names = true; return 0;
+	case 'O': cw->attach_once = true; return 0;
+	default: return 2;
+	}
 }
 
 int cmd_watch_start(const char *name, struct cmd_watch *cw)

@@ -27,9 +27,27 @@ struct cmd_watch {
 	struct gilwatch *w;		/* after cmd_watch_start() */
 };
 
-/* -p ARG: one pid or a comma-separated list, added to cw. 0, or 2 after
- * the usage line. */
-int cmd_watch_add_pids(const char *name, struct cmd_watch *cw, const char *arg);
+/* The options top and exporter share (cmd.h): -p PID[,PID...] (repeat to
+ * add), --no-names, --attach-once. */
+#define CMD_OPTS_WATCH							\
+	CMD_OPT_PID,							\
+	{ "no-names", no_argument, NULL, 'N' },				\
+	{ "attach-once", no_argument, NULL, 'O' }
+/* The end of both commands' --help: --attach-once, the last option, and
+ * the privileges (the same watch, the same drop). */
+#define CMD_WATCH_HELP_TAIL \
+"  --attach-once       drop every privilege after attaching to the interpreters\n" \
+"                      running now (programs started later on them are still\n" \
+"                      seen; other interpreter files started later are not)\n" \
+"Needs root (or CAP_BPF and CAP_PERFMON) to start. Then it keeps only\n" \
+"CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read every process), and a child,\n" \
+"gilscope-attach, only what probing interpreters started later takes (CAP_BPF,\n" \
+"CAP_PERFMON, CAP_SYS_ADMIN); with --attach-once nothing. Under sudo it becomes\n" \
+"the invoking user.\n"
+/* Option key c of CMD_OPTS_WATCH (with its argument) into cw. 0, or 2
+ * after the usage line; any other c is 2: cmd_getopt() said what was
+ * wrong. */
+int cmd_watch_opt(const char *name, int c, const char *arg, struct cmd_watch *cw);
 /* Opens the watch, checks that -p named a Python, drops privileges.
  * 0, or 1 after the error line. */
 int cmd_watch_start(const char *name, struct cmd_watch *cw);

@@ -408,28 +408,30 @@ void exporter_lost(struct exporter *x, uint64_t ts_ns, uint64_t n)
 	fprintf(x->f, ",\"args\":{\"count\":%" PRIu64 "}}", n);
 }
 
+/* Chrome's metadata event naming a process or a thread. */
+static void chrome_name(struct exporter *x, const char *what, uint32_t pid, uint32_t tid,
+			const char *name)
+{
+	ev_begin(x, "M", what, pid, tid);
+	fputs(",\"args\":{\"name\":", x->f);
+	json_write_str(x->f, name);
+	fputs("}}", x->f);
+}
+
 void exporter_process(struct exporter *x, uint32_t pid, const char *name)
 {
 	if (x->fmt == EXPORT_PERFETTO)
 		pf_process(x->pf, pid, name);
-	if (x->fmt != EXPORT_CHROME)
-		return;
-	ev_begin(x, "M", "process_name", pid, pid);
-	fputs(",\"args\":{\"name\":", x->f);
-	json_write_str(x->f, name);
-	fputs("}}", x->f);
+	if (x->fmt == EXPORT_CHROME)
+		chrome_name(x, "process_name", pid, pid, name);
 }
 
 void exporter_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char *name)
 {
 	if (x->fmt == EXPORT_PERFETTO)
 		pf_thread(x->pf, pid, tid, name);
-	if (x->fmt != EXPORT_CHROME)
-		return;
-	ev_begin(x, "M", "thread_name", pid, tid);
-	fputs(",\"args\":{\"name\":", x->f);
-	json_write_str(x->f, name);
-	fputs("}}", x->f);
+	if (x->fmt == EXPORT_CHROME)
+		chrome_name(x, "thread_name", pid, tid, name);
 }
 
 int exporter_finish(struct exporter *x, const struct model *m, uint64_t end_ns,

@@ -12,6 +12,7 @@
 #include "model/funcstat.h"
 #include "model/model.h"
 #include "trace/trace_names.h"
+#include "util/grow.h"
 #include "util/hash.h"
 
 struct funcstat {
@@ -106,15 +107,8 @@ static int row_of(struct funcstat *fs, uint32_t pid, uint32_t tid, uint64_t func
 	hmap_get(&fs->per_thr, hkey_u64(thr), &cnt);
 	if (func != FUNCSTAT_OTHER && cnt >= fs->per_thread)
 		return row_of(fs, pid, tid, FUNCSTAT_OTHER, out);
-	if (fs->n == fs->cap) {
-		size_t cap = fs->cap ? 2 * fs->cap : 64;
-		struct funcstat_row *r = realloc(fs->rows, cap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		fs->rows = r;
-		fs->cap = cap;
-	}
+	if (grow_array(&fs->rows, &fs->cap, fs->n + 1, sizeof(*fs->rows)))
+		return -ENOMEM;
 	if ((err = hmap_put(&fs->by_key, k, fs->n)) ||
 	    (err = hmap_put(&fs->per_thr, hkey_u64(thr), cnt + 1)))
 		return err;

@@ -3,29 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/gilsnap.h"
-
-/* Room for one more element of size sz in *arr (n used of *cap). */
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
-{
-	size_t c;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 64;
-	p = realloc(*arr, c * sz);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
+#include "util/grow.h"
+#include "util/search.h"
 
 struct gilsnap_proc *gilsnap_add_proc(struct gilsnap *s, uint32_t pid)
 {
 	struct gilsnap_proc *p;
 
-	if (grow((void **)&s->procs, s->nprocs, &s->cap_procs, sizeof(*s->procs)))
+	if (grow_array(&s->procs, &s->cap_procs, s->nprocs + 1, sizeof(*s->procs)))
 		return NULL;
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof(*p));
@@ -38,8 +23,8 @@ struct gilsnap_thread *gilsnap_add_thread(struct gilsnap *s, uint32_t tid)
 {
 	struct gilsnap_thread *t;
 
-	if (!s->nprocs || grow((void **)&s->threads, s->nthreads, &s->cap_threads,
-			       sizeof(*s->threads)))
+	if (!s->nprocs || grow_array(&s->threads, &s->cap_threads, s->nthreads + 1,
+				     sizeof(*s->threads)))
 		return NULL;
 	t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
@@ -51,19 +36,8 @@ struct gilsnap_thread *gilsnap_add_thread(struct gilsnap *s, uint32_t tid)
 
 const struct gilsnap_proc *gilsnap_find(const struct gilsnap *s, uint32_t pid)
 {
-	size_t lo = 0, hi = s->nprocs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->procs[mid].pid == pid)
-			return &s->procs[mid];
-		if (s->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(s->procs, s->nprocs, sizeof(*s->procs), offsetof(struct gilsnap_proc, pid),
+			  pid);
 }
 
 void gilsnap_clear(struct gilsnap *s)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include "model/handoff.h"
 #include "trace/trace_reader.h"
+#include "util/grow.h"
 #include "util/hash.h"
 
 struct hlock {
@@ -67,20 +68,6 @@ struct handoff {
 	uint64_t pre_acq;	/* its thread's acquisitions before it */
 	size_t pre_idx;		/* its index in model_threads(), SIZE_MAX if new */
 };
-
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 16;
-	void *q = realloc(*p, c * size);
-
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 /* Locks and threads remembered while idle: beyond this many, a new one first
  * forgets every idle one (no waiter, no hold; a waiting thread's lock is
@@ -134,7 +121,7 @@ static struct hlock *lock_get(struct handoff *h, uint32_t pid, uint64_t addr)
 	}
 	if (h->nlocks >= HANDOFF_IDLE_MAX)
 		forget_idle_locks(h);
-	if (grow((void **)&h->locks, &h->cap_locks, h->nlocks, sizeof(*h->locks)) ||
+	if (grow_array(&h->locks, &h->cap_locks, h->nlocks + 1, sizeof(*h->locks)) ||
 	    hmap_put(&h->lock_index, (struct hkey){ addr, pid }, h->nlocks))
 		return NULL;
 	struct hlock *l = &h->locks[h->nlocks++];
@@ -159,7 +146,7 @@ static struct hthr *thr_get(struct handoff *h, uint32_t tid, bool create)
 	if (create && h->nthr >= HANDOFF_IDLE_MAX)
 		forget_idle_threads(h);
 	if (!create ||
-	    grow((void **)&h->thr, &h->cap_thr, h->nthr, sizeof(*h->thr)) ||
+	    grow_array(&h->thr, &h->cap_thr, h->nthr + 1, sizeof(*h->thr)) ||
 	    hmap_put(&h->thr_index, hkey_u64(tid), h->nthr))
 		return NULL;
 	struct hthr *t = &h->thr[h->nthr++];

@@ -44,6 +44,7 @@
 #include <string.h>
 #include "model/model.h"
 #include "trace/trace_meta.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #ifndef GS_F_KEYFRAME		/* as in trace_reader.h, set by the reader only */
 #define GS_F_KEYFRAME (1u << 7)
@@ -181,6 +182,19 @@ static inline ssize_t thr_find(struct model *m, uint32_t tid)
 	return i;
 }
 
+/* Room for need elements in two arrays indexed alike (the public record
+ * and the model's own), which share one capacity. After a failure *cap
+ * still fits both (a grown first array only has room to spare). */
+static int grow_both(void *a, size_t asz, void *b, size_t bsz, size_t *cap, size_t need)
+{
+	size_t ca = *cap, cb = *cap;
+
+	if (grow_array(a, &ca, need, asz) || grow_array(b, &cb, need, bsz))
+		return -ENOMEM;
+	*cap = ca < cb ? ca : cb;
+	return 0;
+}
+
 /* Queue thread i as one that may go (checked again when its turn comes). */
 static void gone_push(struct model *m, size_t i)
 {
@@ -261,20 +275,9 @@ static ssize_t thr_get(struct model *m, uint32_t pid, uint32_t tid)
 			return -ENOMEM;	/* the slot stays unused */
 		goto init;
 	}
-	if (m->nthr == m->cap_thr) {
-		size_t cap = m->cap_thr ? m->cap_thr * 2 : 64;
-		struct model_thread *p = realloc(m->pub, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		m->pub = p;
-		struct thr *q = realloc(m->priv, cap * sizeof(*q));
-
-		if (!q)
-			return -ENOMEM;
-		m->priv = q;
-		m->cap_thr = cap;
-	}
+	if (grow_both(&m->pub, sizeof(*m->pub), &m->priv, sizeof(*m->priv), &m->cap_thr,
+		      m->nthr + 1))
+		return -ENOMEM;
 	i = (ssize_t)m->nthr;
 	if (hmap_put(&m->thr_index, hkey_u64(tid), (uint64_t)i))
 		return -ENOMEM;
@@ -386,20 +389,9 @@ static uint32_t lock_get(struct model *m, uint32_t pid, uint64_t addr)
 			return NO_LOCK;	/* a taken slot stays unused */
 		goto init;
 	}
-	if (m->nlocks == m->cap_locks) {
-		size_t cap = m->cap_locks ? m->cap_locks * 2 : 4;
-		struct model_lock *l = realloc(m->locks, cap * sizeof(*l));
-
-		if (!l)
-			return NO_LOCK;
-		m->locks = l;
-		struct lck *q = realloc(m->lpriv, cap * sizeof(*q));
-
-		if (!q)
-			return NO_LOCK;
-		m->lpriv = q;
-		m->cap_locks = cap;
-	}
+	if (grow_both(&m->locks, sizeof(*m->locks), &m->lpriv, sizeof(*m->lpriv), &m->cap_locks,
+		      m->nlocks + 1))
+		return NO_LOCK;
 	if (m->nlocks >= NO_LOCK ||
 	    hmap_put(&m->lock_index, (struct hkey){ addr, pid }, m->nlocks))
 		return NO_LOCK;
@@ -771,6 +763,24 @@ static void on_released(struct model *m, size_t i, const struct gs_event *ev, ui
 	p->lock_change_ns = ts;
 }
 
+/* An interval of thread i's own (IO, native code: no lock in it): from the
+ * first begin to the end, one span; a begin inside it and an end outside
+ * it (or before its begin) add nothing. */
+static void own_span(struct model *m, size_t i, uint8_t kind, bool *in, uint64_t *since,
+		     bool begin, uint16_t cpu, uint64_t ts)
+{
+	if (begin) {
+		if (!*in) {
+			*in = true;
+			*since = ts;
+		}
+		return;
+	}
+	if (*in && ts >= *since)
+		emit(m, kind, *since, ts, &m->pub[i], cpu, 0, 0, 0);
+	*in = false;
+}
+
 static void on_drop_request(struct model *m, size_t i, const struct gs_event *ev, uint64_t ts)
 {
 	struct model_thread *t = &m->pub[i];
@@ -961,28 +971,15 @@ int model_feed(struct model *m, const struct gs_event *ev)
 			}
 			break;
 		case GS_EV_IO_BEGIN:
-			if (!m->pub[i].in_io) {
-				m->pub[i].in_io = true;
-				m->priv[i].io_since_ns = ts;
-			}
-			break;
 		case GS_EV_IO_END:
-			if (m->pub[i].in_io && ts >= m->priv[i].io_since_ns)
-				emit(m, SPAN_IO, m->priv[i].io_since_ns, ts, &m->pub[i],
-				     ev->cpu, 0, 0, 0);
-			m->pub[i].in_io = false;
+			own_span(m, (size_t)i, SPAN_IO, &m->pub[i].in_io, &m->priv[i].io_since_ns,
+				 ev->type == GS_EV_IO_BEGIN, ev->cpu, ts);
 			break;
 		case GS_EV_NATIVE_BEGIN:
-			if (!m->pub[i].in_native) {
-				m->pub[i].in_native = true;
-				m->priv[i].native_since_ns = ts;
-			}
-			break;
 		case GS_EV_NATIVE_END:
-			if (m->pub[i].in_native && ts >= m->priv[i].native_since_ns)
-				emit(m, SPAN_NATIVE, m->priv[i].native_since_ns, ts, &m->pub[i],
-				     ev->cpu, 0, 0, 0);
-			m->pub[i].in_native = false;
+			own_span(m, (size_t)i, SPAN_NATIVE, &m->pub[i].in_native,
+				 &m->priv[i].native_since_ns, ev->type == GS_EV_NATIVE_BEGIN, ev->cpu,
+				 ts);
 			break;
 		}
 		thr_update(m, (size_t)i, ts);

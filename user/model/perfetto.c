@@ -20,6 +20,7 @@
 #include "model/describe.h"
 #include "model/perfetto_impl.h"
 #include "util/fmt.h"
+#include "util/grow.h"
 
 /* names interned on each kind of track's sequence, iid = index + 1 */
 static const char *const kind_names[][2] = {
@@ -200,15 +201,8 @@ struct trk *pfi_track(struct pf *p, uint32_t pid, uint32_t tid, uint8_t kind, ui
 
 	if (hmap_get(&p->trk_index, k, &i))
 		return &p->trk[i];
-	if (p->ntrk == p->cap_trk) {
-		size_t cap = p->cap_trk ? 2 * p->cap_trk : 64;
-		struct trk *t = realloc(p->trk, cap * sizeof(*t));
-
-		if (!t)
-			return NULL;
-		p->trk = t;
-		p->cap_trk = cap;
-	}
+	if (grow_array(&p->trk, &p->cap_trk, p->ntrk + 1, sizeof(*p->trk)))
+		return NULL;
 	if (hmap_put(&p->trk_index, k, p->ntrk))
 		return NULL;
 	struct trk *t = &p->trk[p->ntrk++];

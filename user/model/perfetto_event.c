@@ -18,6 +18,7 @@
 #include <string.h>
 #include "model/perfetto_impl.h"
 #include "trace/trace_reader.h"
+#include "util/grow.h"
 
 static void comm_of(const struct model *m, uint32_t tid, char out[17])
 {
@@ -163,16 +164,9 @@ static void drop_request(struct pf *p, const struct model *m, const struct gs_ev
 		struct hkey k = { ev->arg0, pid };
 
 		if (!hmap_get(&p->drop_index, k, &i)) {
-			if (p->ndrops == p->cap_drops) {
-				size_t cap = p->cap_drops ? 2 * p->cap_drops : 8;
-				struct drops *d = realloc(p->drops, cap * sizeof(*d));
-
-				if (!d) {
-					p->oom = true;
-					return;
-				}
-				p->drops = d;
-				p->cap_drops = cap;
+			if (grow_array(&p->drops, &p->cap_drops, p->ndrops + 1, sizeof(*p->drops))) {
+				p->oom = true;
+				return;
 			}
 			if (hmap_put(&p->drop_index, k, p->ndrops)) {
 				p->oom = true;

@@ -30,6 +30,13 @@ enum {
 	NCOL
 };
 
+/* The two CompactSched tables, each five columns in the order above: the
+ * time, two values, the priority, the comm. */
+enum { TBL_SWITCH, TBL_WAKING };
+static const int tbl_col0[2] = { SW_TS, WK_TS };
+_Static_assert(SW_PRIO - SW_TS == 3 && SW_COMM - SW_TS == 4 && WK_PRIO - WK_TS == 3 &&
+	       WK_COMM - WK_TS == 4, "add_row writes both tables alike");
+
 /* CompactSched field of each column */
 static const uint32_t col_field[NCOL] = { 1, 2, 3, 4, 6, 7, 8, 9, 10, 11 };
 
@@ -39,8 +46,8 @@ struct bundle {
 	struct pb intern;	/* intern_table strings, each as field 5 */
 	struct hmap comm;	/* comm (16 bytes as two words) -> index */
 	uint32_t ncomm;
-	uint64_t last_sw, last_wk;	/* previous timestamp in each column */
-	uint32_t nsw, nwk, nev;
+	uint64_t last[2];	/* previous timestamp in each table */
+	uint32_t nrow[2], nev;
 };
 
 struct pf_sched {
@@ -126,7 +133,7 @@ static int flush_one(struct pf_sched *s, uint32_t cpu)
 	struct bundle *b = s->b[cpu];
 	struct pb *p = &s->pkt;
 
-	if (!b || (!b->nsw && !b->nwk && !b->nev))
+	if (!b || (!b->nrow[TBL_SWITCH] && !b->nrow[TBL_WAKING] && !b->nev))
 		return 0;
 	if (bundle_oom(b))
 		return -ENOMEM;
@@ -135,7 +142,7 @@ static int flush_one(struct pf_sched *s, uint32_t cpu)
 
 	pb_varint(p, 1, cpu);
 	pb_raw(p, b->events.p, b->events.len);
-	if (b->nsw || b->nwk) {
+	if (b->nrow[TBL_SWITCH] || b->nrow[TBL_WAKING]) {
 		size_t cs = pb_begin(p, 4);	/* compact_sched */
 
 		pb_raw(p, b->intern.p, b->intern.len);
@@ -154,8 +161,9 @@ static int flush_one(struct pf_sched *s, uint32_t cpu)
 	pb_reset(&b->intern);
 	hmap_clear(&b->comm);
 	b->ncomm = 0;
-	b->last_sw = b->last_wk = 0;
-	b->nsw = b->nwk = b->nev = 0;
+	memset(b->last, 0, sizeof(b->last));
+	memset(b->nrow, 0, sizeof(b->nrow));
+	b->nev = 0;
 	return 0;
 }
 
@@ -177,7 +185,7 @@ static int maybe_flush(struct pf_sched *s, uint32_t cpu)
 {
 	struct bundle *b = s->b[cpu];
 
-	if (b->nsw + b->nwk + b->nev >= PFS_BUNDLE_EVENTS ||
+	if (b->nrow[TBL_SWITCH] + b->nrow[TBL_WAKING] + b->nev >= PFS_BUNDLE_EVENTS ||
 	    bundle_bytes(b) >= PFS_BUNDLE_BYTES)
 		return flush_one(s, cpu);
 	return 0;
@@ -203,42 +211,38 @@ static uint32_t intern(struct bundle *b, const char *comm)
 	return b->ncomm++;
 }
 
-int pfs_switch(struct pf_sched *s, uint32_t cpu, uint64_t ts, uint64_t prev_state,
-	       uint32_t next_tid, const char *next_comm)
-{
-	struct bundle *b = bundle(s, cpu);
-
-	if (!b)
-		return -ENOMEM;
-	uint32_t comm = intern(b, next_comm);
-
-	pb_uvarint(&b->col[SW_TS], b->nsw ? ts - b->last_sw : ts);
-	pb_uvarint(&b->col[SW_STATE], prev_state);
-	pb_uvarint(&b->col[SW_PID], next_tid);
-	pb_uvarint(&b->col[SW_PRIO], PFS_PRIO);
-	pb_uvarint(&b->col[SW_COMM], comm);
-	b->last_sw = ts;
-	b->nsw++;
-	return maybe_flush(s, cpu);
-}
-
-int pfs_waking(struct pf_sched *s, uint32_t cpu, uint64_t ts, uint32_t tid, uint32_t target_cpu,
-	       const char *comm)
+/* A row of table t on cpu: the time as a delta from the table's previous
+ * row, v1 and v2, the priority, comm's index in the intern table. */
+static int add_row(struct pf_sched *s, uint32_t cpu, int t, uint64_t ts, uint64_t v1,
+		   uint64_t v2, const char *comm)
 {
 	struct bundle *b = bundle(s, cpu);
 
 	if (!b)
 		return -ENOMEM;
 	uint32_t ci = intern(b, comm);
+	struct pb *col = &b->col[tbl_col0[t]];
 
-	pb_uvarint(&b->col[WK_TS], b->nwk ? ts - b->last_wk : ts);
-	pb_uvarint(&b->col[WK_PID], tid);
-	pb_uvarint(&b->col[WK_CPU], target_cpu);
-	pb_uvarint(&b->col[WK_PRIO], PFS_PRIO);
-	pb_uvarint(&b->col[WK_COMM], ci);
-	b->last_wk = ts;
-	b->nwk++;
+	pb_uvarint(&col[0], b->nrow[t] ? ts - b->last[t] : ts);
+	pb_uvarint(&col[1], v1);
+	pb_uvarint(&col[2], v2);
+	pb_uvarint(&col[3], PFS_PRIO);
+	pb_uvarint(&col[4], ci);
+	b->last[t] = ts;
+	b->nrow[t]++;
 	return maybe_flush(s, cpu);
+}
+
+int pfs_switch(struct pf_sched *s, uint32_t cpu, uint64_t ts, uint64_t prev_state,
+	       uint32_t next_tid, const char *next_comm)
+{
+	return add_row(s, cpu, TBL_SWITCH, ts, prev_state, next_tid, next_comm);
+}
+
+int pfs_waking(struct pf_sched *s, uint32_t cpu, uint64_t ts, uint32_t tid, uint32_t target_cpu,
+	       const char *comm)
+{
+	return add_row(s, cpu, TBL_WAKING, ts, tid, target_cpu, comm);
 }
 
 int pfs_event(struct pf_sched *s, uint32_t cpu, uint64_t ts, uint32_t common_pid, uint32_t field,

@@ -15,7 +15,9 @@
 #include <string.h>
 #include "model/promexp.h"
 #include "util/fmt.h"
+#include "util/grow.h"
 #include "util/hash.h"
+#include "util/search.h"
 
 #define REASONS_MAX 8		/* distinct "not traceable" reasons counted apart */
 
@@ -165,19 +167,7 @@ static void proc_free(struct pe_proc *p)
 /* procs[0 .. sorted) are in pid order (the ones an update adds come after) */
 static struct pe_proc *find_proc(struct promexp *e, uint32_t pid, size_t sorted)
 {
-	size_t lo = 0, hi = sorted;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (e->procs[mid].pid == pid)
-			return &e->procs[mid];
-		if (e->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(e->procs, sorted, sizeof(*e->procs), offsetof(struct pe_proc, pid), pid);
 }
 
 static struct pe_folded *find_folded(struct promexp *e, uint32_t pid)
@@ -188,22 +178,6 @@ static struct pe_folded *find_folded(struct promexp *e, uint32_t pid)
 	return NULL;
 }
 
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
-{
-	size_t c;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 16;
-	p = realloc(*arr, c * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
 /* A process past max_procs: its growth goes to pid="(other)". */
 static int fold_proc(struct promexp *e, const struct gilsnap_proc *p)
 {
@@ -212,7 +186,7 @@ static int fold_proc(struct promexp *e, const struct gilsnap_proc *p)
 
 	vals_of(&cur, &p->t, p->hold_ns, p->wait_ns);
 	if (!f) {
-		if (grow((void **)&e->fp, e->nfp, &e->cap_fp, sizeof(*e->fp)))
+		if (grow_array(&e->fp, &e->cap_fp, e->nfp + 1, sizeof(*e->fp)))
 			return -ENOMEM;
 		f = &e->fp[e->nfp++];
 		memset(f, 0, sizeof(*f));
@@ -277,7 +251,7 @@ static int update_threads(struct promexp *e, struct pe_proc *pp, const struct gi
 			r = hmap_put(&folded, key, 1);
 			continue;
 		}
-		if ((r = grow((void **)&pp->th, pp->nth, &pp->cap_th, sizeof(*pp->th))))
+		if ((r = grow_array(&pp->th, &pp->cap_th, pp->nth + 1, sizeof(*pp->th))))
 			break;
 		th = &pp->th[pp->nth++];
 		memset(th, 0, sizeof(*th));
@@ -367,7 +341,8 @@ int promexp_update(struct promexp *e, const struct gilsnap *s)
 				r = fold_proc(e, sp);
 				continue;
 			}
-			if ((r = grow((void **)&e->procs, e->nprocs, &e->cap_procs, sizeof(*e->procs))))
+			if ((r = grow_array(&e->procs, &e->cap_procs, e->nprocs + 1,
+					    sizeof(*e->procs))))
 				break;
 			pp = &e->procs[e->nprocs++];
 			memset(pp, 0, sizeof(*pp));

@@ -15,6 +15,7 @@
 #include "model/model.h"
 #include "model/report.h"
 #include "trace/trace_reader.h"
+#include "util/grow.h"
 #include "util/json.h"
 
 /* Hand-offs are measured per lock from its last hold: at most this many
@@ -277,16 +278,8 @@ static void *decode_thread(void *arg)
 		if (stop)
 			break;
 		/* the slot is ours until head moves past it */
-		if (n > s->cap) {
-			struct gs_event *ev = realloc(s->ev, n * sizeof(*ev));
-
-			if (!ev) {
-				ret = -ENOMEM;
-				break;
-			}
-			s->ev = ev;
-			s->cap = n;
-		}
+		if ((ret = grow_array(&s->ev, &s->cap, n, sizeof(*s->ev))))
+			break;
 		memcpy(s->ev, evs, n * sizeof(*evs));
 		s->n = n;
 		pthread_mutex_lock(&p->mu);

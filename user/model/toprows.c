@@ -6,23 +6,14 @@
 #include <string.h>
 #include "model/toprows.h"
 #include "util/fmt.h"
+#include "util/grow.h"
+#include "util/search.h"
 
 static const struct gilsnap_thread *find_thread(const struct gilsnap *s,
 						const struct gilsnap_proc *p, uint32_t tid)
 {
-	size_t lo = p->first, hi = p->first + p->nthreads;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->threads[mid].tid == tid)
-			return &s->threads[mid];
-		if (s->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return search_u32(s->threads + p->first, p->nthreads, sizeof(*s->threads),
+			  offsetof(struct gilsnap_thread, tid), tid);
 }
 
 /* cur - prev of a counter; a counter that went down started over (a
@@ -58,15 +49,8 @@ static void rate(struct toprow *r, struct sample c, const struct sample *p, uint
 
 static struct toprow *add(struct toprows *o)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 64;
-		struct toprow *n = realloc(o->rows, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		o->rows = n;
-		o->cap = cap;
-	}
+	if (grow_array(&o->rows, &o->cap, o->n + 1, sizeof(*o->rows)))
+		return NULL;
 	memset(&o->rows[o->n], 0, sizeof(o->rows[0]));
 	return &o->rows[o->n++];
 }

@@ -23,37 +23,41 @@ struct elf_file {
 	const char *rpath, *runpath;
 };
 
+/* The next section of that type after scn (NULL: from the first) that has
+ * data: its header into *sh, its data into *d. NULL after the last. */
+static Elf_Scn *next_section(const struct elf_file *ef, Elf_Scn *scn, Elf64_Word type,
+			     GElf_Shdr *sh, Elf_Data **d)
+{
+	while ((scn = elf_nextscn(ef->elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == type && (*d = elf_getdata(scn, NULL)))
+			return scn;
+	return NULL;
+}
+
 /* Reads DT_NEEDED/DT_RPATH/DT_RUNPATH once, so lookups are plain reads. */
 static void read_dynamic(struct elf_file *ef)
 {
-	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d || !sh.sh_entsize)
-			return;
-		size_t n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Dyn dyn;
-			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
-				break;
-			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH &&
-			    dyn.d_tag != DT_RUNPATH)
-				continue;
-			const char *s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
-			if (!s)
-				continue;
-			if (dyn.d_tag == DT_NEEDED && ef->n_needed < MAX_NEEDED)
-				ef->needed[ef->n_needed++] = s;
-			else if (dyn.d_tag == DT_RPATH)
-				ef->rpath = s;
-			else if (dyn.d_tag == DT_RUNPATH)
-				ef->runpath = s;
-		}
+	if (!next_section(ef, NULL, SHT_DYNAMIC, &sh, &d) || !sh.sh_entsize)
 		return;
+	size_t n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH && dyn.d_tag != DT_RUNPATH)
+			continue;
+		const char *s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
+		if (!s)
+			continue;
+		if (dyn.d_tag == DT_NEEDED && ef->n_needed < MAX_NEEDED)
+			ef->needed[ef->n_needed++] = s;
+		else if (dyn.d_tag == DT_RPATH)
+			ef->rpath = s;
+		else if (dyn.d_tag == DT_RUNPATH)
+			ef->runpath = s;
 	}
 }
 
@@ -120,40 +124,62 @@ static bool name_matches(const char *s, const char *name)
 	return !strncmp(s, name, n) && (s[n] == '\0' || s[n] == '@');
 }
 
+/* Calls fn for every named symbol of the sections of that type (SHT_SYMTAB
+ * or SHT_DYNSYM; the null symbol 0 skipped), in file order, until fn
+ * returns nonzero: that value, or 0 after the last. */
+static int each_sym(const struct elf_file *ef, Elf64_Word type,
+		    int (*fn)(void *ctx, const GElf_Sym *s, const char *name), void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
+	int r;
+
+	while ((scn = next_section(ef, scn, type, &sh, &d))) {
+		if (!sh.sh_entsize)
+			continue;
+		for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *sn;
+
+			if (!gelf_getsym(d, (int)i, &s))
+				break;
+			if ((sn = elf_strptr(ef->elf, sh.sh_link, s.st_name)) && (r = fn(ctx, &s, sn)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+struct find_ctx {
+	const char *name;
+	struct elf_sym *out;
+	int ret;	/* -ENXIO once only an undefined one was seen */
+};
+
+static int find_fn(void *ctx, const GElf_Sym *s, const char *sn)
+{
+	struct find_ctx *f = ctx;
+
+	if (!name_matches(sn, f->name))
+		return 0;
+	if (s->st_shndx == SHN_UNDEF) {
+		f->ret = -ENXIO;
+		return 0;
+	}
+	*f->out = (struct elf_sym){ .vaddr = s->st_value, .size = s->st_size,
+				    .type = GELF_ST_TYPE(s->st_info),
+				    .local = GELF_ST_BIND(s->st_info) == STB_LOCAL };
+	return 1;
+}
+
 /* Searches every section of one type; 0 found, -ENXIO only undefined, -ENOENT. */
 static int find_in(const struct elf_file *ef, Elf64_Word type, const char *name,
 		   struct elf_sym *out)
 {
-	Elf_Scn *scn = NULL;
-	int ret = -ENOENT;
+	struct find_ctx f = { name, out, -ENOENT };
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d)
-			continue;
-		size_t n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 1; i < n; i++) {
-			GElf_Sym s;
-			if (!gelf_getsym(d, (int)i, &s))
-				break;
-			const char *sn = elf_strptr(ef->elf, sh.sh_link, s.st_name);
-			if (!sn || !name_matches(sn, name))
-				continue;
-			if (s.st_shndx == SHN_UNDEF) {
-				ret = -ENXIO;
-				continue;
-			}
-			out->vaddr = s.st_value;
-			out->size = s.st_size;
-			out->type = GELF_ST_TYPE(s.st_info);
-			out->local = GELF_ST_BIND(s.st_info) == STB_LOCAL;
-			return 0;
-		}
-	}
-	return ret;
+	return each_sym(ef, type, find_fn, &f) ? 0 : f.ret;
 }
 
 int elf_file_find(const struct elf_file *ef, const char *name, struct elf_sym *sym)
@@ -238,14 +264,10 @@ const char *elf_file_runpath(const struct elf_file *ef)
 int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
 {
 	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *d;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d)
-			continue;
+	while ((scn = next_section(ef, scn, SHT_NOTE, &sh, &d))) {
 		GElf_Nhdr nh;
 		size_t off = 0, name_off, desc_off, next;
 		while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
@@ -264,46 +286,43 @@ int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
 	return -ENOENT;
 }
 
+struct copies_ctx {
+	const char *name;
+	size_t nl, found, max;
+	struct elf_sym *out;
+	const char **names;
+};
+
+static int copies_fn(void *ctx, const GElf_Sym *s, const char *sn)
+{
+	struct copies_ctx *c = ctx;
+	const char *name = c->name;
+	size_t nl = c->nl;
+	bool dup = false;
+
+	if (s->st_shndx == SHN_UNDEF || GELF_ST_TYPE(s->st_info) != STT_FUNC)
+		return 0;
+	if (strncmp(sn, name, nl) || (sn[nl] && sn[nl] != '.' && sn[nl] != '@'))
+		return 0;
+	for (size_t k = 0; k < c->found; k++)
+		dup |= c->out[k].vaddr == s->st_value;
+	if (dup || c->found == c->max)
+		return 0;
+	c->out[c->found] = (struct elf_sym){ .vaddr = s->st_value, .size = s->st_size,
+					     .type = STT_FUNC,
+					     .local = GELF_ST_BIND(s->st_info) == STB_LOCAL };
+	c->names[c->found++] = sn;
+	return 0;
+}
+
 size_t elf_file_find_copies(const struct elf_file *ef, const char *name, struct elf_sym *out,
 			    const char **names, size_t max)
 {
-	static const Elf64_Word types[] = { SHT_SYMTAB, SHT_DYNSYM };
-	size_t found = 0, nl = strlen(name);
+	struct copies_ctx c = { name, strlen(name), 0, max, out, names };
 
-	for (int t = 0; t < 2; t++) {
-		Elf_Scn *scn = NULL;
-
-		while ((scn = elf_nextscn(ef->elf, scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != types[t] || !sh.sh_entsize ||
-			    !(d = elf_getdata(scn, NULL)))
-				continue;
-			for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Sym s;
-				const char *sn;
-				bool dup = false;
-
-				if (!gelf_getsym(d, (int)i, &s))
-					break;
-				if (s.st_shndx == SHN_UNDEF || GELF_ST_TYPE(s.st_info) != STT_FUNC)
-					continue;
-				sn = elf_strptr(ef->elf, sh.sh_link, s.st_name);
-				if (!sn || strncmp(sn, name, nl) || (sn[nl] && sn[nl] != '.' && sn[nl] != '@'))
-					continue;
-				for (size_t k = 0; k < found; k++)
-					dup |= out[k].vaddr == s.st_value;
-				if (dup || found == max)
-					continue;
-				out[found] = (struct elf_sym){ .vaddr = s.st_value, .size = s.st_size,
-							       .type = STT_FUNC,
-							       .local = GELF_ST_BIND(s.st_info) == STB_LOCAL };
-				names[found++] = sn;
-			}
-		}
-	}
-	return found;
+	each_sym(ef, SHT_SYMTAB, copies_fn, &c);
+	each_sym(ef, SHT_DYNSYM, copies_fn, &c);
+	return c.found;
 }
 
 /* The symbol name of relocation target slot (a GOT entry), from any
@@ -311,14 +330,13 @@ size_t elf_file_find_copies(const struct elf_file *ef, const char *name, struct 
 static int reloc_name(const struct elf_file *ef, uint64_t slot, char *buf, size_t len)
 {
 	Elf_Scn *scn = NULL;
+	GElf_Shdr sh, symsh;
+	Elf_Data *d, *symd;
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh, symsh;
-		Elf_Data *d, *symd;
+	while ((scn = next_section(ef, scn, SHT_RELA, &sh, &d))) {
 		Elf_Scn *syms;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
-		    !(d = elf_getdata(scn, NULL)) || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
+		if (!sh.sh_entsize || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
 		    !gelf_getshdr(syms, &symsh) || !(symd = elf_getdata(syms, NULL)))
 			continue;
 		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
@@ -358,9 +376,26 @@ static int plt_name(const struct elf_file *ef, const GElf_Shdr *sh, uint64_t vad
 	return reloc_name(ef, vaddr + i + 6 + (int64_t)disp, buf, len);
 }
 
+struct call_ctx {
+	uint64_t vaddr;
+	char *buf;
+	size_t len;
+};
+
+/* A function at exactly c->vaddr: its name without "@VERSION". */
+static int call_fn(void *ctx, const GElf_Sym *s, const char *sn)
+{
+	struct call_ctx *c = ctx;
+
+	if (s->st_value != c->vaddr || s->st_shndx == SHN_UNDEF ||
+	    GELF_ST_TYPE(s->st_info) != STT_FUNC)
+		return 0;
+	snprintf(c->buf, c->len, "%.*s", (int)strcspn(sn, "@"), sn);
+	return 1;
+}
+
 int elf_file_call_name(const struct elf_file *ef, uint64_t vaddr, char *buf, size_t len)
 {
-	static const Elf64_Word types[] = { SHT_SYMTAB, SHT_DYNSYM };
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 
@@ -380,29 +415,8 @@ int elf_file_call_name(const struct elf_file *ef, uint64_t vaddr, char *buf, siz
 		}
 	}
 	/* a function defined there */
-	for (int t = 0; t < 2; t++) {
-		scn = NULL;
-		while ((scn = elf_nextscn(ef->elf, scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
+	struct call_ctx c = { vaddr, buf, len };
 
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != types[t] || !sh.sh_entsize ||
-			    !(d = elf_getdata(scn, NULL)))
-				continue;
-			for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Sym s;
-				const char *sn;
-
-				if (!gelf_getsym(d, (int)i, &s))
-					break;
-				if (s.st_value != vaddr || s.st_shndx == SHN_UNDEF ||
-				    GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-				    !(sn = elf_strptr(ef->elf, sh.sh_link, s.st_name)))
-					continue;
-				snprintf(buf, len, "%.*s", (int)strcspn(sn, "@"), sn);
-				return 0;
-			}
-		}
-	}
-	return -ENOENT;
+	return each_sym(ef, SHT_SYMTAB, call_fn, &c) || each_sym(ef, SHT_DYNSYM, call_fn, &c) ?
+	       0 : -ENOENT;
 }

@@ -18,6 +18,7 @@
 #include "record/gilstat.h"
 #include "record/loader.h"
 #include "util/err.h"
+#include "util/grow.h"
 #include "util/privs.h"
 #include "gilstat.skel.h"
 
@@ -99,16 +100,9 @@ static int keep(struct gilstat *g, struct bpf_link *l)
 {
 	if (!l)
 		return -errno ? -errno : -EINVAL;
-	if (g->nlinks == g->cap_links) {
-		size_t cap = g->cap_links ? 2 * g->cap_links : 16;
-		struct bpf_link **n = realloc(g->links, cap * sizeof(*n));
-
-		if (!n) {
-			bpf_link__destroy(l);
-			return -ENOMEM;
-		}
-		g->links = n;
-		g->cap_links = cap;
+	if (grow_array(&g->links, &g->cap_links, g->nlinks + 1, sizeof(*g->links))) {
+		bpf_link__destroy(l);
+		return -ENOMEM;
 	}
 	g->links[g->nlinks++] = l;
 	return 0;
@@ -302,32 +296,42 @@ static int read_map(int fd, uint32_t *keys, void *vals, size_t vsize, size_t max
 	return 0;
 }
 
+/* A whole counter map (values of vsize bytes) into rows of rsize bytes:
+ * the uint32_t key first, the value at voff (gilstat_proc_rec,
+ * gilstat_thread_rec). */
+static int read_rows(struct gilstat *g, int fd, size_t vsize, size_t max, void *rows,
+		     size_t rsize, size_t voff, size_t *n)
+{
+	int r = read_map(fd, g->keys, g->vals, vsize, max, n);
+
+	if (r)
+		return r;
+	for (size_t i = 0; i < *n; i++) {
+		char *row = (char *)rows + i * rsize;
+
+		memcpy(row, &g->keys[i], sizeof(uint32_t));
+		memcpy(row + voff, (char *)g->vals + i * vsize, vsize);
+	}
+	return 0;
+}
+
 int gilstat_read(struct gilstat *g, struct gilstat_reading *out)
 {
 	struct gilstat_bpf *s = g->skel;
 	size_t n;
 	int r;
 
-	r = read_map(bpf_map__fd(s->maps.procs), g->keys, g->vals, sizeof(struct gilstat_proc),
-		     GILSTAT_MAX_PROCS, &n);
+	r = read_rows(g, bpf_map__fd(s->maps.procs), sizeof(struct gilstat_proc), GILSTAT_MAX_PROCS,
+		      g->procs, sizeof(*g->procs), offsetof(struct gilstat_proc_rec, v), &n);
 	if (r)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		g->procs[i].pid = g->keys[i];
-		memcpy(&g->procs[i].v, (char *)g->vals + i * sizeof(struct gilstat_proc),
-		       sizeof(struct gilstat_proc));
-	}
 	out->procs = g->procs;
 	out->nprocs = n;
-	r = read_map(bpf_map__fd(s->maps.threads), g->keys, g->vals, sizeof(struct gilstat_thread),
-		     GILSTAT_MAX_THREADS, &n);
+	r = read_rows(g, bpf_map__fd(s->maps.threads), sizeof(struct gilstat_thread),
+		      GILSTAT_MAX_THREADS, g->threads, sizeof(*g->threads),
+		      offsetof(struct gilstat_thread_rec, v), &n);
 	if (r)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		g->threads[i].tid = g->keys[i];
-		memcpy(&g->threads[i].v, (char *)g->vals + i * sizeof(struct gilstat_thread),
-		       sizeof(struct gilstat_thread));
-	}
 	out->threads = g->threads;
 	out->nthreads = n;
 	out->now_ns = mono_ns();

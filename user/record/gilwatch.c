@@ -17,6 +17,7 @@
 #include "record/gilwatch_impl.h"
 #include "record/pyscan.h"
 #include "util/err.h"
+#include "util/grow.h"
 #include "util/proc.h"
 
 static uint64_t clock_ns(clockid_t c)
@@ -75,15 +76,8 @@ static struct gw_proc *add_known(struct gilwatch *w, pid_t pid)
 {
 	struct gw_proc *p;
 
-	if (w->nprocs == w->cap_procs) {
-		size_t cap = w->cap_procs ? 2 * w->cap_procs : 256;
-		struct gw_proc *n = realloc(w->procs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		w->procs = n;
-		w->cap_procs = cap;
-	}
+	if (grow_array(&w->procs, &w->cap_procs, w->nprocs + 1, sizeof(*w->procs)))
+		return NULL;
 	if (hmap_put(&w->by_pid, hkey_u64((uint64_t)pid), w->nprocs))
 		return NULL;
 	p = &w->procs[w->nprocs++];

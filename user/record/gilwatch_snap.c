@@ -10,7 +10,9 @@
 #include <string.h>
 #include "record/gilwatch_impl.h"
 #include "util/fmt.h"
+#include "util/grow.h"
 #include "util/proc.h"
+#include "util/search.h"
 
 /* ---- thread names --------------------------------------------------------------- */
 
@@ -23,19 +25,10 @@ static int name_cmp(const void *a, const void *b)
 
 const char *gw_name_of(const struct gw_proc *p, uint32_t tid)
 {
-	size_t lo = 0, hi = p->nnames;
+	const struct gw_name *n = search_u32(p->names, p->nnames, sizeof(*p->names),
+					     offsetof(struct gw_name, tid), tid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->names[mid].tid == tid)
-			return p->names[mid].name;
-		if (p->names[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return n ? n->name : NULL;
 }
 
 void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches)
@@ -138,14 +131,8 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 	uint64_t k;
 	int r = 0;
 
-	if (need > w->cap_pidlist) {
-		uint32_t *n = realloc(w->pidlist, need * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->pidlist = n;
-		w->cap_pidlist = need;
-	}
+	if (grow_array(&w->pidlist, &w->cap_pidlist, need, sizeof(*w->pidlist)))
+		return -ENOMEM;
 	/* which processes: the known Pythons, and whoever the counters name */
 	for (size_t i = 0; i < w->nprocs; i++)
 		if (w->procs[i].python)

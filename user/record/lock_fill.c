@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "record/lock_fill.h"
+#include "util/grow.h"
 #include "util/hash.h"
 
 struct lock_fill {
@@ -83,14 +84,8 @@ int lock_fill_events(struct lock_fill *f, const struct gs_event *ev, size_t n,
 {
 	size_t k = 0;
 
-	if (2 * n > f->cap) {
-		struct gs_event *b = realloc(f->buf, 2 * n * sizeof(*b));
-
-		if (!b)
-			return -ENOMEM;
-		f->buf = b;
-		f->cap = 2 * n;
-	}
+	if (grow_array(&f->buf, &f->cap, 2 * n, sizeof(*f->buf)))
+		return -ENOMEM;
 	if (f->held.n + f->req_lock.n > LOCK_FILL_MAX) {
 		hmap_clear(&f->held);
 		hmap_clear(&f->req_lock);

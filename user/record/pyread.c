@@ -19,6 +19,7 @@
 #include "record/elf_sym.h"
 #include "record/pyread_priv.h"
 #include "util/err.h"
+#include "util/search.h"
 
 /* ---- failures and memory ------------------------------------------------------------ */
 
@@ -70,16 +71,10 @@ static int load_maps(struct pyread *r)
 
 static bool mapped(const struct pyread *r, uint64_t p, uint64_t len)
 {
-	size_t lo = 0, hi = r->nmaps;
+	/* the last mapping starting at or before p */
+	size_t lo = search_upper_u64(r->maps, r->nmaps, sizeof(*r->maps),
+				     offsetof(struct pyr_map, start), p);
 
-	while (lo < hi) {	/* the last mapping starting at or before p */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->maps[mid].start <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* a range may run over into the next mapping when they touch */
 	for (size_t i = lo ? lo - 1 : 0; i < r->nmaps && r->maps[i].start <= p; i++) {
 		if (p >= r->maps[i].end)

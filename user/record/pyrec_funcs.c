@@ -11,6 +11,7 @@
 #include "record/pyread.h"
 #include "trace/trace_names.h"
 #include "trace/trace_writer.h"
+#include "util/grow.h"
 
 /* The fingerprint a packed address carries (gs_pyaddr_pack) of one made now. */
 static uint16_t fp16(uint32_t fp)
@@ -127,14 +128,8 @@ int pyrec_events(struct pyrec *py, const struct gs_event *ev, size_t n,
 {
 	int err;
 
-	if (n > py->out_cap) {
-		struct gs_event *o = realloc(py->out, n * sizeof(*o));
-
-		if (!o)
-			return -ENOMEM;
-		py->out = o;
-		py->out_cap = n;
-	}
+	if (grow_array(&py->out, &py->out_cap, n, sizeof(*py->out)))
+		return -ENOMEM;
 	memcpy(py->out, ev, n * sizeof(*ev));
 	*out = py->out;
 	if (py->asked.n > MAX_KNOWN) {

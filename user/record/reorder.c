@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "record/recorder.h"
+#include "util/search.h"
 
 struct reorder {
 	struct gs_event *held;	/* sorted, not yet delivered */
@@ -169,20 +170,10 @@ static int deliver(struct reorder *ro, size_t n)
 
 int reorder_release(struct reorder *ro, uint64_t cutoff_ns)
 {
-	size_t lo = 0, hi;
-
 	absorb(ro);
-	/* first held event newer than the cutoff */
-	hi = ro->nheld;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ro->held[mid].ts_ns <= cutoff_ns)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return deliver(ro, lo);
+	/* up to the first held event newer than the cutoff */
+	return deliver(ro, search_upper_u64(ro->held, ro->nheld, sizeof(*ro->held),
+					    offsetof(struct gs_event, ts_ns), cutoff_ns));
 }
 
 int reorder_push(struct reorder *ro, const struct gs_event *ev, size_t n)

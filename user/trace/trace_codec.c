@@ -139,7 +139,7 @@ int gst_decode(const uint8_t *raw, size_t len, struct gs_event *ev, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		struct gs_event *e = &ev[i];
-		uint64_t a;
+		uint64_t a[2];
 
 		if (varint_get(&c[COL_TS], ce[COL_TS], &v))
 			BAD("ts column truncated");
@@ -163,18 +163,15 @@ int gst_decode(const uint8_t *raw, size_t len, struct gs_event *ev, size_t n,
 
 		unsigned int dm = delta_mask(e->type);
 
-		if (varint_get(&c[COL_ARG0], ce[COL_ARG0], &v))
-			BAD("arg0 column truncated");
-		a = v;
-		if (dm & 1)
-			a = last_arg[e->type][0] += (uint64_t)unzigzag64(v);
-		e->arg0 = a;
-		if (varint_get(&c[COL_ARG1], ce[COL_ARG1], &v))
-			BAD("arg1 column truncated");
-		a = v;
-		if (dm & 2)
-			a = last_arg[e->type][1] += (uint64_t)unzigzag64(v);
-		e->arg1 = a;
+		for (int k = 0; k < 2; k++) {	/* as gst_encode() wrote them */
+			if (varint_get(&c[COL_ARG0 + k], ce[COL_ARG0 + k], &v))
+				BAD(k ? "arg1 column truncated" : "arg0 column truncated");
+			a[k] = v;
+			if (dm & (1u << k))
+				a[k] = last_arg[e->type][k] += (uint64_t)unzigzag64(v);
+		}
+		e->arg0 = a[0];
+		e->arg1 = a[1];
 	}
 	for (int k = 0; k < GST_NCOLS; k++)
 		if (c[k] != ce[k])

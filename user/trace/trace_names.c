@@ -15,6 +15,7 @@
 #include <zstd.h>
 #include <stdio.h>
 #include "util/crc32c.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
@@ -80,23 +81,6 @@ void trace_names_free(struct trace_names *n)
 	free(n);
 }
 
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-	void *p;
-	size_t c = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	p = realloc(*(void **)pp, c * elem);
-	if (!p)
-		return -ENOMEM;
-	*(void **)pp = p;
-	*cap = c;
-	return 0;
-}
-
 static uint64_t fnv(const uint8_t *s, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -120,7 +104,7 @@ static int intern(struct trace_names *n, const uint8_t *s, size_t len, uint32_t 
 	}
 	if (n->used + len + 1 > GST_MAX_NAME_BYTES)
 		return -ENOSPC;
-	if ((err = grow(&n->arena, &n->cap, n->used + len + 1, 1)))
+	if ((err = grow_array(&n->arena, &n->cap, n->used + len + 1, 1)))
 		return err;
 	for (size_t i = 0; i < len; i++)	/* control bytes would reach terminals */
 		n->arena[n->used + i] = s[i] && (s[i] < 0x20 || s[i] == 0x7f) ? '?' : (char)s[i];
@@ -130,6 +114,19 @@ static int intern(struct trace_names *n, const uint8_t *s, size_t len, uint32_t 
 	/* a colliding hash keeps the older string indexed: only dedup is lost */
 	if (!hmap_get(&n->str_by_hash, k, &at) && (err = hmap_put(&n->str_by_hash, k, *off)))
 		return err;
+	return 0;
+}
+
+/* A new entry keyed k at the end of an array (*len used of *cap elements
+ * of elem bytes) whose index is by: *i is where. 0 or -ENOMEM. */
+static int append_keyed(struct hmap *by, struct hkey k, void *arr, size_t *len, size_t *cap,
+			size_t elem, uint64_t *i)
+{
+	int err = grow_array(arr, cap, *len + 1, elem);
+
+	if (err || (err = hmap_put(by, k, *len)))
+		return err;
+	*i = (*len)++;
 	return 0;
 }
 
@@ -151,12 +148,9 @@ static int add_thread(struct trace_names *n, const uint8_t *b, size_t len)
 		return -ENOSPC;
 	if ((err = intern(n, b + 16, len - 16, &name)))
 		return err;
-	if (!known) {
-		if ((err = grow(&n->th, &n->thcap, n->nth + 1, sizeof(*n->th))) ||
-		    (err = hmap_put(&n->th_by_key, k, n->nth)))
-			return err;
-		i = n->nth++;
-	}
+	if (!known && (err = append_keyed(&n->th_by_key, k, &n->th, &n->nth, &n->thcap,
+					  sizeof(*n->th), &i)))
+		return err;
 	n->th[i] = (struct th_entry){ get_le32(b), get_le32(b + 4), get_le64(b + 8), name };
 	return 0;
 }
@@ -179,12 +173,9 @@ static int add_func(struct trace_names *n, const uint8_t *b, size_t len)
 		return -ENOSPC;
 	if ((err = intern(n, b + 18, nl, &name)) || (err = intern(n, b + 18 + nl, len - 18 - nl, &file)))
 		return err;
-	if (!known) {
-		if ((err = grow(&n->fn, &n->fncap, n->nfn + 1, sizeof(*n->fn))) ||
-		    (err = hmap_put(&n->fn_by_key, k, n->nfn)))
-			return err;
-		i = n->nfn++;
-	}
+	if (!known && (err = append_keyed(&n->fn_by_key, k, &n->fn, &n->nfn, &n->fncap,
+					  sizeof(*n->fn), &i)))
+		return err;
 	n->fn[i] = (struct fn_entry){ get_le32(b), (int32_t)get_le32(b + 4), get_le64(b + 8), name, file };
 	return 0;
 }
@@ -206,7 +197,7 @@ static int add_prop(struct trace_names *n, const uint8_t *b, size_t len)
 	if (i == n->npr) {
 		if (n->npr == GST_MAX_PROPS)
 			return -ENOSPC;
-		if ((err = grow(&n->pr, &n->prcap, n->npr + 1, sizeof(*n->pr))))
+		if ((err = grow_array(&n->pr, &n->prcap, n->npr + 1, sizeof(*n->pr))))
 			return err;
 		n->npr++;
 	}
@@ -222,7 +213,7 @@ static int add_seen(struct trace_names *n, const uint8_t *b, size_t len)
 		return -EBADMSG;
 	if (n->nseen == GST_MAX_SEEN)
 		return -ENOSPC;
-	if ((err = grow(&n->seen, &n->seencap, n->nseen + 1, sizeof(*n->seen))))
+	if ((err = grow_array(&n->seen, &n->seencap, n->nseen + 1, sizeof(*n->seen))))
 		return err;
 	n->seen[n->nseen++] = (struct trace_thread_seen){ get_le32(b), get_le32(b + 4),
 							  get_le64(b + 8) };

@@ -33,11 +33,17 @@ size_t gst_name_rec_bound(size_t name_len, size_t file_len)
 	       (file_len < GST_FILE_MAX ? file_len : GST_FILE_MAX);
 }
 
-static void rec_hdr(uint8_t *out, uint8_t kind, size_t body)
+/* A record of body bytes at out if room holds it: its header, and the pid
+ * every kind's body starts with. false (nothing written) if not. */
+static bool rec_begin(uint8_t *out, size_t room, uint8_t kind, size_t body, uint32_t pid)
 {
+	if (GST_NAME_REC_HDR + body > room)
+		return false;
 	out[0] = kind;
 	out[1] = 0;
 	put_le16(out + 2, (uint16_t)body);
+	put_le32(out + 4, pid);
+	return true;
 }
 
 size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid,
@@ -45,10 +51,8 @@ size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid
 {
 	size_t nl = cut(name, GST_NAME_MAX), body = 16 + nl;
 
-	if (GST_NAME_REC_HDR + body > room)
+	if (!rec_begin(out, room, GST_NAME_THREAD, body, pid))
 		return 0;
-	rec_hdr(out, GST_NAME_THREAD, body);
-	put_le32(out + 4, pid);
 	put_le32(out + 8, tid);
 	put_le64(out + 12, ts_ns);
 	memcpy(out + 20, name, nl);
@@ -57,10 +61,8 @@ size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid
 
 size_t gst_name_seen_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid, uint64_t ts_ns)
 {
-	if (GST_NAME_REC_HDR + 16 > room)
+	if (!rec_begin(out, room, GST_NAME_SEEN, 16, pid))
 		return 0;
-	rec_hdr(out, GST_NAME_SEEN, 16);
-	put_le32(out + 4, pid);
 	put_le32(out + 8, tid);
 	put_le64(out + 12, ts_ns);
 	return GST_NAME_REC_HDR + 16;
@@ -106,10 +108,8 @@ size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, i
 {
 	size_t nl = cut(name, GST_NAME_MAX), fl = cut(file, GST_FILE_MAX), body = 18 + nl + fl;
 
-	if (GST_NAME_REC_HDR + body > room)
+	if (!rec_begin(out, room, GST_NAME_FUNC, body, pid))
 		return 0;
-	rec_hdr(out, GST_NAME_FUNC, body);
-	put_le32(out + 4, pid);
 	put_le32(out + 8, (uint32_t)line);
 	put_le64(out + 12, id);
 	put_le16(out + 20, (uint16_t)nl);
@@ -123,10 +123,8 @@ size_t gst_name_prop_put(uint8_t *out, size_t room, uint32_t pid, const char *ke
 {
 	size_t kl = cut(key, GST_KEY_MAX), vl = cut(value, GST_VALUE_MAX), body = 6 + kl + vl;
 
-	if (GST_NAME_REC_HDR + body > room)
+	if (!rec_begin(out, room, GST_NAME_PROP, body, pid))
 		return 0;
-	rec_hdr(out, GST_NAME_PROP, body);
-	put_le32(out + 4, pid);
 	put_le16(out + 8, (uint16_t)kl);
 	memcpy(out + 10, key, kl);
 	memcpy(out + 10 + kl, value, vl);

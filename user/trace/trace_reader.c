@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
+#include "util/grow.h"
+#include "util/search.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_names.h"
@@ -166,15 +168,8 @@ static int read_header(struct trace_reader *r, char *err)
 
 static int idx_push(struct trace_reader *r, const struct blk_ref *b)
 {
-	if (r->nidx == r->idx_cap) {
-		size_t cap = r->idx_cap ? 2 * r->idx_cap : 64;
-		struct blk_ref *n = realloc(r->idx, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->idx = n;
-		r->idx_cap = cap;
-	}
+	if (grow_array(&r->idx, &r->idx_cap, r->nidx + 1, sizeof(*r->idx)))
+		return -ENOMEM;
 	r->idx[r->nidx++] = *b;
 	return 0;
 }
@@ -531,17 +526,10 @@ int trace_reader_next(struct trace_reader *r, struct gs_event *ev)
 
 int trace_reader_seek(struct trace_reader *r, uint64_t ts_ns)
 {
-	size_t lo = 0, hi = r->nidx;
-
 	/* the number of blocks whose first event is <= ts; the last of them */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = search_upper_u64(r->idx, r->nidx, sizeof(*r->idx),
+				     offsetof(struct blk_ref, first_ts), ts_ns);
 
-		if (r->idx[mid].first_ts <= ts_ns)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	r->next_blk = lo ? lo - 1 : 0;
 	r->pos = r->end = 0;
 	r->want_key = true;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
+#include "util/grow.h"
 #include "util/hash.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
@@ -204,15 +205,8 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 
 static int idx_add(struct trace_writer *w, const struct idx_entry *e)
 {
-	if (w->nidx == w->idx_cap) {
-		size_t cap = w->idx_cap ? 2 * w->idx_cap : 64;
-		struct idx_entry *n = realloc(w->idx, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->idx = n;
-		w->idx_cap = cap;
-	}
+	if (grow_array(&w->idx, &w->idx_cap, w->nidx + 1, sizeof(*w->idx)))
+		return -ENOMEM;
 	w->idx[w->nidx++] = *e;
 	return 0;
 }
@@ -274,19 +268,7 @@ static int names_room(struct trace_writer *w, size_t need)
 		return w->err;
 	if ((w->nm_len >= NAMES_FLUSH_AT || w->nm_nrec == GST_MAX_NAME_RECS) && (err = write_names(w)))
 		return err;
-	if (w->nm_len + need > w->nm_cap) {
-		size_t cap = w->nm_cap ? 2 * w->nm_cap : 4096;
-		uint8_t *n;
-
-		while (cap < w->nm_len + need)
-			cap *= 2;
-		n = realloc(w->nm_raw, cap);
-		if (!n)
-			return -ENOMEM;
-		w->nm_raw = n;
-		w->nm_cap = cap;
-	}
-	return 0;
+	return grow_array(&w->nm_raw, &w->nm_cap, w->nm_len + need, 1);
 }
 
 /* Thread-seen records for the threads e is the first event of. */

@@ -28,10 +28,12 @@ int proc_comm(pid_t pid, pid_t tid, char name[16])
 	return 0;
 }
 
-/* A number from /proc/PID/status ("Uid:", "Tgid:"...), first one on the line. */
-int proc_status_u32(pid_t pid, const char *field, unsigned *val)
+/* The line of /proc/PID/status that starts with field ("Uid:", "Tgid:"...)
+ * into line; *rest is what follows the field. 0, -ENOENT (no such line) or
+ * a negative errno. */
+static int status_line(pid_t pid, const char *field, char *line, size_t len, const char **rest)
 {
-	char path[64], line[256];
+	char path[64];
 	size_t n = strlen(field);
 	FILE *f;
 	int err = -ENOENT;
@@ -39,14 +41,27 @@ int proc_status_u32(pid_t pid, const char *field, unsigned *val)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (!(f = fopen(path, "re")))
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, n) && sscanf(line + n, "%u", val) == 1) {
+	while (fgets(line, (int)len, f)) {
+		if (!strncmp(line, field, n)) {
+			*rest = line + n;
 			err = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return err;
+}
+
+/* A number from /proc/PID/status ("Uid:", "Tgid:"...), first one on the line. */
+int proc_status_u32(pid_t pid, const char *field, unsigned *val)
+{
+	char line[256];
+	const char *rest;
+	int err = status_line(pid, field, line, sizeof(line), &rest);
+
+	if (err)
+		return err;
+	return sscanf(rest, "%u", val) == 1 ? 0 : -ENOENT;
 }
 
 /* /proc/PID/stat's fields after the command name (which may hold spaces
@@ -108,23 +123,13 @@ int proc_cpu_ns(pid_t pid, uint64_t *ns)
 
 int proc_status_ids(pid_t pid, const char *field, unsigned ids[4])
 {
-	char path[64], line[256];
-	size_t n = strlen(field);
-	FILE *f;
-	int err = -ENOENT;
+	char line[256];
+	const char *rest;
+	int err = status_line(pid, field, line, sizeof(line), &rest);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, n)) {
-			if (sscanf(line + n, "%u %u %u %u", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
-				err = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return err;
+	if (err)
+		return err;
+	return sscanf(rest, "%u %u %u %u", &ids[0], &ids[1], &ids[2], &ids[3]) == 4 ? 0 : -ENOENT;
 }
 
 int proc_each_tid(pid_t pid, int (*fn)(void *ctx, pid_t tid), void *ctx)

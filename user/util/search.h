@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * search.h - binary search in an array of records sorted by an unsigned
+ * key at a fixed offset in each (a pid, a tid, a timestamp, an address):
+ * one loop for every sorted table. base holds n records of size bytes;
+ * key_off is offsetof() the key; the keys ascend (equal ones allowed).
+ */
+#ifndef UTIL_SEARCH_H
+#define UTIL_SEARCH_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* How many records have a key <= key: the index of the first with a
+ * greater one (n if none). */
+size_t search_upper_u64(const void *base, size_t n, size_t size, size_t key_off, uint64_t key);
+/* A record whose uint32_t key is key, or NULL. */
+void *search_u32(const void *base, size_t n, size_t size, size_t key_off, uint32_t key);
+
+#endif
