@@ -103,6 +103,8 @@ static const char *const help_unicode[] = {
 	"  LOCK   the thread holding the lock; \u00b7 nobody (a lane per lock)",
 	"  wait   a thread waiting for the lock; ruler: time from the first event",
 	"  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken",
+	"  now    paused on a hand-off (B let go while C waited, C took it):",
+	"         C \"got lock from B\", B \"handed lock to C\"; the log says so too",
 	NULL,
 };
 
@@ -127,6 +129,8 @@ static const char *const help_ascii[] = {
 	"  LOCK   the thread holding the lock; . nobody (a lane per lock)",
 	"  wait   a thread waiting for the lock; ruler: time from the first event",
 	"  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken",
+	"  now    paused on a hand-off (B let go while C waited, C took it):",
+	"         C \"got lock from B\", B \"handed lock to C\"; the log says so too",
 	NULL,
 };
 
