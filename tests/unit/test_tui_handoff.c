@@ -340,6 +340,8 @@ static void test_handoff_every_step(void)
 	CHECKF(free_acq >= 1, "no acquisition without a hand-off");	/* main's first */
 out:
 	report_free(rp);
+	if (r)
+		trace_reader_close(r);
 	timeline_free(tl);
 	timeline_free(live);
 	handoff_free(v.h);
