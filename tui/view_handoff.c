@@ -21,34 +21,40 @@ static const struct tl_handoff *shown(const struct view_ctx *c)
 	return c->st->paused && h->to_tid ? h : NULL;
 }
 
-/* words, then the other thread's letter in its colour: the cells drawn */
+/* words in bold (on base: a highlighted row stays reversed), then the other
+ * thread's letter in its colour: the cells drawn */
 static int words_letter(const struct view_ctx *c, struct grid *g, int x, int y, int w,
-			const char *words, uint32_t tid)
+			const char *words, uint32_t tid, struct cell_style base)
 {
 	const struct tl_thread *o = view_thread(c, tid);
-	struct cell_style bold = { .attr = GA_BOLD };
-	int n = grid_print(g, x, y, w, bold, words);
+	struct cell_style bold = base, letter;
+	int n;
 
+	bold.attr |= GA_BOLD;
+	n = grid_print(g, x, y, w, bold, words);
 	if (n < w) {
-		if (o)
-			grid_put(g, x + n++, y, view_letter(c, o, false), view_thread_style(c, o, true));
-		else	/* not among the window's threads: its tid */
+		if (o) {
+			letter = view_thread_style(c, o, true);
+			letter.attr |= base.attr & GA_REVERSE;
+			grid_put(g, x + n++, y, view_letter(c, o, false), letter);
+		} else {	/* not among the window's threads: its tid */
 			n += grid_printf(g, x + n, y, w - n, bold, "tid %" PRIu32, tid);
+		}
 	}
 	return n;
 }
 
 int view_handoff_now(const struct view_ctx *c, struct grid *g, int x, int y, int w,
-		     const struct tl_thread *t)
+		     const struct tl_thread *t, struct cell_style base)
 {
 	const struct tl_handoff *h = shown(c);
 
 	if (!h || w <= 0)
 		return 0;
 	if (t->tid == h->to_tid)
-		return words_letter(c, g, x, y, w, "got lock from ", h->from_tid);
+		return words_letter(c, g, x, y, w, "got lock from ", h->from_tid, base);
 	if (t->tid == h->from_tid)
-		return words_letter(c, g, x, y, w, "handed lock to ", h->to_tid);
+		return words_letter(c, g, x, y, w, "handed lock to ", h->to_tid, base);
 	return 0;
 }
 
@@ -90,7 +96,7 @@ int view_handoff_note(const struct view_ctx *c, struct grid *g, int x, int y, in
 	if (tw < 0)
 		return 0;
 	k = grid_print(g, x, y, tw, text, n->text);
-	k += words_letter(c, g, x + k, y, w - k, " (hand-off from ", h->from_tid);
+	k += words_letter(c, g, x + k, y, w - k, " (hand-off from ", h->from_tid, STYLE_PLAIN);
 	k += grid_print(g, x + k, y, w - k, bold, name);
 	grid_print(g, x + k, y, w - k, bold, ")");
 	return 1;

@@ -146,6 +146,15 @@ static void test_handoff_marks(void)
 			CHECK(rows_with(g, "0.0200 s A worker-a takes the lock after waiting "
 					   "7.0 ms (hand-off from B)") == 1);
 			golden("handoff_scene_80x24", g);
+			/* on a highlighted row the mark keeps the row's reverse */
+			st->highlight_tid = A_TID;
+			CHECK(app_render(a, g) == 0);
+			y = find_row(g, " A worker-a");
+			const char *r = row(g, y), *m = strstr(r, "got lock from B");
+
+			CHECK(m && grid_cell(g, (int)(m - r), y)->st.attr & GA_REVERSE &&
+			      grid_cell(g, (int)(m - r) + 14, y)->st.attr & GA_REVERSE);
+			st->highlight_tid = 0;
 		} else if (at == 40 * MS + 2000) {
 			y = find_row(g, " B worker-b");
 			CHECKF(y > 0 && strstr(row(g, y), "got lock from A"), "%s", row(g, y));
