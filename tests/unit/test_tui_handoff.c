@@ -155,6 +155,14 @@ static void test_handoff_marks(void)
 			CHECK(m && grid_cell(g, (int)(m - r), y)->st.attr & GA_REVERSE &&
 			      grid_cell(g, (int)(m - r) + 14, y)->st.attr & GA_REVERSE);
 			st->highlight_tid = 0;
+			/* narrow: the sentence is cut, not the mark */
+			struct grid *n60 = grid_new(60, 24);
+
+			CHECK(n60 && app_render(a, n60) == 0);
+			y = n60 ? find_row(n60, "    0.0200 s A worker-a takes the lock") : -1;
+			r = y >= 0 ? row(n60, y) : "";
+			CHECKF(strlen(r) == 60 && !strcmp(r + 60 - 17, "(hand-off from B)"), "%s", r);
+			grid_free(n60);
 		} else if (at == 40 * MS + 2000) {
 			y = find_row(g, " B worker-b");
 			CHECKF(y > 0 && strstr(row(g, y), "got lock from A"), "%s", row(g, y));
