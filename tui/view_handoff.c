@@ -58,16 +58,6 @@ int view_handoff_now(const struct view_ctx *c, struct grid *g, int x, int y, int
 	return 0;
 }
 
-/* Cells grid_print() takes for s: one per code point. */
-static int cells(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
 int view_handoff_note(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 		      const struct tl_note *n, struct cell_style text)
 {
@@ -88,8 +78,8 @@ int view_handoff_note(const struct view_ctx *c, struct grid *g, int x, int y, in
 		snprintf(name, sizeof(name), " %s", o->name);
 	else if (!o)
 		lw += (int)strlen("tid ") + 9;	/* its tid instead of a letter */
-	tw = cells(n->text);
-	if (tw + lw + cells(name) > w)
+	tw = grid_cells(n->text);
+	if (tw + lw + grid_cells(name) > w)
 		name[0] = '\0';
 	if (tw + lw > w)
 		tw = w - lw;
