@@ -141,6 +141,17 @@ int grid_print(struct grid *g, int x, int y, int maxw, struct cell_style st,
 	return n;
 }
 
+int grid_cells(const char *utf8)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	int n = 0;
+	uint32_t cp;
+
+	for (; *s; n++)
+		s += utf8_decode(s, &cp);
+	return n;
+}
+
 int grid_printf(struct grid *g, int x, int y, int maxw, struct cell_style st,
 		const char *fmt, ...)
 {

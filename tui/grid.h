@@ -70,6 +70,8 @@ void grid_fill(struct grid *g, int x, int y, int w, int h, uint32_t ch,
  * of cells written. */
 int grid_print(struct grid *g, int x, int y, int maxw, struct cell_style st,
 	       const char *utf8);
+/* The cells grid_print() would take for utf8 without a limit. */
+int grid_cells(const char *utf8);
 /* printf-style grid_print (the text is truncated at 512 bytes). */
 int grid_printf(struct grid *g, int x, int y, int maxw, struct cell_style st,
 		const char *fmt, ...) __attribute__((format(printf, 6, 7)));

@@ -41,6 +41,7 @@ static void on_span(const struct model_span *s, void *ctx)
 {
 	struct timeline *tl = ctx;
 
+	tl_hand_span(tl, s);	/* every span, as the tracker asks */
 	if (s->end_ns <= tl->keep_from)
 		return;
 	if (tl->nspans >= tl->coarsen_at)	/* a dense window: bounded */
@@ -130,6 +131,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->ivs);
 	free(tl->cand);
 	tl_funcs_free(tl);
+	tl_hand_free(tl);
 	free(tl);
 }
 
@@ -147,7 +149,7 @@ static int restart(struct timeline *tl, uint64_t t0)
 	tl->fed_ts = 0;
 	tl->keep_from = t0;
 	tl->fed_valid = false;
-	if ((err = tl_source_seek(tl, t0)))
+	if ((err = tl_hand_reset(tl)) || (err = tl_source_seek(tl, t0)))
 		return err;
 	tl->fed_valid = true;
 	return 0;
@@ -191,7 +193,7 @@ static int feed_until(struct timeline *tl, uint64_t t1)
 				tl->fed_ts = ev->ts_ns;
 			return -EAGAIN;
 		}
-		err = model_feed(tl->m, ev);
+		err = tl_hand_feed(tl, ev);
 		if (err && err != -EINVAL)
 			return err;
 		/* a window shows the last TL_LOG_MAX notes (of the filtered
@@ -534,6 +536,7 @@ static int build_window(struct timeline *tl, uint64_t t0, uint64_t t1)
 	w->last_ns = tl->last_ns;
 	w->ended = tl->ended;
 	w->merged_ns = tl->grain;
+	tl_hand_window(tl);
 	return 0;
 }
 

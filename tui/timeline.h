@@ -99,6 +99,18 @@ struct tl_func {
 
 #define TL_FUNCS_TOP 5		/* functions of each kind per thread */
 
+/* A lock hand-off: an acquisition by a thread that was waiting when another
+ * thread released the lock (model/handoff.h, the one definition `report`
+ * and `export` count). */
+struct tl_handoff {
+	uint32_t pid;		/* the lock: process ... */
+	uint64_t lock;		/* ... and address */
+	uint32_t from_tid;	/* released it */
+	uint32_t to_tid;	/* waited and got it; 0: no hand-off */
+	uint64_t release_ns;	/* the release */
+	uint64_t at_ns;		/* the acquisition (its event's ts) */
+};
+
 struct tl_window {
 	uint64_t t0, t1;		/* the window asked for */
 	uint32_t ncpus;			/* CPU lanes */
@@ -127,6 +139,14 @@ struct tl_window {
 					 * live so far */
 	uint64_t first_ns, last_ns;	/* time covered by the source so far */
 	bool ended;			/* the source will not grow */
+	struct tl_handoff handoff;	/* the hand-off at t1 - 1 (where the
+					 * lock-event steps stop): an acquisition
+					 * there that was one (the last, if
+					 * several); to_tid 0 if none. A file read
+					 * from a keyframe misses one whose
+					 * release came before that keyframe
+					 * (handoff_resume): only one slower
+					 * than the window is wide */
 	uint64_t merged_ns;		/* 0: every span as the model closed it;
 					 * else the window was too dense and
 					 * neighbouring spans shorter than this

@@ -78,6 +78,11 @@ struct timeline {
 	size_t capcand;
 	struct tl_lock out_locks[TL_LOCKS_MAX];
 	struct tl_note out_log[TL_LOG_MAX];
+	struct handoff *hand;		/* hand-offs (timeline_handoff.c), reset
+					 * with the model */
+	bool hand_resumed;		/* told the keyframe's waits */
+	const struct gs_event *hand_ev;	/* the event being fed */
+	struct tl_handoff hand_last;	/* the last hand-off fed */
 	struct funcstat *fs;		/* the window's functions (timeline_funcs.c) */
 	struct tl_func *out_funcs;
 	size_t capfuncs;
@@ -87,6 +92,15 @@ struct timeline {
  * from the spans of the window, for the threads of the window. */
 int tl_funcs(struct timeline *tl);
 void tl_funcs_free(struct timeline *tl);
+/* Hand-offs, by model/handoff.h (timeline_handoff.c). tl_hand_reset()
+ * starts over with the model (0 or -ENOMEM); tl_hand_feed() feeds one event
+ * to the model as model_feed() does, and to the tracker; tl_hand_span() is
+ * given every span the model closes; tl_hand_window() fills win.handoff. */
+int tl_hand_reset(struct timeline *tl);
+int tl_hand_feed(struct timeline *tl, const struct gs_event *ev);
+void tl_hand_span(struct timeline *tl, const struct model_span *s);
+void tl_hand_window(struct timeline *tl);
+void tl_hand_free(struct timeline *tl);
 /* A closed span as the timeline keeps it: merged spans (coarse windows)
  * carry the identity of their longest part, which is `best` long. */
 struct tl_span {

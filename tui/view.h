@@ -69,6 +69,17 @@ void view_fmt_time(const struct view_ctx *c, uint64_t ts, char *buf, size_t len)
 /* Short state words for a model state ("holds lock", "waits", ...). */
 const char *view_state_words(uint8_t state);
 
+/* Hand-off marks (view_handoff.c), drawn only when the view is paused on a
+ * hand-off (win->handoff), in at most w cells from (x, y). _now: thread t's
+ * "now" words (on its row's style base) if it released or got the lock
+ * there; returns the cells drawn, 0 (nothing drawn) if t did neither.
+ * _note: log line n, if it is that acquisition, as its sentence (in style
+ * text, cut if need be) and the mark; returns 1, or 0 and draws nothing. */
+int view_handoff_now(const struct view_ctx *c, struct grid *g, int x, int y, int w,
+		     const struct tl_thread *t, struct cell_style base);
+int view_handoff_note(const struct view_ctx *c, struct grid *g, int x, int y, int w,
+		      const struct tl_note *n, struct cell_style text);
+
 /* Per-column winner of a lane: the span covering most of each column. */
 struct lane_col {
 	uint64_t ov;			/* ns of the column covered by it */

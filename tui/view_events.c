@@ -60,7 +60,8 @@ static void events_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 			text.fg = c->st->color ? GC_RED : 0;
 			text.attr = GA_BOLD;
 		}
-		grid_print(g, x, y, r.x + r.w - x, text, e->text);
+		if (!view_handoff_note(c, g, x, y, r.x + r.w - x, e, text))
+			grid_print(g, x, y, r.x + r.w - x, text, e->text);
 	}
 	if (!n && r.h > 1)
 		grid_print(g, r.x + 1, r.y + 1, r.w - 1, dim, c->st->ev_tid ?

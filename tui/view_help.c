@@ -113,6 +113,8 @@ static const struct help_line {
 	  "  LOCK   the thread holding the lock; . nobody (a lane per lock)" },
 	{ "  wait   a thread waiting for the lock; ruler: time from the first event", NULL },
 	{ "  table  hold % and wait %: of the time shown (\"% of\"); acq: lock taken", NULL },
+	{ "  now    paused on a hand-off (B let go while C waited, C took it):", NULL },
+	{ "         C \"got lock from B\", B \"handed lock to C\"; the log says so too", NULL },
 };
 
 #define NHELP ((int)(sizeof(help) / sizeof(help[0])))

@@ -169,7 +169,8 @@ static void row(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 	grid_printf(g, x + X_HOLD, y, -1, plain, "%5.1f %%", 100.0 * t->hold_ns / span);
 	grid_printf(g, x + X_WAIT, y, -1, plain, "%5.1f %%", 100.0 * t->wait_ns / span);
 	grid_printf(g, x + X_ACQ, y, -1, plain, "%6" PRIu32, t->acquisitions);
-	grid_print(g, x + X_STATE, y, 17, plain, view_state_words(t->state));
+	if (!view_handoff_now(c, g, x + X_STATE, y, X_CPU - 1 - X_STATE, t, plain))
+		grid_print(g, x + X_STATE, y, 17, plain, view_state_words(t->state));
 	if (t->cpu >= 0 && t->state != MS_EXITED)
 		grid_printf(g, x + X_CPU, y, -1, plain, "CPU%" PRId32, t->cpu);
 }

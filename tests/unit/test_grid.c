@@ -87,11 +87,27 @@ static void test_fill_style(void)
 	grid_free(g);
 }
 
+/* grid_cells counts what grid_print draws, bad UTF-8 included */
+static void test_cells(void)
+{
+	static const char *const s[] = {
+		"", "abc", "caf\xc3\xa9 \xe2\x96\x87", "\x80x", "a\xe2\x96", "\x01\x7f\xf0\x9f\x98\x80",
+	};
+	struct grid *g = grid_new(64, 1);
+
+	CHECK(grid_cells("caf\xc3\xa9") == 4);
+	for (size_t i = 0; g && i < sizeof(s) / sizeof(s[0]); i++)
+		CHECKF(grid_cells(s[i]) == grid_print(g, 0, 0, -1, STYLE_PLAIN, s[i]),
+		       "string %zu: %d cells", i, grid_cells(s[i]));
+	grid_free(g);
+}
+
 int main(void)
 {
 	RUN(test_new_clear);
 	RUN(test_print_clip);
 	RUN(test_utf8);
 	RUN(test_fill_style);
+	RUN(test_cells);
 	return check_done();
 }

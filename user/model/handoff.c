@@ -337,3 +337,32 @@ int handoff_after(struct handoff *h, const struct model *m, const struct gs_even
 	}
 	return 0;
 }
+
+int handoff_resume(struct handoff *h, const struct model *m)
+{
+	size_t n;
+	const struct model_thread *all = model_threads(m, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct model_thread *mt = &all[i];
+
+		if (!mt->tid || !mt->wait_lock)
+			continue;
+		struct hthr *t = thr_get(h, mt->tid, true);
+
+		if (!t)
+			return -ENOMEM;
+		if (t->wait_lock)
+			continue;	/* its wait is known already */
+		struct hlock *l = lock_get(h, mt->pid, mt->wait_lock);
+
+		if (!l)
+			return -ENOMEM;
+		l->waiters++;
+		t->wait_lock = mt->wait_lock;
+		t->wait_pid = mt->pid;
+		t->wait_gen = l->gen;
+		t->wait_count = l->waiters;
+	}
+	return 0;
+}

@@ -64,6 +64,15 @@ int handoff_after(struct handoff *h, const struct model *m, const struct gs_even
 /* For each HOLD and WAIT span the model closes; *out is filled (zeroed for
  * other kinds). */
 void handoff_span(struct handoff *h, const struct model_span *s, struct handoff_span *out);
+/* After a seek: the model was given a keyframe (the state at a block's
+ * start, model.h) and the tracker nothing yet. Call this once, before the
+ * first event after the keyframe: every thread the model then knows to
+ * wait is taken as waiting since before any release to come, so a release
+ * and an acquisition after the keyframe make the same hand-off as in a
+ * read from the start. A keyframe does not say who released the lock last:
+ * an acquisition whose release came before it is not seen as a hand-off.
+ * 0 or -ENOMEM. */
+int handoff_resume(struct handoff *h, const struct model *m);
 /* Hand-offs seen so far. */
 uint64_t handoff_count(const struct handoff *h);
 void handoff_free(struct handoff *h);
