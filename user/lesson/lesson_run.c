@@ -31,6 +31,8 @@ struct lesson_run {
 	bool view_clock;	/* shown moves by lesson_run_time() only */
 	uint64_t resumed;	/* shown when the teacher last went on */
 	bool cut;		/* stopped before the run was over */
+	bool failed;		/* ... because the program failed */
+	char fail_why[64];
 	uint64_t seen[GS_EV__COUNT];	/* events per kind so far */
 	uint64_t long_holds, long_waits;
 	uint64_t retakes;	/* acquisitions by the thread that last released */
@@ -46,6 +48,21 @@ struct lesson_run {
 	uint64_t moment[LESSON_MAX_STEPS];	/* lesson_run_moment() */
 };
 
+/* Holds and waits of 1024 us or more, from the model's spans as the report
+ * counts them (a release that names a Python function carries no hold time
+ * in the event, and a span still open at the end counts too). */
+static void on_span(const struct model_span *sp, void *ctx)
+{
+	struct lesson_run *r = ctx;
+
+	if ((sp->flags & SPAN_F_OTHER) || sp->end_ns - sp->start_ns < LONG_NS)
+		return;
+	if (sp->kind == SPAN_HOLD)
+		r->long_holds++;
+	else if (sp->kind == SPAN_WAIT)
+		r->long_waits++;
+}
+
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 		   const struct lesson_run_opts *opts)
 {
@@ -58,7 +75,9 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 	r->machine_busy = -1;
 	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
 	r->view_clock = opts && opts->view_clock;
-	struct model_opts mo = { .ncpus = r->ncpus, .trace_flags = opts ? opts->trace_flags : 0 };
+	struct model_opts mo = { .ncpus = r->ncpus, .trace_flags = opts ? opts->trace_flags : 0,
+				 .on_span = on_span, .ctx = r,
+				 .span_kinds = 1u << SPAN_HOLD | 1u << SPAN_WAIT };
 	r->model = model_new(&mo);
 	if (!r->model) {
 		free(r);
@@ -162,10 +181,6 @@ int lesson_run_event(struct lesson_run *r, const struct gs_event *ev)
 				r->due_on[k] = r->now;
 		}
 	}
-	if (ev->type == GS_EV_LOCK_RELEASED && ev->arg1 >= LONG_NS)
-		r->long_holds++;
-	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg1 >= LONG_NS)
-		r->long_waits++;
 	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg0 == r->last_lock &&
 	    ev->tid == r->last_releaser)
 		r->retakes++;
@@ -217,6 +232,22 @@ void lesson_run_stop(struct lesson_run *r, uint64_t at_ns)
 	r->cut = true;
 }
 
+void lesson_run_fail(struct lesson_run *r, const char *why)
+{
+	lesson_run_stop(r, 0);
+	if (!r->cut)
+		return;	/* it had ended already */
+	r->failed = true;
+	r->paused = false;
+	r->changed = true;
+	snprintf(r->fail_why, sizeof(r->fail_why), "%s", why);
+}
+
+void lesson_run_set_names(struct lesson_run *r, const struct trace_names *names)
+{
+	model_set_names(r->model, names);
+}
+
 void lesson_run_continue(struct lesson_run *r)
 {
 	if (!r->paused)
@@ -236,11 +267,12 @@ int lesson_run_current(const struct lesson_run *r) { return r->cur; }
 bool lesson_run_paused(const struct lesson_run *r) { return r->paused; }
 bool lesson_run_ended(const struct lesson_run *r) { return r->ended; }
 bool lesson_run_cut(const struct lesson_run *r) { return r->cut; }
-bool lesson_run_over(const struct lesson_run *r) { return over(r); }
+bool lesson_run_failed(const struct lesson_run *r) { return r->failed; }
+bool lesson_run_over(const struct lesson_run *r) { return over(r) || r->failed; }
 
 bool lesson_run_done(const struct lesson_run *r)
 {
-	return over(r) && !r->paused && r->next >= lesson_nsteps(r->l);
+	return r->failed || (over(r) && !r->paused && r->next >= lesson_nsteps(r->l));
 }
 
 bool lesson_run_changed(struct lesson_run *r)
@@ -373,8 +405,12 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	struct table t = { .buf = buf, .width = width, .max = max };
 	double secs = span_s(r);
 	row(&t, "What this run measured");
-	row(&t, "  run time                %.2f s on %u cores%s", secs, r->ncpus,
-	    r->cut ? ", then stopped: the run was cut short" : "");
+	if (r->failed)
+		row(&t, "  run time                %.2f s on %u cores, then the program failed (%s)",
+		    secs, r->ncpus, r->fail_why);
+	else
+		row(&t, "  run time                %.2f s on %u cores%s", secs, r->ncpus,
+		    r->cut ? ", then stopped: the run was cut short" : "");
 	double par = lesson_run_metric(r, LM_PARALLELISM);
 	row(&t, "  cores busy on average   %.2f", par);
 	/* other programs took cores: claims about cores cannot hold then */
@@ -425,7 +461,8 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 			     c->metric == LM_HOLD_SHARE_MAX;
 		/* a part of a run says nothing about what the whole run meets */
 		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
-		    r->cut ? "not judged (cut short)" : lesson_claim_holds(c, v) ? "yes" : "NO");
+		    r->failed ? "not judged (it failed)" : r->cut ? "not judged (cut short)" :
+		    lesson_claim_holds(c, v) ? "yes" : "NO");
 	}
 	return t.n;
 }
