@@ -167,21 +167,23 @@ static int do_list(const char *data)
 		fprintf(stderr, "gilscope lesson: %s/lessons: %s\n", data, strerror(-n));
 		return 1;
 	}
-	int bad = 0;
+	int bad = 0, py = 0;
 	for (int i = 0; i < n; i++) {
 		struct lesson *l;
 		if (load_file(&l, data, files[i])) {
 			bad = 1;
 			continue;
 		}
-		const char *py = !lesson_python(l) ? "" : lesson_python_major(l) == 2 ? "py2" : "py3";
+		const char *form = !lesson_python(l) ? "" : lesson_python_major(l) == 2 ? "py2" : "py3";
 
-		printf("%2d  %-10s %-3s  %s\n", i + 1, lesson_name(l), py, lesson_about(l));
+		printf("%2d  %-10s %-3s  %s\n", i + 1, lesson_name(l), form, lesson_about(l));
+		py += form[0] != '\0';
 		lesson_free(l);
 	}
 	free_list(files, n);
-	printf("py3, py2: the lesson has a CPython form (gilscope lesson NAME --python), a script "
-	       "for Python 3 or 2.7\n");
+	if (py)
+		printf("py3, py2: the lesson has a CPython form (gilscope lesson NAME --python), a "
+		       "script for Python 3 or 2.7\n");
 	return bad;
 }
 

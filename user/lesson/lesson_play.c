@@ -373,8 +373,10 @@ static int play_live_plain(struct play *p, const struct lesson_prog *prog)
 	settle(p);
 	print_table(p);
 	pipeline_free(pl);	/* after the table: its Python names are the pipeline's */
-	if (lesson_run_failed(p->run))	/* its error went to the terminal already */
+	if (lesson_run_failed(p->run)) {	/* its error went to the terminal already */
 		printf("%s failed: its error is above\n", prog->python_form ? "The script" : "gilrt");
+		return 1;
+	}
 	return 0;
 }
 

@@ -10,7 +10,7 @@
  * signal) ends the lesson there: its last lines are shown, no claim judged.
  *
  * lesson_play() returns the exit status for main: 0 done, 1 failure (one
- * line already printed on stderr).
+ * line already printed on stderr, or the failed program's error shown).
  */
 #ifndef LESSON_PLAY_H
 #define LESSON_PLAY_H

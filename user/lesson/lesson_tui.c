@@ -456,6 +456,8 @@ int lesson_tui_live(const struct lesson *l, const struct lesson_prog *prog, bool
 			 st.file[0] ? prog->python_form ? " (the script's output: that name + .txt)" :
 				      " (gilrt's output: that name + .txt)" : "");
 		print_table(&t, how);
+		if (lesson_run_failed(t.run))
+			rc = -ECHILD;	/* said, in the panel and above */
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		rc = -ECANCELED;

@@ -5,8 +5,9 @@
  * the closing table (also printed on stdout once the terminal is back).
  *
  * Both return 0 when the teacher quit, -ENOTTY when there is no terminal
- * (nothing was started: the caller may narrate as plain text), or another
- * negative errno after printing one line on stderr.
+ * (nothing was started: the caller may narrate as plain text), -ECHILD
+ * (live) when the program failed (said in the panel and printed with the
+ * table), or another negative errno after printing one line on stderr.
  */
 #ifndef LESSON_TUI_H
 #define LESSON_TUI_H
