@@ -435,16 +435,19 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	/* leave room for the claims below the thread rows */
 	size_t room = t.max > t.n + 2 + lesson_nclaims(r->l) ? t.max - t.n - 2 - lesson_nclaims(r->l) : 0;
 	if (busy && room) {
-		row(&t, "  %-16s %7s %7s %7s %7s", "thread", "hold %", "wait %", "cpu %", "acq");
+		/* switches: how often it left a core (woken only to wait again: the old lock) */
+		row(&t, "  %-16s %7s %7s %7s %7s %9s", "thread", "hold %", "wait %", "cpu %", "acq",
+		    "switches");
 		for (size_t i = 0; i < n && shown + 1 < room; i++) {
 			if (!th[i].traced || !th[i].cpu_ns)
 				continue;
 			char name[24];
 			/* the one naming rule (a Python thread's name first), cut to the column */
 			describe_thread(name, 17, r->model, &th[i], th[i].tid);
-			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu", name, pct(th[i].hold_ns, secs),
+			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu %9llu", name, pct(th[i].hold_ns, secs),
 			    pct(th[i].wait_ns, secs), pct(th[i].cpu_ns, secs),
-			    (unsigned long long)th[i].acquisitions);
+			    (unsigned long long)th[i].acquisitions,
+			    (unsigned long long)th[i].ctx_switches);
 			shown++;
 		}
 		if (shown < busy)
