@@ -158,6 +158,9 @@ $(BUILD)/tests/progs/lib%.so: tests/progs/lib/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,-soname,$(@F) $(ALL_LDFLAGS) $< -o $@
 
+# probe_loop_sdt is probe_loop.c built with stock sys/sdt.h probes
+$(BUILD)/tests/progs/probe_loop_sdt: tests/progs/probe_loop.c bpf/gs_usdt.h
+$(BUILD)/tests/progs/probe_loop: bpf/gs_usdt.h
 $(BUILD)/tests/progs/%: tests/progs/%.c $(HELP_LIBS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -171,8 +174,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -I. -Iuser
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace_reader.c user/util/crc32c.c user/util/varint.c \
-		   user/util/hash.c user/trace/trace_codec.c user/trace/trace_names.c \
-		   user/trace/trace_reader.c
+		   user/util/hash.c user/trace/trace_codec.c $(wildcard user/trace/trace_names*.c) \
+		   user/trace/trace_reader.c user/trace/trace_cost.c
 build/fuzz/fuzz_trace_reader: $(FUZZ_TRACE_SRCS) $(wildcard user/*/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
@@ -201,10 +204,10 @@ fuzz-lock-spec: build/fuzz/fuzz_lock_spec
 
 # The model and the viewer behind the reader: every decoded event through
 # model_feed(), then windows rendered by the TUI (no curses: app.c and crt.c
-# stay out). Seeds: the trace corpus and the crafted files of tests/hostile.
+# stay out, and top, which drives curses itself). Seeds: the trace corpus and the crafted files of tests/hostile.
 FUZZ_TUI_SRCS := tests/fuzz/fuzz_model_tui.c $(wildcard user/util/*.c) $(wildcard user/trace/*.c) \
-		 $(wildcard user/model/*.c) tui/grid.c tui/render.c $(wildcard tui/view_*.c) \
-		 tui/timeline.c tui/timeline_source.c tui/timeline_coarse.c
+		 $(wildcard user/model/*.c) \
+		 $(filter-out tui/app.c tui/app_keys.c tui/crt.c tui/top.c tui/view_top.c,$(wildcard tui/*.c))
 build/fuzz/fuzz_model_tui: $(FUZZ_TUI_SRCS) $(wildcard user/*/*.h) $(wildcard tui/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

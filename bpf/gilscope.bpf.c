@@ -83,45 +83,32 @@ struct {
 } lost SEC(".maps");
 
 /*
- * Per thread state of the uprobe lock adapter. Acquire calls do not nest in
- * one thread, so one pending request per thread tells the uretprobe (which
- * has no arguments) which lock it was about. A thread may hold several locks
- * (nested locks), and each RELEASED carries its own hold time: the lock taken
- * last and when are kept here, and the locks it still held then move to
- * lock_held, keyed by (thread, lock). The common case, one lock at a time
- * (--python's GIL), never touches the hash.
+ * --lock SPEC with a filter (lock_filter): the acquire calls whose entry saw
+ * another lock, so that their return (which has no arguments) is skipped
+ * too. Acquire calls do not nest in one thread: one flag per thread.
+ * Untouched without a filter, and for --python (no lock argument).
  */
-struct lock_tls {
-	__u64 lock;		/* lock of the pending request */
-	__u64 request_ns;	/* when it was asked for; 0: no request pending */
-	__u64 held_lock;	/* lock taken last and not released yet (0: none) */
-	__u64 acquired_ns;	/* when held_lock was taken */
-	__u64 py_tstate;	/* --python: the PyThreadState * of its last GIL call */
-	__u64 py_code;		/* the code drop_gil saw last (packed), until the next
-				 * take_gil uses it; 0: none */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, struct lock_tls);
-} lock_tls SEC(".maps");
+	__type(value, __u8);
+} lock_skip SEC(".maps");
 
-struct held_key {
-	__u64 lock;
-	__u32 tid;
-	__u32 pad;		/* zero: part of the hashed key */
-};
+/*
+ * Probe hits of the traced processes that leave no event (the calls of
+ * another lock than --lock's filter), per CPU, for the cost estimate (the
+ * recorder counts the others from their events): [QUIET_ACQUIRE] acquire
+ * calls (entry and return), [QUIET_RELEASE] release calls.
+ */
+enum { QUIET_ACQUIRE, QUIET_RELEASE, QUIET__COUNT };
 
-/* Bounded: a lock never released (its thread died holding it) is evicted
- * in time; its RELEASED, if it ever comes, then says 0 (unknown). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);	/* outer locks held at once, all threads */
-	__type(key, struct held_key);
-	__type(value, __u64);		/* when it was taken */
-} lock_held SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, QUIET__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} quiet_hits SEC(".maps");
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
@@ -460,79 +447,69 @@ static __always_inline __u64 py_code(__u64 tstate)
 }
 
 /*
- * take_gil entry: the function that asks (the wait's) into *arg1, the
- * thread state into *tstate. Between its drop_gil and this take_gil a
- * thread runs no Python code (it has not the GIL), so unless it changed
- * thread states it asks where it let go, and that frame still holds the
- * code object: what drop_gil read stands, no read needed. Returns the
- * event's flags.
+ * drop_gil entry: the code running as the thread lets go (the hold's) into
+ * *arg1, from drop_gil's own thread state argument. The take that follows
+ * carries the same function, filled in by the recorder (record/pyrec.h:
+ * between a drop_gil and its next take_gil the thread runs no Python code,
+ * so it asks where it let go), which keeps the take's programs free of any
+ * read or map. A NULL thread state (3.12+) comes only from a thread state
+ * being deleted: it runs no Python code. Returns the event's flags.
  */
-static __always_inline __u8 py_request(struct pt_regs *ctx, const struct lock_tls *st,
-				       __u64 *tstate, __u64 *arg1)
+static __always_inline __u8 py_release(struct pt_regs *ctx, __u64 *arg1)
 {
-	if (py_cfg.frames == GS_PYF_OFF)
-		return 0;
-	/* a clone of take_gil (cookie 1) has its own argument list */
-	if (!bpf_get_attach_cookie(ctx))
-		*tstate = reg_arg(ctx, py_cfg.take_arg);
-	else if (py_cfg.take_clone_arg >= 0)
-		*tstate = reg_arg(ctx, py_cfg.take_clone_arg);
-	if (st && st->py_code && st->py_tstate == *tstate)
-		*arg1 = st->py_code;
-	else
-		*arg1 = py_code(*tstate);
-	return GS_F_FUNC;
-}
-
-/* drop_gil entry: the function running as it lets go (the hold's), kept
- * for the next take_gil. Its thread state argument may be NULL (3.12+):
- * then take_gil's. */
-static __always_inline __u8 py_release(struct pt_regs *ctx, struct lock_tls *st, __u64 *arg1)
-{
-	__u64 tstate = 0;
+	__u64 tstate;
 
 	if (py_cfg.frames == GS_PYF_OFF)
 		return 0;
-	if (py_cfg.drop_arg >= 0)
-		tstate = reg_arg(ctx, py_cfg.drop_arg);
-	if (!tstate && st)
-		tstate = st->py_tstate;
-	*arg1 = py_code(tstate);
-	if (st) {
-		st->py_tstate = tstate;
-		st->py_code = *arg1 == GS_PYADDR_FAULT ? 0 : *arg1;
-	}
+	tstate = reg_arg(ctx, py_cfg.drop_arg);
+	*arg1 = tstate ? py_code(tstate) : GS_PYADDR_NONE;
 	return GS_F_FUNC;
 }
 
+static __always_inline void count_quiet(__u32 kind)
+{
+	__u64 *v = bpf_map_lookup_elem(&quiet_hits, &kind);
+
+	if (v)	/* atomic: a preempted program may interleave with another's */
+		__sync_fetch_and_add(v, 1);
+}
+
+/*
+ * The lock programs emit the time and the lock only: how long a thread
+ * waited (ACQUIRED, FAILED) and held (RELEASED), and for --lock the lock an
+ * ACQUIRED is about (arg0 0: the one this thread asked for), are filled in
+ * by the recorder from the thread's earlier events (record/lock_fill.h).
+ * A lock event is then a filter, a clock read and a store here, with no
+ * per-thread map: its cost is that of the probe itself, and the programs
+ * stay a straight line that reads arguments at the probe.
+ *
+ * Where Python frames fit (--python): lock_release_entry runs at drop_gil's
+ * entry with every argument register as the caller set it (probe_site.h
+ * keeps them all for CPython), so the PyThreadState argument is there to
+ * follow to the running frame, and the hold being released belongs to that
+ * frame (py_release). take_gil's return has no arguments and its wait
+ * site runs inside the wait loop: the thread that asks is in the frame it
+ * was in when it last let go (its previous drop_gil), or none yet, and the
+ * recorder gives its REQUEST that function (record/pyrec.h), so neither
+ * program reads anything. lock_acquire_entry runs at take_gil's entry only
+ * where no wait site was found, and leaves the function to the recorder too.
+ */
 SEC("uprobe")
 int lock_acquire_entry(struct pt_regs *ctx)
 {
-	struct lock_tls *st, fresh = {};
-	__u64 lock, now, tstate = 0, func = 0;
 	__u32 pid, tid;
-	__u8 flags;
+	__u64 lock;
+	__u8 one = 1;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
 	lock = reg_arg(ctx, lock_acquire_arg);
-	if (lock_filter && lock != lock_filter)
+	if (lock_filter && lock != lock_filter) {
+		bpf_map_update_elem(&lock_skip, &tid, &one, BPF_ANY);
+		count_quiet(QUIET_ACQUIRE);
 		return 0;
-	now = bpf_ktime_get_ns();
-	st = bpf_map_lookup_elem(&lock_tls, &tid);
-	flags = py_request(ctx, st, &tstate, &func);
-	if (st) {	/* keep what it holds */
-		st->lock = lock;
-		st->request_ns = now;
-		st->py_tstate = tstate;
-		st->py_code = 0;	/* used: Python runs before the next drop_gil */
-	} else {
-		fresh.lock = lock;
-		fresh.request_ns = now;
-		fresh.py_tstate = tstate;
-		bpf_map_update_elem(&lock_tls, &tid, &fresh, BPF_ANY);
 	}
-	emit(now, GS_EV_LOCK_REQUEST, flags, pid, tid, lock, func);
+	emit(0, GS_EV_LOCK_REQUEST, 0, pid, tid, lock, 0);
 	return 0;
 }
 
@@ -554,66 +531,52 @@ static __always_inline bool acquire_succeeded(struct pt_regs *ctx)
 SEC("uretprobe")
 int lock_acquire_return(struct pt_regs *ctx)
 {
-	struct lock_tls *st;
 	__u32 pid, tid;
-	__u64 now;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
-	st = bpf_map_lookup_elem(&lock_tls, &tid);
-	if (!st || !st->request_ns)
-		return 0;	/* filtered at entry, or entered before we attached */
-	now = bpf_ktime_get_ns();
-	if (!acquire_succeeded(ctx)) {	/* a trylock that failed, a timeout */
-		emit(now, GS_EV_LOCK_FAILED, 0, pid, tid, st->lock, now - st->request_ns);
-		st->request_ns = 0;
-		return 0;
-	}
-	emit(now, GS_EV_LOCK_ACQUIRED, 0, pid, tid, st->lock, now - st->request_ns);
-	if (st->held_lock && st->held_lock != st->lock) {
-		/* nested: the lock held so far keeps its time in lock_held */
-		struct held_key k = { .lock = st->held_lock, .tid = tid };
-
-		bpf_map_update_elem(&lock_held, &k, &st->acquired_ns, BPF_ANY);
-	}
-	st->held_lock = st->lock;
-	st->acquired_ns = now;
-	st->request_ns = 0;
+	if (lock_filter && bpf_map_delete_elem(&lock_skip, &tid) == 0)
+		return 0;	/* its entry saw another lock (counted there) */
+	/* without a lock argument the lock is lock_addr (CPython's GIL) */
+	emit(0, acquire_succeeded(ctx) ? GS_EV_LOCK_ACQUIRED : GS_EV_LOCK_FAILED, 0, pid, tid,
+	     lock_acquire_arg < 0 ? lock_addr : 0, 0);
 	return 0;
 }
 
 SEC("uprobe")
 int lock_release_entry(struct pt_regs *ctx)
 {
-	struct held_key k = {};
-	struct lock_tls *st;
-	__u64 lock, now, held = 0, *since;
 	__u32 pid, tid;
+	__u64 lock, func = 0;
 	__u8 flags;
 
 	if (!current_traced(&pid, &tid))
 		return 0;
 	lock = reg_arg(ctx, lock_release_arg);
-	if (lock_filter && lock != lock_filter)
+	if (lock_filter && lock != lock_filter) {
+		count_quiet(QUIET_RELEASE);
 		return 0;
-	now = bpf_ktime_get_ns();
-	st = bpf_map_lookup_elem(&lock_tls, &tid);
-	if (st && lock && st->held_lock == lock) {
-		held = now - st->acquired_ns;
-		st->held_lock = 0;
-	} else {
-		/* an outer lock of a nest, or one taken before we attached */
-		k.lock = lock;
-		k.tid = tid;
-		since = bpf_map_lookup_elem(&lock_held, &k);
-		if (since) {
-			held = now - *since;
-			bpf_map_delete_elem(&lock_held, &k);
-		}
 	}
-	/* with the function, arg1 is it, not the hold time */
-	flags = py_release(ctx, st, &held);
-	emit(now, GS_EV_LOCK_RELEASED, flags, pid, tid, lock, held);
+	/* with the function, arg1 is it: lock_fill measures the hold anyway */
+	flags = py_release(ctx, &func);
+	emit(0, GS_EV_LOCK_RELEASED, flags, pid, tid, lock, func);
+	return 0;
+}
+
+/*
+ * --python: where a take of the GIL starts to wait (take_gil's condition
+ * wait, found in its code: see record/probe_site.h). Only takes that find
+ * the GIL held get here, once per wait interval; a take that does not wait
+ * costs no program at its entry at all (its REQUEST is added by the
+ * recorder, at the time it got the GIL).
+ */
+SEC("uprobe")
+int lock_wait(struct pt_regs *ctx)
+{
+	__u32 pid, tid;
+
+	if (current_traced(&pid, &tid))
+		emit(0, GS_EV_LOCK_REQUEST, 0, pid, tid, lock_addr, 0);
 	return 0;
 }
 

@@ -47,10 +47,12 @@
  * is GS_FUNC_NONE, GS_FUNC_UNKNOWN, or a name the trace's names records
  * give for (pid, id). A RELEASED that carries a function carries no hold
  * time (readers measure it from the events, as for 0). Between the kernel
- * and the recorder's Python stage (record/pyrec.h) the same two events
- * carry in arg1 the code object's address and 16 bits of its fingerprint
+ * and the recorder's Python stage (record/pyrec.h) a RELEASED carries in
+ * arg1 the code object's address and 16 bits of its fingerprint
  * (gs_pyaddr_pack), or GS_PYADDR_NONE / GS_PYADDR_FAULT; the stage turns
- * them into ids before any other consumer or the file sees them.
+ * it into an id, and gives the thread's next REQUEST the same one (the
+ * kernel side reads nothing at a take), before any other consumer or the
+ * file sees them.
  */
 #ifndef GILSCOPE_H
 #define GILSCOPE_H
@@ -138,9 +140,7 @@ enum gs_py_frames {
 
 struct gs_py_cfg {
 	__u32 frames;		/* enum gs_py_frames */
-	__s32 take_arg;		/* argument of take_gil that is the PyThreadState * */
-	__s32 take_clone_arg;	/* ... of its clone (attach cookie 1), -1 unknown */
-	__s32 drop_arg;		/* ... of drop_gil (-1: the one take_gil had) */
+	__s32 drop_arg;		/* argument of drop_gil that is the PyThreadState * */
 	__s32 ts_frame;		/* PyThreadState.frame / current_frame */
 	__s32 ts_cframe;	/* PyThreadState.cframe (3.11, 3.12) */
 	__s32 cframe_current;	/* _PyCFrame.current_frame */

@@ -36,13 +36,16 @@
  * Probes use USDT semaphores: gilrt_<probe>_semaphore is non-zero only while
  * a tracer is attached, so arguments that cost something are computed only
  * then; unattached, a probe site is a nop plus a load and a branch.
+ *
+ * Each site is a 5-byte nop (bpf/gs_usdt.h), not sdt.h's 1-byte one: on
+ * kernels that optimize uprobes (x86-64, 6.18+) a hit is then a call and a
+ * syscall instead of a breakpoint trap; the notes are the same standard
+ * USDT notes (readelf -n, libbpf, bpftrace). Arguments are registers.
  */
 #ifndef GILRT_PROBES_H
 #define GILRT_PROBES_H
 #include <stdint.h>
-
-#define _SDT_HAS_SEMAPHORES 1
-#include <sys/sdt.h>
+#include "bpf/gs_usdt.h"
 
 #define GILRT_SEMA(name) gilrt_##name##_semaphore
 #define GILRT_DECLARE_SEMA(name)                                               \
@@ -64,23 +67,26 @@ GILRT_DECLARE_SEMA(native_end);
 #define GILRT_PROBE_ENABLED(name)                                              \
 	__builtin_expect(__atomic_load_n(&GILRT_SEMA(name), __ATOMIC_RELAXED) != 0, 0)
 
+/* In a child right after fork(): makes its probes safe on kernels whose
+ * optimized uprobes do not survive fork (see probes.c). 0 or -1. */
+int gilrt_probes_after_fork(void);
+
 #define GILRT_PROBE1(name, a)                                                  \
 	do {                                                                   \
 		if (GILRT_PROBE_ENABLED(name))                                 \
-			STAP_PROBE1(gilrt, name, (int64_t)(a));                \
+			GS_USDT1(gilrt, name, GILRT_SEMA(name), a);            \
 	} while (0)
 
 #define GILRT_PROBE2(name, a, b)                                               \
 	do {                                                                   \
 		if (GILRT_PROBE_ENABLED(name))                                 \
-			STAP_PROBE2(gilrt, name, (int64_t)(a), (int64_t)(b));  \
+			GS_USDT2(gilrt, name, GILRT_SEMA(name), a, b);         \
 	} while (0)
 
 #define GILRT_PROBE3(name, a, b, c)                                            \
 	do {                                                                   \
 		if (GILRT_PROBE_ENABLED(name))                                 \
-			STAP_PROBE3(gilrt, name, (int64_t)(a), (int64_t)(b),   \
-				    (int64_t)(c));                             \
+			GS_USDT3(gilrt, name, GILRT_SEMA(name), a, b, c);      \
 	} while (0)
 
 #endif /* GILRT_PROBES_H */

@@ -1001,6 +1001,7 @@ static int run_procs(struct run *run)
 		fflush(NULL);
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			gilrt_probes_after_fork();
 			close(p[0]);
 			_exit(child_main(run->o, run->work_mode ? (share ? share : 1) : 0,
 					 run->deadline, i + 1, p[1]));

@@ -163,7 +163,9 @@ static void move_highlight(struct app *a, long d)
 		app_message(a, "no thread to highlight here");
 		return;
 	}
-	if (pos == n)
+	if (pos == n && (d >= (long)n || d <= -(long)n))	/* End, Home */
+		p = d > 0 ? (long)n - 1 : 0;
+	else if (pos == n)
 		p = d > 0 ? (long)a->st.thr_top : (long)n - 1;
 	else
 		p = (long)pos + d;

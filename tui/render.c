@@ -32,14 +32,30 @@ const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid)
 	return NULL;
 }
 
-uint32_t view_letter(const struct tl_thread *t)
+/* Beyond A..Z and 0..9, letters that look like no Latin one and have a
+ * lower case one code point +0x20 away: Greek, then Cyrillic (neither twice
+ * the same shape, nor a digit's). */
+static const uint16_t extra_letters[] = {
+	0x0393, 0x0394, 0x0398, 0x039b, 0x039e, 0x03a0, 0x03a3, 0x03a6, 0x03a8, 0x03a9,
+	0x0411, 0x0414, 0x0416, 0x0418, 0x041b, 0x0426, 0x0427, 0x0428, 0x042b, 0x042c,
+	0x042d, 0x042e, 0x042f,
+};
+
+size_t view_letters(const struct view_ctx *c)
+{
+	return 36 + (c->st->ascii ? 0 : sizeof(extra_letters) / sizeof(extra_letters[0]));
+}
+
+uint32_t view_letter(const struct view_ctx *c, const struct tl_thread *t, bool lower)
 {
 	if (!t)
 		return '?';
 	if (t->index < 26)
-		return 'A' + t->index;
+		return (lower ? 'a' : 'A') + t->index;
 	if (t->index < 36)
 		return '0' + t->index - 26;
+	if (t->index < view_letters(c))
+		return extra_letters[t->index - 36] + (lower ? 0x20 : 0);
 	return '*';
 }
 

@@ -102,6 +102,7 @@ int timeline_open_reader(struct timeline **out, struct trace_reader *r,
 		return err;
 	(*out)->r = r;
 	timeline_set_names(*out, trace_reader_names(r));
+	tl_number_file_threads(*out);
 	trace_reader_info(r, &info);
 	(*out)->first_ns = info.first_ns;
 	(*out)->last_ns = info.last_ns;
@@ -248,16 +249,6 @@ static void compact(struct timeline *tl, uint64_t t0)
 
 /* ---- the window ----------------------------------------------------------- */
 
-static uint32_t reg_index(struct timeline *tl, uint32_t tid)
-{
-	uint64_t i;
-
-	if (hmap_get(&tl->reg, hkey_u64(tid), &i))
-		return (uint32_t)i;
-	i = tl->reg.n;
-	return hmap_put(&tl->reg, hkey_u64(tid), i) ? UINT32_MAX : (uint32_t)i;
-}
-
 /* The window's entry for tid, or NULL if it lists no such thread. */
 static struct tl_thread *out_thread(struct timeline *tl, uint32_t tid)
 {
@@ -357,7 +348,7 @@ static int list_threads(struct timeline *tl, size_t *nt)
 		memset(o, 0, sizeof(*o));
 		o->pid = t->pid;
 		o->tid = t->tid;
-		o->index = reg_index(tl, t->tid);
+		o->index = tl_reg_index(tl, t->tid);
 		describe_thread(o->name, sizeof(o->name), tl->m, t, t->tid);
 		o->state = t->state;
 		o->cpu = t->cpu;

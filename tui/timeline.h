@@ -27,9 +27,12 @@
  * window to the left starts again from a keyframe (file) or from the oldest
  * event held (live).
  *
- * Threads get a stable number (first seen = 0, then 1, ...) that survives
- * seeks, so a view can give each thread the same letter and colour all along;
- * so do locks (numbered in the order they first show in a window).
+ * Threads get a stable number: their rank in the order they first show in
+ * the whole trace (a file's thread-seen records; live, the events appended,
+ * by the same rule), so a view gives each thread the same letter and colour
+ * all along, wherever it starts reading (replay --at). A file without those
+ * records numbers threads in the order the windows read meet them. Locks
+ * are numbered in the order they first show in a window.
  *
  * The timeline owns all memory; a window is valid until the next call on the
  * timeline. Functions return 0 or a negative errno.

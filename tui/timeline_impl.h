@@ -45,7 +45,11 @@ struct timeline {
 	size_t nnotes, note_head;	/* how many (<= TL_LOG_MAX), the oldest */
 
 	uint32_t log_tid;		/* the log is this thread's only (0: all) */
-	struct hmap reg;		/* {tid} -> stable thread index */
+	struct hmap reg;		/* {tid} -> stable thread index: in the order
+					 * threads first show in the whole trace
+					 * (thread-seen records; live: as appended,
+					 * by the same rule), then as windows meet them */
+	uint32_t reg_last;		/* the tid timeline_append registered last */
 	struct hmap lock_reg;		/* {addr, pid} -> stable lock index */
 
 	/* the window handed out, its cache key, and scratch for building it */
@@ -99,6 +103,13 @@ struct tl_span {
 #define TL_SLICE_EVENTS (1u << 16)
 /* Stable thread and lock numbers kept; beyond, numbering starts over. */
 #define TL_REG_MAX (1u << 16)
+/* Threads numbered ahead of any window (see reg) stop at half of that. */
+#define TL_REG_AHEAD (TL_REG_MAX / 2)
+uint32_t tl_reg_index(struct timeline *tl, uint32_t tid);
+/* Number a file's threads in the order they first show in the whole file,
+ * whichever part of it is read first (a file without thread-seen records,
+ * older: in the order the windows read meet them). */
+void tl_number_file_threads(struct timeline *tl);
 
 /* Keep spans under TL_SPANS_SOFT by merging short neighbours (a coarser
  * grain each time it is not enough): timeline_coarse.c. */

@@ -2,17 +2,49 @@
 /*
  * timeline_source.c - where a timeline's events come from (see timeline.h):
  * a ring of live events in memory, or a trace file read through its reader;
- * the cursor that feeds the model; and searches for lock events (the
- * viewer's step keys). The window itself is built in timeline.c.
+ * the cursor that feeds the model; searches for lock events (the viewer's
+ * step keys); and the threads' stable numbers. The window itself is built in timeline.c.
  */
 #include <errno.h>
 #include "tui/timeline_impl.h"
+#include "trace/trace_names.h"
 #include "trace/trace_reader.h"
 
 /* a search for the next lock event reads at most about this many events
  * (a key must not freeze the viewer on a trace without lock events) */
 #define SEARCH_EVENTS (1u << 20)
 #define BACK_SEARCH_BLOCKS 16
+
+uint32_t tl_reg_index(struct timeline *tl, uint32_t tid)
+{
+	uint64_t i;
+
+	if (hmap_get(&tl->reg, hkey_u64(tid), &i))
+		return (uint32_t)i;
+	i = tl->reg.n;
+	return hmap_put(&tl->reg, hkey_u64(tid), i) ? UINT32_MAX : (uint32_t)i;
+}
+
+void tl_number_file_threads(struct timeline *tl)
+{
+	struct trace_thread_seen ts;
+
+	for (size_t i = 0; i < TL_REG_AHEAD && trace_names_seen_at(trace_reader_names(tl->r), i, &ts);
+	     i++)
+		tl_reg_index(tl, ts.tid);
+}
+
+/* Number threads as a file's thread-seen records would (the writer's rule),
+ * so that live and replay give a thread the same letter. */
+static void number_threads(struct timeline *tl, const struct gs_event *e)
+{
+	uint32_t pid[2], tid[2];
+	size_t n = gst_event_threads(e, pid, tid);
+
+	for (size_t i = 0; i < n && tl->reg.n < TL_REG_AHEAD; i++)
+		if (tid[i] != tl->reg_last)
+			tl_reg_index(tl, tl->reg_last = tid[i]);
+}
 
 int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
 {
@@ -30,6 +62,7 @@ int timeline_append(struct timeline *tl, const struct gs_event *ev, size_t n)
 		tl->last_ns = e->ts_ns;
 		if (e->type == GS_EV_LOST)
 			tl->lost = gs_sat_add(tl->lost, e->arg0);
+		number_threads(tl, e);
 		tl->count++;
 		if (tl->count - tl->base > tl->cap) {
 			tl->base++;

@@ -76,6 +76,8 @@ struct tui_state {
 	uint32_t highlight_tid;	/* thread picked with `t` (0 = none) */
 	uint32_t pid;		/* traced process, for the status line */
 	const char *title;	/* traced command, for the status line */
+	const char *cost;	/* tracing cost for the status line ("cost +0.8 %"), or NULL */
+	bool cost_warn;		/* ... above the warning threshold: drawn as an alert */
 	const char *prompt;	/* a prompt replacing the key line, or NULL */
 	const char *message;	/* a one-line note replacing the key line, or NULL */
 	const char *panel;	/* panel text ('\n' separates paragraphs), or NULL */

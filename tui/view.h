@@ -49,9 +49,12 @@ size_t view_threads_top(size_t n, int h, uint32_t top);
 
 /* Shared helpers (tui/render.c). */
 const struct tl_thread *view_thread(const struct view_ctx *c, uint32_t tid);
-/* The thread's letter: A..Z, then 0..9, then '*'. `| 0x20` makes it lower
- * case where there is one and leaves digits and '*' as they are. */
-uint32_t view_letter(const struct tl_thread *t);
+/* The thread's letter: A..Z, then 0..9, then (not in --ascii mode) Greek
+ * and Cyrillic capitals unlike any Latin one, then '*'; lower: its lower
+ * case, for a thread that waits (digits and '*' have none). view_letters:
+ * how many threads get a letter of their own. */
+size_t view_letters(const struct view_ctx *c);
+uint32_t view_letter(const struct view_ctx *c, const struct tl_thread *t, bool lower);
 /* Its colour style; bold when it holds the lock, dim when another thread is
  * highlighted. A NULL thread is "someone else" (grey). */
 struct cell_style view_thread_style(const struct view_ctx *c,

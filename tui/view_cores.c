@@ -39,7 +39,7 @@ static void cores_draw(const struct view_ctx *c, struct grid *g, struct tui_rect
 			else if (c->st->color && !c->st->ascii)
 				ch = locked ? 0x2587 : 0x2581;
 			else
-				ch = locked ? view_letter(t) : view_letter(t) | 0x20;
+				ch = view_letter(c, t, !locked);
 			grid_put(g, r.x + c->label_w + k, y, ch,
 				 view_thread_style(c, t, locked));
 		}

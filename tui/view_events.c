@@ -54,7 +54,7 @@ static void events_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 		view_fmt_time(c, e->ev.ts_ns, ts, sizeof(ts));
 		x += grid_printf(g, x, y, r.w - 1, dim, "%11s ", ts);
 		if (t)
-			grid_put(g, x, y, view_letter(t), view_thread_style(c, t, true));
+			grid_put(g, x, y, view_letter(c, t, false), view_thread_style(c, t, true));
 		x += 2;
 		if (e->ev.type == GS_EV_LOST) {
 			text.fg = c->st->color ? GC_RED : 0;

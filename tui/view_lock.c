@@ -46,7 +46,7 @@ static void lane(const struct view_ctx *c, struct grid *g, int x, int y, int kin
 				grid_put(g, x + k, y, view_glyph(c, 0x00b7, '.'), gap);
 			continue;
 		}
-		grid_put(g, x + k, y, kind == SPAN_HOLD ? view_letter(t) : view_letter(t) | 0x20,
+		grid_put(g, x + k, y, view_letter(c, t, kind != SPAN_HOLD),
 			 view_thread_style(c, t, kind == SPAN_HOLD));
 	}
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* view_status.c - the top line: what is traced, mode, time, scale, speed, loss,
- * and whether the window was too dense to draw span by span. */
+ * whether the window was too dense to draw span by span, and what tracing
+ * costs the program. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,7 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	const struct tui_state *st = c->st;
 	struct cell_style bar = { .attr = GA_REVERSE }, mode_st = bar;
 	char right[192], t[32], scale[32], speed[32] = "", lost[96] = "", who[64] = "";
-	char merged[32];
+	char merged[32], cost[40] = "";
 	const char *mode;
 	int n, x;
 
@@ -47,6 +48,8 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	if (c->win->merged_ns)	/* timeline.h: spans shorter than this merged */
 		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost), "   DENSE: <%s merged",
 			 fmt_duration(merged, sizeof(merged), c->win->merged_ns));
+	if (st->cost)
+		snprintf(cost, sizeof(cost), "   %s", st->cost);
 	snprintf(right, sizeof(right), "   t=%s   1 col = %s%s", t, scale, speed);
 	if (st->pid)
 		snprintf(who, sizeof(who), " (pid %" PRIu32 ")", st->pid);
@@ -58,7 +61,7 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	x += 2;
 	/* the title gets what the rest leaves */
 	n = r.w - (x - r.x) - (int)strlen(who) - (int)strlen(mode) - 4 -
-	    (int)strlen(right) - (int)strlen(lost);
+	    (int)strlen(right) - (int)strlen(lost) - (int)strlen(cost);
 	if (n > 0 && st->title) {
 		int k = grid_print(g, x, r.y, n, bar, st->title);
 
@@ -72,7 +75,9 @@ static void status_draw(const struct view_ctx *c, struct grid *g, struct tui_rec
 	x += grid_print(g, x, r.y, r.w - (x - r.x), mode_st, mode);
 	x += grid_print(g, x, r.y, r.w - (x - r.x), bar, right);
 	mode_st.fg = st->color ? GC_RED : 0;
-	grid_print(g, x, r.y, r.w - (x - r.x), mode_st, lost);
+	x += grid_print(g, x, r.y, r.w - (x - r.x), mode_st, lost);
+	/* the cost: plain, or as an alert past the warning threshold */
+	grid_print(g, x, r.y, r.w - (x - r.x), st->cost_warn ? mode_st : bar, cost);
 }
 
 const struct view view_status = {

@@ -160,7 +160,7 @@ static void row(const struct view_ctx *c, struct grid *g, int x, int y, int w,
 	if (c->st->highlight_tid == t->tid)
 		plain.attr = me.attr = GA_REVERSE | GA_BOLD;
 	grid_fill(g, x, y, w, 1, ' ', plain);
-	grid_put(g, x, y, view_letter(t), me);
+	grid_put(g, x, y, view_letter(c, t, false), me);
 	if (t->name[0])
 		grid_print(g, x + X_NAME, y, NAME_W + dx, me, t->name);
 	else

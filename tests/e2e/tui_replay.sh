@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # tests/e2e/tui_replay.sh - `gilscope replay` as a person uses it, in a real
 # terminal (tmux, own server): at 120x40 it shows a strip per CPU and the
-# lock lane; space pauses, +/- zoom, g seeks, -> steps, ? helps, clicks and
+# lock lane and the tracing cost; space pauses, +/- zoom, g seeks, -> steps, ? helps, clicks and
 # the wheel work; q exits 0
 # and leaves the terminal as it found it. Also: too small a terminal, --ascii,
 # bad arguments. Waits poll the pane with a timeout (30 s: a bound for a
@@ -52,6 +52,11 @@ if wait_for 'REPLAY' && wait_for '^LOCK +[A-Z.]' && wait_for '^CPU0( |$)'; then
 	ok tui_replay_shows_lanes
 else
 	not_ok tui_replay_shows_lanes "$(screen | head -n 8)"
+fi
+# a trace recorded here carries what recording it cost: on the status line
+if [ "$TRACE" = "$TMPD/cpu.gst" ]; then
+	if screen | head -n 1 | grep -Eq 'cost (\+[0-9.]+ %|>900 %)'; then ok tui_replay_cost
+	else not_ok tui_replay_cost "status: $(screen | head -n 1)"; fi
 fi
 rows=$(screen | grep -Ec '^CPU[0-9]+( |$)')
 if [ -n "$NCPU" ] && [ "$NCPU" -gt 0 ] 2>/dev/null; then

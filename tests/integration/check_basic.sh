@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # check_basic.sh - `gilscope check`: as root on this machine it can trace
-# (every item ok, BPF really loaded and probes fired), also with the
+# (every item ok, BPF really loaded and probes fired, uprobe optimization
+# observed as the kernel has it), also with the
 # programs for kernels whose tracepoints lack newer arguments (forced);
 # without privileges it says which capabilities are missing and exits 1.
 # The minimum kernel it states is the one README and the man page state.
@@ -15,6 +16,15 @@ if need_root check_root; then
 		ok check_root
 	else
 		not_ok check_root "$(grep -v '^ok' "$TMPD/c.out" | head -3)"
+	fi
+	# uprobe optimization, observed (a 5-byte-nop site read back after a hit):
+	# what check says agrees with the kernel having arch_uprobe_optimize
+	if grep -q ' arch_uprobe_optimize$' /proc/kallsyms; then want='become calls here'
+	else want='traps on 5-byte-nop probes'; fi
+	if grep -q "^info  uprobe-opt .*$want.*: [0-9]* ns a hit, [0-9]* ns on a 1-byte nop" "$TMPD/c.out"; then
+		ok check_uprobe_opt
+	else
+		not_ok check_uprobe_opt "want '$want': $(grep uprobe-opt "$TMPD/c.out")"
 	fi
 	if GILSCOPE_TP_FALLBACK=1 "$GILSCOPE" check >"$TMPD/f.out" 2>&1 && ! grep -q '^FAIL' "$TMPD/f.out" &&
 	   grep -q '^info  sched_switch .*read from the task' "$TMPD/f.out" &&

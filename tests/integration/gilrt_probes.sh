@@ -23,6 +23,26 @@ for p in gil_request:2 gil_acquired:3 gil_released:3 gil_drop_request:2 thread_s
 	fi
 done
 
+# Every site is a 5-byte nop (bpf/gs_usdt.h: kernels with uprobe optimization
+# turn it into a call) that does not cross a page (the kernel cannot patch
+# that), on x86-64; the arguments above still decode.
+if [ "$(uname -m)" = x86_64 ]; then
+	bad="" nsites=0
+	for loc in $(printf '%s\n' "$notes" | grep -A2 'Provider: gilrt' |
+		     sed -n 's/.*Location: \(0x[0-9a-f]*\),.*/\1/p'); do
+		nsites=$((nsites + 1))
+		bytes=$(objdump -d --start-address="$loc" --stop-address=$((loc + 5)) "$GILRT" |
+			sed -n 's/^ *[0-9a-f]*:\t\(\([0-9a-f][0-9a-f] \)*\).*/\1/p' | head -1)
+		[ "$bytes" = "0f 1f 44 00 00 " ] || bad="$bad $loc:[$bytes]"
+		[ $(((loc & 4095) + 5)) -le 4096 ] || bad="$bad $loc:crosses-a-page"
+	done
+	if [ -z "$bad" ] && [ "$nsites" -ge 10 ]; then
+		ok gilrt_probe_sites_nop5
+	else
+		not_ok gilrt_probe_sites_nop5 "$nsites sites;$bad"
+	fi
+fi
+
 need_root gilrt_probes_trace_matches || t_exit
 need_cmd gilrt_probes_trace_matches bpftrace || t_exit
 

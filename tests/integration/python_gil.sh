@@ -127,6 +127,42 @@ if need_root python_stripped && [ -x /usr/bin/python3.11 ]; then
 	fi
 fi
 
+# Every CPython: each os.read() lets the GIL go and takes it back (a helper
+# thread first: 3.6 creates the GIL with the first thread). Every take is
+# recorded, with its REQUEST, whichever copy of take_gil the compiler made
+# (3.8's PyEval_RestoreThread calls take_gil.constprop.0), and every wait
+# has a REQUEST before its ACQUIRED.
+cat >"$TMPD/io.py" <<'PYEOF'
+import os, threading
+t = threading.Thread(target=lambda: None); t.start(); t.join()
+fd = os.open("/dev/zero", os.O_RDONLY)
+for _ in range(3000):
+    os.read(fd, 1)
+PYEOF
+if need_root python_io_versions; then
+	vers="" bad=""
+	for d in "$(pyenv root 2>/dev/null || echo /root/.pyenv)"/versions/3.*; do
+		v=${d##*/} v=python${v%.*}
+		py=$d/bin/$v
+		[ -x "$py" ] || continue
+		vers="$vers $v"
+		if ! "$GILSCOPE" record --python -o "$TMPD/io-$v.gst" -- "$py" "$TMPD/io.py" >/dev/null 2>"$TMPD/io.err" ||
+		   ! "$GILSCOPE" report --json "$TMPD/io-$v.gst" >"$TMPD/io.json" 2>>"$TMPD/io.err"; then
+			bad="$bad $v: $(tail -1 "$TMPD/io.err")"
+			continue
+		fi
+		r=$(json_get "$TMPD/io.json" '"ok" if j["lock"]["acquisitions"] >= 3000 and j["trace"]["lost"] == 0 and sum(j["lock"]["wait_hist_log2_us"]) == j["lock"]["acquisitions"] else "%d acquisitions, %d waits, %d lost" % (j["lock"]["acquisitions"], sum(j["lock"]["wait_hist_log2_us"]), j["trace"]["lost"])')
+		[ "$r" = ok ] || bad="$bad $v: $r"
+	done
+	if [ -z "$vers" ]; then
+		echo "skip python_io_versions: no pyenv CPython 3.x here"
+	elif [ -z "$bad" ]; then
+		ok python_io_versions
+	else
+		not_ok python_io_versions "${bad# }"
+	fi
+fi
+
 # Debian's debug interpreter carries take_gil/drop_gil in its own symbol table
 if need_root python_dbg && [ -x /usr/bin/python3.11-dbg ]; then
 	if record python_dbg "$TMPD/d.gst" /usr/bin/python3.11-dbg "$TMPD/two.py" 0.5; then

@@ -4,7 +4,8 @@
 #  - how the program it started ended, decoded: "exit code 3" (not the raw
 #    wait status 768), "killed by SIGKILL"; nothing for exit code 0;
 #    gilscope's own exit status stays 0;
-#  - no progress line when stderr is not a terminal (no \r, no "elapsed");
+#  - no progress line when stderr is not a terminal (no \r, no "elapsed"):
+#    the closing lines are the numbers and the tracing cost;
 #  - a --lock filter that matched nothing (arg0=0x1234, a lock the program
 #    never takes) is said at the end; one that matched is not.
 cd "$(dirname "$0")/../.." || exit 1
@@ -37,7 +38,7 @@ fi
 # no progress line without a terminal
 "$GILSCOPE" record -o "$TMPD/np.gst" -- "$FAKE" 2 1.2 >/dev/null 2>"$TMPD/np.err"
 if [ $? = 0 ] && ! grep -q $'\r' "$TMPD/np.err" && ! grep -q elapsed "$TMPD/np.err" &&
-   [ "$(wc -l <"$TMPD/np.err")" = 1 ]; then
+   [ "$(wc -l <"$TMPD/np.err")" = 2 ] && grep -q '^gilscope record: tracing cost' "$TMPD/np.err"; then
 	ok record_no_progress_off_terminal
 else
 	not_ok record_no_progress_off_terminal "$(od -c "$TMPD/np.err" | head -n 4 | paste -sd '|' -)"

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # report_cli.sh - `gilscope report` as a user meets it: usage errors exit 2,
 # bad files exit 1 with one line, the JSON has exactly the documented keys,
+# the tracing cost is there (measured, or unknown for an older trace),
 # the text has its sections, a truncated trace is read up to its last whole
 # block with a note, one with a damaged block in the middle is read past it
 # with one line saying what was skipped, a corrupted one never crashes the
@@ -44,6 +45,22 @@ if [ ! -s "$T" ]; then
 	t_exit
 fi
 
+# The cost of tracing: measured in a recording made here (probes fired: both
+# > 0, the per-probe hits add up to it), unknown (null) in a shipped trace
+# recorded before gilscope measured it, which still reads.
+if [ "$(id -u)" = 0 ] && "$GILSCOPE" report --json "$T" >"$TMPD/c.json" 2>/dev/null; then
+	r=$(json_get "$TMPD/c.json" '"ok" if j["trace"]["overhead_ns"] > 0 and j["trace"]["overhead_pct"] > 0 and j["trace"]["overhead_ns"] == sum(p["hits"] * p["ns_per_hit"] for p in j["trace"]["overhead_probes"]) else j["trace"]')
+	[ "$r" = ok ] && ok report_json_overhead || not_ok report_json_overhead "$r"
+	"$GILSCOPE" report "$T" | grep -q '^cost        tracing cost ~.* of CPU, +[0-9.]* % on the program' &&
+		ok report_text_cost || not_ok report_text_cost "$("$GILSCOPE" report "$T" | grep '^cost')"
+fi
+if [ -f traces/threads.gst ] && "$GILSCOPE" report --json traces/threads.gst >"$TMPD/o.json" 2>&1; then
+	r=$(json_get "$TMPD/o.json" '"ok" if j["trace"]["overhead_ns"] is None and j["trace"]["overhead_pct"] is None and j["trace"]["overhead_probes"] == [] and j["lock"]["acquisitions"] > 0 else j["trace"]')
+	[ "$r" = ok ] && ok report_old_trace_cost_unknown || not_ok report_old_trace_cost_unknown "$r"
+	"$GILSCOPE" report traces/threads.gst | grep -q '^cost        tracing cost unknown' &&
+		ok report_old_trace_text || not_ok report_old_trace_text "no 'cost unknown' line"
+fi
+
 if "$GILSCOPE" report --json "$T" >"$TMPD/t.json" 2>"$TMPD/t.err"; then
 	python3 - "$TMPD/t.json" <<'EOF'
 import json, sys
@@ -54,7 +71,10 @@ def keys(where, obj, want):
         bad.append("%s keys %s, want %s" % (where, sorted(obj), sorted(want)))
 keys("top", j, ["trace", "lock", "threads", "cores", "parallelism"])
 keys("trace", j["trace"], ["events", "lost", "duration_ns", "cpus", "command", "clamped",
-                           "threads_folded", "locks_folded", "recovered", "unreadable"])
+                           "threads_folded", "locks_folded", "recovered", "unreadable",
+                           "overhead_ns", "overhead_pct", "program_cpu_ns", "overhead_probes"])
+for p in j["trace"]["overhead_probes"]:
+    keys("overhead probe", p, ["probe", "hits", "ns_per_hit"])
 keys("lock", j["lock"], ["acquisitions", "hold_ns", "hold_hist_log2_us", "wait_hist_log2_us",
                          "handoffs", "handoff_p50_ns"])
 for t in j["threads"]:
@@ -83,7 +103,7 @@ fi
 
 "$GILSCOPE" report "$T" >"$TMPD/t.txt" 2>&1
 missing=
-for s in command duration threads lock 'hold times' 'wait times' cores parallelism; do
+for s in command duration cost threads lock 'hold times' 'wait times' cores parallelism; do
 	grep -q "^$s" "$TMPD/t.txt" || missing="$missing '$s'"
 done
 if [ -z "$missing" ] && ! grep -q recovered "$TMPD/t.txt"; then ok report_text_sections

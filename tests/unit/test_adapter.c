@@ -219,7 +219,11 @@ static void test_resolve_self_running(void)
 	       (unsigned long long)a.lock_addr, (void *)&gs_test_lock);
 	CHECK(!a.lock_pending);
 	CHECK(a.lock.binary == a.binary && a.lock.acquire_arg == 0 && a.lock.release_arg == 0);
-	CHECK(a.lock.lock_addr == a.lock_addr && a.lock.acquire_off == a.acquire_off);
+	CHECK(a.lock.lock_addr == a.lock_addr);
+	/* probed once each, at the entry or a little past it (probe_site.h) */
+	CHECK(a.lock.nacquire == 1 && a.lock.nrelease == 1 && a.lock.nwait == 0);
+	CHECK(a.lock.acquire[0].off >= a.acquire_off && a.lock.acquire[0].off < a.acquire_off + 33);
+	CHECK(a.lock.release[0].off >= a.release_off && a.lock.release[0].off < a.release_off + 33);
 }
 
 static void test_resolve_self_before_exec(void)

@@ -10,9 +10,15 @@
  *    outer lock's too (tests/progs/mutex_nested);
  *  - a trylock that fails is a LOCK_FAILED, not an acquisition;
  *  - without -a, a traced task's hand-over of its CPU to an untraced task is
- *    followed by that task's departure.
+ *    followed by that task's departure;
+ *  - the cost estimate counts every probe hit (probe_loop: exactly N), and
+ *    the calibration measures what the kernel does: a single-stepped probe
+ *    costs more than an emulated one, a 5-byte nop is optimized where the
+ *    kernel has arch_uprobe_optimize; with Python functions the release
+ *    program reads its way to a code object there, as in CPython.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -24,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include "check.h"
 #include "record/adapter.h"
+#include "record/calibrate.h"
 #include "record/recorder.h"
 
 /* ---- collected events ---------------------------------------------------- */
@@ -316,6 +323,19 @@ static void test_handover_followed(void)
 	CHECK(u > 0 && t > 0 && loader_trace_tgid(l, t) == 0 && write(go[1], &c, 1) == 1);
 	CHECK(waitpid(t, &status, 0) == t && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(waitpid(u, &status, 0) == u);
+	/* t's exit hands CPU 0 to whatever runs there next (on a busy machine,
+	 * another program): a traced task that then runs on CPU 0 makes sure
+	 * that one's departure happens inside the recording */
+	if ((u = fork()) == 0) {
+		pin_cpu0();
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (int i = 0; i < 3; i++)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		_exit(0);
+	}
+	CHECK(u > 0 && loader_trace_tgid(l, u) == 0 && write(go[1], &c, 1) == 1);
+	CHECK(waitpid(u, &status, 0) == u && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(loader_flush(l) == 0 && ring_buffer__consume(rb) >= 0);
 	CHECK(loader_lost(l) == 0);
 	qsort(ev.ev, ev.n, sizeof(*ev.ev), cmp_cpu_ts);
@@ -484,11 +504,135 @@ static void test_lock_failed_trylock(void)
 	free(v.ev);
 }
 
+/* ---- the cost of tracing --------------------------------------------------------- */
+
+static int discard(void *ctx, const struct gs_event *ev, size_t n)
+{
+	(void)ctx, (void)ev, (void)n;
+	return 0;
+}
+
+static void test_cost_counts_each_hit(void)
+{
+	char prog[PATH_MAX], err[256];
+	char *argv[] = { prog, "20000", NULL };
+	struct recorder_opts o = { .argv = argv, .sink = discard, .cost = true };
+	struct trace_cost c;
+	struct recorder *r;
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+	uint64_t hits = UINT64_MAX, sum = 0;
+
+	if (!check_need_root("test_cost_counts_each_hit"))
+		return;
+	helper_path(prog, sizeof(prog), "probe_loop");
+	o.child_stdout = devnull;
+	rc = recorder_start(&r, &o, err, sizeof(err));
+	close(devnull);
+	CHECKF(rc == 0, "recorder_start: %s", err);
+	if (rc)
+		return;
+	CHECK(recorder_run(r, NULL) == 0);
+	CHECK(recorder_stop(r) == 0);
+	rc = recorder_cost(r, &c);
+	CHECKF(rc == 0, "no cost: %s", recorder_cost_error(r));
+	recorder_destroy(r);
+	if (rc)
+		return;
+	for (uint32_t i = 0; i < c.nrows; i++) {
+		if (!strcmp(c.row[i].probe, "gilrt:gil_acquired"))
+			hits = c.row[i].hits;
+		sum += c.row[i].hits * c.row[i].ns_per_hit;
+		CHECKF(c.row[i].ns_per_hit > 0, "%s: no price", c.row[i].probe);
+	}
+	CHECKF(hits == 20000, "gil_acquired hits %llu, the program fired it 20000 times",
+	       (unsigned long long)hits);
+	CHECK(c.overhead_ns == sum && c.overhead_ns > 0);
+	/* the program's CPU time includes what its probes cost it */
+	CHECKF(c.program_cpu_ns > c.overhead_ns / 2, "program %llu ns, overhead %llu ns",
+	       (unsigned long long)c.program_cpu_ns, (unsigned long long)c.overhead_ns);
+}
+
+static void test_calibrate_kinds(void)
+{
+	struct calib_opts o = { .kinds = (1u << COST__COUNT) - 1, .acq_entry = true,
+				.fork_test = true };
+	struct calib cal;
+	char err[256], line[256];
+	bool kernel_optimizes = false;
+	FILE *f;
+	int rc;
+
+	if (!check_need_root("test_calibrate_kinds"))
+		return;
+	rc = calibrate(&o, &cal, err, sizeof(err));
+	CHECKF(rc == 0, "%s", err);
+	if (rc)
+		return;
+	for (int k = 0; k < COST__COUNT; k++)
+		CHECKF(cal.ns[k] >= 0, "kind %d not measured", k);
+	/* a second trap to single-step costs more than emulating the instruction */
+	CHECKF(cal.ns[COST_REL_STEP] > cal.ns[COST_REL_BRANCH], "step %.0f, branch %.0f ns",
+	       cal.ns[COST_REL_STEP], cal.ns[COST_REL_BRANCH]);
+	CHECKF(cal.ns[COST_ACQ_STEP] > cal.ns[COST_ACQ_BRANCH], "step %.0f, branch %.0f ns",
+	       cal.ns[COST_ACQ_STEP], cal.ns[COST_ACQ_BRANCH]);
+	CHECK(cal.ns[COST_USDT5] > 0 && cal.ns[COST_USDT1] > 0);
+	if ((f = fopen("/proc/kallsyms", "re"))) {
+		while (!kernel_optimizes && fgets(line, sizeof(line), f))
+			kernel_optimizes = strstr(line, " arch_uprobe_optimize\n") != NULL;
+		fclose(f);
+	}
+	CHECKF(cal.nop5_optimized == kernel_optimizes, "site optimized %d, kernel has "
+	       "arch_uprobe_optimize %d", cal.nop5_optimized, kernel_optimizes);
+	CHECK(cal.nop5_fork == 0 || cal.nop5_fork == 1);
+}
+
+/*
+ * --python with functions: the release sites are priced with the reads of
+ * the running code object, through a thread state laid out as the layout
+ * says (py_read: the program found the code object), for each way CPython
+ * keeps its frames; without a layout nothing is read.
+ */
+static void test_calibrate_python_reads(void)
+{
+	static const struct gs_py_cfg cfgs[] = {
+		{ .frames = GS_PYF_OBJECT, .drop_arg = 2, .ts_frame = 24, .ts_cframe = -1,
+		  .cframe_current = -1, .frame_code = 32, .frame_back = 24, .frame_owner = -1,
+		  .frame_len = 40, .owned_by_cstack = -1, .code_lo = 40, .code_len = 72,
+		  .code_line = 0, .code_name = 56, .code_file = 64 },
+		{ .frames = GS_PYF_CFRAME, .drop_arg = 1, .ts_frame = -1, .ts_cframe = 56,
+		  .cframe_current = 8, .frame_code = 32, .frame_back = 48, .frame_owner = 70,
+		  .frame_len = 72, .owned_by_cstack = 3, .code_lo = 48, .code_len = 80,
+		  .code_line = 4, .code_name = 64, .code_file = 72 },
+		{ .frames = GS_PYF_DIRECT, .drop_arg = 1, .ts_frame = 72, .ts_cframe = -1,
+		  .cframe_current = -1, .frame_code = 0, .frame_back = 8, .frame_owner = 70,
+		  .frame_len = 72, .owned_by_cstack = 3, .code_lo = 48, .code_len = 80,
+		  .code_line = 4, .code_name = 64, .code_file = 72 },
+	};
+	struct calib_opts o = { .kinds = 1u << COST_REL_BRANCH };
+	struct calib cal;
+	char err[256];
+
+	if (!check_need_root("test_calibrate_python_reads"))
+		return;
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		o.py = &cfgs[i];
+		CHECKF(calibrate(&o, &cal, err, sizeof(err)) == 0, "%s", err);
+		CHECKF(cal.py_read && cal.ns[COST_REL_BRANCH] > 0, "frames %u: read %d, %.0f ns",
+		       cfgs[i].frames, cal.py_read, cal.ns[COST_REL_BRANCH]);
+	}
+	o.py = NULL;
+	CHECKF(calibrate(&o, &cal, err, sizeof(err)) == 0, "%s", err);
+	CHECK(!cal.py_read && cal.ns[COST_REL_BRANCH] > 0);
+}
+
 int main(void)
 {
 	RUN(test_tp_fallback_agrees);
 	RUN(test_handover_followed);
 	RUN(test_lock_nested_holds);
 	RUN(test_lock_failed_trylock);
+	RUN(test_cost_counts_each_hit);
+	RUN(test_calibrate_kinds);
+	RUN(test_calibrate_python_reads);
 	return check_done();
 }

@@ -618,6 +618,80 @@ static void test_pyrec_functions(void)
 	pyrec_free(py);
 }
 
+/* One event through the stage: what it became. */
+static struct gs_event stage_one(struct pyrec *py, uint32_t pid, uint32_t tid, uint8_t type,
+				 uint8_t flags, uint64_t arg1)
+{
+	struct gs_event e = { .ts_ns = 5, .pid = pid, .tid = tid, .type = type, .flags = flags,
+			      .arg0 = 1, .arg1 = arg1 };
+	const struct gs_event *out = NULL;
+
+	CHECK(pyrec_events(py, &e, 1, &out) == 0 && out);
+	return out ? *out : e;
+}
+
+/* The function of a request (the kernel side reads none at a take): its
+ * thread's release before it; a new thread's first: no Python code; no
+ * release since its last request, or one that was "?": "?"; a thread that
+ * ran before the recording (-p): "?" until its first release. */
+static uint64_t asks(struct pyrec *py, uint32_t pid, uint32_t tid)
+{
+	struct gs_event e = stage_one(py, pid, tid, GS_EV_LOCK_REQUEST, 0, 0);
+
+	CHECK(e.flags == GS_F_FUNC);
+	return e.arg1;
+}
+
+static void test_pyrec_requests(void)
+{
+	struct pyrec_stats st;
+	struct pyrec *py = NULL;
+	uint32_t me = (uint32_t)getpid(), t = me + 100000, old = (uint32_t)gettid();
+	uint64_t alpha;
+
+	make_target();
+	struct pyread *r = open_self();
+
+	if (!r || pyrec_new_reader(&py, r, getpid()))
+		return;
+	CHECK(asks(py, me, t) == GS_FUNC_NONE);
+	alpha = stage_one(py, me, t, GS_EV_LOCK_RELEASED, GS_F_FUNC, packed(&code_a)).arg1;
+	CHECK(alpha >= GS_FUNC_FIRST);
+	CHECK(asks(py, me, t) == alpha);
+	CHECK(asks(py, me, t) == GS_FUNC_UNKNOWN);	/* its release was lost */
+	CHECK(stage_one(py, me, t, GS_EV_LOCK_RELEASED, GS_F_FUNC, GS_PYADDR_FAULT).arg1 ==
+	      GS_FUNC_UNKNOWN);
+	CHECK(asks(py, me, t) == GS_FUNC_UNKNOWN);
+	CHECK(stage_one(py, me, t, GS_EV_LOCK_RELEASED, GS_F_FUNC, GS_PYADDR_NONE).arg1 ==
+	      GS_FUNC_NONE);
+	CHECK(asks(py, me, t) == GS_FUNC_NONE);
+	stage_one(py, me, t, GS_EV_PROC_EXIT, GS_F_TRACED, 0);
+	CHECK(asks(py, me, t) == GS_FUNC_NONE);		/* its tid, a new thread's */
+	CHECK(asks(py, me + 1, t) == GS_FUNC_UNKNOWN);	/* another process */
+	/* a request the kernel side gave a function keeps it */
+	CHECK(stage_one(py, me, t, GS_EV_LOCK_REQUEST, GS_F_FUNC, packed(&code_a)).arg1 == alpha);
+	pyrec_stats(py, &st);
+	CHECKF(st.events == 11 && st.unknown == 4 && st.take_unknown == 2 && st.fault == 1 &&
+	       st.other_pid == 1 && st.no_code == 4,
+	       "events %llu unknown %llu take_unknown %llu no_code %llu",
+	       (unsigned long long)st.events, (unsigned long long)st.unknown,
+	       (unsigned long long)st.take_unknown, (unsigned long long)st.no_code);
+	pyrec_free(py);
+
+	/* -p: a thread there when the recording began ran Python code before */
+	make_target();
+	r = open_self();
+	if (!r || pyrec_new_reader(&py, r, getpid()))
+		return;
+	pyrec_open_proc(py, getpid(), true);
+	CHECK(pyrec_begin(py, NULL, getpid(), 1000) == 0);
+	CHECK(asks(py, me, old) == GS_FUNC_UNKNOWN);
+	CHECK(asks(py, me, t) == GS_FUNC_NONE);
+	alpha = stage_one(py, me, old, GS_EV_LOCK_RELEASED, GS_F_FUNC, packed(&code_a)).arg1;
+	CHECK(alpha >= GS_FUNC_FIRST && asks(py, me, old) == alpha);
+	pyrec_free(py);
+}
+
 /* Thread names: learnt at the start, written once, and again when renamed. */
 static void test_pyrec_names(void)
 {
@@ -657,6 +731,7 @@ int main(void)
 	RUN(test_changing_memory);
 	RUN(test_process_gone);
 	RUN(test_pyrec_functions);
+	RUN(test_pyrec_requests);
 	RUN(test_pyrec_names);
 	return check_done();
 }

@@ -71,7 +71,8 @@ static const char want_json[] =
 	"{\"trace\":{\"events\":20,\"lost\":3,\"duration_ns\":20000000,\"cpus\":2,"
 	"\"command\":\"gilrt run cpu \\\"x\\\"\",\"clamped\":0,\"threads_folded\":0,"
 	"\"locks_folded\":0,\"recovered\":false,"
-	"\"unreadable\":[]},"
+	"\"unreadable\":[],\"overhead_ns\":null,\"overhead_pct\":null,"
+	"\"program_cpu_ns\":null,\"overhead_probes\":[]},"
 	"\"lock\":{\"acquisitions\":3,\"hold_ns\":19996700,"
 	"\"hold_hist_log2_us\":[0,0,0,0,0,0,0,0,0,0,0,0,0,3],"
 	"\"wait_hist_log2_us\":[1,0,0,0,0,0,0,0,0,0,0,0,0,2],"
@@ -183,7 +184,8 @@ static void test_empty(void)
 	CHECKF(!strcmp(json_of(rp),
 		       "{\"trace\":{\"events\":0,\"lost\":0,\"duration_ns\":0,\"cpus\":1,"
 		       "\"command\":\"\",\"clamped\":0,\"threads_folded\":0,\"locks_folded\":0,"
-		       "\"recovered\":false,\"unreadable\":[]},"
+		       "\"recovered\":false,\"unreadable\":[],\"overhead_ns\":null,"
+		       "\"overhead_pct\":null,\"program_cpu_ns\":null,\"overhead_probes\":[]},"
 		       "\"lock\":{\"acquisitions\":0,\"hold_ns\":0,"
 		       "\"hold_hist_log2_us\":[],\"wait_hist_log2_us\":[],\"handoffs\":0,"
 		       "\"handoff_p50_ns\":0},"
@@ -345,9 +347,71 @@ static void test_json_names_utf8(void)
 	report_free(rp);
 }
 
+/* The tracing cost through a file: the writer's last cost record wins, the
+ * report gives it in JSON and in words, with the warning past 5 %. */
+static void test_cost(void)
+{
+	char path[] = "/tmp/gilscope-test-cost.XXXXXX";
+	int fd = mkstemp(path);
+	struct gs_event e[64];
+	size_t n = story(e);
+	struct trace_meta tm = meta();
+	struct trace_cost c = { .ts_ns = 1, .span_ns = 2000000000, .program_cpu_ns = 10000000,
+				.nrows = 2 };
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct report *rp;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(c.row[0].probe, sizeof(c.row[0].probe), "gilrt:gil\x1b[2Jacquired");
+	c.row[0].hits = 1000;
+	c.row[0].ns_per_hit = 500;
+	snprintf(c.row[1].probe, sizeof(c.row[1].probe), "scheduler tracepoints");
+	c.row[1].hits = 10;
+	c.row[1].ns_per_hit = 100;
+	trace_cost_total(&c);
+	CHECK(c.overhead_ns == 501000);
+	CHECK(fd >= 0);
+	CHECK(trace_writer_fdopen(&w, fd, &tm, NULL) == 0);
+	CHECK(trace_writer_append(w, e, n / 2) == 0);
+	c.row[0].hits = 1;	/* an earlier record: replaced by the last */
+	CHECK(trace_writer_cost(w, &c) == 0);
+	CHECK(trace_writer_flush(w) == 0);
+	c.row[0].hits = 1000;
+	CHECK(trace_writer_append(w, e + n / 2, n - n / 2) == 0);
+	CHECK(trace_writer_cost(w, &c) == 0);
+	CHECK(trace_writer_close(w) == 0);
+	CHECK(trace_reader_open(&r, path) == 0);
+	if (!r)
+		return;
+	CHECK(report_new(&rp, trace_reader_meta(r)) == 0);
+	CHECK(report_read(rp, r) == 0);
+	/* 501 us on 10 ms of which 9.499 ms the program's own: +5.27 % */
+	CHECKF(strstr(json_of(rp), "\"overhead_ns\":501000,\"overhead_pct\":5.27,"
+		      "\"program_cpu_ns\":10000000,\"overhead_probes\":[{\"probe\":"
+		      "\"gilrt:gil?[2Jacquired\",\"hits\":1000,\"ns_per_hit\":500},"
+		      "{\"probe\":\"scheduler tracepoints\",\"hits\":10,\"ns_per_hit\":100}]"),
+	       "%s", json_of(rp));
+	f = open_memstream(&out, &len);
+	CHECK(f && report_write_text(rp, f, false) == 0);
+	fclose(f);
+	CHECKF(out && strstr(out, "cost        tracing cost ~501 us of CPU, +5.3 % on the program's "
+			     "9.5 ms\n") &&
+	       strstr(out, "warning: tracing slowed the program by 5 %: probe gilrt:gil?[2Jacquired "
+		      "fired 500 times a second at ~500 ns each (100 % of the cost)"),
+	       "%s", out ? out : "");
+	free(out);
+	report_free(rp);
+	trace_reader_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	RUN(test_fed);
+	RUN(test_cost);
 	RUN(test_json_names_utf8);
 	RUN(test_file);
 	RUN(test_empty);

@@ -478,6 +478,59 @@ static void test_dense_window_completes_merged(void)
 	free(e);
 }
 
+/* A thread's number (its letter, its colour) is where it first shows in
+ * the whole trace, whichever window is read first: from the start, after a
+ * seek past threads that are gone (replay --at), or live. Threads 1 and 2
+ * are gone by the end; 3 and 4 came later, 4 first shows switched to by 3. */
+static void test_thread_numbers_stable(void)
+{
+	static struct gs_event e[1200];
+	size_t n = 0;
+	uint64_t ts = 1000 * MS;
+	struct timeline *tl[3];
+	const struct tl_window *w;
+	uint32_t idx[3][NT + 1];
+
+#define EV(ty, t, c, a0, a1) (e[n++] = (struct gs_event){ .ts_ns = ts += 50 * US, .pid = PID, \
+		.tid = (t) ? PID + (t) : 0, .cpu = (c), .type = (ty), .arg0 = (a0), .arg1 = (a1) })
+	EV(GS_EV_THREAD_START, 1, 0, 0, 0);
+	EV(GS_EV_THREAD_START, 2, 1, 0, 0);
+	for (int k = 0; k < 200; k++)	/* 1 and 2 take turns (four blocks) */
+		EV(k % 2 ? GS_EV_LOCK_RELEASED : GS_EV_LOCK_ACQUIRED, 1 + k / 2 % 2, 0, 0x1000, 0);
+	EV(GS_EV_THREAD_EXIT, 1, 0, 0, 0);
+	EV(GS_EV_THREAD_EXIT, 2, 1, 0, 0);
+	EV(GS_EV_THREAD_START, 3, 0, 0, 0);
+	e[n] = (struct gs_event){ .ts_ns = ts += 50 * US, .pid = PID, .tid = PID + 3, .cpu = 0,
+				  .type = GS_EV_SCHED_SWITCH, .flags = GS_F_TRACED_PREV | GS_F_TRACED_NEXT,
+				  .arg0 = (uint64_t)PID << 32 | (PID + 4) };
+	n++;
+	for (int k = 0; k < 600; k++)	/* 4 and 3 take turns: many blocks on */
+		EV(k % 2 ? GS_EV_LOCK_RELEASED : GS_EV_LOCK_ACQUIRED, 4 - k / 2 % 2, k / 2 % 2, 0x1000, 0);
+#undef EV
+	tl[0] = live_of(e, n);
+	tl[1] = file_of("numbers-a.gst", e, n);
+	tl[2] = file_of("numbers-b.gst", e, n);
+	if (!tl[0] || !tl[1] || !tl[2])
+		goto out;
+	/* b reads the start first, as a replay from the beginning would */
+	CHECK(timeline_window(tl[2], e[0].ts_ns, e[50].ts_ns, &w) == 0);
+	for (int k = 0; k < 3; k++) {
+		memset(idx[k], 0xff, sizeof(idx[k]));
+		CHECK(timeline_window(tl[k], ts - 5 * MS, ts, &w) == 0);
+		for (size_t i = 0; i < w->nthreads; i++)
+			if (w->threads[i].tid > PID && w->threads[i].tid <= PID + NT)
+				idx[k][w->threads[i].tid - PID] = w->threads[i].index;
+	}
+	for (int t = 3; t <= 4; t++)
+		for (int k = 0; k < 3; k++)
+			CHECKF(idx[k][t] == (uint32_t)t - 1, "thread %d: number %u in %s", t,
+			       idx[k][t], k == 0 ? "live" : k == 1 ? "the file read at the end"
+			       : "the file read from the start");
+out:
+	for (int k = 0; k < 3; k++)
+		timeline_free(tl[k]);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -489,6 +542,7 @@ int main(void)
 	RUN(test_seek_equals_sequential);
 	RUN(test_no_phantom_hold_after_seek);
 	RUN(test_dense_window_completes_merged);
+	RUN(test_thread_numbers_stable);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
 		printf("# could not remove %s\n", tmpdir);

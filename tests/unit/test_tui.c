@@ -940,7 +940,7 @@ static int table_rows(const struct grid *g, int *first)
 static void test_many_threads(void)
 {
 	struct timeline *tl = synth_live(40, 60000);
-	struct app *a = app_of(tl, TUI_REPLAY, true, false);
+	struct app *a = app_of(tl, TUI_REPLAY, true, false), *uni = NULL;
 	struct grid *g = grid_new(80, 24), *big = grid_new(120, 40);
 	struct tui_state *st;
 	int y0, n, y;
@@ -968,6 +968,32 @@ static void test_many_threads(void)
 	CHECK(app_render(a, g) == 0);
 	CHECKF(strstr(row(g, y0 - 1), "-40 of 40"), "%s", row(g, y0 - 1));
 	CHECKF(grid_cell(g, 1, y0 + n - 1)->st.attr & GA_REVERSE, "%s", row(g, y0 + n - 1));
+	/* the last threads (worker-31 to worker-39) each have a letter of
+	 * their own, past A..Z and 0..9 (--ascii: '*', none left) */
+	CHECK(app_render(a, big) == 0);
+	n = table_rows(big, &y0);
+	CHECKF(grid_cell(big, 1, y0 + n - 1)->ch == '*', "%s", row(big, y0 + n - 1));
+	uni = app_of(tl, TUI_REPLAY, false, false);
+	if (uni) {
+		app_key(uni, 'z');
+		CHECK(app_render(uni, big) == 0);
+		app_key(uni, CRT_KEY_END);	/* no highlight yet: still the last */
+		CHECK(app_render(uni, big) == 0);
+	}
+	y0 = find_row(big, "\u2500 threads") + 1;
+	for (n = 0; y0 > 0 && y0 + n < big->h && strchr(row(big, y0 + n), '%'); n++)
+		;
+	CHECKF(n >= 24, "%d rows", n);
+	for (int k = 0; uni && k < n; k++) {
+		uint32_t ch = grid_cell(big, 1, y0 + k)->ch;
+
+		CHECKF(ch != '*' && ch != ' ', "row %d: %s", k, row(big, y0 + k));
+		for (int j = 0; j < k; j++)
+			CHECKF(grid_cell(big, 1, y0 + j)->ch != ch, "rows %d and %d: U+%04X", j, k,
+			       ch);
+	}
+	CHECKF(strstr(row(big, y0 + n - 1), "worker-39"), "%s", row(big, y0 + n - 1));
+	n = table_rows(g, &y0);
 	/* PgUp moves a page up, Home back to the top */
 	app_key(a, CRT_KEY_PGUP);
 	CHECK(app_render(a, g) == 0);
@@ -1053,6 +1079,7 @@ static void test_many_threads(void)
 out:
 	grid_free(g);
 	grid_free(big);
+	app_free(uni);
 	app_free(a);
 	timeline_free(tl);
 }

@@ -69,5 +69,11 @@ int cmd_trace_target(const char *name, struct pipeline_opts *po, int argc, char 
  * is still running (--keep-running, --as-root) and why. */
 struct pipeline;
 void cmd_trace_ending(const char *name, const struct pipeline *p, const struct pipeline_opts *po);
+/* After pipeline_stop(), on stderr: what tracing cost the program (or why
+ * that is not known), unless quiet, and above TRACE_COST_WARN_PCT a warning
+ * naming the costliest probe, even when quiet. Nothing for --floor. */
+struct pipeline_stats;
+void cmd_trace_cost(const char *name, const struct pipeline_stats *st,
+		    const struct pipeline_opts *po, bool quiet);
 
 #endif

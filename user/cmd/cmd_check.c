@@ -4,7 +4,9 @@
  * each saying what to do when it fails. The BPF items are not guessed from
  * the kernel version: the programs are really loaded and attached, and the
  * USDT probes below (in gilscope itself) are fired and their events read
- * back from the ring buffer.
+ * back from the ring buffer. Whether the kernel turns probes on 5-byte
+ * nops (gilrt's) into calls is observed the same way: such a site is hit
+ * and its bytes read back, and the cost of a hit timed against a 1-byte one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +16,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sdt.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "bpf/gs_usdt.h"
 #include "record/adapter.h"
+#include "record/calibrate.h"
 #include "cmd/cmd.h"
 #include "util/gs_types.h"
 #include "record/loader.h"
@@ -31,7 +34,8 @@ static const char check_usage[] =
 "       gilscope check --python PID [--json] [-v]\n"
 "\n"
 "Says, one line per item, whether this machine can trace, and what to do about\n"
-"each failure. Exit 0 when it can.\n"
+"each failure; and whether the kernel turns probes on 5-byte nops (gilrt's)\n"
+"into calls, with what a probe hit costs here. Exit 0 when it can.\n"
 "\n"
 "With --python PID: whether the running CPython process PID can be traced with\n"
 "Python names. Shows its interpreter, where the layout of its structures came\n"
@@ -60,15 +64,55 @@ static void info(const char *what, const char *text)
 }
 
 /* gilrt's lock probes, in gilscope itself, so check can fire them (no
- * semaphores: they always fire; a probe costs a nop here). */
+ * semaphores: they always fire; a probe costs a nop here), on 5-byte nops
+ * like gilrt's own. */
 static __attribute__((noinline)) void fire_probes(void)
 {
 	static int lock;
 
-	STAP_PROBE1(gilrt, gil_request, &lock);
-	STAP_PROBE2(gilrt, gil_acquired, &lock, 1);
-	STAP_PROBE2(gilrt, gil_released, &lock, 2);
-	STAP_PROBE2(gilrt, gil_drop_request, &lock, 0);
+	GS_USDT1(gilrt, gil_request, 0, &lock);
+	GS_USDT2(gilrt, gil_acquired, 0, &lock, 1);
+	GS_USDT2(gilrt, gil_released, 0, &lock, 2);
+	GS_USDT2(gilrt, gil_drop_request, 0, &lock, 0);
+}
+
+/* Uprobe optimization: does a 5-byte-nop site become a call here, what a
+ * hit costs against a 1-byte one, and does a fork survive it. Measured
+ * before the usdt item attaches its own programs to gilscope's probes
+ * (which would run on the measured hits too), said after it. */
+static struct calib uprobe_opt;
+static int uprobe_opt_rc = -1;
+static char uprobe_opt_err[256];
+
+static void measure_uprobe_opt(void)
+{
+	struct calib_opts o = { .kinds = 1u << COST_USDT5 | 1u << COST_USDT1, .fork_test = true };
+
+	uprobe_opt_rc = calibrate(&o, &uprobe_opt, uprobe_opt_err, sizeof(uprobe_opt_err));
+}
+
+static void check_uprobe_opt(void)
+{
+	const struct calib *c = &uprobe_opt;
+
+	if (uprobe_opt_rc) {
+		info("uprobe-opt", uprobe_opt_err);
+		return;
+	}
+	if (c->nop5_optimized)
+		printf("%-5s %-12s probes on 5-byte nops (gilrt's) become calls here (uprobe "
+		       "optimization): %.0f ns a hit, %.0f ns on a 1-byte nop\n", "info", "uprobe-opt",
+		       c->ns[COST_USDT5], c->ns[COST_USDT1]);
+	else
+		printf("%-5s %-12s this kernel traps on 5-byte-nop probes as on any (no uprobe "
+		       "optimization: x86-64 Linux 6.18+ has it): %.0f ns a hit, %.0f ns on a 1-byte nop\n",
+		       "info", "uprobe-opt", c->ns[COST_USDT5], c->ns[COST_USDT1]);
+	if (c->nop5_optimized && c->nop5_fork == 0)
+		info("uprobe-fork", "a process forked after such a probe was optimized dies at its "
+		     "next hit here (a kernel bug): gilrt's workers remap their code; other programs "
+		     "with 5-byte-nop probes that fork while traced may crash");
+	else if (c->nop5_optimized && c->nop5_fork == 1)
+		info("uprobe-fork", "a process forked after an optimized probe keeps working");
 }
 
 /* A lock for the uprobe/uretprobe programs of --lock, traced in ourselves. */
@@ -245,6 +289,7 @@ int cmd_check(int argc, char **argv)
 	if (err)
 		goto out;
 	show_variants(l);
+	measure_uprobe_opt();
 	err = loader_attach_sched(l);
 	item(!err, "tp_btf", "%s", err ? loader_error(l) : "sched_switch/wakeup/migrate/fork/exit attached");
 	err = loader_attach_gilrt(l, "/proc/self/exe");
@@ -266,6 +311,7 @@ int cmd_check(int argc, char **argv)
 		     ? "probes fired and their events read back (uprobes work)"
 		     : "probes attached but no events came back: report this as a bug");
 		check_lock_probes(l);
+		check_uprobe_opt();
 	} else {
 		item(false, "usdt", "%s", loader_error(l)[0] ? loader_error(l) : strerror(-err));
 	}

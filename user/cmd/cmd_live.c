@@ -41,10 +41,11 @@ static const char usage[] =
 "Trace a program and watch it live: one strip per CPU, who holds the lock,\n"
 "who waits, the threads and the events in plain words. When the program\n"
 "exits the view stays with a summary and how it ended; q quits. Press ? in\n"
-"the view for keys. What a program started with -- CMD prints (stdout and\n"
-"stderr) goes to a file in $TMPDIR (or /tmp), named in the view and at exit,\n"
-"and removed if it stays empty. q before such a program has exited ends it\n"
-"(SIGTERM, SIGKILL 2 s later); a -p process is never signalled.\n"
+"the view for keys; the status line says what tracing costs the program.\n"
+"What a program started with -- CMD prints (stdout and stderr) goes to a\n"
+"file in $TMPDIR (or /tmp), named in the view and at exit, and removed if it\n"
+"stays empty. q before such a program has exited ends it (SIGTERM, SIGKILL\n"
+"2 s later); a -p process is never signalled.\n"
 "\n"
 "  -o, --output FILE   keep the recording in FILE (else `s` saves it)\n"
 "  --force             overwrite FILE if it exists\n"
@@ -55,7 +56,7 @@ static const char usage[] =
 "                      once attached, then cannot end it\n"
 "  --keep-running      leave CMD running when you quit before it ends\n"
 "  --python            trace CPython's GIL, with Python thread names and functions\n"
-"  --python=gil        the GIL only (no names or functions: no cost per GIL event)\n"
+"  --python=gil        the GIL only (no names or functions: nothing read from it)\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";
@@ -72,6 +73,7 @@ struct live {
 	bool has_out;
 	char note[256];			/* said on the key line once the view is up */
 	char panel[4096];		/* the summary text */
+	char cost[40];			/* the status line's tracing cost */
 };
 
 /* Bytes the program printed so far (0 without an output file). Not by
@@ -251,11 +253,28 @@ static int save(void *ctx, char *msg, size_t len)
 	return pipeline_save(l->p, msg, len);
 }
 
+/* The tracing cost on the status line, once a second of it says something
+ * (the program's CPU time is sampled in clock ticks). */
+static void show_cost(struct live *l, struct app *a)
+{
+	struct pipeline_stats st;
+	struct tui_state *ts = app_state(a);
+
+	pipeline_stats(l->p, &st);
+	if (!st.has_cost || st.cost.span_ns < 1000000000ull)
+		return;
+	trace_cost_short(&st.cost, l->cost, sizeof(l->cost));
+	ts->cost = l->cost;
+	ts->cost_warn = trace_cost_pct(&st.cost) > TRACE_COST_WARN_PCT;
+}
+
 static int on_poll(void *ctx, struct app *a)
 {
 	struct live *l = ctx;
 	int rc = pipeline_poll(l->p);
 
+	if (!rc)
+		show_cost(l, a);
 	if (rc <= 0)
 		return rc;
 	/* the program is gone: last events, then the summary (report_end) */
@@ -405,6 +424,7 @@ int cmd_live(int argc, char **argv)
 	fprintf(stderr, "gilscope live: %llu events, %llu lost%s%s\n",
 		(unsigned long long)rs.rec.events, (unsigned long long)rs.rec.lost,
 		!rs.file[0] ? "" : rs.file_is_temp ? "; saved to " : "; recorded in ", rs.file);
+	cmd_trace_cost("live", &rs, &po, false);
 	cmd_trace_ending("live", l.p, &po);
 	say_output(&l, &rs);
 	ret = rc ? 1 : 0;

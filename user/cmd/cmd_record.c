@@ -35,7 +35,8 @@ static const char usage[] =
 "always complete. A command gilscope started is ended when the recording\n"
 "ends first (SIGTERM, SIGKILL 2 s later); a -p process never is. On a\n"
 "terminal a progress line (events, size, lost, elapsed) is updated twice a\n"
-"second on stderr.\n"
+"second on stderr. At the end it says what tracing cost the program (CPU\n"
+"time its probes added, calibrated here; kept in the file).\n"
 "\n"
 "  -o, --output FILE   where to write the trace (refuses to overwrite)\n"
 "  --force             overwrite FILE if it exists\n"
@@ -48,10 +49,10 @@ static const char usage[] =
 "                      groups, HOME, USER and LOGNAME); gilscope, no longer root\n"
 "                      once attached, then cannot end it\n"
 "  --keep-running      leave CMD running when the recording ends first\n"
-"  --python            trace CPython's GIL (take_gil/drop_gil uprobes), with Python\n"
-"                      thread names and the function behind every GIL event\n"
+"  --python            trace CPython's GIL (uprobes in take_gil and drop_gil), with\n"
+"                      Python thread names and the function behind every GIL event\n"
 "  --python=gil        the GIL only: no names or functions (nothing read from the\n"
-"                      process, no cost added per GIL event)\n"
+"                      process, nothing added to the cost of a GIL event)\n"
 "  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you and\n"
@@ -95,6 +96,7 @@ static void summarize(struct pipeline *p, const struct pipeline_opts *po, bool q
 			(st.rec.end_ns - st.rec.start_ns) / 1e9, po->output ? ", " : "",
 			po->output ? size : "", po->output ? " -> " : "",
 			po->output ? po->output : "");
+	cmd_trace_cost("record", &st, po, quiet);
 	if (st.rec.late)
 		fprintf(stderr, "gilscope record: %llu events arrived later than the reorder "
 			"window (clamped)\n", (unsigned long long)st.rec.late);

@@ -171,6 +171,19 @@ static int bench_render(const char *path)
 	return 0;
 }
 
+/* What recording the trace cost, on the status line (from its cost
+ * record; nothing for a trace without one). */
+static void show_cost(struct app *a, const struct trace_names *names, char *buf, size_t len)
+{
+	const struct trace_cost *c = trace_names_cost(names);
+
+	if (c) {
+		trace_cost_short(c, buf, len);
+		app_state(a)->cost = buf;
+		app_state(a)->cost_warn = trace_cost_pct(c) > TRACE_COST_WARN_PCT;
+	}
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -183,6 +196,7 @@ int cmd_replay(int argc, char **argv)
 	};
 	struct app_opts o = { .mode = TUI_REPLAY, .speed = 1, .poll_fd = -1 };
 	const struct trace_meta *meta;
+	char cost[40];
 	struct timeline *tl = NULL;
 	struct app *a = NULL;
 	bool unicode, color, bench = false;
@@ -250,6 +264,7 @@ int cmd_replay(int argc, char **argv)
 		snprintf(line, sizeof(line), "no Python names/functions: %s", missing);
 		app_message(a, line);
 	}
+	show_cost(a, trace_reader_names(rd), cost, sizeof(cost));
 	err = app_run(a);
 	app_free(a);
 	bool skipped = trace_reader_skip_note(rd, note, sizeof(note)) != 0;

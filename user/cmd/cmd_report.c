@@ -16,7 +16,8 @@ static const char usage[] =
 "usage: gilscope report FILE [--json]\n"
 "\n"
 "Summarize a recorded trace: per-thread lock acquisitions, hold, wait and CPU\n"
-"time, hold and wait histograms, per-core use and parallelism, lost events.\n"
+"time, hold and wait histograms, per-core use and parallelism, lost events,\n"
+"what tracing cost the program (unknown for traces recorded before that).\n"
 "  --json   one JSON object instead of text\n";
 
 /* UTF-8 bars only when stdout is a terminal that speaks UTF-8 */

@@ -2,7 +2,8 @@
 /*
  * cmd_trace.c - what `record` and `live` share (cmd.h): the options that
  * say which process and which lock (each command keeps its own getopt
- * loop), and the closing lines about the program.
+ * loop), and the closing lines about the program and what tracing it
+ * cost.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "record/pipeline.h"
+#include "trace/trace_cost.h"
 #include "util/fmt.h"
 
 int cmd_parse_python(const char *name, const char *arg, struct pipeline_opts *po)
@@ -69,4 +71,22 @@ void cmd_trace_ending(const char *name, const struct pipeline *p, const struct p
 	else if (st.rec.exit_status)	/* ours to know for a program we started */
 		fprintf(stderr, "gilscope %s: the program ended: %s\n", name,
 			fmt_exit_status(line, sizeof(line), st.rec.exit_status));
+}
+
+void cmd_trace_cost(const char *name, const struct pipeline_stats *st,
+		    const struct pipeline_opts *po, bool quiet)
+{
+	char line[256];
+
+	if (po->floor)
+		return;		/* nothing was traced */
+	if (!quiet) {
+		if (st->has_cost)
+			trace_cost_line(&st->cost, line, sizeof(line));
+		else
+			snprintf(line, sizeof(line), "tracing cost unknown (%s)", st->cost_error);
+		fprintf(stderr, "gilscope %s: %s\n", name, line);
+	}
+	if (st->has_cost && trace_cost_warning(&st->cost, line, sizeof(line)))
+		fprintf(stderr, "gilscope %s: %s\n", name, line);
 }

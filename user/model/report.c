@@ -56,6 +56,8 @@ struct report {
 	bool seen;			/* any event fed */
 	struct handoff *hand;		/* which acquisitions were hand-offs */
 	uint64_t *handoff;		/* LL_BUCKETS */
+	struct trace_cost cost;		/* what recording cost the program */
+	bool has_cost;
 	bool finished;			/* report_finish() ran: numbers are final */
 	struct funcstat *funcs;		/* hold / wait by thread and Python function */
 	bool oom;			/* funcs ran out of memory: feeding fails */
@@ -357,6 +359,18 @@ out:
 	return ret;
 }
 
+void report_set_cost(struct report *rp, const struct trace_cost *c)
+{
+	rp->has_cost = c != NULL;
+	if (c)
+		rp->cost = *c;
+}
+
+const struct trace_cost *report_cost(const struct report *rp)
+{
+	return rp->has_cost ? &rp->cost : NULL;
+}
+
 int report_read(struct report *rp, struct trace_reader *r)
 {
 	struct trace_info info;
@@ -365,6 +379,7 @@ int report_read(struct report *rp, struct trace_reader *r)
 	report_set_names(rp, trace_reader_names(r));
 	ret = read_piped(rp, r);
 
+	report_set_cost(rp, trace_names_cost(trace_reader_names(r)));
 	if (ret > 0)
 		ret = read_plain(rp, r);
 	if (ret < 0)
@@ -400,6 +415,34 @@ static void json_hist(struct json *j, const char *key, const uint64_t *h)
 	json_arr_end(j);
 }
 
+/* trace.overhead_*: what recording cost the program, null when not known */
+static void json_cost(struct json *j, const struct trace_cost *c)
+{
+	double pct = trace_cost_pct(c);
+
+	if (c)
+		json_u64(j, "overhead_ns", c->overhead_ns);
+	else
+		json_null(j, "overhead_ns");
+	if (pct >= 0)
+		json_f64(j, "overhead_pct", pct, 2);
+	else
+		json_null(j, "overhead_pct");
+	if (c && c->program_cpu_ns)
+		json_u64(j, "program_cpu_ns", c->program_cpu_ns);
+	else
+		json_null(j, "program_cpu_ns");
+	json_arr_begin(j, "overhead_probes");
+	for (uint32_t i = 0; c && i < c->nrows; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "probe", c->row[i].probe);
+		json_u64(j, "hits", c->row[i].hits);
+		json_u64(j, "ns_per_hit", c->row[i].ns_per_hit);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 int report_write_json(const struct report *rp, FILE *f)
 {
 	const struct report_summary *s = &rp->s;
@@ -428,6 +471,7 @@ int report_write_json(const struct report *rp, FILE *f)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_cost(&j, rp->has_cost ? &rp->cost : NULL);
 	json_obj_end(&j);
 	json_obj_begin(&j, "lock");
 	json_u64(&j, "acquisitions", s->acquisitions);

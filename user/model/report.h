@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include "util/fmt.h"
 #include "util/gs_types.h"
+#include "trace/trace_cost.h"
 #include "trace/trace_meta.h"
 
 struct model;
@@ -88,6 +89,11 @@ int report_new(struct report **out, const struct trace_meta *meta);
 /* The names of the events to come (not owned, must outlive rp), before
  * the first event; report_read() sets the reader's itself. */
 void report_set_names(struct report *rp, const struct trace_names *names);
+/* What recording the trace cost the traced program (the trace's cost
+ * record: trace_cost.h; copied), or NULL: not known. report_read() sets it
+ * from the file. Text and JSON say it (JSON: trace.overhead_ns,
+ * trace.overhead_pct, null when not known, and trace.overhead_probes). */
+void report_set_cost(struct report *rp, const struct trace_cost *c);
 /* Feed events in time order. */
 int report_feed(struct report *rp, const struct gs_event *evs, size_t n);
 /* End of input: closes open spans at the last event. info (may be NULL)
@@ -102,6 +108,8 @@ const struct report_summary *report_summary(const struct report *rp);
 const struct model *report_model(const struct report *rp);
 /* The trace's header as given to report_new(), or NULL without one. */
 const struct trace_meta *report_meta(const struct report *rp);
+/* The tracing cost given by report_set_cost() (or the file), NULL if not known. */
+const struct trace_cost *report_cost(const struct report *rp);
 /* Hold and wait time by thread and function (empty without Python
  * functions in the trace). */
 struct funcstat *report_funcstat(const struct report *rp);

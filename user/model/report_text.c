@@ -12,6 +12,7 @@
 #include "model/describe.h"
 #include "model/model.h"
 #include "model/report.h"
+#include "trace/trace_cost.h"
 
 /* What the lines left out add up to. */
 struct rest {
@@ -239,6 +240,10 @@ int report_write_text(const struct report *rp, FILE *f, bool unicode)
 		fprintf(f, "warning     %s events carried a time from the traced program outside "
 			"the recording; the recorder clamped them into it\n",
 			fmt_count(a, sizeof(a), s->clamped));
+	trace_cost_line(report_cost(rp), hist, sizeof(hist));
+	fprintf(f, "cost        %s\n", hist);
+	if (report_cost(rp) && trace_cost_warning(report_cost(rp), hist, sizeof(hist)))
+		fprintf(f, "            %s\n", hist);
 
 	if ((err = threads(f, m, dur)) || (err = locks(f, m, s, dur)))
 		return err;

@@ -17,7 +17,6 @@
 #include "record/adapter.h"
 #include "record/elf_files.h"
 #include "record/elf_sym.h"
-#include "record/pylayout.h"
 #include "util/err.h"
 #include "util/path.h"
 
@@ -50,14 +49,10 @@ static int find_func(struct elf_file *ef, const char *name, struct elf_sym *s)
  * (/usr/lib/debug/.build-id/xx/yyyy.debug, e.g. from a -dbgsym package). */
 static int find_func_or_debug(struct elf_file *ef, const char *name, struct elf_sym *s)
 {
-	char id[128], dbg[PATH_MAX];
 	struct elf_file *d;
 
 	int r = find_func(ef, name, s);
-	if (r != -ENOENT || elf_file_build_id(ef, id, sizeof(id)) || strlen(id) < 3)
-		return r;
-	snprintf(dbg, sizeof(dbg), "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-	if (elf_file_open(&d, dbg))
+	if (r != -ENOENT || adapter_open_debug(ef, &d))
 		return r;
 	r = find_func(d, name, s);
 	elf_file_close(d);
@@ -100,9 +95,14 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->binary = a->binary;
-	t->acquire_off = a->acquire_off;
-	t->release_off = a->release_off;
-	t->acquire_alt_off = a->acquire_alt_off;
+	t->acquire_name = a->acquire_sym;
+	t->release_name = a->release_sym;
+	memcpy(t->acquire, a->acq_sites, sizeof(t->acquire));
+	t->nacquire = a->nacq;
+	memcpy(t->release, a->rel_sites, sizeof(t->release));
+	t->nrelease = a->nrel;
+	memcpy(t->wait, a->wait_sites, sizeof(t->wait));
+	t->nwait = a->nwait;
 	t->acquire_arg = a->lock_arg;
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;
@@ -137,14 +137,8 @@ static int python_try(const char *path, struct adapter_target *a)
 	int r = func_offset(ef, "take_gil", &a->acquire_off, &imp, NULL, 0, path);
 	if (!r)
 		r = func_offset(ef, "drop_gil", &a->release_off, &imp, NULL, 0, path);
-	/* a clone of take_gil is the GIL taken too (3.8: after blocking calls) */
-	a->acquire_alt_off = 0;
-	for (size_t i = 0; !r && !a->acquire_alt_off && pylayout_take_gil_clone(i); i++)
-		if (func_offset(ef, pylayout_take_gil_clone(i), &a->acquire_alt_off, &imp, NULL, 0,
-				path))
-			a->acquire_alt_off = 0;
 	elf_file_close(ef);
-	if (r)
+	if (r || adapter_python_sites(path, a))
 		return -ENOENT;
 	snprintf(a->binary, sizeof(a->binary), "%s", path);
 	return 0;
@@ -397,6 +391,8 @@ int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 	else
 		elf_files_add_needed(&l, spec_file);
 	r = lock_funcs(a, &l, err, errlen);
+	if (!r)
+		adapter_lock_sites(a);	/* keeps the entries if it cannot read the code */
 	if (!r && a->lock_sym[0]) {
 		r = lock_symbol(a, spec_file, exe, &l, err, errlen);
 		if (!r && a->lock_pending && pid > 0) {

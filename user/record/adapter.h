@@ -6,10 +6,16 @@
  * offset, so symbol addresses are converted through the PT_LOAD segment that
  * holds them), which argument is the lock, and which lock to keep.
  *
- *   CPython:  take_gil entry = LOCK_REQUEST, its return = LOCK_ACQUIRED,
- *             drop_gil entry = LOCK_RELEASED; no lock argument (one GIL per
- *             process), reported lock address ADAPTER_PYTHON_LOCK_ID.
- *             take_gil returns nothing: every return is an acquisition.
+ *   CPython:  take_gil's return = LOCK_ACQUIRED, drop_gil entry =
+ *             LOCK_RELEASED, take_gil's condition wait = LOCK_REQUEST of a
+ *             take that has to wait (the recorder adds the REQUEST of one
+ *             that does not, at its acquisition: record/lock_fill.h); where
+ *             the wait cannot be found in take_gil's code, its entry =
+ *             LOCK_REQUEST. Every copy the compiler made of the functions
+ *             is probed (3.8's take_gil.constprop.0 takes the GIL after
+ *             I/O). No lock argument (one GIL per process), reported lock
+ *             address ADAPTER_PYTHON_LOCK_ID. take_gil returns nothing:
+ *             every return is an acquisition.
  *   --lock:   SPEC = BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]][:ok=0|nz|any],
  *             see ADAPTER_LOCK_SPEC_HELP for the exact syntax; ok= says which
  *             return values of ACQUIRE mean it got the lock (a default by
@@ -20,6 +26,9 @@
  *   adapter_python_resolve(pid, argv0, &a, err, sizeof(err))      or
  *   adapter_lock_parse(spec, &a, ...) then adapter_lock_resolve(pid, argv0, &a, ...)
  *   adapter_lock_target(&a, &lt);  loader_attach_lock(l, &lt);
+ * Each function is probed at the cheapest place equivalent to its entry
+ * (record/probe_site.h: past endbr64 and the like, to an instruction the
+ * kernel emulates instead of single-stepping).
  * pid > 0 is a running process (libraries found through /proc/PID/maps);
  * pid == 0 means "not started yet": argv0 is the command to be exec'd
  * (searched in $PATH like execvp) and libraries are found like ld.so would
@@ -45,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "record/elf_sym.h"
 #include "record/loader.h"
 
 /* Reported as the lock address of CPython's GIL (no lock argument). */
@@ -59,9 +69,15 @@ struct adapter_target {
 	char binary[PATH_MAX];		/* resolved ELF file holding both functions */
 	char acquire_sym[ADAPTER_SYM_MAX];	/* function names (or "0x..." vaddr) */
 	char release_sym[ADAPTER_SYM_MAX];
-	uint64_t acquire_off;		/* file offsets in binary */
+	uint64_t acquire_off;		/* file offsets in binary of the functions */
 	uint64_t release_off;
-	uint64_t acquire_alt_off;	/* --python: a compiler's clone of take_gil, 0: none */
+	/* where they are probed (see loader.h struct lock_target) */
+	struct lock_site acq_sites[LOCK_SITES_MAX];
+	uint32_t nacq;
+	struct lock_site rel_sites[LOCK_SITES_MAX];
+	uint32_t nrel;
+	struct lock_site wait_sites[LOCK_SITES_MAX];
+	uint32_t nwait;
 	int lock_arg;			/* argument holding the lock address; -1 none */
 	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
 					 * lock_arg -1: the address reported for it */
@@ -116,6 +132,19 @@ int adapter_setup(struct adapter_target *a, bool python, const char *lock_spec, 
 
 /* Fill the loader's view of a (t->binary points into a). */
 void adapter_lock_target(const struct adapter_target *a, struct lock_target *t);
+
+/* ---- placement (adapter_sites.c), for the resolvers above ---------------- */
+
+/* The separate debug file of ef found by its build-id
+ * (/usr/lib/debug/.build-id/xx/yyyy.debug): 0 and *out, or -errno. */
+int adapter_open_debug(const struct elf_file *ef, struct elf_file **out);
+/* CPython in path: the sites of every copy of take_gil and drop_gil and the
+ * wait calls in take_gil into a (0, or -ENOENT without them). */
+int adapter_python_sites(const char *path, struct adapter_target *a);
+/* --lock: one site each for the resolved acquire and release functions
+ * (a->binary, a->acquire_off, ...); the entries themselves if the code
+ * cannot be read. 0 or -ENOEXEC. */
+int adapter_lock_sites(struct adapter_target *a);
 
 
 #endif

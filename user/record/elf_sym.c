@@ -264,56 +264,145 @@ int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int elf_sdt_probes(const char *path, const char *provider, const char *const *probes, size_t n)
+size_t elf_file_find_copies(const struct elf_file *ef, const char *name, struct elf_sym *out,
+			    const char **names, size_t max)
 {
-	size_t plen = strlen(provider) + 1, shstrndx;
-	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
-	int fd, mask = 0;
+	static const Elf64_Word types[] = { SHT_SYMTAB, SHT_DYNSYM };
+	size_t found = 0, nl = strlen(name);
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = path_open_regular(path);
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
-		mask = -ENOEXEC;
-		goto out;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		size_t addrs = 3 * (gelf_getclass(elf) == ELFCLASS32 ? 4 : 8);
-		size_t off = 0, noff, doff;
-		const char *name;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *d;
+	for (int t = 0; t < 2; t++) {
+		Elf_Scn *scn = NULL;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".note.stapsdt"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			/* desc: pc, base, semaphore, then "provider\0name\0args\0" */
-			const char *desc = (const char *)d->d_buf + doff;
-			const char *prov = desc + addrs, *probe;
-			size_t left;
+		while ((scn = elf_nextscn(ef->elf, scn))) {
+			GElf_Shdr sh;
+			Elf_Data *d;
 
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((const char *)d->d_buf + noff, "stapsdt", 8) ||
-			    nh.n_descsz <= addrs + plen || memcmp(prov, provider, plen))
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != types[t] || !sh.sh_entsize ||
+			    !(d = elf_getdata(scn, NULL)))
 				continue;
-			probe = prov + plen;
-			left = nh.n_descsz - addrs - plen;
-			for (size_t i = 0; i < n && i < 31; i++)
-				if (strnlen(probe, left) == strlen(probes[i]) && !strcmp(probe, probes[i]))
-					mask |= 1 << i;
+			for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym s;
+				const char *sn;
+				bool dup = false;
+
+				if (!gelf_getsym(d, (int)i, &s))
+					break;
+				if (s.st_shndx == SHN_UNDEF || GELF_ST_TYPE(s.st_info) != STT_FUNC)
+					continue;
+				sn = elf_strptr(ef->elf, sh.sh_link, s.st_name);
+				if (!sn || strncmp(sn, name, nl) || (sn[nl] && sn[nl] != '.' && sn[nl] != '@'))
+					continue;
+				for (size_t k = 0; k < found; k++)
+					dup |= out[k].vaddr == s.st_value;
+				if (dup || found == max)
+					continue;
+				out[found] = (struct elf_sym){ .vaddr = s.st_value, .size = s.st_size,
+							       .type = STT_FUNC,
+							       .local = GELF_ST_BIND(s.st_info) == STB_LOCAL };
+				names[found++] = sn;
+			}
 		}
 	}
-out:
-	elf_end(elf);
-	close(fd);
-	return mask;
+	return found;
+}
+
+/* The symbol name of relocation target slot (a GOT entry), from any
+ * SHT_RELA section (.rela.plt, .rela.dyn). */
+static int reloc_name(const struct elf_file *ef, uint64_t slot, char *buf, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh, symsh;
+		Elf_Data *d, *symd;
+		Elf_Scn *syms;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)) || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
+		    !gelf_getshdr(syms, &symsh) || !(symd = elf_getdata(syms, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym s;
+			const char *sn;
+
+			if (!gelf_getrela(d, (int)i, &r))
+				break;
+			if (r.r_offset != slot || !GELF_R_SYM(r.r_info) ||
+			    !gelf_getsym(symd, (int)GELF_R_SYM(r.r_info), &s) ||
+			    !(sn = elf_strptr(ef->elf, symsh.sh_link, s.st_name)))
+				continue;
+			snprintf(buf, len, "%.*s", (int)strcspn(sn, "@"), sn);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* A PLT entry at vaddr in section sh: `[endbr64] [bnd] jmp *disp(%rip)`. */
+static int plt_name(const struct elf_file *ef, const GElf_Shdr *sh, uint64_t vaddr, char *buf,
+		    size_t len)
+{
+	uint8_t b[16];
+	size_t i = 0;
+
+	if (elf_file_read(ef, vaddr, b, sizeof(b)) || vaddr + sizeof(b) > sh->sh_addr + sh->sh_size)
+		return -ENOENT;
+	if (!memcmp(b, "\xf3\x0f\x1e\xfa", 4))
+		i = 4;
+	if (b[i] == 0xf2)	/* bnd */
+		i++;
+	if (b[i] != 0xff || b[i + 1] != 0x25)
+		return -ENOENT;
+	int32_t disp = (int32_t)(b[i + 2] | b[i + 3] << 8 | b[i + 4] << 16 | (uint32_t)b[i + 5] << 24);
+	return reloc_name(ef, vaddr + i + 6 + (int64_t)disp, buf, len);
+}
+
+int elf_file_call_name(const struct elf_file *ef, uint64_t vaddr, char *buf, size_t len)
+{
+	static const Elf64_Word types[] = { SHT_SYMTAB, SHT_DYNSYM };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	/* a PLT entry? */
+	if (!elf_getshdrstrndx(ef->elf, &shstrndx)) {
+		while ((scn = elf_nextscn(ef->elf, scn))) {
+			GElf_Shdr sh;
+			const char *n;
+
+			if (!gelf_getshdr(scn, &sh) || vaddr < sh.sh_addr ||
+			    vaddr >= sh.sh_addr + sh.sh_size ||
+			    !(n = elf_strptr(ef->elf, shstrndx, sh.sh_name)))
+				continue;
+			if (!strcmp(n, ".plt") || !strcmp(n, ".plt.sec") || !strcmp(n, ".plt.got"))
+				return plt_name(ef, &sh, vaddr, buf, len);
+			break;
+		}
+	}
+	/* a function defined there */
+	for (int t = 0; t < 2; t++) {
+		scn = NULL;
+		while ((scn = elf_nextscn(ef->elf, scn))) {
+			GElf_Shdr sh;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != types[t] || !sh.sh_entsize ||
+			    !(d = elf_getdata(scn, NULL)))
+				continue;
+			for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym s;
+				const char *sn;
+
+				if (!gelf_getsym(d, (int)i, &s))
+					break;
+				if (s.st_value != vaddr || s.st_shndx == SHN_UNDEF ||
+				    GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+				    !(sn = elf_strptr(ef->elf, sh.sh_link, s.st_name)))
+					continue;
+				snprintf(buf, len, "%.*s", (int)strcspn(sn, "@"), sn);
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
 }

@@ -38,6 +38,22 @@ bool elf_file_has_symtab(const struct elf_file *ef);	/* not stripped */
  * imports it (undefined); -ENOENT if it does not mention it at all. */
 int elf_file_find(const struct elf_file *ef, const char *name, struct elf_sym *sym);
 
+/*
+ * Every function called name or name.SUFFIX (the copies a compiler makes:
+ * take_gil.constprop.0, foo.isra.0, foo.part.0, and foo.cold, the cold
+ * part of foo, which is no entry point) into out[0..max): their symbols and
+ * names (valid until elf_file_close). Returns how many (at most max), 0 if
+ * none; each address once, .symtab first.
+ */
+size_t elf_file_find_copies(const struct elf_file *ef, const char *name, struct elf_sym *out,
+			    const char **names, size_t max);
+
+/* The name of what a call to link-time address vaddr reaches: the function
+ * defined there, or, for a PLT entry (.plt, .plt.sec, .plt.got), the
+ * function it jumps to (its GOT slot's relocation). 0 and name into buf,
+ * or -ENOENT. */
+int elf_file_call_name(const struct elf_file *ef, uint64_t vaddr, char *buf, size_t len);
+
 /* File offset of the byte at link-time address vaddr (-ERANGE if no PT_LOAD
  * segment holds it in the file). */
 int elf_file_vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
@@ -57,10 +73,5 @@ const char *elf_file_runpath(const struct elf_file *ef);
 
 /* The GNU build-id note as lowercase hex into buf; -ENOENT if none. */
 int elf_file_build_id(const struct elf_file *ef, char *buf, size_t len);
-
-/* The USDT (stapsdt) probes of provider in path: bit i set when it has
- * probes[i] (i < 31); 0 if none; -errno if path cannot be read as ELF.
- * Notes are checked against their section's bounds. */
-int elf_sdt_probes(const char *path, const char *provider, const char *const *probes, size_t n);
 
 #endif

@@ -70,6 +70,11 @@ int live_file_append(struct live_file *f, const struct gs_event *ev, size_t n)
 	return f->w ? trace_writer_append(f->w, ev, n) : 0;
 }
 
+int live_file_cost(struct live_file *f, const struct trace_cost *c)
+{
+	return f->w ? trace_writer_cost(f->w, c) : 0;
+}
+
 int live_file_flush(struct live_file *f)
 {
 	return f->w ? trace_writer_flush(f->w) : 0;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "util/gs_types.h"
+#include "trace/trace_cost.h"
 #include "trace/trace_meta.h"
 
 struct live_file;
@@ -28,6 +29,9 @@ int live_file_create(struct live_file **out, const char *path, bool force, char 
 /* Start writing the .gst with meta. 0 or a negative errno. */
 int live_file_begin(struct live_file *f, const struct trace_meta *meta);
 int live_file_append(struct live_file *f, const struct gs_event *ev, size_t n);
+/* The tracing cost so far, kept with the next names chunk (the last one
+ * written wins in a reader). */
+int live_file_cost(struct live_file *f, const struct trace_cost *c);
 /* Seal what was appended into blocks a reader can see. */
 int live_file_flush(struct live_file *f);
 /* The trace writer between begin and finish (for names records, which

@@ -23,7 +23,7 @@
 #include "gilscope.skel.h"
 #include "floor.skel.h"
 
-#define MAX_LINKS 32
+#define MAX_LINKS 64
 
 struct loader {
 	struct gilscope_bpf *skel;	/* the recording programs, or NULL in floor mode */
@@ -32,20 +32,13 @@ struct loader {
 	int nlinks;
 	bool lock_attached;		/* one lock target per loader */
 	bool tp_fallback;		/* opts.tp_fallback or GILSCOPE_TP_FALLBACK */
+	bool sync_detach;		/* opts.sync_detach */
 	struct loader_variants var;	/* what loader_load() chose */
 	int ncpus;			/* possible CPUs: size of per-CPU values */
 	bool *online;			/* [ncpus]: CPUs whose stage loader_flush() empties */
 	char err[256];			/* last failure, one line */
 };
 
-/* gilrt's probes; each has a BPF program of the same name (floor_NAME in
- * the floor set). The first four (the lock) are required. */
-static const char *const gilrt_probes[] = {
-	"gil_request", "gil_acquired", "gil_released", "gil_drop_request",
-	"thread_start", "thread_exit", "io_begin", "io_end",
-	"native_begin", "native_end",
-};
-#define NPROBES (sizeof(gilrt_probes) / sizeof(gilrt_probes[0]))
 /* the floor set covers only the lock probes: they are what bench compares */
 #define NFLOOR_PROBES 4
 
@@ -124,19 +117,6 @@ int loader_missing_caps(char *buf, size_t len)
 	return off > 0;
 }
 
-/* Which gilrt_probes[] path has (a bit each, 0: none), or -errno. */
-static int gilrt_probe_mask(const char *path)
-{
-	return elf_sdt_probes(path, "gilrt", gilrt_probes, NPROBES);
-}
-
-int loader_has_gilrt_probes(const char *path)
-{
-	int mask = gilrt_probe_mask(path);
-
-	return mask < 0 ? mask : mask != 0;
-}
-
 /* Marks the CPUs listed in /sys/devices/system/cpu/online ("0-3,8"); if it
  * cannot be read, every possible CPU (flushing an absent one just fails). */
 static void read_online(bool *online, int ncpus)
@@ -178,6 +158,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts)
 		return -ENOMEM;
 	*out = l;
 	libbpf_set_print(libbpf_print);
+	l->sync_detach = opts->sync_detach;
 	l->ncpus = libbpf_num_possible_cpus();
 	if (l->ncpus <= 0)
 		return fail(l, l->ncpus ? l->ncpus : -EINVAL, "cannot count the possible CPUs");
@@ -299,7 +280,7 @@ static int keep_link(struct loader *l, struct bpf_link *link, const char *what)
 
 int loader_attach_gilrt(struct loader *l, const char *binary)
 {
-	int mask = gilrt_probe_mask(binary), err;
+	int mask = loader_gilrt_probe_mask(binary, NULL), err;
 	char what[96];
 
 	if (mask < 0)
@@ -307,7 +288,7 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 	if (!(mask & 0xf))
 		return fail(l, -ENOMSG, "%s has no gilrt probes; for CPython use --python, "
 			    "for another lock use --lock SPEC", binary);
-	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : NPROBES); i++) {
+	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : LOADER_GILRT_NPROBES); i++) {
 		struct bpf_program *prog;
 		struct bpf_link *link;
 
@@ -316,16 +297,16 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 		if (l->floor) {
 			char name[40];
 
-			snprintf(name, sizeof(name), "floor_%s", gilrt_probes[i]);
+			snprintf(name, sizeof(name), "floor_%s", loader_gilrt_probes[i]);
 			prog = bpf_object__find_program_by_name(l->floor->obj, name);
 		} else {
-			prog = bpf_object__find_program_by_name(l->skel->obj, gilrt_probes[i]);
+			prog = bpf_object__find_program_by_name(l->skel->obj, loader_gilrt_probes[i]);
 		}
 		if (!prog)
-			return fail(l, -ENOENT, "no BPF program for probe %s", gilrt_probes[i]);
+			return fail(l, -ENOENT, "no BPF program for probe %s", loader_gilrt_probes[i]);
 		/* pid -1: every process running binary; BPF keeps the traced ones */
-		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", gilrt_probes[i], NULL);
-		snprintf(what, sizeof(what), "probe gilrt:%s in %s", gilrt_probes[i], binary);
+		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", loader_gilrt_probes[i], NULL);
+		snprintf(what, sizeof(what), "probe gilrt:%s in %s", loader_gilrt_probes[i], binary);
 		err = keep_link(l, link, what);
 		if (err)
 			return err;
@@ -333,11 +314,20 @@ int loader_attach_gilrt(struct loader *l, const char *binary)
 	return 0;
 }
 
+/* One uprobe (or uretprobe) of the lock programs at file offset off. */
+static int attach_at(struct loader *l, struct bpf_program *prog, const char *binary, uint64_t off,
+		     bool ret, const char *what)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
+	char w[96];
+
+	snprintf(w, sizeof(w), "the %s at offset %#llx", what, (unsigned long long)off);
+	return keep_link(l, bpf_program__attach_uprobe_opts(prog, -1, binary, off, &opts), w);
+}
+
 int loader_attach_lock(struct loader *l, const struct lock_target *t)
 {
 	struct gilscope_bpf *s = l->skel;
-	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
-	const uint64_t acquire[2] = { t->acquire_off, t->acquire_alt_off };
 	int err = 0;
 
 	if (!s)
@@ -348,25 +338,30 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 		return fail(l, -EINVAL, "lock argument index must be 0..5 (or none)");
 	if (t->acquire_ok < GS_LOCK_OK_ANY || t->acquire_ok > GS_LOCK_OK_NONZERO)
 		return fail(l, -EINVAL, "bad success rule %d for the acquire function", t->acquire_ok);
+	if (!t->nacquire || !t->nrelease || t->nacquire > LOCK_SITES_MAX ||
+	    t->nrelease > LOCK_SITES_MAX || t->nwait > LOCK_SITES_MAX)
+		return fail(l, -EINVAL, "bad lock target: %u acquire, %u release, %u wait sites",
+			    t->nacquire, t->nrelease, t->nwait);
 	/* .data, not rodata: the target is known only after load */
 	s->data->lock_acquire_arg = t->acquire_arg;
 	s->data->lock_release_arg = t->release_arg;
 	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
 	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
 	s->data->lock_ok = t->acquire_ok;
-	/* acquire, and a compiler's clone of it (attach cookie 1, lock_target) */
-	for (int i = 0; !err && i < 2 && (!i || acquire[i]); i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, entry, .bpf_cookie = (uint64_t)i);
-
-		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_entry, -1,
-				t->binary, acquire[i], &entry), "the lock acquire uprobe");
+	for (uint32_t i = 0; !err && i < t->nacquire; i++) {
+		if (!t->nwait)
+			err = attach_at(l, s->progs.lock_acquire_entry, t->binary, t->acquire[i].off,
+					false, "lock acquire uprobe");
 		if (!err)
-			err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_acquire_return,
-					-1, t->binary, acquire[i], &ret_opts), "the lock acquire uretprobe");
+			err = attach_at(l, s->progs.lock_acquire_return, t->binary,
+					t->acquire[i].off, true, "lock acquire uretprobe");
 	}
-	if (!err)
-		err = keep_link(l, bpf_program__attach_uprobe_opts(s->progs.lock_release_entry, -1,
-				t->binary, t->release_off, NULL), "the lock release uprobe");
+	for (uint32_t i = 0; !err && i < t->nrelease; i++)
+		err = attach_at(l, s->progs.lock_release_entry, t->binary, t->release[i].off, false,
+				"lock release uprobe");
+	for (uint32_t i = 0; !err && i < t->nwait; i++)
+		err = attach_at(l, s->progs.lock_wait, t->binary, t->wait[i].off, false,
+				"lock wait uprobe");
 	if (!err)
 		l->lock_attached = true;
 	return err;
@@ -492,6 +487,21 @@ uint64_t loader_lost(const struct loader *l)
 	return sum;
 }
 
+void loader_quiet_hits(const struct loader *l, uint64_t *acquire, uint64_t *release)
+{
+	__u64 vals[l->ncpus > 0 ? l->ncpus : 1];
+
+	*acquire = *release = 0;
+	if (!l->skel)
+		return;
+	for (__u32 k = 0; k < 2; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.quiet_hits), &k, vals))
+			continue;
+		for (int i = 0; i < l->ncpus; i++)
+			*(k ? release : acquire) += vals[i];
+	}
+}
+
 const char *loader_error(const struct loader *l)
 {
 	return l ? l->err : "out of memory";
@@ -541,7 +551,7 @@ void loader_destroy(struct loader *l)
 
 	if (!l)
 		return;
-	if (l->nlinks)
+	if (l->nlinks && !l->sync_detach)
 		helper = detach_helper();
 	for (int i = l->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(l->links[i]);

@@ -30,6 +30,8 @@ struct loader_opts {
 	bool floor;		/* load bpf/floor.bpf.c: empty programs on the
 				 * gilrt probes, for measuring the bare probe cost */
 	uint32_t ringbuf_bytes;	/* 0 = default (8 MiB); power of two */
+	bool sync_detach;	/* loader_destroy() waits until every probe is gone
+				 * (benchmarks: the next run must not meet them) */
 	bool tp_fallback;	/* tests: use the programs for kernels whose
 				 * tracepoints lack prev_state / group_dead even
 				 * where they have them (also GILSCOPE_TP_FALLBACK=1) */
@@ -64,13 +66,29 @@ struct loader_variants {
 	bool exit_group_dead_arg;	/* sched_process_exit's group_dead argument (6.16+) */
 };
 
+/* Where a lock function is probed: record/probe_site.h chose the place. */
+#define LOCK_SITES_MAX 8
+struct lock_site {
+	uint64_t off;		/* file offset of the probed instruction */
+	uint8_t cls;		/* enum x86_probe_class: what a hit costs */
+};
+
 /* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
 struct lock_target {
 	const char *binary;	/* ELF file holding the functions (exe or .so) */
-	uint64_t acquire_off;	/* file offset of the acquire function */
-	uint64_t release_off;	/* file offset of the release function */
-	uint64_t acquire_alt_off;	/* another entry of acquire (a compiler's clone of
-					 * take_gil), probed alike with attach cookie 1; 0: none */
+	const char *acquire_name, *release_name;	/* what they are called, for people */
+	/* the acquire function (each copy the compiler made of it): probed at
+	 * its entry (REQUEST; not when there are wait sites) and return */
+	struct lock_site acquire[LOCK_SITES_MAX];
+	uint32_t nacquire;
+	struct lock_site release[LOCK_SITES_MAX];	/* the release function's entry */
+	uint32_t nrelease;
+	/* where an acquire starts to wait (CPython's condition wait in
+	 * take_gil): REQUEST comes from there for the calls that wait, and the
+	 * recorder adds it at the acquisition for those that do not, so no
+	 * program runs at the acquire entry. None: REQUEST at the entry. */
+	struct lock_site wait[LOCK_SITES_MAX];
+	uint32_t nwait;
 	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the
@@ -112,17 +130,35 @@ int loader_ringbuf_fd(const struct loader *l);
 int loader_flush(struct loader *l);
 /* Total events the BPF side could not reserve space for, since load. */
 uint64_t loader_lost(const struct loader *l);
+/* Probe hits of the traced processes that left no event, since load (the
+ * acquire calls and the release calls of another lock than the filter):
+ * the cost estimate counts them. */
+void loader_quiet_hits(const struct loader *l, uint64_t *acquire, uint64_t *release);
 /* The last failure explained in one line, or "" (owned by the loader). */
 const char *loader_error(const struct loader *l);
 /* Detaches everything, frees. Safe on NULL. Releasing uprobes costs the
  * kernel a grace period per probe site (over a second for gilrt): a forked
  * helper keeps copies of the fds and pays that after we let go, so this
  * returns at once; any fd open at this point stays open in the helper until
- * it is done (its stdin/out/err are /dev/null). */
+ * it is done (its stdin/out/err are /dev/null). With opts.sync_detach it
+ * returns once they are gone. */
 void loader_destroy(struct loader *l);
 
+/* ---- gilrt's USDT notes (gilrt_notes.c) ---- */
+
+/* gilrt's probes, in the order of the mask bits below; each has a BPF
+ * program of the same name (floor_NAME in the floor set). The first four
+ * (the lock) are required. */
+#define LOADER_GILRT_NPROBES 10
+extern const char *const loader_gilrt_probes[LOADER_GILRT_NPROBES];
+/* Bit mask of the loader_gilrt_probes[] that path has notes for (0: none)
+ * or a negative errno; *nop5 (if not NULL): every site is a 5-byte nop. */
+int loader_gilrt_probe_mask(const char *path, bool *nop5);
 /* 1 if the ELF file at path has gilrt USDT notes, 0 if not, or a negative errno. */
 int loader_has_gilrt_probes(const char *path);
+/* 1 if it has them and every site is a 5-byte nop (bpf/gs_usdt.h), 0 if
+ * not, or a negative errno. */
+int loader_gilrt_nop5(const char *path);
 /* Which of CAP_BPF, CAP_PERFMON the process lacks, as "CAP_BPF, CAP_PERFMON"
  * into buf ("" if it has them or CAP_SYS_ADMIN). Returns 1 if something is missing. */
 int loader_missing_caps(char *buf, size_t len);

@@ -45,6 +45,7 @@ struct pipeline {
 	bool checked;			/* pipeline_check() passed */
 	bool begun;			/* the sinks' begin() ran: end() is due */
 	bool stopped, finished;
+	uint64_t cost_written_ns;	/* when the cost last went to the file */
 	bool quiet;			/* sinks are not called any more */
 	bool usage;			/* the last failure was a malformed SPEC */
 	int stop_err;			/* pipeline_stop()'s result, once stopped */
@@ -191,7 +192,7 @@ static void on_exec(void *ctx, struct recorder *r, pid_t pid)
 	char fn[64];
 
 	if (p->py)	/* the new image's memory, readable after the drop too */
-		pyrec_open_proc(p->py, pid);
+		pyrec_open_proc(p->py, pid, false);
 	if (!p->adapter->lock_pending)
 		return;
 	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
@@ -282,7 +283,7 @@ int pipeline_check(struct pipeline *p)
 			return errf(p->err, sizeof(p->err), -ENOMEM, "out of memory");
 		p->py_funcs = pyrec_bpf_cfg(p->py, &p->py_cfg);
 		if (o->pid > 0)	/* while we may read it: privileges go after the attach */
-			pyrec_open_proc(p->py, o->pid);
+			pyrec_open_proc(p->py, o->pid, true);
 	}
 	p->checked = true;
 	return 0;
@@ -320,6 +321,7 @@ static int start_recorder(struct pipeline *p)
 		.stop = o->catch_signals ? &stop_flag : NULL,
 		.duration_ns = o->duration_ns,
 		.child_stdout = o->child_stdout,
+		.cost = true,
 		/* a lock in a PIE or library, Python's memory: look at the new
 		 * image at exec */
 		.on_exec = (a && a->lock_pending) || p->py ? on_exec : NULL,
@@ -377,6 +379,24 @@ int pipeline_fd(const struct pipeline *p)
 	return recorder_fd(p->rec);
 }
 
+#define COST_EVERY_NS 60000000000ull	/* a killed recording keeps the cost of its last minute */
+
+/* The tracing cost so far into the file: at the end, and once a minute. */
+static void write_cost(struct pipeline *p, bool always)
+{
+	struct trace_cost c;
+
+	if (!p->file || recorder_cost(p->rec, &c) ||
+	    (!always && c.ts_ns - p->cost_written_ns < COST_EVERY_NS))
+		return;
+	if (!p->cost_written_ns && !always) {	/* the first minute starts now */
+		p->cost_written_ns = c.ts_ns;
+		return;
+	}
+	p->cost_written_ns = c.ts_ns;
+	live_file_cost(p->file, &c);
+}
+
 int pipeline_poll(struct pipeline *p)
 {
 	int rc;
@@ -385,7 +405,10 @@ int pipeline_poll(struct pipeline *p)
 	/* names of new threads before their events reach the file */
 	if (p->py && !p->quiet && (rc = pyrec_poll(p->py, mono_ns())))
 		return rc;
-	return recorder_poll(p->rec);
+	rc = recorder_poll(p->rec);
+	if (!rc)
+		write_cost(p, false);
+	return rc;
 }
 
 static uint64_t mono_ms(void)
@@ -442,6 +465,7 @@ int pipeline_stop(struct pipeline *p)
 	stop = recorder_stop(p->rec);
 	if (!rc)
 		rc = stop;
+	write_cost(p, true);
 	p->quiet = true;
 	pipeline_stats(p, &st);
 	for (size_t i = 0; p->begun && i < p->nsinks; i++) {
@@ -487,6 +511,8 @@ void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)
 	st->bytes = p->file ? live_file_bytes(p->file) : 0;
 	st->file = p->file ? live_file_where(p->file) : "";
 	st->file_is_temp = p->file && live_file_is_temp(p->file);
+	st->has_cost = p->rec && !recorder_cost(p->rec, &st->cost);
+	st->cost_error = p->rec ? recorder_cost_error(p->rec) : "not recorded";
 }
 
 const struct pyrec *pipeline_python(const struct pipeline *p)

@@ -17,8 +17,8 @@
  *                      or a signal; or, from an event loop (the TUI), poll
  *                      pipeline_fd() and call pipeline_poll()
  *   pipeline_stop()    the program it started ended if it still runs
- *                      (unless keep_running) -> final drain -> every
- *                      sink's end(stats)
+ *                      (unless keep_running) -> final drain -> the tracing
+ *                      cost into the file -> every sink's end(stats)
  *   pipeline_finish()  the file made complete (footer, saved copy, a temp
  *                      file removed)
  *   pipeline_free()    the one cleanup path, from any point above
@@ -89,6 +89,9 @@ struct pipeline_stats {
 	const char *file;	/* where the recording is: the file, or `s`'s copy of
 				 * a temp one; "" without one (owned by the pipeline) */
 	bool file_is_temp;	/* the recording went to a temp file */
+	bool has_cost;		/* cost is known (record/cost.h) */
+	struct trace_cost cost;	/* what tracing cost the program so far */
+	const char *cost_error;	/* !has_cost: why, in a few words */
 };
 
 /*

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * pyrec.c - the Python stage of a recording (contract in pyrec.h).
+ * pyrec.c - the Python stage of a recording (contract in pyrec.h): the
+ * layout and what the kernel side gets of it, the process, properties and
+ * thread names; the function of each GIL event is pyrec_funcs.c's.
  *
- * Three small tables keep the stage's cost per event at one hash lookup:
+ * Small tables keep the stage's cost per event at a hash lookup or two:
  * code object address -> (fingerprint, id) of what was read there last,
- * which function ids were written, and which name each thread (tid, thread
- * state) was last written with. The process is read only on a miss: an
- * address not seen, or seen with another fingerprint (pyread_code then
+ * which function ids were written, which name each thread (tid, thread
+ * state) was last written with, and each thread's last release (the
+ * function its next request carries). The process is read only on a miss:
+ * an address not seen, or seen with another fingerprint (pyread_code then
  * re-reads and validates; see pyread.h).
  */
 #include <errno.h>
@@ -18,49 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 #include "record/pylayout.h"
-#include "record/pyrec.h"
+#include "record/pyrec_priv.h"
 #include "record/pyread.h"
 #include "trace/trace_names.h"
 #include "trace/trace_writer.h"
 #include "util/err.h"
 #include "util/fmt.h"
 #include "util/hash.h"
+#include "util/proc.h"
 
-#define ATTACH_EVERY_NS 20000000ull	/* until the interpreter is mapped */
-#define NAME_RETRIES 8			/* polls a new thread is looked at before its name is there */
-#define MAX_KNOWN 65536			/* threads remembered (then all are read again) */
-#define MAX_CODES 65536			/* code addresses remembered (then forgotten) */
-#define MAX_WRITTEN (1u << 18)		/* ids remembered as written (then written again:
-					 * a reader keeps the last record of an id) */
-#define NAMED (1ull << 63)		/* a thread's value: NAMED | hash of its name */
 
-struct pyrec {
-	struct pylayout *l;		/* the interpreter's layout (malloc'd: 4 KiB of path) */
-	bool layout;			/* l loaded */
-	bool funcs;			/* the kernel side captures functions */
-	bool names;			/* thread names can be read */
-	char missing[512];		/* the first reason something is missing */
-	pid_t pid;			/* the traced process (0 before begin/open) */
-	int maps_fd, mem_fd;		/* its /proc files, opened early (-1) */
-	char exe[PATH_MAX];		/* its executable, "" if unknown */
-	struct pyread *r;		/* the reader, once attached */
-	bool attach_failed;		/* for good: said in missing */
-	uint64_t next_attach_ns;
-	struct trace_writer *w;		/* the .gst, or NULL */
-	struct trace_names *store;	/* every name so far, for live views */
-	struct hmap code;		/* {addr} -> fingerprint << 32 | id */
-	struct hmap written;		/* {id} -> 1: its record is written */
-	struct hmap known;		/* {tid, tstate} -> NAMED | name hash, or retries */
-	struct hmap named;		/* {tid} -> the name hash written last for it */
-	struct pyread_thread *thr;	/* pyread_threads() buffer */
-	size_t thr_cap;
-	uint64_t last_full_ns;		/* names last read */
-	struct gs_event *out;		/* pyrec_events() output */
-	size_t out_cap;
-	struct pyrec_stats st;
-};
-
-static uint64_t mono_ns(void)
+uint64_t pyrec_now_ns(void)
 {
 	struct timespec ts;
 
@@ -84,15 +55,14 @@ static bool make_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, s
 	memset(c, 0, sizeof(*c));
 	if (!pylayout_ready(l, PYL_CAP_FUNCS, why, len))
 		return false;
-	if (l->take_gil_tstate_arg < 0 || l->take_gil_tstate_arg > 5)
-		return errf(why, len, 0, "%s: which argument of take_gil() is the thread state is "
+	/* drop_gil's is the one the kernel side reads: a take carries the
+	 * function of the release before it (pyrec_events) */
+	if (l->drop_gil_tstate_arg < 0 || l->drop_gil_tstate_arg > 5)
+		return errf(why, len, 0, "%s: which argument of drop_gil() is the thread state is "
 			    "not known: no functions", l->path), false;
 	c->frames = l->frames == PYL_FRAMES_OBJECT ? GS_PYF_OBJECT :
 		    l->frames == PYL_FRAMES_CFRAME ? GS_PYF_CFRAME : GS_PYF_DIRECT;
-	c->take_arg = l->take_gil_tstate_arg;
-	c->take_clone_arg = l->take_gil_clone_arg;
-	c->drop_arg = l->drop_gil_tstate_arg >= 0 && l->drop_gil_tstate_arg <= 5 ?
-		      l->drop_gil_tstate_arg : -1;
+	c->drop_arg = l->drop_gil_tstate_arg;
 #define OFF(f) (o[f] == PYL_UNKNOWN ? -1 : (int32_t)o[f])
 	c->ts_frame = OFF(PYL_TS_FRAME);
 	c->ts_cframe = OFF(PYL_TS_CFRAME);
@@ -198,6 +168,7 @@ void pyrec_free(struct pyrec *py)
 	hmap_free(&py->written);
 	hmap_free(&py->known);
 	hmap_free(&py->named);
+	hmap_free(&py->asked);
 	free(py->thr);
 	free(py->out);
 	free(py->l);
@@ -211,7 +182,7 @@ bool pyrec_bpf_cfg(const struct pyrec *py, struct gs_py_cfg *cfg)
 	return py->funcs && make_cfg(py->l, cfg, why, sizeof(why));
 }
 
-void pyrec_open_proc(struct pyrec *py, pid_t pid)
+void pyrec_open_proc(struct pyrec *py, pid_t pid, bool running)
 {
 	char fn[64];
 	ssize_t n;
@@ -219,6 +190,7 @@ void pyrec_open_proc(struct pyrec *py, pid_t pid)
 	if (!py->layout || py->maps_fd >= 0)
 		return;
 	py->pid = pid;
+	py->running = running;
 	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
 	py->maps_fd = open(fn, O_RDONLY | O_CLOEXEC);
 	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
@@ -242,8 +214,7 @@ static int put_prop(struct pyrec *py, uint32_t pid, const char *key, const char 
 	return py->w ? trace_writer_prop(py->w, pid, key, value) : 0;
 }
 
-/* Tries to make the reader once the interpreter is mapped. */
-static int attach(struct pyrec *py, uint64_t now)
+int pyrec_attach(struct pyrec *py, uint64_t now)
 {
 	char why[512];
 	int rc;
@@ -269,6 +240,14 @@ static int attach(struct pyrec *py, uint64_t now)
 	return 0;
 }
 
+/* A thread that ran before the recording: its first request is "?". */
+static int ran_before(void *ctx, pid_t tid)
+{
+	struct pyrec *py = ctx;
+
+	return hmap_put(&py->asked, hkey_u64((uint64_t)tid), ASKED);
+}
+
 int pyrec_begin(struct pyrec *py, struct trace_writer *w, pid_t pid, uint64_t now_ns)
 {
 	char ver[32];
@@ -279,6 +258,9 @@ int pyrec_begin(struct pyrec *py, struct trace_writer *w, pid_t pid, uint64_t no
 		py->pid = pid;
 	if ((err = put_prop(py, 0, TRACE_PROP_LOCK_NOUN, "GIL")))
 		return err;
+	/* the probes are in: a thread not listed now starts under them */
+	if (py->running && py->funcs && proc_each_tid(py->pid, ran_before, py) == -ENOMEM)
+		return -ENOMEM;
 	if (py->layout) {
 		if (py->l->micro != PYL_MICRO_UNKNOWN)
 			snprintf(ver, sizeof(ver), "%u.%u.%u", py->l->major, py->l->minor, py->l->micro);
@@ -387,7 +369,7 @@ int pyrec_poll(struct pyrec *py, uint64_t now_ns)
 	size_t n;
 	int err;
 
-	if ((err = attach(py, now_ns)) || !py->r || !py->names)
+	if ((err = pyrec_attach(py, now_ns)) || !py->r || !py->names)
 		return err;
 	full = now_ns - py->last_full_ns >= PYREC_RENAME_NS;
 	if (!full) {
@@ -401,112 +383,6 @@ int pyrec_poll(struct pyrec *py, uint64_t now_ns)
 		return 0;
 	py->last_full_ns = now_ns;
 	return learn_names(py, now_ns, n);
-}
-
-/* ---- functions --------------------------------------------------------------------- */
-
-/* The fingerprint a packed address carries (gs_pyaddr_pack) of one made now. */
-static uint16_t fp16(uint32_t fp)
-{
-	return (uint16_t)(fp ^ fp >> 16);
-}
-
-/* The id of the function whose code object was at addr with fingerprint fp
- * (16 bits) when the event happened, or GS_FUNC_UNKNOWN. */
-static int resolve(struct pyrec *py, uint64_t addr, uint16_t fp, uint64_t *id)
-{
-	const struct pyread_code *c;
-	uint64_t v, fid;
-	uint16_t now_fp;
-	int err;
-
-	*id = GS_FUNC_UNKNOWN;
-	if (hmap_get(&py->code, hkey_u64(addr), &v) && (uint16_t)(v >> 32) == fp) {
-		*id = (uint32_t)v;
-		return 0;
-	}
-	if (!py->r) {
-		/* before the first poll found it mapped (a libpython) */
-		if ((err = attach(py, mono_ns())))
-			return err;
-		if (!py->r) {
-			py->st.unread++;
-			return 0;
-		}
-	}
-	if (pyread_code(py->r, addr, &c)) {
-		py->st.unread++;	/* gone already (exec'd code), or unreadable */
-		return 0;
-	}
-	fid = c->id + GS_FUNC_FIRST - 1;
-	now_fp = fp16(gs_py_fingerprint(c->firstlineno, c->name_ptr, c->file_ptr));
-	if (fid <= UINT32_MAX) {
-		if (py->code.n >= MAX_CODES)
-			hmap_clear(&py->code);
-		if (hmap_put(&py->code, hkey_u64(addr), (uint64_t)now_fp << 32 | fid))
-			return -ENOMEM;
-	}
-	if (!hmap_get(&py->written, hkey_u64(fid), &v)) {
-		if (py->written.n >= MAX_WRITTEN)
-			hmap_clear(&py->written);
-		if (hmap_put(&py->written, hkey_u64(fid), 1))
-			return -ENOMEM;
-		py->st.funcs++;
-		trace_names_put_func(py->store, (uint32_t)py->pid, fid, c->firstlineno, c->qualname,
-				     c->filename);
-		if (py->w && (err = trace_writer_func_name(py->w, (uint32_t)py->pid, fid,
-							    c->firstlineno, c->qualname,
-							    c->filename)))
-			return err;
-	}
-	if (now_fp != fp) {	/* freed and reused between the event and now */
-		py->st.mismatch++;
-		return 0;
-	}
-	*id = fid;
-	return 0;
-}
-
-int pyrec_events(struct pyrec *py, const struct gs_event *ev, size_t n,
-		 const struct gs_event **out)
-{
-	int err;
-
-	if (n > py->out_cap) {
-		struct gs_event *o = realloc(py->out, n * sizeof(*o));
-
-		if (!o)
-			return -ENOMEM;
-		py->out = o;
-		py->out_cap = n;
-	}
-	memcpy(py->out, ev, n * sizeof(*ev));
-	*out = py->out;
-	for (size_t i = 0; i < n; i++) {
-		struct gs_event *e = &py->out[i];
-		uint64_t addr = e->arg1, id;
-
-		if (!(e->flags & GS_F_FUNC) ||
-		    (e->type != GS_EV_LOCK_REQUEST && e->type != GS_EV_LOCK_RELEASED))
-			continue;
-		py->st.events++;
-		if (e->pid != (uint32_t)py->pid) {
-			py->st.other_pid++;
-			id = GS_FUNC_UNKNOWN;
-		} else if (addr == GS_PYADDR_NONE) {
-			py->st.no_code++;
-			id = GS_FUNC_NONE;
-		} else if (addr == GS_PYADDR_FAULT) {
-			py->st.fault++;
-			id = GS_FUNC_UNKNOWN;
-		} else if ((err = resolve(py, gs_pyaddr_addr(addr), gs_pyaddr_fp(addr), &id))) {
-			return err;
-		}
-		if (id == GS_FUNC_UNKNOWN)
-			py->st.unknown++;
-		e->arg1 = id;
-	}
-	return 0;
 }
 
 /* ---- what it says ------------------------------------------------------------------ */
@@ -541,14 +417,15 @@ char *pyrec_summary(const struct pyrec *py, char *buf, size_t len)
 		snprintf(buf, len, "Python%s: no thread names or functions: %s", ver, py->missing);
 		return buf;
 	}
-	char why[160] = "";
+	char why[256] = "";
 
 	if (s->unknown)
 		snprintf(why, sizeof(why), "; %s GIL events show `?` (%llu: the code changed before "
 			 "it was read, %llu: not readable, %llu: the frame was not, %llu: another "
-			 "process)", fmt_count(c, sizeof(c), s->unknown),
-			 (unsigned long long)s->mismatch, (unsigned long long)s->unread,
-			 (unsigned long long)s->fault, (unsigned long long)s->other_pid);
+			 "process, %llu: a take after an unseen or `?` release)",
+			 fmt_count(c, sizeof(c), s->unknown), (unsigned long long)s->mismatch,
+			 (unsigned long long)s->unread, (unsigned long long)s->fault,
+			 (unsigned long long)s->other_pid, (unsigned long long)s->take_unknown);
 	snprintf(buf, len, "Python%s: %s threads named, %s functions%s%s%s", ver,
 		 fmt_count(a, sizeof(a), s->threads), fmt_count(b, sizeof(b), s->funcs), why,
 		 py->missing[0] ? "; " : "", py->missing);

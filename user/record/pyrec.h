@@ -18,9 +18,15 @@
  *   pyrec_begin()      the properties (interpreter version, executable,
  *                      what is missing) into the file and the live store.
  *   pyrec_events()     each batch, before any sink: the kernel side's code
- *                      object addresses (GS_F_FUNC events, bpf/gilscope.h)
+ *                      object addresses (GS_F_FUNC releases, bpf/gilscope.h)
  *                      become function ids, each id's name, file and first
- *                      line written once before the first event using it.
+ *                      line written once before the first event using it;
+ *                      each GIL request gets the id of its thread's release
+ *                      before it (the code that asks is the code that let
+ *                      go: no Python runs in between), or GS_FUNC_NONE for
+ *                      a thread's first (new threads take the GIL before
+ *                      they run Python code; one that ran before -p attached
+ *                      shows "?" there).
  *   pyrec_poll()       every poll: attaches a reader of the process (once
  *                      the interpreter is mapped), lists its threads, and
  *                      reads their threading names when a thread is new
@@ -67,6 +73,9 @@ struct pyrec_stats {
 	uint64_t unread;	/*   reading it failed, or no reader */
 	uint64_t fault;		/*   the kernel side could not read the frame */
 	uint64_t other_pid;	/*   an event of another process */
+	uint64_t take_unknown;	/*   a take whose release before it was not seen
+				 *   (lost; the thread ran before -p attached)
+				 *   or was "?" itself */
 	uint64_t no_code;	/* events of a thread running no Python code */
 	struct pyread_stats rd;	/* the reader's reads and failures */
 };
@@ -83,8 +92,10 @@ int pyrec_new_reader(struct pyrec **out, struct pyread *r, pid_t pid);
  * *cfg, or false (no capture: the layout lacks it, said by pyrec_missing). */
 bool pyrec_bpf_cfg(const struct pyrec *py, struct gs_py_cfg *cfg);
 /* pid's /proc/PID/maps and /mem, opened now (see above); a failure is
- * remembered and said by pyrec_missing(). */
-void pyrec_open_proc(struct pyrec *py, pid_t pid);
+ * remembered and said by pyrec_missing(). running: pid ran before the
+ * recording (-p), so its threads listed at pyrec_begin() may have run
+ * Python code before their first request. */
+void pyrec_open_proc(struct pyrec *py, pid_t pid, bool running);
 /* The recording of pid begins at now_ns (CLOCK_MONOTONIC); names go to w
  * (the .gst's writer; NULL: only to the live store). 0 or w's error. */
 int pyrec_begin(struct pyrec *py, struct trace_writer *w, pid_t pid, uint64_t now_ns);

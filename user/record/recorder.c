@@ -4,7 +4,6 @@
  * target (target.c: our held child, or a running pid), a timer that drains the ring
  * buffer, a reorder window, and the names of the threads it has seen.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,15 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "record/cost_meter.h"
+#include "record/lock_fill.h"
 #include "record/recorder.h"
 #include "record/target.h"
+#include "record/thread_namer.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/proc.h"
 #include "util/sudo.h"
 
 #define REORDER_CAP (128 * 1024)	/* events held at most: 5 MiB per buffer */
-#define NAMED_MAX (1u << 20)		/* tids remembered; then start over */
 
 struct recorder {
 	struct recorder_opts opts;	/* copy; strings stay the caller's */
@@ -44,7 +45,9 @@ struct recorder {
 	uint64_t events;		/* delivered to the sink */
 	int err;			/* first sink/flush error: sticky */
 	int ended_by;			/* recorder_end_target()'s last signal */
-	struct hmap named;		/* tids that have a THREAD_NAME already */
+	struct thread_namer names;	/* the kernel's names of the threads seen */
+	struct lock_fill *fill;		/* lock uprobes: completes their events */
+	struct cost_meter *cost;	/* opts.cost: the probe hits counted */
 };
 
 static uint64_t mono_ns(void)
@@ -55,75 +58,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* ---- thread names --------------------------------------------------------- */
-
-/* 1 if tid was added, 0 if already there, negative errno. */
-static int named_add(struct hmap *named, uint32_t tid)
-{
-	uint64_t v;
-
-	if (!tid || hmap_get(named, hkey_u64(tid), &v))
-		return 0;
-	if (named->n >= NAMED_MAX)	/* churn: forget, names are only repeated */
-		hmap_clear(named);
-	return hmap_put(named, hkey_u64(tid), 1) ?: 1;
-}
-
-static struct gs_event name_event(uint64_t ts, pid_t pid, pid_t tid, const char name[16])
-{
-	struct gs_event e = { .ts_ns = ts, .pid = pid, .tid = tid, .type = GS_EV_THREAD_NAME };
-
-	gs_event_set_name(&e, name);
-	return e;
-}
-
-/* First sight of a traced thread: give it the kernel's name (the model would
- * otherwise only know "tid N" for threads that never ran thread_start). */
-static int name_thread(struct recorder *r, uint64_t ts, pid_t pid, pid_t tid)
-{
-	struct gs_event e;
-	char name[16];
-	int added = named_add(&r->named, tid);
-
-	if (added <= 0)
-		return added;
-	if (proc_comm(pid, tid, name)) {
-		if (tid != r->tg.pid || !r->tg.root_name[0])
-			return 0;	/* gone already; the model says "tid N" */
-		memcpy(name, r->tg.root_name, sizeof(name));
-	}
-	e = name_event(ts, pid, tid, name);
-	return reorder_push(r->ro, &e, 1);
-}
-
 /* ---- draining --------------------------------------------------------------- */
-
-static int on_event(struct recorder *r, const struct gs_event *e)
-{
-	bool all = r->opts.all_tasks;
-	int err;
-
-	switch (e->type) {
-	case GS_EV_THREAD_NAME:		/* gilrt named it: that wins */
-		return named_add(&r->named, e->tid) < 0 ? -ENOMEM : 0;
-	case GS_EV_SCHED_SWITCH:	/* with -a, "someone else" gets a name too */
-		if ((all || (e->flags & GS_F_TRACED_PREV)) &&
-		    (err = name_thread(r, e->ts_ns, e->pid, e->tid)))
-			return err;
-		if (all || (e->flags & GS_F_TRACED_NEXT))
-			return name_thread(r, e->ts_ns, e->arg0 >> 32, (uint32_t)e->arg0);
-		return 0;
-	case GS_EV_SCHED_WAKEUP:
-	case GS_EV_SCHED_MIGRATE:
-		return all || (e->flags & GS_F_TRACED) ? name_thread(r, e->ts_ns, e->pid, e->tid) : 0;
-	case GS_EV_PROC_FORK:
-	case GS_EV_LOST:
-	case GS_EV_TIME_CLAMPED:
-		return 0;
-	default:
-		return name_thread(r, e->ts_ns, e->pid, e->tid);
-	}
-}
 
 /*
  * gilrt's lock probes pass their own time (the traced program's word), and
@@ -155,10 +90,12 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	for (size_t i = 0; !err && i < size / sizeof(*in); i++) {
 		struct gs_event e = in[i];
 
+		if (r->cost)
+			cost_meter_event(r->cost, &e);
 		clamp_time(r, &e, now);
 		err = reorder_push(r->ro, &e, 1);
 		if (!err)
-			err = on_event(r, &e);
+			err = thread_namer_event(&r->names, &e);
 	}
 	return err;
 }
@@ -173,6 +110,12 @@ static int on_ordered(void *ctx, const struct gs_event *ev, size_t n)
 		 * last switch away: stop paying for its tgid in the map */
 		if (ev[i].type == GS_EV_PROC_EXIT && ev[i].arg1 && ev[i].pid != (uint32_t)r->tg.pid)
 			loader_untrace_tgid(r->ld, ev[i].pid);
+	}
+	if (r->fill) {
+		int err = lock_fill_events(r->fill, ev, n, &ev, &n);
+
+		if (err)
+			return err;
 	}
 	r->events += n;
 	return r->opts.sink(r->opts.ctx, ev, n);
@@ -190,6 +133,8 @@ static int drain(struct recorder *r, uint64_t cutoff)
 		if (err < 0)
 			return err;
 	}
+	if (r->cost)
+		cost_meter_quiet(r->cost, r->ld);
 	lost = loader_lost(r->ld);
 	if (lost > r->lost_seen) {
 		struct gs_event e = { .ts_ns = mono_ns(), .type = GS_EV_LOST,
@@ -228,25 +173,6 @@ static void check_exit(struct recorder *r)
 	epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->tg.pidfd, NULL);
 }
 
-/* THREAD_NAME for every thread of a process that runs already. */
-static int name_existing(struct recorder *r, pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if (!(d = opendir(path)))
-		return 0;
-	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] != '.')
-			err = name_thread(r, r->start_ns, pid, atoi(de->d_name));
-	}
-	closedir(d);
-	return err;
-}
-
 /* ---- lifecycle ------------------------------------------------------------------ */
 
 static int setup_fds(struct recorder *r)
@@ -277,8 +203,11 @@ static int setup_fds(struct recorder *r)
 static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 {
 	const struct recorder_opts *o = &r->opts;
+	const char *sync = getenv("GILSCOPE_SYNC_DETACH");
 	struct loader_opts lo = { .all_tasks = o->all_tasks, .floor = o->floor,
-				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py };
+				  .ringbuf_bytes = o->ringbuf_bytes, .py = o->py,
+				  /* benchmarks: the next run must not meet our probes */
+				  .sync_detach = sync && *sync && strcmp(sync, "0") };
 	int ret;
 
 	/* under sudo the recording is the user's (a -p process they could
@@ -297,6 +226,10 @@ static int setup_bpf(struct recorder *r, char *err, size_t errlen)
 	if (ret)
 		return errf(err, errlen, ret, "%s", loader_error(r->ld));
 	ret = reorder_new(&r->ro, REORDER_CAP, on_ordered, r);
+	r->names = (struct thread_namer){ .ro = r->ro, .root_name = r->tg.root_name,
+					  .all_tasks = o->all_tasks };
+	if (!ret && o->lock && !o->floor)
+		ret = lock_fill_new(&r->fill);
 	if (!ret && loader_ringbuf_fd(r->ld) >= 0) {
 		r->rb = ring_buffer__new(loader_ringbuf_fd(r->ld), on_ring_record, r, NULL);
 		if (!r->rb)
@@ -356,6 +289,10 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		ret = setup_bpf(r, err, errlen);
 	if (!ret && opts->stop && *opts->stop)	/* attaching takes a while */
 		ret = interrupted(r, err, errlen);
+	/* what a hit costs, measured before the target runs */
+	if (!ret && opts->cost && !opts->floor &&
+	    (ret = cost_meter_new(&r->cost, opts->lock, r->tg.exe, opts->py)))
+		ret = errf(err, errlen, ret, "out of memory");
 	if (ret)
 		goto fail;
 	if (opts->argv) {
@@ -366,6 +303,7 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		}
 	}
 	/* nothing is recorded before its tgid is in the traced set */
+	r->names.root = r->tg.pid;
 	r->clamp_lo = mono_ns();
 	ret = loader_trace_tgid(r->ld, r->tg.pid);
 	if (ret) {
@@ -380,7 +318,9 @@ int recorder_start(struct recorder **out, const struct recorder_opts *opts,
 		goto fail;
 	}
 	r->start_ns = r->last_flush_ns = mono_ns();
-	if (opts->pid && (ret = name_existing(r, r->tg.pid))) {
+	if (r->cost)
+		cost_meter_begin(r->cost, r->tg.pid);
+	if (opts->pid && (ret = thread_namer_existing(&r->names, r->tg.pid, r->start_ns))) {
 		ret = errf(err, errlen, ret, "out of memory");
 		goto fail;
 	}
@@ -447,6 +387,8 @@ int recorder_poll(struct recorder *r)
 		return 1;
 	if (read(r->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return r->err = -errno;
+	if (r->cost && !r->tg.exited)	/* before it may be gone: -p has no other way */
+		cost_meter_sample(r->cost);
 	check_exit(r);
 	now = mono_ns();
 	err = drain(r, now - (uint64_t)r->opts.window_ms * 1000000u);
@@ -542,6 +484,20 @@ int recorder_stop(struct recorder *r)
 	return r->err;
 }
 
+int recorder_cost(const struct recorder *r, struct trace_cost *out)
+{
+	uint64_t now = r->end_ns ? r->end_ns : mono_ns();
+
+	/* our child's own total at its exit; else the last /proc sample */
+	return r->cost ? cost_meter_get(r->cost, now, now - r->start_ns, r->tg.exit_cpu_ns, out)
+		       : -ENODATA;
+}
+
+const char *recorder_cost_error(const struct recorder *r)
+{
+	return r->cost ? cost_meter_error(r->cost) : "not measured";
+}
+
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr)
 {
 	return r->ld ? loader_set_lock_filter(r->ld, lock_addr) : -EINVAL;
@@ -571,7 +527,9 @@ void recorder_destroy(struct recorder *r)
 	ring_buffer__free(r->rb);
 	loader_destroy(r->ld);
 	reorder_free(r->ro);
-	hmap_free(&r->named);
+	lock_fill_free(r->fill);
+	cost_meter_free(r->cost);
+	thread_namer_free(&r->names);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->timerfd >= 0)

@@ -51,6 +51,7 @@
 #include <sys/types.h>
 #include "util/gs_types.h"
 #include "record/loader.h"
+#include "trace/trace_cost.h"
 #include "trace/trace_meta.h"
 
 struct recorder;
@@ -79,6 +80,10 @@ struct recorder_opts {
 	uint32_t flush_ms;		/* flush period; 0 = 1000 */
 	uint32_t ringbuf_bytes;		/* BPF ring buffer size; 0 = default (tests use
 					 * a tiny one to provoke LOST events) */
+	bool cost;			/* count the probe hits the recording causes and
+					 * calibrate what one costs (record/cost.h,
+					 * calibrate.h: a few hundred ms before the target
+					 * runs); recorder_cost() gives the result */
 	int child_stdout;		/* argv: dup2 this onto the child's stdout and
 					 * stderr (e.g. /dev/null under a TUI); 0 or -1:
 					 * inherit (so a zeroed opts inherits) */
@@ -137,6 +142,12 @@ void recorder_check_target(struct recorder *r, uint32_t wait_ms);
  * called after this. Idempotent. Returns the first sink/flush error, if any. */
 int recorder_stop(struct recorder *r);
 void recorder_stats(const struct recorder *r, struct recorder_stats *st);
+/* What the recording has cost the traced program so far (opts.cost):
+ * 0 and *out, or -ENODATA when not known (not asked, or the calibration
+ * failed: recorder_cost_error() says why). The program's CPU time is the
+ * child's own at its exit, else sampled from /proc every flush. */
+int recorder_cost(const struct recorder *r, struct trace_cost *out);
+const char *recorder_cost_error(const struct recorder *r);
 /* Sets the traced lock's address once known (see adapter_resolve_lock_addr);
  * -EINVAL without a lock target or after stop. */
 int recorder_set_lock_filter(struct recorder *r, uint64_t lock_addr);

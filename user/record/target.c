@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "record/target.h"
@@ -351,13 +352,16 @@ int target_watch(struct target *t)
 bool target_check_exit(struct target *t)
 {
 	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+	struct rusage ru;
 	int status;
 
 	if (t->exited || t->pidfd < 0 || poll(&p, 1, 0) != 1)
 		return false;
 	t->exited = true;
-	if (t->child && waitpid(t->pid, &status, WNOHANG) == t->pid) {
+	if (t->child && wait4(t->pid, &status, WNOHANG, &ru) == t->pid) {
 		t->exit_status = status;
+		t->exit_cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+				 ((uint64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 		t->child = false;
 	}
 	return true;

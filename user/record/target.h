@@ -48,6 +48,8 @@ struct target {
 	bool stopped;		/* stopped at exec, waiting for target_resume() */
 	bool exited;		/* gone (pidfd readable) */
 	int exit_status;	/* its wait status, if it was our child */
+	uint64_t exit_cpu_ns;	/* our child's CPU time (its reaped children's
+				 * included) when it exited, 0 if not known */
 	int pidfd;		/* -1 until target_watch() */
 	int go_fd, err_fd;	/* held child: the release pipe, exec's errno pipe */
 	char exe[PATH_MAX];	/* the file the target runs (what to probe) */

@@ -61,7 +61,9 @@
 #define GST_NAME_THREAD		1	/* pid(4) tid(4) ts_ns(8) name */
 #define GST_NAME_FUNC		2	/* pid(4) line(4) id(8) name_len(2) name file */
 #define GST_NAME_PROP		3	/* pid(4) key_len(2) key value */
-#define GST_NAME_REC_HDR	4
+#define GST_NAME_COST		4	/* tracing cost (trace_cost.h): the last one wins */
+#define GST_NAME_SEEN		5	/* pid(4) tid(4) ts_ns(8): a thread's first event */
+#define GST_NAME_REC_HDR	4	/* bytes before a record's body (not a kind) */
 /* Limits on names (a reader refuses or drops beyond them; a writer cuts strings
  * at a UTF-8 character and drops whole records beyond the counts). */
 #define GST_NAME_MAX		255		/* bytes of a thread or function name */
@@ -73,6 +75,7 @@
 #define GST_MAX_NAME_RECS	65536u		/* records in one chunk */
 #define GST_MAX_NAME_CHUNKS	65536u		/* chunks in one file */
 #define GST_MAX_THREAD_NAMES	65536u		/* thread-name records in one file */
+#define GST_MAX_SEEN		65536u		/* thread-seen records in one file */
 #define GST_MAX_FUNC_NAMES	262144u		/* function records in one file */
 #define GST_MAX_NAME_BYTES	(64u << 20)	/* string bytes a reader keeps */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * trace_names.c - see trace_names.h and traces/FORMAT.md "Names".
+ * trace_names.c - see trace_names.h and traces/FORMAT.md "Names"; the
+ * record codec is trace_names_codec.c.
  *
  * The store keeps one entry per (pid, tid) and per (pid, id) in arrays
  * indexed by hash maps, and every string once in an arena (file names
@@ -20,114 +21,6 @@
 #include "trace/trace_names.h"
 
 #define BAD(msg) do { *why = (msg); return -EBADMSG; } while (0)
-
-/* ---- codec ---------------------------------------------------------------------------- */
-
-/* Length of s cut to max bytes without splitting a UTF-8 character. */
-static size_t cut(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max + 1);
-
-	if (n <= max)
-		return n;
-	n = max;
-	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;	/* s[n] continues a character: cut before its lead byte */
-	return n;
-}
-
-size_t gst_name_rec_bound(size_t name_len, size_t file_len)
-{
-	return GST_NAME_REC_HDR + 18 + (name_len < GST_NAME_MAX ? name_len : GST_NAME_MAX) +
-	       (file_len < GST_FILE_MAX ? file_len : GST_FILE_MAX);
-}
-
-static void rec_hdr(uint8_t *out, uint8_t kind, size_t body)
-{
-	out[0] = kind;
-	out[1] = 0;
-	put_le16(out + 2, (uint16_t)body);
-}
-
-size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid,
-			   uint64_t ts_ns, const char *name)
-{
-	size_t nl = cut(name, GST_NAME_MAX), body = 16 + nl;
-
-	if (GST_NAME_REC_HDR + body > room)
-		return 0;
-	rec_hdr(out, GST_NAME_THREAD, body);
-	put_le32(out + 4, pid);
-	put_le32(out + 8, tid);
-	put_le64(out + 12, ts_ns);
-	memcpy(out + 20, name, nl);
-	return GST_NAME_REC_HDR + body;
-}
-
-size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, int32_t line,
-			 const char *name, const char *file)
-{
-	size_t nl = cut(name, GST_NAME_MAX), fl = cut(file, GST_FILE_MAX), body = 18 + nl + fl;
-
-	if (GST_NAME_REC_HDR + body > room)
-		return 0;
-	rec_hdr(out, GST_NAME_FUNC, body);
-	put_le32(out + 4, pid);
-	put_le32(out + 8, (uint32_t)line);
-	put_le64(out + 12, id);
-	put_le16(out + 20, (uint16_t)nl);
-	memcpy(out + 22, name, nl);
-	memcpy(out + 22 + nl, file, fl);
-	return GST_NAME_REC_HDR + body;
-}
-
-size_t gst_name_prop_put(uint8_t *out, size_t room, uint32_t pid, const char *key,
-			 const char *value)
-{
-	size_t kl = cut(key, GST_KEY_MAX), vl = cut(value, GST_VALUE_MAX), body = 6 + kl + vl;
-
-	if (GST_NAME_REC_HDR + body > room)
-		return 0;
-	rec_hdr(out, GST_NAME_PROP, body);
-	put_le32(out + 4, pid);
-	put_le16(out + 8, (uint16_t)kl);
-	memcpy(out + 10, key, kl);
-	memcpy(out + 10 + kl, value, vl);
-	return GST_NAME_REC_HDR + body;
-}
-
-void gst_names_hdr_put(uint8_t out[32], const struct gst_names_hdr *h)
-{
-	put_le32(out, GST_NM_MAGIC);
-	put_le32(out + 4, h->payload_len);
-	put_le32(out + 8, h->raw_len);
-	put_le32(out + 12, h->nrec);
-	put_le32(out + 16, h->payload_crc);
-	put_le32(out + 20, h->seq);
-	put_le32(out + 24, h->dropped);
-	put_le32(out + 28, crc32c(0, out, 28));
-}
-
-int gst_names_hdr_get(const uint8_t in[32], struct gst_names_hdr *h, const char **why)
-{
-	if (get_le32(in) != GST_NM_MAGIC)
-		BAD("no names magic");
-	if (get_le32(in + 28) != crc32c(0, in, 28))
-		BAD("names header CRC mismatch");
-	h->payload_len = get_le32(in + 4);
-	h->raw_len = get_le32(in + 8);
-	h->nrec = get_le32(in + 12);
-	h->payload_crc = get_le32(in + 16);
-	h->seq = get_le32(in + 20);
-	h->dropped = get_le32(in + 24);
-	if (h->nrec == 0 || h->nrec > GST_MAX_NAME_RECS)
-		BAD("names record count out of range");
-	if (h->raw_len > GST_MAX_NAME_RAW || h->raw_len < (uint64_t)h->nrec * GST_NAME_REC_HDR)
-		BAD("names raw length out of range");
-	if (h->payload_len == 0 || h->payload_len > ZSTD_compressBound(h->raw_len))
-		BAD("names payload length out of range");
-	return 0;
-}
 
 /* ---- the store ------------------------------------------------------------------------- */
 
@@ -156,10 +49,14 @@ struct trace_names {
 	size_t nfn, fncap;
 	struct pr_entry *pr;	/* few: looked up by a linear search */
 	size_t npr, prcap;
+	struct trace_thread_seen *seen;	/* in file order */
+	size_t nseen, seencap;
 	struct hmap th_by_key, fn_by_key, str_by_hash;
 	char *arena;
 	size_t used, cap;
 	struct trace_names_info info;
+	struct trace_cost cost;		/* the last cost record read */
+	bool has_cost;
 };
 
 int trace_names_new(struct trace_names **out)
@@ -175,6 +72,7 @@ void trace_names_free(struct trace_names *n)
 	free(n->th);
 	free(n->fn);
 	free(n->pr);
+	free(n->seen);
 	free(n->arena);
 	hmap_free(&n->th_by_key);
 	hmap_free(&n->fn_by_key);
@@ -316,6 +214,33 @@ static int add_prop(struct trace_names *n, const uint8_t *b, size_t len)
 	return 0;
 }
 
+static int add_seen(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	int err;
+
+	if (len != 16)
+		return -EBADMSG;
+	if (n->nseen == GST_MAX_SEEN)
+		return -ENOSPC;
+	if ((err = grow(&n->seen, &n->seencap, n->nseen + 1, sizeof(*n->seen))))
+		return err;
+	n->seen[n->nseen++] = (struct trace_thread_seen){ get_le32(b), get_le32(b + 4),
+							  get_le64(b + 8) };
+	return 0;
+}
+
+/* A later record replaces an earlier one: it covers more of the recording. */
+static int add_cost(struct trace_names *n, const uint8_t *b, size_t len)
+{
+	struct trace_cost c;
+
+	if (trace_cost_get(b, len, &c))
+		return -EBADMSG;
+	n->cost = c;
+	n->has_cost = true;
+	return 0;
+}
+
 int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len, uint32_t nrec,
 			  const char **why)
 {
@@ -339,16 +264,24 @@ int trace_names_add_chunk(struct trace_names *n, const uint8_t *raw, size_t len,
 		const uint8_t *b = raw + off + GST_NAME_REC_HDR;
 		int err = kind == GST_NAME_THREAD ? add_thread(n, b, body)
 			: kind == GST_NAME_FUNC ? add_func(n, b, body)
-			: kind == GST_NAME_PROP ? add_prop(n, b, body) : 0;
+			: kind == GST_NAME_PROP ? add_prop(n, b, body)
+			: kind == GST_NAME_COST ? add_cost(n, b, body)
+			: kind == GST_NAME_SEEN ? add_seen(n, b, body) : 0;
 
 		if (err == -ENOMEM)
 			return err;
 		if (err)
 			n->info.bad++;	/* malformed or over a limit: this record only */
-		n->info.records++;
+		if (kind != GST_NAME_SEEN)
+			n->info.records++;
 		off += GST_NAME_REC_HDR + body;
 	}
 	return 0;
+}
+
+const struct trace_cost *trace_names_cost(const struct trace_names *n)
+{
+	return n->has_cost ? &n->cost : NULL;
 }
 
 void trace_names_note_dropped(struct trace_names *n, uint64_t dropped)
@@ -400,121 +333,6 @@ int trace_names_put_prop(struct trace_names *n, uint32_t pid, const char *key, c
 	return put_one(n, rec, gst_name_prop_put(rec, sizeof(rec), pid, key, value));
 }
 
-/* ---- from a file --------------------------------------------------------------------- */
-
-int trace_names_load_chunk(struct trace_names *n, int fd, uint64_t off, uint64_t limit,
-			   uint32_t seq, uint64_t *next, char *why, size_t whylen)
-{
-	uint8_t hb[GST_NM_HDR], *comp = NULL, *raw = NULL;
-	struct gst_names_hdr h;
-	const char *reason = NULL;
-	size_t got;
-	int err;
-
-	if (off > limit || limit - off < GST_NM_HDR) {
-		reason = "names chunk truncated";
-		goto bad;
-	}
-	if ((err = gst_read_at(fd, hb, sizeof(hb), off)))
-		return err == -EBADMSG ? (snprintf(why, whylen, "file shrank while reading"), err) : err;
-	if (gst_names_hdr_get(hb, &h, &reason))
-		goto bad;
-	if (h.seq != seq) {
-		reason = "names chunk out of sequence";
-		goto bad;
-	}
-	if (limit - off - GST_NM_HDR < h.payload_len) {
-		reason = "names chunk truncated";
-		goto bad;
-	}
-	comp = malloc(h.payload_len);
-	raw = malloc(h.raw_len ? h.raw_len : 1);
-	if (!comp || !raw) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if ((err = gst_read_at(fd, comp, h.payload_len, off + GST_NM_HDR)))
-		goto out;
-	if (crc32c(0, comp, h.payload_len) != h.payload_crc) {
-		reason = "names payload CRC mismatch";
-		goto bad;
-	}
-	got = ZSTD_decompress(raw, h.raw_len, comp, h.payload_len);
-	if (ZSTD_isError(got) || got != h.raw_len) {
-		reason = "names payload does not decompress to its size";
-		goto bad;
-	}
-	if ((err = trace_names_add_chunk(n, raw, h.raw_len, h.nrec, &reason)) == -EBADMSG)
-		goto bad;
-	trace_names_note_dropped(n, h.dropped);
-	*next = off + GST_NM_HDR + h.payload_len;
-	goto out;
-bad:
-	snprintf(why, whylen, "names chunk at offset %llu: %s", (unsigned long long)off, reason);
-	err = -EBADMSG;
-out:
-	free(comp);
-	free(raw);
-	return err;
-}
-
-int trace_names_load_index(struct trace_names *n, int fd, uint64_t data_start, uint64_t footer_off)
-{
-	uint8_t tr[GST_NX_TRAILER], *buf;
-	uint64_t ioff, prev = 0, next;
-	uint32_t len, cnt;
-	char why[256];
-	int err;
-
-	if (footer_off < data_start + GST_NX_FIXED + GST_NX_TRAILER)
-		return 0;
-	if ((err = gst_read_at(fd, tr, sizeof(tr), footer_off - GST_NX_TRAILER)))
-		return err == -EBADMSG ? 0 : err;
-	if (memcmp(tr + 16, GST_NX_TRAILER_MAGIC, 8))
-		return 0;	/* no names: the footer follows the last block */
-	ioff = get_le64(tr);
-	len = get_le32(tr + 8);
-	/* no sums of file values: a huge offset must not wrap into range */
-	if (ioff < data_start || ioff > footer_off || len < GST_NX_FIXED ||
-	    len > GST_NX_FIXED + 8ull * GST_MAX_NAME_CHUNKS ||
-	    footer_off - ioff != (uint64_t)len + GST_NX_TRAILER) {
-		trace_names_note_bad(n);
-		return 1;
-	}
-	buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	err = gst_read_at(fd, buf, len, ioff);
-	cnt = err ? 0 : get_le32(buf + 4);
-	if (err || get_le32(tr + 12) != crc32c(0, buf, len) || get_le32(buf) != GST_NX_MAGIC ||
-	    len != GST_NX_FIXED + 8ull * cnt) {
-		free(buf);
-		trace_names_note_bad(n);
-		return err && err != -EBADMSG ? err : 1;
-	}
-	trace_names_note_dropped(n, get_le64(buf + 16));
-	for (uint32_t i = 0; i < cnt; i++) {
-		uint64_t off = get_le64(buf + GST_NX_FIXED + 8 * i);
-
-		if (off < data_start || off <= prev || off >= ioff) {
-			trace_names_note_bad(n);
-			continue;
-		}
-		prev = off;
-		err = trace_names_load_chunk(n, fd, off, ioff, i, &next, why, sizeof(why));
-		if (err == -EBADMSG) {
-			trace_names_note_bad(n);
-			continue;
-		}
-		if (err) {
-			free(buf);
-			return err;
-		}
-	}
-	free(buf);
-	return 1;
-}
-
 static void th_out(const struct trace_names *n, const struct th_entry *e, struct trace_thread_name *o)
 {
 	*o = (struct trace_thread_name){ e->pid, e->tid, e->ts, n->arena + e->name };
@@ -563,6 +381,14 @@ bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_pro
 	return true;
 }
 
+bool trace_names_seen_at(const struct trace_names *n, size_t i, struct trace_thread_seen *out)
+{
+	if (!n || i >= n->nseen)
+		return false;
+	*out = n->seen[i];
+	return true;
+}
+
 bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_thread_name *out)
 {
 	if (!n || i >= n->nth)
@@ -588,4 +414,5 @@ void trace_names_info(const struct trace_names *n, struct trace_names_info *info
 	*info = n->info;
 	info->threads = n->nth;
 	info->funcs = n->nfn;
+	info->seen = n->nseen;
 }

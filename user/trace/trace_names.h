@@ -3,8 +3,10 @@
  * trace_names.h - the names a trace carries besides its events (FORMAT.md
  * "Names"): a thread's name as its program knows it, longer than the
  * kernel's 15 bytes (latest wins, with the time it was learnt), what a
- * function id stands for (name, file, first line), and properties of a
- * process ((pid, key) -> value: "python.version" = "3.11.7"; latest wins).
+ * function id stands for (name, file, first line), properties of a
+ * process ((pid, key) -> value: "python.version" = "3.11.7"; latest wins),
+ * and the order in which threads first show in the events (so that a
+ * reader that starts in the middle numbers threads as one that read all).
  * The trace layer stores strings and ids only; what they mean is the
  * recorder's business.
  *
@@ -24,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/gs_types.h"
+#include "trace/trace_cost.h"
 
 struct trace_thread_name {
 	uint32_t pid, tid;
@@ -52,10 +56,17 @@ struct trace_prop {
 	const char *value;
 };
 
+/* A thread's first event: the trace's threads in the order they first show. */
+struct trace_thread_seen {
+	uint32_t pid, tid;
+	uint64_t ts_ns;
+};
+
 struct trace_names_info {
 	uint64_t threads;	/* distinct (pid, tid) with a name */
 	uint64_t funcs;		/* distinct (pid, id) */
-	uint64_t records;	/* name records read */
+	uint64_t seen;		/* thread-seen records kept */
+	uint64_t records;	/* name records read (thread-seen ones are in seen) */
 	uint64_t dropped;	/* records the writer dropped (over its limits) */
 	uint64_t bad;		/* records or chunks unreadable or over the reader's limits */
 };
@@ -70,6 +81,15 @@ size_t gst_name_thread_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid
 			   uint64_t ts_ns, const char *name);
 size_t gst_name_func_put(uint8_t *out, size_t room, uint32_t pid, uint64_t id, int32_t line,
 			 const char *name, const char *file);
+/* A thread-seen record (GST_NAME_SEEN bytes: GST_NAME_REC_HDR + 16). */
+size_t gst_name_seen_put(uint8_t *out, size_t room, uint32_t pid, uint32_t tid, uint64_t ts_ns);
+/* The traced threads event e makes a reader meet, for thread-seen records.
+ * Returns how many
+ * (0..2) it put in pid[] and tid[]: its own pid/tid (not 0, and for
+ * scheduler events only when flagged traced), a traced SCHED_SWITCH next,
+ * a PROC_FORK's child. The writer and the live timeline both number
+ * threads by this rule, so that they agree. */
+size_t gst_event_threads(const struct gs_event *e, uint32_t pid[2], uint32_t tid[2]);
 /* A property: key cut to GST_KEY_MAX, value to GST_VALUE_MAX bytes. */
 size_t gst_name_prop_put(uint8_t *out, size_t room, uint32_t pid, const char *key,
 			 const char *value);
@@ -128,6 +148,11 @@ const char *trace_names_prop(const struct trace_names *n, uint32_t pid, const ch
 bool trace_names_thread_at(const struct trace_names *n, size_t i, struct trace_thread_name *out);
 bool trace_names_func_at(const struct trace_names *n, size_t i, struct trace_func_name *out);
 bool trace_names_prop_at(const struct trace_names *n, size_t i, struct trace_prop *out);
+/* The i-th thread-seen record in file order (the order threads first show). */
+bool trace_names_seen_at(const struct trace_names *n, size_t i, struct trace_thread_seen *out);
 void trace_names_info(const struct trace_names *n, struct trace_names_info *info);
+/* The tracing cost the file recorded last (its chunks carry cost records
+ * too, trace_cost.h), or NULL if none. Owned by the store. */
+const struct trace_cost *trace_names_cost(const struct trace_names *n);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "util/crc32c.h"
+#include "util/hash.h"
 #include "trace/trace_codec.h"
 #include "trace/trace_format.h"
 #include "trace/trace_keyframe.h"
@@ -54,6 +55,11 @@ struct trace_writer {
 	uint64_t nm_written;		/* records in the chunks written */
 	uint64_t *nm_off;		/* offset of each chunk written */
 	size_t nm_nchunks, nm_offcap;
+	/* threads met so far, for thread-seen records (advisory: they stop,
+	 * never fail an append, at the file's limit or out of memory) */
+	struct hmap seen;
+	uint64_t seen_last;		/* pid << 32 | tid of the last one looked up */
+	bool seen_off;
 	struct trace_write_stats st;
 };
 
@@ -132,6 +138,7 @@ static void writer_free(struct trace_writer *w)
 	free(w->nm_raw);
 	free(w->nm_comp);
 	free(w->nm_off);
+	hmap_free(&w->seen);
 	free(w);
 }
 
@@ -282,6 +289,31 @@ static int names_room(struct trace_writer *w, size_t need)
 	return 0;
 }
 
+/* Thread-seen records for the threads e is the first event of. */
+static void note_threads(struct trace_writer *w, const struct gs_event *e)
+{
+	uint32_t pid[2], tid[2];
+	size_t n = gst_event_threads(e, pid, tid);
+
+	for (size_t i = 0; i < n && !w->seen_off; i++) {
+		uint64_t k = (uint64_t)pid[i] << 32 | tid[i], v;
+
+		if (k == w->seen_last)
+			continue;
+		w->seen_last = k;
+		if (hmap_get(&w->seen, hkey_u64(k), &v))
+			continue;
+		if (w->seen.n == GST_MAX_SEEN || hmap_put(&w->seen, hkey_u64(k), 0) ||
+		    names_room(w, GST_NAME_REC_HDR + 16)) {
+			w->seen_off = true;
+			break;
+		}
+		w->nm_len += gst_name_seen_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len,
+					       pid[i], tid[i], e->ts_ns);
+		w->nm_nrec++;
+	}
+}
+
 int trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, uint64_t ts_ns,
 			     const char *name)
 {
@@ -336,6 +368,19 @@ int trace_writer_prop(struct trace_writer *w, uint32_t pid, const char *key, con
 				       value);
 	w->nm_nrec++;
 	w->st.names++;
+	return 0;
+}
+
+int trace_writer_cost(struct trace_writer *w, const struct trace_cost *c)
+{
+	int err;
+
+	if (!w || !c)
+		return -EINVAL;
+	if ((err = names_room(w, trace_cost_size(c))))
+		return err;
+	w->nm_len += trace_cost_put(w->nm_raw + w->nm_len, w->nm_cap - w->nm_len, c);
+	w->nm_nrec++;
 	return 0;
 }
 
@@ -409,6 +454,7 @@ int trace_writer_append(struct trace_writer *w, const struct gs_event *ev, size_
 			w->nkey = (uint32_t)gst_keyframe_snapshot(w->kf, w->blk);
 		w->blk[w->nkey + w->nev++] = ev[i];
 		gst_keyframe_update(w->kf, &ev[i]);
+		note_threads(w, &ev[i]);
 		w->last_ts = ev[i].ts_ns;
 		w->st.events++;
 		if (ev[i].type == GS_EV_LOST) {

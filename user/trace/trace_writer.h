@@ -21,6 +21,7 @@
 #define TRACE_WRITER_H
 #include <stddef.h>
 #include "util/gs_types.h"
+#include "trace/trace_cost.h"
 #include "trace/trace_meta.h"
 
 struct trace_writer;
@@ -68,6 +69,10 @@ int trace_writer_func_name(struct trace_writer *w, uint32_t pid, uint64_t id, in
 /* A property of process pid (0: of the trace), "python.version" = "3.11.7":
  * a reader keeps the last value of each (pid, key). Few per file. */
 int trace_writer_prop(struct trace_writer *w, uint32_t pid, const char *key, const char *value);
+/* The tracing cost so far (trace_cost.h), written with the next names
+ * chunk (at the next block or flush, or at close): a reader keeps the last
+ * one. Not counted as a name. 0 or a negative errno. */
+int trace_writer_cost(struct trace_writer *w, const struct trace_cost *c);
 /* Seal the current block (if not empty) and write it out, after any names
  * waiting to be written. */
 int trace_writer_flush(struct trace_writer *w);

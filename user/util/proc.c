@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* proc.c - small readers of /proc (contract in proc.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "util/proc.h"
@@ -47,27 +49,37 @@ int proc_status_u32(pid_t pid, const char *field, unsigned *val)
 	return err;
 }
 
-int proc_start_time(pid_t pid, uint64_t *ticks)
+/* /proc/PID/stat's fields after the command name (which may hold spaces
+ * and parentheses: they start after the last ')'), from the state on. */
+static int stat_fields(pid_t pid, char *buf, size_t len, char **fields)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v;
+	char path[64], *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
-	/* the name may hold anything, ')' too: fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p)
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ')
 		return -EIO;
+	*fields = p + 2;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ticks)
+{
+	char buf[1024], *p;
+	unsigned long long v;
+	int err = stat_fields(pid, buf, sizeof(buf), &p);
+
+	if (err)
+		return err;
 	/* state is field 3; starttime field 22: skip 19 fields after it */
-	p += 2;
 	for (int i = 0; i < 19 && p; i++) {
 		p = strchr(p, ' ');
 		p = p ? p + 1 : NULL;
@@ -75,6 +87,22 @@ int proc_start_time(pid_t pid, uint64_t *ticks)
 	if (!p || sscanf(p, "%llu", &v) != 1)
 		return -EIO;
 	*ticks = v;
+	return 0;
+}
+
+int proc_cpu_ns(pid_t pid, uint64_t *ns)
+{
+	char buf[1024], *p;
+	unsigned long long ut, st, cut, cst;
+	long hz = sysconf(_SC_CLK_TCK);
+	int err = stat_fields(pid, buf, sizeof(buf), &p);
+
+	if (err)
+		return err;
+	if (hz <= 0 || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+			      &ut, &st, &cut, &cst) != 4)
+		return -EIO;
+	*ns = (ut + st + cut + cst) * (1000000000ull / (unsigned long long)hz);
 	return 0;
 }
 
@@ -97,6 +125,27 @@ int proc_status_ids(pid_t pid, const char *field, unsigned ids[4])
 	}
 	fclose(f);
 	return err;
+}
+
+int proc_each_tid(pid_t pid, int (*fn)(void *ctx, pid_t tid), void *ctx)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(dir = opendir(path)))
+		return -errno;
+	while (!rc && (d = readdir(dir))) {
+		char *end;
+		long tid = strtol(d->d_name, &end, 10);
+
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && !*end && tid > 0)
+			rc = fn(ctx, (pid_t)tid);
+	}
+	closedir(dir);
+	return rc;
 }
 
 void proc_cmdline(pid_t pid, char *out, size_t len)
