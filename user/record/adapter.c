@@ -331,6 +331,19 @@ static int lock_funcs(struct adapter_target *a, struct elf_files *l, char *err, 
 	return 0;
 }
 
+/* The lock variable's runtime address is known: the lock's own address, or
+ * with =*VAR the pointer's (the lock is not known until it is read). */
+static void lock_symbol_at(struct adapter_target *a, uint64_t addr)
+{
+	if (a->lock_deref) {
+		a->lock_var_addr = addr;
+		a->lock_addr = ADAPTER_LOCK_UNSET;
+	} else {
+		a->lock_addr = addr;
+	}
+	a->lock.lock_addr = a->lock_addr;
+}
+
 /* Finds the lock variable: BINARY as given, the program, the libraries. */
 static int lock_symbol(struct adapter_target *a, const char *spec_file, const char *exe,
 		       struct elf_files *l, char *err, size_t errlen)
@@ -356,16 +369,22 @@ static int lock_symbol(struct adapter_target *a, const char *spec_file, const ch
 			a->lock_sym_vaddr = s.vaddr;
 			a->lock_pending = elf_file_type(ef) != ET_EXEC;
 			if (!a->lock_pending)
-				a->lock_addr = s.vaddr;	/* not relocated */
-			r = 0;
+				lock_symbol_at(a, s.vaddr);	/* not relocated */
+			r = s.size == sizeof(uint64_t) || !a->lock_deref ? 0 : -EINVAL;
+			if (r)
+				r = errf(err, errlen, r, "--lock: '%s' in %s is %llu bytes, not a pointer "
+					 "(=*%s reads the lock's address from a pointer variable; "
+					 "=%s names the lock itself)", a->lock_sym, c.path[i],
+					 (unsigned long long)s.size, a->lock_sym, a->lock_sym);
+			elf_file_close(ef);
+			elf_files_free(&c);
+			return r;
 		}
 		elf_file_close(ef);
 	}
 	elf_files_free(&c);
-	if (r)
-		return errf(err, errlen, r, "--lock: no variable '%s' in %s, the program or its libraries "
-			    "(static variables need an unstripped file)", a->lock_sym, spec_file);
-	return 0;
+	return errf(err, errlen, r, "--lock: no variable '%s' in %s, the program or its libraries "
+		    "(static variables need an unstripped file)", a->lock_sym, spec_file);
 }
 
 int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
@@ -488,12 +507,28 @@ int adapter_resolve_lock_addr_in(int maps_fd, struct adapter_target *a)
 		    !same_file(a->lock_binary, &st, st_ok, m.path, m.inode))
 			continue;
 		uint64_t bias = m.start - (vaddr & ~(page - 1));
-		a->lock_addr = bias + a->lock_sym_vaddr;
-		a->lock.lock_addr = a->lock_addr;
+		lock_symbol_at(a, bias + a->lock_sym_vaddr);
 		a->lock_pending = false;
 		r = 0;
 		break;
 	}
 	fclose(f);
 	return r;
+}
+
+int adapter_read_lock_ptr(int mem_fd, struct adapter_target *a)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (!a->lock_deref || a->lock_pending || !a->lock_var_addr)
+		return 0;
+	n = pread(mem_fd, &v, sizeof(v), (off_t)a->lock_var_addr);
+	if (n != (ssize_t)sizeof(v))
+		return n < 0 ? -errno : -EIO;
+	if (!v || v == a->lock_addr)
+		return 0;
+	a->lock_addr = v;
+	a->lock.lock_addr = v;
+	return 1;
 }
