@@ -4,7 +4,7 @@
 # Before Python 3.2, a thread that held the GIL let go of it every 100
 # "ticks" (about 100 bytecodes) and took it straight back, hoping another
 # thread would get in between. Two threads count for two seconds, each on
-# a core of its own; each counts how often it got to run at all.
+# a core of its own (CPUs 0 and 1); each counts how often it got to run.
 #
 #   python2.7 legacy.py                         just run it
 #   sudo gilscope lesson legacy --python        watch its GIL while it runs
@@ -22,8 +22,18 @@ def name_os_thread(name):
     ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name.encode()), 0, 0, 0)
 
 
+def run_on_cpu(cpu):
+    """Keep this thread on one CPU (Python 2 has no os.sched_setaffinity).
+    Left alone, Linux often puts both threads on one core: a thread that
+    sleeps as often as the waiter here looks light to the scheduler."""
+    mask = ctypes.create_string_buffer(128)     # a cpu_set_t, all zero
+    mask[cpu // 8] = chr(1 << (cpu % 8))
+    ctypes.CDLL(None).sched_setaffinity(0, 128, mask)
+
+
 def worker(results, i):
     name_os_thread("worker-%d" % (i + 1))
+    run_on_cpu(i)
     deadline = time.time() + SECONDS
     n = 0
     while time.time() < deadline:

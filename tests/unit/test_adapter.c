@@ -384,6 +384,23 @@ static void test_python(void)
 		r = adapter_python_resolve(0, "/usr/bin/python3.11", &a, err, sizeof(err));
 		CHECK(r == -ENOENT);
 		CHECKF(strstr(err, "python3.11-dbg") && strstr(err, "stripped"), "%s", err);
+		/* what was looked for, where, and why it was not found */
+		CHECKF(strstr(err, "take_gil/drop_gil") && strstr(err, "interpreter_lock") &&
+		       strstr(err, "in /usr/bin/python3.11: /usr/bin/python3.11 is stripped"), "%s", err);
+	}
+	/* Python 2 (pyenv): its lock is the one interpreter_lock points to,
+	 * taken and dropped by PyThread_acquire_lock/PyThread_release_lock */
+	if (!stat("/root/.pyenv/versions/2.7.18/bin/python2.7", &st)) {
+		r = adapter_python_resolve(0, "/root/.pyenv/versions/2.7.18/bin/python2.7", &a, err,
+					   sizeof(err));
+		CHECKF(r == 0, "%d %s", r, err);
+		CHECKF(strstr(a.binary, "libpython2.7.so") != NULL, "%s", a.binary);
+		CHECK(!strcmp(a.acquire_sym, "PyThread_acquire_lock"));
+		CHECK(!strcmp(a.release_sym, "PyThread_release_lock"));
+		CHECK(a.lock_arg == 0 && a.lock_deref && !strcmp(a.lock_sym, "interpreter_lock"));
+		CHECK(a.lock_ok == GS_LOCK_OK_NONZERO && a.lock_pending);
+		CHECK(a.lock.lock_addr == ADAPTER_LOCK_UNSET && a.lock.acquire_arg == 0);
+		CHECK(!strcmp(a.adapter, "python"));
 	}
 	/* not Python at all */
 	char self[PATH_MAX];

@@ -165,5 +165,21 @@ int adapter_python_sites(const char *path, struct adapter_target *a);
  * cannot be read. 0 or -ENOEXEC. */
 int adapter_lock_sites(struct adapter_target *a);
 
+/* ---- shared by adapter.c and adapter_python.c ----------------------------- */
+
+/* 0 and *s if ef defines name as something code can be (not a variable);
+ * -ENOENT otherwise, -ENXIO if ef only imports it. */
+int adapter_find_func(struct elf_file *ef, const char *name, struct elf_sym *s);
+/* A function name (looked up in ef, then its debug file by build-id) or a
+ * "0x..." link-time address -> file offset in ef. *imported (with -ENXIO)
+ * if ef only imports it; other failures say why into err (may be NULL),
+ * naming path. */
+int adapter_func_offset(struct elf_file *ef, const char *name, uint64_t *off, bool *imported,
+			char *err, size_t errlen, const char *path);
+/* The lock variable's runtime address addr is known: the lock's own
+ * address, or with =*VAR the pointer's (a->lock_var_addr; the lock is
+ * ADAPTER_LOCK_UNSET until read). */
+void adapter_lock_symbol_at(struct adapter_target *a, uint64_t addr);
+
 
 #endif

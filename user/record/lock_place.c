@@ -89,7 +89,8 @@ static void follow(struct lock_place *lp, struct recorder *r)
 		return;
 	was = a->lock_addr;
 	rc = adapter_read_lock_ptr(lp->mem_fd, a);
-	if (rc < 0 && !lp->ptr_failed) {
+	/* -EIO: the program is gone (or VAR's page is): its end is no news */
+	if (rc < 0 && rc != -EIO && !lp->ptr_failed) {
 		lp->ptr_failed = true;
 		note(lp, "cannot read %s at 0x%llx (%s): the lock stays 0x%llx", a->lock_sym,
 		     (unsigned long long)a->lock_var_addr, strerror(-rc), (unsigned long long)was);
