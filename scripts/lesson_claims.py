@@ -26,6 +26,8 @@ def metrics(j):
         "long_holds": sum(lock["hold_hist_log2_us"][11:]),
         "long_waits": sum(lock["wait_hist_log2_us"][11:]),
         "hold_share_max": most / held if held > 0 else 0,
+        # acquisitions that were not hand-offs: the releaser took it back
+        "taken_back": 1 - lock["handoffs"] / lock["acquisitions"] if lock["acquisitions"] else 0,
     }
 
 

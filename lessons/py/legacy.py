@@ -3,7 +3,7 @@
 #
 # Before Python 3.2, a thread that held the GIL let go of it every 100
 # "ticks" (about 100 bytecodes) and took it straight back, hoping another
-# thread would get in between. Two threads count for two seconds, each on
+# thread would get in between. Two threads count for 1.2 seconds, each on
 # a core of its own (CPUs 0 and 1); each counts how often it got to run.
 #
 #   python2.7 legacy.py                         just run it
@@ -13,7 +13,7 @@ import ctypes
 import threading
 import time
 
-SECONDS = 2.0
+SECONDS = 1.2
 
 
 def name_os_thread(name):

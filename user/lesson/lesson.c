@@ -77,6 +77,7 @@ static const char *const metric_names[LM__COUNT] = {
 	[LM_LONG_HOLDS] = "long_holds",
 	[LM_LONG_WAITS] = "long_waits",
 	[LM_HOLD_SHARE_MAX] = "hold_share_max",
+	[LM_TAKEN_BACK] = "taken_back",
 };
 
 static const char *const op_names[] = {

@@ -61,6 +61,8 @@ enum lesson_metric {
 	LM_LONG_HOLDS,		/* holds >= 1024 us (histogram buckets >= 11) */
 	LM_LONG_WAITS,		/* waits >= 1024 us */
 	LM_HOLD_SHARE_MAX,	/* greediest thread's share of all lock-held time */
+	LM_TAKEN_BACK,		/* share of acquisitions by the thread that had
+				 * just released that lock (the old GIL's) */
 	LM__COUNT
 };
 
@@ -206,6 +208,12 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric);
  * the run (from /proc/stat), so the table can say when other programs took
  * the cores a lesson is about. Not called: nothing is said. */
 void lesson_run_set_machine_busy(struct lesson_run *r, double cores);
+
+/* Live runs: what tracing cost the program (record/pipeline.h stats; NULL:
+ * unknown), for the table's "tracing cost" row. A replay shows the trace's
+ * own (its names record), without this. */
+struct trace_cost;
+void lesson_run_set_cost(struct lesson_run *r, const struct trace_cost *c);
 
 /* The closing table: up to max lines of at most width-1 chars, written into
  * buf (rows of width bytes). Returns the number of lines. */

@@ -213,6 +213,7 @@ static int live_end(void *ctx, const struct pipeline_stats *st)
 
 	lesson_run_set_machine_busy(lv->run, lesson_machine_cores(lv->busy0, lv->total0,
 								   lv->ncpus));
+	lesson_run_set_cost(lv->run, st && st->has_cost ? &st->cost : NULL);
 	char why[64];
 
 	/* stopped while the program still ran (q, Ctrl-C): a part of the run */

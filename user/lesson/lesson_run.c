@@ -12,6 +12,8 @@
 #include "lesson/lesson.h"
 #include "model/describe.h"
 #include "model/model.h"
+#include "trace/trace_cost.h"
+#include "trace/trace_names.h"
 #include "trace/trace_reader.h"
 #include "util/fmt.h"
 
@@ -39,6 +41,8 @@ struct lesson_run {
 	uint64_t last_lock;	/* the lock last released, and by whom */
 	uint32_t last_releaser;
 	double machine_busy;	/* cores busy machine-wide (live), < 0 unknown */
+	struct trace_cost cost;	/* what tracing cost the program (live) */
+	bool has_cost;
 	size_t next;		/* next step to consider */
 	int cur;		/* step on screen, -1 before the first */
 	bool paused, ended, finished_model, changed;
@@ -364,6 +368,9 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric)
 		}
 		return (double)count;
 	}
+	case LM_TAKEN_BACK:
+		return r->seen[GS_EV_LOCK_ACQUIRED] ?
+		       (double)r->retakes / (double)r->seen[GS_EV_LOCK_ACQUIRED] : 0;
 	case LM_LONG_HOLDS:
 		return (double)r->long_holds;
 	case LM_LONG_WAITS:
@@ -375,6 +382,23 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric)
 void lesson_run_set_machine_busy(struct lesson_run *r, double cores)
 {
 	r->machine_busy = cores;
+}
+
+void lesson_run_set_cost(struct lesson_run *r, const struct trace_cost *c)
+{
+	r->has_cost = c != NULL;
+	if (c)
+		r->cost = *c;
+}
+
+/* Live: the recording's; replayed: the trace's (a names record), if any. */
+static const struct trace_cost *run_cost(const struct lesson_run *r)
+{
+	const struct trace_names *n = model_names(r->model);
+
+	if (r->has_cost)
+		return &r->cost;
+	return n ? trace_names_cost(n) : NULL;
 }
 
 /* ---- the closing table ---------------------------------------------------- */
@@ -423,6 +447,15 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
 	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
 	    lesson_run_metric(r, LM_LONG_WAITS));
+	/* the probes slow the program down: how much, honestly (a lock taken
+	 * tens of thousands of times a second pays a lot) */
+	const struct trace_cost *cost = run_cost(r);
+	if (cost) {
+		char line[160];
+		trace_cost_line(cost, line, sizeof(line));
+		row(&t, "  tracing cost            %s",
+		    strncmp(line, "tracing cost ", 13) ? line : line + 13);
+	}
 	double acq = lesson_run_metric(r, LM_ACQUISITIONS);
 	if (acq > 0)
 		row(&t, "  taken right back        %.0f %% of acquisitions (by the thread that "
@@ -461,7 +494,7 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 			 c->value);
 		/* counts read better without decimals */
 		bool ratio = c->metric == LM_PARALLELISM || c->metric == LM_LOCK_BUSY ||
-			     c->metric == LM_HOLD_SHARE_MAX;
+			     c->metric == LM_HOLD_SHARE_MAX || c->metric == LM_TAKEN_BACK;
 		/* a part of a run says nothing about what the whole run meets */
 		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
 		    r->failed ? "not judged (it failed)" : r->cut ? "not judged (cut short)" :
