@@ -520,7 +520,9 @@ int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len)
 		return 1;
 	}
 	if (a->lock_deref && a->lock_addr == ADAPTER_LOCK_UNSET) {
-		snprintf(buf, len, "%s stayed NULL while recorded: no lock was kept", a->lock_sym);
+		snprintf(buf, len, "%s stayed NULL while recorded: no lock was kept%s", a->lock_sym,
+			 strcmp(a->adapter, "python") ? "" : " (Python 2 creates its GIL when a "
+			 "second thread starts: this program started none)");
 		return 1;
 	}
 	for (size_t k = 0; k < p->nseen; k++)
