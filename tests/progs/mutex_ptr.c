@@ -116,5 +116,8 @@ int main(int argc, char **argv)
 	printf("lock1 %p acquisitions %lu\n", (void *)lock1, n1);
 	printf("lock2 %p acquisitions %lu\n", (void *)lock2, n2);
 	printf("other_lock %p acquisitions %ld\n", (void *)&other_lock, other);
+	the_lock = NULL;
+	free(lock1);	/* not before: the second lock must not reuse its address */
+	free(lock2);
 	return n1 == 2ul * iters && n2 == 2ul * iters ? 0 : 1;
 }
