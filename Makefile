@@ -256,8 +256,9 @@ install: all ## install gilscope, gilrt, man pages, lessons, traces, teaching no
 	install -m 755 $(GILSCOPE) $(GILRT) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 docs/gilscope.1 docs/gilrt.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/teaching.md $(DESTDIR)$(PREFIX)/share/doc/gilscope/
-	install -d $(DESTDIR)$(PREFIX)/share/gilscope/lessons $(DESTDIR)$(PREFIX)/share/gilscope/traces
+	install -d $(DESTDIR)$(PREFIX)/share/gilscope/lessons/py $(DESTDIR)$(PREFIX)/share/gilscope/traces
 	install -m 644 lessons/*.lesson $(DESTDIR)$(PREFIX)/share/gilscope/lessons/
+	install -m 644 lessons/py/*.py $(DESTDIR)$(PREFIX)/share/gilscope/lessons/py/
 	$(if $(wildcard traces/*.gst),install -m 644 $(wildcard traces/*.gst traces/*.gst.txt) $(DESTDIR)$(PREFIX)/share/gilscope/traces/)
 
 clean: ## remove build/

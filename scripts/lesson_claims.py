@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-"""lesson_claims.py LESSON REPORT_JSON - check a lesson's `claim` lines
-against `gilscope report --json` of a trace. Prints one line per claim,
+"""lesson_claims.py [--python] LESSON REPORT_JSON - check a lesson's `claim`
+lines (with --python: its CPython form's `python_claim` lines) against
+`gilscope report --json` of a trace. Prints one line per claim,
 "ok CLAIM (measured V)" or "not ok CLAIM: measured V", and exits 1 if any
-fails, 2 on bad input. The metrics mirror user/lesson.c; the table of their
-meanings is in lessons/README.md."""
+fails, 2 on bad input. The metrics mirror user/lesson/lesson_run.c; the
+table of their meanings is in lessons/README.md."""
 import json
 import sys
 
@@ -25,6 +26,8 @@ def metrics(j):
         "long_holds": sum(lock["hold_hist_log2_us"][11:]),
         "long_waits": sum(lock["wait_hist_log2_us"][11:]),
         "hold_share_max": most / held if held > 0 else 0,
+        # acquisitions that were not hand-offs: the releaser took it back
+        "taken_back": 1 - lock["handoffs"] / lock["acquisitions"] if lock["acquisitions"] else 0,
     }
 
 
@@ -38,12 +41,17 @@ OPS = {
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: lesson_claims.py LESSON REPORT_JSON", file=sys.stderr)
+    args = sys.argv[1:]
+    key = "claim"
+    if args[:1] == ["--python"]:
+        key = "python_claim"
+        args = args[1:]
+    if len(args) != 2:
+        print("usage: lesson_claims.py [--python] LESSON REPORT_JSON", file=sys.stderr)
         return 2
     try:
-        claims = [l.split()[1:] for l in open(sys.argv[1]) if l.startswith("claim")]
-        m = metrics(json.load(open(sys.argv[2])))
+        claims = [l.split()[1:] for l in open(args[0]) if l.split()[:1] == [key]]
+        m = metrics(json.load(open(args[1])))
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"lesson_claims: {e}", file=sys.stderr)
         return 2

@@ -33,6 +33,15 @@ else
 	not_ok lesson_list "exit $rc, $n lines: $(head -n 2 "$TMPD/list" | paste -sd '|' -)"
 fi
 first=$(awk 'NR == 1 { print $2 }' "$TMPD/list")
+# the lessons with a CPython form are marked: every file with a `python` line
+py=$(grep -c -E '^ ?[0-9]+  [a-z]+ +py[23]  ' "$TMPD/list")
+want=$(grep -l '^python ' lessons/*.lesson | wc -l)
+if [ "$py" = "$want" ] && [ "$py" -ge 7 ] && grep -Eq '^ ?[0-9]+  threads +py3 ' "$TMPD/list" &&
+	grep -q 'gilscope lesson NAME --python' "$TMPD/list"; then
+	ok "lesson_list_python ($py marked)"
+else
+	not_ok lesson_list_python "$py marked, $want with a python line: $(grep threads "$TMPD/list")"
+fi
 check lesson_by_number bash -c "'$GILSCOPE' lesson 1 --replay --plain </dev/null | grep -q '^Lesson $first: '"
 
 expect lesson_unknown 2 "no lesson 'nosuch'" "$GILSCOPE" lesson nosuch --replay
@@ -91,6 +100,37 @@ if echo "$out" | grep -Eq '^  cruncher +[0-9.]+' && echo "$out" | grep -Eq '^  s
 	ok lesson_python_names
 else
 	not_ok lesson_python_names "$(echo "$out" | grep -A4 'thread  ' | tr '\n' '|')"
+fi
+
+# the CPython form: bad input is one line, the right status, nothing written
+expect lesson_python_no_form 1 "lesson lock has no CPython form" "$GILSCOPE" lesson lock --python
+expect lesson_python_interpreter_replay 2 "--interpreter runs the script live" \
+	"$GILSCOPE" lesson threads --interpreter python3 --replay
+expect lesson_python_not_python 1 "not a Python interpreter" \
+	"$GILSCOPE" lesson threads --interpreter /bin/true --plain
+gs_abs=$(realpath "$GILSCOPE")
+mkdir -p "$TMPD/empty" "$TMPD/nohome" "$TMPD/bin"
+for t in wc head grep paste; do ln -sf "$(command -v $t)" "$TMPD/bin/$t"; done	# expect's tools, no python
+( cd "$TMPD/empty" && PATH=$TMPD/bin HOME=$TMPD/nohome PYENV_ROOT='' \
+	expect lesson_python_no_interpreter 1 "no Python 3 whose lock can be traced.*python3.11-dbg.*pyenv" \
+	"$gs_abs" lesson threads --python --plain )
+[ -z "$(ls -A "$TMPD/empty")" ] && ok lesson_python_no_interpreter_writes_nothing ||
+	not_ok lesson_python_no_interpreter_writes_nothing "$(ls -A "$TMPD/empty")"
+mk_data
+printf "$good" >"$TMPD/d2/lessons/01-py.lesson"
+printf 'python ../../x.py\npython_trace y.gst\npython_step end\n  y\n' >>"$TMPD/d2/lessons/01-py.lesson"
+GILSCOPE_DATA=$TMPD/d2 expect lesson_python_no_paths 1 "python: a script's file name in lessons/py/" \
+	"$GILSCOPE" lesson --list
+if command -v python3.11-dbg >/dev/null; then
+	# a script is run as it is, never through a link (found before any privilege is needed)
+	mk_data
+	printf "$good" >"$TMPD/d2/lessons/01-py.lesson"
+	printf 'python s.py\npython_trace y.gst\npython_step end\n  y\n' >>"$TMPD/d2/lessons/01-py.lesson"
+	mkdir -p "$TMPD/d2/lessons/py" && echo 'print("hi")' >"$TMPD/x.py" && ln -s "$TMPD/x.py" "$TMPD/d2/lessons/py/s.py"
+	GILSCOPE_DATA=$TMPD/d2 expect lesson_python_script_link 1 "s.py: a symbolic link" \
+		"$GILSCOPE" lesson py --python --plain
+else
+	skip lesson_python_script_link "no python3.11-dbg (sudo make deps)"
 fi
 
 # live needs privileges: a user without them gets one line and the way out

@@ -6,14 +6,27 @@
 #    privileges needed, the shipped trace plays, the table is reached, q
 #    exits 0 and the table stays printed on the normal screen;
 #  - live, as root: the lesson's gilrt scenario runs under the recorder.
+#  - the same for every CPython form (--python): its shipped trace replayed
+#    as nobody; live as root, the script under python3.11-dbg, with its
+#    Python thread names in the table, and the claims met by that live run
+#    (a claim missed is judged again as tests/lib.sh on_two_cores says: a
+#    busy machine cannot give the cores a claim is about);
+#  - the Python 2.7 form (py2: legacy): its shipped trace replayed as nobody
+#    (no interpreter needed); live as root under a pyenv 2.7 with its
+#    workers named in the table and its claims met (as above), or "skip
+#    NAME: no python2.7" where there is none;
+#  - a script that fails: its error in the panel, exit 1, the terminal back.
 # The pane is polled (short steps, a deadline per lesson), never waited on
 # with a fixed sleep.
 #   LESSONS="threads procs" bash tests/e2e/lesson_tmux.sh   (a subset)
+#   PYLESSONS="threads" ...                                  (CPython forms)
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_cmd lesson_tmux tmux || t_exit
 GS=$(pwd)/$GILSCOPE
-LESSONS=${LESSONS:-$("$GS" lesson --list | awk '{ print $2 }')}
+LESSONS=${LESSONS:-$("$GS" lesson --list | awk '/^ *[0-9]/ { print $2 }')}
+PYLESSONS=${PYLESSONS:-$("$GS" lesson --list | awk '$3 == "py3" { print $2 }')}
+PY2LESSONS=${PY2LESSONS:-$("$GS" lesson --list | awk '$3 == "py2" { print $2 }')}
 TDIR=$TMPD/tmux
 chmod 711 "$TMPD"
 mkdir -p "$TDIR" && chmod 1777 "$TDIR"
@@ -180,6 +193,115 @@ if need_root lesson_live; then
 		fi
 	fi
 	tm kill-server 2>/dev/null
+fi
+
+# the CPython forms: the shipped trace replayed as nobody
+for name in $PYLESSONS; do
+	sock=$TDIR/pyreplay-$name
+	if drive user "$name" "$sock" 60 "$GS_USER" lesson "$name" --python --replay --speed 5; then
+		ok "lesson_python_replay_$name${AS:+ (as nobody)}"
+	else
+		not_ok "lesson_python_replay_$name" "$why"
+	fi
+done
+
+# the Python 2 forms: replayed as nobody (the trace needs no interpreter)
+for name in $PY2LESSONS; do
+	sock=$TDIR/py2replay-$name
+	if drive user "$name" "$sock" 60 "$GS_USER" lesson "$name" --python --replay --speed 5; then
+		if echo "$pane" | grep -q '^  worker-1 ' && echo "$pane" | grep -q '^  tracing cost '; then
+			ok "lesson_python2_replay_$name${AS:+ (as nobody)}"
+		else
+			not_ok "lesson_python2_replay_$name" "no worker-1 or tracing cost row: $(echo "$pane" | grep -A4 'What this' | paste -sd '|' -)"
+		fi
+	else
+		not_ok "lesson_python2_replay_$name" "$why"
+	fi
+done
+
+# claims_of_plain NAME [ARGS] : one plain live run of the CPython form; 0 if
+# every claim said yes ($seen: the NO lines)
+claims_of_plain() {
+	"$GS" lesson "$@" --python --plain </dev/null >"$TDIR/plain-$1" 2>&1
+	seen=$(grep -E '^  expected .* (yes|NO)$' "$TDIR/plain-$1" | grep ' NO$' | paste -sd ';' -)
+	grep -q '^  expected .* yes$' "$TDIR/plain-$1" && [ -z "$seen" ]
+}
+if need_root lesson_live_python && need_cmd lesson_live_python python3.11-dbg; then
+	for name in $PYLESSONS; do
+		sock=$TDIR/pylive-$name
+		if ! drive root "$name" "$sock" 90 "$GS" lesson "$name" --python; then
+			not_ok "lesson_python_live_$name" "$why"
+			continue
+		fi
+		if ! echo "$pane" | grep -q "^Live run: python3.11-dbg .*/lessons/py/"; then
+			not_ok "lesson_python_live_$name" "the table does not say it ran the script: $(echo "$pane" | grep '^Live run')"
+			continue
+		elif ! echo "$pane" | grep -q '^  MainThread '; then
+			not_ok "lesson_python_live_$name" "no Python thread names in the table"
+			continue
+		fi
+		ok "lesson_python_live_$name"
+		# the claims, met by this very run; a miss is judged on a free machine
+		nos=$(echo "$pane" | grep -E '^  expected .* NO$' | paste -sd ';' -)
+		if [ -z "$nos" ] && echo "$pane" | grep -q '^  expected .* yes$'; then
+			ok "lesson_python_live_claims_$name"
+		else
+			echo "# lesson_python_live_claims_$name: the tmux run missed: $nos"
+			on_two_cores lesson_python_live_claims_"$name" 3 claims_of_plain "$name"
+		fi
+	done
+
+	# a script that fails: its error in the panel, the table, exit 1
+	mkdir -p "$TDIR/fails/lessons/py"
+	printf '%s\n' 'title Fails' 'about a' 'run cpu' 'trace x.gst' 'step end' '  x' 'python fails.py' \
+		'python_trace y.gst' 'python_step at 5 pause' '  never' 'python_step end pause' '  bye' \
+		>"$TDIR/fails/lessons/01-fails.lesson"
+	printf 'print("about to divide")\n1 / 0\n' >"$TDIR/fails/lessons/py/fails.py"
+	sock=$TDIR/pyfails
+	tm() { env SHELL=/bin/sh tmux -S "$sock" "$@"; }
+	tm -f /dev/null new-session -d -s L -x 120 -y 40 \
+		"$GS lesson fails --python --data $TDIR/fails; echo LESSON_EXIT=\$?; exec cat"
+	for ((i = 0; i < 200; i++)); do tm capture-pane -p -t L | grep -q 'The program failed (q: quit)' && break; sleep 0.05; done
+	panel=$(tm capture-pane -p -t L)
+	tm send-keys -t L q
+	for ((i = 0; i < 100; i++)); do tm capture-pane -p -t L | grep -q 'LESSON_EXIT=' && break; sleep 0.05; done
+	pane=$(tm capture-pane -p -S -60 -t L)
+	tm kill-server 2>/dev/null
+	if echo "$panel" | grep -q '^  ZeroDivisionError: division by zero' &&
+		echo "$panel" | grep -q 'then the program failed (exit status 1)' &&
+		! echo "$panel" | grep -q 'never' && echo "$pane" | grep -q 'LESSON_EXIT=1' &&
+		echo "$pane" | grep -q '^ZeroDivisionError: division by zero'; then
+		ok lesson_python_script_fails
+	else
+		not_ok lesson_python_script_fails "panel: $(echo "$panel" | grep -A3 'failed' | paste -sd '|' -); end: $(echo "$pane" | grep -v '^$' | tail -n 3 | paste -sd '|' -)"
+	fi
+fi
+
+# the Python 2 forms live, as root, under a pyenv Python 2.7
+if [ -n "$PY2LESSONS" ] && need_root lesson_python2_live && need_python2 lesson_python2_live; then
+	for name in $PY2LESSONS; do
+		sock=$TDIR/py2live-$name
+		if ! drive root "$name" "$sock" 90 "$GS" lesson "$name" --python --interpreter "$PY2"; then
+			not_ok "lesson_python2_live_$name" "$why"
+			continue
+		fi
+		if ! echo "$pane" | grep -q "^Live run: $PY2 .*/lessons/py/"; then
+			not_ok "lesson_python2_live_$name" "the table does not say it ran the script: $(echo "$pane" | grep '^Live run')"
+			continue
+		elif ! echo "$pane" | grep -q '^  worker-1 '; then
+			not_ok "lesson_python2_live_$name" "no worker-1 row in the table"
+			continue
+		fi
+		ok "lesson_python2_live_$name"
+		nos=$(echo "$pane" | grep -E '^  expected .* NO$' | paste -sd ';' -)
+		if [ -z "$nos" ] && echo "$pane" | grep -q '^  expected .* yes$'; then
+			ok "lesson_python2_live_claims_$name"
+		else
+			echo "# lesson_python2_live_claims_$name: the tmux run missed: $nos"
+			on_two_cores lesson_python2_live_claims_"$name" 3 claims_of_plain "$name" \
+				--interpreter "$PY2"
+		fi
+	done
 fi
 
 # a replay: the first pause comes at its step's moment, not a window later;

@@ -16,6 +16,7 @@
 #include "util/gs_types.h"
 
 pthread_mutex_t gs_test_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t *volatile gs_test_lock_ptr;	/* =*gs_test_lock_ptr */
 
 __attribute__((noinline, used)) void gs_test_acquire(pthread_mutex_t *m)
 {
@@ -70,6 +71,10 @@ static void test_parse_valid(void)
 	CHECK(!strcmp(a.lock_sym, "_ZN3foo1mE"));
 	CHECK(parse("./app:lock:unlock:arg0=0xffffffffffffffff", &a) == 0);
 	CHECK(a.lock_addr == UINT64_MAX);
+	/* =*VAR: the lock is what the pointer VAR holds */
+	CHECK(parse("./app:lock:unlock:arg1=*the_lock:ok=nz", &a) == 0);
+	CHECK(a.lock_arg == 1 && a.lock_deref && !strcmp(a.lock_sym, "the_lock") && a.lock_addr == 0);
+	CHECK(parse("./app:lock:unlock:arg1=the_lock", &a) == 0 && !a.lock_deref);
 }
 
 /* ok=: given, or by ACQUIRE's name; it reaches the loader's lock_target. */
@@ -147,6 +152,9 @@ static void test_parse_invalid(void)
 	expect_bad("app:lock:unlock:arg0x", "arg0..arg5");
 	expect_bad("app:lock:unlock:arg0=", "nothing after");
 	expect_bad("app:lock:unlock:arg0=0", "non-zero");
+	expect_bad("app:lock:unlock:arg0=*", "pointer variable");
+	expect_bad("app:lock:unlock:arg0=*0x1000", "pointer variable");
+	expect_bad("app:lock:unlock:arg0=**p", "neither");
 	expect_bad("app:lock:unlock:arg0=0x", "non-zero");
 	expect_bad("app:lock:unlock:arg0=0xZZ", "non-zero");
 	expect_bad("app:lock:unlock:arg0=99999999999999999999999", "non-zero");
@@ -247,6 +255,44 @@ static void test_resolve_self_before_exec(void)
 	      adapter_resolve_lock_addr(getppid(), &a) == -EACCES);
 }
 
+/* =*VAR on this PIE: VAR's address once mapped, nothing kept until it holds
+ * a lock, then the lock it holds, and a new one when it changes; a read that
+ * fails keeps the lock. */
+static void test_resolve_pointer(void)
+{
+	static struct adapter_target a;
+	pthread_mutex_t other = PTHREAD_MUTEX_INITIALIZER;
+	char self[PATH_MAX];
+	int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+
+	CHECK(mem >= 0);
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	gs_test_lock_ptr = NULL;
+	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=*gs_test_lock_ptr", &a) == 0);
+	int r = adapter_lock_resolve(0, self, &a, err, sizeof(err));
+	CHECKF(r == 0, "%d %s", r, err);
+	CHECK(a.lock_pending && a.lock_deref);
+	CHECK(adapter_resolve_lock_addr(getpid(), &a) == 0);
+	CHECK(a.lock_var_addr == (uintptr_t)&gs_test_lock_ptr);
+	CHECK(a.lock_addr == ADAPTER_LOCK_UNSET && a.lock.lock_addr == ADAPTER_LOCK_UNSET);
+	CHECK(adapter_read_lock_ptr(mem, &a) == 0 && a.lock_addr == ADAPTER_LOCK_UNSET);
+	gs_test_lock_ptr = &gs_test_lock;
+	CHECK(adapter_read_lock_ptr(mem, &a) == 1);
+	CHECK(a.lock_addr == (uintptr_t)&gs_test_lock && a.lock.lock_addr == a.lock_addr);
+	CHECK(adapter_read_lock_ptr(mem, &a) == 0);
+	gs_test_lock_ptr = &other;
+	CHECK(adapter_read_lock_ptr(mem, &a) == 1 && a.lock_addr == (uintptr_t)&other);
+	gs_test_lock_ptr = NULL;	/* a lock let go: the last one stays */
+	CHECK(adapter_read_lock_ptr(mem, &a) == 0 && a.lock_addr == (uintptr_t)&other);
+	close(mem);
+	CHECK(adapter_read_lock_ptr(mem, &a) == -EBADF && a.lock_addr == (uintptr_t)&other);
+
+	/* a variable that is not a pointer */
+	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=*gs_test_lock", &a) == 0);
+	r = adapter_lock_resolve(0, self, &a, err, sizeof(err));
+	CHECKF(r == -EINVAL && strstr(err, "40 bytes, not a pointer"), "%d %s", r, err);
+}
+
 /* ./app only imports pthread_mutex_lock: the probe goes into the library
  * that defines it, libc (or, under ASan, libasan, which interposes it: the
  * same choice ld.so makes). Compared with libc's own definition. */
@@ -343,6 +389,23 @@ static void test_python(void)
 		r = adapter_python_resolve(0, "/usr/bin/python3.11", &a, err, sizeof(err));
 		CHECK(r == -ENOENT);
 		CHECKF(strstr(err, "python3.11-dbg") && strstr(err, "stripped"), "%s", err);
+		/* what was looked for, where, and why it was not found */
+		CHECKF(strstr(err, "take_gil/drop_gil") && strstr(err, "interpreter_lock") &&
+		       strstr(err, "in /usr/bin/python3.11: /usr/bin/python3.11 is stripped"), "%s", err);
+	}
+	/* Python 2 (pyenv): its lock is the one interpreter_lock points to,
+	 * taken and dropped by PyThread_acquire_lock/PyThread_release_lock */
+	if (!stat("/root/.pyenv/versions/2.7.18/bin/python2.7", &st)) {
+		r = adapter_python_resolve(0, "/root/.pyenv/versions/2.7.18/bin/python2.7", &a, err,
+					   sizeof(err));
+		CHECKF(r == 0, "%d %s", r, err);
+		CHECKF(strstr(a.binary, "libpython2.7.so") != NULL, "%s", a.binary);
+		CHECK(!strcmp(a.acquire_sym, "PyThread_acquire_lock"));
+		CHECK(!strcmp(a.release_sym, "PyThread_release_lock"));
+		CHECK(a.lock_arg == 0 && a.lock_deref && !strcmp(a.lock_sym, "interpreter_lock"));
+		CHECK(a.lock_ok == GS_LOCK_OK_NONZERO && a.lock_pending);
+		CHECK(a.lock.lock_addr == ADAPTER_LOCK_UNSET && a.lock.acquire_arg == 0);
+		CHECK(!strcmp(a.adapter, "python"));
 	}
 	/* not Python at all */
 	char self[PATH_MAX];
@@ -447,6 +510,7 @@ int main(void)
 	RUN(test_resolve_self_running);
 	RUN(test_resolve_self_before_exec);
 	RUN(test_resolve_imported);
+	RUN(test_resolve_pointer);
 	RUN(test_resolve_errors);
 	RUN(test_python);
 	RUN(test_setup);

@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <math.h>
 #include "check.h"
+#include "trace/trace_cost.h"
 #include "lesson/lesson.h"
 
 static const char good[] =
@@ -343,9 +345,60 @@ static void test_run_table(void)
 	for (size_t i = 0; i < n; i++)
 		other |= strstr(buf + i * 80, "other programs") != NULL;
 	CHECK(other);
+	/* taken_back: worker 2 took the lock worker 1 had just released */
+	CHECK(lesson_run_metric(r, LM_TAKEN_BACK) == 0);
+	/* the tracing cost, when known, is a row of its own */
+	bool cost_row = false;
+	for (size_t i = 0; i < n; i++)
+		cost_row |= strstr(buf + i * 80, "tracing cost") != NULL;
+	CHECK(!cost_row);
+	struct trace_cost c = { .span_ns = 10000000, .program_cpu_ns = 10000000, .nrows = 1 };
+	snprintf(c.row[0].probe, sizeof(c.row[0].probe), "PyThread_release_lock");
+	c.row[0].hits = 1000;
+	c.row[0].ns_per_hit = 5000;
+	trace_cost_total(&c);
+	lesson_run_set_cost(r, &c);
+	n = lesson_run_table(r, buf, 80, 20);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(buf + i * 80, "tracing cost"))
+			cost_row = strstr(buf + i * 80, "+100") != NULL;
+	CHECKF(cost_row, "%s", buf + 8 * 80);
 	/* too few rows: cut, never overrun */
 	CHECK(lesson_run_table(r, buf, 80, 3) == 3);
 	CHECK(lesson_run_table(r, buf, 10, 20) >= 7 && strlen(buf) == 9);
+	lesson_run_free(r);
+	lesson_free(l);
+}
+
+/* taken_back: the share of acquisitions by the thread that had just
+ * released that lock (Python 2's battle), a claim like any other. */
+static void test_run_taken_back(void)
+{
+	static const char text[] = "title a\nabout b\nrun c\ntrace d\nclaim taken_back >= 0.6\n"
+				   "step end\n  bye\n";
+	static const struct { uint32_t tid; int type; } evs[] = {
+		{ 1, GS_EV_LOCK_ACQUIRED }, { 1, GS_EV_LOCK_RELEASED }, { 1, GS_EV_LOCK_ACQUIRED },
+		{ 1, GS_EV_LOCK_RELEASED }, { 2, GS_EV_LOCK_ACQUIRED }, { 2, GS_EV_LOCK_RELEASED },
+		{ 2, GS_EV_LOCK_ACQUIRED }, { 2, GS_EV_LOCK_RELEASED },
+	};
+	char err[128];
+	int rc;
+	struct lesson *l = parse(text, err, sizeof(err), &rc);
+	struct lesson_run *r;
+
+	CHECKF(l, "%s", err);
+	if (!l)
+		return;
+	CHECK(lesson_claim(l, 0)->metric == LM_TAKEN_BACK);
+	CHECK(lesson_run_new(&r, l, NULL) == 0);
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		struct gs_event e = ev(i, evs[i].tid, evs[i].type, 0x10, 0);
+		lesson_run_event(r, &e);
+	}
+	lesson_run_end(r, 0);
+	/* 4 acquisitions: the first, two taken straight back, one hand-off */
+	CHECKF(fabs(lesson_run_metric(r, LM_TAKEN_BACK) - 0.5) < 1e-9, "%g",
+	       lesson_run_metric(r, LM_TAKEN_BACK));
 	lesson_run_free(r);
 	lesson_free(l);
 }
@@ -482,6 +535,7 @@ int main(void)
 	RUN(test_run_steps);
 	RUN(test_run_missed);
 	RUN(test_run_table);
+	RUN(test_run_taken_back);
 	RUN(test_load);
 	RUN(test_parse_damaged);
 	RUN(test_output_summary);

@@ -15,6 +15,10 @@
 #include <bpf/libbpf.h>
 #include "check.h"
 #include "recording.h"
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "record/thread_namer.h"
 
 /* ---- reorder window ------------------------------------------------------ */
 
@@ -38,6 +42,96 @@ static struct gs_event ev_at(uint64_t ts, uint64_t tag)
 	struct gs_event e = { .ts_ns = ts, .type = GS_EV_LOCK_REQUEST, .arg0 = tag };
 
 	return e;
+}
+
+/* ---- thread names ----------------------------------------------------------- */
+
+static pthread_mutex_t namer_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t namer_cv = PTHREAD_COND_INITIALIZER;
+static int namer_step;		/* 1: thread runs (tid set), 2: rename, 3: renamed, 4: end */
+static pid_t namer_tid;
+
+static void namer_to(int step)
+{
+	pthread_mutex_lock(&namer_mu);
+	namer_step = step;
+	pthread_cond_broadcast(&namer_cv);
+	pthread_mutex_unlock(&namer_mu);
+}
+
+static void namer_until(int step)
+{
+	pthread_mutex_lock(&namer_mu);
+	while (namer_step < step)
+		pthread_cond_wait(&namer_cv, &namer_mu);
+	pthread_mutex_unlock(&namer_mu);
+}
+
+static void *namer_thread(void *arg)
+{
+	(void)arg;
+	namer_tid = (pid_t)syscall(SYS_gettid);
+	namer_to(1);
+	namer_until(2);
+	prctl(PR_SET_NAME, "worker-1", 0, 0, 0);
+	namer_to(3);
+	namer_until(4);
+	return NULL;
+}
+
+static size_t names_of(pid_t tid, char names[][16], size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < nout; i++)
+		if (out[i].type == GS_EV_THREAD_NAME && (pid_t)out[i].tid == tid && k < max)
+			gs_event_name(&out[i], names[k++]);
+	return k;
+}
+
+/* A thread that names itself after its first event (Python 2 does it with
+ * prctl from the thread's own code) gets its new name; one that keeps its
+ * creator's name is looked at no more than every 50 ms; the first thread's
+ * name is final at once. */
+static void test_namer_thread_renamed_later(void)
+{
+	struct thread_namer n = { .root = getpid(), .root_name = "" };
+	struct gs_event e = { .type = GS_EV_LOCK_REQUEST, .pid = (uint32_t)getpid() };
+	char names[4][16], lead[16];
+	pthread_t t;
+	size_t k;
+
+	nout = 0;
+	CHECK(reorder_new(&n.ro, 1024, collect, NULL) == 0);
+	CHECK(pthread_create(&t, NULL, namer_thread, NULL) == 0);
+	namer_until(1);
+	prctl(PR_GET_NAME, lead, 0, 0, 0);
+	e.tid = (uint32_t)namer_tid;
+	e.ts_ns = 1000000000;
+	CHECK(thread_namer_event(&n, &e) == 0);		/* first sight: the creator's name */
+	e.tid = (uint32_t)getpid();
+	CHECK(thread_namer_event(&n, &e) == 0);		/* the first thread */
+	namer_to(2);
+	namer_until(3);
+	e.tid = (uint32_t)namer_tid;
+	e.ts_ns += 10000000;				/* 10 ms later: not looked at yet */
+	CHECK(thread_namer_event(&n, &e) == 0);
+	CHECK(reorder_release(n.ro, UINT64_MAX) == 0);
+	k = names_of(namer_tid, names, 4);
+	CHECKF(k == 1 && !strcmp(names[0], lead), "%zu names, first '%s'", k, k ? names[0] : "");
+	e.ts_ns += 60000000;				/* 70 ms after the first: looked at */
+	CHECK(thread_namer_event(&n, &e) == 0);
+	e.ts_ns += 60000000;				/* named for good: not again */
+	CHECK(thread_namer_event(&n, &e) == 0);
+	CHECK(reorder_release(n.ro, UINT64_MAX) == 0);
+	k = names_of(namer_tid, names, 4);
+	CHECKF(k == 2 && !strcmp(names[1], "worker-1"), "%zu names, last '%s'", k,
+	       k ? names[k - 1] : "");
+	CHECK(names_of(getpid(), names, 4) == 1);
+	namer_to(4);
+	pthread_join(t, NULL);
+	thread_namer_free(&n);
+	reorder_free(n.ro);
 }
 
 static bool sorted(void)
@@ -383,6 +477,7 @@ int main(void)
 	RUN(test_reorder_late_events_are_clamped_and_counted);
 	RUN(test_reorder_bounded_memory);
 	RUN(test_reorder_large_batch);
+	RUN(test_namer_thread_renamed_later);
 	RUN(test_loader_finds_gilrt_probes);
 	RUN(test_traced_set_slots_and_overflow);
 	RUN(test_record_fake_gilrt);

@@ -31,11 +31,18 @@
 static const char usage[] =
 "usage: gilscope lesson --list\n"
 "       gilscope lesson NAME [--replay] [--trace FILE] [--speed X] [--plain | --ascii]\n"
+"       gilscope lesson NAME --python [--interpreter PATH | --replay] ...\n"
 "\n"
 "Guided classroom lessons about the interpreter lock; the teaching notes\n"
 "(a class plan around them) are named at the end.\n"
-"  --list        the lessons, in teaching order, with one line each\n"
+"  --list        the lessons, in teaching order, with one line each; py3 (py2):\n"
+"                the lesson has a CPython form\n"
 "  NAME          a lesson's name or number; live (needs root) unless --replay\n"
+"  --python      the CPython form: the lesson's Python script (lessons/py/) run by\n"
+"                a real CPython, its GIL traced (--replay: its shipped trace)\n"
+"  --interpreter PATH  the CPython that runs it (implies --python; default:\n"
+"                python3.11-dbg, else the first with symbols: pyenv builds, python3;\n"
+"                python2.7-dbg or a pyenv 2.7 build for a py2 lesson)\n"
 "  --replay      replay the lesson's shipped trace (no privileges needed)\n"
 "  --trace FILE  replay FILE instead of the shipped trace (implies --replay)\n"
 "  --plain       narrate as plain text instead of the full-screen view\n"
@@ -160,17 +167,23 @@ static int do_list(const char *data)
 		fprintf(stderr, "gilscope lesson: %s/lessons: %s\n", data, strerror(-n));
 		return 1;
 	}
-	int bad = 0;
+	int bad = 0, py = 0;
 	for (int i = 0; i < n; i++) {
 		struct lesson *l;
 		if (load_file(&l, data, files[i])) {
 			bad = 1;
 			continue;
 		}
-		printf("%2d  %-10s %s\n", i + 1, lesson_name(l), lesson_about(l));
+		const char *form = !lesson_python(l) ? "" : lesson_python_major(l) == 2 ? "py2" : "py3";
+
+		printf("%2d  %-10s %-3s  %s\n", i + 1, lesson_name(l), form, lesson_about(l));
+		py += form[0] != '\0';
 		lesson_free(l);
 	}
 	free_list(files, n);
+	if (py)
+		printf("py3, py2: the lesson has a CPython form (gilscope lesson NAME --python), a "
+		       "script for Python 3 or 2.7\n");
 	return bad;
 }
 
@@ -212,6 +225,8 @@ int cmd_lesson(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "replay", no_argument, NULL, 'r' },
+		{ "python", no_argument, NULL, 'P' },
+		{ "interpreter", required_argument, NULL, 'i' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "ascii", no_argument, NULL, 'a' },
@@ -220,7 +235,7 @@ int cmd_lesson(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool list = false;
+	bool list = false, python = false;
 	struct lesson_play_opts po = { 0 };
 	const char *data_arg = NULL;
 	int c;
@@ -229,6 +244,8 @@ int cmd_lesson(int argc, char **argv)
 		switch (c) {
 		case 'l': list = true; break;
 		case 'r': po.replay = true; break;
+		case 'P': python = true; break;
+		case 'i': po.interpreter = optarg; python = true; break;
 		case 't': po.trace = optarg; po.replay = true; break;
 		case 'p': po.plain = true; break;
 		case 'a': po.ascii = true; break;
@@ -245,6 +262,9 @@ int cmd_lesson(int argc, char **argv)
 	int rest = argc - optind;
 	if ((list && rest) || (!list && rest != 1))
 		return cmd_usage("lesson", "give --list or one lesson NAME");
+	if (po.interpreter && po.replay)
+		return cmd_usage("lesson", "--interpreter runs the script live: not with --replay "
+				 "or --trace");
 	char data[PATH_MAX];
 	if (find_data(data, sizeof(data), data_arg)) {
 		fprintf(stderr, "gilscope lesson: no lessons/ directory found%s%s "
@@ -262,6 +282,12 @@ int cmd_lesson(int argc, char **argv)
 	int rc = find_lesson(&l, data, argv[optind]);
 	if (rc)
 		return rc;
+	if (python && lesson_select_form(l, LESSON_PYTHON)) {
+		fprintf(stderr, "gilscope lesson: lesson %s has no CPython form (gilscope lesson "
+			"--list marks those that have one: py3, py2)\n", lesson_name(l));
+		lesson_free(l);
+		return 1;
+	}
 	po.data = data;
 	rc = lesson_play(l, &po);
 	lesson_free(l);

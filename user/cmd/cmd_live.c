@@ -57,6 +57,7 @@ static const char usage[] =
 "  --keep-running      leave CMD running when you quit before it ends\n"
 "  --python            trace CPython's GIL, with Python thread names and functions\n"
 "  --python=gil        the GIL only (no names or functions: nothing read from it)\n"
+"                      (Python 2.7: its GIL, kernel thread names, no functions)\n"
 "  --lock SPEC         trace any lock: BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
 "  --ascii             plain ASCII, no colours (NO_COLOR=1 turns off colours only)\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo CMD runs as you.\n";

@@ -53,7 +53,10 @@ static const char usage[] =
 "                      Python thread names and the function behind every GIL event\n"
 "  --python=gil        the GIL only: no names or functions (nothing read from the\n"
 "                      process, nothing added to the cost of a GIL event)\n"
-"  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL]]\n"
+"                      Python 2.7: its GIL (PyThread_acquire_lock/release_lock on\n"
+"                      the lock interpreter_lock points to), kernel thread names,\n"
+"                      no Python functions\n"
+"  --lock SPEC         trace any lock; SPEC is BINARY:ACQUIRE:RELEASE[:argN[=ADDR|=SYMBOL|=*VAR]]\n"
 "  --floor             benchmark only: empty programs on the gilrt probes, no file\n"
 "Needs root (or CAP_BPF and CAP_PERFMON). Under sudo FILE belongs to you and\n"
 "CMD runs as you.\n";

@@ -24,14 +24,24 @@
 #define LESSON_MAX_BYTES (64 * 1024)	/* a lesson is a page of text, not a book */
 #define LESSON_MAX_LINE 160		/* narration line: fits a projector row */
 
-struct lesson {
-	char *text;		/* the file, cut into strings in place */
-	char *name;		/* short name, own allocation */
-	const char *title, *about, *notes, *run, *trace;
+/* What one form of a lesson runs and says: gilrt's or the CPython script's. */
+struct lesson_form {
+	const char *trace;	/* file name in traces/ */
 	size_t nsteps;
 	struct lesson_step steps[LESSON_MAX_STEPS];
 	size_t nclaims;
 	struct lesson_claim claims[LESSON_MAX_CLAIMS];
+};
+
+struct lesson {
+	char *text;		/* the file, cut into strings in place */
+	char *name;		/* short name, own allocation */
+	const char *title, *about, *notes;
+	const char *run;	/* gilrt run ARGS */
+	const char *python;	/* script in lessons/py/, or NULL */
+	int python_major;	/* the script's Python: 2 or 3 */
+	struct lesson_form forms[LESSON_FORM__COUNT];
+	enum lesson_form_kind form;	/* the one the accessors show */
 };
 
 /* Event kinds as lesson files name them, indexed by enum gs_event_type. */
@@ -67,6 +77,7 @@ static const char *const metric_names[LM__COUNT] = {
 	[LM_LONG_HOLDS] = "long_holds",
 	[LM_LONG_WAITS] = "long_waits",
 	[LM_HOLD_SHARE_MAX] = "hold_share_max",
+	[LM_TAKEN_BACK] = "taken_back",
 };
 
 static const char *const op_names[] = {
@@ -112,6 +123,7 @@ static int lookup(const char *const *names, size_t n, const char *word)
 
 struct parse {
 	struct lesson *l;
+	struct lesson_form *last;	/* whose step indented lines belong to */
 	int line;
 	char *err;
 	size_t errlen;
@@ -184,9 +196,8 @@ static int parse_time(const char *w, uint64_t *ns)
 	return 0;
 }
 
-static int parse_step(struct parse *p, char *rest)
+static int parse_step(struct parse *p, struct lesson_form *l, char *rest)
 {
-	struct lesson *l = p->l;
 	if (l->nsteps == LESSON_MAX_STEPS)
 		return fail(p, "more than %d steps", LESSON_MAX_STEPS);
 	if (l->nsteps && l->steps[l->nsteps - 1].nlines == 0)
@@ -238,12 +249,12 @@ static int parse_step(struct parse *p, char *rest)
 	if (l->nsteps && l->steps[l->nsteps - 1].trigger == LT_END && s->trigger != LT_END)
 		return fail(p, "only 'end' steps may follow an 'end' step");
 	l->nsteps++;
+	p->last = l;
 	return 0;
 }
 
-static int parse_claim(struct parse *p, char *rest)
+static int parse_claim(struct parse *p, struct lesson_form *l, char *rest)
 {
-	struct lesson *l = p->l;
 	if (l->nclaims == LESSON_MAX_CLAIMS)
 		return fail(p, "more than %d claims", LESSON_MAX_CLAIMS);
 	char *m = word(&rest), *o = word(&rest), *v = word(&rest);
@@ -276,75 +287,32 @@ static int set_once(struct parse *p, const char **field, const char *key, char *
 	return 0;
 }
 
-/* `run` is data, not a command line: a gilrt scenario name and numbers for
- * the options a lesson may set. Nothing that names a file (gilrt's
- * --stats-json) or reaches anything but gilrt run. */
-static const struct run_option {
-	const char *name;
-	double min, max;	/* numeric value range; max 0 = a word from words */
-	const char *words;	/* allowed words, space separated */
-} run_options[] = {
-	{ "--threads", 1, 64, NULL },
-	{ "--seconds", 0.01, 60, NULL },
-	{ "--work", 1, 1e12, NULL },
-	{ "--switch-interval-us", 1, 1e6, NULL },
-	{ "--policy", 0, 0, "new legacy fifo none" },
-};
-
-static bool is_word_in(const char *w, const char *list)
+/* A file name in traces/: no path. */
+static int set_trace(struct parse *p, const char **field, const char *key, char *val)
 {
-	size_t n = strlen(w);
-
-	for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
-		if (strcspn(p, " ") == n && !strncmp(p, w, n))
-			return true;
-	return false;
+	if (strchr(val, '/') || !strcmp(val, "..") || !strcmp(val, "."))
+		return fail(p, "%s: a file name in traces/, not a path", key);
+	return set_once(p, field, key, val);
 }
 
-static int check_run(struct parse *p, const char *val)
+/* A check of lesson_prog.c (the programs a lesson may run), as a parse error. */
+static int checked(struct parse *p, int (*check)(const char *, char *, size_t), const char *val)
 {
-	char buf[LESSON_MAX_LINE + 1], *rest = buf, *w;
-	size_t n;
+	char why[160];
 
-	if (strlen(val) > LESSON_MAX_LINE)
-		return fail(p, "run: longer than %d characters", LESSON_MAX_LINE);
-	strcpy(buf, val);
-	w = word(&rest);
-	n = w ? strspn(w, "abcdefghijklmnopqrstuvwxyz") : 0;
-	if (!w || !n || w[n] || n > 16)
-		return fail(p, "run: starts with a gilrt scenario name (gilrt list)");
-	while ((w = word(&rest))) {
-		const struct run_option *o = NULL;
-		char *v = word(&rest), *end;
-
-		for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++)
-			if (!strcmp(w, run_options[i].name))
-				o = &run_options[i];
-		if (!o)
-			return fail(p, "run: '%.32s' is not an option a lesson may set (--threads, "
-				    "--seconds, --work, --switch-interval-us, --policy)", w);
-		if (!v)
-			return fail(p, "run: %s needs a value", o->name);
-		if (o->words) {
-			if (!is_word_in(v, o->words))
-				return fail(p, "run: %s is one of: %s", o->name, o->words);
-			continue;
-		}
-		double d = strtod(v, &end);
-		if (end == v || *end || !(d >= o->min && d <= o->max))
-			return fail(p, "run: %s takes a number from %g to %g", o->name, o->min, o->max);
-	}
-	return 0;
+	return check(val, why, sizeof(why)) ? fail(p, "%s", why) : 0;
 }
 
 static int parse_line(struct parse *p, char *s)
 {
 	struct lesson *l = p->l;
+	struct lesson_form *g = &l->forms[LESSON_GILRT], *py = &l->forms[LESSON_PYTHON];
+
 	if (*s == ' ' || *s == '\t') {
 		char *t = trim(s);
-		if (!l->nsteps)
+		if (!p->last)
 			return fail(p, "indented narration before any 'step'");
-		struct lesson_step *st = &l->steps[l->nsteps - 1];
+		struct lesson_step *st = &p->last->steps[p->last->nsteps - 1];
 		if (st->nlines == LESSON_MAX_LINES)
 			return fail(p, "more than %d lines in one step", LESSON_MAX_LINES);
 		if (strlen(t) > LESSON_MAX_LINE)
@@ -362,17 +330,59 @@ static int parse_line(struct parse *p, char *s)
 	if (!strcmp(key, "notes"))
 		return set_once(p, &l->notes, key, val);
 	if (!strcmp(key, "run"))
-		return check_run(p, val) ?: set_once(p, &l->run, key, val);
-	if (!strcmp(key, "trace")) {
-		if (strchr(val, '/') || !strcmp(val, "..") || !strcmp(val, "."))
-			return fail(p, "trace: a file name in traces/, not a path");
-		return set_once(p, &l->trace, key, val);
-	}
+		return checked(p, lesson_check_run, val) ?: set_once(p, &l->run, key, val);
+	if (!strcmp(key, "trace"))
+		return set_trace(p, &g->trace, key, val);
 	if (!strcmp(key, "step"))
-		return parse_step(p, rest);
+		return parse_step(p, g, rest);
 	if (!strcmp(key, "claim"))
-		return parse_claim(p, rest);
+		return parse_claim(p, g, rest);
+	if (!strcmp(key, "python"))
+		return checked(p, lesson_check_script, val) ?: set_once(p, &l->python, key, val);
+	if (!strcmp(key, "python_version")) {
+		if (l->python_major)
+			return fail(p, "'%s' given twice", key);
+		if (strcmp(val, "2") && strcmp(val, "3"))
+			return fail(p, "python_version: 2 or 3 (the Python the script is written for)");
+		l->python_major = val[0] - '0';
+		return 0;
+	}
+	if (!strcmp(key, "python_trace"))
+		return set_trace(p, &py->trace, key, val);
+	if (!strcmp(key, "python_step"))
+		return parse_step(p, py, rest);
+	if (!strcmp(key, "python_claim"))
+		return parse_claim(p, py, rest);
 	return fail(p, "unknown key '%.32s'", key);
+}
+
+/* What a whole lesson needs once every line is read. */
+static int check_complete(struct parse *p)
+{
+	const struct lesson *l = p->l;
+	const struct lesson_form *g = &l->forms[LESSON_GILRT], *py = &l->forms[LESSON_PYTHON];
+
+	p->line = 0;
+	if (!l->title)
+		return fail(p, "no 'title'");
+	if (!l->about)
+		return fail(p, "no 'about' (the one line shown by --list)");
+	if (!l->run)
+		return fail(p, "no 'run' (the gilrt scenario to run live)");
+	if (!g->trace)
+		return fail(p, "no 'trace' (the shipped trace to replay)");
+	if (!g->nsteps)
+		return fail(p, "no 'step'");
+	if (!l->python && (py->trace || py->nsteps || py->nclaims || l->python_major))
+		return fail(p, "python_* keys without 'python' (the script in lessons/py/)");
+	if (l->python && !py->trace)
+		return fail(p, "no 'python_trace' (the shipped trace of the script)");
+	if (l->python && !py->nsteps)
+		return fail(p, "no 'python_step' (the narration of the script's run)");
+	for (int f = 0; f < LESSON_FORM__COUNT; f++)
+		if (l->forms[f].nsteps && !l->forms[f].steps[l->forms[f].nsteps - 1].nlines)
+			return fail(p, "the last %s has no narration lines", f ? "python_step" : "step");
+	return 0;
 }
 
 /* The file's text into out (len + 1 bytes), fit for a terminal: a lesson
@@ -424,6 +434,7 @@ int lesson_parse(struct lesson **out, const char *name, const char *text,
 		return -ENOMEM;
 	}
 	sanitize(l->text, text, len);
+	l->python_major = 0;
 	p.l = l;
 	int rc = 0;
 	char *s = l->text;
@@ -440,25 +451,14 @@ int lesson_parse(struct lesson **out, const char *name, const char *text,
 			rc = parse_line(&p, s);
 		s = nl ? nl + 1 : NULL;
 	}
-	if (rc == 0) {
-		p.line = 0;
-		if (!l->title)
-			rc = fail(&p, "no 'title'");
-		else if (!l->about)
-			rc = fail(&p, "no 'about' (the one line shown by --list)");
-		else if (!l->run)
-			rc = fail(&p, "no 'run' (the gilrt scenario to run live)");
-		else if (!l->trace)
-			rc = fail(&p, "no 'trace' (the shipped trace to replay)");
-		else if (!l->nsteps)
-			rc = fail(&p, "no 'step'");
-		else if (!l->steps[l->nsteps - 1].nlines)
-			rc = fail(&p, "the last step has no narration lines");
-	}
+	if (rc == 0)
+		rc = check_complete(&p);
 	if (rc) {
 		lesson_free(l);
 		return rc;
 	}
+	if (l->python && !l->python_major)
+		l->python_major = 3;
 	*out = l;
 	return 0;
 }
@@ -527,18 +527,33 @@ const char *lesson_title(const struct lesson *l) { return l->title; }
 const char *lesson_about(const struct lesson *l) { return l->about; }
 const char *lesson_notes(const struct lesson *l) { return l->notes ? l->notes : ""; }
 const char *lesson_run_args(const struct lesson *l) { return l->run; }
-const char *lesson_trace(const struct lesson *l) { return l->trace; }
-size_t lesson_nsteps(const struct lesson *l) { return l->nsteps; }
-size_t lesson_nclaims(const struct lesson *l) { return l->nclaims; }
+const char *lesson_python(const struct lesson *l) { return l->python; }
+int lesson_python_major(const struct lesson *l) { return l->python_major; }
+enum lesson_form_kind lesson_form(const struct lesson *l) { return l->form; }
+const char *lesson_trace(const struct lesson *l) { return l->forms[l->form].trace; }
+size_t lesson_nsteps(const struct lesson *l) { return l->forms[l->form].nsteps; }
+size_t lesson_nclaims(const struct lesson *l) { return l->forms[l->form].nclaims; }
+
+int lesson_select_form(struct lesson *l, enum lesson_form_kind form)
+{
+	if (form != LESSON_GILRT && (form != LESSON_PYTHON || !l->python))
+		return -ENOENT;
+	l->form = form;
+	return 0;
+}
 
 const struct lesson_step *lesson_step(const struct lesson *l, size_t i)
 {
-	return i < l->nsteps ? &l->steps[i] : NULL;
+	const struct lesson_form *f = &l->forms[l->form];
+
+	return i < f->nsteps ? &f->steps[i] : NULL;
 }
 
 const struct lesson_claim *lesson_claim(const struct lesson *l, size_t i)
 {
-	return i < l->nclaims ? &l->claims[i] : NULL;
+	const struct lesson_form *f = &l->forms[l->form];
+
+	return i < f->nclaims ? &f->claims[i] : NULL;
 }
 
 int lesson_split_args(const char *args, size_t lead, char ***argv_out)
@@ -557,36 +572,4 @@ int lesson_split_args(const char *args, size_t lead, char ***argv_out)
 	argv[words] = NULL;
 	*argv_out = argv;
 	return (int)words;
-}
-
-/* The summary lines are the ones that neither are indented (tables,
- * histograms) nor end in ':' (their headings) nor are a header line. */
-void lesson_output_summary(char *dst, size_t len, const char *src)
-{
-	const char *keep[LESSON_OUTPUT_LINES] = { 0 };
-	int keep_len[LESSON_OUTPUT_LINES] = { 0 }, n = 0;
-	for (const char *p = src; *p;) {
-		const char *nl = strchr(p, '\n');
-		int l = nl ? (int)(nl - p) : (int)strlen(p);
-		if (l > 0 && p[0] != ' ' && p[0] != '\t' && p[l - 1] != ':' &&
-		    strncmp(p, "gilrt ", 6) && strncmp(p, "gilscope ", 9)) {
-			if (n == LESSON_OUTPUT_LINES) {
-				memmove(keep, keep + 1, sizeof(keep[0]) * (LESSON_OUTPUT_LINES - 1));
-				memmove(keep_len, keep_len + 1, sizeof(keep_len[0]) * (LESSON_OUTPUT_LINES - 1));
-				n--;
-			}
-			keep[n] = p;
-			keep_len[n++] = l;
-		}
-		p = nl ? nl + 1 : p + l;
-	}
-	size_t used = 0;
-	dst[0] = '\0';
-	for (int i = 0; i < n && used + 1 < len; i++) {
-		int w = snprintf(dst + used, len - used, "%s%.*s", i ? "\n" : "", keep_len[i],
-				 keep[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
-	}
 }

@@ -3,9 +3,12 @@
  * lesson.h - classroom lessons: a lesson is a text file (lessons/NN-NAME.lesson,
  * format in lessons/README.md) that says which gilrt scenario to run, which
  * shipped trace replays it, what to say at which moment, and which claims a
- * run must meet. Two parts:
+ * run must meet; a lesson about Python says the same again for a script in
+ * lessons/py/ run by CPython itself (its CPython form). Two parts:
  *
- *  - struct lesson: the parsed file. Immutable once loaded; owns its strings.
+ *  - struct lesson: the parsed file, owning its strings. It shows one form
+ *    at a time (gilrt's unless lesson_select_form() chose the CPython one,
+ *    before any run): trace, steps and claims are that form's.
  *  - struct lesson_run: the narration state machine for one run. Feed it every
  *    event (in time order) and the current time; it decides which step is on
  *    screen and whether the class is waiting for the teacher (space). It keeps
@@ -58,6 +61,8 @@ enum lesson_metric {
 	LM_LONG_HOLDS,		/* holds >= 1024 us (histogram buckets >= 11) */
 	LM_LONG_WAITS,		/* waits >= 1024 us */
 	LM_HOLD_SHARE_MAX,	/* greediest thread's share of all lock-held time */
+	LM_TAKEN_BACK,		/* share of acquisitions by the thread that had
+				 * just released that lock (the old GIL's) */
 	LM__COUNT
 };
 
@@ -67,6 +72,12 @@ struct lesson_claim {
 	uint8_t metric;		/* enum lesson_metric */
 	uint8_t op;		/* enum lesson_op */
 	double value;
+};
+
+enum lesson_form_kind {
+	LESSON_GILRT,		/* `run`, `trace`, `step`, `claim` */
+	LESSON_PYTHON,		/* `python`, `python_trace`, `python_step`, `python_claim` */
+	LESSON_FORM__COUNT
 };
 
 struct lesson;
@@ -83,7 +94,15 @@ const char *lesson_title(const struct lesson *l);
 const char *lesson_about(const struct lesson *l);	/* one line for --list */
 const char *lesson_notes(const struct lesson *l);	/* which point of the notes */
 const char *lesson_run_args(const struct lesson *l);	/* gilrt run ARGS */
-const char *lesson_trace(const struct lesson *l);	/* file name in traces/ */
+/* The CPython form's script, a file name in lessons/py/; NULL: none. */
+const char *lesson_python(const struct lesson *l);
+/* The Python the script is written for: 2 or 3 (0 without a script). */
+int lesson_python_major(const struct lesson *l);
+/* Show the given form from now on (before a lesson_run is made over it);
+ * -ENOENT if the lesson has no such form. */
+int lesson_select_form(struct lesson *l, enum lesson_form_kind form);
+enum lesson_form_kind lesson_form(const struct lesson *l);
+const char *lesson_trace(const struct lesson *l);	/* the form's file in traces/ */
 size_t lesson_nsteps(const struct lesson *l);
 const struct lesson_step *lesson_step(const struct lesson *l, size_t i);
 size_t lesson_nclaims(const struct lesson *l);
@@ -101,10 +120,19 @@ bool lesson_claim_holds(const struct lesson_claim *c, double value);
  * (lead included) or a negative errno. */
 int lesson_split_args(const char *args, size_t lead, char ***argv);
 
+/* Lessons are data: 0 if args may follow `gilrt run` (a scenario, then only
+ * whitelisted options and values), if name is a script's file name (no
+ * path); else -EINVAL and the reason in err ("run: ..." / "python: ..."). */
+int lesson_check_run(const char *args, char *err, size_t len);
+int lesson_check_script(const char *name, char *err, size_t len);
+
 /* The last LESSON_OUTPUT_LINES summary lines of what gilrt printed (its own
  * counts: lost updates, latencies), '\n'-separated, into dst (len bytes). */
 #define LESSON_OUTPUT_LINES 4
 void lesson_output_summary(char *dst, size_t len, const char *src);
+/* The last `lines` lines of src as they are (a failed program's error),
+ * trailing newlines dropped, into dst (len bytes). */
+void lesson_output_tail(char *dst, size_t len, const char *src, size_t lines);
 
 /* ---- one run: the narration state machine -------------------------------- */
 
@@ -137,7 +165,14 @@ void lesson_run_end(struct lesson_run *r, uint64_t end_ns);
 /* The run was cut short at at_ns (a replay quit early, a live program still
  * running): the table covers what was given and judges no claim. */
 void lesson_run_stop(struct lesson_run *r, uint64_t at_ns);
+/* The program failed (why: e.g. "exit status 1", copied): like a run cut
+ * short (no claim judged, no further step), and the narration is over. */
+void lesson_run_fail(struct lesson_run *r, const char *why);
 bool lesson_run_cut(const struct lesson_run *r);
+bool lesson_run_failed(const struct lesson_run *r);
+/* The recording's thread names (a live Python run learns them as it goes),
+ * before the first event; not owned, outlives the run. */
+void lesson_run_set_names(struct lesson_run *r, const struct trace_names *names);
 /* The run ended and the narration's clock reached its end. */
 bool lesson_run_over(const struct lesson_run *r);
 /* The teacher pressed space: leave the current pause. */
@@ -173,6 +208,12 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric);
  * the run (from /proc/stat), so the table can say when other programs took
  * the cores a lesson is about. Not called: nothing is said. */
 void lesson_run_set_machine_busy(struct lesson_run *r, double cores);
+
+/* Live runs: what tracing cost the program (record/pipeline.h stats; NULL:
+ * unknown), for the table's "tracing cost" row. A replay shows the trace's
+ * own (its names record), without this. */
+struct trace_cost;
+void lesson_run_set_cost(struct lesson_run *r, const struct trace_cost *c);
 
 /* The closing table: up to max lines of at most width-1 chars, written into
  * buf (rows of width bytes). Returns the number of lines. */

@@ -7,14 +7,19 @@
  * view through the TUI driver.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "lesson/lesson_play.h"
+#include "util/err.h"
 #include "util/path.h"
+#include "util/sudo.h"
 #include "lesson/lesson_tui.h"
 #include "trace/trace_reader.h"
 
@@ -135,7 +140,7 @@ static int play_replay_plain(struct play *p, const char *path, const char *outpu
 	if (output) {
 		char summary[1024];
 		lesson_output_summary(summary, sizeof(summary), output);
-		printf("gilrt said when this trace was recorded:\n%s\n", summary);
+		printf("%s said when this trace was recorded:\n%s\n", lesson_who(p->l), summary);
 	}
 	return 0;
 }
@@ -171,7 +176,26 @@ static int live_begin(void *ctx, const struct trace_meta *meta)
 
 	(void)meta;
 	lesson_machine_ticks(&lv->busy0, &lv->total0);
+	if (lv->pl && pipeline_names(lv->pl))	/* Python thread names, as learnt */
+		lesson_run_set_names(lv->run, pipeline_names(lv->pl));
 	return 0;
+}
+
+/* The program the pipeline started ended on its own, but failed: 1 and
+ * how into why. */
+static int program_failed(const struct pipeline_stats *st, char *why, size_t len)
+{
+	int ws = st->rec.exit_status;
+
+	if (!st->started || !st->rec.exited || st->rec.ended_by)
+		return 0;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws))
+		snprintf(why, len, "exit status %d", WEXITSTATUS(ws));
+	else if (WIFSIGNALED(ws))
+		snprintf(why, len, "killed by signal %d", WTERMSIG(ws));
+	else
+		return 0;
+	return 1;
 }
 
 static int live_events(void *ctx, const struct gs_event *ev, size_t n)
@@ -189,9 +213,14 @@ static int live_end(void *ctx, const struct pipeline_stats *st)
 
 	lesson_run_set_machine_busy(lv->run, lesson_machine_cores(lv->busy0, lv->total0,
 								   lv->ncpus));
+	lesson_run_set_cost(lv->run, st && st->has_cost ? &st->cost : NULL);
+	char why[64];
+
 	/* stopped while the program still ran (q, Ctrl-C): a part of the run */
 	if (st && !st->rec.exited)
 		lesson_run_stop(lv->run, 0);
+	else if (st && program_failed(st, why, sizeof(why)))
+		lesson_run_fail(lv->run, why);
 	else
 		lesson_run_end(lv->run, 0);
 	return 0;
@@ -215,38 +244,99 @@ static int print_events(void *ctx, const struct gs_event *ev, size_t n)
 
 static const struct pipeline_sink print_sink = { .events = print_events };
 
-/* argv for `gilrt run ARGS`, gilrt taken from beside this binary; the
- * caller frees *argv_out (one block). gilrt must outlive it. */
-static int gilrt_argv(const struct lesson *l, char ***argv_out, char *gilrt, size_t len)
+const char *lesson_who(const struct lesson *l)
+{
+	return lesson_form(l) == LESSON_PYTHON ? "the script" : "gilrt";
+}
+
+/* argv for `gilrt run ARGS`, gilrt taken from beside this binary, into
+ * prog (path: gilrt). */
+static int gilrt_argv(const struct lesson *l, struct lesson_prog *prog)
 {
 	char exe[PATH_MAX];
 	int w = path_self_dir(exe, sizeof(exe));
 	if (w)
 		return w;
-	w = snprintf(gilrt, len, "%s/gilrt", exe);
-	if (w < 0 || (size_t)w >= len)
+	w = snprintf(prog->path, sizeof(prog->path), "%s/gilrt", exe);
+	if (w < 0 || (size_t)w >= sizeof(prog->path))
 		return -ENAMETOOLONG;
-	if (access(gilrt, X_OK))
+	if (access(prog->path, X_OK))
 		return -ENOENT;
-	char **argv;
-	int rc = lesson_split_args(lesson_run_args(l), 2, &argv);
+	int rc = lesson_split_args(lesson_run_args(l), 2, &prog->argv);
 	if (rc < 0)
 		return rc;
-	argv[0] = gilrt;
-	argv[1] = "run";
-	*argv_out = argv;
+	prog->argv[0] = prog->path;
+	prog->argv[1] = "run";
 	return 0;
 }
 
-static int play_live_plain(struct play *p, char **argv)
+/* The CPython form: INTERPRETER data/lessons/py/SCRIPT. The script is read
+ * as it is (no link) and, under sudo, must be the invoking user's to read:
+ * it runs as that user. */
+static int python_argv(const struct lesson *l, const struct lesson_play_opts *o,
+		       struct lesson_prog *prog, char *err, size_t len)
+{
+	struct sudo_fs su;
+	struct stat st;
+	int fd, e, rc;
+
+	if ((rc = lesson_find_python(lesson_python_major(l), o->interpreter, prog->python,
+				     sizeof(prog->python), err, len)))
+		return rc;
+	if (snprintf(prog->path, sizeof(prog->path), "%s/lessons/py/%s", o->data,
+		     lesson_python(l)) >= (int)sizeof(prog->path))
+		return errf(err, len, -ENAMETOOLONG, "%s/lessons/py: path too long", o->data);
+	sudo_fs_enter(&su);
+	fd = open(prog->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	e = errno;
+	sudo_fs_leave(&su);
+	if (fd < 0)
+		return errf(err, len, -e, "%s: %s", prog->path, e == ELOOP ?
+			    "a symbolic link: lesson scripts are run as they are, never through a link" :
+			    strerror(e));
+	rc = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	close(fd);
+	if (rc)
+		return errf(err, len, rc, "%s: not a regular file", prog->path);
+	prog->argv = calloc(3, sizeof(char *));
+	if (!prog->argv)
+		return errf(err, len, -ENOMEM, "out of memory");
+	prog->argv[0] = prog->python;
+	prog->argv[1] = prog->path;
+	prog->python_form = true;
+	return 0;
+}
+
+int lesson_prog_new(struct lesson_prog *prog, const struct lesson *l,
+		    const struct lesson_play_opts *o, char *err, size_t len)
+{
+	int rc;
+
+	memset(prog, 0, sizeof(*prog));
+	if (lesson_form(l) == LESSON_PYTHON)
+		return python_argv(l, o, prog, err, len);
+	if ((rc = gilrt_argv(l, prog)))
+		return errf(err, len, rc, "%s: %s", prog->path[0] ? prog->path : "gilrt",
+			    strerror(-rc));
+	return 0;
+}
+
+void lesson_prog_free(struct lesson_prog *prog)
+{
+	free(prog->argv);
+	prog->argv = NULL;
+}
+
+static int play_live_plain(struct play *p, const struct lesson_prog *prog)
 {
 	/* the recorder follows what traced tasks hand their CPUs to */
 	struct lesson_run_opts ro = { .ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN),
 				      .trace_flags = TRACE_META_HANDOVER };
-	struct pipeline_opts po = { .argv = argv, .child_stdout = -1, .catch_signals = true };
+	struct pipeline_opts po = { .argv = prog->argv, .child_stdout = -1, .catch_signals = true,
+				    .python = prog->python_form };
 	struct lesson_live live = { .ncpus = ro.ncpus };
 	struct pipeline *pl = NULL;
-	char how[PATH_MAX + 64];
+	char how[2 * PATH_MAX + 64];
 	int rc, rc2;
 
 	if ((rc = lesson_run_new(&p->run, p->l, &ro))) {
@@ -255,7 +345,9 @@ static int play_live_plain(struct play *p, char **argv)
 	}
 	live.run = p->run;
 	/* the narration, then what it put on screen printed */
-	if ((rc = pipeline_new(&pl, &po)) || (rc = pipeline_add_sink(pl, &lesson_live_sink, &live)) ||
+	if (!(rc = pipeline_new(&pl, &po)))
+		live.pl = pl;
+	if (rc || (rc = pipeline_add_sink(pl, &lesson_live_sink, &live)) ||
 	    (rc = pipeline_add_sink(pl, &print_sink, p))) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		pipeline_free(pl);
@@ -267,17 +359,25 @@ static int play_live_plain(struct play *p, char **argv)
 		pipeline_free(pl);
 		return 1;
 	}
-	snprintf(how, sizeof(how), "Live: gilrt run %s", lesson_run_args(p->l));
+	if (prog->python_form)
+		snprintf(how, sizeof(how), "Live: %s %s", prog->python, prog->path);
+	else
+		snprintf(how, sizeof(how), "Live: gilrt run %s", lesson_run_args(p->l));
 	print_header(p->l, how);
 	rc = pipeline_run(pl);
 	rc2 = pipeline_stop(pl);	/* the narration ends (lesson_live_sink) */
-	pipeline_free(pl);
 	if (rc < 0 || rc2 < 0) {
 		fprintf(stderr, "gilscope lesson: recording failed: %s\n", strerror(-(rc < 0 ? rc : rc2)));
+		pipeline_free(pl);
 		return 1;
 	}
 	settle(p);
 	print_table(p);
+	pipeline_free(pl);	/* after the table: its Python names are the pipeline's */
+	if (lesson_run_failed(p->run)) {	/* its error went to the terminal already */
+		printf("%s failed: its error is above\n", prog->python_form ? "The script" : "gilrt");
+		return 1;
+	}
 	return 0;
 }
 
@@ -328,17 +428,17 @@ int lesson_play(const struct lesson *l, const struct lesson_play_opts *o)
 		}
 		free(output);
 	} else {
-		char gilrt[PATH_MAX];
-		char **argv = NULL;
-		rc = gilrt_argv(l, &argv, gilrt, sizeof(gilrt));
-		if (rc) {
-			fprintf(stderr, "gilscope lesson: %s: %s\n", gilrt, strerror(-rc));
+		struct lesson_prog prog;
+		char err[PATH_MAX + 256];
+
+		if (lesson_prog_new(&prog, l, o, err, sizeof(err))) {
+			fprintf(stderr, "gilscope lesson: %s\n", err);
 			return 1;
 		}
-		rc = o->plain ? -ENOTTY : lesson_tui_live(l, argv, o->ascii, o->speed);
+		rc = o->plain ? -ENOTTY : lesson_tui_live(l, &prog, o->ascii, o->speed);
 		if (rc == -ENOTTY)	/* the pipeline ends it cleanly on signals */
-			rc = play_live_plain(&p, argv) ? -ECANCELED : 0;
-		free(argv);
+			rc = play_live_plain(&p, &prog) ? -ECANCELED : 0;
+		lesson_prog_free(&prog);
 	}
 	lesson_run_free(p.run);
 	return rc ? 1 : 0;

@@ -12,6 +12,8 @@
 #include "lesson/lesson.h"
 #include "model/describe.h"
 #include "model/model.h"
+#include "trace/trace_cost.h"
+#include "trace/trace_names.h"
 #include "trace/trace_reader.h"
 #include "util/fmt.h"
 
@@ -31,12 +33,16 @@ struct lesson_run {
 	bool view_clock;	/* shown moves by lesson_run_time() only */
 	uint64_t resumed;	/* shown when the teacher last went on */
 	bool cut;		/* stopped before the run was over */
+	bool failed;		/* ... because the program failed */
+	char fail_why[64];
 	uint64_t seen[GS_EV__COUNT];	/* events per kind so far */
 	uint64_t long_holds, long_waits;
 	uint64_t retakes;	/* acquisitions by the thread that last released */
 	uint64_t last_lock;	/* the lock last released, and by whom */
 	uint32_t last_releaser;
 	double machine_busy;	/* cores busy machine-wide (live), < 0 unknown */
+	struct trace_cost cost;	/* what tracing cost the program (live) */
+	bool has_cost;
 	size_t next;		/* next step to consider */
 	int cur;		/* step on screen, -1 before the first */
 	bool paused, ended, finished_model, changed;
@@ -45,6 +51,21 @@ struct lesson_run {
 	uint64_t due_on[LESSON_MAX_STEPS];	/* LT_ON: when its event came (0: not yet) */
 	uint64_t moment[LESSON_MAX_STEPS];	/* lesson_run_moment() */
 };
+
+/* Holds and waits of 1024 us or more, from the model's spans as the report
+ * counts them (a release that names a Python function carries no hold time
+ * in the event, and a span still open at the end counts too). */
+static void on_span(const struct model_span *sp, void *ctx)
+{
+	struct lesson_run *r = ctx;
+
+	if ((sp->flags & SPAN_F_OTHER) || sp->end_ns - sp->start_ns < LONG_NS)
+		return;
+	if (sp->kind == SPAN_HOLD)
+		r->long_holds++;
+	else if (sp->kind == SPAN_WAIT)
+		r->long_waits++;
+}
 
 int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 		   const struct lesson_run_opts *opts)
@@ -58,7 +79,9 @@ int lesson_run_new(struct lesson_run **out, const struct lesson *l,
 	r->machine_busy = -1;
 	r->ncpus = opts && opts->ncpus ? opts->ncpus : 1;
 	r->view_clock = opts && opts->view_clock;
-	struct model_opts mo = { .ncpus = r->ncpus, .trace_flags = opts ? opts->trace_flags : 0 };
+	struct model_opts mo = { .ncpus = r->ncpus, .trace_flags = opts ? opts->trace_flags : 0,
+				 .on_span = on_span, .ctx = r,
+				 .span_kinds = 1u << SPAN_HOLD | 1u << SPAN_WAIT };
 	r->model = model_new(&mo);
 	if (!r->model) {
 		free(r);
@@ -162,10 +185,6 @@ int lesson_run_event(struct lesson_run *r, const struct gs_event *ev)
 				r->due_on[k] = r->now;
 		}
 	}
-	if (ev->type == GS_EV_LOCK_RELEASED && ev->arg1 >= LONG_NS)
-		r->long_holds++;
-	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg1 >= LONG_NS)
-		r->long_waits++;
 	if (ev->type == GS_EV_LOCK_ACQUIRED && ev->arg0 == r->last_lock &&
 	    ev->tid == r->last_releaser)
 		r->retakes++;
@@ -217,6 +236,22 @@ void lesson_run_stop(struct lesson_run *r, uint64_t at_ns)
 	r->cut = true;
 }
 
+void lesson_run_fail(struct lesson_run *r, const char *why)
+{
+	lesson_run_stop(r, 0);
+	if (!r->cut)
+		return;	/* it had ended already */
+	r->failed = true;
+	r->paused = false;
+	r->changed = true;
+	snprintf(r->fail_why, sizeof(r->fail_why), "%s", why);
+}
+
+void lesson_run_set_names(struct lesson_run *r, const struct trace_names *names)
+{
+	model_set_names(r->model, names);
+}
+
 void lesson_run_continue(struct lesson_run *r)
 {
 	if (!r->paused)
@@ -236,11 +271,12 @@ int lesson_run_current(const struct lesson_run *r) { return r->cur; }
 bool lesson_run_paused(const struct lesson_run *r) { return r->paused; }
 bool lesson_run_ended(const struct lesson_run *r) { return r->ended; }
 bool lesson_run_cut(const struct lesson_run *r) { return r->cut; }
-bool lesson_run_over(const struct lesson_run *r) { return over(r); }
+bool lesson_run_failed(const struct lesson_run *r) { return r->failed; }
+bool lesson_run_over(const struct lesson_run *r) { return over(r) || r->failed; }
 
 bool lesson_run_done(const struct lesson_run *r)
 {
-	return over(r) && !r->paused && r->next >= lesson_nsteps(r->l);
+	return r->failed || (over(r) && !r->paused && r->next >= lesson_nsteps(r->l));
 }
 
 bool lesson_run_changed(struct lesson_run *r)
@@ -332,6 +368,9 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric)
 		}
 		return (double)count;
 	}
+	case LM_TAKEN_BACK:
+		return r->seen[GS_EV_LOCK_ACQUIRED] ?
+		       (double)r->retakes / (double)r->seen[GS_EV_LOCK_ACQUIRED] : 0;
 	case LM_LONG_HOLDS:
 		return (double)r->long_holds;
 	case LM_LONG_WAITS:
@@ -343,6 +382,23 @@ double lesson_run_metric(const struct lesson_run *r, unsigned metric)
 void lesson_run_set_machine_busy(struct lesson_run *r, double cores)
 {
 	r->machine_busy = cores;
+}
+
+void lesson_run_set_cost(struct lesson_run *r, const struct trace_cost *c)
+{
+	r->has_cost = c != NULL;
+	if (c)
+		r->cost = *c;
+}
+
+/* Live: the recording's; replayed: the trace's (a names record), if any. */
+static const struct trace_cost *run_cost(const struct lesson_run *r)
+{
+	const struct trace_names *n = model_names(r->model);
+
+	if (r->has_cost)
+		return &r->cost;
+	return n ? trace_names_cost(n) : NULL;
 }
 
 /* ---- the closing table ---------------------------------------------------- */
@@ -373,8 +429,12 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	struct table t = { .buf = buf, .width = width, .max = max };
 	double secs = span_s(r);
 	row(&t, "What this run measured");
-	row(&t, "  run time                %.2f s on %u cores%s", secs, r->ncpus,
-	    r->cut ? ", then stopped: the run was cut short" : "");
+	if (r->failed)
+		row(&t, "  run time                %.2f s on %u cores, then the program failed (%s)",
+		    secs, r->ncpus, r->fail_why);
+	else
+		row(&t, "  run time                %.2f s on %u cores%s", secs, r->ncpus,
+		    r->cut ? ", then stopped: the run was cut short" : "");
 	double par = lesson_run_metric(r, LM_PARALLELISM);
 	row(&t, "  cores busy on average   %.2f", par);
 	/* other programs took cores: claims about cores cannot hold then */
@@ -387,6 +447,15 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	    100 * lesson_run_metric(r, LM_LOCK_BUSY));
 	row(&t, "  holds / waits >= 1 ms   %.0f / %.0f", lesson_run_metric(r, LM_LONG_HOLDS),
 	    lesson_run_metric(r, LM_LONG_WAITS));
+	/* the probes slow the program down: how much, honestly (a lock taken
+	 * tens of thousands of times a second pays a lot) */
+	const struct trace_cost *cost = run_cost(r);
+	if (cost) {
+		char line[160];
+		trace_cost_line(cost, line, sizeof(line));
+		row(&t, "  tracing cost            %s",
+		    strncmp(line, "tracing cost ", 13) ? line : line + 13);
+	}
 	double acq = lesson_run_metric(r, LM_ACQUISITIONS);
 	if (acq > 0)
 		row(&t, "  taken right back        %.0f %% of acquisitions (by the thread that "
@@ -399,16 +468,19 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 	/* leave room for the claims below the thread rows */
 	size_t room = t.max > t.n + 2 + lesson_nclaims(r->l) ? t.max - t.n - 2 - lesson_nclaims(r->l) : 0;
 	if (busy && room) {
-		row(&t, "  %-16s %7s %7s %7s %7s", "thread", "hold %", "wait %", "cpu %", "acq");
+		/* switches: how often it left a core (woken only to wait again: the old lock) */
+		row(&t, "  %-16s %7s %7s %7s %7s %9s", "thread", "hold %", "wait %", "cpu %", "acq",
+		    "switches");
 		for (size_t i = 0; i < n && shown + 1 < room; i++) {
 			if (!th[i].traced || !th[i].cpu_ns)
 				continue;
 			char name[24];
 			/* the one naming rule (a Python thread's name first), cut to the column */
 			describe_thread(name, 17, r->model, &th[i], th[i].tid);
-			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu", name, pct(th[i].hold_ns, secs),
+			row(&t, "  %-16s %7.1f %7.1f %7.1f %7llu %9llu", name, pct(th[i].hold_ns, secs),
 			    pct(th[i].wait_ns, secs), pct(th[i].cpu_ns, secs),
-			    (unsigned long long)th[i].acquisitions);
+			    (unsigned long long)th[i].acquisitions,
+			    (unsigned long long)th[i].ctx_switches);
 			shown++;
 		}
 		if (shown < busy)
@@ -422,10 +494,11 @@ size_t lesson_run_table(const struct lesson_run *r, char *buf, size_t width, siz
 			 c->value);
 		/* counts read better without decimals */
 		bool ratio = c->metric == LM_PARALLELISM || c->metric == LM_LOCK_BUSY ||
-			     c->metric == LM_HOLD_SHARE_MAX;
+			     c->metric == LM_HOLD_SHARE_MAX || c->metric == LM_TAKEN_BACK;
 		/* a part of a run says nothing about what the whole run meets */
 		row(&t, "  expected %-26s measured %-8.*f %s", want, ratio ? 2 : 0, v,
-		    r->cut ? "not judged (cut short)" : lesson_claim_holds(c, v) ? "yes" : "NO");
+		    r->failed ? "not judged (it failed)" : r->cut ? "not judged (cut short)" :
+		    lesson_claim_holds(c, v) ? "yes" : "NO");
 	}
 	return t.n;
 }

@@ -39,6 +39,7 @@
 #define TABLE_W 96
 #define TABLE_ROWS 24
 #define OUTPUT_MAX (1 << 20)		/* of gilrt's output kept with a save */
+#define FAILURE_LINES 8			/* of a failed program's output shown */
 
 struct ltui {
 	const struct lesson *l;
@@ -59,7 +60,8 @@ struct ltui {
 					 * timeline, the narration's data */
 	struct lesson_live lv;
 	int out_fd;			/* gilrt's stdout/stderr (memfd) */
-	char output[1024];		/* its last lines, for the table */
+	char output[1024];		/* its summary lines, for the table */
+	char failure[1024];		/* a failed program's last lines */
 	char panel[PANEL_BYTES];
 	char title[256];
 };
@@ -74,17 +76,20 @@ static void read_output(struct ltui *t, int fd)
 		return;
 	buf[n] = '\0';
 	lesson_output_summary(t->output, sizeof(t->output), buf);
+	lesson_output_tail(t->failure, sizeof(t->failure), buf, FAILURE_LINES);
 }
 
 /* What heads gilrt's lines: whose words, and of which part of the run. */
 static const char *output_heading(const struct ltui *t)
 {
+	static char h[128];
 	bool cut = lesson_run_cut(t->run);
 
-	if (t->live)
-		return cut ? "gilrt said so far (it still ran)" : "gilrt said";
-	return cut ? "gilrt said when this trace was recorded (of the whole run, not only "
-		     "the part replayed)" : "gilrt said when this trace was recorded";
+	snprintf(h, sizeof(h), "%s said%s", lesson_who(t->l),
+		 t->live ? (cut ? " so far (it still ran)" : "") :
+		 cut ? " when this trace was recorded (of the whole run, not only the part replayed)" :
+		 " when this trace was recorded");
+	return h;
 }
 
 /* The closing table as panel text, with what gilrt itself printed. */
@@ -101,7 +106,7 @@ static void table_text(struct ltui *t, char *out, size_t len)
 			break;
 		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
 	}
-	if (t->output[0] && used + 1 < len)
+	if (t->output[0] && used + 1 < len && !lesson_run_failed(t->run))
 		snprintf(out + used, len - used, "\n%s:\n%s", output_heading(t), t->output);
 }
 
@@ -129,7 +134,14 @@ static void show(struct ltui *t)
 	t->table_shown = done;
 	int cur = lesson_run_current(t->run);
 	size_t nsteps = lesson_nsteps(t->l);
-	if (done) {
+	if (done && lesson_run_failed(t->run)) {
+		/* the error first: the table of a part says little */
+		int n = snprintf(t->panel, sizeof(t->panel), "%s failed; its last lines:\n%s\n",
+				 lesson_who(t->l), t->failure[0] ? t->failure : "(nothing)");
+		snprintf(t->title, sizeof(t->title), "The program failed (q: quit)");
+		if (n > 0 && (size_t)n < sizeof(t->panel))
+			table_text(t, t->panel + n, sizeof(t->panel) - n);
+	} else if (done) {
 		size_t n = 0;
 		snprintf(t->title, sizeof(t->title), "What this run measured (q: quit)");
 		/* a last step that did not wait for space would never be read */
@@ -314,7 +326,9 @@ static void print_table(struct ltui *t, const char *how)
 	printf("Lesson %s: %s\n%s\n", lesson_name(t->l), lesson_title(t->l), how);
 	for (size_t i = 0; i < n; i++)
 		printf("%s\n", rows + i * TABLE_W);
-	if (t->output[0])
+	if (lesson_run_failed(t->run))
+		printf("%s failed; its last lines:\n%s\n", lesson_who(t->l), t->failure);
+	else if (t->output[0])
 		printf("%s:\n%s\n", output_heading(t), t->output);
 }
 
@@ -381,7 +395,8 @@ out:
 	return rc;
 }
 
-int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, double speed)
+int lesson_tui_live(const struct lesson *l, const struct lesson_prog *prog, bool ascii,
+		    double speed)
 {
 	struct ltui t = { .l = l, .live = true };
 	int rc;
@@ -397,10 +412,12 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, doubl
 		goto out;
 	t.lv = (struct lesson_live){ .run = t.run, .ncpus = ro.ncpus };
 	/* a temp recording that `s` saves, the view's timeline, the narration */
-	struct pipeline_opts po = { .argv = argv, .child_stdout = t.out_fd, .file = true };
+	struct pipeline_opts po = { .argv = prog->argv, .child_stdout = t.out_fd, .file = true,
+				    .python = prog->python_form };
 	if ((rc = pipeline_new(&t.pl, &po)) || (rc = pipeline_add_sink(t.pl, &timeline_sink, &t.tl)) ||
 	    (rc = pipeline_add_sink(t.pl, &lesson_live_sink, &t.lv)))
 		goto out;
+	t.lv.pl = t.pl;
 	if (pipeline_start(t.pl)) {
 		fprintf(stderr, "gilscope lesson: %s (without root, try: gilscope lesson %s --replay)\n",
 			pipeline_error(t.pl), lesson_name(l));
@@ -408,6 +425,8 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, doubl
 		goto out;
 	}
 	const struct trace_meta *meta = pipeline_meta(t.pl);
+	if (pipeline_names(t.pl))	/* Python thread names and functions, as learnt */
+		timeline_set_names(t.tl, pipeline_names(t.pl));
 	struct app_opts ao = {
 		.mode = TUI_LIVE,
 		.speed = speed > 0 ? speed : LIVE_SPEED,
@@ -434,8 +453,11 @@ int lesson_tui_live(const struct lesson *l, char *const *argv, bool ascii, doubl
 			 lesson_run_cut(t.run) ? "\nQuit while it ran: the table covers the part "
 						  "recorded" : "",
 			 st.file[0] ? "\nSaved to " : "", st.file,
-			 st.file[0] ? " (gilrt's output: that name + .txt)" : "");
+			 st.file[0] ? prog->python_form ? " (the script's output: that name + .txt)" :
+				      " (gilrt's output: that name + .txt)" : "");
 		print_table(&t, how);
+		if (lesson_run_failed(t.run))
+			rc = -ECHILD;	/* said, in the panel and above */
 	} else if (rc != -ENOTTY) {
 		fprintf(stderr, "gilscope lesson: %s\n", strerror(-rc));
 		rc = -ECANCELED;

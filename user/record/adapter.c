@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * adapter.c - resolves --python and --lock targets to files and offsets (see
- * adapter.h); which files make up the program is elf_files.c's. Nothing here
- * needs privileges beyond reading the target's /proc entries.
+ * adapter.h); which files make up the program is elf_files.c's, CPython's
+ * functions adapter_python.c's. Nothing here needs privileges beyond
+ * reading the target's /proc entries.
  */
 #include <elf.h>
 #include <errno.h>
@@ -21,20 +22,7 @@
 #include "util/path.h"
 
 
-static bool is_script(const char *path)
-{
-	char buf[2] = { 0 };
-	int fd = path_open_regular(path);
-
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, 2);
-	close(fd);
-	return n == 2 && buf[0] == '#' && buf[1] == '!';
-}
-
-/* 0 if path defines name as something code can be (not a variable). */
-static int find_func(struct elf_file *ef, const char *name, struct elf_sym *s)
+int adapter_find_func(struct elf_file *ef, const char *name, struct elf_sym *s)
 {
 	int r = elf_file_find(ef, name, s);
 
@@ -51,16 +39,15 @@ static int find_func_or_debug(struct elf_file *ef, const char *name, struct elf_
 {
 	struct elf_file *d;
 
-	int r = find_func(ef, name, s);
+	int r = adapter_find_func(ef, name, s);
 	if (r != -ENOENT || adapter_open_debug(ef, &d))
 		return r;
-	r = find_func(d, name, s);
+	r = adapter_find_func(d, name, s);
 	elf_file_close(d);
 	return r;
 }
 
-/* Resolves a function name or 0xADDR in ef to a file offset. */
-static int func_offset(struct elf_file *ef, const char *name, uint64_t *off, bool *imported,
+int adapter_func_offset(struct elf_file *ef, const char *name, uint64_t *off, bool *imported,
 		       char *err, size_t errlen, const char *path)
 {
 	struct elf_sym s;
@@ -107,129 +94,6 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;
 	t->acquire_ok = a->lock_ok;
-}
-
-/* ---- CPython ---------------------------------------------------------------- */
-
-/* "3.11" out of python3.11, python3.11d, libpython3.11.so.1.0, or "3". */
-static void python_version(const char *path, char *ver, size_t len)
-{
-	const char *b = elf_files_base_name(path), *p = strstr(b, "python");
-
-	snprintf(ver, len, "3.X");
-	if (!p)
-		return;
-	p += 6;
-	size_t n = strspn(p, "0123456789.");
-	while (n && p[n - 1] == '.')
-		n--;
-	if (n && n < len)
-		snprintf(ver, len, "%.*s", (int)n, p);
-}
-
-static int python_try(const char *path, struct adapter_target *a)
-{
-	struct elf_file *ef;
-	bool imp;
-
-	if (elf_file_open(&ef, path))
-		return -ENOEXEC;
-	int r = func_offset(ef, "take_gil", &a->acquire_off, &imp, NULL, 0, path);
-	if (!r)
-		r = func_offset(ef, "drop_gil", &a->release_off, &imp, NULL, 0, path);
-	elf_file_close(ef);
-	if (r || adapter_python_sites(path, a))
-		return -ENOENT;
-	snprintf(a->binary, sizeof(a->binary), "%s", path);
-	return 0;
-}
-
-int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
-			   char *err, size_t errlen)
-{
-	char exe[PATH_MAX], lib[PATH_MAX], ver[16];
-	struct elf_files l;
-	struct elf_file *ef;
-	int r;
-
-	memset(a, 0, sizeof(*a));
-	a->lock_arg = -1;
-	a->lock_addr = ADAPTER_PYTHON_LOCK_ID;
-	a->lock_ok = GS_LOCK_OK_ANY;	/* take_gil returns nothing (3.x) */
-	snprintf(a->adapter, sizeof(a->adapter), "python");
-	snprintf(a->acquire_sym, sizeof(a->acquire_sym), "take_gil");
-	snprintf(a->release_sym, sizeof(a->release_sym), "drop_gil");
-	r = elf_files_target_exe(pid, argv0, exe, err, errlen);
-	if (r)
-		return r;
-	r = elf_file_open(&ef, exe);
-	if (r) {
-		if (r == -ENOEXEC && is_script(exe))
-			return errf(err, errlen, -ENOEXEC,
-				    "%s is a script, not a Python interpreter (a pyenv shim?): give the "
-				    "interpreter's path, e.g. $(pyenv which python3)", exe);
-		return errf(err, errlen, r, "%s: %s", exe,
-			    r == -ENOEXEC ? "not an ELF executable" :
-			    r == -EINVAL ? "not a regular file" : strerror(-r));
-	}
-	if ((r = elf_files_init(&l))) {
-		elf_file_close(ef);
-		return errf(err, errlen, r, "out of memory");
-	}
-	/* The interpreter itself (static build), then any libpython it uses. */
-	elf_files_add(&l, exe);
-	if (pid > 0) {
-		struct elf_files m;
-		if (!elf_files_init(&m)) {
-			elf_files_add_mapped(&m, pid);
-			for (size_t i = 0; i < m.n; i++)
-				if (!strncmp(elf_files_base_name(m.path[i]), "libpython", 9))
-					elf_files_add(&l, m.path[i]);
-			elf_files_free(&m);
-		}
-	} else {
-		const char *need;
-		for (size_t k = 0; (need = elf_file_needed(ef, k)); k++)
-			if (!strncmp(need, "libpython", 9) && !elf_files_find_library(need, exe, lib))
-				elf_files_add(&l, lib);
-	}
-	elf_file_close(ef);
-	for (size_t i = 0; i < l.n; i++) {
-		if (!python_try(l.path[i], a)) {
-			elf_files_free(&l);
-			adapter_lock_target(a, &a->lock);
-			return 0;
-		}
-	}
-	const char *last = l.path[l.n - 1];
-	if (l.n == 1 && !strstr(elf_files_base_name(exe), "python"))
-		r = errf(err, errlen, -ENOENT,
-			 "%s is not a Python interpreter with take_gil/drop_gil symbols (and uses no "
-			 "libpython); run the interpreter itself: --python -- python3.X script.py", exe);
-	else {
-		python_version(last, ver, sizeof(ver));
-		r = errf(err, errlen, -ENOENT,
-			 "%s has no take_gil/drop_gil symbols (stripped): use an interpreter with symbols, "
-			 "e.g. Debian's python%s-dbg (apt install python%s-dbg, then run python%s-dbg) "
-			 "or a pyenv build (its libpython%s.so keeps them)",
-			 last, ver, ver, ver, ver);
-	}
-	elf_files_free(&l);
-	return r;
-}
-
-int adapter_python_file(const char *path, uint64_t *take_off, uint64_t *drop_off)
-{
-	struct adapter_target *a = calloc(1, sizeof(*a));	/* PATH_MAX strings: not on the stack */
-	int r;
-
-	if (!a)
-		return -ENOMEM;
-	r = python_try(path, a);
-	*take_off = a->acquire_off;
-	*drop_off = a->release_off;
-	free(a);
-	return r;
 }
 
 /* ---- --lock ------------------------------------------------------------------- */
@@ -282,7 +146,7 @@ static int find_defining(struct elf_files *l, const char *name, char out[PATH_MA
 		struct elf_sym s;
 		if (elf_file_open(&ef, l->path[i]))
 			continue;
-		int r = find_func(ef, name, &s);
+		int r = adapter_find_func(ef, name, &s);
 		if (!r && s.type != STT_GNU_IFUNC)
 			r = elf_file_vaddr_to_off(ef, s.vaddr, off);
 		elf_file_close(ef);
@@ -310,7 +174,7 @@ static int lock_funcs(struct adapter_target *a, struct elf_files *l, char *err, 
 			    r == -EINVAL ? "not a regular file" : strerror(-r));
 	for (int i = 0; i < 2; i++) {
 		snprintf(where[i], PATH_MAX, "%s", a->binary);
-		r = func_offset(ef, syms[i], offs[i], &imported, err, errlen, a->binary);
+		r = adapter_func_offset(ef, syms[i], offs[i], &imported, err, errlen, a->binary);
 		if (r && imported) {
 			/* ./app calls pthread_mutex_lock: trace it where it is defined. */
 			r = find_defining(l, syms[i], where[i], offs[i]);
@@ -329,6 +193,17 @@ static int lock_funcs(struct adapter_target *a, struct elf_files *l, char *err, 
 			    syms[0], where[0], syms[1], where[1]);
 	snprintf(a->binary, sizeof(a->binary), "%s", where[0]);
 	return 0;
+}
+
+void adapter_lock_symbol_at(struct adapter_target *a, uint64_t addr)
+{
+	if (a->lock_deref) {
+		a->lock_var_addr = addr;
+		a->lock_addr = ADAPTER_LOCK_UNSET;
+	} else {
+		a->lock_addr = addr;
+	}
+	a->lock.lock_addr = a->lock_addr;
 }
 
 /* Finds the lock variable: BINARY as given, the program, the libraries. */
@@ -356,16 +231,22 @@ static int lock_symbol(struct adapter_target *a, const char *spec_file, const ch
 			a->lock_sym_vaddr = s.vaddr;
 			a->lock_pending = elf_file_type(ef) != ET_EXEC;
 			if (!a->lock_pending)
-				a->lock_addr = s.vaddr;	/* not relocated */
-			r = 0;
+				adapter_lock_symbol_at(a, s.vaddr);	/* not relocated */
+			r = s.size == sizeof(uint64_t) || !a->lock_deref ? 0 : -EINVAL;
+			if (r)
+				r = errf(err, errlen, r, "--lock: '%s' in %s is %llu bytes, not a pointer "
+					 "(=*%s reads the lock's address from a pointer variable; "
+					 "=%s names the lock itself)", a->lock_sym, c.path[i],
+					 (unsigned long long)s.size, a->lock_sym, a->lock_sym);
+			elf_file_close(ef);
+			elf_files_free(&c);
+			return r;
 		}
 		elf_file_close(ef);
 	}
 	elf_files_free(&c);
-	if (r)
-		return errf(err, errlen, r, "--lock: no variable '%s' in %s, the program or its libraries "
-			    "(static variables need an unstripped file)", a->lock_sym, spec_file);
-	return 0;
+	return errf(err, errlen, r, "--lock: no variable '%s' in %s, the program or its libraries "
+		    "(static variables need an unstripped file)", a->lock_sym, spec_file);
 }
 
 int adapter_lock_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
@@ -488,12 +369,28 @@ int adapter_resolve_lock_addr_in(int maps_fd, struct adapter_target *a)
 		    !same_file(a->lock_binary, &st, st_ok, m.path, m.inode))
 			continue;
 		uint64_t bias = m.start - (vaddr & ~(page - 1));
-		a->lock_addr = bias + a->lock_sym_vaddr;
-		a->lock.lock_addr = a->lock_addr;
+		adapter_lock_symbol_at(a, bias + a->lock_sym_vaddr);
 		a->lock_pending = false;
 		r = 0;
 		break;
 	}
 	fclose(f);
 	return r;
+}
+
+int adapter_read_lock_ptr(int mem_fd, struct adapter_target *a)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (!a->lock_deref || a->lock_pending || !a->lock_var_addr)
+		return 0;
+	n = pread(mem_fd, &v, sizeof(v), (off_t)a->lock_var_addr);
+	if (n != (ssize_t)sizeof(v))
+		return n < 0 ? -errno : -EIO;
+	if (!v || v == a->lock_addr)
+		return 0;
+	a->lock_addr = v;
+	a->lock.lock_addr = v;
+	return 1;
 }

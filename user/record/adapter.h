@@ -42,6 +42,14 @@
  * has mapped it) and hand a->lock.lock_addr to the BPF filter. Until then
  * lock_addr is 0 (keep every lock). record/pipeline.c does all that.
  *
+ * With =*VAR (a->lock_deref) the lock is the address stored in the pointer
+ * variable VAR: once VAR's own address is known (a->lock_var_addr, placed
+ * like a lock symbol above), the caller reads it with adapter_read_lock_ptr()
+ * until it is non-null and keeps reading it to follow a change, handing each
+ * new a->lock_addr to the filter. Until the first, a->lock_addr is
+ * ADAPTER_LOCK_UNSET: nothing is kept. Python 2 is this case
+ * (PyThread_acquire_lock/PyThread_release_lock, arg0=*interpreter_lock).
+ *
  * All memory is the caller's (struct adapter_target is self-contained, but
  * its lock.binary points into itself: do not copy it, call
  * adapter_lock_target() instead). Functions return 0 or a negative errno
@@ -59,6 +67,9 @@
 
 /* Reported as the lock address of CPython's GIL (no lock argument). */
 #define ADAPTER_PYTHON_LOCK_ID 1
+/* =*VAR before VAR holds a lock: a filter no lock matches (locks are
+ * aligned, none lives at 1), so that nothing is kept until then. */
+#define ADAPTER_LOCK_UNSET 1
 #define ADAPTER_SYM_MAX 128	/* longest symbol name accepted, with the NUL */
 #define ADAPTER_MAX_ARG 5	/* argN: 0..5, the six register arguments */
 
@@ -85,6 +96,8 @@ struct adapter_target {
 	char lock_binary[PATH_MAX];	/* resolved ELF file defining lock_sym */
 	uint64_t lock_sym_vaddr;	/* its link-time address there */
 	bool lock_pending;		/* lock_sym needs adapter_resolve_lock_addr() */
+	bool lock_deref;		/* =*VAR: lock_sym is a pointer to the lock */
+	uint64_t lock_var_addr;		/* =*VAR: VAR's runtime address once known */
 	int lock_ok;			/* enum gs_lock_ok: when ACQUIRE got the lock */
 };
 
@@ -123,6 +136,12 @@ int adapter_resolve_lock_addr(pid_t pid, struct adapter_target *a);
  * dropped, it stays readable for that program's whole life. */
 int adapter_resolve_lock_addr_in(int maps_fd, struct adapter_target *a);
 
+/* =*VAR: reads VAR from mem_fd (an open /proc/PID/mem, opened while we may).
+ * 1 when it holds a new non-null lock address (now a->lock_addr and
+ * a->lock.lock_addr), 0 when unchanged, still NULL or not a deref target,
+ * -errno if the read fails (a->lock_addr kept: what was kept stays so). */
+int adapter_read_lock_ptr(int mem_fd, struct adapter_target *a);
+
 /* What record and live do with --python / --lock SPEC: parse, resolve, and
  * for a running pid place the lock. On failure err says why (ready to print
  * after "gilscope CMD: ") and *usage tells a bad SPEC (exit 2) from a target
@@ -145,6 +164,22 @@ int adapter_python_sites(const char *path, struct adapter_target *a);
  * (a->binary, a->acquire_off, ...); the entries themselves if the code
  * cannot be read. 0 or -ENOEXEC. */
 int adapter_lock_sites(struct adapter_target *a);
+
+/* ---- shared by adapter.c and adapter_python.c ----------------------------- */
+
+/* 0 and *s if ef defines name as something code can be (not a variable);
+ * -ENOENT otherwise, -ENXIO if ef only imports it. */
+int adapter_find_func(struct elf_file *ef, const char *name, struct elf_sym *s);
+/* A function name (looked up in ef, then its debug file by build-id) or a
+ * "0x..." link-time address -> file offset in ef. *imported (with -ENXIO)
+ * if ef only imports it; other failures say why into err (may be NULL),
+ * naming path. */
+int adapter_func_offset(struct elf_file *ef, const char *name, uint64_t *off, bool *imported,
+			char *err, size_t errlen, const char *path);
+/* The lock variable's runtime address addr is known: the lock's own
+ * address, or with =*VAR the pointer's (a->lock_var_addr; the lock is
+ * ADAPTER_LOCK_UNSET until read). */
+void adapter_lock_symbol_at(struct adapter_target *a, uint64_t addr);
 
 
 #endif

@@ -12,7 +12,7 @@
 #include "util/err.h"
 #include "util/gs_types.h"
 
-#define SYNTAX "BINARY:ACQUIRE:RELEASE[:argN[=LOCK]][:ok=0|nz|any]"
+#define SYNTAX "BINARY:ACQUIRE:RELEASE[:argN[=LOCK|=*VAR]][:ok=0|nz|any]"
 
 const char ADAPTER_LOCK_SPEC_HELP[] =
 "--lock " SYNTAX "\n"
@@ -31,6 +31,9 @@ const char ADAPTER_LOCK_SPEC_HELP[] =
 "  =LOCK    keep only this lock: 0xADDR (its address in the running process)\n"
 "           or the name of a global lock variable (found in BINARY, the\n"
 "           program or its libraries; PIE and libraries are relocated)\n"
+"  =*VAR    keep only the lock whose address the pointer variable VAR holds\n"
+"           (a global or static pointer, found like LOCK): read once it is\n"
+"           non-null, and followed when it changes; until then nothing is kept\n"
 "  ok=      when ACQUIRE got the lock, from its return value (an int):\n"
 "           ok=0 when it returns 0, ok=nz when it returns non-zero (a bool\n"
 "           try_lock), ok=any always (void functions). A call that did not\n"
@@ -135,6 +138,14 @@ static int parse_lock_field(const char *s, size_t len, struct adapter_target *a,
 	size_t vlen = len - 5;
 	if (!vlen)
 		return errf(err, errlen, -EINVAL, "nothing after '=' (give 0xADDR or a lock variable's name)");
+	if (v[0] == '*') {
+		a->lock_deref = true;
+		v++;
+		vlen--;
+		if (!vlen || is_number_start(v, vlen))
+			return errf(err, errlen, -EINVAL, "'=*' needs the name of a pointer variable "
+				    "(e.g. arg0=*the_lock)");
+	}
 	if (is_number_start(v, vlen)) {
 		if (parse_number(v, vlen, &a->lock_addr))
 			return errf(err, errlen, -EINVAL, "'%.*s' is not a non-zero address",

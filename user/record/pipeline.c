@@ -5,9 +5,7 @@
  * pending lock and the fan-out of events to the sinks.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 #include "record/adapter.h"
 #include "record/live_file.h"
+#include "record/lock_place.h"
 #include "record/pipeline.h"
 #include "record/pyrec.h"
 #include "record/recorder.h"
@@ -37,8 +36,7 @@ struct pipeline {
 	struct pyrec *py;		/* --python's names and functions, or NULL */
 	struct gs_py_cfg py_cfg;	/* the kernel side's part of it */
 	bool py_funcs;			/* py_cfg is set: functions are captured */
-	int maps_fd;			/* the target's /proc/PID/maps while its lock
-					 * is pending (opened at exec), or -1 */
+	struct lock_place lp;		/* a pending or followed (=*VAR) lock */
 	struct live_file *file;		/* the .gst, or NULL */
 	struct recorder *rec;		/* from pipeline_start */
 	struct trace_meta meta;
@@ -153,33 +151,12 @@ static const struct pipeline_sink file_sink = {
 
 /* ---- the pending lock ----------------------------------------------------------- */
 
-static void note(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct pipeline *p, const char *fmt, ...)
+static void note(void *ctx, const char *line)
 {
-	char line[256];
-	va_list ap;
+	struct pipeline *p = ctx;
 
-	if (!p->o.note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	p->o.note(p->o.note_ctx, line);
-}
-
-/* Sets the filter once the pending lock's file is mapped (r: the recorder,
- * which is not p->rec yet while recorder_start() runs on_exec). */
-static void place_lock(struct pipeline *p, struct recorder *r)
-{
-	struct adapter_target *a = p->adapter;
-
-	if (!a || !a->lock_pending || p->maps_fd < 0 || adapter_resolve_lock_addr_in(p->maps_fd, a))
-		return;
-	if (recorder_set_lock_filter(r, a->lock_addr))
-		return;
-	close(p->maps_fd);
-	p->maps_fd = -1;
-	note(p, "lock %s placed at 0x%llx", a->lock_sym, (unsigned long long)a->lock_addr);
+	if (p->o.note)
+		p->o.note(p->o.note_ctx, line);
 }
 
 /* recorder_opts.on_exec: the program is mapped and has not run. A PIE's
@@ -189,15 +166,11 @@ static void place_lock(struct pipeline *p, struct recorder *r)
 static void on_exec(void *ctx, struct recorder *r, pid_t pid)
 {
 	struct pipeline *p = ctx;
-	char fn[64];
 
 	if (p->py)	/* the new image's memory, readable after the drop too */
 		pyrec_open_proc(p->py, pid, false);
-	if (!p->adapter->lock_pending)
-		return;
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	p->maps_fd = open(fn, O_RDONLY | O_CLOEXEC);
-	place_lock(p, r);
+	lock_place_open(&p->lp, pid);
+	lock_place_poll(&p->lp, r);
 }
 
 /* ---- privileges ----------------------------------------------------------------- */
@@ -233,7 +206,7 @@ int pipeline_new(struct pipeline **out, const struct pipeline_opts *opts)
 	if (!p)
 		return -ENOMEM;
 	p->o = *opts;
-	p->maps_fd = -1;
+	lock_place_init(&p->lp, NULL, note, p);
 	/* from the first moment: a signal while the probes attach must stop
 	 * the start, not kill us with the program's release half done */
 	if (p->o.catch_signals)
@@ -277,6 +250,9 @@ int pipeline_check(struct pipeline *p)
 			p->adapter = NULL;
 			return rc;
 		}
+		lock_place_init(&p->lp, p->adapter, note, p);
+		if (o->pid > 0)	/* while we may read it */
+			lock_place_open(&p->lp, o->pid);
 	}
 	if (o->python && !o->python_gil_only && !p->py) {
 		if (pyrec_new(&p->py, p->adapter->binary, true))
@@ -324,7 +300,7 @@ static int start_recorder(struct pipeline *p)
 		.cost = true,
 		/* a lock in a PIE or library, Python's memory: look at the new
 		 * image at exec */
-		.on_exec = (a && a->lock_pending) || p->py ? on_exec : NULL,
+		.on_exec = lock_place_wanted(&p->lp) || p->py ? on_exec : NULL,
 		.exec_ctx = p,
 		.sink = fan_events,
 		.flush = fan_flush,
@@ -346,6 +322,7 @@ int pipeline_start(struct pipeline *p)
 		return rc;
 	if ((rc = start_recorder(p)))
 		return rc;
+	lock_place_poll(&p->lp, p->rec);	/* -p PID: VAR may be set already */
 	/* the probes are attached and the output is open: nothing else needs root */
 	if ((rc = drop_privileges()))
 		return errf(p->err, sizeof(p->err), rc, "cannot drop privileges: %s", strerror(-rc));
@@ -401,7 +378,7 @@ int pipeline_poll(struct pipeline *p)
 {
 	int rc;
 
-	place_lock(p, p->rec);
+	lock_place_poll(&p->lp, p->rec);
 	/* names of new threads before their events reach the file */
 	if (p->py && !p->quiet && (rc = pyrec_poll(p->py, mono_ns())))
 		return rc;
@@ -537,8 +514,15 @@ int pipeline_lock_warning(const struct pipeline *p, char *buf, size_t len)
 	if (!a || a->lock_arg < 0 || (!a->lock_addr && !a->lock_pending))
 		return 0;	/* no filter: every lock is kept */
 	if (a->lock_pending) {
-		snprintf(buf, len, "lock %s was never placed (the program never mapped %s): "
-			 "every lock was recorded", a->lock_sym, a->lock_binary);
+		snprintf(buf, len, "lock %s%s was never placed (the program never mapped %s): "
+			 "%s lock was recorded", a->lock_deref ? "*" : "", a->lock_sym, a->lock_binary,
+			 a->lock_deref ? "no" : "every");
+		return 1;
+	}
+	if (a->lock_deref && a->lock_addr == ADAPTER_LOCK_UNSET) {
+		snprintf(buf, len, "%s stayed NULL while recorded: no lock was kept%s", a->lock_sym,
+			 strcmp(a->adapter, "python") ? "" : " (Python 2 creates its GIL when a "
+			 "second thread starts: this program started none)");
 		return 1;
 	}
 	for (size_t k = 0; k < p->nseen; k++)
@@ -587,8 +571,7 @@ void pipeline_free(struct pipeline *p)
 	if (!p->finished)
 		live_file_abandon(p->file);
 	live_file_free(p->file);
-	if (p->maps_fd >= 0)
-		close(p->maps_fd);
+	lock_place_close(&p->lp);
 	pyrec_free(p->py);
 	free(p->adapter);
 	free(p);

@@ -31,7 +31,11 @@
  * pipeline looks at exec (the target stopped before its first instruction)
  * and again at every poll until it is there, then sets the BPF filter (until
  * then every lock is recorded) and tells opts.note "lock SYMBOL placed at
- * 0x...", so a user (or a test) knows from when the filter holds.
+ * 0x...", so a user (or a test) knows from when the filter holds. With
+ * `=*VAR` the lock is what the pointer VAR holds: nothing is kept while it
+ * is NULL; each poll reads it, and a new value moves the filter ("lock *VAR
+ * placed at 0x...", "lock *VAR moved from 0x... to 0x..."). The details
+ * are record/lock_place.h's.
  *
  * Python (--python): unless opts.python_gil_only, a Python stage
  * (record/pyrec.h) runs between the recorder and the sinks: every sink, the

@@ -5,7 +5,10 @@
  * that shows it, so that the model knows more than "tid N" for threads that
  * never name themselves; a name the program gave (gilrt's THREAD_NAME)
  * wins. Each tid is named once (past THREAD_NAMER_MAX tids remembered,
- * all are forgotten and named again when seen).
+ * all are forgotten and named again when seen), except a thread that still
+ * has its process's first thread's name: it may name itself after its
+ * first events (Python 2 through prctl), so it is looked at again at its
+ * events, 50 ms apart, for two seconds, and named again when it did.
  *
  * The caller fills the struct (zeroed first) and frees it with
  * thread_namer_free(); names go into ro like any event. Functions return
