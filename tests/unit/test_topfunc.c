@@ -10,7 +10,8 @@
  * give: the process row "crunch" (where nearly all of its GIL
  * time goes), cruncher's row "crunch" and sleeper's row "nap_loop" (a hold
  * belongs to the function that lets go). Also: with the functions off (as
- * with --no-names, and the exporter) the rows have none, whatever runs.
+ * with --no-names, and the exporter) the rows have none, whatever runs;
+ * and a hold still going on counts for the function its thread runs now.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,17 +37,32 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* py_funcs.py for seconds s, once its process runs the interpreter. */
-static pid_t start_py(double s)
+/* PY script [arg], once its process runs the interpreter; in: a pipe to
+ * its stdin (NULL: none), out: one from its stdout (NULL: none). */
+static pid_t start_script(const char *script, const char *arg, int *in, int *out)
 {
-	char arg[32], exe[PATH_MAX], link[64];
+	char exe[PATH_MAX], link[64];
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 };
 	pid_t pid;
 
-	snprintf(arg, sizeof(arg), "%.1f", s);
+	if ((in && pipe(pin)) || (out && pipe(pout)))
+		return -1;
 	pid = fork();
 	if (pid == 0) {
-		execl(PY, PY, "tests/progs/py_funcs.py", arg, (char *)NULL);
+		if (in)
+			dup2(pin[0], 0);
+		if (out)
+			dup2(pout[1], 1);
+		execl(PY, PY, script, arg, (char *)NULL);
 		_exit(127);
+	}
+	if (in) {
+		close(pin[0]);
+		*in = pin[1];
+	}
+	if (out) {
+		close(pout[1]);
+		*out = pout[0];
 	}
 	CHECK(pid > 0);
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
@@ -58,6 +74,15 @@ static pid_t start_py(double s)
 	}
 	CHECKF(0, "%s did not start", PY);
 	return pid;
+}
+
+/* py_funcs.py for seconds s. */
+static pid_t start_py(double s)
+{
+	char arg[32];
+
+	snprintf(arg, sizeof(arg), "%.1f", s);
+	return start_script("tests/progs/py_funcs.py", arg, NULL, NULL);
 }
 
 static void stop_py(pid_t pid)
@@ -79,11 +104,14 @@ static const struct toprow *row_of(const struct toprows *r, uint32_t pid, const 
 
 /*
  * Watches pid (functions or not) with a snapshot every 0.3 s until the
- * rows of the process, "cruncher" and "sleeper" say want_proc, want_cr and
- * want_sl, or timeout seconds. Returns whether they did; got: the last seen.
+ * rows of the process and of its threads named t1 and t2 say want_proc,
+ * want1 and want2, or timeout seconds. go: written to go_fd after the
+ * first snapshot (the probes are in by then), unless go_fd is -1. Returns
+ * whether they did; got: the last seen.
  */
-static bool watch(pid_t pid, bool functions, const char *want_proc, const char *want_cr,
-		  const char *want_sl, double timeout, char *got, size_t gotlen)
+static bool watch(pid_t pid, bool functions, const char *want_proc, const char *t1,
+		  const char *want1, const char *t2, const char *want2, double timeout,
+		  int go_fd, const char *go, char *got, size_t gotlen)
 {
 	struct gilwatch_opts o = { .pids = &pid, .npids = 1, .attach_once = true,
 				   .functions = functions };
@@ -104,13 +132,18 @@ static bool watch(pid_t pid, bool functions, const char *want_proc, const char *
 		if ((r = gilwatch_snapshot(w, &cur)) || (r = toprows_compute(&rows, &prev, &cur)))
 			break;
 		p = row_of(&rows, (uint32_t)pid, NULL);
-		c = row_of(&rows, (uint32_t)pid, "cruncher");
-		s = row_of(&rows, (uint32_t)pid, "sleeper");
-		snprintf(got, gotlen, "process '%s', cruncher '%s', sleeper '%s'", p ? p->func : "(none)",
-			 c ? c->func : "(none)", s ? s->func : "(none)");
-		done = p && c && s && !strcmp(p->func, want_proc) && !strcmp(c->func, want_cr) &&
-		       !strcmp(s->func, want_sl);
+		c = row_of(&rows, (uint32_t)pid, t1);
+		s = row_of(&rows, (uint32_t)pid, t2);
+		snprintf(got, gotlen, "process '%s', %s '%s', %s '%s'", p ? p->func : "(none)", t1,
+			 c ? c->func : "(none)", t2, s ? s->func : "(none)");
+		done = p && c && s && !strcmp(p->func, want_proc) && !strcmp(c->func, want1) &&
+		       !strcmp(s->func, want2);
 		gilsnap_swap(&prev, &cur);
+		if (go_fd >= 0) {
+			CHECK(write(go_fd, go, strlen(go)) == (ssize_t)strlen(go));
+			go_fd = -1;
+			end = now_s() + timeout;	/* from the go */
+		}
 	}
 	if (done)
 		printf("# %s after %.1f s\n", got, now_s() - t0);
@@ -128,9 +161,12 @@ static void test_top_function(void)
 	pid_t pid;
 
 	pid = start_py(120);
-	if (pid > 0)
-		CHECKF(watch(pid, true, "crunch", "crunch", "nap_loop", 60, got, sizeof(got)),
-		       "want process 'crunch', cruncher 'crunch', sleeper 'nap_loop'; got %s", got);
+	if (pid > 0) {
+		bool ok = watch(pid, true, "crunch", "cruncher", "crunch", "sleeper", "nap_loop", 60,
+				-1, NULL, got, sizeof(got));
+
+		CHECKF(ok, "want process 'crunch', cruncher 'crunch', sleeper 'nap_loop'; got %s", got);
+	}
 	stop_py(pid);
 }
 
@@ -142,9 +178,40 @@ static void test_top_function_off(void)
 	pid_t pid = start_py(120);
 
 	if (pid > 0) {
-		watch(pid, false, "crunch", "crunch", "nap_loop", 2, got, sizeof(got));
+		watch(pid, false, "crunch", "cruncher", "crunch", "sleeper", "nap_loop", 2, -1, NULL, got,
+		      sizeof(got));
 		CHECKF(!strcmp(got, "process '', cruncher '', sleeper ''"), "%s", got);
 	}
+	stop_py(pid);
+}
+
+/*
+ * A hold still going on counts as it goes, for the function its thread runs
+ * now: tests/progs/py_gil_block.py's MainThread keeps the GIL for 8 s in one
+ * sum(range(N)) called from main() (no hold ends meanwhile), while "waiter"
+ * waits. During the block the process row and MainThread's say "main"; the
+ * waiter's row has none (it held nothing in the interval).
+ */
+static void test_top_function_hold_in_progress(void)
+{
+	char got[512], line[128];
+	int in = -1, out = -1;
+	pid_t pid = start_script("tests/progs/py_gil_block.py", NULL, &in, &out);
+	FILE *f;
+
+	if (pid <= 0)
+		return;
+	f = fdopen(out, "r");	/* "ready PID TID" once the waiter runs */
+	CHECK(f && fgets(line, sizeof(line), f) && !strncmp(line, "ready ", 6));
+	if (!check__failed_now) {
+		bool ok = watch(pid, true, "main", "MainThread", "main", "waiter", "", 6, in, "go 8\n",
+				got, sizeof(got));
+
+		CHECKF(ok, "want process 'main', MainThread 'main', waiter ''; got %s", got);
+	}
+	close(in);
+	if (f)
+		fclose(f);
 	stop_py(pid);
 }
 
@@ -164,5 +231,6 @@ int main(void)
 	}
 	RUN(test_top_function);
 	RUN(test_top_function_off);
+	RUN(test_top_function_hold_in_progress);
 	return check_done();
 }
