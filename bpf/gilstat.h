@@ -33,9 +33,16 @@
  *             (a hold belongs to the function that lets go, as in a
  *             recording: bpf/gilscope.h). Only threads of files with a
  *             pycfg entry have any. The code object is read at drop_gil's
- *             entry (bpf/gs_pycode.h, 3-4 reads of the thread's memory)
- *             and sent as gs_pyaddr_pack() with its fingerprint, or
- *             GS_PYADDR_NONE / GS_PYADDR_FAULT; user space names it.
+ *             entry (bpf/gs_pycode.h, 4-5 reads of the thread's memory,
+ *             about 0.1 us each) and sent as gs_pyaddr_pack() with its
+ *             fingerprint, or GS_PYADDR_NONE / GS_PYADDR_FAULT; user
+ *             space names it. At most once per GILSTAT_WALK_NS per thread:
+ *             a hold that ends sooner after the thread's last read goes to
+ *             what that read found (walk_code). Exact for threads that
+ *             release the GIL less often (CPython's switch interval is
+ *             5 ms); a thread that lets go thousands of times a second
+ *             (I/O in a loop) is read 1,000 times a second, its other
+ *             holds counted in the function it was last seen in.
  *
  * Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns). Holds and waits still
  * in progress are not in the totals: request_ns / acquired_ns say since
@@ -59,6 +66,7 @@
 #define GILSTAT_MAX_PROCS 4096		/* processes tracked at once */
 #define GILSTAT_MAX_FILES 256		/* interpreter files with a pycfg entry */
 #define GILSTAT_MAX_FUNCS 8192		/* (thread, function) hold totals at once */
+#define GILSTAT_WALK_NS 1000000ull	/* funcs: a thread's code is read at most this often */
 
 struct gilstat_totals {
 	__u64 hold_ns;		/* finished holds */
@@ -75,6 +83,8 @@ struct gilstat_thread {
 	struct gilstat_totals t;	/* this thread's */
 	__u64 request_ns;	/* in take_gil since (0: not waiting) */
 	__u64 acquired_ns;	/* holds the GIL since (0: does not) */
+	__u64 walk_ns;		/* funcs: its running code was last read then (0: never) */
+	__u64 walk_code;	/* funcs: what that read found (gilstat_func_key.code) */
 	__u32 pid;		/* its process (tgid) */
 	__u32 pad;		/* zero */
 };

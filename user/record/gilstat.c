@@ -285,8 +285,10 @@ int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_o
 	/* the layout is in place before the first hit can look for it; the
 	 * map's fd needs no privilege, so this works after the drop too */
 	if (py && g->ncfg < GILSTAT_MAX_FILES &&
-	    !bpf_map_update_elem(bpf_map__fd(g->skel->maps.pycfg), &g->ncfg, py, BPF_ANY))
+	    !bpf_map_update_elem(bpf_map__fd(g->skel->maps.pycfg), &g->ncfg, py, BPF_ANY)) {
 		cookie = ++g->ncfg;
+		__atomic_store_n(&g->skel->bss->funcs_on, 1, __ATOMIC_RELAXED);
+	}
 	r = g->sock >= 0 ? ask_attacher(g, fd, take_off, drop_off, cookie)
 			 : attach_here(g, fd, take_off, drop_off, cookie);
 
