@@ -128,7 +128,8 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 	if (pyscan_file_probe(path, &take, &drop, f->why, sizeof(f->why)) == PYSCAN_FILE_OK) {
 		int r;
 
-		f->funcs = w->o.functions && gw_file_cfg(path, &cfg);
+		/* the layout by name: its version may be only in the name */
+		f->funcs = w->o.functions && gw_file_cfg(hit->path, f->dev, f->ino, &cfg);
 		r = gilstat_attach(w->gs, fd, take, drop, f->funcs ? &cfg : NULL, err, sizeof(err));
 
 		if ((r == -EPERM || r == -EACCES) && w->o.attach_once)	/* seen after the drop */

@@ -25,19 +25,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "record/gilwatch_impl.h"
 #include "record/pylayout.h"
 
 #define NO_CODE "(no Python code)"	/* as a recording's report says */
 
-bool gw_file_cfg(const char *path, struct gs_py_cfg *c)
+bool gw_file_cfg(const char *path, uint64_t dev, uint64_t ino, struct gs_py_cfg *c)
 {
 	struct pylayout *l = malloc(sizeof(*l));	/* 4 KiB of path: not on the stack */
+	struct stat st;
 	char why[512];
 	bool ok;
 
+	/* a file replaced meanwhile would give another file's offsets: the
+	 * reads would fail or name nothing ("?"), but better none at all */
 	ok = l && !pylayout_load(l, path, why, sizeof(why)) &&
-	     pylayout_bpf_cfg(l, c, why, sizeof(why));
+	     pylayout_bpf_cfg(l, c, why, sizeof(why)) && !stat(path, &st) &&
+	     (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 	free(l);
 	return ok;
 }

@@ -92,9 +92,10 @@ void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *
 /* The snapshot of reading rd: the known Pythons and whoever the counters
  * name, with what is in progress, names and states. */
 int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsnap *s);
-/* The kernel side's layout for the interpreter file at path: true and *c
- * when its holds can go by function (gilwatch_func.c). */
-bool gw_file_cfg(const char *path, struct gs_py_cfg *c);
+/* The kernel side's layout for the interpreter file at path, which must
+ * still be the file (dev, ino) after it was read: true and *c when its
+ * holds can go by function (gilwatch_func.c). */
+bool gw_file_cfg(const char *path, uint64_t dev, uint64_t ino, struct gs_py_cfg *c);
 /* Fills the func of s's threads and processes (built by gw_build from
  * rd) for the interval of interval_ns that ended with rd. 0 or -ENOMEM. */
 int gw_funcs(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsnap *s,
