@@ -773,8 +773,9 @@ def top_function_cost():
         else:
             ex, _ = _exporter()
             w = ex
-        run([py, loop, "20000"], env=env)	# a first run: its libpython gets probed
-        time.sleep(1.5)
+        # a process of the private libpython that lives long enough to be
+        # found (0.1 s after its exec): from then on its file is probed
+        run([py, "-c", "import time; time.sleep(1.5)"], env=env)
         return w
 
     def stop(mode, w):
