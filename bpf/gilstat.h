@@ -40,9 +40,11 @@
  *             a hold that ends sooner after the thread's last read goes to
  *             what that read found (walk_code). Exact for threads that
  *             release the GIL less often (CPython's switch interval is
- *             5 ms); a thread that lets go thousands of times a second
- *             (I/O in a loop) is read 1,000 times a second, its other
- *             holds counted in the function it was last seen in.
+ *             5 ms), and for every hold of GILSTAT_WALK_NS or more (it
+ *             began that long after the last read); a thread that lets
+ *             go thousands of times a second (I/O in a loop) is read
+ *             1,000 times a second, its shorter holds counted in the
+ *             function it was last seen in.
  *
  * Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns). Holds and waits still
  * in progress are not in the totals: request_ns / acquired_ns say since

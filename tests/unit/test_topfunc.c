@@ -11,7 +11,8 @@
  * time goes), cruncher's row "crunch" and sleeper's row "nap_loop" (a hold
  * belongs to the function that lets go). Also: with the functions off (as
  * with --no-names, and the exporter) the rows have none, whatever runs;
- * a hold still going on counts for the function its thread runs now; and
+ * a hold still going on counts for the function its thread runs now; a
+ * thread in an I/O loop (its code read at most once a ms) is named; and
  * the same on the pyenv CPythons found (3.9, 3.10, 3.12, 3.13).
  */
 #include <errno.h>
@@ -106,7 +107,7 @@ static const struct toprow *row_of(const struct toprows *r, uint32_t pid, const 
 /*
  * Watches pid (functions or not) with a snapshot every 0.3 s until the
  * rows of the process and of its threads named t1 and t2 say want_proc,
- * want1 and want2, or timeout seconds. go: written to go_fd after the
+ * want1 and want2 in three snapshots in a row, or timeout seconds. go: written to go_fd after the
  * first snapshot (the probes are in by then), unless go_fd is -1. Returns
  * whether they did; got: the last seen.
  */
@@ -121,6 +122,7 @@ static bool watch(pid_t pid, bool functions, const char *want_proc, const char *
 	struct gilwatch *w = NULL;
 	char err[512];
 	bool done = false;
+	int same = 0;
 	double t0 = now_s();
 	int r = gilwatch_open(&w, &o, err, sizeof(err));
 
@@ -137,8 +139,10 @@ static bool watch(pid_t pid, bool functions, const char *want_proc, const char *
 		s = row_of(&rows, (uint32_t)pid, t2);
 		snprintf(got, gotlen, "process '%s', %s '%s', %s '%s'", p ? p->func : "(none)", t1,
 			 c ? c->func : "(none)", t2, s ? s->func : "(none)");
-		done = p && c && s && !strcmp(p->func, want_proc) && !strcmp(c->func, want1) &&
-		       !strcmp(s->func, want2);
+		/* three in a row: a state, not a lucky interval */
+		same = p && c && s && !strcmp(p->func, want_proc) && !strcmp(c->func, want1) &&
+		       !strcmp(s->func, want2) ? same + 1 : 0;
+		done = same == 3;
 		gilsnap_swap(&prev, &cur);
 		if (go_fd >= 0) {
 			CHECK(write(go_fd, go, strlen(go)) == (ssize_t)strlen(go));
@@ -217,6 +221,33 @@ static void test_top_function_hold_in_progress(void)
 }
 
 /*
+ * A thread that lets go 100,000 times a second (os.read in a loop) has its
+ * code read at most once a millisecond (bpf/gilstat.h GILSTAT_WALK_NS): the
+ * holds in between go to what the last read found, its own function.
+ */
+static void test_top_function_io_loop(void)
+{
+	static const char code[] =
+		"import os, threading, time\n"
+		"def io_loop():\n"
+		"    fd = os.open('/dev/zero', os.O_RDONLY)\n"
+		"    while True:\n"
+		"        os.read(fd, 1)\n"
+		"threading.Thread(target=io_loop, name='io', daemon=True).start()\n"
+		"time.sleep(600)\n";
+	pid_t pid = start_script(PY, "-c", code, NULL, NULL);
+	char got[512];
+
+	if (pid > 0) {
+		bool ok = watch(pid, true, "io_loop", "io", "io_loop", "io", "io_loop", 60, -1, NULL,
+				got, sizeof(got));
+
+		CHECKF(ok, "want process and io 'io_loop'; got %s", got);
+	}
+	stop_py(pid);
+}
+
+/*
  * The other versions, where pyenv has them: shared builds, whose interpreter
  * file is a libpython (its version known from its name only before 3.11),
  * each with its own frame layout in the kernel (3.9-3.10: PyFrameObject,
@@ -270,6 +301,7 @@ int main(void)
 	RUN(test_top_function);
 	RUN(test_top_function_off);
 	RUN(test_top_function_hold_in_progress);
+	RUN(test_top_function_io_loop);
 	RUN(test_top_function_versions);
 	return check_done();
 }
