@@ -105,24 +105,7 @@ static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool co
 	return a;
 }
 
-/* Row y of g as text. */
-static const char *row(const struct grid *g, int y)
-{
-	static char buf[4096];
-
-	grid_row_text(g, y, buf, sizeof(buf));
-	return buf;
-}
-
-/* The row whose text starts with prefix, or -1. */
-static int find_row(const struct grid *g, const char *prefix)
-{
-	for (int y = 0; y < g->h; y++)
-		if (!strncmp(row(g, y), prefix, strlen(prefix)))
-			return y;
-	return -1;
-}
-
+#include "gridtext.h"
 #include "golden.h"
 
 /* ---- tests -------------------------------------------------------------- */
