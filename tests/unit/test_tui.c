@@ -393,20 +393,10 @@ out:
 
 static void test_golden_synth(void)
 {
-	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
+	struct timeline *tl = timeline_of_synth(scratch_folder());
 	struct app *a = NULL;
 	struct grid *g = NULL;
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s/synth.gst", scratch_folder());
-	unlink(path);
-	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
-		return;
-	CHECK(timeline_open_reader(&tl, r, NULL) == 0);
 	if (!tl)
 		return;
 	a = app_of(tl, TUI_REPLAY, false, true);

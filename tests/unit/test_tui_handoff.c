@@ -361,25 +361,12 @@ out:
 /* The golden screen: a synthetic trace, paused with -> on a hand-off. */
 static void test_handoff_golden_synth(void)
 {
-	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	struct app *a = NULL;
+	struct timeline *tl = timeline_of_synth(tmpdir);
+	struct app *a = tl ? app_of(tl) : NULL;
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
-	char path[256];
 	int i;
 
-	snprintf(path, sizeof(path), "%s/synth.gst", tmpdir);
-	unlink(path);
-	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
-		goto out;
-	CHECK(timeline_open_reader(&tl, r, NULL) == 0);
-	if (!tl)
-		goto out;
-	a = app_of(tl);
 	if (!a || !g)
 		goto out;
 	st = app_state(a);
