@@ -95,6 +95,16 @@ static struct timeline *file_of(const char *name, const struct gs_event *e, size
 	return timeline_of_file(scratch_folder(), name, &meta, e, n, block_events);
 }
 
+/* name written afresh: 40 rounds of the ping-pong scene on 2 CPUs, in
+ * blocks of block_events */
+static struct timeline *pingpong_file(const char *name, uint32_t block_events)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+
+	return file_of(name, e, n, 2, block_events);
+}
+
 static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool color)
 {
 	struct app_opts o = { .tl = tl, .mode = mode, .ascii = ascii, .color = color,
@@ -204,9 +214,7 @@ out:
 /* Keys: zoom, pause, step, go to, help, highlight. */
 static void test_keys(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("keys.gst", e, n, 2, 32);
+	struct timeline *tl = pingpong_file("keys.gst", 32);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
@@ -305,9 +313,7 @@ out:
  * highlights it; the wheel zooms; clicks elsewhere change nothing. */
 static void test_mouse(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("mouse.gst", e, n, 2, 32);
+	struct timeline *tl = pingpong_file("mouse.gst", 32);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
@@ -672,9 +678,7 @@ out:
  * and the rest of the file still shows. */
 static void test_damaged_file(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("damaged.gst", e, n, 2, 16);
+	struct timeline *tl = pingpong_file("damaged.gst", 16);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	char path[256];
