@@ -684,6 +684,150 @@ def always_on_cost():
         row("alwayson_ns_per_gil_cycle", None, "ns", None, None, note=str(e)[:200])
 
 
+def _prog_ids(pid):
+    """ids of the BPF programs process pid holds"""
+    ids = set()
+    d = "/proc/%d/fdinfo" % pid
+    for f in os.listdir(d):
+        try:
+            for line in open(os.path.join(d, f)):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
+
+def _drop_prog_stats(ids):
+    """(runs, ns) so far of gilstat_drop_entry among the programs ids"""
+    p = run(["bpftool", "prog", "show", "-j"])
+    for q in json.loads(p.stdout or "[]"):
+        if q.get("id") in ids and q.get("name") == "gilstat_drop_entry":
+            return q.get("run_cnt", 0), q.get("run_time_ns", 0)
+    return 0, 0
+
+
+def top_function_cost():
+    """`top`'s function column (the code a thread runs, read in the kernel
+    at drop_gil, at most once per ms per thread) against the exporter,
+    which reads none. (1) The os.read loop of always_on_cost (a GIL cycle
+    per call, 3 probe hits) under each, A B A B: the loop's own CPU time
+    (the probes run in its thread). (2) kernel.bpf_stats_enabled on during
+    the runs (restored after): what gilstat's drop_gil program itself takes
+    per call under each, in the loop (reads rate-limited) and with two
+    CPU-bound threads switching every 5 ms (every hold read)."""
+    py = "/root/.pyenv/versions/3.11.7/bin/python3.11"
+    if not os.path.exists(py) or not shutil.which("tmux") or not shutil.which("bpftool"):
+        row("alwayson_top_ns_per_gil_cycle", None, "ns", None, None,
+            note="needs pyenv's 3.11.7, tmux and bpftool")
+        return
+    loop = os.path.join(tmp, "readloop_cpu.py")
+    with open(loop, "w") as f:
+        f.write("import os, sys, time, threading\n"
+                "def work():\n"
+                "    n = 0\n"
+                "    for i in range(8_000_000):\n"
+                "        n += i\n"
+                "if sys.argv[1] == 'two':\n"
+                "    ts = [threading.Thread(target=work) for _ in range(2)]\n"
+                "    [t.start() for t in ts]\n    [t.join() for t in ts]\n"
+                "    sys.exit(0)\n"
+                "fd = os.open('/dev/zero', os.O_RDONLY)\n"
+                "c = time.thread_time()\n"
+                "for _ in range(int(sys.argv[1])):\n"
+                "    os.read(fd, 1)\n"
+                "print('cpu', time.thread_time() - c)\n")
+    N = 100_000 if QUICK else 300_000
+    env = dict(os.environ)
+    lib = os.path.join(os.path.dirname(os.path.dirname(py)), "lib", "libpython3.11.so.1.0")
+    priv = os.path.join(tmp, "lib_top")
+    os.makedirs(priv, exist_ok=True)
+    shutil.copy(lib, priv)
+    env["LD_LIBRARY_PATH"] = priv
+    tenv = dict(os.environ, TMUX_TMPDIR=tmp)
+    T = ["tmux", "-L", "gilscope-bench-top"]
+
+    def start(mode):
+        """the watcher (its pid); the loop's file probed before it returns"""
+        if mode == "top":
+            subprocess.run(T + ["new-session", "-d", "-s", "t", "-x", "150", "-y", "40",
+                                "%s top --ascii" % os.path.abspath(GS)], env=tenv, check=True)
+            w = None
+            for _ in range(100):
+                q = run(["pgrep", "-f", "^%s top" % re.escape(os.path.abspath(GS))])
+                if q.stdout.split():
+                    w = int(q.stdout.split()[0])
+                    break
+                time.sleep(0.05)
+            time.sleep(2)
+        else:
+            ex, _ = _exporter()
+            w = ex
+        # a process of the private libpython that lives long enough to be
+        # found (0.1 s after its exec): from then on its file is probed
+        run([py, "-c", "import time; time.sleep(1.5)"], env=env)
+        return w
+
+    def stop(mode, w):
+        if mode == "top":
+            subprocess.run(T + ["kill-server"], env=tenv)
+        else:
+            _stop(w)
+
+    def pid_of(w):
+        return w if isinstance(w, int) else w.pid
+
+    def cpu_loop():
+        p = run([py, loop, str(N)], env=env)
+        m = re.search(r"^cpu ([0-9.]+)", p.stdout, re.M)
+        if not m:
+            raise RuntimeError("python run failed: " + p.stderr[-200:])
+        return float(m.group(1))
+
+    old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
+    cpu = {"exporter": [], "top": []}
+    ns = {"exporter": [], "top": []}
+    ns5 = {"exporter": [], "top": []}
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("1")
+        for _ in range(ROUNDS):
+            for mode in ("exporter", "top"):
+                w = start(mode)
+                try:
+                    ids = _prog_ids(pid_of(w))
+                    r0 = _drop_prog_stats(ids)
+                    cpu[mode].append(cpu_loop())
+                    r1 = _drop_prog_stats(ids)
+                    run([py, loop, "two"], env=env)
+                    r2 = _drop_prog_stats(ids)
+                finally:
+                    stop(mode, w)
+                if r1[0] - r0[0] > N // 2:
+                    ns[mode].append((r1[1] - r0[1]) / (r1[0] - r0[0]))
+                if r2[0] > r1[0]:
+                    ns5[mode].append((r2[1] - r1[1]) / (r2[0] - r1[0]))
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        row("alwayson_top_ns_per_gil_cycle", None, "ns", None, None, note=str(e)[:200])
+        return
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(old)
+    med = statistics.median
+    added = (med(cpu["top"]) - med(cpu["exporter"])) / N * 1e9
+    row("alwayson_top_ns_per_gil_cycle", round(added), "ns", None, None,
+        note=f"os.read loop, {N} GIL cycles, the loop's CPU under top minus under the "
+        f"exporter (medians of {ROUNDS}; other watchers on the machine add noise to both)")
+    if ns["top"] and ns["exporter"]:
+        row("alwayson_top_bpf_drop_ns", round(med(ns["top"])), "ns/call", None, None,
+            note=f"gilstat's drop_gil program per call in that loop under top (reads at most "
+            f"once per ms); under the exporter {med(ns['exporter']):.0f} ns")
+    if ns5["top"] and ns5["exporter"]:
+        row("alwayson_top_bpf_drop_ns_5ms", round(med(ns5["top"])), "ns/call", None, None,
+            note=f"the same with two CPU-bound threads (a hold per 5 ms: every one read); "
+            f"under the exporter {med(ns5['exporter']):.0f} ns")
+
+
 def trace_sizes(cpu_report):
     # io scenario
     p = run(gs_record("io") + [RT, "run", "io", "--seconds", "2"])
@@ -796,7 +940,7 @@ def main():
             if want("trace_sizes"):
                 trace_sizes(cpu)
         for f in (python_observer_effect, python_function_cost, always_on_cost,
-                  recorder_memory):
+                  top_function_cost, recorder_memory):
             if want(f.__name__):
                 f()
     else:

@@ -23,6 +23,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 #include "gilscope.h"
+#include "gs_pycode.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -379,71 +380,10 @@ int thread_start(struct pt_regs *ctx)
 
 /* ---- lock uprobes (--python, --lock) ------------------------------------ */
 
+/* without a lock argument (-1) the lock is lock_addr (CPython's GIL) */
 static __always_inline __u64 reg_arg(struct pt_regs *ctx, int n)
 {
-	switch (n) {
-	case 0: return PT_REGS_PARM1(ctx);
-	case 1: return PT_REGS_PARM2(ctx);
-	case 2: return PT_REGS_PARM3(ctx);
-	case 3: return PT_REGS_PARM4(ctx);
-	case 4: return PT_REGS_PARM5(ctx);
-#ifdef PT_REGS_PARM6
-	case 5: return PT_REGS_PARM6(ctx);
-#elif defined(__TARGET_ARCH_x86)
-	case 5: return ctx->r9;	/* libbpf 1.1 has no PT_REGS_PARM6 */
-#endif
-	default: return lock_addr;
-	}
-}
-
-/*
- * --python: the code object a thread runs, from its PyThreadState (how to
- * walk there is py_cfg's, from the interpreter's layout: record/pyrec.c).
- * Three or four reads: the frame pointer (through the cframe on 3.11-3.12),
- * the frame's code pointer (with the owner byte on 3.12+, skipping up to
- * two C entry frames), and the part of the code object its fingerprint is
- * made of. Returns gs_pyaddr_pack() of it, GS_PYADDR_NONE (no Python frame)
- * or GS_PYADDR_FAULT (a read failed).
- */
-static __always_inline __u64 py_code(__u64 tstate)
-{
-	__u64 fr[GS_PY_FRAME_SPAN / 8], co[GS_PY_CODE_SPAN / 8];
-	__u64 f = 0, cf = 0, code = 0;
-
-	if (!tstate)
-		return GS_PYADDR_FAULT;
-	if (py_cfg.frames == GS_PYF_CFRAME) {
-		if (bpf_probe_read_user(&cf, 8, (void *)(tstate + py_cfg.ts_cframe)))
-			return GS_PYADDR_FAULT;
-		if (!cf)
-			return GS_PYADDR_NONE;
-		if (bpf_probe_read_user(&f, 8, (void *)(cf + py_cfg.cframe_current)))
-			return GS_PYADDR_FAULT;
-	} else if (bpf_probe_read_user(&f, 8, (void *)(tstate + py_cfg.ts_frame))) {
-		return GS_PYADDR_FAULT;
-	}
-	if (py_cfg.owned_by_cstack < 0) {	/* no C entry frames: the code pointer alone */
-		if (f && bpf_probe_read_user(&code, 8, (void *)(f + py_cfg.frame_code)))
-			return GS_PYADDR_FAULT;
-	} else {
-		for (int i = 0; i < 3 && f; i++) {
-			if (bpf_probe_read_user(fr, py_cfg.frame_len, (void *)f))
-				return GS_PYADDR_FAULT;
-			if (((__u8 *)fr)[(__u32)py_cfg.frame_owner] != py_cfg.owned_by_cstack) {
-				code = fr[(__u32)py_cfg.frame_code >> 3];
-				break;
-			}
-			f = fr[(__u32)py_cfg.frame_back >> 3];	/* the caller's is below */
-		}
-	}
-	if (!code)
-		return f ? GS_PYADDR_FAULT : GS_PYADDR_NONE;
-	if (code & 7 || code >> 51 ||
-	    bpf_probe_read_user(co, py_cfg.code_len, (void *)(code + py_cfg.code_lo)))
-		return GS_PYADDR_FAULT;
-	return gs_pyaddr_pack(code, gs_py_fingerprint(((__s32 *)co)[(__u32)py_cfg.code_line >> 2],
-						      co[(__u32)py_cfg.code_name >> 3],
-						      co[(__u32)py_cfg.code_file >> 3]));
+	return gs_reg_arg(ctx, n, lock_addr);
 }
 
 /*
@@ -462,7 +402,8 @@ static __always_inline __u8 py_release(struct pt_regs *ctx, __u64 *arg1)
 	if (py_cfg.frames == GS_PYF_OFF)
 		return 0;
 	tstate = reg_arg(ctx, py_cfg.drop_arg);
-	*arg1 = tstate ? py_code(tstate) : GS_PYADDR_NONE;
+	/* the walk is gs_pycode.h's, shared with the always-on counters */
+	*arg1 = tstate ? gs_py_code(&py_cfg, tstate) : GS_PYADDR_NONE;
 	return GS_F_FUNC;
 }
 

@@ -16,7 +16,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "gilscope.h"
 #include "gilstat.h"
+#include "gs_pycode.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -24,6 +26,8 @@ char LICENSE[] SEC("license") = "GPL";
 __u64 epoch;
 /* Exec notifications that found the ring full (user space rescans). */
 __u64 execs_lost;
+/* Set by user space once a file's probes carry a layout (pycfg). */
+__u32 funcs_on;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -43,6 +47,20 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 10);
 } execs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GILSTAT_MAX_FILES);
+	__type(key, __u32);
+	__type(value, struct gs_py_cfg);
+} pycfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GILSTAT_MAX_FUNCS);
+	__type(key, struct gilstat_func_key);
+	__type(value, struct gilstat_func);
+} funcs SEC(".maps");
 
 /* The template of new entries: zeroes (map updates take map memory or
  * stack, and 300 bytes of stack would crowd the programs). */
@@ -195,10 +213,55 @@ int gilstat_take_return(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * `top`'s function column: a finished hold of `held` ns, to the function
+ * the thread runs as it lets go (gs_pycode.h, read from drop_gil's thread
+ * state argument), or to the one its last read found when that was less
+ * than GILSTAT_WALK_NS ago (bpf/gilstat.h: the reads are most of the cost,
+ * about 0.1 us each here, and a thread in an I/O loop lets go 100,000
+ * times a second). Only on files whose probes carry a layout (the attach
+ * cookie); the entry (thread, function) is the thread's alone, so it is
+ * written without atomics. The exporter loads no layout: its cost is the
+ * load of funcs_on.
+ */
+static __always_inline void add_func(struct pt_regs *ctx, struct gilstat_thread *t, __u32 tid,
+				     __u32 pid, __u64 held, __u64 now, __u64 ep)
+{
+	struct gilstat_func_key key = { .tid = tid, .pid = pid };
+	struct gilstat_func *f, nf = { held, ep };
+	struct gs_py_cfg *c;
+	__u64 tstate;
+	__u32 k;
+
+	if (!funcs_on)
+		return;
+	if (t->walk_ns && now - t->walk_ns < GILSTAT_WALK_NS) {
+		key.code = t->walk_code;
+	} else {
+		k = (__u32)bpf_get_attach_cookie(ctx) - 1;	/* cookie 0: k past the end */
+		c = bpf_map_lookup_elem(&pycfg, &k);
+		if (!c || c->frames == GS_PYF_OFF)
+			return;
+		tstate = gs_reg_arg(ctx, c->drop_arg, 0);
+		key.code = tstate ? gs_py_code(c, tstate) : GS_PYADDR_NONE;
+		t->walk_code = key.code;
+		t->walk_ns = now;
+	}
+	f = bpf_map_lookup_elem(&funcs, &key);
+	if (!f) {
+		bpf_map_update_elem(&funcs, &key, &nf, BPF_ANY);
+	} else if (f->epoch != ep) {	/* the first hold of this interval */
+		f->epoch = ep;
+		f->hold_ns = held;
+	} else {
+		f->hold_ns += held;
+	}
+}
+
 SEC("uprobe")
 int gilstat_drop_entry(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), held = 0;
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), held = 0, ep = epoch;
 	__u32 tid = (__u32)id, pid = id >> 32;
 	struct gilstat_thread *t = bpf_map_lookup_elem(&threads, &tid);
 	struct gilstat_proc *p = proc_of(pid);
@@ -217,6 +280,8 @@ int gilstat_drop_entry(struct pt_regs *ctx)
 		p->last_release_tid = tid;
 		p->holder = 0;
 	}
+	if (held)	/* t is this thread's: held is only set then */
+		add_func(ctx, t, tid, pid, held, now, ep);
 	return 0;
 }
 

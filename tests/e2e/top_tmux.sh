@@ -8,7 +8,9 @@
 # stripped interpreter is listed as "not traceable: stripped"; sorting by
 # pid and by held puts them in order; the filter (by a thread's Python
 # name) keeps only the program with that thread and Esc brings the others
-# back; t shows the threads by name; when "light" exits its row goes; q
+# back; t shows the threads by name; the function column names where the
+# GIL is held (busy's row "mostly in spin", its threads' "spin", light's
+# "mostly in light"); when "light" exits its row goes; q
 # exits 0 and gives the terminal back. Waits poll the pane with a timeout.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -123,6 +125,15 @@ poll 5 both && ok top_filter_cleared || not_ok top_filter_cleared "$(screen | he
 $T send-keys -t t t
 if wait_for '[|`]- busy-0' 5 && wait_for '[|`]- busy-1' 5; then ok top_threads
 else not_ok top_threads "$(screen | head -n 10)"; fi
+
+# the function holding the GIL most: busy's threads spin in spin(), light's
+# in light() (a hold belongs to the function running as it ends)
+if wait_for "^ *$busy +python3.11 .* mostly in spin *\$" 15 &&
+   wait_for '[|`]- busy-0 .* spin *$' 5 && wait_for "^ *$light +python3.11 .* mostly in light *\$" 5; then
+	ok top_function
+else
+	not_ok top_function "$(row "$busy") / $(row "$light") / $(screen | grep -- '- busy-0')"
+fi
 
 # light exits: its row goes
 kill "$light"

@@ -21,7 +21,8 @@ static const char usage[] =
 "\n"
 "Watch the GIL of every Python process on this machine, like htop: one row\n"
 "per process (Enter shows its threads) with the share of the interval the\n"
-"GIL was held and waited for, hand-offs per second, the longest wait.\n"
+"GIL was held and waited for, hand-offs per second, the longest wait, and\n"
+"the Python function that held it most.\n"
 "Interpreters started later appear as they start; processes that cannot be\n"
 "traced are listed with why (Debian's python3.X is stripped). The counters\n"
 "live in the kernel: a traced program pays only for its probes. Keys: q quit,\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 "  --interval S        refresh every S seconds at first (default 1; keys +/-)\n"
 "  --ascii             plain ASCII, no line drawing\n"
 "  --no-names          do not read Python thread names (threads show as tid N)\n"
+"                      nor functions (the column shows the state only)\n"
 CMD_WATCH_HELP_TAIL;
 
 static int snapshot(void *ctx, struct gilsnap *s)
@@ -96,6 +98,8 @@ int cmd_top(int argc, char **argv)
 			off += (size_t)snprintf(scope + off, sizeof(scope) - off, "%s%d",
 						i ? "," : " ", (int)cw.pids[i]);
 	}
+	/* named through the names reader: without it, not worth the probes' reads */
+	cw.functions = !cw.no_names;
 	to.color = color;
 	to.interval_ms = (uint32_t)(interval * 1000 + 0.5);
 	to.scope = scope;

@@ -56,6 +56,7 @@ int cmd_watch_start(const char *name, struct cmd_watch *cw)
 		.npids = cw->npids,
 		.no_names = cw->no_names,
 		.attach_once = cw->attach_once,
+		.functions = cw->functions,
 	};
 	char err[512];
 	int r;

@@ -24,6 +24,7 @@ struct cmd_watch {
 	size_t npids;
 	bool no_names;			/* --no-names */
 	bool attach_once;		/* --attach-once */
+	bool functions;			/* the function holding the GIL (top) */
 	struct gilwatch *w;		/* after cmd_watch_start() */
 };
 

@@ -41,6 +41,8 @@ struct gilsnap_thread {
 	bool holding;			/* holds the GIL at the snapshot */
 	bool waiting;			/* waits for it at the snapshot */
 	char name[GILSNAP_NAME_MAX];	/* threading's name; "" when not known */
+	char func[GILSNAP_FUNC_MAX];	/* the function it held the GIL in most in the
+					 * interval, "" when not known */
 };
 
 struct gilsnap_proc {

@@ -112,6 +112,7 @@ int toprows_compute(struct toprows *o, const struct gilsnap *prev, const struct 
 			tr->wait_ns = t->wait_ns;
 			fmt_thread_label(tr->name, sizeof(tr->name), t->name, sizeof(t->name), NULL,
 					 t->pid, t->tid);
+			fmt_printable(tr->func, sizeof(tr->func), t->func, sizeof(tr->func) - 1);
 			if (pt)
 				pts = (struct sample){ pt->hold_ns, pt->wait_ns, pt->t.acquisitions,
 						       pt->t.handoffs };

@@ -16,7 +16,7 @@
  * functions (calib_opts.py) the release sites are called with a thread
  * state built here as py lays it out, leading through a frame to a code
  * object, so that the release program's reads of the running function
- * (bpf/gilscope.bpf.c py_code) are in the price as in CPython.
+ * (bpf/gs_pycode.h gs_py_code) are in the price as in CPython.
  *
  * Cost: a BPF load and attach, and a few milliseconds per kind; a
  * recording asks only for the kinds it uses. x86-64 only (elsewhere

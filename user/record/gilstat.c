@@ -37,6 +37,11 @@ struct gilstat {
 	/* batch buffers: keys and values apart, as the kernel fills them */
 	uint32_t *keys;
 	void *vals;
+	struct gilstat_func_key *fkeys;	/* funcs map, GILSTAT_MAX_FUNCS */
+	struct gilstat_func *fvals;
+	struct gilstat_func_rec *funcs;	/* the last reading's, current epoch */
+	struct gilstat_func_key *stale;	/* to delete */
+	uint32_t ncfg;			/* pycfg entries written */
 };
 
 static uint64_t mono_ns(void)
@@ -76,7 +81,12 @@ int gilstat_open(struct gilstat **out, char *err, size_t errlen)
 	g->threads = calloc(GILSTAT_MAX_THREADS, sizeof(*g->threads));
 	g->keys = calloc(GILSTAT_MAX_THREADS, sizeof(*g->keys));
 	g->vals = calloc(GILSTAT_MAX_THREADS, sizeof(struct gilstat_thread));
-	if (!g->procs || !g->threads || !g->keys || !g->vals)
+	g->fkeys = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->fkeys));
+	g->fvals = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->fvals));
+	g->funcs = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->funcs));
+	g->stale = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->stale));
+	if (!g->procs || !g->threads || !g->keys || !g->vals || !g->fkeys || !g->fvals ||
+	    !g->funcs || !g->stale)
 		return errf(err, errlen, -ENOMEM, "out of memory");
 	g->skel = gilstat_bpf__open_and_load();
 	if (!g->skel) {
@@ -108,10 +118,13 @@ static int keep(struct gilstat *g, struct bpf_link *l)
 	return 0;
 }
 
-/* The three probes on the file open at fd, attached by this process. */
-static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off)
+/* The three probes on the file open at fd, attached by this process; the
+ * drop probe carries cookie (bpf/gilstat.h, pycfg). */
+static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+		       uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, ret, .retprobe = true);
+	LIBBPF_OPTS(bpf_uprobe_opts, drop, .bpf_cookie = cookie);
 	struct gilstat_bpf *s = g->skel;
 	size_t before = g->nlinks;
 	char path[64];
@@ -128,7 +141,7 @@ static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t dr
 							     take_off, &ret));
 	if (!r)
 		r = keep(g, bpf_program__attach_uprobe_opts(s->progs.gilstat_drop_entry, -1, path,
-							     drop_off, NULL));
+							     drop_off, &drop));
 	if (r)
 		while (g->nlinks > before)	/* all three or none */
 			bpf_link__destroy(g->links[--g->nlinks]);
@@ -139,12 +152,14 @@ static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t dr
 
 struct attach_req {
 	uint64_t take_off, drop_off;	/* the file comes as SCM_RIGHTS */
+	uint64_t cookie;		/* the drop probe's */
 };
 
 /* One request over the attacher's socket: 0 or a negative errno. */
-static int ask_attacher(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off)
+static int ask_attacher(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+			uint64_t cookie)
 {
-	struct attach_req req = { take_off, drop_off };
+	struct attach_req req = { take_off, drop_off, cookie };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { &req, sizeof(req) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
@@ -184,7 +199,7 @@ static void __attribute__((noreturn)) attacher(struct gilstat *g)
 		if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		if (n == sizeof(req) && fd >= 0)
-			rc = attach_here(g, fd, req.take_off, req.drop_off);
+			rc = attach_here(g, fd, req.take_off, req.drop_off, req.cookie);
 		if (fd >= 0)
 			close(fd);
 		if (send(g->sock, &rc, sizeof(rc), MSG_NOSIGNAL) != sizeof(rc))
@@ -256,10 +271,20 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 }
 
 int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
-		   char *err, size_t errlen)
+		   const struct gs_py_cfg *py, char *err, size_t errlen)
 {
-	int r = g->sock >= 0 ? ask_attacher(g, fd, take_off, drop_off)
-			     : attach_here(g, fd, take_off, drop_off);
+	uint64_t cookie = 0;
+	int r;
+
+	/* the layout is in place before the first hit can look for it; the
+	 * map's fd needs no privilege, so this works after the drop too */
+	if (py && g->ncfg < GILSTAT_MAX_FILES &&
+	    !bpf_map_update_elem(bpf_map__fd(g->skel->maps.pycfg), &g->ncfg, py, BPF_ANY)) {
+		cookie = ++g->ncfg;
+		__atomic_store_n(&g->skel->bss->funcs_on, 1, __ATOMIC_RELAXED);
+	}
+	r = g->sock >= 0 ? ask_attacher(g, fd, take_off, drop_off, cookie)
+			 : attach_here(g, fd, take_off, drop_off, cookie);
 
 	if (r == -EPIPE && g->sock >= 0)
 		return errf(err, errlen, r, "the attacher is gone");
@@ -273,10 +298,11 @@ int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_o
  * system calls for thousands of entries. Entries added or removed meanwhile
  * may be missed or seen once; none is seen twice by a single batch pass.
  */
-static int read_map(int fd, uint32_t *keys, void *vals, size_t vsize, size_t max, size_t *n)
+static int read_map(int fd, void *keys, size_t ksize, void *vals, size_t vsize, size_t max,
+		    size_t *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	uint32_t token = 0;
+	uint8_t token[sizeof(struct gilstat_func_key)];	/* the largest key */
 	bool first = true;
 	int r;
 
@@ -284,7 +310,7 @@ static int read_map(int fd, uint32_t *keys, void *vals, size_t vsize, size_t max
 	while (*n < max) {
 		__u32 count = max - *n;
 
-		r = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys + *n,
+		r = bpf_map_lookup_batch(fd, first ? NULL : token, token, (char *)keys + *n * ksize,
 					 (char *)vals + *n * vsize, &count, &opts);
 		first = false;
 		*n += count;
@@ -302,7 +328,7 @@ static int read_map(int fd, uint32_t *keys, void *vals, size_t vsize, size_t max
 static int read_rows(struct gilstat *g, int fd, size_t vsize, size_t max, void *rows,
 		     size_t rsize, size_t voff, size_t *n)
 {
-	int r = read_map(fd, g->keys, g->vals, vsize, max, n);
+	int r = read_map(fd, g->keys, sizeof(*g->keys), g->vals, vsize, max, n);
 
 	if (r)
 		return r;
@@ -312,6 +338,42 @@ static int read_rows(struct gilstat *g, int fd, size_t vsize, size_t max, void *
 		memcpy(row, &g->keys[i], sizeof(uint32_t));
 		memcpy(row + voff, (char *)g->vals + i * vsize, vsize);
 	}
+	return 0;
+}
+
+/*
+ * The funcs map: this epoch's entries into the reading; older ones are
+ * deleted (one batch), so that the map holds about one interval's (thread,
+ * function) pairs and its LRU never has to evict a current one. A hold that
+ * ends between this and the epoch's bump belongs to the interval read: it
+ * is not counted (as for max_wait_ns).
+ */
+static int read_funcs(struct gilstat *g, struct gilstat_reading *out)
+{
+	uint64_t ep = __atomic_load_n(&g->skel->bss->epoch, __ATOMIC_RELAXED);
+	int fd = bpf_map__fd(g->skel->maps.funcs);
+	size_t n, k = 0;
+	__u32 nstale = 0;
+	int r;
+
+	r = read_map(fd, g->fkeys, sizeof(*g->fkeys), g->fvals, sizeof(*g->fvals),
+		     GILSTAT_MAX_FUNCS, &n);
+	if (r)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (g->fvals[i].epoch == ep)
+			g->funcs[k++] = (struct gilstat_func_rec){ g->fkeys[i], g->fvals[i].hold_ns };
+		else if (g->fvals[i].epoch < ep)
+			g->stale[nstale++] = g->fkeys[i];
+	}
+	if (nstale) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		/* -ENOENT: a thread's entry evicted meanwhile; the rest go next time */
+		bpf_map_delete_batch(fd, g->stale, &nstale, &opts);
+	}
+	out->funcs = g->funcs;
+	out->nfuncs = k;
 	return 0;
 }
 
@@ -334,6 +396,8 @@ int gilstat_read(struct gilstat *g, struct gilstat_reading *out)
 		return r;
 	out->threads = g->threads;
 	out->nthreads = n;
+	if ((r = read_funcs(g, out)))
+		return r;
 	out->now_ns = mono_ns();
 	/* the interval ends here: waits from now on belong to the next epoch */
 	out->epoch = __atomic_fetch_add(&s->bss->epoch, 1, __ATOMIC_RELAXED);
@@ -379,5 +443,9 @@ void gilstat_close(struct gilstat *g)
 	free(g->threads);
 	free(g->keys);
 	free(g->vals);
+	free(g->fkeys);
+	free(g->fvals);
+	free(g->funcs);
+	free(g->stale);
 	free(g);
 }

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "util/gs_types.h"
+#include "bpf/gilscope.h"
 #include "bpf/gilstat.h"
 
 struct gilstat;
@@ -43,13 +44,22 @@ struct gilstat_proc_rec {
 	struct gilstat_proc v;
 };
 
-/* A reading of both maps, valid until the next gilstat_read() (owned by
- * the gilstat). now_ns is CLOCK_MONOTONIC at the end of the reading. */
+struct gilstat_func_rec {
+	struct gilstat_func_key k;	/* thread, and the code object it let go in */
+	uint64_t hold_ns;		/* in the interval that ended with the reading */
+};
+
+/* A reading of the maps, valid until the next gilstat_read() (owned by
+ * the gilstat). now_ns is CLOCK_MONOTONIC at the end of the reading.
+ * funcs: the interval's holds by (thread, function), only the entries of
+ * the epoch that ended (files attached with a layout, see gilstat_attach). */
 struct gilstat_reading {
 	const struct gilstat_proc_rec *procs;
 	size_t nprocs;
 	const struct gilstat_thread_rec *threads;
 	size_t nthreads;
+	const struct gilstat_func_rec *funcs;
+	size_t nfuncs;
 	uint64_t now_ns;
 	uint64_t epoch;		/* the epoch that ended with this reading */
 };
@@ -63,11 +73,16 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen);
 /* Puts the three probes (take_gil entry and return, drop_gil entry) on the
  * interpreter file open at fd (read access is enough), for every process
  * running it; through the attacher if there is one. take_off and drop_off
- * are file offsets. The fd stays the caller's. */
+ * are file offsets. py: the file's layout for the kernel side (its holds
+ * then go to funcs by function), or NULL (no functions: the drop program
+ * pays a cookie and an array lookup more, nothing else); past
+ * GILSTAT_MAX_FILES files with one, the rest get none. The fd stays the
+ * caller's. */
 int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
-		   char *err, size_t errlen);
-/* Reads both maps, then starts a new epoch: each entry's max_wait_ns is
- * the interval's longest finished wait when its max_epoch == r->epoch. */
+		   const struct gs_py_cfg *py, char *err, size_t errlen);
+/* Reads the maps, then starts a new epoch: each entry's max_wait_ns is
+ * the interval's longest finished wait when its max_epoch == r->epoch;
+ * funcs entries of older epochs are deleted. */
 int gilstat_read(struct gilstat *g, struct gilstat_reading *r);
 /* Calls fn for each process that exec'd since the last call (without
  * blocking). Returns how many, or a negative errno. */

@@ -92,6 +92,7 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 {
 	char err[256], path[64];
 	struct gw_file *f;
+	struct gs_py_cfg cfg;
 	uint64_t take, drop;
 	int fd;
 
@@ -119,7 +120,11 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 	f->dev = hit->dev;
 	f->ino = hit->ino;
 	if (pyscan_file_probe(path, &take, &drop, f->why, sizeof(f->why)) == PYSCAN_FILE_OK) {
-		int r = gilstat_attach(w->gs, fd, take, drop, err, sizeof(err));
+		int r;
+
+		/* the layout by name: its version may be only in the name */
+		f->funcs = w->o.functions && gw_file_cfg(hit->path, f->dev, f->ino, &cfg);
+		r = gilstat_attach(w->gs, fd, take, drop, f->funcs ? &cfg : NULL, err, sizeof(err));
 
 		if ((r == -EPERM || r == -EACCES) && w->o.attach_once)	/* seen after the drop */
 			snprintf(f->why, sizeof(f->why), "new since the privileges were dropped");
@@ -320,6 +325,9 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	}
 	s->execs_lost = w->execs_lost;
 	r = gw_build(w, &rd, s);
+	if (!r && w->o.functions)
+		r = gw_funcs(w, &rd, s, rd.now_ns - w->read_ns);
+	w->read_ns = rd.now_ns;
 	reap(w, s);
 	return r;
 }

@@ -13,6 +13,15 @@
  * /proc listing every rescan period, which also catches what the exec
  * notices missed. gilwatch_rescan() looks at every process again.
  *
+ * Functions (opts.functions, for `top`): the function that held the GIL
+ * most in the interval, per thread and per process (gilwatch_func.c): the
+ * kernel side adds each hold to the function running as it ends (files
+ * whose layout it can walk, record/pylayout.h), the holder's hold still
+ * going on counts for the function it runs at the snapshot (read from
+ * the process), and the process's names reader names them. Without a
+ * layout (a stripped file, an unknown version) or a reader (--no-names,
+ * not allowed) the function stays "".
+ *
  * Bounds: the BPF maps (bpf/gilstat.h); at most GILWATCH_FILES interpreter
  * files; thread names for at most GILWATCH_NAMED processes, re-read at most
  * once a second each; pending exec checks GILWATCH_PENDING (more: a rescan).
@@ -45,7 +54,8 @@ struct gilwatch;
 struct gilwatch_opts {
 	const pid_t *pids;	/* only these processes (-p), or NULL: every one */
 	size_t npids;
-	bool no_names;		/* do not read Python thread names */
+	bool no_names;		/* do not read Python thread names (nor functions') */
+	bool functions;		/* the function holding the GIL most (see above) */
 	bool attach_once;	/* no attacher: only the files seen at open are probed */
 	uint64_t rescan_ns;	/* /proc listing period (0: 10 s) */
 };

@@ -24,6 +24,7 @@
 struct gw_file {
 	uint64_t dev, ino;		/* identity */
 	bool ok;			/* probed */
+	bool funcs;			/* with its layout: holds by function */
 	char why[GILSNAP_WHY_MAX];	/* not ok: why */
 };
 
@@ -74,6 +75,7 @@ struct gilwatch {
 	uint32_t *pidlist;		/* snapshot: its processes */
 	size_t cap_pidlist;
 	uint64_t now;			/* time of the work in progress */
+	uint64_t read_ns;		/* the counters were last read then (0: never) */
 };
 
 /* Whether the options let pid in (-p). */
@@ -90,5 +92,13 @@ void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *
 /* The snapshot of reading rd: the known Pythons and whoever the counters
  * name, with what is in progress, names and states. */
 int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsnap *s);
+/* The kernel side's layout for the interpreter file at path, which must
+ * still be the file (dev, ino) after it was read: true and *c when its
+ * holds can go by function (gilwatch_func.c). */
+bool gw_file_cfg(const char *path, uint64_t dev, uint64_t ino, struct gs_py_cfg *c);
+/* Fills the func of s's threads and processes (built by gw_build from
+ * rd) for the interval of interval_ns that ended with rd. 0 or -ENOMEM. */
+int gw_funcs(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsnap *s,
+	     uint64_t interval_ns);
 
 #endif

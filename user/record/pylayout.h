@@ -222,6 +222,14 @@ int pylayout_from_dwarf(struct pylayout *l, const char *path, char *err, size_t 
 /* true if l can do cap; otherwise false and why (one line) in err. */
 bool pylayout_ready(const struct pylayout *l, enum pyl_cap cap, char *err, size_t errlen);
 
+struct gs_py_cfg;
+
+/* What the kernel side needs to find the code object a thread runs from
+ * its PyThreadState at drop_gil (bpf/gilscope.h's struct gs_py_cfg, walked
+ * by bpf/gs_pycode.h): true and *c, or false and why (one line) when the
+ * layout lacks a field or lays them out in a way that walk cannot read. */
+bool pylayout_bpf_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, size_t len);
+
 /* The i-th name a compiler's clone of take_gil() may have in a symbol
  * table ("take_gil.constprop.0": GCC made one for CPython 3.8, called where
  * the GIL is taken back after blocking), NULL past the last. Such a clone is

@@ -45,65 +45,6 @@ static void say_missing(struct pyrec *py, const char *why)
 		snprintf(py->missing, sizeof(py->missing), "%s", why);
 }
 
-/* The kernel side's configuration from the layout, if it has all it needs. */
-static bool make_cfg(const struct pylayout *l, struct gs_py_cfg *c, char *why, size_t len)
-{
-	const int64_t *o = l->off;
-	int64_t name = o[PYL_CODE_QUALNAME] != PYL_UNKNOWN ? o[PYL_CODE_QUALNAME] : o[PYL_CODE_NAME];
-	int64_t lo, hi, fhi;
-
-	memset(c, 0, sizeof(*c));
-	if (!pylayout_ready(l, PYL_CAP_FUNCS, why, len))
-		return false;
-	/* drop_gil's is the one the kernel side reads: a take carries the
-	 * function of the release before it (pyrec_events) */
-	if (l->drop_gil_tstate_arg < 0 || l->drop_gil_tstate_arg > 5)
-		return errf(why, len, 0, "%s: which argument of drop_gil() is the thread state is "
-			    "not known: no functions", l->path), false;
-	c->frames = l->frames == PYL_FRAMES_OBJECT ? GS_PYF_OBJECT :
-		    l->frames == PYL_FRAMES_CFRAME ? GS_PYF_CFRAME : GS_PYF_DIRECT;
-	c->drop_arg = l->drop_gil_tstate_arg;
-#define OFF(f) (o[f] == PYL_UNKNOWN ? -1 : (int32_t)o[f])
-	c->ts_frame = OFF(PYL_TS_FRAME);
-	c->ts_cframe = OFF(PYL_TS_CFRAME);
-	c->cframe_current = OFF(PYL_CFRAME_CURRENT);
-	c->frame_code = OFF(PYL_FRAME_CODE);
-	c->frame_back = OFF(PYL_FRAME_BACK);
-	c->frame_owner = OFF(PYL_FRAME_OWNER);
-	c->owned_by_cstack = OFF(PYL_OWNED_BY_CSTACK);
-#undef OFF
-	/* one read of the code object covers the fingerprint's three fields,
-	 * from an 8-byte boundary (the kernel side reads words, not bytes) */
-	lo = o[PYL_CODE_FIRSTLINENO];
-	lo = name < lo ? name : lo;
-	lo = o[PYL_CODE_FILENAME] < lo ? o[PYL_CODE_FILENAME] : lo;
-	lo &= ~(int64_t)7;
-	hi = o[PYL_CODE_FIRSTLINENO] + 4;
-	hi = name + 8 > hi ? name + 8 : hi;
-	hi = o[PYL_CODE_FILENAME] + 8 > hi ? o[PYL_CODE_FILENAME] + 8 : hi;
-	hi = (hi + 7) & ~(int64_t)7;
-	fhi = c->frame_code > c->frame_back ? c->frame_code + 8 : c->frame_back + 8;
-	if (c->owned_by_cstack >= 0 && c->frame_owner + 1 > fhi)
-		fhi = c->frame_owner + 1;
-	fhi = (fhi + 7) & ~(int64_t)7;
-	if (lo < 0 || hi - lo > GS_PY_CODE_SPAN || c->frame_code < 0 || c->frame_back < 0 ||
-	    c->frame_code % 8 || c->frame_back % 8 || (name - lo) % 8 ||
-	    (o[PYL_CODE_FILENAME] - lo) % 8 || (o[PYL_CODE_FIRSTLINENO] - lo) % 4 ||
-	    (c->owned_by_cstack >= 0 && c->frame_owner < 0) ||
-	    fhi > GS_PY_FRAME_SPAN || (c->frames == GS_PYF_CFRAME &&
-				       (c->ts_cframe < 0 || c->cframe_current < 0)) ||
-	    (c->frames != GS_PYF_CFRAME && c->ts_frame < 0))
-		return errf(why, len, 0, "%s: its code objects or frames are laid out in a way "
-			    "gilscope does not read in the kernel: no functions", l->path), false;
-	c->code_lo = (int32_t)lo;
-	c->code_len = (int32_t)(hi - lo);
-	c->code_line = (int32_t)(o[PYL_CODE_FIRSTLINENO] - lo);
-	c->code_name = (int32_t)(name - lo);
-	c->code_file = (int32_t)(o[PYL_CODE_FILENAME] - lo);
-	c->frame_len = (int32_t)fhi;
-	return true;
-}
-
 int pyrec_new(struct pyrec **out, const char *interp, bool functions)
 {
 	struct pyrec *py = calloc(1, sizeof(*py));
@@ -127,7 +68,7 @@ int pyrec_new(struct pyrec **out, const char *interp, bool functions)
 	if (!py->names)
 		say_missing(py, why);
 	if (functions) {
-		py->funcs = make_cfg(py->l, &cfg, why, sizeof(why));
+		py->funcs = pylayout_bpf_cfg(py->l, &cfg, why, sizeof(why));
 		if (!py->funcs)
 			say_missing(py, why);
 	}
@@ -179,7 +120,7 @@ bool pyrec_bpf_cfg(const struct pyrec *py, struct gs_py_cfg *cfg)
 {
 	char why[8];
 
-	return py->funcs && make_cfg(py->l, cfg, why, sizeof(why));
+	return py->funcs && pylayout_bpf_cfg(py->l, cfg, why, sizeof(why));
 }
 
 void pyrec_open_proc(struct pyrec *py, pid_t pid, bool running)
