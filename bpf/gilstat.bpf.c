@@ -76,19 +76,27 @@ struct {
 	__type(value, union gilstat_zero);
 } zero SEC(".maps");
 
+/* map[*key] set to zeroes from the template (a new entry, or one that
+ * starts over); NULL when the map is full. Inlined: each caller's map is
+ * a constant the verifier knows. */
+static __always_inline void *zeroed(void *map, __u32 *key)
+{
+	__u32 k = 0;
+	void *z = bpf_map_lookup_elem(&zero, &k);
+
+	if (!z || bpf_map_update_elem(map, key, z, BPF_ANY))
+		return NULL;
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline struct gilstat_thread *thread_of(__u32 tid, __u32 pid)
 {
 	struct gilstat_thread *t = bpf_map_lookup_elem(&threads, &tid);
-	__u32 k = 0;
-	void *z;
 
 	if (t && t->pid == pid)
 		return t;
 	/* new, or a tid the kernel gave to another process since */
-	z = bpf_map_lookup_elem(&zero, &k);
-	if (!z || bpf_map_update_elem(&threads, &tid, z, BPF_ANY))
-		return NULL;
-	t = bpf_map_lookup_elem(&threads, &tid);
+	t = zeroed(&threads, &tid);
 	if (t)
 		t->pid = pid;
 	return t;
@@ -97,17 +105,12 @@ static __always_inline struct gilstat_thread *thread_of(__u32 tid, __u32 pid)
 static __always_inline struct gilstat_proc *proc_of(__u32 pid)
 {
 	struct gilstat_proc *p = bpf_map_lookup_elem(&procs, &pid);
-	__u32 k = 0;
-	void *z;
 
 	if (p && !p->exited_ns)
 		return p;
-	/* new, or a process that reuses the pid of one that exited */
-	z = bpf_map_lookup_elem(&zero, &k);
-	if (!z || bpf_map_update_elem(&procs, &pid, z, BPF_ANY))
-		return NULL;
-	/* its name, for a process that is gone before user space looks */
-	p = bpf_map_lookup_elem(&procs, &pid);
+	/* new, or a process that reuses the pid of one that exited; its
+	 * name, for a process that is gone before user space looks */
+	p = zeroed(&procs, &pid);
 	if (p)
 		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	return p;

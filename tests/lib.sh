@@ -71,6 +71,15 @@ wait_until() {
 	done
 }
 # tmux tests: the test sets T="tmux -L ITS-SERVER" and runs the program in session "t".
+# tmux_server NAME: T="tmux -L NAME", a fresh tmux server of the test's own
+# with a session "keep" that outlives the test's sessions (so the server never
+# exits between them); the server goes with $TMPD when the test exits
+tmux_server() {
+	T="tmux -L $1"
+	$T kill-server 2>/dev/null
+	$T new-session -d -s keep "sleep 600"
+	trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+}
 screen() { $T capture-pane -p -t t 2>/dev/null; }
 _screen_has() { screen | grep -Eq -- "$1"; }
 # wait_for REGEX [SECONDS]: poll the pane until it matches (at most SECONDS, default 30)

@@ -19,6 +19,7 @@
 #include "model/describe.h"
 #include "tui/timeline_impl.h"
 #include "trace/trace_reader.h"
+#include "util/search.h"
 
 #define DEFAULT_LIVE_CAP (1u << 19)
 #define WINDOW_KINDS (1u << SPAN_CPU | 1u << SPAN_HOLD | 1u << SPAN_WAIT)
@@ -296,16 +297,15 @@ static int cmp_thread(const void *a, const void *b)
 {
 	const struct tl_thread *x = a, *y = b;
 
-	return x->index < y->index ? -1 : x->index > y->index;
+	return cmp_u64(x->index, y->index);
 }
 
 static int cmp_iv(const void *a, const void *b)
 {
 	const struct tl_iv *x = a, *y = b;
 
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return x->s < y->s ? -1 : x->s > y->s;
+	return cmp_u64(x->tid, y->tid) ?:
+	       cmp_u64(x->s, y->s);
 }
 
 /* The threads the model knows at t1, with a stable index each (and the
@@ -393,11 +393,9 @@ static int cmp_cand(const void *a, const void *b)
 {
 	const struct tl_cand *x = a, *y = b;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->first < y->first ? -1 : x->first > y->first;
+	return cmp_u64(x->pid, y->pid) ?:
+	       cmp_u64(x->addr, y->addr) ?:
+	       cmp_u64(x->first, y->first);
 }
 
 static int cmp_first(const void *a, const void *b)
@@ -413,7 +411,7 @@ static int cmp_index(const void *a, const void *b)
 {
 	const struct tl_cand *x = a, *y = b;
 
-	return x->index < y->index ? -1 : x->index > y->index;
+	return cmp_u64(x->index, y->index);
 }
 
 /* The locks of the window: the first TL_LOCKS_MAX by stable index. Locks

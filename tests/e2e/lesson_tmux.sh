@@ -226,29 +226,38 @@ claims_of_plain() {
 	seen=$(grep -E '^  expected .* (yes|NO)$' "$TDIR/plain-$1" | grep ' NO$' | paste -sd ';' -)
 	grep -q '^  expected .* yes$' "$TDIR/plain-$1" && [ -z "$seen" ]
 }
+# live_python KIND NAME INTERP ROW WHY [ARGS]: lesson NAME's CPython form live
+# in tmux (gilscope lesson NAME --python ARGS), as root: ok
+# lesson_KIND_live_NAME if the table says INTERP ran the script and has a row
+# "  ROW " (WHY if not), then lesson_KIND_live_claims_NAME if the claims held
+# (a miss is judged again on a free machine, by plain runs)
+live_python() {
+	local kind=$1 name=$2 interp=$3 row=$4 rowwhy=$5 nos
+	shift 5
+	if ! drive root "$name" "$TDIR/${kind}live-$name" 90 "$GS" lesson "$name" --python "$@"; then
+		not_ok "lesson_${kind}_live_$name" "$why"
+		return
+	fi
+	if ! echo "$pane" | grep -q "^Live run: $interp .*/lessons/py/"; then
+		not_ok "lesson_${kind}_live_$name" "the table does not say it ran the script: $(echo "$pane" | grep '^Live run')"
+		return
+	elif ! echo "$pane" | grep -q "^  $row "; then
+		not_ok "lesson_${kind}_live_$name" "$rowwhy"
+		return
+	fi
+	ok "lesson_${kind}_live_$name"
+	# the claims, met by this very run; a miss is judged on a free machine
+	nos=$(echo "$pane" | grep -E '^  expected .* NO$' | paste -sd ';' -)
+	if [ -z "$nos" ] && echo "$pane" | grep -q '^  expected .* yes$'; then
+		ok "lesson_${kind}_live_claims_$name"
+	else
+		echo "# lesson_${kind}_live_claims_$name: the tmux run missed: $nos"
+		on_two_cores "lesson_${kind}_live_claims_$name" 3 claims_of_plain "$name" "$@"
+	fi
+}
 if need_root lesson_live_python && need_cmd lesson_live_python python3.11-dbg; then
 	for name in $PYLESSONS; do
-		sock=$TDIR/pylive-$name
-		if ! drive root "$name" "$sock" 90 "$GS" lesson "$name" --python; then
-			not_ok "lesson_python_live_$name" "$why"
-			continue
-		fi
-		if ! echo "$pane" | grep -q "^Live run: python3.11-dbg .*/lessons/py/"; then
-			not_ok "lesson_python_live_$name" "the table does not say it ran the script: $(echo "$pane" | grep '^Live run')"
-			continue
-		elif ! echo "$pane" | grep -q '^  MainThread '; then
-			not_ok "lesson_python_live_$name" "no Python thread names in the table"
-			continue
-		fi
-		ok "lesson_python_live_$name"
-		# the claims, met by this very run; a miss is judged on a free machine
-		nos=$(echo "$pane" | grep -E '^  expected .* NO$' | paste -sd ';' -)
-		if [ -z "$nos" ] && echo "$pane" | grep -q '^  expected .* yes$'; then
-			ok "lesson_python_live_claims_$name"
-		else
-			echo "# lesson_python_live_claims_$name: the tmux run missed: $nos"
-			on_two_cores lesson_python_live_claims_"$name" 3 claims_of_plain "$name"
-		fi
+		live_python python "$name" python3.11-dbg MainThread "no Python thread names in the table"
 	done
 
 	# a script that fails: its error in the panel, the table, exit 1
@@ -280,27 +289,8 @@ fi
 # the Python 2 forms live, as root, under a pyenv Python 2.7
 if [ -n "$PY2LESSONS" ] && need_root lesson_python2_live && need_python2 lesson_python2_live; then
 	for name in $PY2LESSONS; do
-		sock=$TDIR/py2live-$name
-		if ! drive root "$name" "$sock" 90 "$GS" lesson "$name" --python --interpreter "$PY2"; then
-			not_ok "lesson_python2_live_$name" "$why"
-			continue
-		fi
-		if ! echo "$pane" | grep -q "^Live run: $PY2 .*/lessons/py/"; then
-			not_ok "lesson_python2_live_$name" "the table does not say it ran the script: $(echo "$pane" | grep '^Live run')"
-			continue
-		elif ! echo "$pane" | grep -q '^  worker-1 '; then
-			not_ok "lesson_python2_live_$name" "no worker-1 row in the table"
-			continue
-		fi
-		ok "lesson_python2_live_$name"
-		nos=$(echo "$pane" | grep -E '^  expected .* NO$' | paste -sd ';' -)
-		if [ -z "$nos" ] && echo "$pane" | grep -q '^  expected .* yes$'; then
-			ok "lesson_python2_live_claims_$name"
-		else
-			echo "# lesson_python2_live_claims_$name: the tmux run missed: $nos"
-			on_two_cores lesson_python2_live_claims_"$name" 3 claims_of_plain "$name" \
-				--interpreter "$PY2"
-		fi
+		live_python python2 "$name" "$PY2" worker-1 "no worker-1 row in the table" \
+			--interpreter "$PY2"
 	done
 fi
 

@@ -17,9 +17,7 @@ need_root live_output || t_exit
 need_cmd live_output tmux || t_exit
 FAKE=$(realpath "$BUILD/tests/progs/fake_gilrt") MC=$(realpath "$BUILD/tests/progs/mutex_count")
 GS=$(realpath "$GILSCOPE")
-T="tmux -L gilscope-live-output"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
+tmux_server gilscope-live-output
 export TMPDIR=$TMPD	# the output files go here: nothing is left behind
 OUT="$TMPD/gilscope-output-[A-Za-z0-9]{6}"
 

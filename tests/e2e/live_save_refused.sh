@@ -11,10 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 need_cmd live_save_refused tmux || t_exit
 need_root live_save_refused || t_exit
 GS=$PWD/$GILSCOPE RT=$PWD/$GILRT
-T="tmux -L gilscope-saveref"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
-trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+tmux_server gilscope-saveref
 mkdir "$TMPD/theirs" && chown nobody "$TMPD/theirs" && chmod 755 "$TMPD/theirs"
 chmod 755 "$TMPD"
 $T new-session -d -s t -x 120 -y 40 -c "$TMPD/theirs" \

@@ -41,10 +41,7 @@ else
 fi
 
 # ---- the TUI under the same load --------------------------------------------
-T="tmux -L gilscope-load"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
-trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+tmux_server gilscope-load
 GS=$(realpath "$GILSCOPE") RT=$(realpath "$GILRT")
 $T new-session -d -s t -x 120 -y 40 -c "$TMPD" \
 	"$GS live -- $RT run churn --seconds 300; echo EXIT=\$? > $TMPD/exit; sleep 60"

@@ -10,9 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 need_root record_progress || t_exit
 need_cmd record_progress tmux || t_exit
 FAKE=$(realpath "$BUILD/tests/progs/fake_gilrt") GS=$(realpath "$GILSCOPE")
-T="tmux -L gilscope-record-progress"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
+tmux_server gilscope-record-progress
 LINE='^gilscope record: [0-9,]+ events, [0-9.]+ [KM]?i?B, [0-9,]+ lost, [0-9.]+ s elapsed$'
 
 start() { # CMD...: in $TMPD; then its exit status and DONE

@@ -11,10 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_cmd tui_handoff tmux || t_exit
 need_root tui_handoff || t_exit
-T="tmux -L gilscope-handoff"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
-trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+tmux_server gilscope-handoff
 
 TRACE=$TMPD/cpu.gst
 if ! "$GILSCOPE" record -o "$TRACE" -- "$GILRT" run cpu --threads 2 --seconds 1 >"$TMPD/rec.log" 2>&1; then

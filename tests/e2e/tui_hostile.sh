@@ -13,10 +13,7 @@ GEN=${GEN:-$BUILD/tests/gen_hostile}
 HP=$BUILD/tests/progs/hostile_probes
 MEM_KB=$((128 * 1024))	# generous: 1.1 GB (locks) and 248 MB (threads) before, ~20 MB after
 case $BUILD in *san*) MEM_KB=$((3 * MEM_KB)) ;; esac	# ASan's shadow and quarantine
-T="tmux -L gilscope-hostile"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
-trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+tmux_server gilscope-hostile
 
 if ! "$GEN" "$TMPD" 2>"$TMPD/gen.err"; then
 	not_ok tui_hostile_corpus "$(cat "$TMPD/gen.err")"

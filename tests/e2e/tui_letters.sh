@@ -10,10 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 need_cmd tui_letters tmux || t_exit
 need_root tui_letters || t_exit
-T="tmux -L gilscope-letters"
-$T kill-server 2>/dev/null
-$T new-session -d -s keep "sleep 600"
-trap '$T kill-server 2>/dev/null; rm -rf "$TMPD"' EXIT
+tmux_server gilscope-letters
 
 start() { # CMD...: run CMD in a fresh 120x40 session
 	$T kill-session -t t 2>/dev/null

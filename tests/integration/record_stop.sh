@@ -13,11 +13,6 @@ FAKE=$BUILD/tests/progs/fake_gilrt
 
 need_root record_stop || t_exit
 
-# wait_file FILE : until FILE exists (at most 5 s)
-wait_file() {
-	for _ in $(seq 500); do [ -e "$1" ] && return 0; sleep 0.01; done
-	return 1
-}
 # child_of PID : the one child process of PID
 child_of() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1 .; }
 
@@ -26,7 +21,7 @@ child_of() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1
 for sig in TERM INT; do
 	"$GILSCOPE" record -o "$TMPD/$sig.gst" -- "$HP" ids >"$TMPD/$sig.out" 2>"$TMPD/$sig.err" &
 	rec=$!
-	wait_file "$TMPD/$sig.gst"
+	wait_until 5 test -e "$TMPD/$sig.gst"
 	kill -$sig $rec
 	wait $rec
 	rc=$?

@@ -18,6 +18,7 @@
 #include "util/hash.h"
 #include "util/pb.h"
 #include "util/varint.h"
+#include "util/search.h"
 
 static const char *weird_label(void *ctx, uint32_t pid, uint32_t tid)
 {
@@ -143,11 +144,8 @@ static int cmp_slice(const void *a, const void *b)
 {
 	const struct xslice *x = a, *y = b;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return x->ts < y->ts ? -1 : x->ts > y->ts;
+	return cmp_u64(x->pid, y->pid) ?: cmp_u64(x->tid, y->tid) ?:
+	       (x->ts < y->ts ? -1 : x->ts > y->ts);
 }
 
 static void test_synthetic_trace(void)

@@ -32,6 +32,7 @@
 #include "record/adapter.h"
 #include "record/calibrate.h"
 #include "recording.h"
+#include "util/search.h"
 
 /* ---- collected events ---------------------------------------------------- */
 
@@ -118,16 +119,15 @@ static int cmp_cpu_ts(const void *a, const void *b)
 {
 	const struct gs_event *x = a, *y = b;
 
-	if (x->cpu != y->cpu)
-		return x->cpu < y->cpu ? -1 : 1;
-	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+	return cmp_u64(x->cpu, y->cpu) ?:
+	       cmp_u64(x->ts_ns, y->ts_ns);
 }
 
 static int cmp_tid(const void *a, const void *b)
 {
 	const struct gs_event *x = a, *y = b;
 
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+	return cmp_u64(x->tid, y->tid);
 }
 
 /* Keeps, in place, the events of type (and, for switches, a traced prev) of pid. */

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "trace/trace_cost.h"
 #include "lesson/lesson.h"
+#include "lessontest.h"
 
 static const char good[] =
 	"# a comment\n"
@@ -30,19 +31,10 @@ static const char good[] =
 	"step end\n"
 	"  bye\n";
 
-static struct lesson *parse(const char *text, char *err, size_t errlen, int *rc)
-{
-	struct lesson *l = NULL;
-	*rc = lesson_parse(&l, "t", text, strlen(text), err, errlen);
-	return l;
-}
-
 static void test_parse_good(void)
 {
-	char err[128];
-	int rc;
-	struct lesson *l = parse(good, err, sizeof(err), &rc);
-	CHECKF(rc == 0 && l, "rc %d: %s", rc, err);
+	struct lesson *l = parse_ok(good);
+
 	if (!l)
 		return;
 	CHECK(!strcmp(lesson_name(l), "t"));
@@ -186,26 +178,15 @@ static void test_split_args(void)
 	free(argv);
 }
 
-static struct gs_event ev(uint64_t ms, uint32_t tid, uint8_t type, uint64_t a0, uint64_t a1)
-{
-	struct gs_event e = { .ts_ns = 1000000000ull + ms * 1000000ull, .pid = 100,
-			      .tid = tid, .type = type, .arg0 = a0, .arg1 = a1 };
-	return e;
-}
-
 /* Steps come in order, pause until continued, latch events, and at the end
  * the unreached ones are shown as missed. */
 static void test_run_steps(void)
 {
-	char err[128];
-	int rc;
-	struct lesson *l = parse(good, err, sizeof(err), &rc);
-	CHECK(l);
-	if (!l)
+	struct lesson *l;
+	struct lesson_run *r = run_of(good, &(struct lesson_run_opts){ .ncpus = 2 }, &l);
+
+	if (!r)
 		return;
-	struct lesson_run *r;
-	struct lesson_run_opts o = { .ncpus = 2 };
-	CHECK(lesson_run_new(&r, l, &o) == 0);
 	CHECK(lesson_run_current(r) == -1);
 
 	struct gs_event e = ev(0, 1, GS_EV_LOCK_REQUEST, 0x10, 0);
@@ -262,14 +243,11 @@ static void test_run_missed(void)
 		"title a\nabout b\nrun c\ntrace d\n"
 		"step on native_begin pause\n  native\n"
 		"step end\n  bye\n";
-	char err[128];
-	int rc;
-	struct lesson *l = parse(text, err, sizeof(err), &rc);
-	CHECK(l);
-	if (!l)
+	struct lesson *l;
+	struct lesson_run *r = run_of(text, NULL, &l);
+
+	if (!r)
 		return;
-	struct lesson_run *r;
-	CHECK(lesson_run_new(&r, l, NULL) == 0);
 	struct gs_event e = ev(0, 1, GS_EV_LOCK_ACQUIRED, 0x10, 0);
 	lesson_run_event(r, &e);
 	lesson_run_end(r, 0);
@@ -294,15 +272,11 @@ static void test_run_table(void)
 	static const char text[] =
 		"title a\nabout b\nrun c\ntrace d\nclaim parallelism <= 1.2\n"
 		"claim acquisitions >= 100\nstep end\n  bye\n";
-	char err[128];
-	int rc;
-	struct lesson *l = parse(text, err, sizeof(err), &rc);
-	CHECK(l);
-	if (!l)
+	struct lesson *l;
+	struct lesson_run *r = run_of(text, &(struct lesson_run_opts){ .ncpus = 2 }, &l);
+
+	if (!r)
 		return;
-	struct lesson_run *r;
-	struct lesson_run_opts o = { .ncpus = 2 };
-	CHECK(lesson_run_new(&r, l, &o) == 0);
 	struct gs_event e = ev(0, 1, GS_EV_SCHED_SWITCH, 0, 1 | (100ull << 32));
 	e.tid = 0;
 	e.pid = 0;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "check.h"
 #include "lesson/lesson.h"
+#include "lessontest.h"
 
 static const char two_forms[] =
 	"title  Threads do not help\n"
@@ -28,22 +29,11 @@ static const char two_forms[] =
 	"python_step end\n"
 	"  python end\n";
 
-static struct lesson *parse(const char *text, char *err, size_t errlen, int *rc)
-{
-	struct lesson *l = NULL;
-
-	*rc = lesson_parse(&l, "t", text, strlen(text), err, errlen);
-	return l;
-}
-
 /* Both forms parse; gilrt's shows until the CPython form is selected. */
 static void test_forms(void)
 {
-	char err[160];
-	int rc;
-	struct lesson *l = parse(two_forms, err, sizeof(err), &rc);
+	struct lesson *l = parse_ok(two_forms);
 
-	CHECKF(rc == 0 && l, "rc %d: %s", rc, err);
 	if (!l)
 		return;
 	CHECK(!strcmp(lesson_python(l), "threads.py"));
@@ -72,12 +62,11 @@ static void test_forms(void)
 	static const char py2[] = "title a\nabout b\nrun cpu\ntrace d\nstep end\n  x\n"
 				  "python legacy.py\npython_version 2\npython_trace p.gst\n"
 				  "python_step end\n  y\n";
-	l = parse(py2, err, sizeof(err), &rc);
-	CHECKF(rc == 0 && l, "rc %d: %s", rc, err);
+	l = parse_ok(py2);
 	if (l)
 		CHECK(lesson_python_major(l) == 2);
 	lesson_free(l);
-	l = parse("title a\nabout b\nrun cpu\ntrace d\nstep end\n  x\n", err, sizeof(err), &rc);
+	l = parse_ok("title a\nabout b\nrun cpu\ntrace d\nstep end\n  x\n");
 	CHECK(l && !lesson_python(l) && lesson_python_major(l) == 0);
 	if (l)
 		CHECK(lesson_select_form(l, LESSON_PYTHON) == -ENOENT && lesson_form(l) == LESSON_GILRT);
@@ -137,13 +126,6 @@ static void test_forms_bad(void)
 	      strstr(err, "needs a value"));
 }
 
-static struct gs_event ev(uint64_t ms, uint32_t tid, uint8_t type, uint64_t a0, uint64_t a1)
-{
-	struct gs_event e = { .ts_ns = 1000000000ull + ms * 1000000ull, .pid = 100,
-			      .tid = tid, .type = type, .arg0 = a0, .arg1 = a1 };
-	return e;
-}
-
 /* A CPython recording's releases carry the function that held the lock
  * (GS_F_FUNC), not the hold's length: long holds are counted from the
  * model's spans, as the report does (0 before). */
@@ -151,14 +133,10 @@ static void test_long_holds_python(void)
 {
 	static const char text[] = "title a\nabout b\nrun c\ntrace d\nclaim long_holds >= 2\n"
 				   "step end\n  bye\n";
-	char err[128];
-	int rc;
-	struct lesson *l = parse(text, err, sizeof(err), &rc);
-	struct lesson_run *r;
-	struct lesson_run_opts o = { .ncpus = 2 };
+	struct lesson *l;
+	struct lesson_run *r = run_of(text, &(struct lesson_run_opts){ .ncpus = 2 }, &l);
 
-	CHECK(l);
-	if (!l || lesson_run_new(&r, l, &o))
+	if (!r)
 		return;
 	struct gs_event e[] = {
 		ev(0, 1, GS_EV_LOCK_REQUEST, 1, 7),
@@ -192,14 +170,11 @@ static void test_run_failed(void)
 {
 	static const char text[] = "title a\nabout b\nrun c\ntrace d\nclaim acquisitions >= 0\n"
 				   "step at 0.5 pause\n  first\nstep end pause\n  bye\n";
-	char err[128], buf[20 * 90];
-	int rc;
-	struct lesson *l = parse(text, err, sizeof(err), &rc);
-	struct lesson_run *r;
-	struct lesson_run_opts o = { .ncpus = 2 };
+	char buf[20 * 90];
+	struct lesson *l;
+	struct lesson_run *r = run_of(text, &(struct lesson_run_opts){ .ncpus = 2 }, &l);
 
-	CHECK(l);
-	if (!l || lesson_run_new(&r, l, &o))
+	if (!r)
 		return;
 	struct gs_event e = ev(0, 1, GS_EV_LOCK_ACQUIRED, 1, 0);
 	lesson_run_event(r, &e);
@@ -222,7 +197,7 @@ static void test_run_failed(void)
 	lesson_run_free(r);
 
 	/* a run that ended first is not failed afterwards */
-	CHECK(lesson_run_new(&r, l, &o) == 0);
+	CHECK(lesson_run_new(&r, l, &(struct lesson_run_opts){ .ncpus = 2 }) == 0);
 	lesson_run_event(r, &e);
 	lesson_run_end(r, 0);
 	lesson_run_fail(r, "exit status 1");

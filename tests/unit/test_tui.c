@@ -95,6 +95,16 @@ static struct timeline *file_of(const char *name, const struct gs_event *e, size
 	return timeline_of_file(scratch_folder(), name, &meta, e, n, block_events);
 }
 
+/* name written afresh: 40 rounds of the ping-pong scene on 2 CPUs, in
+ * blocks of block_events */
+static struct timeline *pingpong_file(const char *name, uint32_t block_events)
+{
+	struct gs_event e[1024];
+	size_t n = pingpong(e, 40);
+
+	return file_of(name, e, n, 2, block_events);
+}
+
 static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool color)
 {
 	struct app_opts o = { .tl = tl, .mode = mode, .ascii = ascii, .color = color,
@@ -105,24 +115,37 @@ static struct app *app_of(struct timeline *tl, uint8_t mode, bool ascii, bool co
 	return a;
 }
 
-/* Row y of g as text. */
-static const char *row(const struct grid *g, int y)
+/*
+ * A live screen: a live timeline (ring of cap events, 0: the default) given
+ * the first n of e, and an app on it with options o (o->tl is set). The app,
+ * or NULL after a failed check; *tl is for the caller to free either way.
+ */
+static struct app *live_app(struct timeline **tl, size_t cap, const struct gs_event *e, size_t n,
+			    struct app_opts *o)
 {
-	static char buf[4096];
+	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
+	struct timeline_opts to = { .live_cap = cap };
+	struct app *a = NULL;
 
-	grid_row_text(g, y, buf, sizeof(buf));
-	return buf;
+	*tl = NULL;
+	CHECK(timeline_new_live(tl, &meta, cap ? &to : NULL) == 0);
+	if (!*tl)
+		return NULL;
+	o->tl = *tl;
+	timeline_append(*tl, e, n);
+	CHECK(app_new(&a, o) == 0);
+	return a;
 }
 
-/* The row whose text starts with prefix, or -1. */
-static int find_row(const struct grid *g, const char *prefix)
+/* The end of a test on one screen: each safe on NULL. */
+static void screen_free(struct grid *g, struct app *a, struct timeline *tl)
 {
-	for (int y = 0; y < g->h; y++)
-		if (!strncmp(row(g, y), prefix, strlen(prefix)))
-			return y;
-	return -1;
+	grid_free(g);
+	app_free(a);
+	timeline_free(tl);
 }
 
+#include "gridtext.h"
 #include "golden.h"
 
 /* ---- tests -------------------------------------------------------------- */
@@ -174,9 +197,7 @@ static void test_pingpong_lanes(void)
 	CHECKF(y > 0 && strstr(row(g, y), " 50.0 %") != NULL, "%s", y > 0 ? row(g, y) : "");
 	golden("pingpong_56x20_ascii", g);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* The same events from a trace file (small blocks: seeks land on keyframes)
@@ -221,9 +242,7 @@ out:
 /* Keys: zoom, pause, step, go to, help, highlight. */
 static void test_keys(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("keys.gst", e, n, 2, 32);
+	struct timeline *tl = pingpong_file("keys.gst", 32);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
@@ -312,9 +331,7 @@ static void test_keys(void)
 	CHECK(st->paused);
 	CHECK(app_key(a, 'q') == 1);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Golden screens of a synthetic trace (4 threads, 2 CPUs, preemptions, I/O). */
@@ -322,9 +339,7 @@ out:
  * highlights it; the wheel zooms; clicks elsewhere change nothing. */
 static void test_mouse(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("mouse.gst", e, n, 2, 32);
+	struct timeline *tl = pingpong_file("mouse.gst", 32);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
@@ -403,27 +418,15 @@ static void test_mouse(void)
 	app_click(a, 6 + 10, y);
 	CHECK(!st->help && st->now_ns == now);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 static void test_golden_synth(void)
 {
-	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
+	struct timeline *tl = timeline_of_synth(scratch_folder());
 	struct app *a = NULL;
 	struct grid *g = NULL;
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s/synth.gst", scratch_folder());
-	unlink(path);
-	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
-		return;
-	CHECK(timeline_open_reader(&tl, r, NULL) == 0);
 	if (!tl)
 		return;
 	a = app_of(tl, TUI_REPLAY, false, true);
@@ -453,9 +456,7 @@ static void test_golden_synth(void)
 	CHECK(app_render(a, g) == 0);
 	golden("synth_80x24_panel", g);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Live: events appended while drawing; following keeps the newest in view. */
@@ -463,20 +464,13 @@ static void test_live_follow(void)
 {
 	struct gs_event e[1024];
 	size_t n = pingpong(e, 20), half = n / 2;
-	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
-	struct timeline *tl = NULL;
-	struct app *a = NULL;
-	struct grid *g = grid_new(80, 24);
+	struct timeline *tl;
 	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1 };
+	struct app *a = live_app(&tl, 64, e, half, &o);
+	struct grid *g = grid_new(80, 24);
 	int y;
 
-	CHECK(timeline_new_live(&tl, &meta, &(struct timeline_opts){ .live_cap = 64 }) == 0);
-	if (!tl || !g)
-		goto out;
-	o.tl = tl;
-	timeline_append(tl, e, half);
-	CHECK(app_new(&a, &o) == 0);
-	if (!a)
+	if (!a || !g)
 		goto out;
 	CHECK(app_state(a)->follow);
 	CHECK(app_render(a, g) == 0);
@@ -494,9 +488,7 @@ static void test_live_follow(void)
 	app_state(a)->now_ns = T0 + 5 * MS;
 	CHECK(app_render(a, g) == 0);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Many CPUs: strips only where the program ran, the rest counted. */
@@ -530,9 +522,7 @@ static void test_many_cpus(void)
 	CHECKF(strstr(row(g, strips + 3), "other CPUs not shown") != NULL, "%s", row(g, strips + 3));
 	golden("synth64cpus_100x30_ascii", g);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 	trace_synth_free(s);
 }
 
@@ -624,9 +614,7 @@ static void test_two_processes(void)
 	y = find_row(g, " B proc-b");
 	CHECKF(y > 0 && strstr(row(g, y), "runs, holds lock"), "%s", y > 0 ? row(g, y) : "");
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Lost events: counted in the status line, said in the log. */
@@ -649,9 +637,7 @@ static void test_lost(void)
 	CHECKF(strstr(row(g, g->h - 2), "7") != NULL && strstr(row(g, g->h - 2), "lost") != NULL,
 	       "%s", row(g, g->h - 2));
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Paused live: the view stays as it was while the ring forgets old events. */
@@ -659,20 +645,13 @@ static void test_live_paused_wraps(void)
 {
 	struct gs_event e[1024];
 	size_t n = pingpong(e, 40);
-	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
-	struct timeline *tl = NULL;
-	struct app *a = NULL;
-	struct grid *g = grid_new(80, 24);
+	struct timeline *tl;
 	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1 };
+	struct app *a = live_app(&tl, 100, e, 60, &o);
+	struct grid *g = grid_new(80, 24);
 	char *before = NULL, *after = NULL;
 
-	CHECK(timeline_new_live(&tl, &meta, &(struct timeline_opts){ .live_cap = 100 }) == 0);
-	if (!tl || !g)
-		goto out;
-	o.tl = tl;
-	timeline_append(tl, e, 60);
-	CHECK(app_new(&a, &o) == 0);
-	if (!a)
+	if (!a || !g)
 		goto out;
 	app_key(a, ' ');
 	CHECK(app_state(a)->paused && !app_state(a)->follow);
@@ -690,18 +669,14 @@ static void test_live_paused_wraps(void)
 out:
 	free(before);
 	free(after);
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* A damaged block in the middle of a file: a note over an empty window,
  * and the rest of the file still shows. */
 static void test_damaged_file(void)
 {
-	struct gs_event e[1024];
-	size_t n = pingpong(e, 40);
-	struct timeline *tl = file_of("damaged.gst", e, n, 2, 16);
+	struct timeline *tl = pingpong_file("damaged.gst", 16);
 	struct app *a = app_of(tl, TUI_REPLAY, true, false);
 	struct grid *g = grid_new(100, 30);
 	char path[256];
@@ -735,9 +710,7 @@ static void test_damaged_file(void)
 	CHECK(noted);
 	CHECK(drawn);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* A trace recorded within seconds of boot (first event at 1 s), viewed at
@@ -793,9 +766,7 @@ static void test_near_boot(void)
 	       (unsigned long long)hit.ts_ns);
 	golden("nearboot_56x20_ascii", g);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 #define DOTS10 ".........."
@@ -1147,9 +1118,7 @@ static void test_fit_and_bounds(void)
 	app_key(a, '-');
 	CHECKF(st->ns_per_col <= 1000 * 1000, "%llu", (unsigned long long)st->ns_per_col);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* g: a negative time, or past the end, is said, not silently changed;
@@ -1214,9 +1183,7 @@ static void test_goto_and_pan(void)
 	app_wheel(a, 50, 0, -1);
 	CHECK(st->ns_per_col == MS && st->now_ns == now);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Live, unpaused but behind the newest events (a lesson going on after a
@@ -1225,20 +1192,13 @@ static void test_live_catch_up(void)
 {
 	struct gs_event e[1024];
 	size_t n = pingpong(e, 40);
-	struct trace_meta meta = { .ncpus = 2, .root_pid = PID };
-	struct timeline *tl = NULL;
-	struct app *a = NULL;
-	struct grid *g = grid_new(100, 30);
+	struct timeline *tl;
 	struct app_opts o = { .mode = TUI_LIVE, .ascii = true, .poll_fd = -1, .speed = 2 };
+	struct app *a = live_app(&tl, 0, e, 10, &o);
+	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
 
-	CHECK(timeline_new_live(&tl, &meta, NULL) == 0);
-	if (!tl || !g)
-		goto out;
-	o.tl = tl;
-	timeline_append(tl, e, 10);
-	CHECK(app_new(&a, &o) == 0);
-	if (!a)
+	if (!a || !g)
 		goto out;
 	st = app_state(a);
 	/* t=0 is the first event here too (a replay of the same events says
@@ -1259,9 +1219,7 @@ static void test_live_catch_up(void)
 	CHECK(app_render(a, g) == 0);
 	CHECKF(strstr(row(g, 0), "* LIVE"), "%s", row(g, 0));
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 /* Live, t=0 is the first event, as in a replay of the same recording: not
@@ -1436,9 +1394,7 @@ static void test_python_names(void)
 	CHECK(app_key(a, 'p') == 0 && find_row(g, "- events") < 0);
 	CHECK(app_render(a, g) == 0 && find_row(g, "- events") > 0);
 out:
-	grid_free(g);
-	app_free(a);
-	timeline_free(tl);
+	screen_free(g, a, tl);
 }
 
 int main(void)

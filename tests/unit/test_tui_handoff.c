@@ -35,32 +35,30 @@
 
 static char tmpdir[] = "/tmp/gilscope-tuih.XXXXXX";
 
-static const char *row(const struct grid *g, int y)
-{
-	static char buf[4096];
+#include "gridtext.h"
 
-	grid_row_text(g, y, buf, sizeof(buf));
-	return buf;
+/* How many rows show a hand-off: the two table marks and the log line's. */
+static int handoff_marks(const struct grid *g)
+{
+	return rows_with(g, "got lock from") + rows_with(g, "handed lock to") +
+	       rows_with(g, "(hand-off from");
 }
 
-static int find_row(const struct grid *g, const char *prefix)
+/* The acquirer's row (starting with to_row) says "got lock from FROM", the
+ * releaser's (from_row) "handed lock to TO": each row names the other. */
+static void check_pair(const struct grid *g, const char *to_row, const char *from_row,
+		       char from, char to)
 {
-	for (int y = 0; y < g->h; y++)
-		if (!strncmp(row(g, y), prefix, strlen(prefix)))
-			return y;
-	return -1;
+	char got[32], handed[32];
+	int y;
+
+	snprintf(got, sizeof(got), "got lock from %c", from);
+	snprintf(handed, sizeof(handed), "handed lock to %c", to);
+	y = find_row(g, to_row);
+	CHECKF(y > 0 && strstr(row(g, y), got), "%s", row(g, y));
+	y = find_row(g, from_row);
+	CHECKF(y > 0 && strstr(row(g, y), handed), "%s", row(g, y));
 }
-
-/* How many rows hold text. */
-static int rows_with(const struct grid *g, const char *text)
-{
-	int n = 0;
-
-	for (int y = 0; y < g->h; y++)
-		n += strstr(row(g, y), text) != NULL;
-	return n;
-}
-
 #include "golden.h"
 
 static struct app *app_of(struct timeline *tl)
@@ -134,15 +132,11 @@ static void test_handoff_marks(void)
 			break;
 		CHECK(app_render(a, g) == 0);
 		uint64_t at = st->now_ns - 1 - T0;
-		int marks = rows_with(g, "got lock from") + rows_with(g, "handed lock to") +
-			    rows_with(g, "(hand-off from");
+		int marks = handoff_marks(g);
 
 		if (at == 20 * MS + 1000) {
 			/* B's release let A, waiting since 13 ms, take it */
-			y = find_row(g, " A worker-a");
-			CHECKF(y > 0 && strstr(row(g, y), "got lock from B"), "%s", row(g, y));
-			y = find_row(g, " B worker-b");
-			CHECKF(y > 0 && strstr(row(g, y), "handed lock to A"), "%s", row(g, y));
+			check_pair(g, " A worker-a", " B worker-b", 'B', 'A');
 			CHECK(rows_with(g, "0.0200 s A worker-a takes the lock after waiting "
 					   "7.0 ms (hand-off from B)") == 1);
 			golden("handoff_scene_80x24", g);
@@ -164,10 +158,7 @@ static void test_handoff_marks(void)
 			CHECKF(strlen(r) == 60 && !strcmp(r + 60 - 17, "(hand-off from B)"), "%s", r);
 			grid_free(n60);
 		} else if (at == 40 * MS + 2000) {
-			y = find_row(g, " B worker-b");
-			CHECKF(y > 0 && strstr(row(g, y), "got lock from A"), "%s", row(g, y));
-			y = find_row(g, " A worker-a");
-			CHECKF(y > 0 && strstr(row(g, y), "handed lock to B"), "%s", row(g, y));
+			check_pair(g, " B worker-b", " A worker-a", 'A', 'B');
 			CHECK(marks == 3);
 		} else {
 			/* 12.0005 ms (the free lock) and 30.0005 ms (its own) among them */
@@ -370,25 +361,12 @@ out:
 /* The golden screen: a synthetic trace, paused with -> on a hand-off. */
 static void test_handoff_golden_synth(void)
 {
-	struct trace_synth_opts so = { .threads = 4, .cpus = 2 };
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	struct app *a = NULL;
+	struct timeline *tl = timeline_of_synth(tmpdir);
+	struct app *a = tl ? app_of(tl) : NULL;
 	struct grid *g = grid_new(100, 30);
 	struct tui_state *st;
-	char path[256];
-	int i, y;
+	int i;
 
-	snprintf(path, sizeof(path), "%s/synth.gst", tmpdir);
-	unlink(path);
-	CHECK(trace_synth_write(path, 20000, &so, NULL) == 0);
-	CHECK(trace_reader_open(&r, path) == 0);
-	if (!r)
-		goto out;
-	CHECK(timeline_open_reader(&tl, r, NULL) == 0);
-	if (!tl)
-		goto out;
-	a = app_of(tl);
 	if (!a || !g)
 		goto out;
 	st = app_state(a);
@@ -405,17 +383,13 @@ static void test_handoff_golden_synth(void)
 	CHECKF(i < 6 && i > 0, "%d steps", i);
 	golden("handoff_synth_100x30_ascii", g);
 	/* C got it from B: each row names the other */
-	y = find_row(g, " C worker-2");
-	CHECKF(y > 0 && strstr(row(g, y), "got lock from B"), "%s", row(g, y));
-	y = find_row(g, " B worker-1");
-	CHECKF(y > 0 && strstr(row(g, y), "handed lock to C"), "%s", row(g, y));
+	check_pair(g, " C worker-2", " B worker-1", 'B', 'C');
 	CHECK(rows_with(g, "C worker-2 takes the lock after waiting 12.2 ms "
 			   "(hand-off from B worker-1)") == 1);
 	/* the next step (a drop request) leaves it */
 	app_key(a, CRT_KEY_RIGHT);
 	CHECK(app_render(a, g) == 0);
-	CHECK(rows_with(g, "got lock from") + rows_with(g, "handed lock to") +
-	      rows_with(g, "(hand-off from") == 0);
+	CHECK(handoff_marks(g) == 0);
 out:
 	grid_free(g);
 	app_free(a);

@@ -206,16 +206,23 @@ void lesson_run_time(struct lesson_run *r, uint64_t now_ns)
 	advance(r);
 }
 
-void lesson_run_end(struct lesson_run *r, uint64_t end_ns)
+/* The narration's clock reaches ns (it never goes back) and the model
+ * closes its open spans there, once: the run has ended or was cut. */
+static void finish_model(struct lesson_run *r, uint64_t ns)
 {
-	if (r->cut)
-		return;
-	if (end_ns > r->now)
-		r->now = end_ns;
+	if (ns > r->now)
+		r->now = ns;
 	if (!r->finished_model) {
 		model_finish(r->model, r->now);
 		r->finished_model = true;
 	}
+}
+
+void lesson_run_end(struct lesson_run *r, uint64_t end_ns)
+{
+	if (r->cut)
+		return;
+	finish_model(r, end_ns);
 	r->ended = true;
 	r->end_ns = r->now;
 	if (!r->view_clock && r->now > r->shown)
@@ -227,12 +234,7 @@ void lesson_run_stop(struct lesson_run *r, uint64_t at_ns)
 {
 	if (r->ended || r->cut)
 		return;
-	if (at_ns > r->now)
-		r->now = at_ns;
-	if (!r->finished_model) {
-		model_finish(r->model, r->now);
-		r->finished_model = true;
-	}
+	finish_model(r, at_ns);
 	r->cut = true;
 }
 

@@ -276,6 +276,22 @@ void handoff_span(struct handoff *h, const struct model_span *s, struct handoff_
 	out->src_flow = l->rel_flow;
 }
 
+/* t waits for mt's lock from now: one more waiter, and t's wait remembers
+ * the lock's generation and its place among the waiters. */
+static int wait_begin(struct handoff *h, struct hthr *t, const struct model_thread *mt)
+{
+	struct hlock *l = lock_get(h, mt->pid, mt->wait_lock);
+
+	if (!l || !t)
+		return -ENOMEM;
+	l->waiters++;
+	t->wait_lock = mt->wait_lock;
+	t->wait_pid = mt->pid;
+	t->wait_gen = l->gen;
+	t->wait_count = l->waiters;
+	return 0;
+}
+
 int handoff_after(struct handoff *h, const struct model *m, const struct gs_event *ev)
 {
 	if (!h->in_event)
@@ -324,18 +340,7 @@ int handoff_after(struct handoff *h, const struct model *m, const struct gs_even
 	}
 	if (t)
 		t->wait_lock = 0;
-	if (mt->wait_lock) {
-		struct hlock *l = lock_get(h, mt->pid, mt->wait_lock);
-
-		if (!l || !t)
-			return -ENOMEM;
-		l->waiters++;
-		t->wait_lock = mt->wait_lock;
-		t->wait_pid = mt->pid;
-		t->wait_gen = l->gen;
-		t->wait_count = l->waiters;
-	}
-	return 0;
+	return mt->wait_lock ? wait_begin(h, t, mt) : 0;
 }
 
 int handoff_resume(struct handoff *h, const struct model *m)
@@ -354,15 +359,10 @@ int handoff_resume(struct handoff *h, const struct model *m)
 			return -ENOMEM;
 		if (t->wait_lock)
 			continue;	/* its wait is known already */
-		struct hlock *l = lock_get(h, mt->pid, mt->wait_lock);
+		int rc = wait_begin(h, t, mt);
 
-		if (!l)
-			return -ENOMEM;
-		l->waiters++;
-		t->wait_lock = mt->wait_lock;
-		t->wait_pid = mt->pid;
-		t->wait_gen = l->gen;
-		t->wait_count = l->waiters;
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

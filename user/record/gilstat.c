@@ -32,17 +32,22 @@ struct gilstat {
 	pid_t attacher;			/* its pid (0: none) */
 	void (*exec_fn)(void *ctx, pid_t pid);	/* for the ring's callback */
 	void *exec_ctx;
-	struct gilstat_proc_rec *procs;	/* the last reading, GILSTAT_MAX_PROCS */
-	struct gilstat_thread_rec *threads;	/* GILSTAT_MAX_THREADS */
-	/* batch buffers: keys and values apart, as the kernel fills them */
-	uint32_t *keys;
-	void *vals;
-	struct gilstat_func_key *fkeys;	/* funcs map, GILSTAT_MAX_FUNCS */
-	struct gilstat_func *fvals;
-	struct gilstat_func_rec *funcs;	/* the last reading's, current epoch */
-	struct gilstat_func_key *stale;	/* to delete */
 	uint32_t ncfg;			/* pycfg entries written */
+	/* The reading's buffers, each as large as its map can be, in the one
+	 * allocation (zeroed pages cost nothing until a reading fills them). */
+	struct gilstat_proc_rec procs[GILSTAT_MAX_PROCS];	/* the last reading */
+	struct gilstat_thread_rec threads[GILSTAT_MAX_THREADS];
+	/* batch buffers: keys and values apart, as the kernel fills them */
+	uint32_t keys[GILSTAT_MAX_THREADS];
+	struct gilstat_thread vals[GILSTAT_MAX_THREADS];	/* or procs' values */
+	struct gilstat_func_key fkeys[GILSTAT_MAX_FUNCS];	/* the funcs map */
+	struct gilstat_func fvals[GILSTAT_MAX_FUNCS];
+	struct gilstat_func_rec funcs[GILSTAT_MAX_FUNCS];	/* the reading's, current epoch */
+	struct gilstat_func_key stale[GILSTAT_MAX_FUNCS];	/* to delete */
 };
+
+_Static_assert(GILSTAT_MAX_PROCS * sizeof(struct gilstat_proc) <=
+	       sizeof(((struct gilstat *)0)->vals), "vals holds the procs map's values too");
 
 static uint64_t mono_ns(void)
 {
@@ -77,17 +82,6 @@ int gilstat_open(struct gilstat **out, char *err, size_t errlen)
 		return errf(err, errlen, -ENOMEM, "out of memory");
 	*out = g;
 	g->sock = -1;
-	g->procs = calloc(GILSTAT_MAX_PROCS, sizeof(*g->procs));
-	g->threads = calloc(GILSTAT_MAX_THREADS, sizeof(*g->threads));
-	g->keys = calloc(GILSTAT_MAX_THREADS, sizeof(*g->keys));
-	g->vals = calloc(GILSTAT_MAX_THREADS, sizeof(struct gilstat_thread));
-	g->fkeys = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->fkeys));
-	g->fvals = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->fvals));
-	g->funcs = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->funcs));
-	g->stale = calloc(GILSTAT_MAX_FUNCS, sizeof(*g->stale));
-	if (!g->procs || !g->threads || !g->keys || !g->vals || !g->fkeys || !g->fvals ||
-	    !g->funcs || !g->stale)
-		return errf(err, errlen, -ENOMEM, "out of memory");
 	g->skel = gilstat_bpf__open_and_load();
 	if (!g->skel) {
 		r = -errno;
@@ -439,13 +433,5 @@ void gilstat_close(struct gilstat *g)
 	ring_buffer__free(g->ring);
 	gilstat_bpf__destroy(g->skel);
 	free(g->links);
-	free(g->procs);
-	free(g->threads);
-	free(g->keys);
-	free(g->vals);
-	free(g->fkeys);
-	free(g->fvals);
-	free(g->funcs);
-	free(g->stale);
 	free(g);
 }

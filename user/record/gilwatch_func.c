@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include "record/gilwatch_impl.h"
 #include "record/pylayout.h"
+#include "util/search.h"
 
 #define NO_CODE "(no Python code)"	/* as a recording's report says */
 
@@ -57,18 +58,16 @@ static int by_thread(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return x->code < y->code ? -1 : x->code > y->code;
+	return cmp_u64(x->pid, y->pid) ?:
+	       cmp_u64(x->tid, y->tid) ?:
+	       cmp_u64(x->code, y->code);
 }
 
 static int by_code(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
 
-	return x->code < y->code ? -1 : x->code > y->code;
+	return cmp_u64(x->code, y->code);
 }
 
 /* The code object tid of the process read by r runs now, packed as the
