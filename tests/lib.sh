@@ -222,7 +222,8 @@ stage_unprivileged() {
 	cp -r lessons traces "$1/" && chmod -R a+rX "$1" && echo "$1/build/gilscope"
 }
 # damage_block IN OUT [K]: copy the .gst IN to OUT with a byte of block K's
-# payload (default 1, a middle one) flipped; the footer stays valid. Prints
+# payload (default 1, a middle one) flipped (names chunks between blocks are
+# passed over); the footer stays valid. Prints
 # the seconds from the trace's first event to that block's first event.
 damage_block() {
 	python3 - "$1" "$2" "${3:-1}" <<'PY'
@@ -231,13 +232,19 @@ b = bytearray(open(sys.argv[1], "rb").read())
 k = int(sys.argv[3])
 off = struct.unpack_from("<I", b, 12)[0]
 first = None
-for i in range(k + 1):
+i = 0
+while True:
+    if b[off:off + 4] == b"GSNM":       # a names chunk: 32-byte header, payload
+        off += 32 + struct.unpack_from("<I", b, off + 4)[0]
+        continue
     assert b[off:off + 4] == b"GSBK", "no block %d" % i
     plen = struct.unpack_from("<I", b, off + 4)[0]
     ts = struct.unpack_from("<Q", b, off + 24)[0]
     first = ts if first is None else first
-    if i < k:
-        off += 64 + plen
+    if i == k:
+        break
+    off += 64 + plen
+    i += 1
 b[off + 64 + plen // 2] ^= 0x40
 open(sys.argv[2], "wb").write(b)
 print("%.3f" % ((ts - first) / 1e9))

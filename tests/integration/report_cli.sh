@@ -54,10 +54,12 @@ if [ "$(id -u)" = 0 ] && "$GILSCOPE" report --json "$T" >"$TMPD/c.json" 2>/dev/n
 	"$GILSCOPE" report "$T" | grep -q '^cost        tracing cost ~.* of CPU, +[0-9.]* % on the program' &&
 		ok report_text_cost || not_ok report_text_cost "$("$GILSCOPE" report "$T" | grep '^cost')"
 fi
-if [ -f traces/threads.gst ] && "$GILSCOPE" report --json traces/threads.gst >"$TMPD/o.json" 2>&1; then
+# (tests/traces/threads-v1.gst: traces/threads.gst as shipped before)
+OLD=tests/traces/threads-v1.gst
+if "$GILSCOPE" report --json "$OLD" >"$TMPD/o.json" 2>&1; then
 	r=$(json_get "$TMPD/o.json" '"ok" if j["trace"]["overhead_ns"] is None and j["trace"]["overhead_pct"] is None and j["trace"]["overhead_probes"] == [] and j["lock"]["acquisitions"] > 0 else j["trace"]')
 	[ "$r" = ok ] && ok report_old_trace_cost_unknown || not_ok report_old_trace_cost_unknown "$r"
-	"$GILSCOPE" report traces/threads.gst | grep -q '^cost        tracing cost unknown' &&
+	"$GILSCOPE" report "$OLD" | grep -q '^cost        tracing cost unknown' &&
 		ok report_old_trace_text || not_ok report_old_trace_text "no 'cost unknown' line"
 fi
 

@@ -29,7 +29,7 @@
 /* ---- the format --------------------------------------------------------- */
 
 /* Properties round-trip, the latest of a (pid, key) wins, and a trace
- * written before them (traces/threads.gst) has none. */
+ * written before them (tests/traces/threads-v1.gst) has none. */
 static void test_props_roundtrip(void)
 {
 	struct trace_meta meta = { .ncpus = 1, .root_pid = PID };
@@ -70,7 +70,7 @@ static void test_props_roundtrip(void)
 	CHECKF(info.bad == 0 && info.records == 4, "bad %llu records %llu",
 	       (unsigned long long)info.bad, (unsigned long long)info.records);
 	trace_reader_close(r);
-	CHECK(trace_reader_open(&r, "traces/threads.gst") == 0);
+	CHECK(trace_reader_open(&r, "tests/traces/threads-v1.gst") == 0);
 	if (r) {
 		CHECK(!trace_names_prop(trace_reader_names(r), 0, TRACE_PROP_LOCK_NOUN));
 		trace_reader_close(r);
