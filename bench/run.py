@@ -18,6 +18,9 @@ Usage: bench/run.py [--quick] [--only SECTION,...]
   BENCH_SETTLE=S: wait S seconds after each gilscope run (a build that
   detaches its probes in the background).
 Needs root for every row that traces (BPF); the others run anyway.
+
+Long file: one table, one run: every row is measured beside the others in
+the same run and shares its helpers with them.
 """
 import json
 import os

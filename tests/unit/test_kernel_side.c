@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
+ * Long file: the tests that need the real kernel (root, BPF) in one
+ * program, sharing its recording helpers and its single attach per test.
+ *
  * test_kernel_side.c - what the BPF programs emit, read back raw (root):
  *  - the tracepoint programs for older kernels (no prev_state in
  *    sched_switch before 5.18, no group_dead in sched_process_exit before

@@ -2,7 +2,11 @@
 /* test_model.c - the timeline model on hand-built event sequences: exact
  * spans and totals for a lock hand-off, keyframes after a seek, odd and
  * missing events, CPU spans split at the lock, untraced (-a) tasks, nested
- * locks. */
+ * locks.
+ *
+ * Long file: the one state machine's cases, each a short event table, share
+ * the event builders and the sequential reference the seek tests compare to.
+ */
 #include "check.h"
 #include "model/model.h"
 #include "trace/trace_meta.h"

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
+ * Long file: a fake interpreter's memory, laid out field by field as the
+ * layouts describe CPython's, is most of it; the tests that read it follow.
+ *
  * test_pyread.c - the live-interpreter reader (record/pyread) against a fake
  * target whose memory the test forges: this very process (or a forked copy
  * of it), described by a hand-made layout. The fake interpreter has

@@ -6,6 +6,9 @@
  * single-bit flip detected, hostile lengths, wrong magic/version, O_EXCL,
  * a failing disk, and a reader whose memory does not grow with the file.
  * White-box where it helps: it parses block headers with trace_format.h.
+ *
+ * Long file: every promise of the .gst writer and reader (round trips,
+ * limits, damage, recovery, seeking) beside the one set of synthetic traces.
  */
 #include <errno.h>
 #include <fcntl.h>

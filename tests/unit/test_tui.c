@@ -5,6 +5,9 @@
  * the tree; GILSCOPE_GOLDEN_UPDATE=1 rewrites them, then review them by eye
  * with cat on tests/golden), plus exact checks on small hand-built
  * scenes and on keys.
+ *
+ * Long file: the viewer's one test program, so its scenes, golden-screen
+ * helpers and fixtures are written once; each test is a few dozen lines.
  */
 #include <errno.h>
 #include <fcntl.h>
