@@ -221,6 +221,16 @@ stage_unprivileged() {
 	cp "$GILSCOPE" "$GILRT" "$1/build/" && cp scripts/demo.sh "$1/scripts/" &&
 	cp -r lessons traces "$1/" && chmod -R a+rX "$1" && echo "$1/build/gilscope"
 }
+# child_named PID NAME: the child process of PID whose command name (comm) is
+# NAME, once it has exec'd it; gilscope forks short-lived helpers of its own
+# too (the loader's detach helper when calibration ends), which are not it.
+child_named() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		[ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
 # damage_block IN OUT [K]: copy the .gst IN to OUT with a byte of block K's
 # payload (default 1, a middle one) flipped (names chunks between blocks are
 # passed over); the footer stays valid. Prints

@@ -14,8 +14,8 @@ need_root record_kill || t_exit
 # wait_size FILE BYTES : until FILE is larger than BYTES
 bigger() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 wait_size() { wait_until 60 bigger "$@"; }
-# child_of PID : the one child process of PID
-child_of() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1 .; }
+# child_of PID : the traced program, PID's child (not a helper of gilscope's)
+child_of() { child_named "$1" fake_gilrt; }
 # wait_child PID : its child's pid in $target
 has_child() { target=$(child_of "$1"); [ -n "$target" ]; }
 wait_child() { wait_until 60 has_child "$1"; }

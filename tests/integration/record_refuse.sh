@@ -80,13 +80,13 @@ if need_root refuse_privileged; then
 	setpriv --reuid=65534 --regid=0 --clear-groups "$HP" sleep 30 & ogid=$!
 	$NOBODY "$HP" nodump 30 & nodump=$!
 	$NOBODY "$HP" sleep 30 & mine=$!
-	for _ in $(seq 500); do	# each is past exec, and non-dumpable has said so
+	all_started() {	# each is past exec, and non-dumpable has said so
 		[ "$(awk '/^Uid:/{print $3}' /proc/$suid/status 2>/dev/null)" = 0 ] &&
 		[ "$(awk '/^Uid:/{print $2}' /proc/$nodump/status 2>/dev/null)" = 65534 ] &&
 		[ "$(stat -c %u /proc/$nodump/status 2>/dev/null)" = 0 ] &&
-		grep -q sleep /proc/$mine/cmdline 2>/dev/null && grep -q sleep /proc/$ogid/cmdline 2>/dev/null && break
-		sleep 0.01
-	done
+		grep -q sleep /proc/$mine/cmdline 2>/dev/null && grep -q sleep /proc/$ogid/cmdline 2>/dev/null
+	}
+	wait_until 60 all_started	# a bound for a hang, not a speed check
 	SUDO_UID=65534 SUDO_GID=65534 expect refuse_setuid_pid 1 "runs as uid 65534/0/0 .*not as you" \
 		"$GILSCOPE" record -o "$U/s.gst" -p $suid --lock libc.so.6:malloc:free:arg0
 	[ ! -e "$U/s.gst" ] && ok refuse_setuid_pid_no_file || not_ok refuse_setuid_pid_no_file "file left"
@@ -102,7 +102,8 @@ if need_root refuse_privileged; then
 	wait $suid $ogid $nodump $mine 2>/dev/null
 	# as plain root (no sudo) gilscope may trace anything, setuid or not
 	$NOBODY "$TMPD/suid_probes" sleep 30 & suid=$!
-	for _ in $(seq 500); do [ "$(awk '/^Uid:/{print $3}' /proc/$suid/status 2>/dev/null)" = 0 ] && break; sleep 0.01; done
+	suid_started() { [ "$(awk '/^Uid:/{print $3}' /proc/$suid/status 2>/dev/null)" = 0 ]; }
+	wait_until 60 suid_started
 	env -u SUDO_UID -u SUDO_GID "$GILSCOPE" record -o "$TMPD/root.gst" --duration 0.2 -p $suid \
 		--lock libc.so.6:malloc:free:arg0 \
 		>/dev/null 2>"$TMPD/root.err" && ok record_root_any_pid ||

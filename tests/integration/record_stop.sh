@@ -13,8 +13,6 @@ FAKE=$BUILD/tests/progs/fake_gilrt
 
 need_root record_stop || t_exit
 
-# child_of PID : the one child process of PID
-child_of() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1 .; }
 
 # a signal while the probes attach: the output exists before the recorder
 # starts loading BPF, which takes long enough for the signal to come first
@@ -36,8 +34,11 @@ done
 # SIGTERM while it records: the program gets SIGTERM, the file is complete
 "$GILSCOPE" record -o "$TMPD/t.gst" -- "$HP" wait >/dev/null 2>"$TMPD/t.err" &
 rec=$!
-for _ in $(seq 500); do prog=$(child_of $rec); [ -n "$prog" ] && grep -q wait /proc/"$prog"/cmdline 2>/dev/null && break; sleep 0.01; done
-for _ in $(seq 500); do [ "$(stat -c %s "$TMPD/t.gst" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.01; done
+# (waits: bounds for a hang; gilscope calibrates before it starts the program)
+started() { prog=$(child_named $rec "$1"); }
+written() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt 0 ]; }
+wait_until 60 started hostile_probes
+wait_until 60 written "$TMPD/t.gst"
 kill -TERM $rec
 wait $rec
 rc=$?
@@ -79,8 +80,8 @@ for mode in default keep; do
 	opt=; [ $mode = keep ] && opt=--keep-running
 	"$GILSCOPE" record -o "$TMPD/c$mode.gst" $opt -- "$FAKE" 2 30 >/dev/null 2>"$TMPD/c$mode.err" &
 	rec=$!
-	for _ in $(seq 500); do prog=$(child_of $rec); [ -n "$prog" ] && grep -q fake_gilrt /proc/"$prog"/cmdline 2>/dev/null && break; sleep 0.01; done
-	for _ in $(seq 500); do [ "$(stat -c %s "$TMPD/c$mode.gst" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.01; done
+	wait_until 60 started fake_gilrt
+	wait_until 60 written "$TMPD/c$mode.gst"
 	kill -INT -- -$rec
 	kill -INT -- -$rec
 	wait $rec
