@@ -86,14 +86,18 @@ $T send-keys -t t g
 wait_for 'go to time' || not_ok tui_replay_goto "no prompt"
 $T send-keys -t t 0 . 5 Enter
 if wait_for 't=0\.5000 s'; then ok tui_replay_goto; else not_ok tui_replay_goto "$(screen | head -n 1)"; fi
-# -> steps to the next lock event: time moves forward, and the newest line
-# of the event log is that event, at that time
+# -> steps to the next lock event: the newest line of the event log is a new
+# one, that event, at the time the status line shows (not before 0.5 s; it
+# may read 0.5000 s when the event is within 50 us of it)
+last_event() { screen | grep -E '^ +[0-9]+\.[0-9]+ s [A-Z] ' | tail -n 1; }
+before=$(last_event)
 $T send-keys -t t Right
 stepped() {
 	local t last
 	t=$(now_t | grep -Eo '[0-9.]+')
-	last=$(screen | grep -E '^ +[0-9]+\.[0-9]+ s [A-Z] ' | tail -n 1)
-	awk -v t="$t" 'BEGIN { exit !(t > 0.5) }' && echo "$last" | grep -q "^ *$t s .*lock"
+	last=$(last_event)
+	[ "$last" != "$before" ] && awk -v t="$t" 'BEGIN { exit !(t >= 0.5) }' &&
+		echo "$last" | grep -q "^ *$t s .*lock"
 }
 if wait_until 30 stepped; then ok tui_replay_step; else not_ok tui_replay_step "$(screen | head -n 1) / $(screen | grep -E '^ +[0-9]+\.[0-9]+ s' | tail -n 1)"; fi
 $T send-keys -t t '?'
