@@ -402,9 +402,7 @@ static int cmp_first(const void *a, const void *b)
 {
 	const struct tl_cand *x = a, *y = b;
 
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return cmp_cand(a, b);
+	return cmp_u64(x->first, y->first) ?: cmp_cand(a, b);
 }
 
 static int cmp_index(const void *a, const void *b)

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include "tui/timeline_impl.h"
+#include "util/search.h"
 
 /* The track a span is drawn on, as far as merging goes. */
 static uint64_t track(const struct model_span *s)
@@ -24,9 +25,7 @@ static int by_track(const void *a, const void *b)
 	const struct model_span *y = &((const struct tl_span *)b)->s;
 	uint64_t tx = track(x), ty = track(y);
 
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+	return cmp_u64(tx, ty) ?: cmp_u64(x->start_ns, y->start_ns);
 }
 
 static size_t merge(struct tl_span *v, size_t n, uint64_t grain)

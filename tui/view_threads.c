@@ -12,6 +12,7 @@
 #include <string.h>
 #include "util/fmt.h"
 #include "tui/view.h"
+#include "util/search.h"
 
 enum { X_NAME = 2, X_HOLD = 19, X_WAIT = 27, X_ACQ = 35, X_STATE = 43, X_CPU = 61, X_END = 68 };
 #define NAME_W 16		/* the name column, widened for longer (Python) names */
@@ -43,11 +44,11 @@ static int cmp_order(const void *a, const void *b, void *arg)
 	uint64_t kx = key_of(x, o->key), ky = key_of(y, o->key);
 	int c;
 
-	if (kx != ky)
-		return kx > ky ? -1 : 1;
+	if ((c = cmp_u64(ky, kx)))
+		return c;
 	if (o->key == TUI_SORT_NAME && (c = strncmp(x->name, y->name, sizeof(x->name))))
 		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
+	return cmp_u64(x->index, y->index);
 }
 
 size_t tui_thread_order(const struct tl_window *win, uint8_t sort, uint32_t *order)

@@ -14,6 +14,7 @@
 #include "trace/trace_names.h"
 #include "util/grow.h"
 #include "util/hash.h"
+#include "util/search.h"
 
 struct funcstat {
 	const struct trace_names *names;
@@ -142,11 +143,7 @@ int funcstat_span(struct funcstat *fs, const struct model_span *s)
 
 static int cmp3(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2, uint64_t a3, uint64_t b3)
 {
-	if (a1 != b1)
-		return a1 > b1 ? -1 : 1;
-	if (a2 != b2)
-		return a2 > b2 ? -1 : 1;
-	return a3 < b3 ? -1 : a3 > b3;
+	return cmp_u64(b1, a1) ?: cmp_u64(b2, a2) ?: cmp_u64(a3, b3);
 }
 
 static int by_hold(const void *a, const void *b)

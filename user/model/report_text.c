@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "model/report.h"
 #include "trace/trace_cost.h"
+#include "util/search.h"
 
 /* What the lines left out add up to. */
 struct rest {
@@ -28,16 +29,14 @@ static int by_key(const void *a, const void *b)
 {
 	const struct pick *x = a, *y = b;
 
-	if (x->key != y->key)
-		return x->key > y->key ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
+	return cmp_u64(y->key, x->key) ?: cmp_u64(x->i, y->i);
 }
 
 static int by_index(const void *a, const void *b)
 {
 	const struct pick *x = a, *y = b;
 
-	return x->i < y->i ? -1 : x->i > y->i;
+	return cmp_u64(x->i, y->i);
 }
 
 /* Keeps the max busiest of picks[0..n) (their first-seen order kept);

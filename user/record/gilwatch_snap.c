@@ -20,7 +20,7 @@ static int name_cmp(const void *a, const void *b)
 {
 	const struct gw_name *x = a, *y = b;
 
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+	return cmp_u64(x->tid, y->tid);
 }
 
 const char *gw_name_of(const struct gw_proc *p, uint32_t tid)
@@ -92,9 +92,7 @@ static int thread_cmp(const void *a, const void *b, void *ctx)
 	const struct gilstat_thread_rec *x = &rd->threads[*(const uint32_t *)a];
 	const struct gilstat_thread_rec *y = &rd->threads[*(const uint32_t *)b];
 
-	if (x->v.pid != y->v.pid)
-		return x->v.pid < y->v.pid ? -1 : 1;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+	return cmp_u64(x->v.pid, y->v.pid) ?: cmp_u64(x->tid, y->tid);
 }
 
 static uint64_t since(uint64_t now, uint64_t t)

@@ -13,6 +13,7 @@
 #include "trace/trace_format.h"
 #include "trace/trace_keyframe.h"
 #include "util/hash.h"
+#include "util/search.h"
 
 _Static_assert(GST_KF_MAX_EVENTS <= GST_MAX_KEYFRAME,
 	       "the keyframe bound must fit what a reader accepts");
@@ -69,11 +70,9 @@ void gst_keyframe_free(struct gst_keyframe *k)
 	free(k);
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int by_value(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	return cmp_u64(*(const uint64_t *)a, *(const uint64_t *)b);
 }
 
 /* Drop the least recently active quarter of the threads. */
@@ -84,7 +83,7 @@ static void evict_threads(struct gst_keyframe *k)
 
 	for (size_t i = 0; i < k->nthr; i++)
 		act[i] = k->thr[i].active;
-	qsort(act, k->nthr, sizeof(*act), cmp_u64);
+	qsort(act, k->nthr, sizeof(*act), by_value);
 	uint64_t cut = act[k->nthr / 4];
 
 	for (size_t i = 0; i < k->nthr; i++)
@@ -250,7 +249,7 @@ static int cmp_seq(const void *a, const void *b)
 {
 	const struct kf_slot *x = a, *y = b;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return cmp_u64(x->seq, y->seq);
 }
 
 size_t gst_keyframe_snapshot(struct gst_keyframe *k, struct gs_event *out)
