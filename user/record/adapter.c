@@ -90,6 +90,8 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 	t->nrelease = a->nrel;
 	memcpy(t->wait, a->wait_sites, sizeof(t->wait));
 	t->nwait = a->nwait;
+	memcpy(t->got, a->got_sites, sizeof(t->got));
+	t->ngot = a->ngot;
 	t->acquire_arg = a->lock_arg;
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;

@@ -89,6 +89,8 @@ struct adapter_target {
 	uint32_t nrel;
 	struct lock_site wait_sites[LOCK_SITES_MAX];
 	uint32_t nwait;
+	struct lock_site got_sites[LOCK_SITES_MAX];
+	uint32_t ngot;
 	int lock_arg;			/* argument holding the lock address; -1 none */
 	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
 					 * lock_arg -1: the address reported for it */

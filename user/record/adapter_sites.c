@@ -21,6 +21,26 @@
 static const char *const py_wait_calls[] = {
 	"pthread_cond_timedwait", "pthread_cond_clockwait", "PyCOND_TIMEDWAIT",
 };
+#define NAMES(a) (a), sizeof(a) / sizeof((a)[0])
+
+/* The call take_gil makes once per take, right after it took the GIL: the
+ * signal to a thread waiting in drop_gil for its forced switch to happen
+ * (COND_SIGNAL(gil->switch_cond), CPython 3.2 to 3.13). */
+static const char *const py_got_calls[] = { "pthread_cond_signal", "PyCOND_SIGNAL" };
+
+/* Where the calls of fn (names[0..n)) are, in fn itself and its .cold
+ * part (copy i of c/names[0..nc)), into out[0..max): how many. */
+static size_t copy_calls(const struct elf_file *ef, const struct elf_sym *c, const char **names,
+			 size_t nc, size_t i, const char *const *calls, size_t ncalls,
+			 struct probe_site *out, size_t max)
+{
+	size_t len = strlen(names[i]), n = 0;
+
+	for (size_t k = 0; k < nc; k++)
+		if (k == i || (!strncmp(names[k], names[i], len) && !strcmp(names[k] + len, ".cold")))
+			n += probe_site_calls(ef, &c[k], calls, ncalls, out + n, max - n);
+	return n;
+}
 
 int adapter_open_debug(const struct elf_file *ef, struct elf_file **out)
 {
@@ -50,56 +70,54 @@ static void put_site(struct lock_site *sites, uint32_t *n, const struct probe_si
 }
 
 /* Entry sites of every copy of function name (not its .cold parts) into
- * sites; with waits, also the wait calls of each copy, and *all_wait
- * false if a copy has none (then no take can be trusted to show its wait). */
+ * sites. With py (take_gil) also, for each copy, its wait calls into
+ * py->wait_sites (py->nwait 0 if a copy has none: then no take can be
+ * trusted to show its wait) and its got call into py->got_sites (py->ngot
+ * 0 unless every copy has exactly one: a second one would be a place a
+ * take may pass twice, or not at all). */
 static void copies_sites(const struct elf_file *ef, const struct elf_file *symef, const char *name,
-			 struct lock_site *sites, uint32_t *n, struct lock_site *waits,
-			 uint32_t *nwait, bool *all_wait)
+			 struct lock_site *sites, uint32_t *n, struct adapter_target *py)
 {
 	struct elf_sym c[COPIES_MAX];
 	const char *names[COPIES_MAX];
 	size_t nc = elf_file_find_copies(symef, name, c, names, COPIES_MAX);
+	bool all_wait = true, all_got = true;
 
 	for (size_t i = 0; i < nc; i++) {
-		struct probe_site s, w[LOCK_SITES_MAX];
-		size_t nw = 0;
+		struct probe_site s, w[LOCK_SITES_MAX], g[2];
+		size_t nw, ng;
 
 		if (is_cold(names[i]) || probe_site_entry(ef, &c[i], c, nc, PROBE_SITE_ALL_ARGS, &s))
 			continue;
 		put_site(sites, n, &s);
-		if (!waits)
+		if (!py)
 			continue;
-		/* the wait call, in the copy itself or its .cold part */
-		for (size_t k = 0; k < nc; k++) {
-			size_t len = strlen(names[i]);
-
-			if (k == i || (!strncmp(names[k], names[i], len) && !strcmp(names[k] + len, ".cold")))
-				nw += probe_site_calls(ef, &c[k], py_wait_calls,
-						       sizeof(py_wait_calls) / sizeof(py_wait_calls[0]),
-						       w + nw, LOCK_SITES_MAX - nw);
-		}
-		if (!nw)
-			*all_wait = false;
+		nw = copy_calls(ef, c, names, nc, i, NAMES(py_wait_calls), w, LOCK_SITES_MAX);
+		ng = copy_calls(ef, c, names, nc, i, NAMES(py_got_calls), g, 2);
+		all_wait &= nw > 0;
+		all_got &= ng == 1;
 		for (size_t k = 0; k < nw; k++)
-			put_site(waits, nwait, &w[k]);
+			put_site(py->wait_sites, &py->nwait, &w[k]);
+		if (ng == 1)
+			put_site(py->got_sites, &py->ngot, &g[0]);
 	}
+	if (py && !all_wait)	/* REQUEST at take_gil's entry, for every take */
+		py->nwait = 0;
+	if (py && (!all_got || !py->nwait))	/* ACQUIRED at take_gil's return */
+		py->ngot = 0;
 }
 
 int adapter_python_sites(const char *path, struct adapter_target *a)
 {
 	struct elf_file *ef, *dbg = NULL;
-	bool all_wait = true;
 
-	a->nacq = a->nrel = a->nwait = 0;
+	a->nacq = a->nrel = a->nwait = a->ngot = 0;
 	if (elf_file_open(&ef, path))
 		return -ENOEXEC;
 	if (!elf_file_has_symtab(ef))
 		adapter_open_debug(ef, &dbg);
-	copies_sites(ef, dbg ? dbg : ef, "take_gil", a->acq_sites, &a->nacq, a->wait_sites,
-		     &a->nwait, &all_wait);
-	copies_sites(ef, dbg ? dbg : ef, "drop_gil", a->rel_sites, &a->nrel, NULL, NULL, NULL);
-	if (!all_wait)	/* REQUEST at take_gil's entry, for every take */
-		a->nwait = 0;
+	copies_sites(ef, dbg ? dbg : ef, "take_gil", a->acq_sites, &a->nacq, a);
+	copies_sites(ef, dbg ? dbg : ef, "drop_gil", a->rel_sites, &a->nrel, NULL);
 	elf_file_close(dbg);
 	elf_file_close(ef);
 	return a->nacq && a->nrel ? 0 : -ENOENT;
@@ -146,7 +164,7 @@ int adapter_lock_sites(struct adapter_target *a)
 	if (a->lock_arg >= 0 && a->lock_arg <= ADAPTER_MAX_ARG)
 		keep = 1u << probe_site_arg_reg[a->lock_arg];
 	a->nacq = a->nrel = 1;
-	a->nwait = 0;
+	a->nwait = a->ngot = 0;
 	a->acq_sites[0] = (struct lock_site){ .off = a->acquire_off };
 	a->rel_sites[0] = (struct lock_site){ .off = a->release_off };
 	if (elf_file_open(&ef, a->binary))

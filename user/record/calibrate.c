@@ -49,6 +49,7 @@ __asm__(FN(gs_cal_base_branch, "jmp 1f\n1: ret")
 	FN(gs_cal_rel_step, "mov %rdi, %rax\nret")
 	FN(gs_cal_leaf, "ret")
 	FN(gs_cal_wait, "call gs_cal_leaf\nret")
+	FN(gs_cal_got, "call gs_cal_leaf\nret")
 	GS_USDT_ASM_FN(gs_cal_usdt5, gilrt, gil_released, "-8@%rdi -8@%rsi -8@%rdx")
 	GS_USDT_ASM_FN_NOP1(gs_cal_usdt1, gilrt, gil_released, "-8@%rdi -8@%rsi -8@%rdx")
 	/* never run: gives loader_attach_gilrt() the lock probes it requires */
@@ -62,7 +63,7 @@ void gs_cal_acq_branch(void *), gs_cal_acq_push(void *), gs_cal_acq_step(void *)
 void gs_cal_rel_branch(void *, void *, void *, void *, void *, void *);
 void gs_cal_rel_push(void *, void *, void *, void *, void *, void *);
 void gs_cal_rel_step(void *, void *, void *, void *, void *, void *);
-void gs_cal_wait(void *), gs_cal_usdt5(void *, long, long), gs_cal_usdt1(void *, long, long);
+void gs_cal_wait(void *), gs_cal_got(void *), gs_cal_usdt5(void *, long, long), gs_cal_usdt1(void *, long, long);
 void gs_cal_base_branch(void *), gs_cal_base_push(void *), gs_cal_base_step(void *);
 void gs_cal_base_wait(void *), gs_cal_base5(void *, long, long), gs_cal_base1(void *, long, long);
 
@@ -108,7 +109,7 @@ static site_fn base_of(int kind)
 	case COST_ACQ_BRANCH: case COST_REL_BRANCH: return gs_cal_base_branch;
 	case COST_ACQ_PUSH: case COST_REL_PUSH: return gs_cal_base_push;
 	case COST_ACQ_STEP: case COST_REL_STEP: return gs_cal_base_step;
-	case COST_WAIT: return gs_cal_base_wait;
+	case COST_WAIT: case COST_GOT: return gs_cal_base_wait;
 	}
 	return NULL;
 }
@@ -126,6 +127,7 @@ static site_fn site_of(int kind)
 	case COST_REL_PUSH: return call_rel_push;
 	case COST_REL_STEP: return call_rel_step;
 	case COST_WAIT: return gs_cal_wait;
+	case COST_GOT: return gs_cal_got;
 	}
 	return NULL;
 }
@@ -417,6 +419,12 @@ static int cal_target(const struct calib_opts *o, struct lock_target *t)
 			return rc;
 		t->wait[0].cls = X86_PROBE_BRANCH;
 		t->nwait = 1;
+		if (o->kinds & (1u << COST_GOT)) {	/* ACQUIRED there, no return probe */
+			if ((rc = self_off((const void *)gs_cal_got, &t->got[0].off)))
+				return rc;
+			t->got[0].cls = X86_PROBE_BRANCH;
+			t->ngot = 1;
+		}
 	}
 	return 0;
 }

@@ -33,7 +33,8 @@
 struct calib_opts {
 	uint32_t kinds;		/* bit (1 << enum cost_kind) per kind to measure */
 	bool acq_entry;		/* acquire calls run a program at their entry too
-				 * (--lock); false: a return probe only (--python) */
+				 * (--lock); false: a return probe only, or with
+				 * kind COST_GOT a got site (--python) */
 	bool fork_test;		/* also: does a child forked after a 5-byte-nop
 				 * probe was optimized survive its own hit */
 	const struct gs_py_cfg *py;	/* --python with functions (loader_opts.py), or NULL */

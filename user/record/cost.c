@@ -60,9 +60,15 @@ void cost_acct_lock(struct cost_acct *a, const struct lock_target *t, const char
 	char name[TRACE_COST_NAME + 1];
 
 	reset(a);
-	/* one acquire row: its calls are an entry (or wait) and a return each */
-	snprintf(name, sizeof(name), "%.30s (call + return)", acq);
-	a->quiet_acq = add_row(a, name, kind_of(COST_ACQ_BRANCH, t->acquire[0].cls));
+	/* one acquire row: its calls are an entry (or wait) and a return each,
+	 * or with got sites one hit there (and the wait sites' own row) */
+	if (t->ngot) {
+		snprintf(name, sizeof(name), "%.33s got it", acq);
+		a->quiet_acq = add_row(a, name, COST_GOT);
+	} else {
+		snprintf(name, sizeof(name), "%.30s (call + return)", acq);
+		a->quiet_acq = add_row(a, name, kind_of(COST_ACQ_BRANCH, t->acquire[0].cls));
+	}
 	a->row_of[GS_EV_LOCK_ACQUIRED] = a->row_of[GS_EV_LOCK_FAILED] = a->quiet_acq;
 	snprintf(name, sizeof(name), "%.40s", rel);
 	a->quiet_rel = a->row_of[GS_EV_LOCK_RELEASED] =

@@ -37,6 +37,7 @@ enum cost_kind {
 	COST_REL_PUSH,
 	COST_REL_STEP,
 	COST_WAIT,		/* CPython's wait site in take_gil (a call) */
+	COST_GOT,		/* an acquire's got site (loader.h lock_target.got: a call) */
 	COST_SCHED,		/* a scheduler tracepoint program in a traced thread */
 	COST__COUNT
 };

@@ -339,9 +339,10 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 	if (t->acquire_ok < GS_LOCK_OK_ANY || t->acquire_ok > GS_LOCK_OK_NONZERO)
 		return fail(l, -EINVAL, "bad success rule %d for the acquire function", t->acquire_ok);
 	if (!t->nacquire || !t->nrelease || t->nacquire > LOCK_SITES_MAX ||
-	    t->nrelease > LOCK_SITES_MAX || t->nwait > LOCK_SITES_MAX)
-		return fail(l, -EINVAL, "bad lock target: %u acquire, %u release, %u wait sites",
-			    t->nacquire, t->nrelease, t->nwait);
+	    t->nrelease > LOCK_SITES_MAX || t->nwait > LOCK_SITES_MAX || t->ngot > LOCK_SITES_MAX ||
+	    (t->ngot && (!t->nwait || t->acquire_ok != GS_LOCK_OK_ANY)))
+		return fail(l, -EINVAL, "bad lock target: %u acquire, %u release, %u wait, %u got sites",
+			    t->nacquire, t->nrelease, t->nwait, t->ngot);
 	/* .data, not rodata: the target is known only after load */
 	s->data->lock_acquire_arg = t->acquire_arg;
 	s->data->lock_release_arg = t->release_arg;
@@ -352,10 +353,15 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 		if (!t->nwait)
 			err = attach_at(l, s->progs.lock_acquire_entry, t->binary, t->acquire[i].off,
 					false, "lock acquire uprobe");
-		if (!err)
+		if (!err && !t->ngot)
 			err = attach_at(l, s->progs.lock_acquire_return, t->binary,
 					t->acquire[i].off, true, "lock acquire uretprobe");
 	}
+	/* the return program reads no return value for a target that has got
+	 * sites (CPython: take_gil returns nothing, lock_ok ANY) */
+	for (uint32_t i = 0; !err && i < t->ngot; i++)
+		err = attach_at(l, s->progs.lock_acquire_return, t->binary, t->got[i].off, false,
+				"lock got uprobe");
 	for (uint32_t i = 0; !err && i < t->nrelease; i++)
 		err = attach_at(l, s->progs.lock_release_entry, t->binary, t->release[i].off, false,
 				"lock release uprobe");

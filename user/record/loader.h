@@ -89,6 +89,14 @@ struct lock_target {
 	 * program runs at the acquire entry. None: REQUEST at the entry. */
 	struct lock_site wait[LOCK_SITES_MAX];
 	uint32_t nwait;
+	/* where an acquire has got the lock, one place per copy of the
+	 * function (CPython: take_gil's signal to a forced switch's waiter,
+	 * right after it took the GIL): ACQUIRED comes from a plain uprobe
+	 * there, and the acquire function gets no return probe (an entry trap
+	 * and a return trampoline cost about twice one trap). Used only with
+	 * wait sites. None: ACQUIRED at the return. */
+	struct lock_site got[LOCK_SITES_MAX];
+	uint32_t ngot;
 	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the
