@@ -4,7 +4,6 @@
  * program, then check the answers against the running process: the bytes at
  * the computed file offset must be the function's code, and the computed
  * lock address must be &gs_test_lock. */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -428,93 +427,6 @@ static void test_python(void)
 	}
 }
 
-/*
- * --python's got sites (loader.h lock_target.got): on every CPython 3 here,
- * one per copy of take_gil, each a call to pthread_cond_signal (read back
- * from the file's bytes, not from the decoder that found it), and only
- * beside wait sites.
- */
-static void check_got_sites(const char *python)
-{
-	static struct adapter_target a;
-	struct elf_file *ef, *dbg = NULL, *sym;
-	struct elf_sym c[8];
-	const char *names[8];
-	size_t nc, copies = 0;
-	int r = adapter_python_resolve(0, python, &a, err, sizeof(err));
-
-	CHECKF(r == 0, "%s: %d %s", python, r, err);
-	if (r || elf_file_open(&ef, a.binary))
-		return;
-	CHECKF(a.lock.nwait > 0 && a.lock.ngot > 0, "%s: %u wait, %u got sites", python,
-	       a.lock.nwait, a.lock.ngot);
-	if (!elf_file_has_symtab(ef))
-		adapter_open_debug(ef, &dbg);
-	sym = dbg ? dbg : ef;
-	nc = elf_file_find_copies(sym, "take_gil", c, names, 8);
-	for (size_t i = 0; i < nc; i++) {
-		uint64_t off;
-		size_t in = 0;
-
-		if (strstr(names[i], ".cold") || elf_file_vaddr_to_off(ef, c[i].vaddr, &off))
-			continue;
-		copies++;
-		for (uint32_t k = 0; k < a.lock.ngot; k++) {
-			uint64_t at = c[i].vaddr + (a.lock.got[k].off - off);
-			uint8_t b[5];
-			int32_t rel;
-			char callee[64] = "";
-
-			if (a.lock.got[k].off < off || a.lock.got[k].off >= off + c[i].size)
-				continue;
-			in++;
-			CHECK(elf_file_read(ef, at, b, sizeof(b)) == 0 && b[0] == 0xe8);
-			memcpy(&rel, b + 1, 4);
-			elf_file_call_name(ef, at + 5 + rel, callee, sizeof(callee));
-			CHECKF(!strcmp(callee, "pthread_cond_signal"), "%s: got site calls '%s'",
-			       python, callee);
-		}
-		CHECKF(in == 1, "%s: %s has %zu got sites", python, names[i], in);
-	}
-	CHECKF(copies == a.lock.ngot && copies > 0, "%s: %zu copies of take_gil, %u got sites",
-	       python, copies, a.lock.ngot);
-	elf_file_close(dbg);
-	elf_file_close(ef);
-}
-
-static void test_python_got_sites(void)
-{
-	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
-	char dir[PATH_MAX], py[PATH_MAX + 64];
-	struct dirent *d;
-	struct stat st;
-	DIR *v;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/versions", root);
-	if ((v = opendir(dir))) {
-		while ((d = readdir(v))) {
-			char ver[16];
-
-			if (strncmp(d->d_name, "3.", 2) || strlen(d->d_name) >= sizeof(ver))
-				continue;
-			snprintf(ver, sizeof(ver), "%s", d->d_name);
-			*strrchr(ver, '.') = '\0';	/* 3.11.7 -> python3.11 */
-			snprintf(py, sizeof(py), "%s/%s/bin/python%s", dir, d->d_name, ver);
-			if (!stat(py, &st)) {
-				check_got_sites(py);
-				n++;
-			}
-		}
-		closedir(v);
-	}
-	if (!stat("/usr/bin/python3.11-dbg", &st)) {
-		check_got_sites("/usr/bin/python3.11-dbg");
-		n++;
-	}
-	printf("# got sites checked on %d CPython 3 interpreters\n", n);
-}
-
 static void test_setup(void)
 {
 	static struct adapter_target a;
@@ -601,7 +513,6 @@ int main(void)
 	RUN(test_resolve_pointer);
 	RUN(test_resolve_errors);
 	RUN(test_python);
-	RUN(test_python_got_sites);
 	RUN(test_setup);
 	RUN(test_elf_hostile);
 	return check_done();
