@@ -300,6 +300,8 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	gilwatch_work(w);
 	if ((r = gilstat_read(w->gs, &rd)))
 		return r;
+	/* when the values were read: the names below can take a while */
+	s->wall_ns = clock_ns(CLOCK_REALTIME);
 	/* a fork of a Python (no exec) shows up in the counters first */
 	for (size_t i = 0; i < rd.nprocs; i++)
 		if (!gw_known(w, rd.procs[i].pid) && !rd.procs[i].v.exited_ns)
@@ -319,7 +321,6 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	for (size_t i = 0; i < w->nprocs; i++)
 		gw_refresh_names(w, &w->procs[i], w->procs[i].missing, &attaches);
 	s->ts_ns = rd.now_ns;
-	s->wall_ns = clock_ns(CLOCK_REALTIME);
 	for (size_t i = 0; i < w->nfiles; i++) {
 		s->files_traced += w->files[i].ok;
 		s->files_untraceable += !w->files[i].ok;
