@@ -596,8 +596,24 @@ def _exporter():
 
 
 def _stop(ex):
+    """ends the exporter once its attacher, which holds the probes, is gone
+    too (the kernel detaches them as it exits): the next untraced run meets
+    none"""
+    att = []
+    for t in os.listdir("/proc/%d/task" % ex.pid):
+        with open("/proc/%d/task/%s/children" % (ex.pid, t)) as f:
+            att += f.read().split()
     ex.terminate()
     ex.wait(timeout=30)
+    for a in att:
+        for _ in range(600):
+            try:
+                with open("/proc/%s/stat" % a) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+            except OSError:
+                break
+            time.sleep(0.05)
 
 
 def _cpu_s(pid):
@@ -610,7 +626,8 @@ def _cpu_s(pid):
 def always_on_cost():
     """The always-on mode (top, exporter): counters in BPF maps, no events.
     (1) ns per GIL cycle: a loop of os.read(/dev/zero, 1), each call one
-    drop_gil and one take_gil (3 probe hits), untraced vs under the
+    drop_gil and one take_gil (2 probe hits: drop_gil's entry and take_gil's
+    got site, where the file has one; else 3), untraced vs under the
     exporter, A B A B; the same loop under `record --python` for
     comparison. (2) CPU added where the GIL switches at CPython's normal
     rate (two CPU-bound threads, 5 ms): that rate, measured by the exporter,
@@ -658,7 +675,7 @@ def always_on_cost():
             rec.append(printed(p.stdout + p.stderr, "elapsed"))
         cyc = (statistics.median(tr) - statistics.median(un)) / N * 1e9
         row("alwayson_ns_per_gil_cycle", round(cyc), "ns", None, None,
-            note=f"os.read loop, {N} GIL cycles (drop_gil + take_gil entry and return); "
+            note=f"os.read loop, {N} GIL cycles (drop_gil's entry + take_gil's got site); "
             f"untraced {statistics.median(un) / N * 1e9:.0f} ns per iteration"
             + ("; a private libpython" if "LD_LIBRARY_PATH" in env else ""))
         rc = (statistics.median(rec) - statistics.median(un)) / N * 1e9
@@ -731,7 +748,7 @@ def top_function_cost():
     """`top`'s function column (the code a thread runs, read in the kernel
     at drop_gil, at most once per ms per thread) against the exporter,
     which reads none. (1) The os.read loop of always_on_cost (a GIL cycle
-    per call, 3 probe hits) under each, A B A B: the loop's own CPU time
+    per call, 2 probe hits) under each, A B A B: the loop's own CPU time
     (the probes run in its thread). (2) kernel.bpf_stats_enabled on during
     the runs (restored after): what gilstat's drop_gil program itself takes
     per call under each, in the loop (reads rate-limited) and with two

@@ -8,9 +8,9 @@
  * The programs attach to an interpreter file for every process running it
  * (pid -1), so they see every CPython that uses that file, started before
  * or after. Process totals are updated by the thread that holds the GIL
- * (take_gil's return, drop_gil's entry), which the GIL itself serializes;
- * they are added atomically anyway, for the sub-interpreters of 3.12+ that
- * have a GIL each.
+ * (take_gil's got site or return, drop_gil's entry), which the GIL itself
+ * serializes; they are added atomically anyway, for the sub-interpreters
+ * of 3.12+ that have a GIL each.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -89,13 +89,15 @@ static __always_inline void *zeroed(void *map, __u32 *key)
 	return bpf_map_lookup_elem(map, key);
 }
 
-static __always_inline struct gilstat_thread *thread_of(__u32 tid, __u32 pid)
+/* The thread's entry; *fresh when it is made now (no entry, or the entry
+ * of a tid the kernel gave to another process since). */
+static __always_inline struct gilstat_thread *thread_of(__u32 tid, __u32 pid, bool *fresh)
 {
 	struct gilstat_thread *t = bpf_map_lookup_elem(&threads, &tid);
 
-	if (t && t->pid == pid)
+	*fresh = !t || t->pid != pid;
+	if (!*fresh)
 		return t;
-	/* new, or a tid the kernel gave to another process since */
 	t = zeroed(&threads, &tid);
 	if (t)
 		t->pid = pid;
@@ -171,31 +173,41 @@ static __always_inline void add_proc(struct gilstat_totals *t, bool timed, __u64
 	}
 }
 
-SEC("uprobe")
-int gilstat_take_entry(struct pt_regs *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct gilstat_thread *t = thread_of((__u32)id, id >> 32);
-
-	if (t)
-		t->request_ns = bpf_ktime_get_ns();
-	return 0;
-}
-
-SEC("uretprobe")
-int gilstat_take_return(struct pt_regs *ctx)
+/*
+ * A take got the GIL: its acquisition, its wait if it was timed, a
+ * hand-off or not. Two ways to probe take_gil (record/gilstat.h), which
+ * differ in what a thread's request_ns of 0 means here:
+ *   entry + return   every take stamps request_ns at its entry, so 0 means
+ *                    it entered before the probes were there: untimed;
+ *   wait + got sites only a take that waits stamps it (its first pass of
+ *                    the wait call), so 0 means it found the GIL free: a
+ *                    wait of 0; untimed only for a thread with no entry
+ *                    yet, which may have been waiting since before the
+ *                    probes were there (or its entry was evicted).
+ * A hand-off: the last release was another thread's, at or after req, the
+ * moment this take asked, i.e. while it waited. With wait sites a take
+ * that did not wait is never one: it found the GIL free when it looked.
+ * With entry probes such a take still counts when the release began after
+ * take_gil's entry (a window of a few instructions and the GIL's mutex). A
+ * recording counts as wait sites do (traces/FORMAT.md, lock.handoffs: the
+ * request of a take that did not wait is added at its acquisition).
+ * Releases are stamped at drop_gil's entry, before its mutex: a release
+ * whose drop_gil began just before the wait did is not counted, as in a
+ * recording.
+ */
+static __always_inline int took(bool by_sites)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), ep = epoch;
 	__u32 tid = (__u32)id, pid = id >> 32, b = 0;
-	struct gilstat_thread *t = thread_of(tid, pid);
+	bool fresh, timed, handoff = false;
+	struct gilstat_thread *t = thread_of(tid, pid, &fresh);
 	struct gilstat_proc *p = proc_of(pid);
 	__u64 req, wait = 0;
-	bool handoff = false;
 
 	if (!t)
 		return 0;
-	/* req 0: it entered take_gil before the probes were there */
 	req = t->request_ns;
+	timed = by_sites ? !fresh : req != 0;
 	if (req && now >= req) {
 		wait = now - req;
 		b = wait_bucket(wait);
@@ -203,14 +215,54 @@ int gilstat_take_return(struct pt_regs *ctx)
 	if (p && req && p->last_release_tid && p->last_release_tid != tid &&
 	    p->last_release_ns >= req)
 		handoff = true;
-	add_thread(&t->t, req != 0, wait, b, handoff, ep);
+	add_thread(&t->t, timed, wait, b, handoff, ep);
 	t->request_ns = 0;
 	t->acquired_ns = now;
 	if (p) {
-		add_proc(&p->t, req != 0, wait, b, handoff, ep);
+		add_proc(&p->t, timed, wait, b, handoff, ep);
 		p->holder = tid;
 	}
 	return 0;
+}
+
+/* The thread asks for the GIL now; with keep, not over an earlier stamp. */
+static __always_inline int asked(bool keep)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	bool fresh;
+	struct gilstat_thread *t = thread_of((__u32)id, id >> 32, &fresh);
+
+	if (t && !(keep && t->request_ns))
+		t->request_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("uprobe")
+int gilstat_take_entry(struct pt_regs *ctx)
+{
+	return asked(false);
+}
+
+SEC("uretprobe")
+int gilstat_take_return(struct pt_regs *ctx)
+{
+	return took(false);
+}
+
+/* take_gil's condition wait: passed once per wait interval (5 ms) of a
+ * take that finds the GIL held; the first pass is when its wait began. */
+SEC("uprobe")
+int gilstat_wait(struct pt_regs *ctx)
+{
+	return asked(true);
+}
+
+/* take_gil's one call right after it took the GIL: every take passes it
+ * once, whether it waited or not. */
+SEC("uprobe")
+int gilstat_got(struct pt_regs *ctx)
+{
+	return took(true);
 }
 
 /*

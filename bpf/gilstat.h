@@ -5,9 +5,13 @@
  * only, like gilscope.h (included by BPF C after vmlinux.h and by user
  * space after gs_types.h).
  *
- * No events: uprobes on CPython's take_gil (entry and return) and drop_gil
- * (entry) add to totals kept in two maps, so what the traced programs pay
- * is the probes alone and user space reads the maps when it likes.
+ * No events: uprobes on CPython's take_gil and drop_gil (entry) add to
+ * totals kept in two maps, so what the traced programs pay is the probes
+ * alone and user space reads the maps when it likes. take_gil is probed
+ * at its condition wait call (a take that waits) and its one call right
+ * after it took the GIL (every take), where the file has both (every
+ * CPython 3.6-3.13 here): one trap for a take that does not wait; else at
+ * its entry and return (a trap and a return trampoline, two programs).
  *
  *   threads   LRU hash, tid -> struct gilstat_thread (GILSTAT_MAX_THREADS).
  *             A thread's entry is removed when it exits. When the map is
@@ -48,7 +52,11 @@
  *
  * Times are CLOCK_MONOTONIC ns (bpf_ktime_get_ns). Holds and waits still
  * in progress are not in the totals: request_ns / acquired_ns say since
- * when, and user space adds them up to the moment it reads.
+ * when, and user space adds them up to the moment it reads. request_ns is
+ * when the take began to wait (its first pass of the wait call), or with
+ * entry probes when it entered take_gil; a thread that was waiting when
+ * the probes came counts from its next pass (at most one switch interval,
+ * 5 ms, late; with entry probes that wait is not counted at all).
  *
  * The longest wait per interval: user space bumps the global epoch
  * (gilstat.bpf.c's `epoch`) when an interval starts; a finished wait
@@ -73,8 +81,9 @@
 struct gilstat_totals {
 	__u64 hold_ns;		/* finished holds */
 	__u64 wait_ns;		/* finished timed waits (the histogram's sum) */
-	__u64 acquisitions;	/* take_gil returns */
-	__u64 waits;		/* acquisitions whose wait was timed (the histogram's count) */
+	__u64 acquisitions;	/* takes that got the GIL */
+	__u64 waits;		/* acquisitions whose wait was timed, 0 for a take that
+				 * found the GIL free (the histogram's count) */
 	__u64 handoffs;		/* acquisitions after another thread's release, while waiting */
 	__u64 max_wait_ns;	/* longest wait finished in epoch max_epoch */
 	__u64 max_epoch;	/* the epoch max_wait_ns belongs to */
@@ -83,7 +92,7 @@ struct gilstat_totals {
 
 struct gilstat_thread {
 	struct gilstat_totals t;	/* this thread's */
-	__u64 request_ns;	/* in take_gil since (0: not waiting) */
+	__u64 request_ns;	/* asked for the GIL since (0: not asking, see above) */
 	__u64 acquired_ns;	/* holds the GIL since (0: does not) */
 	__u64 walk_ns;		/* funcs: its running code was last read then (0: never) */
 	__u64 walk_code;	/* funcs: what that read found (gilstat_func_key.code) */

@@ -111,10 +111,26 @@ extern const char ADAPTER_LOCK_SPEC_HELP[];
 int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 			   char *err, size_t errlen);
 
-/* CPython in one file (an interpreter or a libpython): the file offsets of
- * take_gil and drop_gil. -ENOENT without them, -ENOEXEC for a file that is
- * not ELF, -ENOMEM. For the always-on watch (record/pyscan.h). */
-int adapter_python_file(const char *path, uint64_t *take_off, uint64_t *drop_off);
+/* Where the always-on watch (record/pyscan.h, record/gilstat.h) probes
+ * one CPython file: the places --python finds (adapter_python_sites), by
+ * file offset, for every copy the compiler made of the functions. */
+struct adapter_py_probes {
+	struct lock_site take[LOCK_SITES_MAX];	/* each copy of take_gil: its entry */
+	uint32_t ntake;
+	struct lock_site drop[LOCK_SITES_MAX];	/* each copy of drop_gil: its entry */
+	uint32_t ndrop;
+	struct lock_site wait[LOCK_SITES_MAX];	/* take_gil's condition wait calls */
+	uint32_t nwait;
+	/* take_gil's one call right after it took the GIL, per copy: 0 unless
+	 * every copy has one, and never without wait sites */
+	struct lock_site got[LOCK_SITES_MAX];
+	uint32_t ngot;
+};
+
+/* CPython in one file (an interpreter or a libpython): its probe places
+ * into p. -ENOENT without take_gil/drop_gil, -ENOEXEC for a file that is
+ * not ELF, -ENOMEM. For the always-on watch. */
+int adapter_python_file(const char *path, struct adapter_py_probes *p);
 
 /* Parse SPEC into a (no file access: safe on hostile input, fuzzed).
  * -EINVAL with the reason in err on a malformed SPEC (err does not repeat

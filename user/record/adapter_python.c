@@ -228,17 +228,25 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 	return r;
 }
 
-int adapter_python_file(const char *path, uint64_t *take_off, uint64_t *drop_off)
+int adapter_python_file(const char *path, struct adapter_py_probes *p)
 {
 	struct adapter_target *a = calloc(1, sizeof(*a));	/* PATH_MAX strings: not on the stack */
 	int r;
 
+	memset(p, 0, sizeof(*p));
 	if (!a)
 		return -ENOMEM;
 	r = python_try(path, a);
-	*take_off = a->acquire_off;
-	*drop_off = a->release_off;
+	if (!r) {
+		memcpy(p->take, a->acq_sites, sizeof(p->take));
+		memcpy(p->drop, a->rel_sites, sizeof(p->drop));
+		memcpy(p->wait, a->wait_sites, sizeof(p->wait));
+		memcpy(p->got, a->got_sites, sizeof(p->got));
+		p->ntake = a->nacq;
+		p->ndrop = a->nrel;
+		p->nwait = a->nwait;
+		p->ngot = a->ngot;
+	}
 	free(a);
 	return r;
 }
-

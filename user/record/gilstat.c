@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "record/adapter.h"
 #include "record/gilstat.h"
 #include "record/loader.h"
 #include "util/err.h"
@@ -112,9 +113,32 @@ static int keep(struct gilstat *g, struct bpf_link *l)
 	return 0;
 }
 
-/* The three probes on the file open at fd, attached by this process; the
- * drop probe carries cookie (bpf/gilstat.h, pycfg). */
-static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+/* prog at each of sites[0..n) of the file at path, kept in g->links. */
+static int attach_sites(struct gilstat *g, const struct bpf_program *prog, const char *path,
+			const struct lock_site *sites, uint32_t n, const struct bpf_uprobe_opts *o)
+{
+	int r = 0;
+
+	for (uint32_t i = 0; !r && i < n; i++)
+		r = keep(g, bpf_program__attach_uprobe_opts(prog, -1, path, sites[i].off, o));
+	return r;
+}
+
+/* Counts a caller may send (the attacher's requests come over a socket). */
+static bool probes_ok(const struct adapter_py_probes *p)
+{
+	return p->ntake && p->ndrop && p->ntake <= LOCK_SITES_MAX && p->ndrop <= LOCK_SITES_MAX &&
+	       p->nwait <= LOCK_SITES_MAX && p->ngot <= LOCK_SITES_MAX && (!p->ngot || p->nwait);
+}
+
+/*
+ * The probes on the file open at fd, attached by this process: with got
+ * sites, plain uprobes at take_gil's wait and got sites (a take that does
+ * not wait traps once); else take_gil's entry and return (a trap and a
+ * return trampoline). drop_gil's entry either way, carrying cookie
+ * (bpf/gilstat.h, pycfg). Every copy of each function; all or none.
+ */
+static int attach_here(struct gilstat *g, int fd, const struct adapter_py_probes *p,
 		       uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, ret, .retprobe = true);
@@ -124,20 +148,25 @@ static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t dr
 	char path[64];
 	int r;
 
+	if (!probes_ok(p))
+		return -EINVAL;
 	/* the kernel resolves the path at each attach: the fd's, not a name
 	 * that may be gone or replaced meanwhile */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 
-	r = keep(g, bpf_program__attach_uprobe_opts(s->progs.gilstat_take_entry, -1, path,
-						     take_off, NULL));
+	if (p->ngot) {
+		r = attach_sites(g, s->progs.gilstat_wait, path, p->wait, p->nwait, NULL);
+		if (!r)
+			r = attach_sites(g, s->progs.gilstat_got, path, p->got, p->ngot, NULL);
+	} else {
+		r = attach_sites(g, s->progs.gilstat_take_entry, path, p->take, p->ntake, NULL);
+		if (!r)
+			r = attach_sites(g, s->progs.gilstat_take_return, path, p->take, p->ntake, &ret);
+	}
 	if (!r)
-		r = keep(g, bpf_program__attach_uprobe_opts(s->progs.gilstat_take_return, -1, path,
-							     take_off, &ret));
-	if (!r)
-		r = keep(g, bpf_program__attach_uprobe_opts(s->progs.gilstat_drop_entry, -1, path,
-							     drop_off, &drop));
+		r = attach_sites(g, s->progs.gilstat_drop_entry, path, p->drop, p->ndrop, &drop);
 	if (r)
-		while (g->nlinks > before)	/* all three or none */
+		while (g->nlinks > before)	/* all or none */
 			bpf_link__destroy(g->links[--g->nlinks]);
 	return r;
 }
@@ -145,15 +174,15 @@ static int attach_here(struct gilstat *g, int fd, uint64_t take_off, uint64_t dr
 /* ---- the attacher ------------------------------------------------------------- */
 
 struct attach_req {
-	uint64_t take_off, drop_off;	/* the file comes as SCM_RIGHTS */
+	struct adapter_py_probes probes;	/* the file comes as SCM_RIGHTS */
 	uint64_t cookie;		/* the drop probe's */
 };
 
 /* One request over the attacher's socket: 0 or a negative errno. */
-static int ask_attacher(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+static int ask_attacher(struct gilstat *g, int fd, const struct adapter_py_probes *p,
 			uint64_t cookie)
 {
-	struct attach_req req = { take_off, drop_off, cookie };
+	struct attach_req req = { *p, cookie };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { &req, sizeof(req) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
@@ -193,7 +222,7 @@ static void __attribute__((noreturn)) attacher(struct gilstat *g)
 		if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		if (n == sizeof(req) && fd >= 0)
-			rc = attach_here(g, fd, req.take_off, req.drop_off, req.cookie);
+			rc = attach_here(g, fd, &req.probes, req.cookie);
 		if (fd >= 0)
 			close(fd);
 		if (send(g->sock, &rc, sizeof(rc), MSG_NOSIGNAL) != sizeof(rc))
@@ -224,7 +253,7 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 {
 	/* CAP_SYS_ADMIN: 6.18 refuses a uprobe perf event with CAP_PERFMON alone */
 	static const int caps[] = { PRIVS_CAP_BPF, PRIVS_CAP_PERFMON, PRIVS_CAP_SYS_ADMIN };
-	int sv[2], keep[4], devnull;
+	int sv[2], keep[6], devnull;
 	pid_t pid, parent = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -248,8 +277,10 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 		keep[1] = bpf_program__fd(g->skel->progs.gilstat_take_entry);
 		keep[2] = bpf_program__fd(g->skel->progs.gilstat_take_return);
 		keep[3] = bpf_program__fd(g->skel->progs.gilstat_drop_entry);
-		qsort(keep, 4, sizeof(keep[0]), int_cmp);
-		close_others(keep, 4);
+		keep[4] = bpf_program__fd(g->skel->progs.gilstat_wait);
+		keep[5] = bpf_program__fd(g->skel->progs.gilstat_got);
+		qsort(keep, 6, sizeof(keep[0]), int_cmp);
+		close_others(keep, 6);
 		/* nor the terminal or a pipe someone reads to its end */
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3 && devnull >= 0; fd++)
@@ -264,7 +295,7 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 	return 0;
 }
 
-int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+int gilstat_attach(struct gilstat *g, int fd, const struct adapter_py_probes *p,
 		   const struct gs_py_cfg *py, char *err, size_t errlen)
 {
 	uint64_t cookie = 0;
@@ -277,8 +308,7 @@ int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_o
 		cookie = ++g->ncfg;
 		__atomic_store_n(&g->skel->bss->funcs_on, 1, __ATOMIC_RELAXED);
 	}
-	r = g->sock >= 0 ? ask_attacher(g, fd, take_off, drop_off, cookie)
-			 : attach_here(g, fd, take_off, drop_off, cookie);
+	r = g->sock >= 0 ? ask_attacher(g, fd, p, cookie) : attach_here(g, fd, p, cookie);
 
 	if (r == -EPIPE && g->sock >= 0)
 		return errf(err, errlen, r, "the attacher is gone");

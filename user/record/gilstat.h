@@ -14,10 +14,10 @@
  * The attacher: creating a uprobe needs privileges (CAP_PERFMON, and on
  * some kernels CAP_SYS_ADMIN), which a long-running watch should not keep.
  * So before the caller drops its own, it forks a small process that keeps
- * those and does one thing: attach the three probes to a file it is sent
- * (an open fd, over a socket), and hold them. It has no other file, it
- * reads nothing, and it ends with the watch (its socket closes, or the
- * watch dies), the kernel detaching the probes then.
+ * those and does one thing: attach the probes to a file it is sent (an
+ * open fd, over a socket, with the places to probe), and hold them. It has
+ * no other file, it reads nothing, and it ends with the watch (its socket
+ * closes, or the watch dies), the kernel detaching the probes then.
  *
  * The object owns its memory and fds. Functions return 0 or a negative
  * errno and, where they take err, write one line there.
@@ -32,6 +32,7 @@
 #include "bpf/gilstat.h"
 
 struct gilstat;
+struct adapter_py_probes;
 
 /* One entry of each map as read. */
 struct gilstat_thread_rec {
@@ -70,15 +71,17 @@ int gilstat_open(struct gilstat **out, char *err, size_t errlen);
  * CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN. From then on gilstat_attach()
  * asks it. */
 int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen);
-/* Puts the three probes (take_gil entry and return, drop_gil entry) on the
- * interpreter file open at fd (read access is enough), for every process
- * running it; through the attacher if there is one. take_off and drop_off
- * are file offsets. py: the file's layout for the kernel side (its holds
- * then go to funcs by function), or NULL (no functions: the drop program
- * pays a cookie and an array lookup more, nothing else); past
- * GILSTAT_MAX_FILES files with one, the rest get none. The fd stays the
- * caller's. */
-int gilstat_attach(struct gilstat *g, int fd, uint64_t take_off, uint64_t drop_off,
+/* Puts the probes on the interpreter file open at fd (read access is
+ * enough), for every process running it; through the attacher if there is
+ * one. p: where (record/adapter.h, from pyscan_file_probe): with got sites,
+ * take_gil's wait and got sites (one trap for a take that does not wait);
+ * without, take_gil's entry and return; drop_gil's entry either way; every
+ * copy of each; all of them or none (-EINVAL for counts out of range). py:
+ * the file's layout for the kernel side (its holds then go to funcs by
+ * function), or NULL (no functions: the drop program pays a cookie and an
+ * array lookup more, nothing else); past GILSTAT_MAX_FILES files with one,
+ * the rest get none. The fd stays the caller's. */
+int gilstat_attach(struct gilstat *g, int fd, const struct adapter_py_probes *p,
 		   const struct gs_py_cfg *py, char *err, size_t errlen);
 /* Reads the maps, then starts a new epoch: each entry's max_wait_ns is
  * the interval's longest finished wait when its max_epoch == r->epoch;

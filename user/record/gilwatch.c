@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "record/adapter.h"
 #include "record/gilwatch_impl.h"
 #include "record/pyscan.h"
 #include "util/err.h"
@@ -93,7 +94,7 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 	char err[256], path[64];
 	struct gw_file *f;
 	struct gs_py_cfg cfg;
-	uint64_t take, drop;
+	struct adapter_py_probes probes;
 	int fd;
 
 	for (size_t i = 0; i < w->nfiles; i++)
@@ -119,12 +120,12 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 	memset(f, 0, sizeof(*f));
 	f->dev = hit->dev;
 	f->ino = hit->ino;
-	if (pyscan_file_probe(path, &take, &drop, f->why, sizeof(f->why)) == PYSCAN_FILE_OK) {
+	if (pyscan_file_probe(path, &probes, f->why, sizeof(f->why)) == PYSCAN_FILE_OK) {
 		int r;
 
 		/* the layout by name: its version may be only in the name */
 		f->funcs = w->o.functions && gw_file_cfg(hit->path, f->dev, f->ino, &cfg);
-		r = gilstat_attach(w->gs, fd, take, drop, f->funcs ? &cfg : NULL, err, sizeof(err));
+		r = gilstat_attach(w->gs, fd, &probes, f->funcs ? &cfg : NULL, err, sizeof(err));
 
 		if ((r == -EPERM || r == -EACCES) && w->o.attach_once)	/* seen after the drop */
 			snprintf(f->why, sizeof(f->why), "new since the privileges were dropped");
@@ -299,6 +300,8 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	gilwatch_work(w);
 	if ((r = gilstat_read(w->gs, &rd)))
 		return r;
+	/* when the values were read: the names below can take a while */
+	s->wall_ns = clock_ns(CLOCK_REALTIME);
 	/* a fork of a Python (no exec) shows up in the counters first */
 	for (size_t i = 0; i < rd.nprocs; i++)
 		if (!gw_known(w, rd.procs[i].pid) && !rd.procs[i].v.exited_ns)
@@ -318,7 +321,6 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 	for (size_t i = 0; i < w->nprocs; i++)
 		gw_refresh_names(w, &w->procs[i], w->procs[i].missing, &attaches);
 	s->ts_ns = rd.now_ns;
-	s->wall_ns = clock_ns(CLOCK_REALTIME);
 	for (size_t i = 0; i < w->nfiles; i++) {
 		s->files_traced += w->files[i].ok;
 		s->files_untraceable += !w->files[i].ok;

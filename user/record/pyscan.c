@@ -98,12 +98,12 @@ int pyscan_process(pid_t pid, struct pyscan_hit *hit)
 	return 1;
 }
 
-enum pyscan_file_state pyscan_file_probe(const char *path, uint64_t *take_off,
-					 uint64_t *drop_off, char *why, size_t whylen)
+enum pyscan_file_state pyscan_file_probe(const char *path, struct adapter_py_probes *p,
+					 char *why, size_t whylen)
 {
 	struct elf_file *ef;
 	bool symtab;
-	int r = adapter_python_file(path, take_off, drop_off);
+	int r = adapter_python_file(path, p);
 
 	if (!r) {
 		snprintf(why, whylen, "traced");

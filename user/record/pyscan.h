@@ -2,7 +2,7 @@
 /*
  * pyscan.h - finds the CPython interpreters of running processes, for the
  * always-on watch (`top`, `exporter`): which file of a process holds the
- * interpreter, and where take_gil and drop_gil are in that file.
+ * interpreter, and where to probe take_gil and drop_gil in that file.
  *
  * A process is a Python when it maps a libpython*.so (an interpreter built
  * shared, or embedded in another program), or when its executable's name
@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+struct adapter_py_probes;
 
 /* What pyscan_process() found. */
 struct pyscan_hit {
@@ -44,11 +46,12 @@ enum pyscan_file_state {
  * started, so probes on the file now there would not reach it). */
 int pyscan_process(pid_t pid, struct pyscan_hit *hit);
 
-/* Where take_gil and drop_gil start in the file at path (file offsets),
- * and the state: PYSCAN_FILE_OK and the offsets, or why not. why gets a
- * few words for the user ("stripped", "no take_gil/drop_gil symbols"). */
-enum pyscan_file_state pyscan_file_probe(const char *path, uint64_t *take_off,
-					 uint64_t *drop_off, char *why, size_t whylen);
+/* Where to probe the file at path (record/adapter.h: take_gil, drop_gil
+ * and the calls in take_gil), and the state: PYSCAN_FILE_OK and *p, or why
+ * not. why gets a few words for the user ("stripped", "no
+ * take_gil/drop_gil symbols"). */
+enum pyscan_file_state pyscan_file_probe(const char *path, struct adapter_py_probes *p,
+					 char *why, size_t whylen);
 
 /* Calls fn for every process id in /proc (ascending is not promised); stops
  * early when fn returns non-zero. 0 or a negative errno. */
