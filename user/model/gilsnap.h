@@ -54,7 +54,7 @@ struct gilsnap_proc {
 	struct gilstat_totals t;	/* as gilsnap_thread.t, over all its threads */
 	uint64_t hold_ns, wait_ns;	/* t's and what its threads have in progress */
 	uint64_t longest_ns;		/* longest wait of the interval, any thread */
-	bool names;			/* its threads' Python names are read */
+	bool names;			/* its threads' Python names are read, or will be */
 	uint32_t holder;		/* tid holding the GIL now, 0: none */
 	size_t first, nthreads;		/* its threads in gilsnap.threads */
 	char func[GILSNAP_FUNC_MAX];	/* the function holding the GIL most in the

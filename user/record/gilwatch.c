@@ -318,8 +318,7 @@ int gilwatch_snapshot(struct gilwatch *w, struct gilsnap *s)
 		if (p && p->python && !p->missing && !gw_name_of(p, rd.threads[i].tid))
 			p->missing = true;
 	}
-	for (size_t i = 0; i < w->nprocs; i++)
-		gw_refresh_names(w, &w->procs[i], w->procs[i].missing, &attaches);
+	gw_refresh_all_names(w, &attaches);
 	s->ts_ns = rd.now_ns;
 	for (size_t i = 0; i < w->nfiles; i++) {
 		s->files_traced += w->files[i].ok;
@@ -392,5 +391,6 @@ void gilwatch_close(struct gilwatch *w)
 	free(w->pt);
 	free(w->order);
 	free(w->pidlist);
+	free(w->ages);
 	free(w);
 }

@@ -55,6 +55,12 @@ struct gw_pending {
 	bool second;			/* the second look */
 };
 
+/* A process by its start time (gw_refresh_all_names). */
+struct gw_age {
+	uint64_t start;
+	size_t i;			/* index in procs */
+};
+
 struct gilwatch {
 	struct gilwatch_opts o;
 	pid_t *pids;			/* a copy of o.pids */
@@ -74,6 +80,8 @@ struct gilwatch {
 	uint32_t *order;		/* snapshot: thread records by (pid, tid) */
 	uint32_t *pidlist;		/* snapshot: its processes */
 	size_t cap_pidlist;
+	struct gw_age *ages;		/* snapshot: processes to open a names reader for */
+	size_t cap_ages;
 	uint64_t now;			/* time of the work in progress */
 	uint64_t read_ns;		/* the counters were last read then (0: never) */
 };
@@ -89,6 +97,9 @@ const char *gw_name_of(const struct gw_proc *p, uint32_t tid);
 /* Re-reads p's thread names if one of its threads has none (missing), or
  * they are old; opens its reader first if *attaches allows one more. */
 void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches);
+/* gw_refresh_names() for every known process, the readers to open given
+ * to the oldest processes first. */
+void gw_refresh_all_names(struct gilwatch *w, int *attaches);
 /* The snapshot of reading rd: the known Pythons and whoever the counters
  * name, with what is in progress, names and states. */
 int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsnap *s);

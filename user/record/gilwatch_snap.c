@@ -31,19 +31,28 @@ const char *gw_name_of(const struct gw_proc *p, uint32_t tid)
 	return n ? n->name : NULL;
 }
 
+/* Whether p's thread names are read, or a reader may still be opened
+ * for them (one is not open yet only for want of a turn). */
+static bool names_expected(const struct gilwatch *w, const struct gw_proc *p)
+{
+	if (w->o.no_names || !p->python || p->file < 0 || !w->files[p->file].ok)
+		return false;
+	return p->rd || (w->named < GILWATCH_NAMED &&
+			 !(p->rd_failed_at && w->now - p->rd_failed_at < NAMES_RETRY_NS));
+}
+
 void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches)
 {
 	struct gw_name *names;
 	char err[256];
 	size_t n = 0, k = 0;
 
-	if (w->o.no_names || !p->python || p->file < 0 || !w->files[p->file].ok)
+	if (!names_expected(w, p))
 		return;
 	if (p->names_at && w->now - p->names_at < (missing ? NAMES_MIN_NS : NAMES_MAX_NS))
 		return;
 	if (!p->rd) {
-		if (w->named >= GILWATCH_NAMED || *attaches >= ATTACH_PER_SNAPSHOT ||
-		    (p->rd_failed_at && w->now - p->rd_failed_at < NAMES_RETRY_NS))
+		if (*attaches >= ATTACH_PER_SNAPSHOT)
 			return;
 		++*attaches;
 		if (pyread_attach(&p->rd, p->pid, err, sizeof(err)) ||
@@ -75,6 +84,39 @@ void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *
 	free(p->names);
 	p->names = names;
 	p->nnames = k;
+}
+
+static int age_cmp(const void *a, const void *b)
+{
+	const struct gw_age *x = a, *y = b;
+
+	return x->start != y->start ? cmp_u64(x->start, y->start) : cmp_u64(x->i, y->i);
+}
+
+/*
+ * Only ATTACH_PER_SNAPSHOT readers are opened per snapshot, so who goes
+ * first matters: in the order of procs, a host that starts Pythons all
+ * the time (a build, a test run: seen with ten a second) took every turn,
+ * newcomers moving ahead as others exit, and a long-running program's
+ * threads stayed "tid N". The oldest go first: a program that stays is
+ * named within a few snapshots, whatever comes and goes after it.
+ */
+void gw_refresh_all_names(struct gilwatch *w, int *attaches)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nprocs; i++) {
+		struct gw_proc *p = &w->procs[i];
+
+		if (p->rd || grow_array(&w->ages, &w->cap_ages, n + 1, sizeof(*w->ages)))
+			gw_refresh_names(w, p, p->missing, attaches);	/* no reader to open (or no memory: in turn) */
+		else
+			w->ages[n++] = (struct gw_age){ p->start, i };
+	}
+	if (n > 1)
+		qsort(w->ages, n, sizeof(*w->ages), age_cmp);
+	for (size_t k = 0; k < n; k++)
+		gw_refresh_names(w, &w->procs[w->ages[k].i], w->procs[w->ages[k].i].missing, attaches);
 }
 
 /* ---- the snapshot --------------------------------------------------------------- */
@@ -163,7 +205,8 @@ int gw_build(struct gilwatch *w, const struct gilstat_reading *rd, struct gilsna
 		}
 		if (kp) {
 			memcpy(sp->comm, kp->comm, sizeof(sp->comm));
-			sp->names = kp->rd != NULL;
+			/* promexp.h: a new thread's series waits for its name */
+			sp->names = names_expected(w, kp);
 			/* a Python whose file is not probed; one the watch could not
 			 * look at (its memory map unreadable) is in the snapshot only
 			 * because the counters have it: traced */
