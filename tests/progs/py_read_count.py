@@ -16,10 +16,13 @@ import threading
 
 n = int(sys.argv[1])
 fd = os.open("/dev/zero", os.O_RDONLY)
+# blocked first, so that the thread inherits it: join() returns before the
+# thread is gone from the kernel, and a SIGUSR1 it took then would end the
+# process (its default action; seen once on a loaded machine)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
 t = threading.Thread(target=lambda: None)
 t.start()
 t.join()
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
 print("ready", os.getpid(), flush=True)
 while signal.sigtimedwait({signal.SIGUSR1}, 120) is not None:
     r = os.read
