@@ -94,11 +94,9 @@ struct gw_proc *gw_known(struct gilwatch *w, pid_t pid);
 void gw_proc_release(struct gilwatch *w, struct gw_proc *p);
 /* p's Python name of tid, or NULL. */
 const char *gw_name_of(const struct gw_proc *p, uint32_t tid);
-/* Re-reads p's thread names if one of its threads has none (missing), or
- * they are old; opens its reader first if *attaches allows one more. */
-void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches);
-/* gw_refresh_names() for every known process, the readers to open given
- * to the oldest processes first. */
+/* Re-reads the thread names of every known process whose names can be
+ * read, if one of its threads has none (missing) or they are old; the
+ * readers to open are given to the oldest processes first. */
 void gw_refresh_all_names(struct gilwatch *w, int *attaches);
 /* The snapshot of reading rd: the known Pythons and whoever the counters
  * name, with what is in progress, names and states. */

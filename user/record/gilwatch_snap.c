@@ -41,18 +41,20 @@ static bool names_expected(const struct gilwatch *w, const struct gw_proc *p)
 			 !(p->rd_failed_at && w->now - p->rd_failed_at < NAMES_RETRY_NS));
 }
 
-void gw_refresh_names(struct gilwatch *w, struct gw_proc *p, bool missing, int *attaches)
+/* Re-reads the names of p (names_expected) if one of its threads has none
+ * (p->missing), or they are old; opens its reader first if *attaches
+ * allows one more. */
+static void refresh_names(struct gilwatch *w, struct gw_proc *p, int *attaches)
 {
 	struct gw_name *names;
 	char err[256];
 	size_t n = 0, k = 0;
 
-	if (!names_expected(w, p))
-		return;
-	if (p->names_at && w->now - p->names_at < (missing ? NAMES_MIN_NS : NAMES_MAX_NS))
+	if (p->names_at && w->now - p->names_at < (p->missing ? NAMES_MIN_NS : NAMES_MAX_NS))
 		return;
 	if (!p->rd) {
-		if (*attaches >= ATTACH_PER_SNAPSHOT)
+		/* the bound again: readers opened earlier in this pass count */
+		if (*attaches >= ATTACH_PER_SNAPSHOT || w->named >= GILWATCH_NAMED)
 			return;
 		++*attaches;
 		if (pyread_attach(&p->rd, p->pid, err, sizeof(err)) ||
@@ -108,15 +110,17 @@ void gw_refresh_all_names(struct gilwatch *w, int *attaches)
 	for (size_t i = 0; i < w->nprocs; i++) {
 		struct gw_proc *p = &w->procs[i];
 
+		if (!names_expected(w, p))
+			continue;
 		if (p->rd || grow_array(&w->ages, &w->cap_ages, n + 1, sizeof(*w->ages)))
-			gw_refresh_names(w, p, p->missing, attaches);	/* no reader to open (or no memory: in turn) */
+			refresh_names(w, p, attaches);	/* no reader to open (or no memory: in turn) */
 		else
 			w->ages[n++] = (struct gw_age){ p->start, i };
 	}
 	if (n > 1)
 		qsort(w->ages, n, sizeof(*w->ages), age_cmp);
 	for (size_t k = 0; k < n; k++)
-		gw_refresh_names(w, &w->procs[w->ages[k].i], w->procs[w->ages[k].i].missing, attaches);
+		refresh_names(w, &w->procs[w->ages[k].i], attaches);
 }
 
 /* ---- the snapshot --------------------------------------------------------------- */
