@@ -279,64 +279,85 @@ static __always_inline long spec_arg(struct pt_regs *ctx, const __u64 *regs,
 	return as->arg_signed ? ((long)v) >> as->arg_bitshift : v >> as->arg_bitshift;
 }
 
-/* The first nargs (0..3) arguments of the probe that fired into a[]; 0 if absent. */
-static __always_inline void usdt_args(struct pt_regs *ctx, int nargs, long a[3])
+/*
+ * The first nargs (0..3) arguments of the probe that fired into a[]; 0 if
+ * absent. regs: the loader found "-8@%rdi -8@%rsi -8@%rdx" (or a prefix
+ * covering nargs) at every site of the probe, so they are in those
+ * registers: no attach cookie, no spec.
+ */
+static __always_inline void usdt_args(struct pt_regs *ctx, int nargs, long a[3], bool regs)
 {
 	struct __bpf_usdt_spec *spec;
-	__u64 regs[NREGS];
+	__u64 r[NREGS];
 	int id;
 
 	a[0] = a[1] = a[2] = 0;
 	if (!nargs)
 		return;
+#ifdef __TARGET_ARCH_x86
+	if (regs) {
+		a[0] = ctx->di;
+		if (nargs > 1)
+			a[1] = ctx->si;
+		if (nargs > 2)
+			a[2] = ctx->dx;
+		return;
+	}
+#endif
 	id = bpf_get_attach_cookie(ctx);
 	spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
 	if (!spec)
 		return;
-	__builtin_memcpy(regs, ctx, sizeof(regs));
+	__builtin_memcpy(r, ctx, sizeof(r));
 	if (spec->arg_cnt > 0)
-		a[0] = spec_arg(ctx, regs, spec, 0);
+		a[0] = spec_arg(ctx, r, spec, 0);
 	if (nargs > 1 && spec->arg_cnt > 1)
-		a[1] = spec_arg(ctx, regs, spec, 1);
+		a[1] = spec_arg(ctx, r, spec, 1);
 	if (nargs > 2 && spec->arg_cnt > 2)
-		a[2] = spec_arg(ctx, regs, spec, 2);
+		a[2] = spec_arg(ctx, r, spec, 2);
 }
 
 /* ---- gilrt USDT probes ------------------------------------------------- */
 
+/* The two programs of probe name (see GS_GILRT_NARGS_ in gilscope.h) around
+ * name##_body(ctx, regs). */
+#define GILRT_PROGS(name)							\
+SEC("usdt") int name(struct pt_regs *ctx) { return name##_body(ctx, false); }	\
+SEC("usdt") int name##_regs(struct pt_regs *ctx) { return name##_body(ctx, true); }
+
 /*
- * One program per "probe(arg0[, arg1])" shape: filter, read, emit. The lock
+ * One body per "probe(arg0[, arg1])" shape: filter, read, emit. The lock
  * probes end with the time gilrt took or dropped the lock (argument ts_arg,
  * see runtime/gilrt_probes.h): the runtime reads CLOCK_MONOTONIC there
  * anyway, and taking it again here was about half of what the program costs
  * over an empty one. A gilrt without that argument reads 0: the time now.
  */
-#define USDT_EVENT_TS(name, type, nargs, ts_arg)				\
-SEC("usdt")									\
-int name(struct pt_regs *ctx)							\
+#define USDT_EVENT_TS(name, type, ts_arg)					\
+static __always_inline int name##_body(struct pt_regs *ctx, bool regs)		\
 {										\
 	__u32 pid, tid;								\
 	long a[3];								\
 										\
 	if (!current_traced(&pid, &tid))					\
 		return 0;							\
-	usdt_args(ctx, nargs, a);						\
+	usdt_args(ctx, GS_GILRT_NARGS_##name, a, regs);				\
 	emit(ts_arg ? a[ts_arg] : 0, type, 0, pid, tid, a[0],			\
 	     ts_arg == 1 ? 0 : a[1]);						\
 	return 0;								\
-}
-#define USDT_EVENT(name, type, nargs) USDT_EVENT_TS(name, type, nargs, 0)
+}										\
+GILRT_PROGS(name)
+#define USDT_EVENT(name, type) USDT_EVENT_TS(name, type, 0)
 
-USDT_EVENT_TS(gil_request, GS_EV_LOCK_REQUEST, 2, 1)
-USDT_EVENT_TS(gil_acquired, GS_EV_LOCK_ACQUIRED, 3, 2)
-USDT_EVENT_TS(gil_released, GS_EV_LOCK_RELEASED, 3, 2)
-USDT_EVENT(gil_drop_request, GS_EV_DROP_REQUEST, 2)
-USDT_EVENT(thread_exit, GS_EV_THREAD_EXIT, 0)
-USDT_EVENT(io_begin, GS_EV_IO_BEGIN, 1)
-USDT_EVENT(io_end, GS_EV_IO_END, 2)
+USDT_EVENT_TS(gil_request, GS_EV_LOCK_REQUEST, 1)
+USDT_EVENT_TS(gil_acquired, GS_EV_LOCK_ACQUIRED, 2)
+USDT_EVENT_TS(gil_released, GS_EV_LOCK_RELEASED, 2)
+USDT_EVENT(gil_drop_request, GS_EV_DROP_REQUEST)
+USDT_EVENT(thread_exit, GS_EV_THREAD_EXIT)
+USDT_EVENT(io_begin, GS_EV_IO_BEGIN)
+USDT_EVENT(io_end, GS_EV_IO_END)
+
 /* native_begin(0) / native_end(0, ns): arg0 is a placeholder, ns is arg1 */
-SEC("usdt")
-int native_begin(struct pt_regs *ctx)
+static __always_inline int native_begin_body(struct pt_regs *ctx, bool regs)
 {
 	__u32 pid, tid;
 
@@ -344,23 +365,23 @@ int native_begin(struct pt_regs *ctx)
 		emit(0, GS_EV_NATIVE_BEGIN, 0, pid, tid, 0, 0);
 	return 0;
 }
+GILRT_PROGS(native_begin)
 
-SEC("usdt")
-int native_end(struct pt_regs *ctx)
+static __always_inline int native_end_body(struct pt_regs *ctx, bool regs)
 {
 	__u32 pid, tid;
 	long a[3];
 
 	if (!current_traced(&pid, &tid))
 		return 0;
-	usdt_args(ctx, 2, a);
+	usdt_args(ctx, GS_GILRT_NARGS_native_end, a, regs);
 	emit(0, GS_EV_NATIVE_END, 0, pid, tid, 0, a[1]);
 	return 0;
 }
+GILRT_PROGS(native_end)
 
 /* thread_start(tid, name): THREAD_START, then THREAD_NAME with the name. */
-SEC("usdt")
-int thread_start(struct pt_regs *ctx)
+static __always_inline int thread_start_body(struct pt_regs *ctx, bool regs)
 {
 	union {
 		char c[16];
@@ -372,11 +393,12 @@ int thread_start(struct pt_regs *ctx)
 	if (!current_traced(&pid, &tid))
 		return 0;
 	emit(0, GS_EV_THREAD_START, 0, pid, tid, 0, 0);
-	usdt_args(ctx, 2, a);
+	usdt_args(ctx, GS_GILRT_NARGS_thread_start, a, regs);
 	if (a[1] && bpf_probe_read_user_str(name.c, sizeof(name.c), (void *)a[1]) > 1)
 		emit(0, GS_EV_THREAD_NAME, 0, pid, tid, name.w[0], name.w[1]);
 	return 0;
 }
+GILRT_PROGS(thread_start)
 
 /* ---- lock uprobes (--python, --lock) ------------------------------------ */
 

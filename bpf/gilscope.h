@@ -112,6 +112,24 @@ struct gs_event {
 };
 
 /*
+ * gilrt's USDT probes (runtime/gilrt_probes.h): how many of its arguments
+ * each one's program reads. Each has two programs: NAME reads them from the
+ * probe's spec, wherever it says they are; NAME_regs takes the first three
+ * straight from %rdi, %rsi, %rdx, and is attached only to a binary whose
+ * every site of that probe says exactly that (bpf/gs_usdt.h's sites).
+ */
+#define GS_GILRT_NARGS_gil_request 2
+#define GS_GILRT_NARGS_gil_acquired 3
+#define GS_GILRT_NARGS_gil_released 3
+#define GS_GILRT_NARGS_gil_drop_request 2
+#define GS_GILRT_NARGS_thread_start 2
+#define GS_GILRT_NARGS_thread_exit 0
+#define GS_GILRT_NARGS_io_begin 1
+#define GS_GILRT_NARGS_io_end 2
+#define GS_GILRT_NARGS_native_begin 0
+#define GS_GILRT_NARGS_native_end 2
+
+/*
  * When a lock uprobe's acquire function got the lock, judged at its return
  * from the return value read as a C int (--lock SPEC's ok= field). A call
  * that did not get it ends its wait with LOCK_FAILED, not LOCK_ACQUIRED.

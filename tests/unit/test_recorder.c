@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include "bpf/gs_usdt.h"
 #include "record/thread_namer.h"
 
 /* ---- reorder window ------------------------------------------------------ */
@@ -448,6 +449,31 @@ static void test_loader_finds_gilrt_probes(void)
 	unlink(txt);
 }
 
+/* Which probes get the programs that read the arguments straight from
+ * registers: gilrt's (bpf/gs_usdt.h sites), and not a stock sys/sdt.h build
+ * whose compiler chose the registers, nor any of gilrt_specs' near misses. */
+static void test_loader_gilrt_regs(void)
+{
+	char path[PATH_MAX];
+	struct gilrt_notes n;
+
+	helper_path(path, sizeof(path), "../../gilrt");
+	CHECK(loader_gilrt_notes(path, &n) == 0);
+	CHECKF(n.probes == 0x3ff && n.regs == n.probes && n.nop5 == GS_USDT_NOP5,
+	       "gilrt: probes %#x regs %#x nop5 %d", n.probes, n.regs, n.nop5);
+	helper_path(path, sizeof(path), "fake_gilrt");
+	CHECK(loader_gilrt_notes(path, &n) == 0);
+	CHECKF((n.probes & 0xf) == 0x7 && (n.regs & 0x7) == 0 && !n.nop5,
+	       "fake_gilrt: probes %#x regs %#x nop5 %d", n.probes, n.regs, n.nop5);
+	helper_path(path, sizeof(path), "gilrt_specs");
+	CHECK(loader_gilrt_notes(path, &n) == 0);
+	if (GS_USDT_NOP5)
+		CHECKF(n.probes == 0x1ef && n.regs == 0x129 && n.nop5,
+		       "gilrt_specs: probes %#x regs %#x nop5 %d", n.probes, n.regs, n.nop5);
+	CHECK(loader_gilrt_notes("/bin/true", &n) == 0 && n.probes == 0 && n.regs == 0 && !n.nop5);
+	CHECK(loader_gilrt_notes("/nonexistent/x", &n) == -ENOENT && n.probes == 0);
+}
+
 static void test_record_refuses_bad_targets(void)
 {
 	struct rec_counts c = { .ordered = true };
@@ -479,6 +505,7 @@ int main(void)
 	RUN(test_reorder_large_batch);
 	RUN(test_namer_thread_renamed_later);
 	RUN(test_loader_finds_gilrt_probes);
+	RUN(test_loader_gilrt_regs);
 	RUN(test_traced_set_slots_and_overflow);
 	RUN(test_record_fake_gilrt);
 	RUN(test_record_refuses_bad_targets);

@@ -280,30 +280,34 @@ static int keep_link(struct loader *l, struct bpf_link *link, const char *what)
 
 int loader_attach_gilrt(struct loader *l, const char *binary)
 {
-	int mask = loader_gilrt_probe_mask(binary, NULL), err;
+	struct gilrt_notes notes;
+	int err = loader_gilrt_notes(binary, &notes);
 	char what[96];
 
-	if (mask < 0)
-		return fail(l, mask, "cannot read %s: %s", binary, strerror(-mask));
-	if (!(mask & 0xf))
+	if (err < 0)
+		return fail(l, err, "cannot read %s: %s", binary, strerror(-err));
+	if (!(notes.probes & 0xf))
 		return fail(l, -ENOMSG, "%s has no gilrt probes; for CPython use --python, "
 			    "for another lock use --lock SPEC", binary);
 	for (size_t i = 0; i < (l->floor ? NFLOOR_PROBES : LOADER_GILRT_NPROBES); i++) {
 		struct bpf_program *prog;
 		struct bpf_link *link;
+		char name[40];
 
-		if (!(mask & (1 << i)))
+		if (!(notes.probes & (1 << i)))
 			continue;	/* older gilrt builds lack some probes */
 		if (l->floor) {
-			char name[40];
-
 			snprintf(name, sizeof(name), "floor_%s", loader_gilrt_probes[i]);
 			prog = bpf_object__find_program_by_name(l->floor->obj, name);
 		} else {
-			prog = bpf_object__find_program_by_name(l->skel->obj, loader_gilrt_probes[i]);
+			/* the arguments straight from registers where every site has them there */
+			snprintf(name, sizeof(name), "%s%s", loader_gilrt_probes[i],
+				 notes.regs & (1 << i) ? "_regs" : "");
+			prog = bpf_object__find_program_by_name(l->skel->obj, name);
 		}
 		if (!prog)
-			return fail(l, -ENOENT, "no BPF program for probe %s", loader_gilrt_probes[i]);
+			return fail(l, -ENOENT, "no BPF program %s for probe %s", name,
+				    loader_gilrt_probes[i]);
 		/* pid -1: every process running binary; BPF keeps the traced ones */
 		link = bpf_program__attach_usdt(prog, -1, binary, "gilrt", loader_gilrt_probes[i], NULL);
 		snprintf(what, sizeof(what), "probe gilrt:%s in %s", loader_gilrt_probes[i], binary);

@@ -157,14 +157,23 @@ void loader_destroy(struct loader *l);
 
 /* ---- gilrt's USDT notes (gilrt_notes.c) ---- */
 
-/* gilrt's probes, in the order of the mask bits below; each has a BPF
- * program of the same name (floor_NAME in the floor set). The first four
+/* gilrt's probes, in the order of the mask bits below; each has BPF
+ * programs NAME and NAME_regs (floor_NAME in the floor set). The first four
  * (the lock) are required. */
 #define LOADER_GILRT_NPROBES 10
 extern const char *const loader_gilrt_probes[LOADER_GILRT_NPROBES];
-/* Bit mask of the loader_gilrt_probes[] that path has notes for (0: none)
- * or a negative errno; *nop5 (if not NULL): every site is a 5-byte nop. */
-int loader_gilrt_probe_mask(const char *path, bool *nop5);
+
+/* What an ELF file's USDT notes say about gilrt's probes. Bit i of a mask
+ * is loader_gilrt_probes[i]. */
+struct gilrt_notes {
+	int probes;	/* the probes it has notes for (0: none) */
+	int regs;	/* those whose every site is an x86-64 one with the
+			 * arguments in %rdi, %rsi, %rdx (bpf/gs_usdt.h), at least
+			 * as many as the probe's program reads: NAME_regs serves them */
+	bool nop5;	/* it has some, and every site is a 5-byte nop */
+};
+/* Reads them into *out. 0 or a negative errno (-ENOEXEC: not an ELF file). */
+int loader_gilrt_notes(const char *path, struct gilrt_notes *out);
 /* 1 if the ELF file at path has gilrt USDT notes, 0 if not, or a negative errno. */
 int loader_has_gilrt_probes(const char *path);
 /* 1 if it has them and every site is a 5-byte nop (bpf/gs_usdt.h), 0 if
