@@ -40,7 +40,9 @@
  * Each site is a 5-byte nop (bpf/gs_usdt.h), not sdt.h's 1-byte one: on
  * kernels that optimize uprobes (x86-64, 6.18+) a hit is then a call and a
  * syscall instead of a breakpoint trap; the notes are the same standard
- * USDT notes (readelf -n, libbpf, bpftrace). Arguments are registers.
+ * USDT notes (readelf -n, libbpf, bpftrace). The arguments are in %rdi,
+ * %rsi, %rdx, in that order, where gilscope reads them without looking
+ * the spec up.
  */
 #ifndef GILRT_PROBES_H
 #define GILRT_PROBES_H
