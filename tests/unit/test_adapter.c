@@ -217,6 +217,7 @@ static bool code_at(const char *path, uint64_t off, const void *addr)
 static void test_resolve_self_running(void)
 {
 	static struct adapter_target a;
+	const struct lock_sites *sites = &a.lock.sites;
 
 	CHECK(parse(":gs_test_acquire:gs_test_release:arg0=gs_test_lock", &a) == 0);
 	int r = adapter_lock_resolve(getpid(), NULL, &a, err, sizeof(err));
@@ -229,9 +230,9 @@ static void test_resolve_self_running(void)
 	CHECK(a.lock.binary == a.binary && a.lock.acquire_arg == 0 && a.lock.release_arg == 0);
 	CHECK(a.lock.lock_addr == a.lock_addr);
 	/* probed once each, at the entry or a little past it (probe_site.h) */
-	CHECK(a.lock.nacquire == 1 && a.lock.nrelease == 1 && a.lock.nwait == 0);
-	CHECK(a.lock.acquire[0].off >= a.acquire_off && a.lock.acquire[0].off < a.acquire_off + 33);
-	CHECK(a.lock.release[0].off >= a.release_off && a.lock.release[0].off < a.release_off + 33);
+	CHECK(sites->nacquire == 1 && sites->nrelease == 1 && sites->nwait == 0);
+	CHECK(sites->acquire[0].off >= a.acquire_off && sites->acquire[0].off < a.acquire_off + 33);
+	CHECK(sites->release[0].off >= a.release_off && sites->release[0].off < a.release_off + 33);
 }
 
 static void test_resolve_self_before_exec(void)

@@ -90,7 +90,7 @@ static struct gilstat_totals totals_of(struct gilstat *g, pid_t pid)
 }
 
 /* Probes the private libpython with p, runs N reads, checks the counts. */
-static void check_counts(const struct adapter_py_probes *p, bool got)
+static void check_counts(const struct lock_sites *p, bool got)
 {
 	struct gilstat *g = NULL;
 	struct gilstat_totals a, b;
@@ -108,9 +108,9 @@ static void check_counts(const struct adapter_py_probes *p, bool got)
 	CHECKF(r == 0, "%s", err);
 	CHECKF(links_to("gilstat_got") == (got ? (int)p->ngot : 0) &&
 	       links_to("gilstat_wait") == (got ? (int)p->nwait : 0) &&
-	       links_to("gilstat_take_entry") == (got ? 0 : (int)p->ntake) &&
-	       links_to("gilstat_take_return") == (got ? 0 : (int)p->ntake) &&
-	       links_to("gilstat_drop_entry") == (int)p->ndrop,
+	       links_to("gilstat_take_entry") == (got ? 0 : (int)p->nacquire) &&
+	       links_to("gilstat_take_return") == (got ? 0 : (int)p->nacquire) &&
+	       links_to("gilstat_drop_entry") == (int)p->nrelease,
 	       "got sites %d: links to got %d, wait %d, take entry %d, return %d, drop %d",
 	       got, links_to("gilstat_got"), links_to("gilstat_wait"),
 	       links_to("gilstat_take_entry"), links_to("gilstat_take_return"),
@@ -151,7 +151,7 @@ out:
 
 static void test_gilstat_got_sites(void)
 {
-	struct adapter_py_probes p;
+	struct lock_sites p;
 	int r = adapter_python_file(lib, &p);
 
 	CHECKF(r == 0 && p.ngot > 0 && p.nwait > 0, "%s: %d, %u got, %u wait sites", lib, r,
@@ -162,7 +162,7 @@ static void test_gilstat_got_sites(void)
 
 static void test_gilstat_fallback(void)
 {
-	struct adapter_py_probes p;
+	struct lock_sites p;
 	int r = adapter_python_file(lib, &p);
 
 	CHECK(r == 0);
@@ -173,7 +173,7 @@ static void test_gilstat_fallback(void)
 
 static void test_gilstat_bad_counts(void)
 {
-	struct adapter_py_probes p, bad[4];
+	struct lock_sites p, bad[4];
 	struct gilstat *g = NULL;
 	char err[256];
 	int fd, r = gilstat_open(&g, err, sizeof(err));
@@ -182,8 +182,8 @@ static void test_gilstat_bad_counts(void)
 	CHECK(adapter_python_file(lib, &p) == 0 && p.ngot);
 	for (int i = 0; i < 4; i++)
 		bad[i] = p;
-	bad[0].ntake = 0;
-	bad[1].ndrop = LOCK_SITES_MAX + 1;
+	bad[0].nacquire = 0;
+	bad[1].nrelease = LOCK_SITES_MAX + 1;
 	bad[2].nwait = 0;	/* got sites without wait sites */
 	bad[3].ngot = LOCK_SITES_MAX + 1;
 	fd = open(lib, O_RDONLY | O_CLOEXEC);

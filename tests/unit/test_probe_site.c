@@ -148,7 +148,7 @@ static void test_site_cpython38(void)
 }
 
 /*
- * --python's got sites (loader.h lock_target.got): on every CPython 3 here,
+ * --python's got sites (loader.h lock_sites.got): on every CPython 3 here,
  * one per copy of take_gil, each a call to pthread_cond_signal (read back
  * from the file's bytes, not from the decoder that found it), and only
  * beside wait sites.
@@ -158,6 +158,7 @@ static char err[512];
 static void check_got_sites(const char *python)
 {
 	static struct adapter_target a;
+	const struct lock_sites *sites = &a.lock.sites;
 	struct elf_file *ef, *dbg = NULL, *sym;
 	struct elf_sym c[8];
 	const char *names[8];
@@ -167,8 +168,8 @@ static void check_got_sites(const char *python)
 	CHECKF(r == 0, "%s: %d %s", python, r, err);
 	if (r || elf_file_open(&ef, a.binary))
 		return;
-	CHECKF(a.lock.nwait > 0 && a.lock.ngot > 0, "%s: %u wait, %u got sites", python,
-	       a.lock.nwait, a.lock.ngot);
+	CHECKF(sites->nwait > 0 && sites->ngot > 0, "%s: %u wait, %u got sites", python,
+	       sites->nwait, sites->ngot);
 	if (!elf_file_has_symtab(ef))
 		adapter_open_debug(ef, &dbg);
 	sym = dbg ? dbg : ef;
@@ -180,13 +181,13 @@ static void check_got_sites(const char *python)
 		if (strstr(names[i], ".cold") || elf_file_vaddr_to_off(ef, c[i].vaddr, &off))
 			continue;
 		copies++;
-		for (uint32_t k = 0; k < a.lock.ngot; k++) {
-			uint64_t at = c[i].vaddr + (a.lock.got[k].off - off);
+		for (uint32_t k = 0; k < sites->ngot; k++) {
+			uint64_t at = c[i].vaddr + (sites->got[k].off - off);
 			uint8_t b[5];
 			int32_t rel;
 			char callee[64] = "";
 
-			if (a.lock.got[k].off < off || a.lock.got[k].off >= off + c[i].size)
+			if (sites->got[k].off < off || sites->got[k].off >= off + c[i].size)
 				continue;
 			in++;
 			CHECK(elf_file_read(ef, at, b, sizeof(b)) == 0 && b[0] == 0xe8);
@@ -197,8 +198,8 @@ static void check_got_sites(const char *python)
 		}
 		CHECKF(in == 1, "%s: %s has %zu got sites", python, names[i], in);
 	}
-	CHECKF(copies == a.lock.ngot && copies > 0, "%s: %zu copies of take_gil, %u got sites",
-	       python, copies, a.lock.ngot);
+	CHECKF(copies == sites->ngot && copies > 0, "%s: %zu copies of take_gil, %u got sites",
+	       python, copies, sites->ngot);
 	elf_file_close(dbg);
 	elf_file_close(ef);
 }

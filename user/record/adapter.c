@@ -84,14 +84,7 @@ void adapter_lock_target(const struct adapter_target *a, struct lock_target *t)
 	t->binary = a->binary;
 	t->acquire_name = a->acquire_sym;
 	t->release_name = a->release_sym;
-	memcpy(t->acquire, a->acq_sites, sizeof(t->acquire));
-	t->nacquire = a->nacq;
-	memcpy(t->release, a->rel_sites, sizeof(t->release));
-	t->nrelease = a->nrel;
-	memcpy(t->wait, a->wait_sites, sizeof(t->wait));
-	t->nwait = a->nwait;
-	memcpy(t->got, a->got_sites, sizeof(t->got));
-	t->ngot = a->ngot;
+	t->sites = a->sites;
 	t->acquire_arg = a->lock_arg;
 	t->release_arg = a->lock_arg;
 	t->lock_addr = a->lock_addr;

@@ -82,15 +82,7 @@ struct adapter_target {
 	char release_sym[ADAPTER_SYM_MAX];
 	uint64_t acquire_off;		/* file offsets in binary of the functions */
 	uint64_t release_off;
-	/* where they are probed (see loader.h struct lock_target) */
-	struct lock_site acq_sites[LOCK_SITES_MAX];
-	uint32_t nacq;
-	struct lock_site rel_sites[LOCK_SITES_MAX];
-	uint32_t nrel;
-	struct lock_site wait_sites[LOCK_SITES_MAX];
-	uint32_t nwait;
-	struct lock_site got_sites[LOCK_SITES_MAX];
-	uint32_t ngot;
+	struct lock_sites sites;	/* where they are probed */
 	int lock_arg;			/* argument holding the lock address; -1 none */
 	uint64_t lock_addr;		/* keep only this lock, 0 = every lock; with
 					 * lock_arg -1: the address reported for it */
@@ -111,26 +103,12 @@ extern const char ADAPTER_LOCK_SPEC_HELP[];
 int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *a,
 			   char *err, size_t errlen);
 
-/* Where the always-on watch (record/pyscan.h, record/gilstat.h) probes
- * one CPython file: the places --python finds (adapter_python_sites), by
- * file offset, for every copy the compiler made of the functions. */
-struct adapter_py_probes {
-	struct lock_site take[LOCK_SITES_MAX];	/* each copy of take_gil: its entry */
-	uint32_t ntake;
-	struct lock_site drop[LOCK_SITES_MAX];	/* each copy of drop_gil: its entry */
-	uint32_t ndrop;
-	struct lock_site wait[LOCK_SITES_MAX];	/* take_gil's condition wait calls */
-	uint32_t nwait;
-	/* take_gil's one call right after it took the GIL, per copy: 0 unless
-	 * every copy has one, and never without wait sites */
-	struct lock_site got[LOCK_SITES_MAX];
-	uint32_t ngot;
-};
-
-/* CPython in one file (an interpreter or a libpython): its probe places
- * into p. -ENOENT without take_gil/drop_gil, -ENOEXEC for a file that is
- * not ELF, -ENOMEM. For the always-on watch. */
-int adapter_python_file(const char *path, struct adapter_py_probes *p);
+/* CPython in one file (an interpreter or a libpython): the places --python
+ * finds (adapter_python_sites) into sites, by file offset, for every copy
+ * the compiler made of take_gil (acquire) and drop_gil (release). For the
+ * always-on watch (record/pyscan.h, record/gilstat.h). -ENOENT without
+ * take_gil/drop_gil, -ENOEXEC for a file that is not ELF, -ENOMEM. */
+int adapter_python_file(const char *path, struct lock_sites *sites);
 
 /* Parse SPEC into a (no file access: safe on hostile input, fuzzed).
  * -EINVAL with the reason in err on a malformed SPEC (err does not repeat

@@ -228,25 +228,17 @@ int adapter_python_resolve(pid_t pid, const char *argv0, struct adapter_target *
 	return r;
 }
 
-int adapter_python_file(const char *path, struct adapter_py_probes *p)
+int adapter_python_file(const char *path, struct lock_sites *sites)
 {
 	struct adapter_target *a = calloc(1, sizeof(*a));	/* PATH_MAX strings: not on the stack */
 	int r;
 
-	memset(p, 0, sizeof(*p));
+	memset(sites, 0, sizeof(*sites));
 	if (!a)
 		return -ENOMEM;
 	r = python_try(path, a);
-	if (!r) {
-		memcpy(p->take, a->acq_sites, sizeof(p->take));
-		memcpy(p->drop, a->rel_sites, sizeof(p->drop));
-		memcpy(p->wait, a->wait_sites, sizeof(p->wait));
-		memcpy(p->got, a->got_sites, sizeof(p->got));
-		p->ntake = a->nacq;
-		p->ndrop = a->nrel;
-		p->nwait = a->nwait;
-		p->ngot = a->ngot;
-	}
+	if (!r)
+		*sites = a->sites;
 	free(a);
 	return r;
 }

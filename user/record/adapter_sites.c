@@ -71,12 +71,12 @@ static void put_site(struct lock_site *sites, uint32_t *n, const struct probe_si
 
 /* Entry sites of every copy of function name (not its .cold parts) into
  * sites. With py (take_gil) also, for each copy, its wait calls into
- * py->wait_sites (py->nwait 0 if a copy has none: then no take can be
- * trusted to show its wait) and its got call into py->got_sites (py->ngot
- * 0 unless every copy has exactly one: a second one would be a place a
- * take may pass twice, or not at all). */
+ * py->wait (py->nwait 0 if a copy has none: then no take can be trusted
+ * to show its wait) and its got call into py->got (py->ngot 0 unless every
+ * copy has exactly one: a second one would be a place a take may pass
+ * twice, or not at all). */
 static void copies_sites(const struct elf_file *ef, const struct elf_file *symef, const char *name,
-			 struct lock_site *sites, uint32_t *n, struct adapter_target *py)
+			 struct lock_site *sites, uint32_t *n, struct lock_sites *py)
 {
 	struct elf_sym c[COPIES_MAX];
 	const char *names[COPIES_MAX];
@@ -97,9 +97,9 @@ static void copies_sites(const struct elf_file *ef, const struct elf_file *symef
 		all_wait &= nw > 0;
 		all_got &= ng == 1;
 		for (size_t k = 0; k < nw; k++)
-			put_site(py->wait_sites, &py->nwait, &w[k]);
+			put_site(py->wait, &py->nwait, &w[k]);
 		if (ng == 1)
-			put_site(py->got_sites, &py->ngot, &g[0]);
+			put_site(py->got, &py->ngot, &g[0]);
 	}
 	if (py && !all_wait)	/* REQUEST at take_gil's entry, for every take */
 		py->nwait = 0;
@@ -109,18 +109,19 @@ static void copies_sites(const struct elf_file *ef, const struct elf_file *symef
 
 int adapter_python_sites(const char *path, struct adapter_target *a)
 {
+	struct lock_sites *sites = &a->sites;
 	struct elf_file *ef, *dbg = NULL;
 
-	a->nacq = a->nrel = a->nwait = a->ngot = 0;
+	sites->nacquire = sites->nrelease = sites->nwait = sites->ngot = 0;
 	if (elf_file_open(&ef, path))
 		return -ENOEXEC;
 	if (!elf_file_has_symtab(ef))
 		adapter_open_debug(ef, &dbg);
-	copies_sites(ef, dbg ? dbg : ef, "take_gil", a->acq_sites, &a->nacq, a);
-	copies_sites(ef, dbg ? dbg : ef, "drop_gil", a->rel_sites, &a->nrel, NULL);
+	copies_sites(ef, dbg ? dbg : ef, "take_gil", sites->acquire, &sites->nacquire, sites);
+	copies_sites(ef, dbg ? dbg : ef, "drop_gil", sites->release, &sites->nrelease, NULL);
 	elf_file_close(dbg);
 	elf_file_close(ef);
-	return a->nacq && a->nrel ? 0 : -ENOENT;
+	return sites->nacquire && sites->nrelease ? 0 : -ENOENT;
 }
 
 /* The site of one function given by name or 0xADDR, entry at file offset off. */
@@ -158,21 +159,22 @@ static void func_site(const struct elf_file *ef, const struct elf_file *symef, c
 
 int adapter_lock_sites(struct adapter_target *a)
 {
+	struct lock_sites *sites = &a->sites;
 	struct elf_file *ef, *dbg = NULL;
 	uint32_t keep = 0;
 
 	if (a->lock_arg >= 0 && a->lock_arg <= ADAPTER_MAX_ARG)
 		keep = 1u << probe_site_arg_reg[a->lock_arg];
-	a->nacq = a->nrel = 1;
-	a->nwait = a->ngot = 0;
-	a->acq_sites[0] = (struct lock_site){ .off = a->acquire_off };
-	a->rel_sites[0] = (struct lock_site){ .off = a->release_off };
+	sites->nacquire = sites->nrelease = 1;
+	sites->nwait = sites->ngot = 0;
+	sites->acquire[0] = (struct lock_site){ .off = a->acquire_off };
+	sites->release[0] = (struct lock_site){ .off = a->release_off };
 	if (elf_file_open(&ef, a->binary))
 		return -ENOEXEC;
 	if (!elf_file_has_symtab(ef))
 		adapter_open_debug(ef, &dbg);
-	func_site(ef, dbg ? dbg : ef, a->acquire_sym, a->acquire_off, keep, &a->acq_sites[0]);
-	func_site(ef, dbg ? dbg : ef, a->release_sym, a->release_off, keep, &a->rel_sites[0]);
+	func_site(ef, dbg ? dbg : ef, a->acquire_sym, a->acquire_off, keep, &sites->acquire[0]);
+	func_site(ef, dbg ? dbg : ef, a->release_sym, a->release_off, keep, &sites->release[0]);
 	elf_file_close(dbg);
 	elf_file_close(ef);
 	return 0;

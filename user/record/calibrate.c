@@ -400,6 +400,7 @@ static int cal_target(const struct calib_opts *o, struct lock_target *t)
 					   (const void *)gs_cal_rel_push,
 					   (const void *)gs_cal_rel_step };
 	static const uint8_t cls[] = { X86_PROBE_BRANCH, X86_PROBE_PUSH, X86_PROBE_STEP };
+	struct lock_sites *sites = &t->sites;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -408,22 +409,22 @@ static int cal_target(const struct calib_opts *o, struct lock_target *t)
 	t->release_arg = 0;
 	t->lock_addr = o->acq_entry ? 0 : 1;
 	for (int i = 0; i < 3; i++) {
-		if ((rc = self_off((const void *)acq[i], &t->acquire[i].off)) ||
-		    (rc = self_off(rel[i], &t->release[i].off)))
+		if ((rc = self_off((const void *)acq[i], &sites->acquire[i].off)) ||
+		    (rc = self_off(rel[i], &sites->release[i].off)))
 			return rc;
-		t->acquire[i].cls = t->release[i].cls = cls[i];
+		sites->acquire[i].cls = sites->release[i].cls = cls[i];
 	}
-	t->nacquire = t->nrelease = 3;
+	sites->nacquire = sites->nrelease = 3;
 	if (!o->acq_entry) {	/* --python: the acquire entry runs no program */
-		if ((rc = self_off((const void *)gs_cal_wait, &t->wait[0].off)))
+		if ((rc = self_off((const void *)gs_cal_wait, &sites->wait[0].off)))
 			return rc;
-		t->wait[0].cls = X86_PROBE_BRANCH;
-		t->nwait = 1;
+		sites->wait[0].cls = X86_PROBE_BRANCH;
+		sites->nwait = 1;
 		if (o->kinds & (1u << COST_GOT)) {	/* ACQUIRED there, no return probe */
-			if ((rc = self_off((const void *)gs_cal_got, &t->got[0].off)))
+			if ((rc = self_off((const void *)gs_cal_got, &sites->got[0].off)))
 				return rc;
-			t->got[0].cls = X86_PROBE_BRANCH;
-			t->ngot = 1;
+			sites->got[0].cls = X86_PROBE_BRANCH;
+			sites->ngot = 1;
 		}
 	}
 	return 0;

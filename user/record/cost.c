@@ -54,7 +54,7 @@ static uint8_t kind_of(uint8_t base, uint8_t cls)
 	return base + (cls == X86_PROBE_BRANCH ? 0 : cls == X86_PROBE_PUSH ? 1 : 2);
 }
 
-void cost_acct_lock(struct cost_acct *a, const struct lock_target *t, const char *acq,
+void cost_acct_lock(struct cost_acct *a, const struct lock_sites *sites, const char *acq,
 		    const char *rel)
 {
 	char name[TRACE_COST_NAME + 1];
@@ -62,19 +62,19 @@ void cost_acct_lock(struct cost_acct *a, const struct lock_target *t, const char
 	reset(a);
 	/* one acquire row: its calls are an entry (or wait) and a return each,
 	 * or with got sites one hit there (and the wait sites' own row) */
-	if (t->ngot) {
+	if (sites->ngot) {
 		snprintf(name, sizeof(name), "%.33s got it", acq);
 		a->quiet_acq = add_row(a, name, COST_GOT);
 	} else {
 		snprintf(name, sizeof(name), "%.30s (call + return)", acq);
-		a->quiet_acq = add_row(a, name, kind_of(COST_ACQ_BRANCH, t->acquire[0].cls));
+		a->quiet_acq = add_row(a, name, kind_of(COST_ACQ_BRANCH, sites->acquire[0].cls));
 	}
 	a->row_of[GS_EV_LOCK_ACQUIRED] = a->row_of[GS_EV_LOCK_FAILED] = a->quiet_acq;
 	snprintf(name, sizeof(name), "%.40s", rel);
 	a->quiet_rel = a->row_of[GS_EV_LOCK_RELEASED] =
-		add_row(a, name, kind_of(COST_REL_BRANCH, t->release[0].cls));
+		add_row(a, name, kind_of(COST_REL_BRANCH, sites->release[0].cls));
 	/* a REQUEST is part of its acquire call, unless it comes from a wait site */
-	if (t->nwait) {
+	if (sites->nwait) {
 		snprintf(name, sizeof(name), "%.37s wait", acq);
 		a->row_of[GS_EV_LOCK_REQUEST] = add_row(a, name, COST_WAIT);
 	}

@@ -37,7 +37,7 @@ enum cost_kind {
 	COST_REL_PUSH,
 	COST_REL_STEP,
 	COST_WAIT,		/* CPython's wait site in take_gil (a call) */
-	COST_GOT,		/* an acquire's got site (loader.h lock_target.got: a call) */
+	COST_GOT,		/* an acquire's got site (loader.h lock_sites.got: a call) */
 	COST_SCHED,		/* a scheduler tracepoint program in a traced thread */
 	COST__COUNT
 };
@@ -55,9 +55,10 @@ struct cost_acct {
 /* gilrt's USDT probes: one row per probe, kind USDT5 if every site of the
  * binary is a 5-byte nop, else USDT1; and the scheduler row. */
 void cost_acct_gilrt(struct cost_acct *a, bool nop5);
-/* A lock target (loader.h): rows for the acquire function (acq names it),
- * the release function, CPython's wait sites (t->nwait), the scheduler. */
-void cost_acct_lock(struct cost_acct *a, const struct lock_target *t, const char *acq,
+/* A lock target's sites (loader.h): rows for the acquire function (acq
+ * names it), the release function, CPython's wait sites (sites->nwait), the
+ * scheduler. */
+void cost_acct_lock(struct cost_acct *a, const struct lock_sites *sites, const char *acq,
 		    const char *rel);
 /* The kinds the rows use, one bit each: what calibrate() must measure. */
 uint32_t cost_acct_kinds(const struct cost_acct *a);

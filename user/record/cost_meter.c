@@ -26,9 +26,9 @@ int cost_meter_new(struct cost_meter **out, const struct lock_target *t, const c
 	if (!m)
 		return -ENOMEM;
 	if (t) {
-		cost_acct_lock(&m->acct, t, t->acquire_name ? t->acquire_name : "acquire",
+		cost_acct_lock(&m->acct, &t->sites, t->acquire_name ? t->acquire_name : "acquire",
 			       t->release_name ? t->release_name : "release");
-		co.acq_entry = !t->nwait;
+		co.acq_entry = !t->sites.nwait;
 	} else {
 		cost_acct_gilrt(&m->acct, loader_gilrt_nop5(exe) > 0);
 	}

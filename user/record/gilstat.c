@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "record/adapter.h"
 #include "record/gilstat.h"
 #include "record/loader.h"
 #include "util/err.h"
@@ -124,13 +123,6 @@ static int attach_sites(struct gilstat *g, const struct bpf_program *prog, const
 	return r;
 }
 
-/* Counts a caller may send (the attacher's requests come over a socket). */
-static bool probes_ok(const struct adapter_py_probes *p)
-{
-	return p->ntake && p->ndrop && p->ntake <= LOCK_SITES_MAX && p->ndrop <= LOCK_SITES_MAX &&
-	       p->nwait <= LOCK_SITES_MAX && p->ngot <= LOCK_SITES_MAX && (!p->ngot || p->nwait);
-}
-
 /*
  * The probes on the file open at fd, attached by this process: with got
  * sites, plain uprobes at take_gil's wait and got sites (a take that does
@@ -138,7 +130,7 @@ static bool probes_ok(const struct adapter_py_probes *p)
  * return trampoline). drop_gil's entry either way, carrying cookie
  * (bpf/gilstat.h, pycfg). Every copy of each function; all or none.
  */
-static int attach_here(struct gilstat *g, int fd, const struct adapter_py_probes *p,
+static int attach_here(struct gilstat *g, int fd, const struct lock_sites *p,
 		       uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, ret, .retprobe = true);
@@ -148,7 +140,7 @@ static int attach_here(struct gilstat *g, int fd, const struct adapter_py_probes
 	char path[64];
 	int r;
 
-	if (!probes_ok(p))
+	if (!lock_sites_valid(p))	/* the attacher's requests come over a socket */
 		return -EINVAL;
 	/* the kernel resolves the path at each attach: the fd's, not a name
 	 * that may be gone or replaced meanwhile */
@@ -159,12 +151,15 @@ static int attach_here(struct gilstat *g, int fd, const struct adapter_py_probes
 		if (!r)
 			r = attach_sites(g, s->progs.gilstat_got, path, p->got, p->ngot, NULL);
 	} else {
-		r = attach_sites(g, s->progs.gilstat_take_entry, path, p->take, p->ntake, NULL);
+		r = attach_sites(g, s->progs.gilstat_take_entry, path, p->acquire, p->nacquire,
+				 NULL);
 		if (!r)
-			r = attach_sites(g, s->progs.gilstat_take_return, path, p->take, p->ntake, &ret);
+			r = attach_sites(g, s->progs.gilstat_take_return, path, p->acquire,
+					 p->nacquire, &ret);
 	}
 	if (!r)
-		r = attach_sites(g, s->progs.gilstat_drop_entry, path, p->drop, p->ndrop, &drop);
+		r = attach_sites(g, s->progs.gilstat_drop_entry, path, p->release, p->nrelease,
+				 &drop);
 	if (r)
 		while (g->nlinks > before)	/* all or none */
 			bpf_link__destroy(g->links[--g->nlinks]);
@@ -174,12 +169,12 @@ static int attach_here(struct gilstat *g, int fd, const struct adapter_py_probes
 /* ---- the attacher ------------------------------------------------------------- */
 
 struct attach_req {
-	struct adapter_py_probes probes;	/* the file comes as SCM_RIGHTS */
+	struct lock_sites probes;	/* the file comes as SCM_RIGHTS */
 	uint64_t cookie;		/* the drop probe's */
 };
 
 /* One request over the attacher's socket: 0 or a negative errno. */
-static int ask_attacher(struct gilstat *g, int fd, const struct adapter_py_probes *p,
+static int ask_attacher(struct gilstat *g, int fd, const struct lock_sites *p,
 			uint64_t cookie)
 {
 	struct attach_req req = { *p, cookie };
@@ -295,7 +290,7 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen)
 	return 0;
 }
 
-int gilstat_attach(struct gilstat *g, int fd, const struct adapter_py_probes *p,
+int gilstat_attach(struct gilstat *g, int fd, const struct lock_sites *p,
 		   const struct gs_py_cfg *py, char *err, size_t errlen)
 {
 	uint64_t cookie = 0;

@@ -32,7 +32,7 @@
 #include "bpf/gilstat.h"
 
 struct gilstat;
-struct adapter_py_probes;
+struct lock_sites;
 
 /* One entry of each map as read. */
 struct gilstat_thread_rec {
@@ -81,7 +81,7 @@ int gilstat_spawn_attacher(struct gilstat *g, char *err, size_t errlen);
  * function), or NULL (no functions: the drop program pays a cookie and an
  * array lookup more, nothing else); past GILSTAT_MAX_FILES files with one,
  * the rest get none. The fd stays the caller's. */
-int gilstat_attach(struct gilstat *g, int fd, const struct adapter_py_probes *p,
+int gilstat_attach(struct gilstat *g, int fd, const struct lock_sites *p,
 		   const struct gs_py_cfg *py, char *err, size_t errlen);
 /* Reads the maps, then starts a new epoch: each entry's max_wait_ns is
  * the interval's longest finished wait when its max_epoch == r->epoch;

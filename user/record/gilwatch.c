@@ -94,7 +94,7 @@ static int file_of(struct gilwatch *w, const struct pyscan_hit *hit, char *why, 
 	char err[256], path[64];
 	struct gw_file *f;
 	struct gs_py_cfg cfg;
-	struct adapter_py_probes probes;
+	struct lock_sites probes;
 	int fd;
 
 	for (size_t i = 0; i < w->nfiles; i++)

@@ -329,9 +329,17 @@ static int attach_at(struct loader *l, struct bpf_program *prog, const char *bin
 	return keep_link(l, bpf_program__attach_uprobe_opts(prog, -1, binary, off, &opts), w);
 }
 
+bool lock_sites_valid(const struct lock_sites *s)
+{
+	return s->nacquire && s->nrelease && s->nacquire <= LOCK_SITES_MAX &&
+	       s->nrelease <= LOCK_SITES_MAX && s->nwait <= LOCK_SITES_MAX &&
+	       s->ngot <= LOCK_SITES_MAX && (!s->ngot || s->nwait);
+}
+
 int loader_attach_lock(struct loader *l, const struct lock_target *t)
 {
 	struct gilscope_bpf *s = l->skel;
+	const struct lock_sites *ls = &t->sites;
 	int err = 0;
 
 	if (!s)
@@ -342,35 +350,33 @@ int loader_attach_lock(struct loader *l, const struct lock_target *t)
 		return fail(l, -EINVAL, "lock argument index must be 0..5 (or none)");
 	if (t->acquire_ok < GS_LOCK_OK_ANY || t->acquire_ok > GS_LOCK_OK_NONZERO)
 		return fail(l, -EINVAL, "bad success rule %d for the acquire function", t->acquire_ok);
-	if (!t->nacquire || !t->nrelease || t->nacquire > LOCK_SITES_MAX ||
-	    t->nrelease > LOCK_SITES_MAX || t->nwait > LOCK_SITES_MAX || t->ngot > LOCK_SITES_MAX ||
-	    (t->ngot && (!t->nwait || t->acquire_ok != GS_LOCK_OK_ANY)))
+	if (!lock_sites_valid(ls) || (ls->ngot && t->acquire_ok != GS_LOCK_OK_ANY))
 		return fail(l, -EINVAL, "bad lock target: %u acquire, %u release, %u wait, %u got sites",
-			    t->nacquire, t->nrelease, t->nwait, t->ngot);
+			    ls->nacquire, ls->nrelease, ls->nwait, ls->ngot);
 	/* .data, not rodata: the target is known only after load */
 	s->data->lock_acquire_arg = t->acquire_arg;
 	s->data->lock_release_arg = t->release_arg;
 	s->data->lock_filter = t->acquire_arg >= 0 ? t->lock_addr : 0;
 	s->data->lock_addr = t->lock_addr ? t->lock_addr : 1;
 	s->data->lock_ok = t->acquire_ok;
-	for (uint32_t i = 0; !err && i < t->nacquire; i++) {
-		if (!t->nwait)
-			err = attach_at(l, s->progs.lock_acquire_entry, t->binary, t->acquire[i].off,
-					false, "lock acquire uprobe");
-		if (!err && !t->ngot)
+	for (uint32_t i = 0; !err && i < ls->nacquire; i++) {
+		if (!ls->nwait)
+			err = attach_at(l, s->progs.lock_acquire_entry, t->binary,
+					ls->acquire[i].off, false, "lock acquire uprobe");
+		if (!err && !ls->ngot)
 			err = attach_at(l, s->progs.lock_acquire_return, t->binary,
-					t->acquire[i].off, true, "lock acquire uretprobe");
+					ls->acquire[i].off, true, "lock acquire uretprobe");
 	}
 	/* the return program reads no return value for a target that has got
 	 * sites (CPython: take_gil returns nothing, lock_ok ANY) */
-	for (uint32_t i = 0; !err && i < t->ngot; i++)
-		err = attach_at(l, s->progs.lock_acquire_return, t->binary, t->got[i].off, false,
+	for (uint32_t i = 0; !err && i < ls->ngot; i++)
+		err = attach_at(l, s->progs.lock_acquire_return, t->binary, ls->got[i].off, false,
 				"lock got uprobe");
-	for (uint32_t i = 0; !err && i < t->nrelease; i++)
-		err = attach_at(l, s->progs.lock_release_entry, t->binary, t->release[i].off, false,
-				"lock release uprobe");
-	for (uint32_t i = 0; !err && i < t->nwait; i++)
-		err = attach_at(l, s->progs.lock_wait, t->binary, t->wait[i].off, false,
+	for (uint32_t i = 0; !err && i < ls->nrelease; i++)
+		err = attach_at(l, s->progs.lock_release_entry, t->binary, ls->release[i].off,
+				false, "lock release uprobe");
+	for (uint32_t i = 0; !err && i < ls->nwait; i++)
+		err = attach_at(l, s->progs.lock_wait, t->binary, ls->wait[i].off, false,
 				"lock wait uprobe");
 	if (!err)
 		l->lock_attached = true;

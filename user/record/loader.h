@@ -73,10 +73,13 @@ struct lock_site {
 	uint8_t cls;		/* enum x86_probe_class: what a hit costs */
 };
 
-/* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
-struct lock_target {
-	const char *binary;	/* ELF file holding the functions (exe or .so) */
-	const char *acquire_name, *release_name;	/* what they are called, for people */
+/*
+ * Where a lock's functions are probed, one place per copy the compiler made
+ * of a function (at most LOCK_SITES_MAX each). Filled by record/adapter.h
+ * (--python, --lock, the always-on watch's CPython files) or the
+ * calibration; walked by loader_attach_lock() and gilstat_attach().
+ */
+struct lock_sites {
 	/* the acquire function (each copy the compiler made of it): probed at
 	 * its entry (REQUEST; not when there are wait sites) and return */
 	struct lock_site acquire[LOCK_SITES_MAX];
@@ -94,9 +97,23 @@ struct lock_target {
 	 * right after it took the GIL): ACQUIRED comes from a plain uprobe
 	 * there, and the acquire function gets no return probe (an entry trap
 	 * and a return trampoline cost about twice one trap). Used only with
-	 * wait sites. None: ACQUIRED at the return. */
+	 * wait sites, and only if every copy has exactly one such place (a
+	 * second would be a place an acquire may pass twice, or not at all).
+	 * None: ACQUIRED at the return. */
 	struct lock_site got[LOCK_SITES_MAX];
 	uint32_t ngot;
+};
+
+/* Whether s can be attached: an acquire and a release site, no count
+ * over LOCK_SITES_MAX, got sites only with wait sites. Checked where the
+ * sets are attached (gilstat's attacher gets them over a socket). */
+bool lock_sites_valid(const struct lock_sites *s);
+
+/* A lock traced with plain uprobes (--python, --lock), as an adapter resolves it. */
+struct lock_target {
+	const char *binary;	/* ELF file holding the functions (exe or .so) */
+	const char *acquire_name, *release_name;	/* what they are called, for people */
+	struct lock_sites sites;	/* where they are probed */
 	int acquire_arg;	/* which argument (0..5) of acquire is the lock; -1: none */
 	int release_arg;	/* same for release */
 	uint64_t lock_addr;	/* keep only this lock (0 = every lock); when the

@@ -98,7 +98,7 @@ int pyscan_process(pid_t pid, struct pyscan_hit *hit)
 	return 1;
 }
 
-enum pyscan_file_state pyscan_file_probe(const char *path, struct adapter_py_probes *p,
+enum pyscan_file_state pyscan_file_probe(const char *path, struct lock_sites *p,
 					 char *why, size_t whylen)
 {
 	struct elf_file *ef;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct adapter_py_probes;
+struct lock_sites;
 
 /* What pyscan_process() found. */
 struct pyscan_hit {
@@ -50,7 +50,7 @@ int pyscan_process(pid_t pid, struct pyscan_hit *hit);
  * and the calls in take_gil), and the state: PYSCAN_FILE_OK and *p, or why
  * not. why gets a few words for the user ("stripped", "no
  * take_gil/drop_gil symbols"). */
-enum pyscan_file_state pyscan_file_probe(const char *path, struct adapter_py_probes *p,
+enum pyscan_file_state pyscan_file_probe(const char *path, struct lock_sites *p,
 					 char *why, size_t whylen);
 
 /* Calls fn for every process id in /proc (ascending is not promised); stops
