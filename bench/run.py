@@ -715,36 +715,44 @@ def always_on_cost():
         def run_two(url):
             p = subprocess.Popen([py, two], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                  env=env)
-            pid = int(printed(p.stdout.readline(), "ready"))
-            before = _acquisitions(url, pid) if url else None
-            p.stdin.write("\n")
-            p.stdin.flush()
-            t = printed(p.stdout.readline(), "elapsed")
-            acq = None
-            if url:
-                for _ in range(100):	# joined, the workers end just after
-                    if len(os.listdir("/proc/%d/task" % pid)) == 1:
-                        break
-                    time.sleep(0.01)
-                acq = _acquisitions(url, pid) - before
-            p.communicate("\n")
-            return t, acq
+            try:
+                pid = int(printed(p.stdout.readline(), "ready"))
+                before = _acquisitions(url, pid) if url else None
+                p.stdin.write("\n")
+                p.stdin.flush()
+                t = printed(p.stdout.readline(), "elapsed")
+                acq = None
+                if url:
+                    for _ in range(100):	# joined, the workers end just after
+                        if len(os.listdir("/proc/%d/task" % pid)) == 1:
+                            break
+                        time.sleep(0.01)
+                    acq = _acquisitions(url, pid) - before
+                p.communicate("\n")
+                return t, acq
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
         un2, tr2, rates, excpu, counts = [], [], [], [], []
         for _ in range(ROUNDS):
             un2.append(run_two(None)[0])
             ex, url = _exporter()
-            # an interpreter of this file, alive until the exporter counts
-            # it: the file is probed before the measured run's exec
-            w = subprocess.Popen([py, "-c", "import time\nwhile True: time.sleep(0.01)"], env=env)
             try:
-                _acquisitions(url, w.pid)
+                # an interpreter of this file, alive until the exporter
+                # counts it: the file is probed before the measured exec
+                w = subprocess.Popen([py, "-c", "import time\nwhile True: time.sleep(0.01)"],
+                                     env=env)
+                try:
+                    _acquisitions(url, w.pid)
+                finally:
+                    w.kill()
+                    w.wait()
+                c0, w0 = _cpu_s(ex.pid), time.monotonic()
+                t, acq = run_two(url)
+                excpu.append((_cpu_s(ex.pid) - c0) / (time.monotonic() - w0))
             finally:
-                w.kill()
-                w.wait()
-            c0, w0 = _cpu_s(ex.pid), time.monotonic()
-            t, acq = run_two(url)
-            excpu.append((_cpu_s(ex.pid) - c0) / (time.monotonic() - w0))
-            _stop(ex)
+                _stop(ex)
             tr2.append(t)
             rates.append(acq / t)
             counts.append("%d in %.2f s" % (acq, t))
