@@ -17,6 +17,8 @@ PY=${GS_TEST_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
 if need_root exporter_acq && need_cmd exporter_acq "$PY"; then
 	python3 - "$GILSCOPE" "$PY" "$PWD/tests/progs/py_two_cpu.py" "$TMPD" <<'PYEOF'
 import atexit, json, os, re, subprocess, sys, time, urllib.request
+sys.path.insert(0, "tests")
+import exporter_scrape
 
 gs, py, script, tmpd = sys.argv[1:5]
 trace = os.path.join(tmpd, "two.gst")
@@ -49,18 +51,10 @@ pid = words[1]
 def fresh():
     """{(metric, tid): value} of the script's process, from a snapshot the
     exporter took after now"""
-    t0 = time.time()
-    for _ in range(500):
-        t = urllib.request.urlopen(url, timeout=5).read().decode()
-        ts = float(re.search(r"^gilscope_snapshot_timestamp_seconds (\S+)$", t, re.M).group(1))
-        if ts > t0:
-            d = {}
-            for m in re.finditer(r'^(\w+)\{pid="%s",comm="[^"]*",tid="(\d*)",thread="[^"]*"\} '
-                                 r'(\S+)$' % pid, t, re.M):
-                d[(m.group(1), m.group(2))] = float(m.group(3))
-            return d
-        time.sleep(0.02)
-    fail("the exporter's snapshots stopped")
+    got = exporter_scrape.scrape_after(url, time.time(), 500)
+    if not got:
+        fail("the exporter's snapshots stopped")
+    return {(m, tid): v for m, tid, _, v in exporter_scrape.thread_series(got[1], pid)}
 
 
 def others(d, metric):

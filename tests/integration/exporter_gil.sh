@@ -28,6 +28,8 @@ BLOCKS="1 4"
 if need_root exporter_gil && need_cmd exporter_gil "$PY"; then
 	nice -n -10 python3 - "$GILSCOPE" "$PY" "$PWD/tests/progs/py_gil_block.py" $BLOCKS <<'PYEOF'
 import re, select, subprocess, sys, time, urllib.request
+sys.path.insert(0, "tests")
+import exporter_scrape
 
 gs, py, script = sys.argv[1:4]
 blocks = [float(b) for b in sys.argv[4:]]
@@ -46,14 +48,8 @@ _, pid, wtid = sc.stdout.readline().split()
 
 def scrape():
     """(snapshot time, {(metric, tid, thread): value}) of the script's process"""
-    t = urllib.request.urlopen(url, timeout=5).read().decode()
-    d = {}
-    for l in t.splitlines():
-        m = re.match(r'(\w+)\{pid="%s",comm="[^"]*",tid="(\d*)",thread="([^"]*)"\} (\S+)$' % pid, l)
-        if m:
-            d[(m.group(1), m.group(2), m.group(3))] = float(m.group(4))
-    ts = float(re.search(r"^gilscope_snapshot_timestamp_seconds (\S+)$", t, re.M).group(1))
-    return ts, d
+    ts, t = exporter_scrape.scrape(url)
+    return ts, {(m, tid, n): v for m, tid, n, v in exporter_scrape.thread_series(t, pid)}
 
 def total(d, metric, tid=None, thread=None):
     return sum(v for (m, t, n), v in d.items() if m == metric and
@@ -61,13 +57,10 @@ def total(d, metric, tid=None, thread=None):
 
 def fresh():
     """a scrape whose snapshot was taken after now"""
-    t0 = time.time()
-    for _ in range(100):
-        ts, d = scrape()
-        if ts > t0:
-            return ts, d
-        time.sleep(0.02)
-    raise SystemExit("not ok exporter_gil: the exporter's snapshots stopped")
+    got = exporter_scrape.scrape_after(url, time.time(), 100)
+    if not got:
+        raise SystemExit("not ok exporter_gil: the exporter's snapshots stopped")
+    return got[0], {(m, tid, n): v for m, tid, n, v in exporter_scrape.thread_series(got[1], pid)}
 
 def named_series():
     """until both threads have their series, under their Python names"""

@@ -31,6 +31,8 @@ if need_root exporter_versions && need_cmd exporter_versions bpftool; then
 	else
 		python3 - "$GILSCOPE" "$PWD/tests/progs/py_read_count.py" "${PYS[@]}" <<'PYEOF'
 import json, os, re, signal, subprocess, sys, time, urllib.request
+sys.path.insert(0, "tests")
+import exporter_scrape
 
 gs, script, pys = sys.argv[1], sys.argv[2], sys.argv[3:]
 N, EXTRA = 20000, 20
@@ -60,18 +62,14 @@ url = "http://127.0.0.1:%s/metrics" % m.group(1)
 def fresh(pid):
     """the process's totals ({metric: sum over its series}) in a snapshot
     taken after now"""
-    t0 = time.time()
-    for _ in range(200):
-        text = urllib.request.urlopen(url, timeout=5).read().decode()
-        ts = float(re.search(r"^gilscope_snapshot_timestamp_seconds (\S+)$", text, re.M).group(1))
-        if ts > t0:
-            d = {}
-            for m in re.finditer(r'^(\w+)\{pid="%d",[^}]*?(,le="([^"]*)")?\} (\S+)$' % pid, text, re.M):
-                k = m.group(1) + (":" + m.group(3) if m.group(3) else "")
-                d[k] = d.get(k, 0) + float(m.group(4))
-            return d
-        time.sleep(0.02)
-    raise SystemExit("not ok exporter_versions: the exporter's snapshots stopped")
+    got = exporter_scrape.scrape_after(url, time.time())
+    if not got:
+        raise SystemExit("not ok exporter_versions: the exporter's snapshots stopped")
+    d = {}
+    for m in re.finditer(r'^(\w+)\{pid="%d",[^}]*?(,le="([^"]*)")?\} (\S+)$' % pid, got[1], re.M):
+        k = m.group(1) + (":" + m.group(3) if m.group(3) else "")
+        d[k] = d.get(k, 0) + float(m.group(4))
+    return d
 
 def round_(p):
     os.kill(p.pid, signal.SIGUSR1)
