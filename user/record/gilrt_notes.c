@@ -14,7 +14,7 @@
 #include "util/gs_types.h"
 #include "util/path.h"
 
-/* gilrt's probes; each has a BPF program of the same name (floor_NAME in
+/* gilrt's probes; each has BPF programs NAME and NAME_regs (floor_NAME in
  * the floor set). The first four (the lock) are required. */
 const char *const loader_gilrt_probes[LOADER_GILRT_NPROBES] = {
 	"gil_request", "gil_acquired", "gil_released", "gil_drop_request",
@@ -39,7 +39,6 @@ static bool args_in_regs(const char *args, size_t len, int nargs)
 	static const char *const spec[] = {
 		"", "-8@%rdi", "-8@%rdi -8@%rsi", "-8@%rdi -8@%rsi -8@%rdx",
 	};
-
 	size_t alen = strnlen(args, len);
 
 	for (int k = nargs; k < 4 && alen < len; k++)
