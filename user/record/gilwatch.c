@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "record/adapter.h"
 #include "record/gilwatch_impl.h"
+#include "record/loader.h"
 #include "record/pyscan.h"
 #include "util/err.h"
 #include "util/grow.h"
